@@ -1,0 +1,136 @@
+# netd / nsbox: libnetd, the netd CLI, the netd-cni plugin and the nsbox runtime.
+#
+#   make            release build into build/
+#   make check      ASan+UBSan build into build-san/, then unit, integration and e2e tests
+#   make bench      benchmarks (root; lab-host namespaces only)
+#   make fuzz       libFuzzer targets (clang)
+#
+# LIB_ONLY="err util portspec" builds libnetd.a from just those modules (for working on one
+# module while others are in flux).
+
+BUILD ?= build
+SAN ?= 0
+CC ?= cc
+PREFIX ?= /usr/local
+CNI_BIN_DIR ?= /opt/cni/bin
+
+PKGS := libnl-route-3.0 libnl-3.0 libmnl libnftnl jansson
+# Error messages live in fixed buffers and are cut on purpose: -Wno-format-truncation.
+# -isystem: warnings in foreign headers are not ours to fix, and -Werror must not trip on them.
+PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wwrite-strings -Wundef -Wcast-align -Wimplicit-fallthrough -Wvla -Wno-unused-parameter \
+	-Wno-format-truncation
+OPT ?= -O2 -g
+CFLAGS += -std=gnu11 $(OPT) $(WARNINGS) -fstack-protector-strong
+CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Iinclude -Inetd/lib $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS)
+
+ifeq ($(SAN),1)
+OPT := -O1 -g
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ifneq ($(LIB_ONLY),)
+LIB_SRCS := $(foreach m,$(LIB_ONLY),netd/lib/$(m).c)
+else
+LIB_SRCS := $(wildcard netd/lib/*.c)
+endif
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libnetd.a
+
+CLI_SRCS := $(wildcard netd/cli/*.c)
+CNI_SRCS := $(wildcard cni-plugin/*.c)
+RT_SRCS := $(wildcard runtime/*.c)
+
+BINS :=
+ifneq ($(CLI_SRCS),)
+BINS += $(BUILD)/netd
+endif
+ifneq ($(CNI_SRCS),)
+BINS += $(BUILD)/netd-cni
+endif
+ifneq ($(RT_SRCS),)
+BINS += $(BUILD)/nsbox
+endif
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+ITEST_SRCS := $(wildcard tests/integration/*.c)
+ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/tests/integration/%)
+
+.PHONY: all lib tests check unit integration e2e clients bench fuzz format format-check install clean
+all: $(LIB) $(BINS)
+lib: $(LIB)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/netd: $(CLI_SRCS:%.c=$(BUILD)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/netd-cni: $(CNI_SRCS:%.c=$(BUILD)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/nsbox: $(RT_SRCS:%.c=$(BUILD)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests: $(UNIT_BINS) $(ITEST_BINS)
+
+# The test command of the README: everything, with sanitizers, in lab-host namespaces.
+check:
+	$(MAKE) SAN=1 BUILD=build-san all tests
+	BUILD=build-san tests/run.sh
+
+unit:
+	$(MAKE) SAN=1 BUILD=build-san tests
+	BUILD=build-san tests/run.sh unit
+
+integration:
+	$(MAKE) SAN=1 BUILD=build-san all tests
+	BUILD=build-san tests/run.sh integration
+
+e2e: all
+	BUILD=$(BUILD) tests/run.sh e2e
+
+bench: all
+	BUILD=$(BUILD) tests/bench/run.sh
+
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz:
+	$(MAKE) CC=clang BUILD=build-fuzz OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" lib
+	@for f in $(FUZZ_SRCS); do \
+	  n=$$(basename $$f .c); echo "  FUZZ $$n"; \
+	  clang $(CPPFLAGS) -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$f \
+	    build-fuzz/libnetd.a $(LDLIBS) || exit 1; done
+
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format ok"
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(CNI_BIN_DIR)
+	install -m 0755 $(BUILD)/netd $(BUILD)/nsbox $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/netd-cni $(DESTDIR)$(CNI_BIN_DIR)/
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NETD_NETD_H
+#define NETD_NETD_H
+
+#include <netd/err.h>
+#include <netd/names.h>
+#include <netd/portspec.h>
+#include <netd/netconf.h>
+#include <netd/network.h>
+#include <netd/doctor.h>
+
+#endif

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NETD_NETWORK_H
+#define NETD_NETWORK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <netd/err.h>
+#include <netd/names.h>
+#include <netd/netconf.h>
+#include <netd/portspec.h>
+
+#define NETD_NETNS_PATH_MAX 256
+
+struct netd_attach_req {
+	const char *network; /* NULL: the default network, created on first use */
+	const char *netns;   /* path to a network namespace (/run/netns/x, /proc/PID/ns/net) */
+	const char *id;
+	const char *ifname; /* NULL: "eth0" */
+	struct in_addr ip;  /* INADDR_ANY: allocate from the range */
+	bool has_mac;
+	uint8_t mac[6];
+	unsigned mtu; /* 0: the network's */
+	const struct netd_port *ports;
+	size_t n_ports;
+};
+
+/* An attachment of a namespace to a network, as recorded in the state dir. */
+struct netd_endpoint {
+	char network[NETD_NETNAME_MAX + 1];
+	char id[NETD_ID_MAX + 1];
+	char ifname[NETD_IFNAME_MAX + 1];
+	char host_ifname[NETD_IFNAME_MAX + 1];
+	char bridge[NETD_IFNAME_MAX + 1];
+	char netns[NETD_NETNS_PATH_MAX];
+	uint8_t mac[6];
+	struct in_addr ip, gateway;
+	unsigned prefix;
+	unsigned mtu;
+	int host_ifindex, ctr_ifindex;
+	time_t created;
+	char state[16]; /* "creating" while an attach runs, then "ready" */
+	int pid;	/* the attaching process while "creating" */
+	struct netd_port *ports; /* host ports resolved */
+	size_t n_ports;
+};
+
+void netd_endpoint_clear(struct netd_endpoint *ep);
+void netd_endpoints_free(struct netd_endpoint *eps, size_t n);
+
+/*
+ * Loads the network, creating the default network's subnet file on first use (a private /16
+ * that overlaps no host route). nc may be NULL.
+ */
+int netd_network_open(const char *name, struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
+
+/*
+ * Attaches a namespace: bridge (if needed), veth whose peer lands in the namespace as ifname,
+ * address, default route, published ports. On failure nothing is left behind.
+ */
+int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint *ep,
+			struct netd_err *err) NETD_MUST_USE;
+
+/* Undoes an attach from host-side state; what is already gone counts as done. */
+int netd_network_detach(const char *network, const char *id, const char *ifname,
+			struct netd_err *err) NETD_MUST_USE;
+
+/* Verifies every part of an attachment (interface, address, route, lease, ports). */
+int netd_network_check(const char *network, const char *id, const char *ifname, const char *netns,
+		       struct netd_err *err) NETD_MUST_USE;
+
+int netd_endpoint_get(const char *network, const char *id, const char *ifname,
+		      struct netd_endpoint *ep, struct netd_err *err) NETD_MUST_USE;
+/* Endpoints of one network (or all when network is NULL). */
+int netd_endpoint_list(const char *network, struct netd_endpoint **eps, size_t *n,
+		       struct netd_err *err) NETD_MUST_USE;
+
+struct netd_gc_stats {
+	unsigned endpoints; /* endpoints detached */
+	unsigned veths;	    /* orphan veths deleted */
+	unsigned leases;    /* orphan leases released */
+	unsigned ports;	    /* orphan port claims / map elements removed */
+};
+
+/* keep: the (id, ifname) pairs to keep, as CNI GC's valid-attachments; NULL keeps every live one. */
+struct netd_attachment_ref {
+	const char *id;
+	const char *ifname;
+};
+
+/*
+ * Removes endpoints whose namespace is gone, orphan veths, leases and map elements; with keep,
+ * also every endpoint of network not listed there.
+ */
+int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t n_keep,
+	    struct netd_gc_stats *st, struct netd_err *err) NETD_MUST_USE;
+
+/* Creates a network's subnet file (after validation; -EEXIST when defined). */
+int netd_network_create(struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
+/* Removes a network: refuses while endpoints exist unless force (then detaches them). */
+int netd_network_remove(const char *name, bool force, struct netd_err *err) NETD_MUST_USE;
+
+struct netd_bridge_state {
+	bool exists, up;
+	int ifindex;
+	unsigned mtu;
+};
+int netd_network_bridge_state(const struct netd_netconf *nc, struct netd_bridge_state *st,
+			      struct netd_err *err) NETD_MUST_USE;
+
+/* Free addresses left in a network's range (for CNI STATUS). */
+int netd_network_free_addresses(const char *name, unsigned long *free_count,
+				struct netd_err *err) NETD_MUST_USE;
+
+/* Puts our nft table back from state (after a ruleset flush); idempotent. */
+int netd_network_restore_nat(struct netd_err *err) NETD_MUST_USE;
+
+#endif

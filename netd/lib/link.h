@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rtnetlink through libnl-route-3: bridge, veth straight into a namespace, addresses, routes.
+ * Private to libnetd. Every lookup is by name or index (no full dumps on the attach path),
+ * except the few calls marked "dump", which are for gc/doctor/first use only.
+ */
+#ifndef NETD_LINK_H
+#define NETD_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <netd/err.h>
+
+struct netd_rtnl; /* an rtnetlink socket bound to one network namespace */
+
+/* A socket in the calling thread's current netns. */
+int netd_rtnl_open(struct netd_rtnl **out, struct netd_err *err) NETD_MUST_USE;
+/* A socket in the netns of netns_fd (setns there and back on this thread only). */
+int netd_rtnl_open_in_netns(int netns_fd, struct netd_rtnl **out, struct netd_err *err) NETD_MUST_USE;
+void netd_rtnl_close(struct netd_rtnl *r);
+static inline void netd_rtnl_closep(struct netd_rtnl **r)
+{
+	if (*r)
+		netd_rtnl_close(*r);
+}
+#define cleanup_rtnl __attribute__((cleanup(netd_rtnl_closep)))
+
+/* Opens a netns path (O_RDONLY|O_CLOEXEC) and checks that it is a network namespace. */
+int netd_netns_open(const char *path, struct netd_err *err) NETD_MUST_USE;
+
+struct netd_link_info {
+	int ifindex;
+	unsigned mtu;
+	bool up;
+	uint8_t mac[6];
+	int master; /* ifindex of the master (bridge), 0 if none */
+	char kind[16];	/* "bridge", "veth", "" */
+	char alias[256];
+};
+
+/* -ENODEV when there is no such link. */
+int netd_link_get(struct netd_rtnl *r, const char *name, struct netd_link_info *info,
+		  struct netd_err *err) NETD_MUST_USE;
+/* Deletes a link by name; a missing link counts as done (returns 0). */
+int netd_link_del(struct netd_rtnl *r, const char *name, struct netd_err *err) NETD_MUST_USE;
+
+/*
+ * Creates the bridge if it does not exist, sets mtu (when non-zero), adds gw/prefix (existing
+ * address is fine), brings it up. Sets route_localnet=1 and arp_notify on it (via /proc/sys of the
+ * current netns) and net.ipv4.ip_forward=1. Returns its ifindex.
+ * created is set to true when this call created the bridge (so the caller can undo).
+ */
+int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw, unsigned prefix,
+		       unsigned mtu, int *ifindex, bool *created, struct netd_err *err) NETD_MUST_USE;
+
+/*
+ * One RTM_NEWLINK: a veth host_name (enslaved to master_ifindex, alias set, up) whose peer is
+ * created directly in netns_fd as peer_name (with mtu, and mac when non-NULL). -EEXIST if
+ * host_name exists; a peer name already present in the namespace also fails with -EEXIST.
+ */
+int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const char *peer_name,
+			   int netns_fd, unsigned mtu, const uint8_t *mac, int master_ifindex,
+			   const char *alias, int *host_ifindex, struct netd_err *err) NETD_MUST_USE;
+
+/*
+ * Inside the container (ns is a socket opened in its netns): brings lo up, adds ip/prefix to
+ * ifname, brings it up, adds the default route via gw (when gw is not INADDR_ANY). Returns the
+ * interface's ifindex and mac.
+ */
+int netd_ctr_configure(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, unsigned prefix,
+		       struct in_addr gw, int *ifindex, uint8_t mac[6],
+		       struct netd_err *err) NETD_MUST_USE;
+
+/* Inside the container: -ENOENT/-ENODEV with a clear message when ifname, the address or the
+ * default route via gw is missing. */
+int netd_ctr_check(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, unsigned prefix,
+		   struct in_addr gw, struct netd_err *err) NETD_MUST_USE;
+
+/* MTU of the interface the default route (to a public address) leaves by; 1500 if none. */
+int netd_route_default_mtu(struct netd_rtnl *r, unsigned *mtu, struct netd_err *err) NETD_MUST_USE;
+
+/* dump: true when net/prefix overlaps any IPv4 route in the main table (or a local address). */
+int netd_route_overlaps(struct netd_rtnl *r, struct in_addr net, unsigned prefix, bool *overlap,
+			struct netd_err *err) NETD_MUST_USE;
+
+/* dump: calls fn for every link whose alias starts with alias_prefix (for gc). */
+typedef int (*netd_link_fn)(const char *name, const struct netd_link_info *info, void *arg);
+int netd_link_foreach_alias(struct netd_rtnl *r, const char *alias_prefix, netd_link_fn fn,
+			    void *arg, struct netd_err *err) NETD_MUST_USE;
+
+#endif

@@ -1,0 +1,105 @@
+# shellcheck shell=bash
+# Shared helpers for integration and e2e tests (TAP-like: "ok - ..." / "not ok - ...").
+#
+# lab_enter: re-executes the calling script inside a throwaway "lab host": new network and mount
+# namespaces, a private /run/netns, its own state and config dirs. Nothing here touches the
+# machine's own network namespace; everything vanishes when the script exits.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build-san}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+NETD=$BUILD/netd
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+T_PASS=0
+T_FAIL=0
+
+lab_enter() {
+	if [ -z "${NETD_LAB:-}" ]; then
+		NETD_LAB=1 exec unshare --net --mount --propagation private -- bash "$0" "$@"
+	fi
+	mount -t tmpfs lab /run/netns 2>/dev/null || { mkdir -p /run/netns && mount -t tmpfs lab /run/netns; }
+	LAB_DIR=$(mktemp -d /tmp/netd-lab.XXXXXX)
+	mount -t tmpfs lab "$LAB_DIR"
+	export NETD_STATE_DIR=$LAB_DIR/state NETD_CONFIG_DIR=$LAB_DIR/etc
+	ip link set lo up
+	trap lab_exit EXIT
+}
+
+lab_exit() {
+	local rc=$?
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do ip netns del "$ns" 2>/dev/null; done
+	umount "$LAB_DIR" 2>/dev/null
+	rmdir "$LAB_DIR" 2>/dev/null
+	exit $rc
+}
+
+ok() {
+	T_PASS=$((T_PASS + 1))
+	echo "ok - $*"
+}
+
+not_ok() {
+	T_FAIL=$((T_FAIL + 1))
+	echo "not ok - $*"
+}
+
+# check NAME CMD...: runs CMD, ok if it exits 0; shows its output when it fails.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		not_ok "$name"
+		printf '%s\n' "$out" | sed 's/^/#   /' | tail -20
+	fi
+}
+
+# check_fails NAME CMD...: ok if CMD exits non-zero.
+check_fails() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		not_ok "$name (unexpectedly succeeded)"
+		printf '%s\n' "$out" | sed 's/^/#   /' | tail -10
+	else
+		ok "$name"
+	fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi
+}
+
+# A container namespace: ip netns add NAME (inside the lab's private /run/netns).
+mkns() {
+	ip netns add "$1"
+	ip -n "$1" link set lo up
+}
+
+count_veths() {
+	ip -o link show type veth 2>/dev/null | wc -l
+}
+
+count_leases() {
+	find "$NETD_STATE_DIR/networks" -path '*/ips/*' -type f 2>/dev/null | wc -l
+}
+
+count_map_elements() {
+	nft -j list table ip netd 2>/dev/null | python3 -c '
+import json,sys
+try: d=json.load(sys.stdin)
+except Exception: print(0); sys.exit()
+n=0
+for o in d.get("nftables",[]):
+    m=o.get("map") or o.get("set")
+    if m and m.get("name","").startswith("pub"): n+=len(m.get("elem",[]))
+print(n)'
+}
+
+finish() {
+	echo "# $T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ]
+}
