@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <netd/netconf.h>
 #include "util.h"
 
 int netd_path_fmt(char *buf, size_t len, const char *fmt, ...)
@@ -191,4 +192,25 @@ uint32_t netd_hash32(const char *s)
 		h *= 16777619u;
 	}
 	return h;
+}
+
+const char *netd_config_dir(void)
+{
+	const char *d = getenv("NETD_CONFIG_DIR");
+	return d && *d ? d : "/etc/netd/networks";
+}
+
+const char *netd_state_dir(void)
+{
+	const char *d = getenv("NETD_STATE_DIR");
+	return d && *d ? d : "/var/lib/netd";
+}
+
+void netd_strv_free(char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
