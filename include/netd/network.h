@@ -24,6 +24,11 @@ struct netd_attach_req {
 	unsigned mtu; /* 0: the network's */
 	const struct netd_port *ports;
 	size_t n_ports;
+	/* The address comes from someone else (a delegated CNI IPAM plugin): take no lease for ip,
+	 * use prefix and gateway as given. */
+	bool external_ipam;
+	unsigned prefix;
+	struct in_addr gateway;
 };
 
 /* An attachment of a namespace to a network, as recorded in the state dir. */
@@ -96,6 +101,9 @@ struct netd_attachment_ref {
 int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t n_keep,
 	    struct netd_gc_stats *st, struct netd_err *err) NETD_MUST_USE;
 
+/* Defines a network from nc if it is not defined, or rewrites its subnet file when nc differs
+ * (the CNI plugin defines its network from the CNI config on every ADD). */
+int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 /* Creates a network's subnet file (after validation; -EEXIST when defined). */
 int netd_network_create(struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 /* Removes a network: refuses while endpoints exist unless force (then detaches them). */
