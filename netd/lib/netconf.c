@@ -1,0 +1,711 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Subnet files: $NETD_CONFIG_DIR/NAME.conf, key=value lines (ours, or flannel's subnet.env keys).
+ * Parse, fill defaults, validate, write back canonically, and the directory operations.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netd/names.h>
+#include <netd/netconf.h>
+#include "netconf_priv.h"
+#include "util.h"
+
+/* What a line sets; keys that set the same thing (subnet, FLANNEL_SUBNET) count as duplicates. */
+enum {
+	F_SUBNET,
+	F_GATEWAY,
+	F_RANGE,
+	F_BRIDGE,
+	F_MTU,
+	F_MASQ,
+	F_FLNETWORK,
+	F_COUNT,
+};
+
+struct seen {
+	unsigned line[F_COUNT];
+	const char *key[F_COUNT];
+};
+
+struct pctx {
+	const char *where; /* path, for "PATH:LINE: ..." */
+	unsigned line;
+	struct netd_err *err;
+};
+
+static int perr(struct pctx *c, const char *fmt, ...) NETD_PRINTF(2, 3);
+static int perr(struct pctx *c, const char *fmt, ...)
+{
+	char msg[NETD_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return netd_err_set(c->err, EINVAL, "%s:%u: %s", c->where, c->line, msg);
+}
+
+static uint32_t prefix_mask(unsigned prefix)
+{
+	return prefix ? ~(uint32_t)0 << (32 - prefix) : 0;
+}
+
+/* Dotted quad, nothing else (inet_pton is strict: no short forms, no octal). */
+static bool parse_ip(const char *s, struct in_addr *a)
+{
+	return inet_pton(AF_INET, s, a) == 1;
+}
+
+/* "A.B.C.D/P", P 0..32; host bits may be set (the caller decides). */
+static bool parse_cidr(const char *s, struct in_addr *a, unsigned *prefix)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	const char *p;
+	unsigned v = 0;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(ip) || !slash[1])
+		return false;
+	memcpy(ip, s, (size_t)(slash - s));
+	ip[slash - s] = '\0';
+	if (!parse_ip(ip, a))
+		return false;
+	for (p = slash + 1; *p; p++) {
+		if (*p < '0' || *p > '9' || p - slash > 2)
+			return false;
+		v = v * 10 + (unsigned)(*p - '0');
+	}
+	if (v > 32)
+		return false;
+	*prefix = v;
+	return true;
+}
+
+static bool parse_uint(const char *s, unsigned max, unsigned *out)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*s - '0');
+		if (v > max)
+			return false;
+	}
+	*out = (unsigned)v;
+	return true;
+}
+
+static int parse_bool(const char *s)
+{
+	if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1"))
+		return 1;
+	if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0"))
+		return 0;
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static bool in_subnet(uint32_t a, uint32_t net, uint32_t mask)
+{
+	return (a & mask) == net;
+}
+
+/* The gateway against the subnet (both set); why says what is wrong. */
+static int check_gateway(const struct netd_netconf *nc, char *why, size_t len)
+{
+	char sn[INET_ADDRSTRLEN], gs[INET_ADDRSTRLEN];
+	uint32_t mask = prefix_mask(nc->prefix), net = ntohl(nc->subnet.s_addr);
+	uint32_t bcast = net | ~mask, gw = ntohl(nc->gateway.s_addr);
+
+	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
+	inet_ntop(AF_INET, &nc->gateway, gs, sizeof(gs));
+	if (!in_subnet(gw, net, mask)) {
+		snprintf(why, len, "gateway %s is outside subnet %s/%u", gs, sn, nc->prefix);
+		return -1;
+	}
+	if (gw == net || gw == bcast) {
+		snprintf(why, len, "gateway %s is the %s address of subnet %s/%u", gs,
+			 gw == net ? "network" : "broadcast", sn, nc->prefix);
+		return -1;
+	}
+	return 0;
+}
+
+/* The range against the subnet (and the gateway, if set). */
+static int check_range(const struct netd_netconf *nc, char *why, size_t len)
+{
+	char sn[INET_ADDRSTRLEN], a1[INET_ADDRSTRLEN], a2[INET_ADDRSTRLEN];
+	uint32_t mask = prefix_mask(nc->prefix), net = ntohl(nc->subnet.s_addr);
+	uint32_t bcast = net | ~mask;
+	uint32_t lo = ntohl(nc->range_start.s_addr), hi = ntohl(nc->range_end.s_addr);
+
+	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
+	inet_ntop(AF_INET, &nc->range_start, a1, sizeof(a1));
+	inet_ntop(AF_INET, &nc->range_end, a2, sizeof(a2));
+	if (!in_subnet(lo, net, mask) || !in_subnet(hi, net, mask)) {
+		snprintf(why, len, "range %s-%s is not inside subnet %s/%u", a1, a2, sn,
+			 nc->prefix);
+		return -1;
+	}
+	if (lo > hi) {
+		snprintf(why, len, "range %s-%s: the first address is after the last", a1, a2);
+		return -1;
+	}
+	if (lo == net || hi == bcast) {
+		snprintf(why, len, "range %s-%s includes the %s address of subnet %s/%u", a1, a2,
+			 lo == net ? "network" : "broadcast", sn, nc->prefix);
+		return -1;
+	}
+	if (lo == hi && nc->gateway.s_addr && lo == ntohl(nc->gateway.s_addr)) {
+		snprintf(why, len, "range %s-%s holds only the gateway: no address to hand out", a1,
+			 a2);
+		return -1;
+	}
+	return 0;
+}
+
+static int mark(struct pctx *c, struct seen *seen, int field, const char *key)
+{
+	if (seen->line[field]) {
+		if (!strcmp(seen->key[field], key))
+			return perr(c, "duplicate key %s (first set on line %u)", key,
+				    seen->line[field]);
+		return perr(c, "%s conflicts with %s on line %u (both set the same thing)", key,
+			    seen->key[field], seen->line[field]);
+	}
+	seen->line[field] = c->line;
+	seen->key[field] = key;
+	return 0;
+}
+
+static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
+		      struct netd_netconf *nc)
+{
+	char q[NETD_QUOTE_MAX];
+	struct in_addr a;
+	unsigned u;
+	int r, b;
+
+	if (!*val)
+		return perr(c, "%s has an empty value", key);
+
+	if (!strcmp(key, "subnet")) {
+		if ((r = mark(c, seen, F_SUBNET, key)) < 0)
+			return r;
+		if (!parse_cidr(val, &a, &u))
+			return perr(c, "bad subnet %s: want A.B.C.D/PREFIX, e.g. 10.88.0.0/16",
+				    netd_quote(q, sizeof(q), val));
+		if (ntohl(a.s_addr) & ~prefix_mask(u)) {
+			char ip[INET_ADDRSTRLEN];
+			struct in_addr m = {.s_addr = htonl(ntohl(a.s_addr) & prefix_mask(u))};
+
+			inet_ntop(AF_INET, &m, ip, sizeof(ip));
+			return perr(c, "bad subnet %s: host bits are set; did you mean %s/%u?",
+				    netd_quote(q, sizeof(q), val), ip, u);
+		}
+		if (u < 8 || u > 30)
+			return perr(c, "bad subnet %s: prefix /%u is not supported (use /8 to /30)",
+				    netd_quote(q, sizeof(q), val), u);
+		nc->subnet = a;
+		nc->prefix = u;
+	} else if (!strcmp(key, "FLANNEL_SUBNET")) {
+		/* flannel hands out the bridge's own address with the prefix: 10.244.1.1/24 */
+		if ((r = mark(c, seen, F_SUBNET, key)) < 0)
+			return r;
+		if (seen->line[F_GATEWAY])
+			return perr(c,
+				    "FLANNEL_SUBNET conflicts with %s on line %u (both set the "
+				    "gateway)",
+				    seen->key[F_GATEWAY], seen->line[F_GATEWAY]);
+		seen->line[F_GATEWAY] = c->line;
+		seen->key[F_GATEWAY] = key;
+		if (!parse_cidr(val, &a, &u))
+			return perr(c,
+				    "bad FLANNEL_SUBNET %s: want A.B.C.D/PREFIX (the bridge "
+				    "address), e.g. 10.244.1.1/24",
+				    netd_quote(q, sizeof(q), val));
+		if (u < 8 || u > 30)
+			return perr(c,
+				    "bad FLANNEL_SUBNET %s: prefix /%u is not supported (use /8 to "
+				    "/30)",
+				    netd_quote(q, sizeof(q), val), u);
+		nc->subnet.s_addr = htonl(ntohl(a.s_addr) & prefix_mask(u));
+		nc->prefix = u;
+		/* The network address itself is no gateway: leave the default then. */
+		nc->gateway.s_addr = a.s_addr == nc->subnet.s_addr ? 0 : a.s_addr;
+	} else if (!strcmp(key, "gateway")) {
+		if ((r = mark(c, seen, F_GATEWAY, key)) < 0)
+			return r;
+		if (!parse_ip(val, &a))
+			return perr(c, "bad gateway %s: want an IPv4 address A.B.C.D",
+				    netd_quote(q, sizeof(q), val));
+		if (!a.s_addr)
+			return perr(c, "bad gateway %s: 0.0.0.0 is no gateway",
+				    netd_quote(q, sizeof(q), val));
+		nc->gateway = a;
+	} else if (!strcmp(key, "range")) {
+		struct in_addr lo, hi;
+		char *dash = strchr(val, '-');
+		char *l, *h;
+
+		if ((r = mark(c, seen, F_RANGE, key)) < 0)
+			return r;
+		if (!dash)
+			return perr(c, "bad range %s: want FIRST-LAST, e.g. 10.88.0.10-10.88.0.200",
+				    netd_quote(q, sizeof(q), val));
+		netd_quote(q, sizeof(q), val);
+		*dash = '\0';
+		l = trim(val);
+		h = trim(dash + 1);
+		if (!parse_ip(l, &lo) || !parse_ip(h, &hi))
+			return perr(c, "bad range %s: want FIRST-LAST, e.g. 10.88.0.10-10.88.0.200",
+				    q);
+		if (!lo.s_addr || !hi.s_addr)
+			return perr(c, "bad range %s: 0.0.0.0 is not an address to hand out", q);
+		if (ntohl(lo.s_addr) > ntohl(hi.s_addr))
+			return perr(c, "bad range %s: the first address is after the last", q);
+		nc->range_start = lo;
+		nc->range_end = hi;
+	} else if (!strcmp(key, "bridge")) {
+		struct netd_err e = {0};
+
+		if ((r = mark(c, seen, F_BRIDGE, key)) < 0)
+			return r;
+		if (netd_name_check_ifname(val, &e) < 0)
+			return perr(c, "bad bridge: %s", e.msg);
+		snprintf(nc->bridge, sizeof(nc->bridge), "%s", val);
+	} else if (!strcmp(key, "mtu") || !strcmp(key, "FLANNEL_MTU")) {
+		if ((r = mark(c, seen, F_MTU, key)) < 0)
+			return r;
+		if (!parse_uint(val, 65535, &u) || u < 68)
+			return perr(c, "bad %s %s: want a number from 68 to 65535", key,
+				    netd_quote(q, sizeof(q), val));
+		nc->mtu = u;
+	} else if (!strcmp(key, "masquerade") || !strcmp(key, "FLANNEL_IPMASQ")) {
+		if ((r = mark(c, seen, F_MASQ, key)) < 0)
+			return r;
+		b = parse_bool(val);
+		if (b < 0)
+			return perr(c, "bad %s %s: want yes or no (true/false, 1/0)", key,
+				    netd_quote(q, sizeof(q), val));
+		nc->masquerade = b;
+	} else if (!strcmp(key, "FLANNEL_NETWORK")) {
+		/* The cluster-wide CIDR: not ours to use, but it must at least be one. */
+		if ((r = mark(c, seen, F_FLNETWORK, key)) < 0)
+			return r;
+		if (!parse_cidr(val, &a, &u))
+			return perr(c, "bad FLANNEL_NETWORK %s: want A.B.C.D/PREFIX",
+				    netd_quote(q, sizeof(q), val));
+	} else {
+		return perr(c,
+			    "unknown key %s; known: subnet, gateway, range, bridge, mtu, "
+			    "masquerade, FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
+			    "FLANNEL_NETWORK",
+			    netd_quote(q, sizeof(q), key));
+	}
+	return 0;
+}
+
+int netd_netconf_parse(const char *name, const char *path, const char *text,
+		       struct netd_netconf *nc, struct netd_err *err)
+{
+	cleanup_free char *buf = NULL;
+	struct pctx c = {.where = path ? path : "(subnet file)", .line = 0, .err = err};
+	struct seen seen;
+	char why[256];
+	char *line, *next;
+	int r;
+
+	memset(nc, 0, sizeof(*nc));
+	memset(&seen, 0, sizeof(seen));
+	nc->masquerade = true;
+	r = netd_name_check_network(name, err);
+	if (r < 0)
+		return netd_err_prefix(err, "%s", c.where);
+	snprintf(nc->name, sizeof(nc->name), "%s", name);
+	buf = strdup(text ? text : "");
+	if (!buf)
+		return netd_err_set(err, ENOMEM, "%s: out of memory", c.where);
+
+	for (line = buf; line; line = next) {
+		char q[NETD_QUOTE_MAX];
+		char *eq, *key, *val;
+		size_t vlen;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		c.line++;
+		line = trim(line);
+		if (!*line || *line == '#')
+			continue;
+		eq = strchr(line, '=');
+		if (!eq)
+			return perr(&c, "%s: missing '=' (lines are key=value)",
+				    netd_quote(q, sizeof(q), line));
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		if (!*key)
+			return perr(&c, "missing key before '='");
+		vlen = strlen(val);
+		if (vlen && val[0] == '"') {
+			if (vlen < 2 || val[vlen - 1] != '"')
+				return perr(&c, "%s: unbalanced '\"' in the value", key);
+			val[vlen - 1] = '\0';
+			val++;
+			if (strchr(val, '"'))
+				return perr(&c, "%s: stray '\"' inside the value", key);
+		}
+		r = parse_line(&c, &seen, key, val, nc);
+		if (r < 0)
+			return r;
+	}
+	if (!seen.line[F_SUBNET])
+		return netd_err_set(err, EINVAL,
+				    "%s: missing subnet (add a line like subnet=10.88.0.0/16)",
+				    c.where);
+	/* Checked here too so that the message points at the offending line. */
+	if (nc->gateway.s_addr && check_gateway(nc, why, sizeof(why)) < 0) {
+		c.line = seen.line[F_GATEWAY];
+		return perr(&c, "%s", why);
+	}
+	if (seen.line[F_RANGE] && check_range(nc, why, sizeof(why)) < 0) {
+		c.line = seen.line[F_RANGE];
+		return perr(&c, "%s", why);
+	}
+	return netd_netconf_finish(nc, c.where, err);
+}
+
+int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_err *err)
+{
+	char q[NETD_QUOTE_MAX], why[256];
+	char sn[INET_ADDRSTRLEN], ms[INET_ADDRSTRLEN];
+	uint32_t mask, net, bcast;
+	struct netd_err e = {0};
+
+	if (!where)
+		where = "network";
+	if (netd_name_check_network(nc->name, err) < 0)
+		return netd_err_prefix(err, "%s", where);
+	if (nc->prefix < 8 || nc->prefix > 30)
+		return netd_err_set(err, EINVAL,
+				    "%s: subnet prefix /%u is not supported (use /8 to /30)", where,
+				    nc->prefix);
+	mask = prefix_mask(nc->prefix);
+	net = ntohl(nc->subnet.s_addr);
+	if (net & ~mask) {
+		struct in_addr m = {.s_addr = htonl(net & mask)};
+
+		inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
+		inet_ntop(AF_INET, &m, ms, sizeof(ms));
+		return netd_err_set(err, EINVAL,
+				    "%s: subnet %s/%u has host bits set; did you mean %s/%u?",
+				    where, sn, nc->prefix, ms, nc->prefix);
+	}
+	bcast = net | ~mask;
+
+	if (!nc->gateway.s_addr)
+		nc->gateway.s_addr = htonl(net + 1);
+	if (check_gateway(nc, why, sizeof(why)) < 0)
+		return netd_err_set(err, EINVAL, "%s: %s", where, why);
+	/* The whole subnet but network and broadcast; the allocator skips the gateway. */
+	if (!nc->range_start.s_addr && !nc->range_end.s_addr) {
+		nc->range_start.s_addr = htonl(net + 1);
+		nc->range_end.s_addr = htonl(bcast - 1);
+	}
+	if (check_range(nc, why, sizeof(why)) < 0)
+		return netd_err_set(err, EINVAL, "%s: %s", where, why);
+
+	if (!nc->bridge[0]) {
+		if (netd_name_check_ifname(nc->name, &e) < 0)
+			return netd_err_set(err, EINVAL,
+					    "%s: network name %s is not a valid interface name for "
+					    "its bridge (at most %d characters); set bridge=NAME",
+					    where, netd_quote(q, sizeof(q), nc->name),
+					    NETD_IFNAME_MAX);
+		snprintf(nc->bridge, sizeof(nc->bridge), "%s", nc->name);
+	} else if (netd_name_check_ifname(nc->bridge, err) < 0) {
+		return netd_err_prefix(err, "%s: bridge", where);
+	}
+	if (nc->mtu && (nc->mtu < 68 || nc->mtu > 65535))
+		return netd_err_set(err, EINVAL, "%s: mtu %u is out of range (68-65535)", where,
+				    nc->mtu);
+	return 0;
+}
+
+int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
+{
+	char sn[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
+	char mtu[24] = "";
+
+	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
+	inet_ntop(AF_INET, &nc->gateway, gw, sizeof(gw));
+	inet_ntop(AF_INET, &nc->range_start, lo, sizeof(lo));
+	inet_ntop(AF_INET, &nc->range_end, hi, sizeof(hi));
+	if (nc->mtu)
+		snprintf(mtu, sizeof(mtu), "mtu=%u\n", nc->mtu);
+	return snprintf(buf, len,
+			"# netd network %s (subnet file; see docs/subnet-file.md)\n"
+			"subnet=%s/%u\n"
+			"gateway=%s\n"
+			"range=%s-%s\n"
+			"bridge=%s\n"
+			"%s"
+			"masquerade=%s\n",
+			nc->name, sn, nc->prefix, gw, lo, hi, nc->bridge, mtu,
+			nc->masquerade ? "yes" : "no");
+}
+
+static int conf_path(char *buf, size_t len, const char *name, struct netd_err *err)
+{
+	if (netd_path_fmt(buf, len, "%s/%s.conf", netd_config_dir(), name) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "network %s: config dir %s: path too long",
+				    name, netd_config_dir());
+	return 0;
+}
+
+int netd_netconf_load(const char *name, struct netd_netconf *nc, struct netd_err *err)
+{
+	cleanup_free char *text = NULL;
+	char path[PATH_MAX];
+	size_t len = 0;
+	int r;
+
+	r = netd_name_check_network(name, err);
+	if (r < 0)
+		return r;
+	r = conf_path(path, sizeof(path), name, err);
+	if (r < 0)
+		return r;
+	r = netd_file_read(path, &text, &len, err);
+	if (r == -ENOENT)
+		return netd_err_set(err, ENOENT, "network %s: not defined (no %s)", name, path);
+	if (r < 0)
+		return netd_err_prefix(err, "network %s", name);
+	if (strlen(text) != len)
+		return netd_err_set(err, EINVAL, "%s: contains a NUL byte", path);
+	return netd_netconf_parse(name, path, text, nc, err);
+}
+
+static void fsync_dir(const char *dir)
+{
+	cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd >= 0)
+		(void)fsync(dfd);
+}
+
+/* Validates nc, writes its text to a temp file in the config dir; returns its fd. */
+static int write_temp(const struct netd_netconf *nc, char *path, size_t plen, char *tmp,
+		      size_t tlen, struct netd_err *err)
+{
+	struct netd_netconf v = *nc;
+	char text[1024];
+	char where[NETD_NETNAME_MAX + 16];
+	cleanup_close int fd = -1;
+	const char *dir = netd_config_dir();
+	size_t len, off = 0;
+	int r;
+
+	r = netd_name_check_network(nc->name, err);
+	if (r < 0)
+		return r;
+	snprintf(where, sizeof(where), "network %s", nc->name);
+	r = netd_netconf_finish(&v, where, err);
+	if (r < 0)
+		return r;
+	r = conf_path(path, plen, nc->name, err);
+	if (r < 0)
+		return r;
+	if (netd_path_fmt(tmp, tlen, "%s/.%s.conf.XXXXXX", dir, nc->name) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "network %s: config dir %s: path too long",
+				    nc->name, dir);
+	r = netd_netconf_format(&v, text, sizeof(text));
+	if (r < 0 || (size_t)r >= sizeof(text))
+		return netd_err_set(err, EOVERFLOW, "network %s: subnet file too long", nc->name);
+	len = (size_t)r;
+	r = netd_mkdirs(dir, false, err);
+	if (r < 0)
+		return netd_err_prefix(err, "network %s", nc->name);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return netd_err_sys(err, errno, "network %s: create %s", nc->name, tmp);
+	if (fchmod(fd, 0644) < 0)
+		goto fail;
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0)
+		goto fail;
+	return steal_fd(&fd);
+fail:
+	r = errno;
+	unlink(tmp);
+	return netd_err_sys(err, r, "network %s: write %s", nc->name, tmp);
+}
+
+int netd_netconf_save(const struct netd_netconf *nc, struct netd_err *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	cleanup_close int fd = -1;
+	int r;
+
+	fd = write_temp(nc, path, sizeof(path), tmp, sizeof(tmp), err);
+	if (fd < 0)
+		return fd;
+	/* link() fails with EEXIST instead of replacing: two concurrent creates, one wins. */
+	if (link(tmp, path) < 0) {
+		r = errno;
+		unlink(tmp);
+		if (r == EEXIST)
+			return netd_err_set(err, EEXIST, "network %s: already defined (%s)",
+					    nc->name, path);
+		return netd_err_sys(err, r, "network %s: link %s", nc->name, path);
+	}
+	unlink(tmp);
+	fsync_dir(netd_config_dir());
+	return 0;
+}
+
+int netd_netconf_replace(const struct netd_netconf *nc, struct netd_err *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	cleanup_close int fd = -1;
+	int r;
+
+	fd = write_temp(nc, path, sizeof(path), tmp, sizeof(tmp), err);
+	if (fd < 0)
+		return fd;
+	if (rename(tmp, path) < 0) {
+		r = errno;
+		unlink(tmp);
+		return netd_err_sys(err, r, "network %s: rename to %s", nc->name, path);
+	}
+	fsync_dir(netd_config_dir());
+	return 0;
+}
+
+int netd_netconf_remove(const char *name, struct netd_err *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = netd_name_check_network(name, err);
+	if (r < 0)
+		return r;
+	r = conf_path(path, sizeof(path), name, err);
+	if (r < 0)
+		return r;
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return netd_err_set(err, ENOENT, "network %s: not defined (no %s)", name,
+					    path);
+		return netd_err_sys(err, errno, "network %s: remove %s", name, path);
+	}
+	fsync_dir(netd_config_dir());
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+int netd_netconf_list(char ***names, size_t *n, struct netd_err *err)
+{
+	__attribute__((cleanup(closedirp))) DIR *d = NULL;
+	const char *dir = netd_config_dir();
+	char **v = NULL;
+	size_t cnt = 0, cap = 0;
+	struct dirent *de;
+
+	*names = NULL;
+	*n = 0;
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0; /* nothing defined yet */
+		return netd_err_sys(err, errno, "list networks: open %s", dir);
+	}
+	for (;;) {
+		char name[NETD_NETNAME_MAX + 1];
+		size_t len;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno) {
+				int e = errno;
+				netd_strv_free(v, cnt);
+				return netd_err_sys(err, e, "list networks: read %s", dir);
+			}
+			break;
+		}
+		if (de->d_type == DT_DIR)
+			continue;
+		len = strlen(de->d_name);
+		if (len <= 5 || len - 5 > NETD_NETNAME_MAX || strcmp(de->d_name + len - 5, ".conf"))
+			continue;
+		memcpy(name, de->d_name, len - 5);
+		name[len - 5] = '\0';
+		if (netd_name_check_network(name, NULL) < 0)
+			continue; /* not ours (editor backups, temp files) */
+		if (cnt == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			char **nv = realloc(v, ncap * sizeof(*v));
+			if (!nv) {
+				netd_strv_free(v, cnt);
+				return netd_err_set(err, ENOMEM, "list networks: out of memory");
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[cnt] = strdup(name);
+		if (!v[cnt]) {
+			netd_strv_free(v, cnt);
+			return netd_err_set(err, ENOMEM, "list networks: out of memory");
+		}
+		cnt++;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_str);
+	*names = v;
+	*n = cnt;
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to libnetd: subnet-file helpers beyond the public netconf.h, and name quoting. */
+#ifndef NETD_NETCONF_PRIV_H
+#define NETD_NETCONF_PRIV_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <netd/err.h>
+#include <netd/netconf.h>
+
+/*
+ * Writes nc's subnet file atomically, replacing an existing definition (temp file in the config
+ * dir, fsync, rename over). Validates nc first, as netd_netconf_save does.
+ */
+int netd_netconf_replace(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
+
+/* Longest part of an outside string that error messages quote. */
+#define NETD_QUOTE_SHOW 40
+/* Enough for a quoted string of NETD_QUOTE_SHOW characters, each escaped as \xNN, plus "...". */
+#define NETD_QUOTE_MAX (2 + 4 * NETD_QUOTE_SHOW + 3 + 1)
+
+/*
+ * Quotes s for an error message: "s" with '"', '\\', control and non-ASCII bytes escaped (\xNN)
+ * and the text cut after NETD_QUOTE_SHOW characters (marked "..."). Returns buf.
+ */
+static inline const char *netd_quote(char *buf, size_t len, const char *s)
+{
+	size_t o = 0, i;
+
+	if (len < 8) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	if (!s)
+		s = "";
+	buf[o++] = '"';
+	for (i = 0; s[i] && i < NETD_QUOTE_SHOW; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (o + 4 + 5 > len)
+			break;
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (s[i] && o + 5 <= len) {
+		buf[o++] = '.';
+		buf[o++] = '.';
+		buf[o++] = '.';
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+
+#endif

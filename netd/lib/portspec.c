@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/* Docker's -p syntax: [[IP:][HOST]:]CTR[/PROTO], with port ranges. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+#include <netd/portspec.h>
+#include "netconf_priv.h"
+
+/* Longest spec we look at: "255.255.255.255:65535-65535:65535-65535/sctp" is 44. */
+#define SPEC_MAX 128
+
+const char *netd_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case NETD_PROTO_TCP:
+		return "tcp";
+	case NETD_PROTO_UDP:
+		return "udp";
+	case NETD_PROTO_SCTP:
+		return "sctp";
+	}
+	return NULL;
+}
+
+uint8_t netd_proto_from_name(const char *name)
+{
+	if (!name)
+		return 0;
+	if (!strcasecmp(name, "tcp"))
+		return NETD_PROTO_TCP;
+	if (!strcasecmp(name, "udp"))
+		return NETD_PROTO_UDP;
+	if (!strcasecmp(name, "sctp"))
+		return NETD_PROTO_SCTP;
+	return 0;
+}
+
+struct range {
+	unsigned lo, hi;
+};
+
+/* One port "N" or a range "LO-HI" of ports 1..65535; what names the part in errors. */
+static int parse_range(const char *spec, const char *what, const char *s, struct range *r,
+		       struct netd_err *err)
+{
+	char qs[NETD_QUOTE_MAX], qp[NETD_QUOTE_MAX];
+	unsigned v[2] = {0, 0};
+	const char *p = s;
+	int k = 0;
+
+	if (!*s)
+		return netd_err_set(err, EINVAL, "port spec %s: %s is empty",
+				    netd_quote(qs, sizeof(qs), spec), what);
+	for (;;) {
+		size_t digits = 0;
+
+		while (*p >= '0' && *p <= '9') {
+			if (v[k] <= 65535)
+				v[k] = v[k] * 10 + (unsigned)(*p - '0');
+			p++;
+			digits++;
+		}
+		if (!digits || (*p && *p != '-') || (*p == '-' && k == 1))
+			return netd_err_set(err, EINVAL, "port spec %s: %s %s is not a number%s",
+					    netd_quote(qs, sizeof(qs), spec), what,
+					    netd_quote(qp, sizeof(qp), s),
+					    k == 1 || strchr(s, '-') ? " or range LO-HI" : "");
+		if (v[k] < 1 || v[k] > 65535)
+			return netd_err_set(
+			    err, EINVAL, "port spec %s: %s %s is out of range (1-65535)",
+			    netd_quote(qs, sizeof(qs), spec), what, netd_quote(qp, sizeof(qp), s));
+		if (!*p)
+			break;
+		p++; /* '-' */
+		k = 1;
+	}
+	r->lo = v[0];
+	r->hi = k ? v[1] : v[0];
+	if (r->lo > r->hi)
+		return netd_err_set(err, EINVAL,
+				    "port spec %s: %s %s: range is reversed (write %u-%u)",
+				    netd_quote(qs, sizeof(qs), spec), what,
+				    netd_quote(qp, sizeof(qp), s), r->hi, r->lo);
+	return 0;
+}
+
+int netd_portspec_parse(const char *spec, struct netd_port *out, size_t cap, size_t *n,
+			struct netd_err *err)
+{
+	char qs[NETD_QUOTE_MAX], qp[NETD_QUOTE_MAX];
+	char buf[SPEC_MAX + 1];
+	char *parts[3] = {NULL, NULL, NULL};
+	char *slash, *p;
+	struct range host = {0, 0}, ctr;
+	struct in_addr ip = {.s_addr = htonl(INADDR_ANY)};
+	uint8_t proto = NETD_PROTO_TCP;
+	size_t nparts = 0, count, room;
+	int r;
+
+	if (!spec || !*spec)
+		return netd_err_set(err, EINVAL,
+				    "port spec \"\": empty; use [[IP:][HOST]:]CTR[/tcp|udp|sctp]");
+	netd_quote(qs, sizeof(qs), spec);
+	if (strlen(spec) > SPEC_MAX)
+		return netd_err_set(err, EINVAL, "port spec %s: too long", qs);
+	if (!n || *n > cap)
+		return netd_err_set(err, EINVAL, "port spec %s: no room for the result", qs);
+	memcpy(buf, spec, strlen(spec) + 1);
+
+	if (buf[0] == '[' || strchr(buf, ']'))
+		return netd_err_set(err, EINVAL,
+				    "port spec %s: IPv6 host addresses are not supported; use an "
+				    "IPv4 address or leave the address out",
+				    qs);
+
+	slash = strrchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		proto = netd_proto_from_name(slash + 1);
+		if (!proto)
+			return netd_err_set(err, EINVAL,
+					    "port spec %s: protocol %s is not tcp, udp or sctp", qs,
+					    netd_quote(qp, sizeof(qp), slash + 1));
+	}
+
+	p = buf;
+	for (;;) {
+		char *colon = strchr(p, ':');
+
+		if (nparts == 3)
+			return netd_err_set(
+			    err, EINVAL,
+			    "port spec %s: too many ':' (IPv6 host addresses are not "
+			    "supported); use [[IP:][HOST]:]CTR[/PROTO]",
+			    qs);
+		parts[nparts++] = p;
+		if (!colon)
+			break;
+		*colon = '\0';
+		p = colon + 1;
+	}
+
+	/* parts: CTR | HOST CTR | IP HOST CTR */
+	if (nparts == 3) {
+		if (!*parts[0])
+			return netd_err_set(err, EINVAL,
+					    "port spec %s: host IP is empty; leave out \"IP:\" to "
+					    "publish on every address",
+					    qs);
+		if (inet_pton(AF_INET, parts[0], &ip) != 1)
+			return netd_err_set(err, EINVAL,
+					    "port spec %s: host IP %s is not an IPv4 address", qs,
+					    netd_quote(qp, sizeof(qp), parts[0]));
+	}
+	r = parse_range(spec, "container port", parts[nparts - 1], &ctr, err);
+	if (r < 0)
+		return r;
+	if (nparts >= 2 && (nparts == 2 || *parts[1])) {
+		r = parse_range(spec, "host port", parts[nparts - 2], &host, err);
+		if (r < 0)
+			return r;
+	}
+
+	count = ctr.hi - ctr.lo + 1;
+	if (host.lo && host.hi > host.lo && ctr.hi > ctr.lo && host.hi - host.lo != ctr.hi - ctr.lo)
+		return netd_err_set(err, EINVAL,
+				    "port spec %s: host range has %u ports, container range %u; "
+				    "they must be the same length",
+				    qs, host.hi - host.lo + 1, ctr.hi - ctr.lo + 1);
+	if (host.lo && host.hi == host.lo && count > 1)
+		return netd_err_set(err, EINVAL,
+				    "port spec %s: one host port %u for %zu container ports; give "
+				    "a host range of the same length or no host port",
+				    qs, host.lo, count);
+	room = cap - *n;
+	if (count > room)
+		return netd_err_set(err, EINVAL,
+				    "port spec %s: expands to %zu ports, more than the %zu allowed",
+				    qs, count, room);
+
+	for (size_t i = 0; i < count; i++) {
+		struct netd_port *e = &out[*n + i];
+
+		memset(e, 0, sizeof(*e));
+		e->proto = proto;
+		e->host_ip = ip;
+		e->ctr_port = (uint16_t)(ctr.lo + i);
+		if (!host.lo)
+			continue; /* host port chosen at publish time */
+		if (count > 1) {
+			e->host_port = (uint16_t)(host.lo + i);
+			e->host_port_max = e->host_port;
+		} else {
+			e->host_port = (uint16_t)host.lo;
+			e->host_port_max = (uint16_t)host.hi;
+		}
+	}
+	*n += count;
+	return 0;
+}
+
+int netd_port_format(const struct netd_port *p, char *buf, size_t len)
+{
+	char ip[INET_ADDRSTRLEN];
+	char host[16];
+	char proto[8];
+	const char *pn = netd_proto_name(p->proto);
+
+	if (!inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip)))
+		snprintf(ip, sizeof(ip), "?");
+	if (!p->host_port)
+		snprintf(host, sizeof(host), "?");
+	else if (p->host_port_max > p->host_port)
+		snprintf(host, sizeof(host), "%u-%u", p->host_port, p->host_port_max);
+	else
+		snprintf(host, sizeof(host), "%u", p->host_port);
+	if (pn)
+		snprintf(proto, sizeof(proto), "%s", pn);
+	else
+		snprintf(proto, sizeof(proto), "%u", p->proto);
+	return snprintf(buf, len, "%s:%s->%u/%s", ip, host, p->ctr_port, proto);
+}
