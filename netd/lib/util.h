@@ -45,6 +45,13 @@ static inline int steal_fd(int *fd)
 	return r;
 }
 
+/* For undo paths that already report a primary error: the secondary one is deliberately dropped
+ * (gc finishes what they leave). A cast to void does not silence warn_unused_result in gcc. */
+#define ignore_result(x)                                                                           \
+	do {                                                                                       \
+		__typeof__(x) ignored_ __attribute__((unused)) = (x);                              \
+	} while (0)
+
 /* snprintf into a fixed buffer; -ENAMETOOLONG when it does not fit. */
 int netd_path_fmt(char *buf, size_t len, const char *fmt, ...) NETD_PRINTF(3, 4) NETD_MUST_USE;
 

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Garbage collection: converges the host to what the endpoint records say. An endpoint whose
+ * namespace is gone (its veth pair died with it) is torn down; veths, leases and port claims that
+ * no record owns are removed. Records are written before the objects they own are created, so an
+ * attach in progress is never mistaken for garbage.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <netd/network.h>
+#include "link.h"
+#include "nat.h"
+#include "network_priv.h"
+#include "store.h"
+#include "util.h"
+
+#define ALIAS_PREFIX "netd:"
+
+/* "NET/ID@IFNAME" -> parts; false when malformed. */
+static bool key_split(const char *key, char *net, char *id, char *ifn)
+{
+	const char *slash = strchr(key, '/');
+	const char *at = strrchr(key, '@');
+
+	if (!slash || !at || at < slash)
+		return false;
+	if ((size_t)(slash - key) > NETD_NETNAME_MAX || (size_t)(at - slash - 1) > NETD_ID_MAX ||
+	    strlen(at + 1) > NETD_IFNAME_MAX)
+		return false;
+	snprintf(net, NETD_NETNAME_MAX + 1, "%.*s", (int)(slash - key), key);
+	snprintf(id, NETD_ID_MAX + 1, "%.*s", (int)(at - slash - 1), slash + 1);
+	snprintf(ifn, NETD_IFNAME_MAX + 1, "%s", at + 1);
+	return true;
+}
+
+static bool record_exists(const char *key)
+{
+	char net[NETD_NETNAME_MAX + 1], id[NETD_ID_MAX + 1], ifn[NETD_IFNAME_MAX + 1];
+	struct netd_endpoint ep = {0};
+	struct netd_err e;
+	int r;
+
+	if (!key_split(key, net, id, ifn))
+		return false;
+	r = netd_store_endpoint_load(net, id, ifn, &ep, &e);
+	netd_endpoint_clear(&ep);
+	/* Only a definite "no record" makes something garbage. */
+	return r != -ENOENT;
+}
+
+static bool in_keep(const struct netd_endpoint *ep, const struct netd_attachment_ref *keep,
+		    size_t n_keep)
+{
+	for (size_t i = 0; i < n_keep; i++) {
+		const char *ifn = keep[i].ifname ? keep[i].ifname : "eth0";
+		if (keep[i].id && strcmp(keep[i].id, ep->id) == 0 && strcmp(ifn, ep->ifname) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool endpoint_dead(struct netd_rtnl *rt, const struct netd_endpoint *ep)
+{
+	struct netd_link_info li;
+	struct netd_err e;
+	int fd;
+
+	if (strcmp(ep->state, "ready") != 0) {
+		/* An attach that is still running owns its half-built endpoint. */
+		if (ep->pid > 0 && (kill(ep->pid, 0) == 0 || errno == EPERM))
+			return false;
+		return true;
+	}
+	if (netd_link_get(rt, ep->host_ifname, &li, &e) == -ENODEV)
+		return true;
+	fd = netd_netns_open(ep->netns, &e);
+	if (fd < 0)
+		return fd == -ENOENT || fd == -EINVAL;
+	close(fd);
+	return false;
+}
+
+struct orphan_veths {
+	const char *network;
+	char (*names)[NETD_IFNAME_MAX + 1];
+	size_t n, cap;
+};
+
+static int collect_veth(const char *name, const struct netd_link_info *info, void *arg)
+{
+	struct orphan_veths *o = arg;
+	const char *key = info->alias + strlen(ALIAS_PREFIX);
+	size_t nl = o->network ? strlen(o->network) : 0;
+
+	if (o->network && (strncmp(key, o->network, nl) != 0 || key[nl] != '/'))
+		return 0;
+	if (record_exists(key))
+		return 0;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 16;
+		void *nn = realloc(o->names, cap * sizeof(*o->names));
+		if (!nn)
+			return -ENOMEM;
+		o->names = nn;
+		o->cap = cap;
+	}
+	snprintf(o->names[o->n++], NETD_IFNAME_MAX + 1, "%s", name);
+	return 0;
+}
+
+struct orphan_leases {
+	struct in_addr *ips;
+	size_t n, cap;
+};
+
+static int collect_lease(struct in_addr ip, const char *key, void *arg)
+{
+	struct orphan_leases *o = arg;
+
+	if (record_exists(key))
+		return 0;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 16;
+		void *nn = realloc(o->ips, cap * sizeof(*o->ips));
+		if (!nn)
+			return -ENOMEM;
+		o->ips = nn;
+		o->cap = cap;
+	}
+	o->ips[o->n++] = ip;
+	return 0;
+}
+
+struct orphan_ports {
+	struct netd_port *ports;
+	size_t n, cap;
+	const char *network;
+};
+
+static int collect_port(const struct netd_port *p, const char *key, void *arg)
+{
+	struct orphan_ports *o = arg;
+	size_t nl = o->network ? strlen(o->network) : 0;
+
+	if (o->network && (strncmp(key, o->network, nl) != 0 || key[nl] != '/'))
+		return 0;
+	if (record_exists(key))
+		return 0;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 16;
+		void *nn = realloc(o->ports, cap * sizeof(*o->ports));
+		if (!nn)
+			return -ENOMEM;
+		o->ports = nn;
+		o->cap = cap;
+	}
+	o->ports[o->n++] = *p;
+	return 0;
+}
+
+static int gc_leases(const char *network, struct netd_gc_stats *st, struct netd_err *err)
+{
+	struct orphan_leases o = {0};
+	cleanup_close int lk = -1;
+	int r;
+
+	/* Under the network lock a lease without a record cannot belong to a running attach. */
+	lk = netd_store_lock_network(network, err);
+	if (lk < 0)
+		return lk;
+	r = netd_ipam_foreach(network, collect_lease, &o, err);
+	for (size_t i = 0; r == 0 && i < o.n; i++) {
+		r = netd_ipam_release(network, o.ips[i], NULL, err);
+		if (r == 0)
+			st->leases++;
+	}
+	free(o.ips);
+	return r;
+}
+
+static int gc_ports(const char *network, struct netd_gc_stats *st, struct netd_err *err)
+{
+	struct orphan_ports o = {.network = network};
+	cleanup_close int lk = -1;
+	struct in_addr any = {0};
+	int r;
+
+	lk = netd_store_lock_ports(err);
+	if (lk < 0)
+		return lk;
+	r = netd_store_port_foreach(collect_port, &o, err);
+	for (size_t i = 0; r == 0 && i < o.n; i++) {
+		if (netd_nat_table_exists())
+			r = netd_nat_unpublish(&o.ports[i], 1, any, err);
+		if (r == 0)
+			r = netd_store_port_release(&o.ports[i], NULL, err);
+		if (r == 0)
+			st->ports++;
+	}
+	free(o.ports);
+	return r;
+}
+
+int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t n_keep,
+	    struct netd_gc_stats *st, struct netd_err *err)
+{
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	struct netd_endpoint *eps = NULL;
+	struct netd_gc_stats dummy;
+	struct orphan_veths ov = {0};
+	int first = 0;
+	size_t n = 0;
+	int r;
+
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	if (keep && !network)
+		return netd_err_set(err, EINVAL, "gc: a keep list needs a network");
+	if (network) {
+		r = netd_name_check_network(network, err);
+		if (r < 0)
+			return r;
+	}
+	r = netd_rtnl_open(&rt, err);
+	if (r == 0)
+		r = netd_store_endpoint_list(network, &eps, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		bool drop = keep ? !in_keep(&eps[i], keep, n_keep) : endpoint_dead(rt, &eps[i]);
+		struct netd_err e;
+
+		if (keep && strcmp(eps[i].state, "ready") != 0 && eps[i].pid > 0 &&
+		    kill(eps[i].pid, 0) == 0)
+			drop = false;
+		if (!drop)
+			continue;
+		r = netd_endpoint_teardown(&eps[i], &e);
+		if (r < 0 && !first) {
+			first = r;
+			*err = e;
+		} else if (r == 0) {
+			st->endpoints++;
+		}
+	}
+	netd_endpoints_free(eps, n);
+
+	ov.network = network;
+	r = netd_link_foreach_alias(rt, ALIAS_PREFIX, collect_veth, &ov, err);
+	for (size_t i = 0; r == 0 && i < ov.n; i++) {
+		r = netd_link_del(rt, ov.names[i], err);
+		if (r == 0)
+			st->veths++;
+	}
+	free(ov.names);
+	if (r < 0 && !first)
+		first = r;
+
+	{
+		char **names = NULL;
+		size_t nn = 0;
+		if (network) {
+			r = gc_leases(network, st, err);
+		} else {
+			r = netd_netconf_list(&names, &nn, err);
+			for (size_t i = 0; r == 0 && i < nn; i++)
+				r = gc_leases(names[i], st, err);
+			netd_strv_free(names, nn);
+		}
+		if (r < 0 && !first)
+			first = r;
+	}
+	r = gc_ports(network, st, err);
+	if (r < 0 && !first)
+		first = r;
+	return first;
+}

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/* Networks as a whole: define, remove, the default network, bridge state, nat restore. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <netd/network.h>
+#include "link.h"
+#include "nat.h"
+#include "netconf_priv.h"
+#include "network_priv.h"
+#include "store.h"
+#include "util.h"
+
+static bool prefixes_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
+{
+	unsigned p = pa < pb ? pa : pb;
+	uint32_t mask = p ? htonl(~0u << (32 - p)) : 0;
+
+	return (a.s_addr & mask) == (b.s_addr & mask);
+}
+
+/* True when net/prefix overlaps a network already defined here. */
+static int overlaps_defined(struct in_addr net, unsigned prefix, bool *overlap, struct netd_err *err)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	*overlap = false;
+	r = netd_netconf_list(&names, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && !*overlap; i++) {
+		struct netd_netconf o;
+		struct netd_err e2;
+		if (netd_netconf_load(names[i], &o, &e2) == 0)
+			*overlap = prefixes_overlap(net, prefix, o.subnet, o.prefix);
+	}
+	netd_strv_free(names, n);
+	return 0;
+}
+
+int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
+{
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	cleanup_close int lk = -1;
+	char path[4096];
+	int r;
+
+	r = netd_mkdirs(netd_state_dir(), true, err);
+	if (r < 0)
+		return r;
+	if (netd_path_fmt(path, sizeof(path), "%s/netd.lock", netd_state_dir()) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "state dir path too long");
+	lk = netd_lock_file(path, err);
+	if (lk < 0)
+		return lk;
+	/* Someone may have created it while we waited for the lock. */
+	r = netd_netconf_load(NETD_DEFAULT_NETWORK, nc, err);
+	if (r != -ENOENT)
+		return r;
+	netd_err_clear(err);
+	r = netd_rtnl_open(&rt, err);
+	if (r < 0)
+		return r;
+	/* Docker's ranges first (172.17-31), then 10.89-99: the first /16 nobody routes yet. */
+	for (unsigned i = 0; i < 26; i++) {
+		struct in_addr net;
+		bool busy = false;
+		char text[64];
+
+		if (i < 15)
+			snprintf(text, sizeof(text), "172.%u.0.0", 17 + i);
+		else
+			snprintf(text, sizeof(text), "10.%u.0.0", 89 + (i - 15));
+		inet_pton(AF_INET, text, &net);
+		r = netd_route_overlaps(rt, net, 16, &busy, err);
+		if (r == 0 && !busy)
+			r = overlaps_defined(net, 16, &busy, err);
+		if (r < 0)
+			return r;
+		if (busy)
+			continue;
+		memset(nc, 0, sizeof(*nc));
+		snprintf(nc->name, sizeof(nc->name), "%s", NETD_DEFAULT_NETWORK);
+		nc->subnet = net;
+		nc->prefix = 16;
+		nc->masquerade = true;
+		r = netd_netconf_finish(nc, "default network", err);
+		if (r == 0)
+			r = netd_netconf_save(nc, err);
+		return r;
+	}
+	return netd_err_set(err, EADDRNOTAVAIL,
+			    "default network: every candidate /16 (172.17-31.0.0, 10.89-99.0.0) "
+			    "overlaps a host route; create it with netd network create %s --subnet ...",
+			    NETD_DEFAULT_NETWORK);
+}
+
+int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
+{
+	bool overlap = false;
+	int r;
+
+	r = netd_name_check_network(nc->name, err);
+	if (r == 0)
+		r = netd_netconf_finish(nc, nc->name, err);
+	if (r == 0)
+		r = overlaps_defined(nc->subnet, nc->prefix, &overlap, err);
+	if (r < 0)
+		return r;
+	if (overlap) {
+		char s[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &nc->subnet, s, sizeof(s));
+		return netd_err_set(err, EEXIST, "network %s: subnet %s/%u overlaps another network",
+				    nc->name, s, nc->prefix);
+	}
+	return netd_netconf_save(nc, err);
+}
+
+static bool netconf_equal(const struct netd_netconf *a, const struct netd_netconf *b)
+{
+	return strcmp(a->bridge, b->bridge) == 0 && a->subnet.s_addr == b->subnet.s_addr &&
+	       a->prefix == b->prefix && a->gateway.s_addr == b->gateway.s_addr &&
+	       a->range_start.s_addr == b->range_start.s_addr &&
+	       a->range_end.s_addr == b->range_end.s_addr && a->mtu == b->mtu &&
+	       a->masquerade == b->masquerade;
+}
+
+int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
+{
+	struct netd_netconf cur;
+	int r;
+
+	r = netd_name_check_network(nc->name, err);
+	if (r == 0)
+		r = netd_netconf_finish(nc, nc->name, err);
+	if (r < 0)
+		return r;
+	r = netd_netconf_load(nc->name, &cur, err);
+	if (r == -ENOENT) {
+		netd_err_clear(err);
+		r = netd_netconf_save(nc, err);
+		if (r != -EEXIST)
+			return r;
+		netd_err_clear(err);
+		r = netd_netconf_load(nc->name, &cur, err);
+	}
+	if (r < 0)
+		return r;
+	if (netconf_equal(nc, &cur))
+		return 0;
+	return netd_netconf_replace(nc, err);
+}
+
+int netd_network_remove(const char *name, bool force, struct netd_err *err)
+{
+	struct netd_endpoint *eps = NULL;
+	struct netd_netconf nc;
+	size_t n = 0;
+	int r;
+
+	r = netd_netconf_load(name, &nc, err);
+	if (r < 0)
+		return r;
+	r = netd_store_endpoint_list(name, &eps, &n, err);
+	if (r < 0)
+		return r;
+	if (n && !force) {
+		r = netd_err_set(err, EBUSY,
+				 "network %s has %zu endpoint(s) (first: %s/%s); detach them or use --force",
+				 name, n, eps[0].id, eps[0].ifname);
+		netd_endpoints_free(eps, n);
+		return r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = netd_endpoint_teardown(&eps[i], err);
+		if (r < 0) {
+			netd_endpoints_free(eps, n);
+			return netd_err_prefix(err, "network rm %s", name);
+		}
+	}
+	netd_endpoints_free(eps, n);
+	{
+		cleanup_rtnl struct netd_rtnl *rt = NULL;
+		struct netd_nat_net nn = {
+			.bridge = nc.bridge,
+			.subnet = nc.subnet,
+			.prefix = nc.prefix,
+			.masquerade = nc.masquerade,
+		};
+		r = netd_rtnl_open(&rt, err);
+		if (r == 0)
+			r = netd_link_del(rt, nc.bridge, err);
+		if (r == 0 && netd_nat_table_exists())
+			r = netd_nat_network_del(&nn, err);
+	}
+	if (r == 0)
+		r = netd_ipam_purge(name, err);
+	if (r == 0)
+		r = netd_netconf_remove(name, err);
+	if (r < 0)
+		return netd_err_prefix(err, "network rm %s", name);
+	return 0;
+}
+
+int netd_network_bridge_state(const struct netd_netconf *nc, struct netd_bridge_state *st,
+			      struct netd_err *err)
+{
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	struct netd_link_info li;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	r = netd_rtnl_open(&rt, err);
+	if (r < 0)
+		return r;
+	r = netd_link_get(rt, nc->bridge, &li, err);
+	if (r == -ENODEV) {
+		netd_err_clear(err);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	st->exists = true;
+	st->up = li.up;
+	st->ifindex = li.ifindex;
+	st->mtu = li.mtu;
+	return 0;
+}
+
+static int count_lease(struct in_addr ip, const char *key, void *arg)
+{
+	(*(unsigned long *)arg)++;
+	return 0;
+}
+
+int netd_network_free_addresses(const char *name, unsigned long *free_count, struct netd_err *err)
+{
+	struct netd_netconf nc;
+	unsigned long used = 0, total;
+	uint32_t lo, hi, gw;
+	int r;
+
+	r = netd_netconf_load(name, &nc, err);
+	if (r < 0)
+		return r;
+	r = netd_ipam_foreach(name, count_lease, &used, err);
+	if (r < 0)
+		return r;
+	lo = ntohl(nc.range_start.s_addr);
+	hi = ntohl(nc.range_end.s_addr);
+	gw = ntohl(nc.gateway.s_addr);
+	total = (unsigned long)(hi - lo) + 1;
+	if (gw >= lo && gw <= hi)
+		total--;
+	*free_count = used >= total ? 0 : total - used;
+	return 0;
+}
+
+int netd_network_restore_nat(struct netd_err *err)
+{
+	struct netd_endpoint *eps = NULL;
+	char **names = NULL;
+	size_t n = 0, ne = 0;
+	int r;
+
+	r = netd_nat_ensure(err);
+	if (r == 0)
+		r = netd_netconf_list(&names, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		struct netd_netconf nc;
+		struct netd_nat_net nn;
+		if (netd_netconf_load(names[i], &nc, err) < 0)
+			continue;
+		nn = (struct netd_nat_net){nc.bridge, nc.subnet, nc.prefix, nc.masquerade};
+		r = netd_nat_network_add(&nn, err);
+	}
+	netd_strv_free(names, n);
+	if (r < 0)
+		return r;
+	r = netd_store_endpoint_list(NULL, &eps, &ne, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ne && r == 0; i++) {
+		if (!eps[i].n_ports || strcmp(eps[i].state, "ready") != 0)
+			continue;
+		for (size_t k = 0; k < eps[i].n_ports && r == 0; k++) {
+			bool present = false;
+			r = netd_nat_port_lookup(&eps[i].ports[k], eps[i].ip, &present, err);
+			if (r == 0 && !present)
+				r = netd_nat_publish(&eps[i].ports[k], 1, eps[i].ip, err);
+		}
+	}
+	netd_endpoints_free(eps, ne);
+	return r;
+}

@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Orchestration: attach, detach, check, gc. Attach is a sequence of steps, each of which records
+ * what it did so that a failure at step k undoes k-1..1 and leaves the host as it was. Teardown
+ * works from host-side state only (the endpoint record), so it also works when the namespace is
+ * gone, and it goes on past errors.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <netd/network.h>
+#include "link.h"
+#include "nat.h"
+#include "netconf_priv.h"
+#include "network_priv.h"
+#include "store.h"
+#include "util.h"
+
+#define HOST_IF_PREFIX "nd"
+#define ALIAS_PREFIX   "netd:"
+
+void netd_endpoint_key(const struct netd_endpoint *ep, char *buf, size_t len)
+{
+	netd_store_key(buf, len, ep->network, ep->id, ep->ifname);
+}
+
+/* A stable host-side name: "nd" + 8 hex digits of the owner key, so it fits IFNAMSIZ. */
+static void host_ifname_for(const char *key, char out[NETD_IFNAME_MAX + 1])
+{
+	snprintf(out, NETD_IFNAME_MAX + 1, HOST_IF_PREFIX "%08x", netd_hash32(key));
+}
+
+/* Fault injection for the rollback tests: NETD_FAIL_AT=<step> fails that step. */
+static int fail_at(const char *step, struct netd_err *err)
+{
+	const char *f = getenv("NETD_FAIL_AT");
+
+	if (f && strcmp(f, step) == 0)
+		return netd_err_set(err, EIO, "%s: injected failure (NETD_FAIL_AT)", step);
+	return 0;
+}
+
+static bool port_is_udp_like(const struct netd_port *p)
+{
+	return p->proto == NETD_PROTO_UDP || p->proto == NETD_PROTO_SCTP;
+}
+
+int netd_network_open(const char *name, struct netd_netconf *nc, struct netd_err *err)
+{
+	struct netd_netconf tmp;
+	int r;
+
+	if (!nc)
+		nc = &tmp;
+	if (!name)
+		name = NETD_DEFAULT_NETWORK;
+	r = netd_netconf_load(name, nc, err);
+	if (r == -ENOENT && strcmp(name, NETD_DEFAULT_NETWORK) == 0)
+		return netd_default_network_create(nc, err);
+	return r;
+}
+
+/* ---- attach ---- */
+
+struct attach_ctx {
+	const struct netd_attach_req *req;
+	struct netd_netconf nc;
+	struct netd_endpoint *ep;
+	char key[NETD_KEY_MAX];
+	int netns_fd;
+	bool leased, recorded, claimed_ports, veth, published;
+	size_t n_claimed;
+};
+
+/* Undoes what attach did, newest first; errors here are secondary to the one being reported. */
+static void attach_rollback(struct attach_ctx *c)
+{
+	struct netd_endpoint *ep = c->ep;
+	struct netd_err e2;
+
+	if (c->published) {
+		ignore_result(netd_nat_unpublish(ep->ports, ep->n_ports, ep->ip, &e2));
+		for (size_t i = 0; i < ep->n_ports; i++)
+			if (port_is_udp_like(&ep->ports[i]))
+				ignore_result(netd_conntrack_flush_port(&ep->ports[i], &e2));
+	}
+	if (c->veth) {
+		cleanup_rtnl struct netd_rtnl *rt = NULL;
+		if (netd_rtnl_open(&rt, &e2) == 0)
+			ignore_result(netd_link_del(rt, ep->host_ifname, &e2));
+	}
+	if (c->n_claimed) {
+		int lk = netd_store_lock_ports(&e2);
+		for (size_t i = 0; i < c->n_claimed; i++)
+			ignore_result(netd_store_port_release(&ep->ports[i], c->key, &e2));
+		if (lk >= 0)
+			close(lk);
+	}
+	if (c->recorded || c->leased) {
+		int lk = netd_store_lock_network(ep->network, &e2);
+		if (c->recorded)
+			ignore_result(netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e2));
+		if (c->leased)
+			ignore_result(netd_ipam_release(ep->network, ep->ip, c->key, &e2));
+		if (lk >= 0)
+			close(lk);
+	}
+}
+
+/* Lease an address and write the "creating" record, both under the network lock. */
+static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
+{
+	const struct netd_attach_req *req = c->req;
+	struct netd_endpoint *ep = c->ep;
+	struct netd_endpoint old = {0};
+	cleanup_close int lk = -1;
+	int r;
+
+	lk = netd_store_lock_network(ep->network, err);
+	if (lk < 0)
+		return lk;
+	r = netd_store_endpoint_load(ep->network, ep->id, ep->ifname, &old, err);
+	if (r == 0) {
+		netd_endpoint_clear(&old);
+		return netd_err_set(err, EEXIST,
+				    "endpoint %s/%s is already attached to network %s (detach it first)",
+				    ep->id, ep->ifname, ep->network);
+	}
+	if (r != -ENOENT)
+		return r;
+	netd_err_clear(err);
+	if (req->external_ipam) {
+		ep->ip = req->ip;
+		ep->prefix = req->prefix ? req->prefix : c->nc.prefix;
+		ep->gateway = req->gateway;
+	} else {
+		r = netd_ipam_alloc(&c->nc, c->key, req->ip, &ep->ip, err);
+		if (r < 0)
+			return r;
+		c->leased = true;
+		ep->prefix = c->nc.prefix;
+		ep->gateway = c->nc.gateway;
+	}
+	r = fail_at("record", err);
+	if (r == 0)
+		r = netd_store_endpoint_save(ep, err);
+	if (r < 0)
+		return r;
+	c->recorded = true;
+	return 0;
+}
+
+static int read_port_range(uint16_t *lo, uint16_t *hi)
+{
+	char buf[64];
+	unsigned a, b;
+	struct netd_err e2;
+
+	*lo = 32768;
+	*hi = 60999;
+	if (netd_sysctl_read("/proc/sys/net/ipv4/ip_local_port_range", buf, sizeof(buf), &e2) < 0)
+		return 0;
+	if (sscanf(buf, "%u %u", &a, &b) == 2 && a > 0 && a <= b && b <= 65535) {
+		*lo = (uint16_t)a;
+		*hi = (uint16_t)b;
+	}
+	return 0;
+}
+
+/* Claims one port, choosing a free host port when asked to. Caller holds the ports lock. */
+static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_err *err)
+{
+	char buf[96];
+	uint16_t lo = p->host_port, hi = p->host_port_max > p->host_port ? p->host_port_max : 0;
+	bool choose = p->host_port == 0 || hi != 0;
+	bool busy = false;
+	int r;
+
+	if (!choose) {
+		r = netd_store_port_claim(p, c->key, err);
+		if (r < 0)
+			return r;
+		r = netd_port_in_use(p, &busy, err);
+		if (r == 0 && busy) {
+			netd_port_format(p, buf, sizeof(buf));
+			r = netd_err_set(err, EADDRINUSE,
+					 "port %s: a host process is already listening on %u/%s", buf,
+					 p->host_port, netd_proto_name(p->proto));
+		}
+		if (r < 0) {
+			struct netd_err e2;
+			ignore_result(netd_store_port_release(p, c->key, &e2));
+		}
+		return r;
+	}
+	if (p->host_port == 0)
+		read_port_range(&lo, &hi);
+	for (unsigned port = lo; port <= hi; port++) {
+		struct netd_port cand = *p;
+		char owner[NETD_KEY_MAX];
+
+		cand.host_port = (uint16_t)port;
+		cand.host_port_max = 0;
+		r = netd_store_port_claimed(&cand, owner, sizeof(owner), err);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
+		r = netd_port_in_use(&cand, &busy, err);
+		if (r < 0)
+			return r;
+		if (busy)
+			continue;
+		r = netd_store_port_claim(&cand, c->key, err);
+		if (r == -EADDRINUSE)
+			continue;
+		if (r < 0)
+			return r;
+		*p = cand;
+		return 0;
+	}
+	netd_port_format(p, buf, sizeof(buf));
+	return netd_err_set(err, EADDRINUSE, "port %s: no free host port in %u-%u", buf, lo, hi);
+}
+
+static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
+{
+	struct netd_endpoint *ep = c->ep;
+	cleanup_close int lk = -1;
+	int r;
+
+	if (!ep->n_ports)
+		return 0;
+	lk = netd_store_lock_ports(err);
+	if (lk < 0)
+		return lk;
+	for (size_t i = 0; i < ep->n_ports; i++) {
+		r = claim_port(c, &ep->ports[i], err);
+		if (r < 0)
+			return r;
+		c->n_claimed = i + 1;
+	}
+	return fail_at("ports", err);
+}
+
+static int attach_links(struct attach_ctx *c, struct netd_err *err)
+{
+	struct netd_endpoint *ep = c->ep;
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	cleanup_rtnl struct netd_rtnl *ns = NULL;
+	struct netd_nat_net nn = {
+		.bridge = c->nc.bridge,
+		.subnet = c->nc.subnet,
+		.prefix = c->nc.prefix,
+		.masquerade = c->nc.masquerade,
+	};
+	char alias[NETD_KEY_MAX + 8];
+	int br_ifindex;
+	bool created;
+	int r;
+
+	r = netd_rtnl_open(&rt, err);
+	if (r < 0)
+		return r;
+	if (!ep->mtu) {
+		r = netd_route_default_mtu(rt, &ep->mtu, err);
+		if (r < 0)
+			return r;
+	}
+	r = netd_bridge_ensure(rt, c->nc.bridge, c->nc.gateway, c->nc.prefix, c->nc.mtu, &br_ifindex,
+			       &created, err);
+	if (r < 0)
+		return r;
+	r = netd_nat_ensure(err);
+	if (r == 0)
+		r = netd_nat_network_add(&nn, err);
+	if (r == 0)
+		r = fail_at("veth", err);
+	if (r < 0)
+		return r;
+	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", c->key);
+	r = netd_veth_create_in_ns(rt, ep->host_ifname, ep->ifname, c->netns_fd, ep->mtu,
+				   c->req->has_mac ? c->req->mac : NULL, br_ifindex, alias,
+				   &ep->host_ifindex, err);
+	if (r < 0)
+		return r;
+	c->veth = true;
+	r = fail_at("configure", err);
+	if (r == 0)
+		r = netd_rtnl_open_in_netns(c->netns_fd, &ns, err);
+	if (r == 0)
+		r = netd_ctr_configure(ns, ep->ifname, ep->ip, ep->prefix, ep->gateway,
+				       &ep->ctr_ifindex, ep->mac, err);
+	return r;
+}
+
+static int attach_publish(struct attach_ctx *c, struct netd_err *err)
+{
+	struct netd_endpoint *ep = c->ep;
+	int r;
+
+	if (!ep->n_ports)
+		return 0;
+	r = fail_at("publish", err);
+	if (r == 0)
+		r = netd_nat_publish(ep->ports, ep->n_ports, ep->ip, err);
+	if (r < 0)
+		return r;
+	c->published = true;
+	/* A re-published UDP port must not keep sending to a dead container's conntrack entry. */
+	for (size_t i = 0; i < ep->n_ports; i++) {
+		if (!port_is_udp_like(&ep->ports[i]))
+			continue;
+		r = netd_conntrack_flush_port(&ep->ports[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint *ep,
+			struct netd_err *err)
+{
+	struct attach_ctx c = {.req = req, .ep = ep, .netns_fd = -1};
+	const char *ifname = req->ifname ? req->ifname : "eth0";
+	cleanup_close int nsfd = -1;
+	int r;
+
+	memset(ep, 0, sizeof(*ep));
+	r = netd_name_check_id(req->id ? req->id : "", err);
+	if (r == 0)
+		r = netd_name_check_ifname(ifname, err);
+	if (r == 0 && req->network)
+		r = netd_name_check_network(req->network, err);
+	if (r < 0)
+		return r;
+	if (!req->netns || !*req->netns)
+		return netd_err_set(err, EINVAL, "attach %s: no network namespace given", req->id);
+	if (strlen(req->netns) >= sizeof(ep->netns))
+		return netd_err_set(err, ENAMETOOLONG, "attach %s: netns path too long", req->id);
+	if (req->external_ipam && req->ip.s_addr == INADDR_ANY)
+		return netd_err_set(err, EINVAL, "attach %s: external IPAM without an address",
+				    req->id);
+	r = netd_network_open(req->network, &c.nc, err);
+	if (r < 0)
+		return netd_err_prefix(err, "attach %s", req->id);
+	nsfd = netd_netns_open(req->netns, err);
+	if (nsfd < 0)
+		return netd_err_prefix(err, "attach %s", req->id);
+	c.netns_fd = nsfd;
+
+	snprintf(ep->network, sizeof(ep->network), "%s", c.nc.name);
+	snprintf(ep->id, sizeof(ep->id), "%s", req->id);
+	snprintf(ep->ifname, sizeof(ep->ifname), "%s", ifname);
+	snprintf(ep->bridge, sizeof(ep->bridge), "%s", c.nc.bridge);
+	snprintf(ep->netns, sizeof(ep->netns), "%s", req->netns);
+	netd_store_key(c.key, sizeof(c.key), ep->network, ep->id, ep->ifname);
+	host_ifname_for(c.key, ep->host_ifname);
+	ep->mtu = req->mtu ? req->mtu : c.nc.mtu;
+	ep->created = time(NULL);
+	snprintf(ep->state, sizeof(ep->state), "creating");
+	ep->pid = (int)getpid();
+	if (req->n_ports) {
+		ep->ports = calloc(req->n_ports, sizeof(*ep->ports));
+		if (!ep->ports)
+			return netd_err_set(err, ENOMEM, "attach %s: out of memory", req->id);
+		memcpy(ep->ports, req->ports, req->n_ports * sizeof(*ep->ports));
+		ep->n_ports = req->n_ports;
+	}
+
+	r = attach_reserve(&c, err);
+	if (r == 0)
+		r = attach_claim_ports(&c, err);
+	if (r == 0)
+		r = attach_links(&c, err);
+	if (r == 0)
+		r = attach_publish(&c, err);
+	if (r == 0) {
+		snprintf(ep->state, sizeof(ep->state), "ready");
+		ep->pid = 0;
+		r = fail_at("commit", err);
+		if (r == 0)
+			r = netd_store_endpoint_save(ep, err);
+	}
+	if (r < 0) {
+		attach_rollback(&c);
+		netd_endpoint_clear(ep);
+		return netd_err_prefix(err, "attach %s/%s", req->id, ifname);
+	}
+	return 0;
+}
+
+/* ---- detach ---- */
+
+struct teardown {
+	int first;
+	unsigned more;
+	struct netd_err *err;
+};
+
+/* Teardown goes on past errors: keep the first, count the rest. */
+static void td_note(struct teardown *td, int r, const struct netd_err *e)
+{
+	if (r >= 0 || r == -ENOENT || r == -ENODEV || r == -ESRCH)
+		return;
+	if (!td->first) {
+		td->first = r;
+		if (td->err)
+			*td->err = *e;
+	} else {
+		td->more++;
+	}
+}
+
+static int td_result(struct teardown *td, const char *what)
+{
+	if (!td->first)
+		return 0;
+	if (td->more)
+		netd_err_prefix(td->err, "%s (and %u more errors)", what, td->more);
+	else
+		netd_err_prefix(td->err, "%s", what);
+	return td->first;
+}
+
+int netd_endpoint_teardown(const struct netd_endpoint *ep, struct netd_err *err)
+{
+	struct teardown td = {.err = err};
+	char key[NETD_KEY_MAX];
+	struct netd_err e;
+	int r;
+
+	netd_store_key(key, sizeof(key), ep->network, ep->id, ep->ifname);
+	if (ep->n_ports) {
+		r = netd_nat_unpublish(ep->ports, ep->n_ports, ep->ip, &e);
+		td_note(&td, r, &e);
+		for (size_t i = 0; i < ep->n_ports; i++) {
+			if (port_is_udp_like(&ep->ports[i])) {
+				r = netd_conntrack_flush_port(&ep->ports[i], &e);
+				td_note(&td, r, &e);
+			}
+		}
+		int lk = netd_store_lock_ports(&e);
+		td_note(&td, lk, &e);
+		for (size_t i = 0; i < ep->n_ports; i++) {
+			r = netd_store_port_release(&ep->ports[i], key, &e);
+			td_note(&td, r, &e);
+		}
+		if (lk >= 0)
+			close(lk);
+	}
+	if (ep->host_ifname[0]) {
+		cleanup_rtnl struct netd_rtnl *rt = NULL;
+		r = netd_rtnl_open(&rt, &e);
+		if (r == 0)
+			r = netd_link_del(rt, ep->host_ifname, &e);
+		td_note(&td, r, &e);
+	}
+	{
+		int lk = netd_store_lock_network(ep->network, &e);
+		td_note(&td, lk, &e);
+		r = netd_ipam_release(ep->network, ep->ip, key, &e);
+		td_note(&td, r, &e);
+		/* The record goes last: while it exists, gc can finish what failed here. */
+		if (!td.first) {
+			r = netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e);
+			td_note(&td, r, &e);
+		}
+		if (lk >= 0)
+			close(lk);
+	}
+	return td_result(&td, key);
+}
+
+int netd_network_detach(const char *network, const char *id, const char *ifname,
+			struct netd_err *err)
+{
+	struct netd_endpoint ep = {0};
+	int r;
+
+	if (!network)
+		network = NETD_DEFAULT_NETWORK;
+	if (!ifname)
+		ifname = "eth0";
+	r = netd_name_check_network(network, err);
+	if (r == 0)
+		r = netd_name_check_id(id ? id : "", err);
+	if (r == 0)
+		r = netd_name_check_ifname(ifname, err);
+	if (r < 0)
+		return r;
+	r = netd_store_endpoint_load(network, id, ifname, &ep, err);
+	if (r == -ENOENT) {
+		/* Already gone: detach is idempotent. */
+		netd_err_clear(err);
+		return 0;
+	}
+	if (r < 0)
+		return netd_err_prefix(err, "detach %s/%s", id, ifname);
+	r = netd_endpoint_teardown(&ep, err);
+	netd_endpoint_clear(&ep);
+	return r;
+}
+
+/* ---- check ---- */
+
+int netd_network_check(const char *network, const char *id, const char *ifname, const char *netns,
+		       struct netd_err *err)
+{
+	struct netd_endpoint ep = {0};
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	cleanup_rtnl struct netd_rtnl *ns = NULL;
+	cleanup_close int nsfd = -1;
+	struct netd_link_info li, bi;
+	char key[NETD_KEY_MAX], owner[NETD_KEY_MAX];
+	int r;
+
+	if (!network)
+		network = NETD_DEFAULT_NETWORK;
+	if (!ifname)
+		ifname = "eth0";
+	r = netd_endpoint_get(network, id, ifname, &ep, err);
+	if (r < 0)
+		return r;
+	netd_store_key(key, sizeof(key), ep.network, ep.id, ep.ifname);
+	if (!netns || !*netns)
+		netns = ep.netns;
+	r = netd_rtnl_open(&rt, err);
+	if (r == 0)
+		r = netd_link_get(rt, ep.host_ifname, &li, err);
+	if (r == 0)
+		r = netd_link_get(rt, ep.bridge, &bi, err);
+	if (r == 0 && li.master != bi.ifindex)
+		r = netd_err_set(err, ENOENT, "host veth %s is not attached to bridge %s",
+				 ep.host_ifname, ep.bridge);
+	if (r == 0) {
+		nsfd = netd_netns_open(netns, err);
+		r = nsfd < 0 ? nsfd : 0;
+	}
+	if (r == 0)
+		r = netd_rtnl_open_in_netns(nsfd, &ns, err);
+	if (r == 0)
+		r = netd_ctr_check(ns, ep.ifname, ep.ip, ep.prefix, ep.gateway, err);
+	if (r == 0) {
+		r = netd_ipam_owner(ep.network, ep.ip, owner, sizeof(owner), err);
+		if (r == -ENOENT || (r == 0 && strcmp(owner, key) != 0)) {
+			char ip[INET_ADDRSTRLEN];
+			inet_ntop(AF_INET, &ep.ip, ip, sizeof(ip));
+			r = netd_err_set(err, ENOENT, "lease of %s for %s is missing", ip, key);
+		}
+	}
+	for (size_t i = 0; r == 0 && i < ep.n_ports; i++) {
+		bool present = false;
+		r = netd_nat_port_lookup(&ep.ports[i], ep.ip, &present, err);
+		if (r == 0 && !present) {
+			char buf[96];
+			netd_port_format(&ep.ports[i], buf, sizeof(buf));
+			r = netd_err_set(err, ENOENT, "published port %s is missing from table ip netd",
+					 buf);
+		}
+	}
+	netd_endpoint_clear(&ep);
+	if (r < 0)
+		return netd_err_prefix(err, "check %s/%s", id, ifname);
+	return 0;
+}
+
+int netd_endpoint_get(const char *network, const char *id, const char *ifname,
+		      struct netd_endpoint *ep, struct netd_err *err)
+{
+	int r;
+
+	if (!network)
+		network = NETD_DEFAULT_NETWORK;
+	if (!ifname)
+		ifname = "eth0";
+	r = netd_name_check_network(network, err);
+	if (r == 0)
+		r = netd_name_check_id(id ? id : "", err);
+	if (r == 0)
+		r = netd_name_check_ifname(ifname, err);
+	if (r == 0)
+		r = netd_store_endpoint_load(network, id, ifname, ep, err);
+	if (r == -ENOENT)
+		return netd_err_set(err, ENOENT, "endpoint %s/%s: not attached to network %s", id,
+				    ifname, network);
+	return r;
+}
+
+int netd_endpoint_list(const char *network, struct netd_endpoint **eps, size_t *n,
+		       struct netd_err *err)
+{
+	if (network) {
+		int r = netd_name_check_network(network, err);
+		if (r < 0)
+			return r;
+	}
+	return netd_store_endpoint_list(network, eps, n, err);
+}
