@@ -1,0 +1,525 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IPAM: leases are files networks/NET/ips/A.B.C.D whose content is the owner key. A lease is
+ * created by writing the key to a temp file (fsync) and link()ing it to the final name, so a
+ * lease either does not exist or is complete, and link()'s EEXIST is the "already taken" test.
+ * Allocation resumes after the address in networks/NET/last, so in the normal case it touches a
+ * fixed number of files whatever the number of leases.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <netd/names.h>
+#include "store.h"
+#include "util.h"
+
+/* Temp files in ips/ start with '.', which no lease name does. */
+#define TMP_PREFIX ".tmp-"
+
+static bool name_ok(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	if (!s || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+		    (s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (n >= max)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int check_network(const char *network, struct netd_err *err)
+{
+	if (!name_ok(network, NETD_NETNAME_MAX))
+		return netd_err_set(err, EINVAL, "network %s: invalid name",
+				    network ? network : "(null)");
+	return 0;
+}
+
+static void ip_str(uint32_t host, char *buf)
+{
+	struct in_addr a = {.s_addr = htonl(host)};
+
+	inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* "NET/ID@IFNAME" -> "ID@IFNAME"; other text as is. */
+static const char *key_endpoint(const char *key)
+{
+	const char *slash = strchr(key, '/');
+
+	return slash ? slash + 1 : key;
+}
+
+static int net_path(char *buf, size_t len, const char *network, const char *sub,
+		    struct netd_err *err)
+{
+	int r;
+
+	if (sub)
+		r = netd_path_fmt(buf, len, "%s/networks/%s/%s", netd_state_dir(), network, sub);
+	else
+		r = netd_path_fmt(buf, len, "%s/networks/%s", netd_state_dir(), network);
+	if (r < 0)
+		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
+	return 0;
+}
+
+static int lease_path(char *buf, size_t len, const char *network, uint32_t host,
+		      struct netd_err *err)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	ip_str(host, ip);
+	if (netd_path_fmt(buf, len, "%s/networks/%s/ips/%s", netd_state_dir(), network, ip) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
+	return 0;
+}
+
+/* Reads a lease file's owner key (trailing newline stripped). -ENOENT passes through quietly. */
+static int read_owner(const char *path, char *key, size_t len, struct netd_err *err)
+{
+	cleanup_free char *buf = NULL;
+	size_t n = 0;
+	int r;
+
+	r = netd_file_read(path, &buf, &n, err);
+	if (r < 0)
+		return r;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (n >= len)
+		return netd_err_set(err, ERANGE, "%s: owner key too long", path);
+	memcpy(key, buf, n + 1);
+	return 0;
+}
+
+static void fsync_dir(const char *dir)
+{
+	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0)
+		(void)fsync(fd);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * A complete claim file waiting to be linked into place: ips/.tmp-PID-N holding "KEY\n".
+ * Creates ips/ when missing.
+ */
+static int claim_tmp_create(const char *ipsdir, const char *key, char *tmp, size_t tmplen,
+			    struct netd_err *err)
+{
+	static unsigned counter;
+	cleanup_close int fd = -1;
+	size_t klen = strlen(key);
+	int r;
+
+	if (netd_path_fmt(tmp, tmplen, "%s/" TMP_PREFIX "%d-%u", ipsdir, (int)getpid(), counter++) <
+	    0)
+		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", ipsdir);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd >= 0 || errno != ENOENT || attempt)
+			break;
+		r = netd_mkdirs(ipsdir, false, err);
+		if (r < 0)
+			return r;
+	}
+	if (fd < 0)
+		return netd_err_sys(err, errno, "create %s", tmp);
+	r = write_all(fd, key, klen);
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return netd_err_sys(err, -r, "write %s", tmp);
+	}
+	return 0;
+}
+
+/* Host-order view of the network. */
+struct span {
+	uint32_t net, bcast, gw, start, end;
+};
+
+static int span_of(const struct netd_netconf *nc, struct span *s, struct netd_err *err)
+{
+	uint32_t mask;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	if (nc->prefix < 1 || nc->prefix > 30)
+		return netd_err_set(err, EINVAL, "network %s: prefix /%u leaves no host addresses",
+				    nc->name, nc->prefix);
+	mask = 0xffffffffu << (32 - nc->prefix);
+	s->net = ntohl(nc->subnet.s_addr) & mask;
+	s->bcast = s->net | ~mask;
+	s->gw = ntohl(nc->gateway.s_addr);
+	s->start = nc->range_start.s_addr ? ntohl(nc->range_start.s_addr) : s->net + 1;
+	s->end = nc->range_end.s_addr ? ntohl(nc->range_end.s_addr) : s->bcast - 1;
+	if (s->start < s->net || s->end > s->bcast || s->start > s->end) {
+		ip_str(s->start, a);
+		ip_str(s->end, b);
+		return netd_err_set(err, EINVAL, "network %s: range %s-%s is not inside the subnet",
+				    nc->name, a, b);
+	}
+	return 0;
+}
+
+static bool reserved(const struct span *s, uint32_t ip)
+{
+	return ip == s->net || ip == s->bcast || ip == s->gw;
+}
+
+/* Tries to link tmp to the lease of ip: 0 when taken by us, -EEXIST when already leased. */
+static int try_claim(const char *tmp, const char *network, uint32_t ip, struct netd_err *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = lease_path(path, sizeof(path), network, ip, err);
+	if (r < 0)
+		return r;
+	if (link(tmp, path) < 0) {
+		if (errno == EEXIST)
+			return -EEXIST;
+		return netd_err_sys(err, errno, "network %s: lease %s", network, path);
+	}
+	return 0;
+}
+
+static unsigned long count_leases(const char *ipsdir)
+{
+	DIR *d = opendir(ipsdir);
+	struct dirent *de;
+	unsigned long n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void save_last(const char *network, uint32_t ip)
+{
+	char path[PATH_MAX];
+	char buf[INET_ADDRSTRLEN + 1];
+	struct netd_err ignored;
+
+	if (net_path(path, sizeof(path), network, "last", &ignored) < 0)
+		return;
+	ip_str(ip, buf);
+	strcat(buf, "\n");
+	/* Only a hint: a lost update means the next walk starts a little earlier. */
+	if (netd_file_write_atomic(path, buf, strlen(buf), 0644, &ignored) < 0)
+		return;
+}
+
+static uint32_t load_last(const char *network, const struct span *s)
+{
+	char path[PATH_MAX];
+	cleanup_free char *buf = NULL;
+	struct netd_err ignored;
+	struct in_addr a;
+	char *nl;
+
+	if (net_path(path, sizeof(path), network, "last", &ignored) < 0)
+		return s->end;
+	if (netd_file_read(path, &buf, NULL, &ignored) < 0)
+		return s->end; /* so the walk starts at range_start */
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		return s->end;
+	if (ntohl(a.s_addr) < s->start || ntohl(a.s_addr) > s->end)
+		return s->end;
+	return ntohl(a.s_addr);
+}
+
+static int alloc_want(const struct netd_netconf *nc, const struct span *s, const char *key,
+		      uint32_t want, const char *tmp, struct netd_err *err)
+{
+	char ip[INET_ADDRSTRLEN];
+	char path[PATH_MAX];
+	char owner[NETD_KEY_MAX + 1];
+	int r;
+
+	ip_str(want, ip);
+	if (want < s->net || want > s->bcast)
+		return netd_err_set(err, EINVAL, "network %s: address %s is not in the subnet",
+				    nc->name, ip);
+	if (want == s->net)
+		return netd_err_set(err, EINVAL, "network %s: address %s is the network address",
+				    nc->name, ip);
+	if (want == s->bcast)
+		return netd_err_set(err, EINVAL, "network %s: address %s is the broadcast address",
+				    nc->name, ip);
+	if (want == s->gw)
+		return netd_err_set(err, EINVAL, "network %s: address %s is the gateway address",
+				    nc->name, ip);
+	r = try_claim(tmp, nc->name, want, err);
+	if (r != -EEXIST)
+		return r;
+	r = lease_path(path, sizeof(path), nc->name, want, err);
+	if (r < 0)
+		return r;
+	r = read_owner(path, owner, sizeof(owner), err);
+	if (r == -ENOENT) /* released between link and read: cannot happen under the lock */
+		return netd_err_set(err, EAGAIN, "network %s: lease %s changed under us", nc->name,
+				    ip);
+	if (r < 0)
+		return r;
+	if (strcmp(owner, key) == 0)
+		return 0;
+	return netd_err_set(err, EADDRINUSE, "address %s is already leased to %s on network %s", ip,
+			    key_endpoint(owner), nc->name);
+}
+
+int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_addr want,
+		    struct in_addr *got, struct netd_err *err)
+{
+	char ipsdir[PATH_MAX];
+	char tmp[PATH_MAX];
+	struct span s;
+	uint32_t ip, size;
+	int r;
+
+	r = check_network(nc->name, err);
+	if (r < 0)
+		return r;
+	if (!key || !*key || strlen(key) > NETD_KEY_MAX || strchr(key, '\n'))
+		return netd_err_set(err, EINVAL, "network %s: invalid owner key", nc->name);
+	r = span_of(nc, &s, err);
+	if (r < 0)
+		return r;
+	r = net_path(ipsdir, sizeof(ipsdir), nc->name, "ips", err);
+	if (r < 0)
+		return r;
+	r = claim_tmp_create(ipsdir, key, tmp, sizeof(tmp), err);
+	if (r < 0)
+		return netd_err_prefix(err, "network %s: allocate", nc->name);
+
+	if (want.s_addr != INADDR_ANY) {
+		r = alloc_want(nc, &s, key, ntohl(want.s_addr), tmp, err);
+		unlink(tmp);
+		if (r < 0)
+			return r;
+		fsync_dir(ipsdir);
+		*got = want;
+		return 0;
+	}
+
+	ip = load_last(nc->name, &s);
+	size = s.end - s.start; /* addresses in the range, minus one */
+	r = -EEXIST;
+	for (uint32_t i = 0;; i++) {
+		ip = ip >= s.end ? s.start : ip + 1;
+		if (!reserved(&s, ip)) {
+			r = try_claim(tmp, nc->name, ip, err);
+			if (r != -EEXIST)
+				break;
+		}
+		if (i == size)
+			break;
+	}
+	unlink(tmp);
+	if (r == -EEXIST) {
+		char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+		ip_str(s.start, a);
+		ip_str(s.end, b);
+		return netd_err_set(err, ENOSPC,
+				    "network %s: no free address left in range %s-%s (%lu leases)",
+				    nc->name, a, b, count_leases(ipsdir));
+	}
+	if (r < 0)
+		return r;
+	fsync_dir(ipsdir);
+	save_last(nc->name, ip);
+	got->s_addr = htonl(ip);
+	return 0;
+}
+
+int netd_ipam_release(const char *network, struct in_addr ip, const char *key, struct netd_err *err)
+{
+	char path[PATH_MAX];
+	char owner[NETD_KEY_MAX + 1];
+	int r;
+
+	r = check_network(network, err);
+	if (r < 0)
+		return r;
+	r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
+	if (r < 0)
+		return r;
+	if (key) {
+		struct netd_err e2 = {0};
+
+		r = read_owner(path, owner, sizeof(owner), &e2);
+		if (r == -ENOENT)
+			return 0;
+		/* A key too long for ours is not ours. */
+		if (r == -ERANGE)
+			return 0;
+		if (r < 0) {
+			*err = e2;
+			return netd_err_prefix(err, "network %s: release", network);
+		}
+		if (strcmp(owner, key) != 0)
+			return 0;
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return netd_err_sys(err, errno, "network %s: release %s", network, path);
+	return 0;
+}
+
+int netd_ipam_owner(const char *network, struct in_addr ip, char *key, size_t len,
+		    struct netd_err *err)
+{
+	char path[PATH_MAX];
+	char a[INET_ADDRSTRLEN];
+	int r;
+
+	r = check_network(network, err);
+	if (r < 0)
+		return r;
+	r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
+	if (r < 0)
+		return r;
+	r = read_owner(path, key, len, err);
+	if (r == -ENOENT) {
+		inet_ntop(AF_INET, &ip, a, sizeof(a));
+		return netd_err_set(err, ENOENT, "network %s: address %s is not leased", network,
+				    a);
+	}
+	return r;
+}
+
+int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg, struct netd_err *err)
+{
+	char ipsdir[PATH_MAX];
+	char path[PATH_MAX];
+	char owner[NETD_KEY_MAX + 1];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	r = check_network(network, err);
+	if (r < 0)
+		return r;
+	r = net_path(ipsdir, sizeof(ipsdir), network, "ips", err);
+	if (r < 0)
+		return r;
+	d = opendir(ipsdir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return netd_err_sys(err, errno, "network %s: open %s", network, ipsdir);
+	}
+	while ((de = readdir(d))) {
+		struct netd_err ignored;
+		struct in_addr a;
+
+		if (de->d_name[0] == '.' || inet_pton(AF_INET, de->d_name, &a) != 1)
+			continue;
+		if (netd_path_fmt(path, sizeof(path), "%s/%s", ipsdir, de->d_name) < 0)
+			continue;
+		/* Released while we walk, or not ours to read: not a lease to report. */
+		if (read_owner(path, owner, sizeof(owner), &ignored) < 0)
+			continue;
+		r = fn(a, owner, arg);
+		if (r < 0)
+			break;
+		r = 0;
+	}
+	closedir(d);
+	return r;
+}
+
+/* rm -r of a state dir: at most depth levels of directories below dfd/name. */
+static int remove_tree(int dfd, const char *name, int depth)
+{
+	int fd, r = 0;
+	DIR *d;
+	struct dirent *de;
+
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ENOTDIR || errno == ELOOP)
+			return unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+		return -errno;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(fd, de->d_name, 0) == 0 || errno == ENOENT)
+			continue;
+		if ((errno == EISDIR || errno == EPERM) && depth > 0) {
+			int r2 = remove_tree(fd, de->d_name, depth - 1);
+			if (r2 < 0 && !r)
+				r = r2;
+		} else if (!r) {
+			r = -errno;
+		}
+	}
+	closedir(d);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && !r)
+		r = -errno;
+	return r;
+}
+
+int netd_ipam_purge(const char *network, struct netd_err *err)
+{
+	char dir[PATH_MAX];
+	int r;
+
+	r = check_network(network, err);
+	if (r < 0)
+		return r;
+	r = net_path(dir, sizeof(dir), network, NULL, err);
+	if (r < 0)
+		return r;
+	r = remove_tree(AT_FDCWD, dir, 3);
+	if (r < 0)
+		return netd_err_sys(err, -r, "network %s: remove %s", network, dir);
+	return 0;
+}

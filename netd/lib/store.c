@@ -1,0 +1,1117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The state dir's endpoint records and host port claims (layout in store.h). Records are
+ * key=value text written atomically; port claims are files created by link()ing a complete temp
+ * file into place, so a claim never exists half written.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <netd/names.h>
+#include "store.h"
+#include "util.h"
+
+#define TMP_PREFIX    ".tmp-"
+#define MAX_PORTS     65536 /* per record: a full range 1-65535 fits */
+#define WILDCARD_NAME "0.0.0.0"
+
+/* ---- small helpers (names, protocols, keys) ---- */
+
+static bool name_char(char c, bool first)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	return !first && (c == '_' || c == '.' || c == '-');
+}
+
+/* The rule of include/netd/names.h: [A-Za-z0-9][A-Za-z0-9_.-]*, at most max characters. */
+static bool name_ok(const char *s, size_t max)
+{
+	size_t n;
+
+	if (!s || !name_char(s[0], true))
+		return false;
+	for (n = 1; s[n]; n++)
+		if (n >= max || !name_char(s[n], false))
+			return false;
+	return true;
+}
+
+static int check_names(const char *network, const char *id, const char *ifname,
+		       struct netd_err *err)
+{
+	if (!name_ok(network, NETD_NETNAME_MAX))
+		return netd_err_set(err, EINVAL, "network %s: invalid name",
+				    network ? network : "(null)");
+	if (!name_ok(id, NETD_ID_MAX))
+		return netd_err_set(err, EINVAL, "endpoint id %s: invalid name",
+				    id ? id : "(null)");
+	if (!name_ok(ifname, NETD_IFNAME_MAX))
+		return netd_err_set(err, EINVAL, "interface name %s: invalid name",
+				    ifname ? ifname : "(null)");
+	return 0;
+}
+
+static const struct {
+	uint8_t proto;
+	const char *name;
+} protos[] = {
+    {NETD_PROTO_TCP, "tcp"},
+    {NETD_PROTO_UDP, "udp"},
+    {NETD_PROTO_SCTP, "sctp"},
+};
+
+static const char *proto_name(uint8_t proto)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
+	return NULL;
+}
+
+static uint8_t proto_from_name(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
+		if (strlen(protos[i].name) == len && !memcmp(protos[i].name, name, len))
+			return protos[i].proto;
+	return 0;
+}
+
+int netd_store_key(char *buf, size_t len, const char *network, const char *id, const char *ifname)
+{
+	return netd_path_fmt(buf, len, "%s/%s@%s", network, id, ifname);
+}
+
+static void fsync_dir(const char *dir)
+{
+	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0)
+		(void)fsync(fd);
+}
+
+/* Reads an owner key file, trailing newline stripped; -ENOENT passes through. */
+static int read_owner(const char *path, char *key, size_t len, struct netd_err *err)
+{
+	cleanup_free char *buf = NULL;
+	size_t n = 0;
+	int r;
+
+	r = netd_file_read(path, &buf, &n, err);
+	if (r < 0)
+		return r;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (n >= len)
+		return netd_err_set(err, ERANGE, "%s: owner key too long", path);
+	memcpy(key, buf, n + 1);
+	return 0;
+}
+
+/* ---- locks ---- */
+
+int netd_store_lock_network(const char *network, struct netd_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	int r;
+
+	if (!name_ok(network, NETD_NETNAME_MAX))
+		return netd_err_set(err, EINVAL, "network %s: invalid name",
+				    network ? network : "(null)");
+	if (netd_path_fmt(dir, sizeof(dir), "%s/networks/%s/ips", netd_state_dir(), network) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
+	r = netd_mkdirs(dir, false, err);
+	if (r < 0)
+		return netd_err_prefix(err, "network %s: lock", network);
+	if (netd_path_fmt(dir, sizeof(dir), "%s/networks/%s/endpoints", netd_state_dir(), network) <
+		0 ||
+	    netd_path_fmt(path, sizeof(path), "%s/networks/%s/lock", netd_state_dir(), network) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
+	r = netd_mkdirs(dir, false, err);
+	if (r < 0)
+		return netd_err_prefix(err, "network %s: lock", network);
+	r = netd_lock_file(path, err);
+	if (r < 0)
+		return netd_err_prefix(err, "network %s", network);
+	return r;
+}
+
+int netd_store_lock_ports(struct netd_err *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = netd_mkdirs(netd_state_dir(), false, err);
+	if (r < 0)
+		return netd_err_prefix(err, "ports lock");
+	if (netd_path_fmt(path, sizeof(path), "%s/ports.lock", netd_state_dir()) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "ports lock: state path too long");
+	r = netd_lock_file(path, err);
+	if (r < 0)
+		return netd_err_prefix(err, "ports");
+	return r;
+}
+
+/* ---- endpoint records: text form ---- */
+
+void netd_endpoint_clear(struct netd_endpoint *ep)
+{
+	if (!ep)
+		return;
+	free(ep->ports);
+	memset(ep, 0, sizeof(*ep));
+}
+
+void netd_endpoints_free(struct netd_endpoint *eps, size_t n)
+{
+	if (!eps)
+		return;
+	for (size_t i = 0; i < n; i++)
+		netd_endpoint_clear(&eps[i]);
+	free(eps);
+}
+
+/* A free-text field (netns path): printable, no newline, fits its buffer. */
+static bool text_ok(const char *s, size_t size)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (n + 1 >= size || (unsigned char)s[n] < 0x20 || s[n] == 0x7f)
+			return false;
+	return true;
+}
+
+static bool state_ok(const char *s, size_t size)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (n + 1 >= size || !((s[n] >= 'a' && s[n] <= 'z') || s[n] == '-' || s[n] == '_'))
+			return false;
+	return true;
+}
+
+/* Buffer growing by appends; on allocation failure it stays failed. */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void NETD_PRINTF(2, 3) sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if (b->p && (size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t want = b->len + (size_t)n + 1;
+		size_t cap = b->cap ? b->cap : 512;
+		while (cap < want)
+			cap *= 2;
+		char *np = realloc(b->p, cap);
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+}
+
+int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd_err *err)
+{
+	struct sbuf b = {0};
+	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], hip[INET_ADDRSTRLEN];
+	int r;
+
+	r = check_names(ep->network, ep->id, ep->ifname, err);
+	if (r < 0)
+		return netd_err_prefix(err, "endpoint record");
+	if ((ep->host_ifname[0] && !name_ok(ep->host_ifname, NETD_IFNAME_MAX)) ||
+	    (ep->bridge[0] && !name_ok(ep->bridge, NETD_IFNAME_MAX)))
+		return netd_err_set(err, EINVAL, "endpoint %s@%s: invalid interface name", ep->id,
+				    ep->ifname);
+	if (!text_ok(ep->netns, sizeof(ep->netns)) || !state_ok(ep->state, sizeof(ep->state)))
+		return netd_err_set(err, EINVAL, "endpoint %s@%s: invalid netns path or state",
+				    ep->id, ep->ifname);
+	if (ep->prefix > 32 || ep->mtu > 65535 || ep->host_ifindex < 0 || ep->ctr_ifindex < 0 ||
+	    ep->created < 0 || ep->pid < 0)
+		return netd_err_set(err, EINVAL, "endpoint %s@%s: field out of range", ep->id,
+				    ep->ifname);
+	if (ep->n_ports > MAX_PORTS || (ep->n_ports && !ep->ports))
+		return netd_err_set(err, EINVAL, "endpoint %s@%s: bad port list", ep->id,
+				    ep->ifname);
+	inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
+	inet_ntop(AF_INET, &ep->gateway, gw, sizeof(gw));
+
+	sb_printf(&b, "network=%s\nid=%s\nifname=%s\nhost_ifname=%s\nbridge=%s\nnetns=%s\n",
+		  ep->network, ep->id, ep->ifname, ep->host_ifname, ep->bridge, ep->netns);
+	sb_printf(&b, "mac=%02x:%02x:%02x:%02x:%02x:%02x\n", ep->mac[0], ep->mac[1], ep->mac[2],
+		  ep->mac[3], ep->mac[4], ep->mac[5]);
+	sb_printf(&b, "ip=%s/%u\ngateway=%s\nmtu=%u\nhost_ifindex=%d\nctr_ifindex=%d\n", ip,
+		  ep->prefix, gw, ep->mtu, ep->host_ifindex, ep->ctr_ifindex);
+	sb_printf(&b, "created=%" PRId64 "\nstate=%s\npid=%d\n", (int64_t)ep->created, ep->state,
+		  ep->pid);
+	for (size_t i = 0; i < ep->n_ports; i++) {
+		const struct netd_port *p = &ep->ports[i];
+		const char *pn = proto_name(p->proto);
+
+		if (!pn || !p->host_port || !p->ctr_port) {
+			free(b.p);
+			return netd_err_set(err, EINVAL, "endpoint %s@%s: port %zu is invalid",
+					    ep->id, ep->ifname, i + 1);
+		}
+		inet_ntop(AF_INET, &p->host_ip, hip, sizeof(hip));
+		sb_printf(&b, "port=%s %s %u %u\n", pn, hip, p->host_port, p->ctr_port);
+	}
+	if (b.oom) {
+		free(b.p);
+		return netd_err_set(err, ENOMEM, "endpoint %s@%s: format: out of memory", ep->id,
+				    ep->ifname);
+	}
+	*out = b.p;
+	return 0;
+}
+
+/* Strict unsigned decimal of [s, s+len): digits only, at most max. */
+static bool parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 20)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		if (v > (max - (uint64_t)(s[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_ip(const char *s, size_t len, struct in_addr *a)
+{
+	char buf[INET_ADDRSTRLEN];
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return inet_pton(AF_INET, buf, a) == 1;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool parse_mac(const char *s, size_t len, uint8_t mac[6])
+{
+	if (len != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+/* Copies a value into a fixed field; false when it does not fit. */
+static bool copy_field(char *dst, size_t size, const char *s, size_t len)
+{
+	if (len >= size)
+		return false;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	return true;
+}
+
+/* "PROTO HOSTIP HOSTPORT CTRPORT" */
+static bool parse_port(const char *s, size_t len, struct netd_port *p)
+{
+	const char *f[4];
+	size_t fl[4];
+	size_t i = 0, nf = 0;
+	uint64_t v;
+
+	while (nf < 4) {
+		size_t st = i;
+		while (i < len && s[i] != ' ')
+			i++;
+		f[nf] = s + st;
+		fl[nf] = i - st;
+		nf++;
+		if (i == len)
+			break;
+		i++; /* exactly one space */
+	}
+	if (nf != 4 || i != len)
+		return false;
+	memset(p, 0, sizeof(*p));
+	p->proto = proto_from_name(f[0], fl[0]);
+	if (!p->proto || !parse_ip(f[1], fl[1], &p->host_ip))
+		return false;
+	if (!parse_uint(f[2], fl[2], 65535, &v) || v == 0)
+		return false;
+	p->host_port = (uint16_t)v;
+	if (!parse_uint(f[3], fl[3], 65535, &v) || v == 0)
+		return false;
+	p->ctr_port = (uint16_t)v;
+	return true;
+}
+
+enum ep_key {
+	K_NETWORK,
+	K_ID,
+	K_IFNAME,
+	K_HOST_IFNAME,
+	K_BRIDGE,
+	K_NETNS,
+	K_MAC,
+	K_IP,
+	K_GATEWAY,
+	K_MTU,
+	K_HOST_IFINDEX,
+	K_CTR_IFINDEX,
+	K_CREATED,
+	K_STATE,
+	K_PID,
+	K_PORT,
+	K_COUNT,
+};
+
+static const char *const ep_keys[K_COUNT] = {
+    [K_NETWORK] = "network",
+    [K_ID] = "id",
+    [K_IFNAME] = "ifname",
+    [K_HOST_IFNAME] = "host_ifname",
+    [K_BRIDGE] = "bridge",
+    [K_NETNS] = "netns",
+    [K_MAC] = "mac",
+    [K_IP] = "ip",
+    [K_GATEWAY] = "gateway",
+    [K_MTU] = "mtu",
+    [K_HOST_IFINDEX] = "host_ifindex",
+    [K_CTR_IFINDEX] = "ctr_ifindex",
+    [K_CREATED] = "created",
+    [K_STATE] = "state",
+    [K_PID] = "pid",
+    [K_PORT] = "port",
+};
+
+/* Sets one field from a value; false when the value is not valid for it. */
+static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, size_t vl)
+{
+	uint64_t u;
+
+	switch (k) {
+	case K_NETWORK:
+		return copy_field(ep->network, sizeof(ep->network), v, vl) &&
+		       name_ok(ep->network, NETD_NETNAME_MAX);
+	case K_ID:
+		return copy_field(ep->id, sizeof(ep->id), v, vl) && name_ok(ep->id, NETD_ID_MAX);
+	case K_IFNAME:
+		return copy_field(ep->ifname, sizeof(ep->ifname), v, vl) &&
+		       name_ok(ep->ifname, NETD_IFNAME_MAX);
+	case K_HOST_IFNAME:
+		return copy_field(ep->host_ifname, sizeof(ep->host_ifname), v, vl) &&
+		       (!vl || name_ok(ep->host_ifname, NETD_IFNAME_MAX));
+	case K_BRIDGE:
+		return copy_field(ep->bridge, sizeof(ep->bridge), v, vl) &&
+		       (!vl || name_ok(ep->bridge, NETD_IFNAME_MAX));
+	case K_NETNS:
+		return copy_field(ep->netns, sizeof(ep->netns), v, vl) &&
+		       text_ok(ep->netns, sizeof(ep->netns));
+	case K_MAC:
+		return parse_mac(v, vl, ep->mac);
+	case K_IP: {
+		const char *slash = memchr(v, '/', vl);
+
+		if (!slash || !parse_ip(v, (size_t)(slash - v), &ep->ip))
+			return false;
+		if (!parse_uint(slash + 1, vl - (size_t)(slash + 1 - v), 32, &u))
+			return false;
+		ep->prefix = (unsigned)u;
+		return true;
+	}
+	case K_GATEWAY:
+		return parse_ip(v, vl, &ep->gateway);
+	case K_MTU:
+		if (!parse_uint(v, vl, 65535, &u))
+			return false;
+		ep->mtu = (unsigned)u;
+		return true;
+	case K_HOST_IFINDEX:
+	case K_CTR_IFINDEX:
+	case K_PID:
+		if (!parse_uint(v, vl, INT_MAX, &u))
+			return false;
+		if (k == K_HOST_IFINDEX)
+			ep->host_ifindex = (int)u;
+		else if (k == K_CTR_IFINDEX)
+			ep->ctr_ifindex = (int)u;
+		else
+			ep->pid = (int)u;
+		return true;
+	case K_CREATED:
+		if (!parse_uint(v, vl, INT64_MAX, &u))
+			return false;
+		ep->created = (time_t)u;
+		return true;
+	case K_STATE:
+		return copy_field(ep->state, sizeof(ep->state), v, vl) &&
+		       state_ok(ep->state, sizeof(ep->state));
+	case K_PORT:
+	case K_COUNT:
+		break;
+	}
+	return false;
+}
+
+static int add_port(struct netd_endpoint *ep, size_t *cap, const struct netd_port *p)
+{
+	if (ep->n_ports == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4;
+		struct netd_port *np;
+
+		if (ep->n_ports >= MAX_PORTS)
+			return -E2BIG;
+		np = realloc(ep->ports, ncap * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		ep->ports = np;
+		*cap = ncap;
+	}
+	ep->ports[ep->n_ports++] = *p;
+	return 0;
+}
+
+int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoint *ep,
+			struct netd_err *err)
+{
+	struct netd_endpoint tmp = {0};
+	bool seen[K_COUNT] = {false};
+	size_t cap = 0;
+	unsigned line = 0;
+	const char *p = text;
+	int r = 0;
+
+	if (!where)
+		where = "endpoint record";
+	memset(ep, 0, sizeof(*ep));
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		const char *eq;
+		size_t kl;
+		int k;
+
+		line++;
+		if (len == 0 || p[0] == '#')
+			goto next;
+		eq = memchr(p, '=', len);
+		if (!eq) {
+			r = netd_err_set(err, EINVAL, "%s:%u: expected key=value", where, line);
+			goto fail;
+		}
+		kl = (size_t)(eq - p);
+		for (k = 0; k < K_COUNT; k++)
+			if (strlen(ep_keys[k]) == kl && !memcmp(ep_keys[k], p, kl))
+				break;
+		if (k == K_COUNT) {
+			r = netd_err_set(err, EINVAL, "%s:%u: unknown key '%.*s'", where, line,
+					 (int)(kl > 32 ? 32 : kl), p);
+			goto fail;
+		}
+		if (k == K_PORT) {
+			struct netd_port port;
+
+			if (!parse_port(eq + 1, len - kl - 1, &port)) {
+				r = netd_err_set(err, EINVAL,
+						 "%s:%u: bad port (want PROTO HOSTIP HOSTPORT "
+						 "CTRPORT)",
+						 where, line);
+				goto fail;
+			}
+			r = add_port(&tmp, &cap, &port);
+			if (r < 0) {
+				r = netd_err_set(err, -r, "%s:%u: %s", where, line,
+						 r == -ENOMEM ? "out of memory" : "too many ports");
+				goto fail;
+			}
+			goto next;
+		}
+		if (seen[k]) {
+			r = netd_err_set(err, EINVAL, "%s:%u: duplicate key '%s'", where, line,
+					 ep_keys[k]);
+			goto fail;
+		}
+		seen[k] = true;
+		if (!set_field(&tmp, (enum ep_key)k, eq + 1, len - kl - 1)) {
+			r = netd_err_set(err, EINVAL, "%s:%u: bad %s", where, line, ep_keys[k]);
+			goto fail;
+		}
+	next:
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	for (int k = K_NETWORK; k <= K_IFNAME; k++) {
+		if (!seen[k]) {
+			r = netd_err_set(err, EINVAL, "%s: missing %s", where, ep_keys[k]);
+			goto fail;
+		}
+	}
+	*ep = tmp;
+	return 0;
+fail:
+	free(tmp.ports);
+	return r;
+}
+
+/* ---- endpoint records: files ---- */
+
+static int endpoint_path(char *buf, size_t len, const char *network, const char *id,
+			 const char *ifname, struct netd_err *err)
+{
+	if (netd_path_fmt(buf, len, "%s/networks/%s/endpoints/%s@%s", netd_state_dir(), network, id,
+			  ifname) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "endpoint %s@%s: state path too long", id,
+				    ifname);
+	return 0;
+}
+
+int netd_store_endpoint_save(const struct netd_endpoint *ep, struct netd_err *err)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	cleanup_free char *text = NULL;
+	int r;
+
+	r = netd_endpoint_format(ep, &text, err);
+	if (r < 0)
+		return r;
+	if (netd_path_fmt(dir, sizeof(dir), "%s/networks/%s/endpoints", netd_state_dir(),
+			  ep->network) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long",
+				    ep->network);
+	r = endpoint_path(path, sizeof(path), ep->network, ep->id, ep->ifname, err);
+	if (r < 0)
+		return r;
+	r = netd_mkdirs(dir, false, err);
+	if (r == 0)
+		r = netd_file_write_atomic(path, text, strlen(text), 0644, err);
+	if (r < 0)
+		return netd_err_prefix(err, "endpoint %s@%s: save", ep->id, ep->ifname);
+	return 0;
+}
+
+/* Reads and parses one record file; the record must be the one its name says. */
+static int load_file(const char *path, const char *network, const char *id, const char *ifname,
+		     struct netd_endpoint *ep, struct netd_err *err)
+{
+	cleanup_free char *text = NULL;
+	const char *where = strrchr(path, '/');
+	int r;
+
+	r = netd_file_read(path, &text, NULL, err);
+	if (r < 0)
+		return r;
+	r = netd_endpoint_parse(text, where ? where + 1 : path, ep, err);
+	if (r < 0)
+		return r;
+	if (strcmp(ep->network, network) || strcmp(ep->id, id) || strcmp(ep->ifname, ifname)) {
+		netd_endpoint_clear(ep);
+		return netd_err_set(err, EINVAL, "%s: record is for %s/%s@%s", path, ep->network,
+				    ep->id, ep->ifname);
+	}
+	return 0;
+}
+
+int netd_store_endpoint_load(const char *network, const char *id, const char *ifname,
+			     struct netd_endpoint *ep, struct netd_err *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = check_names(network, id, ifname, err);
+	if (r < 0)
+		return r;
+	r = endpoint_path(path, sizeof(path), network, id, ifname, err);
+	if (r < 0)
+		return r;
+	r = load_file(path, network, id, ifname, ep, err);
+	if (r == -ENOENT)
+		return netd_err_set(err, ENOENT, "endpoint %s@%s: not found on network %s", id,
+				    ifname, network);
+	if (r < 0)
+		return netd_err_prefix(err, "endpoint %s@%s: load", id, ifname);
+	return 0;
+}
+
+int netd_store_endpoint_delete(const char *network, const char *id, const char *ifname,
+			       struct netd_err *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = check_names(network, id, ifname, err);
+	if (r < 0)
+		return r;
+	r = endpoint_path(path, sizeof(path), network, id, ifname, err);
+	if (r < 0)
+		return r;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return netd_err_sys(err, errno, "endpoint %s@%s: delete %s", id, ifname, path);
+	return 0;
+}
+
+struct eplist {
+	struct netd_endpoint *v;
+	size_t n, cap;
+};
+
+/* Appends every readable record of one network; only allocation failures are errors. */
+static int list_network(const char *network, struct eplist *l, struct netd_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (netd_path_fmt(dir, sizeof(dir), "%s/networks/%s/endpoints", netd_state_dir(), network) <
+	    0)
+		return 0;
+	d = opendir(dir);
+	if (!d)
+		return 0; /* no endpoints dir: no endpoints; unreadable: skipped */
+	while ((de = readdir(d))) {
+		char name[NETD_ID_MAX + NETD_IFNAME_MAX + 2];
+		struct netd_endpoint ep;
+		struct netd_err ignored;
+		char *at;
+
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(name))
+			continue;
+		strcpy(name, de->d_name);
+		at = strrchr(name, '@');
+		if (!at)
+			continue;
+		*at = '\0';
+		if (!name_ok(name, NETD_ID_MAX) || !name_ok(at + 1, NETD_IFNAME_MAX))
+			continue;
+		if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
+			continue;
+		if (load_file(path, network, name, at + 1, &ep, &ignored) < 0)
+			continue;
+		if (l->n == l->cap) {
+			size_t ncap = l->cap ? l->cap * 2 : 16;
+			struct netd_endpoint *nv = realloc(l->v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				netd_endpoint_clear(&ep);
+				r = netd_err_set(err, ENOMEM, "list endpoints: out of memory");
+				break;
+			}
+			l->v = nv;
+			l->cap = ncap;
+		}
+		l->v[l->n++] = ep;
+	}
+	closedir(d);
+	return r;
+}
+
+static int ep_cmp(const void *a, const void *b)
+{
+	const struct netd_endpoint *x = a, *y = b;
+	int c = strcmp(x->network, y->network);
+
+	if (!c)
+		c = strcmp(x->id, y->id);
+	if (!c)
+		c = strcmp(x->ifname, y->ifname);
+	return c;
+}
+
+int netd_store_endpoint_list(const char *network, struct netd_endpoint **eps, size_t *n,
+			     struct netd_err *err)
+{
+	struct eplist l = {0};
+	int r = 0;
+
+	*eps = NULL;
+	*n = 0;
+	if (network) {
+		if (!name_ok(network, NETD_NETNAME_MAX))
+			return netd_err_set(err, EINVAL, "network %s: invalid name", network);
+		r = list_network(network, &l, err);
+	} else {
+		char dir[PATH_MAX];
+		struct dirent *de;
+		DIR *d;
+
+		if (netd_path_fmt(dir, sizeof(dir), "%s/networks", netd_state_dir()) < 0)
+			return netd_err_set(err, ENAMETOOLONG, "list endpoints: path too long");
+		d = opendir(dir);
+		if (!d) {
+			if (errno == ENOENT)
+				return 0;
+			return netd_err_sys(err, errno, "list endpoints: open %s", dir);
+		}
+		while (r == 0 && (de = readdir(d)))
+			if (name_ok(de->d_name, NETD_NETNAME_MAX))
+				r = list_network(de->d_name, &l, err);
+		closedir(d);
+	}
+	if (r < 0) {
+		netd_endpoints_free(l.v, l.n);
+		return r;
+	}
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), ep_cmp);
+	*eps = l.v;
+	*n = l.n;
+	return 0;
+}
+
+/* ---- host port claims ---- */
+
+static int port_dir(char *buf, size_t len, const struct netd_port *p, struct netd_err *err)
+{
+	const char *pn = proto_name(p->proto);
+
+	if (!pn)
+		return netd_err_set(err, EINVAL, "port %u: unknown protocol %u", p->host_port,
+				    p->proto);
+	if (!p->host_port)
+		return netd_err_set(err, EINVAL, "port 0/%s: no host port", pn);
+	if (netd_path_fmt(buf, len, "%s/ports/%s-%u", netd_state_dir(), pn, p->host_port) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "port %u/%s: state path too long",
+				    p->host_port, pn);
+	return 0;
+}
+
+struct conflict {
+	char addr[INET_ADDRSTRLEN]; /* the address that holds the port */
+	char owner[NETD_KEY_MAX + 1];
+};
+
+/*
+ * Looks for a claim that conflicts with (p, key): the same address, the wildcard when p is
+ * specific, any address when p is the wildcard. key's own claim on the same address is no
+ * conflict (key NULL: every claim is one). Returns 1 and fills c on conflict, 0 when free.
+ */
+static int find_conflict(const char *dir, const struct netd_port *p, const char *key,
+			 struct conflict *c, struct netd_err *err)
+{
+	char path[PATH_MAX];
+	char want[INET_ADDRSTRLEN];
+	const char *names[2];
+	size_t n_names = 0;
+	int r;
+
+	inet_ntop(AF_INET, &p->host_ip, want, sizeof(want));
+	if (p->host_ip.s_addr != INADDR_ANY) {
+		names[n_names++] = want;
+		names[n_names++] = WILDCARD_NAME;
+	} else {
+		/* Every address that holds this port: one small directory. */
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		if (!d) {
+			if (errno == ENOENT)
+				return 0;
+			return netd_err_sys(err, errno, "open %s", dir);
+		}
+		r = 0;
+		while ((de = readdir(d))) {
+			struct in_addr a;
+			struct netd_err ignored;
+
+			if (de->d_name[0] == '.' || inet_pton(AF_INET, de->d_name, &a) != 1)
+				continue;
+			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
+				continue;
+			if (read_owner(path, c->owner, sizeof(c->owner), &ignored) < 0)
+				continue;
+			if (key && a.s_addr == INADDR_ANY && !strcmp(c->owner, key))
+				continue;
+			snprintf(c->addr, sizeof(c->addr), "%s", de->d_name);
+			r = 1;
+			break;
+		}
+		closedir(d);
+		return r;
+	}
+	for (size_t i = 0; i < n_names; i++) {
+		struct netd_err e2 = {0};
+
+		if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, names[i]) < 0)
+			return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
+		r = read_owner(path, c->owner, sizeof(c->owner), &e2);
+		if (r == -ENOENT)
+			continue;
+		if (r == -ERANGE) {
+			snprintf(c->owner, sizeof(c->owner), "(unknown)");
+		} else if (r < 0) {
+			*err = e2;
+			return r;
+		}
+		if (i == 0 && key && !strcmp(c->owner, key))
+			continue;
+		snprintf(c->addr, sizeof(c->addr), "%s", names[i]);
+		return 1;
+	}
+	return 0;
+}
+
+static int conflict_error(const struct netd_port *p, const struct conflict *c, struct netd_err *err)
+{
+	char want[INET_ADDRSTRLEN];
+	char net[NETD_NETNAME_MAX + 1];
+	const char *pn = proto_name(p->proto);
+	const char *slash = strchr(c->owner, '/');
+	const char *at = strrchr(c->owner, '@');
+	char on[INET_ADDRSTRLEN + 8] = "";
+
+	inet_ntop(AF_INET, &p->host_ip, want, sizeof(want));
+	if (strcmp(want, c->addr))
+		snprintf(on, sizeof(on), " on %s", c->addr);
+	if (slash && at && at > slash && (size_t)(slash - c->owner) < sizeof(net)) {
+		memcpy(net, c->owner, (size_t)(slash - c->owner));
+		net[slash - c->owner] = '\0';
+		return netd_err_set(
+		    err, EADDRINUSE,
+		    "port %u/%s is already published%s by endpoint %.*s (network %s)", p->host_port,
+		    pn, on, (int)(at - slash - 1), slash + 1, net);
+	}
+	return netd_err_set(err, EADDRINUSE, "port %u/%s is already published%s by %s",
+			    p->host_port, pn, on, c->owner);
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, s, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		s += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int netd_store_port_claim(const struct netd_port *p, const char *key, struct netd_err *err)
+{
+	static unsigned counter;
+	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
+	char ip[INET_ADDRSTRLEN];
+	struct conflict c;
+	cleanup_close int fd = -1;
+	int r;
+
+	r = port_dir(dir, sizeof(dir), p, err);
+	if (r < 0)
+		return r;
+	if (!key || !*key || strlen(key) > NETD_KEY_MAX || strchr(key, '\n'))
+		return netd_err_set(err, EINVAL, "port %u/%s: invalid owner key", p->host_port,
+				    proto_name(p->proto));
+	r = find_conflict(dir, p, key, &c, err);
+	if (r < 0)
+		return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
+				       proto_name(p->proto));
+	if (r > 0)
+		return conflict_error(p, &c, err);
+
+	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0 ||
+	    netd_path_fmt(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%d-%u", dir, (int)getpid(),
+			  counter++) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
+	r = netd_mkdirs(dir, false, err);
+	if (r < 0)
+		return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
+				       proto_name(p->proto));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return netd_err_sys(err, errno, "port %u/%s: create %s", p->host_port,
+				    proto_name(p->proto), tmp);
+	r = write_all(fd, key, strlen(key));
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && link(tmp, path) < 0)
+		r = -errno;
+	unlink(tmp);
+	if (r == -EEXIST) {
+		/* Claimed since we looked (by the same key, or without the lock): look again. */
+		r = find_conflict(dir, p, key, &c, err);
+		if (r > 0)
+			return conflict_error(p, &c, err);
+		if (r < 0)
+			return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
+					       proto_name(p->proto));
+		return 0;
+	}
+	if (r < 0)
+		return netd_err_sys(err, -r, "port %u/%s: claim %s", p->host_port,
+				    proto_name(p->proto), path);
+	fsync_dir(dir);
+	return 0;
+}
+
+int netd_store_port_release(const struct netd_port *p, const char *key, struct netd_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	char ip[INET_ADDRSTRLEN];
+	char owner[NETD_KEY_MAX + 1];
+	int r;
+
+	r = port_dir(dir, sizeof(dir), p, err);
+	if (r < 0)
+		return r;
+	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
+	if (key) {
+		struct netd_err e2 = {0};
+
+		r = read_owner(path, owner, sizeof(owner), &e2);
+		if (r == -ENOENT || r == -ERANGE)
+			return 0;
+		if (r < 0) {
+			*err = e2;
+			return netd_err_prefix(err, "port %u/%s: release", p->host_port,
+					       proto_name(p->proto));
+		}
+		if (strcmp(owner, key))
+			return 0; /* someone else's claim: not ours to drop */
+	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return netd_err_sys(err, errno, "port %u/%s: release %s", p->host_port,
+				    proto_name(p->proto), path);
+	if (rmdir(dir) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+		return netd_err_sys(err, errno, "port %u/%s: remove %s", p->host_port,
+				    proto_name(p->proto), dir);
+	return 0;
+}
+
+int netd_store_port_claimed(const struct netd_port *p, char *owner, size_t len,
+			    struct netd_err *err)
+{
+	char dir[PATH_MAX];
+	struct conflict c;
+	int r;
+
+	r = port_dir(dir, sizeof(dir), p, err);
+	if (r < 0)
+		return r;
+	r = find_conflict(dir, p, NULL, &c, err);
+	if (r < 0)
+		return netd_err_prefix(err, "port %u/%s", p->host_port, proto_name(p->proto));
+	if (r > 0 && owner && len)
+		snprintf(owner, len, "%s", c.owner);
+	return r;
+}
+
+/* "tcp-8080" -> proto, port */
+static bool parse_port_dir(const char *name, struct netd_port *p)
+{
+	const char *dash = strchr(name, '-');
+	uint64_t v;
+
+	if (!dash)
+		return false;
+	memset(p, 0, sizeof(*p));
+	p->proto = proto_from_name(name, (size_t)(dash - name));
+	if (!p->proto || !parse_uint(dash + 1, strlen(dash + 1), 65535, &v) || v == 0)
+		return false;
+	p->host_port = (uint16_t)v;
+	return true;
+}
+
+int netd_store_port_foreach(netd_portclaim_fn fn, void *arg, struct netd_err *err)
+{
+	char top[PATH_MAX], dir[PATH_MAX], path[PATH_MAX];
+	char owner[NETD_KEY_MAX + 1];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (netd_path_fmt(top, sizeof(top), "%s/ports", netd_state_dir()) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "ports: state path too long");
+	d = opendir(top);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return netd_err_sys(err, errno, "ports: open %s", top);
+	}
+	while (r >= 0 && (de = readdir(d))) {
+		struct netd_port p;
+		struct dirent *de2;
+		DIR *d2;
+
+		if (!parse_port_dir(de->d_name, &p))
+			continue;
+		if (netd_path_fmt(dir, sizeof(dir), "%s/%s", top, de->d_name) < 0)
+			continue;
+		d2 = opendir(dir);
+		if (!d2)
+			continue; /* removed while we walk */
+		while ((de2 = readdir(d2))) {
+			struct netd_err ignored;
+
+			if (de2->d_name[0] == '.' ||
+			    inet_pton(AF_INET, de2->d_name, &p.host_ip) != 1)
+				continue;
+			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de2->d_name) < 0)
+				continue;
+			if (read_owner(path, owner, sizeof(owner), &ignored) < 0)
+				continue;
+			r = fn(&p, owner, arg);
+			if (r < 0)
+				break;
+			r = 0;
+		}
+		closedir(d2);
+	}
+	closedir(d);
+	return r;
+}
