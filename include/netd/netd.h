@@ -8,5 +8,6 @@
 #include <netd/netconf.h>
 #include <netd/network.h>
 #include <netd/doctor.h>
+#include <netd/serve.h>
 
 #endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* The watcher behind `netd serve`: gc when links die, restore our nft table when it vanishes. */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netd/serve.h>
+#include "nat.h"
+#include "store.h"
+#include "util.h"
+
+int netd_serve_open(struct netd_err *err)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	cleanup_close int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+				      NETLINK_ROUTE);
+
+	if (fd < 0)
+		return netd_err_sys(err, errno, "serve: netlink socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return netd_err_sys(err, errno, "serve: subscribe to link events");
+	return steal_fd(&fd);
+}
+
+/* Reads every pending message; true when one of them was a link deletion. */
+static int drain(int fd, bool *link_gone, struct netd_err *err)
+{
+	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				/* Events were lost: assume the worst and let gc look. */
+				*link_gone = true;
+				continue;
+			}
+			return netd_err_sys(err, errno, "serve: read link events");
+		}
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_type == RTM_DELLINK)
+				*link_gone = true;
+		}
+	}
+}
+
+static bool have_endpoints(void)
+{
+	struct netd_endpoint *eps = NULL;
+	struct netd_err e;
+	size_t n = 0;
+	bool any = false;
+
+	if (netd_store_endpoint_list(NULL, &eps, &n, &e) < 0)
+		return false;
+	any = n > 0;
+	netd_endpoints_free(eps, n);
+	return any;
+}
+
+int netd_serve_step(int fd, int timeout_ms, struct netd_serve_report *rep, struct netd_err *err)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	bool gone = false;
+	int r;
+
+	memset(rep, 0, sizeof(*rep));
+	r = poll(&p, 1, timeout_ms);
+	if (r < 0 && errno != EINTR)
+		return netd_err_sys(err, errno, "serve: poll");
+	if (r > 0) {
+		r = drain(fd, &gone, err);
+		if (r < 0)
+			return r;
+	}
+	if (gone) {
+		r = netd_gc(NULL, NULL, 0, &rep->gc, err);
+		rep->gc_ran = true;
+		if (r < 0)
+			return r;
+	}
+	/* A firewall reload flushes the whole ruleset, ours included. */
+	if (!netd_nat_table_exists() && have_endpoints()) {
+		r = netd_network_restore_nat(err);
+		if (r < 0)
+			return r;
+		rep->nat_restored = true;
+	}
+	return 0;
+}
