@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* netd gc | doctor | serve */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+int cli_gc(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"network", required_argument, NULL, 'n'},
+		{"json", no_argument, NULL, 'j'},
+		{0},
+	};
+	const char *net = NULL;
+	bool json = false;
+	struct netd_gc_stats st;
+	struct netd_err err = {0};
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': net = optarg; break;
+		case 'j': json = true; break;
+		default: return cli_usage("gc: bad option");
+		}
+	}
+	r = netd_gc(net, NULL, 0, &st, &err);
+	if (json) {
+		json_t *o = json_object();
+		json_object_set_new(o, "endpoints", json_integer(st.endpoints));
+		json_object_set_new(o, "veths", json_integer(st.veths));
+		json_object_set_new(o, "leases", json_integer(st.leases));
+		json_object_set_new(o, "ports", json_integer(st.ports));
+		cli_print_json(o);
+	} else {
+		printf("removed: %u endpoint(s), %u veth(s), %u lease(s), %u port(s)\n", st.endpoints,
+		       st.veths, st.leases, st.ports);
+	}
+	return r < 0 ? cli_fail(&err, "gc") : CLI_EXIT_OK;
+}
+
+int cli_doctor(int argc, char **argv)
+{
+	static const char *const lvl[] = {"ok", "warn", "FAIL"};
+	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+	struct netd_doctor_finding *f = NULL;
+	struct netd_err err = {0};
+	size_t n = 0;
+	int fails = 0;
+	json_t *arr = json_array();
+
+	if (netd_doctor_run(&f, &n, &err) < 0) {
+		json_decref(arr);
+		return cli_fail(&err, "doctor");
+	}
+	for (size_t i = 0; i < n; i++) {
+		fails += f[i].level == NETD_DOCTOR_FAIL;
+		if (json) {
+			json_t *o = json_object();
+			json_object_set_new(o, "level", json_string(lvl[f[i].level]));
+			json_object_set_new(o, "check", json_string(f[i].what));
+			json_object_set_new(o, "text", json_string(f[i].text));
+			json_array_append_new(arr, o);
+		} else {
+			printf("[%-4s] %-15s %s\n", lvl[f[i].level], f[i].what, f[i].text);
+		}
+	}
+	free(f);
+	if (json)
+		cli_print_json(arr);
+	else
+		json_decref(arr);
+	return fails ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+static volatile sig_atomic_t stop_serving;
+
+static void on_stop(int sig)
+{
+	stop_serving = 1;
+}
+
+int cli_serve(int argc, char **argv)
+{
+	bool once = argc > 1 && strcmp(argv[1], "--once") == 0;
+	struct sigaction sa = {.sa_handler = on_stop};
+	struct netd_err err = {0};
+	int fd;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fd = netd_serve_open(&err);
+	if (fd < 0)
+		return cli_fail(&err, "serve");
+	fprintf(stderr, "netd serve: watching link events (pid %d)\n", (int)getpid());
+	while (!stop_serving) {
+		struct netd_serve_report rep;
+		/* Short waits keep the "within a second" promise for a flushed ruleset. */
+		if (netd_serve_step(fd, 250, &rep, &err) < 0)
+			fprintf(stderr, "netd serve: %s\n", err.msg);
+		if (rep.gc_ran && (rep.gc.endpoints || rep.gc.veths || rep.gc.leases || rep.gc.ports))
+			fprintf(stderr, "netd serve: gc removed %u endpoint(s), %u veth(s), %u lease(s), %u port(s)\n",
+				rep.gc.endpoints, rep.gc.veths, rep.gc.leases, rep.gc.ports);
+		if (rep.nat_restored)
+			fprintf(stderr, "netd serve: table ip netd was missing; restored from state\n");
+		if (once)
+			break;
+	}
+	close(fd);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef NETD_CLI_H
+#define NETD_CLI_H
+
+#include <jansson.h>
+#include <netd/netd.h>
+
+/* Exit codes (documented in README and `netd --help`). */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAIL = 1,     /* the operation failed */
+	CLI_EXIT_USAGE = 2,    /* bad command line or bad input */
+	CLI_EXIT_CONFLICT = 3, /* exists already / port or address in use / busy */
+	CLI_EXIT_NOTFOUND = 4, /* no such network, endpoint or namespace */
+	CLI_EXIT_NOSPACE = 5,  /* address range or port range exhausted */
+};
+
+int cli_fail(const struct netd_err *err, const char *verb);
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_print_json(json_t *j);
+json_t *cli_endpoint_json(const struct netd_endpoint *ep);
+json_t *cli_netconf_json(const struct netd_netconf *nc);
+
+int cli_network(int argc, char **argv);
+int cli_attach(int argc, char **argv);
+int cli_detach(int argc, char **argv);
+int cli_check(int argc, char **argv);
+int cli_ps(int argc, char **argv);
+int cli_gc(int argc, char **argv);
+int cli_doctor(int argc, char **argv);
+int cli_serve(int argc, char **argv);
+
+#endif

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/* netd attach | detach | check | ps */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+#define CLI_PORTS_MAX 4096
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	/* A multicast MAC cannot be an interface address. */
+	return (mac[0] & 1) ? -1 : 0;
+}
+
+int cli_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"netns", required_argument, NULL, 'n'}, {"id", required_argument, NULL, 'i'},
+		{"ifname", required_argument, NULL, 'f'}, {"ip", required_argument, NULL, 'a'},
+		{"mac", required_argument, NULL, 'm'},	  {"publish", required_argument, NULL, 'p'},
+		{0},
+	};
+	struct netd_attach_req req = {0};
+	struct netd_endpoint ep;
+	struct netd_err err = {0};
+	struct netd_port *ports = calloc(CLI_PORTS_MAX, sizeof(*ports));
+	size_t n_ports = 0;
+	int c, r;
+
+	if (!ports)
+		return CLI_EXIT_FAIL;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': req.netns = optarg; break;
+		case 'i': req.id = optarg; break;
+		case 'f': req.ifname = optarg; break;
+		case 'a':
+			if (inet_pton(AF_INET, optarg, &req.ip) != 1) {
+				free(ports);
+				return cli_usage("attach: --ip %s is not an IPv4 address", optarg);
+			}
+			break;
+		case 'm':
+			if (parse_mac(optarg, req.mac) < 0) {
+				free(ports);
+				return cli_usage("attach: --mac %s is not a unicast MAC (aa:bb:cc:dd:ee:ff)",
+						 optarg);
+			}
+			req.has_mac = true;
+			break;
+		case 'p':
+			if (netd_portspec_parse(optarg, ports, CLI_PORTS_MAX, &n_ports, &err) < 0) {
+				free(ports);
+				return cli_fail(&err, "attach");
+			}
+			break;
+		default: free(ports); return cli_usage("attach: bad option");
+		}
+	}
+	if (optind != argc - 1 || !req.netns || !req.id) {
+		free(ports);
+		return cli_usage("attach: NETWORK, --netns PATH and --id ID are required");
+	}
+	req.network = argv[optind];
+	req.ports = ports;
+	req.n_ports = n_ports;
+	r = netd_network_attach(&req, &ep, &err);
+	free(ports);
+	if (r < 0)
+		return cli_fail(&err, NULL);
+	r = cli_print_json(cli_endpoint_json(&ep));
+	netd_endpoint_clear(&ep);
+	return r;
+}
+
+/* Parses NETWORK --id ID [--ifname IF] [--netns PATH] for detach and check. */
+static int parse_ref(int argc, char **argv, const char *verb, const char **net, const char **id,
+		     const char **ifname, const char **netns)
+{
+	static const struct option opts[] = {
+		{"id", required_argument, NULL, 'i'},
+		{"ifname", required_argument, NULL, 'f'},
+		{"netns", required_argument, NULL, 'n'},
+		{0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': *id = optarg; break;
+		case 'f': *ifname = optarg; break;
+		case 'n':
+			if (!netns)
+				return cli_usage("%s: --netns is not accepted here", verb);
+			*netns = optarg;
+			break;
+		default: return cli_usage("%s: bad option", verb);
+		}
+	}
+	if (optind != argc - 1 || !*id)
+		return cli_usage("%s: NETWORK and --id ID are required", verb);
+	*net = argv[optind];
+	return 0;
+}
+
+int cli_detach(int argc, char **argv)
+{
+	const char *net = NULL, *id = NULL, *ifname = NULL;
+	struct netd_err err = {0};
+	int r = parse_ref(argc, argv, "detach", &net, &id, &ifname, NULL);
+
+	if (r)
+		return r;
+	if (netd_network_detach(net, id, ifname, &err) < 0)
+		return cli_fail(&err, NULL);
+	return CLI_EXIT_OK;
+}
+
+int cli_check(int argc, char **argv)
+{
+	const char *net = NULL, *id = NULL, *ifname = NULL, *netns = NULL;
+	struct netd_err err = {0};
+	int r = parse_ref(argc, argv, "check", &net, &id, &ifname, &netns);
+
+	if (r)
+		return r;
+	if (netd_network_check(net, id, ifname, netns, &err) < 0)
+		return cli_fail(&err, NULL);
+	printf("ok\n");
+	return CLI_EXIT_OK;
+}
+
+int cli_ps(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"network", required_argument, NULL, 'n'},
+		{"json", no_argument, NULL, 'j'},
+		{0},
+	};
+	const char *net = NULL;
+	bool json = false;
+	struct netd_endpoint *eps = NULL;
+	struct netd_err err = {0};
+	size_t n = 0;
+	json_t *arr;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': net = optarg; break;
+		case 'j': json = true; break;
+		default: return cli_usage("ps: bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage("ps: unexpected argument \"%s\"", argv[optind]);
+	if (netd_endpoint_list(net, &eps, &n, &err) < 0)
+		return cli_fail(&err, "ps");
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, cli_endpoint_json(&eps[i]));
+	if (json) {
+		netd_endpoints_free(eps, n);
+		return cli_print_json(arr);
+	}
+	printf("%-20s %-8s %-12s %-18s %-12s %s\n", "ID", "IFNAME", "NETWORK", "ADDRESS", "HOST-IF",
+	       "PORTS");
+	for (size_t i = 0; i < n; i++) {
+		char ports[256] = "", one[96];
+		size_t used = 0;
+		for (size_t k = 0; k < eps[i].n_ports && used < sizeof(ports) - 1; k++) {
+			netd_port_format(&eps[i].ports[k], one, sizeof(one));
+			used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%s",
+						 k ? "," : "", one);
+		}
+		printf("%-20s %-8s %-12s %-18s %-12s %s\n", eps[i].id, eps[i].ifname,
+		       eps[i].network,
+		       json_string_value(json_object_get(json_array_get(arr, i), "address")),
+		       eps[i].host_ifname, ports);
+	}
+	json_decref(arr);
+	netd_endpoints_free(eps, n);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include "cli.h"
+
+static json_t *ip_json(struct in_addr a)
+{
+	char s[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &a, s, sizeof(s));
+	return json_string(s);
+}
+
+json_t *cli_endpoint_json(const struct netd_endpoint *ep)
+{
+	char addr[INET_ADDRSTRLEN + 4], ip[INET_ADDRSTRLEN], mac[18];
+	json_t *o = json_object(), *ports = json_array();
+
+	inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
+	snprintf(addr, sizeof(addr), "%s/%u", ip, ep->prefix);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ep->mac[0], ep->mac[1],
+		 ep->mac[2], ep->mac[3], ep->mac[4], ep->mac[5]);
+	json_object_set_new(o, "id", json_string(ep->id));
+	json_object_set_new(o, "network", json_string(ep->network));
+	json_object_set_new(o, "ifname", json_string(ep->ifname));
+	json_object_set_new(o, "mac", json_string(mac));
+	json_object_set_new(o, "address", json_string(addr));
+	json_object_set_new(o, "gateway", ip_json(ep->gateway));
+	json_object_set_new(o, "host_interface", json_string(ep->host_ifname));
+	json_object_set_new(o, "bridge", json_string(ep->bridge));
+	json_object_set_new(o, "netns", json_string(ep->netns));
+	json_object_set_new(o, "mtu", json_integer(ep->mtu));
+	json_object_set_new(o, "state", json_string(ep->state));
+	json_object_set_new(o, "created", json_integer((json_int_t)ep->created));
+	for (size_t i = 0; i < ep->n_ports; i++) {
+		const struct netd_port *p = &ep->ports[i];
+		json_t *pj = json_object();
+		json_object_set_new(pj, "proto", json_string(netd_proto_name(p->proto)));
+		json_object_set_new(pj, "host_ip", ip_json(p->host_ip));
+		json_object_set_new(pj, "host_port", json_integer(p->host_port));
+		json_object_set_new(pj, "container_port", json_integer(p->ctr_port));
+		json_array_append_new(ports, pj);
+	}
+	json_object_set_new(o, "ports", ports);
+	return o;
+}
+
+json_t *cli_netconf_json(const struct netd_netconf *nc)
+{
+	char sub[INET_ADDRSTRLEN + 4], s[INET_ADDRSTRLEN], a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char range[2 * INET_ADDRSTRLEN + 2];
+	json_t *o = json_object();
+
+	inet_ntop(AF_INET, &nc->subnet, s, sizeof(s));
+	snprintf(sub, sizeof(sub), "%s/%u", s, nc->prefix);
+	inet_ntop(AF_INET, &nc->range_start, a, sizeof(a));
+	inet_ntop(AF_INET, &nc->range_end, b, sizeof(b));
+	snprintf(range, sizeof(range), "%s-%s", a, b);
+	json_object_set_new(o, "name", json_string(nc->name));
+	json_object_set_new(o, "subnet", json_string(sub));
+	json_object_set_new(o, "gateway", ip_json(nc->gateway));
+	json_object_set_new(o, "range", json_string(range));
+	json_object_set_new(o, "bridge", json_string(nc->bridge));
+	json_object_set_new(o, "mtu", json_integer(nc->mtu));
+	json_object_set_new(o, "masquerade", json_boolean(nc->masquerade));
+	return o;
+}

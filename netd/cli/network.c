@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/* netd network create | ls | inspect | rm */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+static int net_create(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"subnet", required_argument, NULL, 's'}, {"gateway", required_argument, NULL, 'g'},
+		{"range", required_argument, NULL, 'r'},  {"bridge", required_argument, NULL, 'b'},
+		{"mtu", required_argument, NULL, 'm'},	  {"no-masquerade", no_argument, NULL, 'n'},
+		{0},
+	};
+	const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *mtu = NULL;
+	bool masq = true;
+	struct netd_netconf nc;
+	struct netd_err err = {0};
+	char text[1024];
+	size_t len;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': subnet = optarg; break;
+		case 'g': gw = optarg; break;
+		case 'r': range = optarg; break;
+		case 'b': bridge = optarg; break;
+		case 'm': mtu = optarg; break;
+		case 'n': masq = false; break;
+		default: return cli_usage("network create: bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage("network create: exactly one NAME expected");
+	if (!subnet)
+		return cli_usage("network create %s: --subnet is required", argv[optind]);
+	for (const char **v = (const char *[]){subnet, gw, range, bridge, mtu, NULL}, **e = v + 5;
+	     v < e; v++)
+		if (*v && strlen(*v) > 128)
+			return cli_usage("network create: option value too long: %.40s...", *v);
+	/* The options become a subnet file and go through the one parser that checks them. */
+	len = (size_t)snprintf(text, sizeof(text), "subnet=%s\nmasquerade=%s\n", subnet,
+			       masq ? "yes" : "no");
+	if (gw)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "gateway=%s\n", gw);
+	if (range)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "range=%s\n", range);
+	if (bridge)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "bridge=%s\n", bridge);
+	if (mtu)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "mtu=%s\n", mtu);
+	if (len >= sizeof(text))
+		return cli_usage("network create: options too long");
+	r = netd_netconf_parse(argv[optind], "netd network create", text, &nc, &err);
+	if (r == 0)
+		r = netd_network_create(&nc, &err);
+	if (r < 0)
+		return cli_fail(&err, "network create");
+	return cli_print_json(cli_netconf_json(&nc));
+}
+
+static int count_endpoints(const char *name)
+{
+	struct netd_endpoint *eps = NULL;
+	struct netd_err err;
+	size_t n = 0;
+
+	if (netd_endpoint_list(name, &eps, &n, &err) < 0)
+		return -1;
+	netd_endpoints_free(eps, n);
+	return (int)n;
+}
+
+static int net_ls(int argc, char **argv)
+{
+	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
+	struct netd_err err = {0};
+	char **names = NULL;
+	size_t n = 0;
+	json_t *arr = json ? json_array() : NULL;
+
+	if (argc > 2 || (argc == 2 && !json))
+		return cli_usage("network ls: only --json is accepted");
+	if (netd_netconf_list(&names, &n, &err) < 0)
+		return cli_fail(&err, "network ls");
+	if (!json)
+		printf("%-16s %-18s %-15s %-15s %s\n", "NAME", "SUBNET", "GATEWAY", "BRIDGE",
+		       "ENDPOINTS");
+	for (size_t i = 0; i < n; i++) {
+		struct netd_netconf nc;
+		if (netd_netconf_load(names[i], &nc, &err) < 0) {
+			fprintf(stderr, "netd: %s\n", err.msg);
+			continue;
+		}
+		json_t *o = cli_netconf_json(&nc);
+		json_object_set_new(o, "endpoints", json_integer(count_endpoints(nc.name)));
+		if (json) {
+			json_array_append_new(arr, o);
+			continue;
+		}
+		printf("%-16s %-18s %-15s %-15s %d\n", nc.name,
+		       json_string_value(json_object_get(o, "subnet")),
+		       json_string_value(json_object_get(o, "gateway")), nc.bridge,
+		       count_endpoints(nc.name));
+		json_decref(o);
+	}
+	netd_strv_free(names, n);
+	return json ? cli_print_json(arr) : CLI_EXIT_OK;
+}
+
+static int net_inspect(int argc, char **argv)
+{
+	bool json = false;
+	const char *name = NULL;
+	struct netd_netconf nc;
+	struct netd_bridge_state bs;
+	struct netd_endpoint *eps = NULL;
+	struct netd_err err = {0};
+	size_t n = 0;
+	json_t *o, *br, *arr;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (!name)
+			name = argv[i];
+		else
+			return cli_usage("network inspect: one NAME expected");
+	}
+	if (!name)
+		return cli_usage("network inspect: NAME expected");
+	if (netd_network_open(name, &nc, &err) < 0 ||
+	    netd_network_bridge_state(&nc, &bs, &err) < 0 ||
+	    netd_endpoint_list(nc.name, &eps, &n, &err) < 0)
+		return cli_fail(&err, "network inspect");
+	o = cli_netconf_json(&nc);
+	br = json_object();
+	json_object_set_new(br, "name", json_string(nc.bridge));
+	json_object_set_new(br, "exists", json_boolean(bs.exists));
+	json_object_set_new(br, "up", json_boolean(bs.up));
+	json_object_set_new(br, "ifindex", json_integer(bs.ifindex));
+	json_object_set_new(br, "mtu", json_integer(bs.mtu));
+	json_object_set_new(o, "bridge_state", br);
+	arr = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, cli_endpoint_json(&eps[i]));
+	json_object_set_new(o, "endpoints", arr);
+	netd_endpoints_free(eps, n);
+	if (json)
+		return cli_print_json(o);
+	printf("network %s\n  subnet   %s\n  gateway  %s\n  range    %s\n  bridge   %s (%s)\n"
+	       "  mtu      %u%s\n  masquerade %s\n  endpoints %zu\n",
+	       nc.name, json_string_value(json_object_get(o, "subnet")),
+	       json_string_value(json_object_get(o, "gateway")),
+	       json_string_value(json_object_get(o, "range")), nc.bridge,
+	       bs.exists ? (bs.up ? "up" : "down") : "not created yet", nc.mtu,
+	       nc.mtu ? "" : " (host default)", nc.masquerade ? "yes" : "no", n);
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		json_t *e = json_array_get(arr, i);
+		printf("    %s/%s %s via %s\n", json_string_value(json_object_get(e, "id")),
+		       json_string_value(json_object_get(e, "ifname")),
+		       json_string_value(json_object_get(e, "address")),
+		       json_string_value(json_object_get(e, "host_interface")));
+	}
+	json_decref(o);
+	return CLI_EXIT_OK;
+}
+
+static int net_rm(int argc, char **argv)
+{
+	bool force = false;
+	const char *name = NULL;
+	struct netd_err err = {0};
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0)
+			force = true;
+		else if (!name)
+			name = argv[i];
+		else
+			return cli_usage("network rm: one NAME expected");
+	}
+	if (!name)
+		return cli_usage("network rm: NAME expected");
+	if (netd_network_remove(name, force, &err) < 0)
+		return cli_fail(&err, NULL);
+	return CLI_EXIT_OK;
+}
+
+int cli_network(int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage("network: create, ls, inspect or rm expected");
+	if (strcmp(argv[1], "create") == 0)
+		return net_create(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)
+		return net_ls(argc - 1, argv + 1);
+	if (strcmp(argv[1], "inspect") == 0)
+		return net_inspect(argc - 1, argv + 1);
+	if (strcmp(argv[1], "rm") == 0 || strcmp(argv[1], "remove") == 0)
+		return net_rm(argc - 1, argv + 1);
+	return cli_usage("network: unknown subcommand \"%s\"", argv[1]);
+}
