@@ -218,6 +218,9 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 		if (!parse_cidr(val, &a, &u))
 			return perr(c, "bad subnet %s: want A.B.C.D/PREFIX, e.g. 10.88.0.0/16",
 				    netd_quote(q, sizeof(q), val));
+		if (u < 8 || u > 30)
+			return perr(c, "bad subnet %s: prefix /%u is not supported (use /8 to /30)",
+				    netd_quote(q, sizeof(q), val), u);
 		if (ntohl(a.s_addr) & ~prefix_mask(u)) {
 			char ip[INET_ADDRSTRLEN];
 			struct in_addr m = {.s_addr = htonl(ntohl(a.s_addr) & prefix_mask(u))};
@@ -226,9 +229,6 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 			return perr(c, "bad subnet %s: host bits are set; did you mean %s/%u?",
 				    netd_quote(q, sizeof(q), val), ip, u);
 		}
-		if (u < 8 || u > 30)
-			return perr(c, "bad subnet %s: prefix /%u is not supported (use /8 to /30)",
-				    netd_quote(q, sizeof(q), val), u);
 		nc->subnet = a;
 		nc->prefix = u;
 	} else if (!strcmp(key, "FLANNEL_SUBNET")) {
@@ -679,6 +679,11 @@ int netd_netconf_list(char ***names, size_t *n, struct netd_err *err)
 		}
 		if (de->d_type == DT_DIR)
 			continue;
+		if (de->d_type == DT_UNKNOWN) {
+			struct stat st;
+			if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || S_ISDIR(st.st_mode))
+				continue;
+		}
 		len = strlen(de->d_name);
 		if (len <= 5 || len - 5 > NETD_NETNAME_MAX || strcmp(de->d_name + len - 5, ".conf"))
 			continue;
