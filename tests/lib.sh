@@ -79,8 +79,9 @@ mkns() {
 	ip -n "$1" link set lo up
 }
 
+# Our host-side veths: "nd" + 8 hex digits (see network.c).
 count_veths() {
-	ip -o link show type veth 2>/dev/null | wc -l
+	ip -o link show type veth 2>/dev/null | grep -cE '^[0-9]+: nd[0-9a-f]{8}[@:]'
 }
 
 count_leases() {
