@@ -366,18 +366,21 @@ static bool parse_port(const char *s, size_t len, struct netd_port *p)
 	size_t i = 0, nf = 0;
 	uint64_t v;
 
-	while (nf < 4) {
+	/* Exactly four fields separated by single spaces. */
+	for (;;) {
 		size_t st = i;
 		while (i < len && s[i] != ' ')
 			i++;
+		if (nf == 4)
+			return false;
 		f[nf] = s + st;
 		fl[nf] = i - st;
 		nf++;
 		if (i == len)
 			break;
-		i++; /* exactly one space */
+		i++;
 	}
-	if (nf != 4 || i != len)
+	if (nf != 4)
 		return false;
 	memset(p, 0, sizeof(*p));
 	p->proto = proto_from_name(f[0], fl[0]);
