@@ -60,4 +60,73 @@ int netd_conntrack_flush_port(const struct netd_port *p, struct netd_err *err) N
 /* sock_diag: true when a socket of this netns listens on (proto, port) at host_ip or wildcard. */
 int netd_port_in_use(const struct netd_port *p, bool *in_use, struct netd_err *err) NETD_MUST_USE;
 
+/*
+ * Below: seams for the unit tests (tests/unit/test_nat.c). A batch is built into a buffer before
+ * any socket exists; every message records its sequence number and what it acts on, so a kernel
+ * error can be matched back to the object by sequence number.
+ */
+#define NETD_NFT_WHAT_MAX 112
+
+struct netd_nft_msg {
+	uint32_t seq;
+	size_t off; /* offset of the message in buf */
+	int error;  /* positive errno from the kernel's ACK, 0 when fine */
+	char what[NETD_NFT_WHAT_MAX];
+};
+
+struct netd_nft_batch {
+	char *buf;
+	size_t len, cap;
+	uint32_t seq_begin, seq_next;
+	struct netd_nft_msg *msgs; /* the messages between BEGIN and END */
+	size_t nmsgs, msgs_cap;
+	bool ended;
+	/* filled while reading ACKs */
+	size_t acked;
+	int batch_error;  /* an error addressed to BEGIN (the whole batch) */
+	char extack[192]; /* the kernel's message for the first failing message */
+};
+
+/* Starts a batch (writes BEGIN with seq). */
+int netd_nft_batch_init(struct netd_nft_batch *b, uint32_t seq) NETD_MUST_USE;
+void netd_nft_batch_free(struct netd_nft_batch *b);
+/* Writes END; after that the batch is ready to send (buf, len). */
+int netd_nft_batch_end(struct netd_nft_batch *b) NETD_MUST_USE;
+/* Feeds received bytes (NLMSG_ERROR ACKs) to the batch; returns 1 when every message is answered
+ * (or the batch as a whole failed), 0 when more are expected, negative on malformed input. */
+int netd_nft_batch_parse_acks(struct netd_nft_batch *b, const void *buf, size_t len) NETD_MUST_USE;
+/* After parsing: 0, or the first failing message's -errno with err naming it. */
+int netd_nft_batch_result(const struct netd_nft_batch *b, struct netd_err *err) NETD_MUST_USE;
+
+/* Builders (no kernel). */
+int netd_nat_build_ensure(struct netd_nft_batch *b) NETD_MUST_USE;
+int netd_nat_build_publish(struct netd_nft_batch *b, const struct netd_port *ports, size_t n,
+			   struct in_addr ctr_ip, bool add) NETD_MUST_USE;
+int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *net,
+			   bool add) NETD_MUST_USE;
+/* The map a port lives in and its key bytes (8 or 12); data is ctr ip + ctr port (8 bytes). */
+const char *netd_nat_port_key(const struct netd_port *p, uint8_t key[12], uint32_t *key_len);
+void netd_nat_port_data(struct in_addr ctr_ip, uint16_t ctr_port, uint8_t data[8]);
+/* "0.0.0.0:8080/tcp" */
+void netd_nat_port_name(const struct netd_port *p, char *buf, size_t len);
+
+/* Internal to nat.c/nftmsg.c. */
+struct nlmsghdr;
+/* Appends a message of type (NFT_MSG_*) with flags (NLM_F_ACK is added) and returns its header,
+ * to be filled in by a libnftnl payload builder before the next add/end. NULL on ENOMEM. */
+struct nlmsghdr *netd_nft_batch_add(struct netd_nft_batch *b, uint16_t type, uint16_t flags,
+				    const char *what_fmt, ...) NETD_PRINTF(4, 5);
+/* A fresh sequence number (batches and requests). */
+uint32_t netd_nft_seq(void);
+/* Sends a finished batch on a new NETLINK_NETFILTER socket and reads every ACK. */
+int netd_nft_batch_send(struct netd_nft_batch *b, struct netd_err *err) NETD_MUST_USE;
+/* Resends each message of a failed batch as its own batch; errors equal to ignore count as done.
+ * Goes on past errors; returns the first one (err says how many more). */
+int netd_nft_batch_retry_each(const struct netd_nft_batch *b, int ignore,
+			      struct netd_err *err) NETD_MUST_USE;
+/* One request (or dump when NLM_F_DUMP) on a new socket; cb gets each reply message. */
+typedef int (*netd_nft_cb)(const struct nlmsghdr *nlh, void *data);
+int netd_nft_request(struct nlmsghdr *nlh, netd_nft_cb cb, void *data, const char *what,
+		     struct netd_err *err) NETD_MUST_USE;
+
 #endif

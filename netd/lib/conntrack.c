@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Conntrack flush for one published port, through ctnetlink with libmnl: dump the IPv4 table,
+ * pick the entries whose original destination is (proto, host_port [, host_ip]), and delete each
+ * by its original tuple. A UDP "connection" to a port that was just moved to another container
+ * would otherwise keep its old DNAT until it times out.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
+
+#include "nat.h"
+#include "util.h"
+
+#define CT_MAX_MATCHES 65536
+
+struct ct_tuple {
+	uint32_t src, dst;     /* network order */
+	uint16_t sport, dport; /* network order */
+	uint8_t proto;
+	uint16_t zone; /* host order; 0 when none */
+};
+
+struct ct_dump {
+	const struct netd_port *p;
+	struct ct_tuple *v;
+	size_t n, cap;
+	int error;
+};
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type <= CTA_MAX)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static void parse_nested(const struct nlattr *a, const struct nlattr **tb, size_t n)
+{
+	memset(tb, 0, n * sizeof(*tb));
+	mnl_attr_parse_nested(a, attr_cb, tb);
+}
+
+static bool parse_tuple(const struct nlattr *orig, struct ct_tuple *t)
+{
+	const struct nlattr *tb[CTA_MAX + 1], *ip[CTA_MAX + 1], *pr[CTA_MAX + 1];
+
+	parse_nested(orig, tb, ARRAY_SIZE(tb));
+	if (!tb[CTA_TUPLE_IP] || !tb[CTA_TUPLE_PROTO])
+		return false;
+	parse_nested(tb[CTA_TUPLE_IP], ip, ARRAY_SIZE(ip));
+	parse_nested(tb[CTA_TUPLE_PROTO], pr, ARRAY_SIZE(pr));
+	if (!ip[CTA_IP_V4_SRC] || !ip[CTA_IP_V4_DST] || !pr[CTA_PROTO_NUM] ||
+	    !pr[CTA_PROTO_SRC_PORT] || !pr[CTA_PROTO_DST_PORT])
+		return false;
+	if (mnl_attr_get_payload_len(ip[CTA_IP_V4_SRC]) < 4 ||
+	    mnl_attr_get_payload_len(ip[CTA_IP_V4_DST]) < 4 ||
+	    mnl_attr_get_payload_len(pr[CTA_PROTO_NUM]) < 1 ||
+	    mnl_attr_get_payload_len(pr[CTA_PROTO_SRC_PORT]) < 2 ||
+	    mnl_attr_get_payload_len(pr[CTA_PROTO_DST_PORT]) < 2)
+		return false;
+	t->src = mnl_attr_get_u32(ip[CTA_IP_V4_SRC]);
+	t->dst = mnl_attr_get_u32(ip[CTA_IP_V4_DST]);
+	t->proto = mnl_attr_get_u8(pr[CTA_PROTO_NUM]);
+	t->sport = mnl_attr_get_u16(pr[CTA_PROTO_SRC_PORT]);
+	t->dport = mnl_attr_get_u16(pr[CTA_PROTO_DST_PORT]);
+	return true;
+}
+
+static int dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ct_dump *d = data;
+	const struct nlattr *tb[CTA_MAX + 1] = {0};
+	struct ct_tuple t = {0};
+
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, tb) < 0 || !tb[CTA_TUPLE_ORIG])
+		return MNL_CB_OK;
+	if (!parse_tuple(tb[CTA_TUPLE_ORIG], &t))
+		return MNL_CB_OK;
+	if (t.proto != d->p->proto || t.dport != htons(d->p->host_port))
+		return MNL_CB_OK;
+	if (d->p->host_ip.s_addr != htonl(INADDR_ANY) && t.dst != d->p->host_ip.s_addr)
+		return MNL_CB_OK;
+	if (tb[CTA_ZONE] && mnl_attr_get_payload_len(tb[CTA_ZONE]) >= 2)
+		t.zone = ntohs(mnl_attr_get_u16(tb[CTA_ZONE]));
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 16;
+		struct ct_tuple *v;
+
+		if (cap > CT_MAX_MATCHES) {
+			d->error = E2BIG;
+			return MNL_CB_OK; /* keep reading so the dump ends cleanly */
+		}
+		v = realloc(d->v, cap * sizeof(*v));
+		if (!v) {
+			d->error = ENOMEM;
+			return MNL_CB_OK;
+		}
+		d->v = v;
+		d->cap = cap;
+	}
+	d->v[d->n++] = t;
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *ct_hdr(char *buf, uint16_t msg, uint16_t flags, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | msg;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_INET;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return nlh;
+}
+
+static void put_tuple(struct nlmsghdr *nlh, const struct ct_tuple *t)
+{
+	struct nlattr *orig = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	struct nlattr *pr;
+
+	mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, t->src);
+	mnl_attr_put_u32(nlh, CTA_IP_V4_DST, t->dst);
+	mnl_attr_nest_end(nlh, ip);
+	pr = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
+	mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, t->sport);
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, t->dport);
+	mnl_attr_nest_end(nlh, pr);
+	mnl_attr_nest_end(nlh, orig);
+	if (t->zone)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(t->zone));
+}
+
+static void mnl_closep(struct mnl_socket **nl)
+{
+	if (*nl)
+		mnl_socket_close(*nl);
+}
+
+/* Sends nlh and runs cb over the answers until DONE/ACK; returns 0 or -errno. */
+static int ct_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	char buf[16384];
+	uint32_t portid = mnl_socket_get_portid(nl);
+
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		int r;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		}
+		r = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, cb, data);
+		if (r < 0)
+			return -errno;
+		if (r == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+int netd_conntrack_flush_port(const struct netd_port *p, struct netd_err *err)
+{
+	__attribute__((cleanup(mnl_closep))) struct mnl_socket *nl = NULL;
+	struct timeval tv = {.tv_sec = 10};
+	struct ct_dump d = {.p = p};
+	char buf[16384];
+	struct nlmsghdr *nlh;
+	uint32_t seq = (uint32_t)time(NULL);
+	int r, first = 0;
+	size_t failed = 0;
+	char name[64];
+
+	netd_nat_port_name(p, name, sizeof(name));
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl)
+		return netd_err_sys(err, errno, "conntrack flush %s: open netlink socket", name);
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		return netd_err_sys(err, errno, "conntrack flush %s: bind", name);
+
+	nlh = ct_hdr(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq++);
+	r = ct_talk(nl, nlh, dump_cb, &d);
+	if (r < 0 || d.error) {
+		free(d.v);
+		return netd_err_sys(err, r < 0 ? -r : d.error, "conntrack flush %s: dump", name);
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		nlh = ct_hdr(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, seq++);
+		put_tuple(nlh, &d.v[i]);
+		r = ct_talk(nl, nlh, NULL, NULL);
+		if (r < 0 && r != -ENOENT) { /* ENOENT: it went away meanwhile */
+			if (!first)
+				first = r;
+			failed++;
+		}
+	}
+	free(d.v);
+	if (first)
+		return netd_err_sys(err, -first, "conntrack flush %s: delete %zu of the entries",
+				    name, failed);
+	return 0;
+}

@@ -1,0 +1,909 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Table ip netd: published ports are elements of two maps (pub_ip keyed by host ip . proto .
+ * port, pub_any keyed by proto . port), masquerade and isolation use sets of our networks.
+ * Every change is one atomic batch (see nftmsg.c). Nothing outside our table is touched.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <net/if.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+
+#include "nat.h"
+#include "util.h"
+
+#define T NETD_NFT_TABLE
+
+/* nft's datatype ids (nftables src/datatype.h) and its concatenation: 6 bits per member. */
+#define NFT_TYPE_BITS	      6
+#define NFT_TYPE_IPADDR	      7
+#define NFT_TYPE_INET_PROTO   12
+#define NFT_TYPE_INET_SERVICE 13
+#define NFT_TYPE_IFNAME	      41
+#define CONCAT2(a, b)	      (((a) << NFT_TYPE_BITS) | (b))
+#define CONCAT3(a, b, c)      ((CONCAT2(a, b) << NFT_TYPE_BITS) | (c))
+/* nft's byteorder values in set userdata */
+#define NFT_BYTEORDER_HOST 1
+#define NFT_BYTEORDER_BIG  2
+
+enum { SET_NETS = 1, SET_MASQ, SET_BRIDGES, SET_PUB_ANY, SET_PUB_IP };
+
+static const char *proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_SCTP:
+		return "sctp";
+	}
+	return "?";
+}
+
+void netd_nat_port_name(const struct netd_port *p, char *buf, size_t len)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	snprintf(buf, len, "%s:%u/%s", ip, p->host_port, proto_name(p->proto));
+}
+
+const char *netd_nat_port_key(const struct netd_port *p, uint8_t key[12], uint32_t *key_len)
+{
+	uint16_t port = htons(p->host_port);
+
+	memset(key, 0, 12);
+	if (p->host_ip.s_addr == htonl(INADDR_ANY)) {
+		key[0] = p->proto;
+		memcpy(key + 4, &port, 2);
+		*key_len = 8;
+		return "pub_any";
+	}
+	memcpy(key, &p->host_ip, 4);
+	key[4] = p->proto;
+	memcpy(key + 8, &port, 2);
+	*key_len = 12;
+	return "pub_ip";
+}
+
+void netd_nat_port_data(struct in_addr ctr_ip, uint16_t ctr_port, uint8_t data[8])
+{
+	uint16_t port = htons(ctr_port);
+
+	memset(data, 0, 8);
+	memcpy(data, &ctr_ip, 4);
+	memcpy(data + 4, &port, 2);
+}
+
+/* ---- expressions ---- */
+
+static int add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
+{
+	if (!e)
+		return -ENOMEM;
+	nftnl_rule_add_expr(r, e);
+	return 0;
+}
+
+static int e_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+	}
+	return add_expr(r, e);
+}
+
+static int e_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("meta");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+	}
+	return add_expr(r, e);
+}
+
+static int e_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+	}
+	return add_expr(r, e);
+}
+
+static int e_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	}
+	return add_expr(r, e);
+}
+
+/* reg1 = reg1 & mask (4 bytes); then reg1 != 0 */
+static int e_bits_set(struct nftnl_rule *r, uint32_t mask)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+	uint32_t zero = 0;
+	int ret;
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+	}
+	ret = add_expr(r, e);
+	return ret < 0 ? ret : e_cmp(r, NFT_CMP_NEQ, &zero, 4);
+}
+
+static int e_lookup(struct nftnl_rule *r, const char *set, uint32_t set_id, uint32_t sreg, int dreg,
+		    bool inv)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+
+	if (e) {
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, sreg);
+		if (dreg >= 0)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, (uint32_t)dreg);
+		if (inv)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+	}
+	return add_expr(r, e);
+}
+
+static int e_verdict(struct nftnl_rule *r, int verdict, const char *chain)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+		if (chain)
+			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+	}
+	return add_expr(r, e);
+}
+
+static int e_masq(struct nftnl_rule *r)
+{
+	return add_expr(r, nftnl_expr_alloc("masq"));
+}
+
+static int e_dnat(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("nat");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG32_00);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG32_01);
+	}
+	return add_expr(r, e);
+}
+
+static int e_fib_daddr_local(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("fib");
+	uint32_t local = RTN_LOCAL;
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	}
+	if (add_expr(r, e) < 0)
+		return -ENOMEM;
+	return e_cmp(r, NFT_CMP_EQ, &local, 4);
+}
+
+/* ip saddr/daddr first byte ==/!= 127 */
+static int e_loopback(struct nftnl_rule *r, bool daddr, uint32_t op)
+{
+	uint8_t lo = 127;
+
+	if (e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, daddr ? 16 : 12, 1, NFT_REG_1) < 0)
+		return -ENOMEM;
+	return e_cmp(r, op, &lo, 1);
+}
+
+static int e_addr_in(struct nftnl_rule *r, bool daddr, const char *set, uint32_t id, bool inv)
+{
+	if (e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, daddr ? 16 : 12, 4, NFT_REG_1) < 0)
+		return -ENOMEM;
+	return e_lookup(r, set, id, NFT_REG_1, -1, inv);
+}
+
+static int e_ifname_in_bridges(struct nftnl_rule *r, uint32_t meta_key)
+{
+	if (e_meta(r, meta_key, NFT_REG_1) < 0)
+		return -ENOMEM;
+	return e_lookup(r, "bridges", SET_BRIDGES, NFT_REG_1, -1, false);
+}
+
+static int e_ct_dnat(struct nftnl_rule *r)
+{
+	if (e_ct(r, NFT_CT_STATUS, NFT_REG_1) < 0)
+		return -ENOMEM;
+	return e_bits_set(r, IPS_DST_NAT);
+}
+
+/* ---- objects ---- */
+
+static void nft_rule_freep(struct nftnl_rule **r)
+{
+	if (*r)
+		nftnl_rule_free(*r);
+}
+static void nft_set_freep(struct nftnl_set **s)
+{
+	if (*s)
+		nftnl_set_free(*s);
+}
+static void nft_chain_freep(struct nftnl_chain **c)
+{
+	if (*c)
+		nftnl_chain_free(*c);
+}
+static void nft_table_freep(struct nftnl_table **t)
+{
+	if (*t)
+		nftnl_table_free(*t);
+}
+static void nft_udata_freep(struct nftnl_udata_buf **u)
+{
+	if (*u)
+		nftnl_udata_buf_free(*u);
+}
+#define cleanup_nft_rule  __attribute__((cleanup(nft_rule_freep)))
+#define cleanup_nft_set	  __attribute__((cleanup(nft_set_freep)))
+#define cleanup_nft_chain __attribute__((cleanup(nft_chain_freep)))
+#define cleanup_nft_table __attribute__((cleanup(nft_table_freep)))
+#define cleanup_nft_udata __attribute__((cleanup(nft_udata_freep)))
+
+static int add_table(struct netd_nft_batch *b, uint16_t type, uint16_t flags)
+{
+	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!t)
+		return -ENOMEM;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, T);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
+	nlh = netd_nft_batch_add(b, type, flags, "table ip " T);
+	if (!nlh)
+		return -ENOMEM;
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	return 0;
+}
+
+static int add_chain(struct netd_nft_batch *b, const char *name, const char *type, int hook,
+		     int prio)
+{
+	cleanup_nft_chain struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!c)
+		return -ENOMEM;
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, T);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_IPV4);
+	if (type) {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, (uint32_t)hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	nlh =
+	    netd_nft_batch_add(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, "table ip " T ": chain %s", name);
+	if (!nlh)
+		return -ENOMEM;
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	return 0;
+}
+
+static int add_set(struct netd_nft_batch *b, const char *name, uint32_t id, uint32_t flags,
+		   uint32_t key_type, uint32_t key_len, uint32_t key_order, uint32_t data_type,
+		   uint32_t data_len)
+{
+	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
+	cleanup_nft_udata struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	struct nlmsghdr *nlh;
+
+	if (!s || !ud)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, T);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
+	/* What nft itself stores, so `nft list` prints keys and data readably. */
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, key_order);
+	if (flags & NFT_SET_MAP) {
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, data_type);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, data_len);
+		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATABYTEORDER, NFT_BYTEORDER_BIG);
+	}
+	if (flags & NFT_SET_INTERVAL)
+		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_MERGE_ELEMENTS, 1);
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+			   nftnl_udata_buf_len(ud));
+	nlh = netd_nft_batch_add(b, NFT_MSG_NEWSET, NLM_F_CREATE, "table ip " T ": set %s", name);
+	if (!nlh)
+		return -ENOMEM;
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	return 0;
+}
+
+static struct nftnl_rule *rule_new(const char *chain)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	if (r) {
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, T);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+		nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+	}
+	return r;
+}
+
+static int rule_put(struct netd_nft_batch *b, struct nftnl_rule *r, const char *what)
+{
+	struct nlmsghdr *nlh = netd_nft_batch_add(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
+						  "table ip " T ": chain %s: rule %s",
+						  nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), what);
+
+	if (!nlh)
+		return -ENOMEM;
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	return 0;
+}
+
+/* Each rule builder: fills r, returns 0 or -ENOMEM. */
+static int rule_pub_ip(struct nftnl_rule *r)
+{
+	if (e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG32_00) < 0 ||
+	    e_meta(r, NFT_META_L4PROTO, NFT_REG32_01) < 0 ||
+	    e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_02) < 0 ||
+	    e_lookup(r, "pub_ip", SET_PUB_IP, NFT_REG32_00, NFT_REG32_00, false) < 0)
+		return -ENOMEM;
+	return e_dnat(r);
+}
+
+static int rule_pub_any(struct nftnl_rule *r)
+{
+	if (e_meta(r, NFT_META_L4PROTO, NFT_REG32_00) < 0 ||
+	    e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01) < 0 ||
+	    e_lookup(r, "pub_any", SET_PUB_ANY, NFT_REG32_00, NFT_REG32_00, false) < 0)
+		return -ENOMEM;
+	return e_dnat(r);
+}
+
+static int rule_prerouting(struct nftnl_rule *r)
+{
+	/* Never DNAT a packet from outside addressed to 127/8 (Docker's route_localnet hole). */
+	if (e_fib_daddr_local(r) < 0 || e_loopback(r, true, NFT_CMP_NEQ) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NFT_JUMP, "publish");
+}
+
+static int rule_output(struct nftnl_rule *r)
+{
+	if (e_fib_daddr_local(r) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NFT_JUMP, "publish");
+}
+
+static int rule_masq_localhost(struct nftnl_rule *r)
+{
+	if (e_ct_dnat(r) < 0 || e_loopback(r, false, NFT_CMP_EQ) < 0)
+		return -ENOMEM;
+	return e_masq(r);
+}
+
+static int rule_masq_hairpin(struct nftnl_rule *r)
+{
+	if (e_ct_dnat(r) < 0 || e_addr_in(r, false, "nets", SET_NETS, false) < 0 ||
+	    e_addr_in(r, true, "nets", SET_NETS, false) < 0)
+		return -ENOMEM;
+	return e_masq(r);
+}
+
+static int rule_masq_egress(struct nftnl_rule *r)
+{
+	if (e_addr_in(r, false, "masq_nets", SET_MASQ, false) < 0 ||
+	    e_addr_in(r, true, "nets", SET_NETS, true) < 0)
+		return -ENOMEM;
+	return e_masq(r);
+}
+
+static int rule_fwd_dnat(struct nftnl_rule *r)
+{
+	if (e_ct_dnat(r) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_ACCEPT, NULL);
+}
+
+static int rule_fwd_established(struct nftnl_rule *r)
+{
+	uint32_t bits = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
+
+	if (e_ct(r, NFT_CT_STATE, NFT_REG_1) < 0 || e_bits_set(r, bits) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_ACCEPT, NULL);
+}
+
+static int rule_fwd_isolate(struct nftnl_rule *r)
+{
+	if (e_ifname_in_bridges(r, NFT_META_IIFNAME) < 0 ||
+	    e_ifname_in_bridges(r, NFT_META_OIFNAME) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_DROP, NULL);
+}
+
+static int rule_fwd_from_bridge(struct nftnl_rule *r)
+{
+	if (e_ifname_in_bridges(r, NFT_META_IIFNAME) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_ACCEPT, NULL);
+}
+
+static int rule_fwd_to_bridge(struct nftnl_rule *r)
+{
+	if (e_ifname_in_bridges(r, NFT_META_OIFNAME) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_ACCEPT, NULL);
+}
+
+static const struct {
+	const char *chain;
+	const char *what;
+	int (*build)(struct nftnl_rule *r);
+} base_rules[] = {
+    {"publish", "pub_ip dnat", rule_pub_ip},
+    {"publish", "pub_any dnat", rule_pub_any},
+    {"prerouting", "local daddr not 127/8: jump publish", rule_prerouting},
+    {"output", "local daddr: jump publish", rule_output},
+    {"postrouting", "localhost masquerade", rule_masq_localhost},
+    {"postrouting", "hairpin masquerade", rule_masq_hairpin},
+    {"postrouting", "egress masquerade", rule_masq_egress},
+    {"forward", "dnat accept", rule_fwd_dnat},
+    {"forward", "established accept", rule_fwd_established},
+    {"forward", "isolation drop", rule_fwd_isolate},
+    {"forward", "from bridges accept", rule_fwd_from_bridge},
+    {"forward", "to bridges accept", rule_fwd_to_bridge},
+};
+
+int netd_nat_build_ensure(struct netd_nft_batch *b)
+{
+	uint32_t any_key = CONCAT2(NFT_TYPE_INET_PROTO, NFT_TYPE_INET_SERVICE);
+	uint32_t ip_key = CONCAT3(NFT_TYPE_IPADDR, NFT_TYPE_INET_PROTO, NFT_TYPE_INET_SERVICE);
+	uint32_t data = CONCAT2(NFT_TYPE_IPADDR, NFT_TYPE_INET_SERVICE);
+
+	/* Exclusive: when the table exists the whole batch fails with EEXIST, nothing doubles. */
+	if (add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL) < 0)
+		return -ENOMEM;
+	if (add_set(b, "nets", SET_NETS, NFT_SET_INTERVAL, NFT_TYPE_IPADDR, 4, NFT_BYTEORDER_BIG, 0,
+		    0) < 0 ||
+	    add_set(b, "masq_nets", SET_MASQ, NFT_SET_INTERVAL, NFT_TYPE_IPADDR, 4,
+		    NFT_BYTEORDER_BIG, 0, 0) < 0 ||
+	    add_set(b, "bridges", SET_BRIDGES, 0, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST, 0,
+		    0) < 0 ||
+	    add_set(b, "pub_any", SET_PUB_ANY, NFT_SET_MAP, any_key, 8, NFT_BYTEORDER_BIG, data,
+		    8) < 0 ||
+	    add_set(b, "pub_ip", SET_PUB_IP, NFT_SET_MAP, ip_key, 12, NFT_BYTEORDER_BIG, data, 8) <
+		0)
+		return -ENOMEM;
+	if (add_chain(b, "publish", NULL, 0, 0) < 0 ||
+	    add_chain(b, "prerouting", "nat", NF_INET_PRE_ROUTING, -100) < 0 ||
+	    add_chain(b, "output", "nat", NF_INET_LOCAL_OUT, -100) < 0 ||
+	    add_chain(b, "postrouting", "nat", NF_INET_POST_ROUTING, 100) < 0 ||
+	    add_chain(b, "forward", "filter", NF_INET_FORWARD, 0) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(base_rules); i++) {
+		cleanup_nft_rule struct nftnl_rule *r = rule_new(base_rules[i].chain);
+
+		if (!r || base_rules[i].build(r) < 0 || rule_put(b, r, base_rules[i].what) < 0)
+			return -ENOMEM;
+	}
+	return netd_nft_batch_end(b);
+}
+
+/* One NEWSETELEM/DELSETELEM message for set with the given elements. */
+struct elem {
+	const void *key;
+	uint32_t key_len;
+	const void *data;
+	uint32_t data_len;
+	uint32_t flags;
+};
+
+static int add_elems(struct netd_nft_batch *b, const char *set, bool add, uint16_t flags,
+		     const struct elem *el, size_t n, const char *what)
+{
+	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, T);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
+	for (size_t i = 0; i < n; i++) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+		if (!e)
+			return -ENOMEM;
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, el[i].key, el[i].key_len);
+		if (el[i].data)
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, el[i].data, el[i].data_len);
+		if (el[i].flags)
+			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, el[i].flags);
+		nftnl_set_elem_add(s, e);
+	}
+	nlh = netd_nft_batch_add(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, flags,
+				 "%s: %s %s", what, strncmp(set, "pub", 3) ? "set" : "map", set);
+	if (!nlh)
+		return -ENOMEM;
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	return 0;
+}
+
+int netd_nat_build_publish(struct netd_nft_batch *b, const struct netd_port *ports, size_t n,
+			   struct in_addr ctr_ip, bool add)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t key[12], data[8];
+		uint32_t key_len;
+		const char *map = netd_nat_port_key(&ports[i], key, &key_len);
+		struct elem e = {key, key_len, add ? data : NULL, 8, 0};
+		char name[64], what[80];
+
+		netd_nat_port_data(ctr_ip, ports[i].ctr_port, data);
+		netd_nat_port_name(&ports[i], name, sizeof(name));
+		snprintf(what, sizeof(what), "%s %s", add ? "publish" : "unpublish", name);
+		if (add_elems(b, map, add, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &e, 1, what) < 0)
+			return -ENOMEM;
+	}
+	return netd_nft_batch_end(b);
+}
+
+int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add)
+{
+	char ifname[IFNAMSIZ] = {0};
+	uint32_t mask = net->prefix ? ~0u << (32 - net->prefix) : 0;
+	uint32_t start = ntohl(net->subnet.s_addr) & mask;
+	uint32_t end = start + ~mask + 1; /* first address after the network; 0 when it wraps */
+	uint32_t start_be = htonl(start), end_be = htonl(end);
+	struct elem range[2] = {
+	    {&start_be, 4, NULL, 0, 0},
+	    {&end_be, 4, NULL, 0, NFT_SET_ELEM_INTERVAL_END},
+	};
+	size_t nrange = end ? 2 : 1;
+	struct elem br = {ifname, IFNAMSIZ, NULL, 0, 0};
+	uint16_t flags = add ? NLM_F_CREATE : 0;
+	char what[96], cidr[INET_ADDRSTRLEN];
+
+	if (net->prefix > 32 || !net->bridge || strlen(net->bridge) >= IFNAMSIZ)
+		return -EINVAL;
+	memcpy(ifname, net->bridge, strlen(net->bridge));
+	inet_ntop(AF_INET, &start_be, cidr, sizeof(cidr));
+	snprintf(what, sizeof(what), "network %s (%s/%u)", net->bridge, cidr, net->prefix);
+	if (add_elems(b, "nets", add, flags, range, nrange, what) < 0)
+		return -ENOMEM;
+	/* On delete, masq_nets is always cleaned: the flag may have changed since the add. */
+	if ((net->masquerade || !add) &&
+	    add_elems(b, "masq_nets", add, flags, range, nrange, what) < 0)
+		return -ENOMEM;
+	if (add_elems(b, "bridges", add, flags, &br, 1, what) < 0)
+		return -ENOMEM;
+	return netd_nft_batch_end(b);
+}
+
+/* ---- operations ---- */
+
+static int send_built(struct netd_nft_batch *b, int built, const char *what, struct netd_err *err)
+{
+	if (built < 0)
+		return netd_err_sys(err, -built, "%s: build nf_tables batch", what);
+	return netd_nft_batch_send(b, err);
+}
+
+int netd_nat_ensure(struct netd_err *err)
+{
+	struct netd_nft_batch b;
+	int r;
+
+	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
+		return netd_err_sys(err, ENOMEM, "table ip " T ": create");
+	r = send_built(&b, netd_nat_build_ensure(&b), "table ip " T, err);
+	/* The exclusive NEWTABLE failed: the table is there already (made by us, atomically). */
+	if (r < 0 && b.nmsgs && b.msgs[0].error == EEXIST)
+		r = 0;
+	netd_nft_batch_free(&b);
+	return r;
+}
+
+int netd_nat_destroy(struct netd_err *err)
+{
+	struct netd_nft_batch b;
+	int r;
+
+	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
+		return netd_err_sys(err, ENOMEM, "table ip " T ": delete");
+	r = add_table(&b, NFT_MSG_DELTABLE, 0);
+	if (r == 0)
+		r = netd_nft_batch_end(&b);
+	r = send_built(&b, r, "table ip " T, err);
+	if (r == -ENOENT)
+		r = 0;
+	netd_nft_batch_free(&b);
+	return r;
+}
+
+static int cb_ignore(const struct nlmsghdr *nlh, void *data)
+{
+	return MNL_CB_OK;
+}
+
+bool netd_nat_table_exists(void)
+{
+	char buf[512];
+	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	struct netd_err e;
+
+	if (!t)
+		return false;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, T);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_IPV4, 0, netd_nft_seq());
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	return netd_nft_request(nlh, cb_ignore, NULL, "table ip " T, &e) == 0;
+}
+
+int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err)
+{
+	struct netd_nft_batch b;
+	int r;
+
+	r = netd_nat_ensure(err);
+	if (r < 0)
+		return r;
+	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
+		return netd_err_sys(err, ENOMEM, "network %s", net->bridge);
+	r = netd_nat_build_network(&b, net, true);
+	if (r == -EINVAL) {
+		netd_nft_batch_free(&b);
+		return netd_err_set(err, EINVAL, "network %s: bad bridge name or prefix /%u",
+				    net->bridge ? net->bridge : "(null)", net->prefix);
+	}
+	r = send_built(&b, r, "network", err);
+	netd_nft_batch_free(&b);
+	return r;
+}
+
+/* A failed delete batch: when every error is ENOENT, redo the messages one by one (skipping
+ * what is gone); teardown goes on past errors. */
+static int retry_deletes(struct netd_nft_batch *b, int r, const struct netd_err *first,
+			 struct netd_err *err)
+{
+	if (r == 0)
+		return 0;
+	if (b->batch_error) {
+		if (err)
+			*err = *first;
+		return r;
+	}
+	return netd_nft_batch_retry_each(b, ENOENT, err);
+}
+
+int netd_nat_network_del(const struct netd_nat_net *net, struct netd_err *err)
+{
+	struct netd_nft_batch b;
+	struct netd_err e = {0};
+	int r;
+
+	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
+		return netd_err_sys(err, ENOMEM, "network %s", net->bridge);
+	r = netd_nat_build_network(&b, net, false);
+	if (r == -EINVAL) {
+		netd_nft_batch_free(&b);
+		return netd_err_set(err, EINVAL, "network %s: bad bridge name or prefix /%u",
+				    net->bridge ? net->bridge : "(null)", net->prefix);
+	}
+	r = send_built(&b, r, "network", &e);
+	r = retry_deletes(&b, r, &e, err);
+	netd_nft_batch_free(&b);
+	return r;
+}
+
+int netd_nat_publish(const struct netd_port *ports, size_t n, struct in_addr ctr_ip,
+		     struct netd_err *err)
+{
+	struct netd_nft_batch b;
+	int r;
+
+	if (!n)
+		return 0;
+	for (int attempt = 0;; attempt++) {
+		if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
+			return netd_err_sys(err, ENOMEM, "publish");
+		r = send_built(&b, netd_nat_build_publish(&b, ports, n, ctr_ip, true), "publish",
+			       err);
+		/* ENOENT: our table (or map) is missing; make it and try once more. */
+		if (r == -ENOENT && attempt == 0 && !netd_nat_table_exists()) {
+			netd_nft_batch_free(&b);
+			r = netd_nat_ensure(err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		netd_nft_batch_free(&b);
+		return r;
+	}
+}
+
+int netd_nat_unpublish(const struct netd_port *ports, size_t n, struct in_addr ctr_ip,
+		       struct netd_err *err)
+{
+	struct netd_nft_batch b;
+	struct netd_err e = {0};
+	int r;
+
+	if (!n)
+		return 0;
+	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
+		return netd_err_sys(err, ENOMEM, "unpublish");
+	r = send_built(&b, netd_nat_build_publish(&b, ports, n, ctr_ip, false), "unpublish", &e);
+	r = retry_deletes(&b, r, &e, err);
+	netd_nft_batch_free(&b);
+	return r;
+}
+
+struct lookup_ctx {
+	uint8_t data[8];
+	bool found;
+};
+
+static int elem_data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct lookup_ctx *ctx = data;
+	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *e;
+
+	if (!s || nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+		return MNL_CB_OK;
+	it = nftnl_set_elems_iter_create(s);
+	if (!it)
+		return MNL_CB_OK;
+	for (e = nftnl_set_elems_iter_next(it); e; e = nftnl_set_elems_iter_next(it)) {
+		uint32_t len = 0;
+		const void *d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
+
+		if (d && len == sizeof(ctx->data)) {
+			memcpy(ctx->data, d, len);
+			ctx->found = true;
+		}
+	}
+	nftnl_set_elems_iter_destroy(it);
+	return MNL_CB_OK;
+}
+
+int netd_nat_port_lookup(const struct netd_port *p, struct in_addr ctr_ip, bool *present,
+			 struct netd_err *err)
+{
+	char buf[1024], name[64], what[96];
+	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct lookup_ctx ctx = {.found = false};
+	uint8_t key[12], want[8];
+	uint32_t key_len;
+	const char *map = netd_nat_port_key(p, key, &key_len);
+	struct nlmsghdr *nlh;
+	int r;
+
+	netd_nat_port_name(p, name, sizeof(name));
+	snprintf(what, sizeof(what), "lookup %s: map %s", name, map);
+	if (!s || !e) {
+		if (e)
+			nftnl_set_elem_free(e);
+		return netd_err_sys(err, ENOMEM, "%s", what);
+	}
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, T);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, map);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, key_len);
+	nftnl_set_elem_add(s, e);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4, 0, netd_nft_seq());
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	r = netd_nft_request(nlh, elem_data_cb, &ctx, what, err);
+	if (r == -ENOENT) {
+		*present = false;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	netd_nat_port_data(ctr_ip, p->ctr_port, want);
+	*present = ctx.found && memcmp(ctx.data, want, sizeof(want)) == 0;
+	return 0;
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	size_t *n = data;
+	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+
+	if (!s || nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+		return MNL_CB_OK;
+	it = nftnl_set_elems_iter_create(s);
+	if (!it)
+		return MNL_CB_OK;
+	while (nftnl_set_elems_iter_next(it))
+		(*n)++;
+	nftnl_set_elems_iter_destroy(it);
+	return MNL_CB_OK;
+}
+
+int netd_nat_count_ports(size_t *n, struct netd_err *err)
+{
+	static const char *const maps[] = {"pub_any", "pub_ip"};
+	size_t total = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+		char buf[512], what[64];
+		cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
+		struct nlmsghdr *nlh;
+		int r;
+
+		if (!s)
+			return netd_err_sys(err, ENOMEM, "count ports");
+		snprintf(what, sizeof(what), "count ports: map %s", maps[i]);
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, T);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, maps[i]);
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4, NLM_F_DUMP,
+					    netd_nft_seq());
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		r = netd_nft_request(nlh, count_cb, &total, what, err);
+		if (r == -ENOENT)
+			continue; /* no table: nothing published */
+		if (r < 0)
+			return r;
+	}
+	*n = total;
+	return 0;
+}

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nf_tables batches: built into one buffer before any socket exists, sent on one
+ * NETLINK_NETFILTER socket, every message ACKed; errors are matched back to the message (and so
+ * to the object it acts on) by sequence number, as nftables does.
+ */
+#include <netinet/in.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
+
+#include "nat.h"
+#include "util.h"
+
+/* The most one message may take (libnftnl's builders do not check room; ours are far smaller). */
+#define MSG_ROOM 16384
+/* Bounded waits: the kernel answers batches synchronously, so this is only a safety net. */
+#define RECV_TIMEOUT_SEC 10
+
+uint32_t netd_nft_seq(void)
+{
+	static uint32_t next;
+	uint32_t s = __atomic_load_n(&next, __ATOMIC_RELAXED);
+
+	if (!s) {
+		uint32_t seed = (uint32_t)time(NULL) << 8;
+		__atomic_compare_exchange_n(&next, &s, seed ? seed : 1, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+	}
+	return __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
+}
+
+static int batch_reserve(struct netd_nft_batch *b)
+{
+	if (b->cap - b->len < MSG_ROOM) {
+		size_t cap = b->cap * 2 + MSG_ROOM;
+		char *p = realloc(b->buf, cap);
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + b->cap, 0, cap - b->cap);
+		b->buf = p;
+		b->cap = cap;
+	}
+	if (b->nmsgs == b->msgs_cap) {
+		size_t cap = b->msgs_cap ? b->msgs_cap * 2 : 16;
+		struct netd_nft_msg *m = realloc(b->msgs, cap * sizeof(*m));
+
+		if (!m)
+			return -ENOMEM;
+		b->msgs = m;
+		b->msgs_cap = cap;
+	}
+	return 0;
+}
+
+/* The last message's length is only known once its payload is in: account for it now. */
+static void batch_commit(struct netd_nft_batch *b)
+{
+	if (b->nmsgs && b->msgs[b->nmsgs - 1].off == b->len) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(b->buf + b->len);
+		b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+}
+
+int netd_nft_batch_init(struct netd_nft_batch *b, uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	memset(b, 0, sizeof(*b));
+	if (batch_reserve(b) < 0)
+		return -ENOMEM;
+	b->seq_begin = seq;
+	b->seq_next = seq + 1;
+	nlh = nftnl_batch_begin(b->buf, seq);
+	b->len = NLMSG_ALIGN(nlh->nlmsg_len);
+	return 0;
+}
+
+void netd_nft_batch_free(struct netd_nft_batch *b)
+{
+	free(b->buf);
+	free(b->msgs);
+	memset(b, 0, sizeof(*b));
+}
+
+struct nlmsghdr *netd_nft_batch_add(struct netd_nft_batch *b, uint16_t type, uint16_t flags,
+				    const char *what_fmt, ...)
+{
+	struct netd_nft_msg *m;
+	struct nlmsghdr *nlh;
+	va_list ap;
+
+	if (b->ended)
+		return NULL;
+	batch_commit(b);
+	if (batch_reserve(b) < 0)
+		return NULL;
+	m = &b->msgs[b->nmsgs++];
+	memset(m, 0, sizeof(*m));
+	m->seq = b->seq_next++;
+	m->off = b->len;
+	va_start(ap, what_fmt);
+	vsnprintf(m->what, sizeof(m->what), what_fmt, ap);
+	va_end(ap);
+	nlh = nftnl_nlmsg_build_hdr(b->buf + b->len, type, NFPROTO_IPV4, flags | NLM_F_ACK, m->seq);
+	return nlh;
+}
+
+int netd_nft_batch_end(struct netd_nft_batch *b)
+{
+	struct nlmsghdr *nlh;
+
+	if (b->ended)
+		return 0;
+	batch_commit(b);
+	if (b->cap - b->len < NLMSG_HDRLEN + 64)
+		return -ENOMEM; /* cannot happen: batch_reserve keeps MSG_ROOM free */
+	nlh = nftnl_batch_end(b->buf + b->len, b->seq_next++);
+	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	b->ended = true;
+	return 0;
+}
+
+static struct netd_nft_msg *batch_find(struct netd_nft_batch *b, uint32_t seq)
+{
+	/* Sequence numbers are consecutive from seq_begin + 1. */
+	uint32_t i = seq - b->seq_begin - 1;
+
+	if (seq == b->seq_begin || i >= b->nmsgs)
+		return NULL;
+	return &b->msgs[i];
+}
+
+/* The extended ACK's message (NLMSGERR_ATTR_MSG), when the kernel sent one. */
+static void ack_extack(const struct nlmsghdr *nlh, char *out, size_t len)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off = sizeof(*e);
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += mnl_nlmsg_get_payload_len(&e->msg);
+	if (mnl_nlmsg_get_payload_len(nlh) < off)
+		return;
+	mnl_attr_for_each_payload((const struct nlattr *)((const char *)e + off),
+				  mnl_nlmsg_get_payload_len(nlh) - off)
+	{
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+			snprintf(out, len, "%s", mnl_attr_get_str(attr));
+			return;
+		}
+	}
+}
+
+int netd_nft_batch_parse_acks(struct netd_nft_batch *b, const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+	int left = (int)len;
+
+	if (len > INT32_MAX)
+		return -EINVAL;
+	while (mnl_nlmsg_ok(nlh, left)) {
+		const struct nlmsgerr *e;
+		struct netd_nft_msg *m;
+
+		if (nlh->nlmsg_type != NLMSG_ERROR)
+			goto next; /* nothing else is expected; ignore */
+		if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+			return -EBADMSG;
+		e = mnl_nlmsg_get_payload(nlh);
+		m = batch_find(b, nlh->nlmsg_seq);
+		if (!m) {
+			/* Addressed to BEGIN (or unknown): the batch as a whole failed. */
+			if (e->error) {
+				b->batch_error = -e->error;
+				if (!b->extack[0])
+					ack_extack(nlh, b->extack, sizeof(b->extack));
+				return 1;
+			}
+			goto next;
+		}
+		if (m->error == 0 && e->error) {
+			bool first = true;
+
+			for (size_t i = 0; i < b->nmsgs; i++)
+				if (b->msgs[i].error)
+					first = false;
+			m->error = -e->error;
+			if (first)
+				ack_extack(nlh, b->extack, sizeof(b->extack));
+		}
+		b->acked++;
+	next:
+		nlh = mnl_nlmsg_next(nlh, &left);
+	}
+	return b->acked >= b->nmsgs ? 1 : 0;
+}
+
+int netd_nft_batch_result(const struct netd_nft_batch *b, struct netd_err *err)
+{
+	const struct netd_nft_msg *first = NULL;
+	size_t more = 0;
+	int r;
+
+	if (b->batch_error)
+		return netd_err_sys(err, b->batch_error, "nf_tables batch%s%s",
+				    b->extack[0] ? ": " : "", b->extack);
+	for (size_t i = 0; i < b->nmsgs; i++) {
+		if (!b->msgs[i].error)
+			continue;
+		if (!first)
+			first = &b->msgs[i];
+		else
+			more++;
+	}
+	if (!first)
+		return 0;
+	r = netd_err_sys(err, first->error, "%s", first->what);
+	if (err && b->extack[0]) {
+		size_t used = strlen(err->msg);
+		snprintf(err->msg + used, sizeof(err->msg) - used, " (%s)", b->extack);
+	}
+	if (err && more) {
+		size_t used = strlen(err->msg);
+		snprintf(err->msg + used, sizeof(err->msg) - used, " (and %zu more)", more);
+	}
+	return r;
+}
+
+static void mnl_closep(struct mnl_socket **nl)
+{
+	if (*nl)
+		mnl_socket_close(*nl);
+}
+#define cleanup_mnl __attribute__((cleanup(mnl_closep)))
+
+static int nft_socket(struct mnl_socket **out, size_t sndbuf, struct netd_err *err)
+{
+	struct timeval tv = {.tv_sec = RECV_TIMEOUT_SEC};
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	int one = 1;
+	int fd;
+
+	if (!nl)
+		return netd_err_sys(err, errno, "nf_tables: open netlink socket");
+	fd = mnl_socket_get_fd(nl);
+	/* Short ACKs (no copy of our request) plus the kernel's text for errors. */
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (sndbuf > 128 * 1024) {
+		int sz = (int)(sndbuf + 4096);
+
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+		mnl_socket_close(nl);
+		return netd_err_sys(err, e, "nf_tables: bind netlink socket");
+	}
+	*out = nl;
+	return 0;
+}
+
+int netd_nft_batch_send(struct netd_nft_batch *b, struct netd_err *err)
+{
+	cleanup_mnl struct mnl_socket *nl = NULL;
+	cleanup_free char *rbuf = NULL;
+	size_t rlen = MNL_SOCKET_BUFFER_SIZE * 4;
+	int r;
+
+	if (!b->ended && netd_nft_batch_end(b) < 0)
+		return netd_err_sys(err, ENOMEM, "nf_tables: build batch");
+	if (!b->nmsgs)
+		return 0;
+	r = nft_socket(&nl, b->len, err);
+	if (r < 0)
+		return r;
+	rbuf = malloc(rlen);
+	if (!rbuf)
+		return netd_err_sys(err, ENOMEM, "nf_tables: receive buffer");
+	if (mnl_socket_sendto(nl, b->buf, b->len) < 0)
+		return netd_err_sys(err, errno, "nf_tables: send batch (%s)", b->msgs[0].what);
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, rbuf, rlen);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return netd_err_set(err, ETIMEDOUT,
+						    "nf_tables: no answer to batch (%s)",
+						    b->msgs[0].what);
+			return netd_err_sys(err, errno, "nf_tables: read ACKs (%s)",
+					    b->msgs[0].what);
+		}
+		r = netd_nft_batch_parse_acks(b, rbuf, (size_t)n);
+		if (r < 0)
+			return netd_err_sys(err, -r, "nf_tables: read ACKs (%s)", b->msgs[0].what);
+		if (r > 0)
+			break;
+	}
+	return netd_nft_batch_result(b, err);
+}
+
+int netd_nft_batch_retry_each(const struct netd_nft_batch *b, int ignore, struct netd_err *err)
+{
+	int first = 0;
+	size_t more = 0;
+
+	for (size_t i = 0; i < b->nmsgs; i++) {
+		const struct nlmsghdr *src = (const struct nlmsghdr *)(b->buf + b->msgs[i].off);
+		struct netd_nft_batch one;
+		struct netd_err e = {0};
+		struct nlmsghdr *dst;
+		int r;
+
+		if (netd_nft_batch_init(&one, netd_nft_seq()) < 0) {
+			r = netd_err_sys(&e, ENOMEM, "%s", b->msgs[i].what);
+			goto failed;
+		}
+		dst = netd_nft_batch_add(&one, 0, 0, "%s", b->msgs[i].what);
+		if (!dst || src->nlmsg_len > MSG_ROOM) {
+			netd_nft_batch_free(&one);
+			r = netd_err_sys(&e, ENOMEM, "%s", b->msgs[i].what);
+			goto failed;
+		}
+		memcpy(dst, src, src->nlmsg_len);
+		dst->nlmsg_seq = one.msgs[0].seq;
+		r = netd_nft_batch_send(&one, &e);
+		netd_nft_batch_free(&one);
+		if (r == 0 || r == -ignore)
+			continue;
+	failed:
+		if (!first) {
+			first = r;
+			if (err)
+				*err = e;
+		} else {
+			more++;
+		}
+	}
+	if (first && more && err) {
+		size_t used = strlen(err->msg);
+		snprintf(err->msg + used, sizeof(err->msg) - used, " (and %zu more)", more);
+	}
+	return first;
+}
+
+int netd_nft_request(struct nlmsghdr *nlh, netd_nft_cb cb, void *data, const char *what,
+		     struct netd_err *err)
+{
+	cleanup_mnl struct mnl_socket *nl = NULL;
+	cleanup_free char *rbuf = NULL;
+	size_t rlen = MNL_SOCKET_BUFFER_SIZE * 4;
+	uint32_t portid;
+	int r;
+
+	r = nft_socket(&nl, 0, err);
+	if (r < 0)
+		return r;
+	rbuf = malloc(rlen);
+	if (!rbuf)
+		return netd_err_sys(err, ENOMEM, "%s", what);
+	portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return netd_err_sys(err, errno, "%s: send", what);
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, rbuf, rlen);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return netd_err_set(err, ETIMEDOUT, "%s: no answer", what);
+			return netd_err_sys(err, errno, "%s: receive", what);
+		}
+		r = mnl_cb_run(rbuf, (size_t)n, nlh->nlmsg_seq, portid, (mnl_cb_t)cb, data);
+		if (r < 0)
+			return netd_err_sys(err, errno, "%s", what);
+		if (r == MNL_CB_STOP || !(nlh->nlmsg_flags & NLM_F_DUMP))
+			return 0;
+	}
+}
