@@ -190,12 +190,13 @@ int netd_portspec_parse(const char *spec, struct netd_port *out, size_t cap, siz
 		e->ctr_port = (uint16_t)(ctr.lo + i);
 		if (!host.lo)
 			continue; /* host port chosen at publish time */
+		/* host_port_max stays 0 unless one port is to be chosen from a host range */
 		if (count > 1) {
 			e->host_port = (uint16_t)(host.lo + i);
-			e->host_port_max = e->host_port;
 		} else {
 			e->host_port = (uint16_t)host.lo;
-			e->host_port_max = (uint16_t)host.hi;
+			if (host.hi > host.lo)
+				e->host_port_max = (uint16_t)host.hi;
 		}
 	}
 	*n += count;

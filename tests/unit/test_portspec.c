@@ -69,21 +69,21 @@ static void test_simple(void **state)
 	assert_int_equal(parse_ok("80", out), 1);
 	expect_port(&out[0], NETD_PROTO_TCP, "0.0.0.0", 0, 0, 80);
 	assert_int_equal(parse_ok("8080:80", out), 1);
-	expect_port(&out[0], NETD_PROTO_TCP, "0.0.0.0", 8080, 8080, 80);
+	expect_port(&out[0], NETD_PROTO_TCP, "0.0.0.0", 8080, 0, 80);
 	assert_int_equal(parse_ok("127.0.0.1:8080:80", out), 1);
-	expect_port(&out[0], NETD_PROTO_TCP, "127.0.0.1", 8080, 8080, 80);
+	expect_port(&out[0], NETD_PROTO_TCP, "127.0.0.1", 8080, 0, 80);
 	assert_int_equal(parse_ok("10.1.2.3::53/udp", out), 1);
 	expect_port(&out[0], NETD_PROTO_UDP, "10.1.2.3", 0, 0, 53);
 	assert_int_equal(parse_ok("1:65535/sctp", out), 1);
-	expect_port(&out[0], NETD_PROTO_SCTP, "0.0.0.0", 1, 1, 65535);
+	expect_port(&out[0], NETD_PROTO_SCTP, "0.0.0.0", 1, 0, 65535);
 	assert_int_equal(parse_ok("53:53/UDP", out), 1);
-	expect_port(&out[0], NETD_PROTO_UDP, "0.0.0.0", 53, 53, 53);
+	expect_port(&out[0], NETD_PROTO_UDP, "0.0.0.0", 53, 0, 53);
 	assert_int_equal(parse_ok("443/Tcp", out), 1);
 	expect_port(&out[0], NETD_PROTO_TCP, "0.0.0.0", 0, 0, 443);
 	assert_int_equal(parse_ok("0.0.0.0:80:80", out), 1);
-	expect_port(&out[0], NETD_PROTO_TCP, "0.0.0.0", 80, 80, 80);
+	expect_port(&out[0], NETD_PROTO_TCP, "0.0.0.0", 80, 0, 80);
 	assert_int_equal(parse_ok("08080:00080", out), 1);
-	expect_port(&out[0], NETD_PROTO_TCP, "0.0.0.0", 8080, 8080, 80);
+	expect_port(&out[0], NETD_PROTO_TCP, "0.0.0.0", 8080, 0, 80);
 }
 
 static void test_ranges(void **state)
@@ -95,7 +95,7 @@ static void test_ranges(void **state)
 	n = parse_ok("8000-8003:9000-9003/udp", out);
 	assert_int_equal(n, 4);
 	for (size_t i = 0; i < n; i++)
-		expect_port(&out[i], NETD_PROTO_UDP, "0.0.0.0", 8000 + i, 8000 + i, 9000 + i);
+		expect_port(&out[i], NETD_PROTO_UDP, "0.0.0.0", 8000 + i, 0, 9000 + i);
 
 	n = parse_ok("7000-7002", out);
 	assert_int_equal(n, 3);
@@ -108,21 +108,24 @@ static void test_ranges(void **state)
 
 	n = parse_ok("192.168.1.1:8000-8001:80-81", out);
 	assert_int_equal(n, 2);
-	expect_port(&out[0], NETD_PROTO_TCP, "192.168.1.1", 8000, 8000, 80);
-	expect_port(&out[1], NETD_PROTO_TCP, "192.168.1.1", 8001, 8001, 81);
+	expect_port(&out[0], NETD_PROTO_TCP, "192.168.1.1", 8000, 0, 80);
+	expect_port(&out[1], NETD_PROTO_TCP, "192.168.1.1", 8001, 0, 81);
 
 	n = parse_ok("127.0.0.1::5000-5001/sctp", out);
 	assert_int_equal(n, 2);
 	expect_port(&out[1], NETD_PROTO_SCTP, "127.0.0.1", 0, 0, 5001);
 
-	/* a range of one is a port */
+	/* a range of one is a port, on either side */
+	n = parse_ok("8000-8000:80", out);
+	assert_int_equal(n, 1);
+	expect_port(&out[0], NETD_PROTO_TCP, "0.0.0.0", 8000, 0, 80);
 	n = parse_ok("8080:80-80", out);
 	assert_int_equal(n, 1);
-	expect_port(&out[0], NETD_PROTO_TCP, "0.0.0.0", 8080, 8080, 80);
+	expect_port(&out[0], NETD_PROTO_TCP, "0.0.0.0", 8080, 0, 80);
 
 	n = parse_ok("65534-65535:1-2", out);
 	assert_int_equal(n, 2);
-	expect_port(&out[1], NETD_PROTO_TCP, "0.0.0.0", 65535, 65535, 2);
+	expect_port(&out[1], NETD_PROTO_TCP, "0.0.0.0", 65535, 0, 2);
 }
 
 static void test_append(void **state)
