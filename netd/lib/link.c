@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+/* Links through libnl-route-3: lookups by name, the bridge, the veth straight into a netns. */
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/if_arp.h>
+#include <netlink/netlink.h>
+#include <netlink/addr.h>
+#include <netlink/msg.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/rtnl.h>
+#include "link.h"
+#include "nlerr.h"
+#include "util.h"
+
+/* ---- helpers shared with route.c (declared in nlerr.h) ---- */
+
+int netd_nl_check_ifname(const char *what, const char *name, struct netd_err *err)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (len == 0 || len >= IFNAMSIZ || strchr(name, '/') || strchr(name, ' '))
+		return netd_err_set(err, EINVAL, "%s %s: invalid interface name", what,
+				    name ? name : "(null)");
+	return 0;
+}
+
+int netd_nl_link_lookup(struct netd_rtnl *r, const char *name, struct rtnl_link **out)
+{
+	netd_nl_reset(r);
+	return rtnl_link_get_kernel(r->sk, 0, name, out);
+}
+
+int netd_nl_link_modify(struct netd_rtnl *r, int ifindex, const char *name, unsigned mtu, bool up,
+			const char *alias)
+{
+	cleanup_nl_link struct rtnl_link *orig = rtnl_link_alloc();
+	cleanup_nl_link struct rtnl_link *ch = rtnl_link_alloc();
+
+	if (!orig || !ch)
+		return -NLE_NOMEM;
+	if (ifindex > 0)
+		rtnl_link_set_ifindex(orig, ifindex);
+	else
+		rtnl_link_set_name(ch, name); /* ifi_index 0: the kernel finds it by name */
+	if (mtu)
+		rtnl_link_set_mtu(ch, mtu);
+	if (up)
+		rtnl_link_set_flags(ch, IFF_UP);
+	if (alias)
+		rtnl_link_set_ifalias(ch, alias);
+	netd_nl_reset(r);
+	return rtnl_link_change(r->sk, orig, ch, 0);
+}
+
+struct nl_addr *netd_nl_inet_addr(struct in_addr ip, unsigned prefix)
+{
+	struct nl_addr *a = nl_addr_build(AF_INET, &ip, sizeof(ip));
+
+	if (a)
+		nl_addr_set_prefixlen(a, (int)prefix);
+	return a;
+}
+
+int netd_nl_addr_add(struct netd_rtnl *r, int ifindex, struct in_addr ip, unsigned prefix)
+{
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	cleanup_nl_addr struct nl_addr *local = netd_nl_inet_addr(ip, prefix);
+	cleanup_nl_addr struct nl_addr *brd = NULL;
+	int nle;
+
+	if (!a || !local) {
+		if (a)
+			rtnl_addr_put(a);
+		return -NLE_NOMEM;
+	}
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_family(a, AF_INET);
+	nle = rtnl_addr_set_local(a, local);
+	rtnl_addr_set_prefixlen(a, (int)prefix);
+	if (nle == 0 && prefix < 31) {
+		struct in_addr b = {.s_addr = ip.s_addr | htonl(~0u >> prefix)};
+		brd = netd_nl_inet_addr(b, 32);
+		nle = brd ? rtnl_addr_set_broadcast(a, brd) : -NLE_NOMEM;
+	}
+	if (nle == 0) {
+		netd_nl_reset(r);
+		nle = rtnl_addr_add(r->sk, a, NLM_F_EXCL);
+	}
+	rtnl_addr_put(a);
+	return nle;
+}
+
+void netd_nl_link_info(struct rtnl_link *l, struct netd_link_info *info)
+{
+	struct nl_addr *mac = rtnl_link_get_addr(l);
+	const char *kind = rtnl_link_get_type(l);
+	const char *alias = rtnl_link_get_ifalias(l);
+
+	memset(info, 0, sizeof(*info));
+	info->ifindex = rtnl_link_get_ifindex(l);
+	info->mtu = rtnl_link_get_mtu(l);
+	info->up = (rtnl_link_get_flags(l) & IFF_UP) != 0;
+	info->master = rtnl_link_get_master(l);
+	if (mac && nl_addr_get_len(mac) == sizeof(info->mac))
+		memcpy(info->mac, nl_addr_get_binary_addr(mac), sizeof(info->mac));
+	snprintf(info->kind, sizeof(info->kind), "%s", kind ? kind : "");
+	snprintf(info->alias, sizeof(info->alias), "%s", alias ? alias : "");
+}
+
+/* ---- links ---- */
+
+int netd_link_get(struct netd_rtnl *r, const char *name, struct netd_link_info *info,
+		  struct netd_err *err)
+{
+	cleanup_nl_link struct rtnl_link *l = NULL;
+	int nle, rc;
+
+	rc = netd_nl_check_ifname("link", name, err);
+	if (rc < 0)
+		return rc;
+	nle = netd_nl_link_lookup(r, name, &l);
+	if (nle < 0) {
+		if (netd_nl_errno(r, nle) == ENODEV)
+			return netd_err_set(err, ENODEV, "link %s: does not exist", name);
+		return netd_nl_err(err, r, nle, "link %s: get", name);
+	}
+	netd_nl_link_info(l, info);
+	return 0;
+}
+
+int netd_link_del(struct netd_rtnl *r, const char *name, struct netd_err *err)
+{
+	cleanup_nl_link struct rtnl_link *l = NULL;
+	int nle, rc;
+
+	rc = netd_nl_check_ifname("link", name, err);
+	if (rc < 0)
+		return rc;
+	l = rtnl_link_alloc();
+	if (!l)
+		return netd_err_set(err, ENOMEM, "link %s: delete: out of memory", name);
+	rtnl_link_set_name(l, name);
+	netd_nl_reset(r);
+	nle = rtnl_link_delete(r->sk, l);
+	if (nle < 0 && netd_nl_errno(r, nle) != ENODEV)
+		return netd_nl_err(err, r, nle, "link %s: delete", name);
+	return 0;
+}
+
+/* Best-effort delete on an error path: the first error is the one reported. */
+static void undo_del(struct netd_rtnl *r, const char *name)
+{
+	struct netd_err ignored;
+	int rc = netd_link_del(r, name, &ignored);
+
+	(void)rc;
+}
+
+/* ---- bridge ---- */
+
+static int bridge_sysctls(const char *name, struct netd_err *err)
+{
+	static const char *const keys[] = {"route_localnet", "arp_notify"};
+	char path[PATH_MAX], cur[16];
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		rc = netd_path_fmt(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/%s", name,
+				   keys[i]);
+		if (rc < 0)
+			return netd_err_set(err, -rc, "sysctl %s: path too long", keys[i]);
+		rc = netd_sysctl_write(path, "1", err);
+		if (rc < 0)
+			return rc;
+	}
+	rc = netd_sysctl_read("/proc/sys/net/ipv4/ip_forward", cur, sizeof(cur), err);
+	if (rc == 0 && strcmp(cur, "1") != 0)
+		rc = netd_sysctl_write("/proc/sys/net/ipv4/ip_forward", "1", err);
+	return rc;
+}
+
+/* Everything after the bridge exists: kind check, mtu, up, address, sysctls. */
+static int bridge_setup(struct netd_rtnl *r, const char *name, struct in_addr gw, unsigned prefix,
+			unsigned mtu, int *ifindex, struct netd_err *err)
+{
+	cleanup_nl_link struct rtnl_link *l = NULL;
+	const char *kind;
+	char ip[INET_ADDRSTRLEN];
+	int nle, rc;
+
+	nle = netd_nl_link_lookup(r, name, &l);
+	if (nle < 0)
+		return netd_nl_err(err, r, nle, "bridge %s: get", name);
+	kind = rtnl_link_get_type(l);
+	if (!kind || strcmp(kind, "bridge") != 0)
+		return netd_err_set(err, EEXIST, "bridge %s: exists and is not a bridge (kind %s)",
+				    name, kind && *kind ? kind : "none");
+	*ifindex = rtnl_link_get_ifindex(l);
+	if ((mtu && rtnl_link_get_mtu(l) != mtu) || !(rtnl_link_get_flags(l) & IFF_UP)) {
+		nle = netd_nl_link_modify(r, *ifindex, NULL, rtnl_link_get_mtu(l) != mtu ? mtu : 0,
+					  true, NULL);
+		if (nle < 0)
+			return netd_nl_err(err, r, nle, "bridge %s: set mtu %u and up", name, mtu);
+	}
+	if (gw.s_addr != INADDR_ANY) {
+		nle = netd_nl_addr_add(r, *ifindex, gw, prefix);
+		if (nle < 0 && netd_nl_errno(r, nle) != EEXIST) {
+			inet_ntop(AF_INET, &gw, ip, sizeof(ip));
+			return netd_nl_err(err, r, nle, "bridge %s: add address %s/%u", name, ip,
+					   prefix);
+		}
+	}
+	rc = bridge_sysctls(name, err);
+	if (rc < 0)
+		return netd_err_prefix(err, "bridge %s", name);
+	return 0;
+}
+
+int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw, unsigned prefix,
+		       unsigned mtu, int *ifindex, bool *created, struct netd_err *err)
+{
+	cleanup_nl_link struct rtnl_link *l = NULL;
+	bool made = false;
+	int nle, rc;
+
+	rc = netd_nl_check_ifname("bridge", name, err);
+	if (rc < 0)
+		return rc;
+	if (prefix > 32)
+		return netd_err_set(err, EINVAL, "bridge %s: invalid prefix length %u", name,
+				    prefix);
+	l = rtnl_link_alloc();
+	if (!l)
+		return netd_err_set(err, ENOMEM, "bridge %s: create: out of memory", name);
+	nle = rtnl_link_set_type(l, "bridge");
+	if (nle == 0) {
+		rtnl_link_set_name(l, name);
+		if (mtu)
+			rtnl_link_set_mtu(l, mtu);
+		rtnl_link_set_flags(l, IFF_UP);
+		netd_nl_reset(r);
+		nle = rtnl_link_add(r->sk, l, NLM_F_CREATE | NLM_F_EXCL);
+	}
+	if (nle == 0)
+		made = true;
+	else if (netd_nl_errno(r, nle) != EEXIST)
+		return netd_nl_err(err, r, nle, "bridge %s: create", name);
+
+	rc = bridge_setup(r, name, gw, prefix, mtu, ifindex, err);
+	if (rc < 0) {
+		/* Leave the host as it was: a bridge this call made goes again. */
+		if (made)
+			undo_del(r, name);
+		return rc;
+	}
+	if (created)
+		*created = made;
+	return 0;
+}
+
+/* ---- veth ---- */
+
+/* "net:[4026532xxx]" for messages; the caller adds the path it opened. */
+static void describe_netns(int fd, char *buf, size_t len)
+{
+	char proc[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, len - 1);
+	if (n <= 0)
+		n = snprintf(buf, len, "netns fd %d", fd) > 0 ? (ssize_t)strlen(buf) : 0;
+	buf[n] = '\0';
+}
+
+/* After the RTM_NEWLINK: the host end's ifindex, and its alias. */
+static int veth_finish(struct netd_rtnl *r, const char *host_name, const char *alias,
+		       int *host_ifindex, struct netd_err *err)
+{
+	cleanup_nl_link struct rtnl_link *l = NULL;
+	int nle, ifindex;
+
+	nle = netd_nl_link_lookup(r, host_name, &l);
+	if (nle < 0)
+		return netd_nl_err(err, r, nle, "veth %s: get after create", host_name);
+	ifindex = rtnl_link_get_ifindex(l);
+	/* The kernel ignores IFLA_IFALIAS when it creates a link: set it now. */
+	if (alias && *alias) {
+		nle = netd_nl_link_modify(r, ifindex, NULL, 0, false, alias);
+		if (nle < 0)
+			return netd_nl_err(err, r, nle, "veth %s: set alias", host_name);
+	}
+	if (host_ifindex)
+		*host_ifindex = ifindex;
+	return 0;
+}
+
+int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const char *peer_name,
+			   int netns_fd, unsigned mtu, const uint8_t *mac, int master_ifindex,
+			   const char *alias, int *host_ifindex, struct netd_err *err)
+{
+	cleanup_nl_link struct rtnl_link *veth = NULL;
+	cleanup_nl_link struct rtnl_link *peer = NULL;
+	cleanup_nl_link struct rtnl_link *got = NULL;
+	cleanup_nl_addr struct nl_addr *lladdr = NULL;
+	char ns[64];
+	int nle, rc;
+
+	rc = netd_nl_check_ifname("veth", host_name, err);
+	if (rc == 0)
+		rc = netd_nl_check_ifname("veth peer", peer_name, err);
+	if (rc < 0)
+		return rc;
+	describe_netns(netns_fd, ns, sizeof(ns));
+
+	veth = rtnl_link_veth_alloc();
+	if (!veth)
+		return netd_err_set(err, ENOMEM, "veth %s: out of memory", host_name);
+	peer = rtnl_link_veth_get_peer(veth);
+	if (mac) {
+		lladdr = nl_addr_build(AF_LLC, mac, 6);
+		if (!lladdr)
+			return netd_err_set(err, ENOMEM, "veth %s: out of memory", host_name);
+		rtnl_link_set_addr(peer, lladdr);
+	}
+	rtnl_link_set_name(veth, host_name);
+	if (mtu)
+		rtnl_link_set_mtu(veth, mtu);
+	if (master_ifindex > 0)
+		rtnl_link_set_master(veth, master_ifindex);
+	rtnl_link_set_flags(veth, IFF_UP);
+	/* The peer is born in the container's namespace: no temporary name on the host. */
+	rtnl_link_set_name(peer, peer_name);
+	rtnl_link_set_ns_fd(peer, netns_fd);
+	if (mtu)
+		rtnl_link_set_mtu(peer, mtu);
+
+	netd_nl_reset(r);
+	nle = rtnl_link_add(r->sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+	if (nle < 0) {
+		if (netd_nl_errno(r, nle) == EEXIST) {
+			/* Which end? One lookup by name on the host tells. */
+			bool host = netd_nl_link_lookup(r, host_name, &got) == 0;
+			return netd_err_set(err, EEXIST,
+					    "veth %s -> %s in %s: create: %s already exists %s",
+					    host_name, peer_name, ns, host ? host_name : peer_name,
+					    host ? "on the host" : "in the namespace");
+		}
+		return netd_nl_err(err, r, nle, "veth %s -> %s in %s: create", host_name, peer_name,
+				   ns);
+	}
+
+	rc = veth_finish(r, host_name, alias, host_ifindex, err);
+	if (rc < 0) {
+		/* Deleting the host end takes the peer with it: the host is left as it was. */
+		undo_del(r, host_name);
+	}
+	return rc;
+}
+
+/* ---- gc ---- */
+
+struct alias_match {
+	char name[IFNAMSIZ];
+	struct netd_link_info info;
+};
+
+struct alias_collect {
+	const char *prefix;
+	size_t plen;
+	struct alias_match *v;
+	size_t n, cap;
+	bool nomem;
+};
+
+static void collect_alias(struct nl_object *obj, void *arg)
+{
+	struct alias_collect *c = arg;
+	struct rtnl_link *l = (struct rtnl_link *)obj;
+	const char *alias, *name;
+
+	if (strcmp(nl_object_get_type(obj), "route/link") != 0)
+		return;
+	alias = rtnl_link_get_ifalias(l);
+	name = rtnl_link_get_name(l);
+	if (!alias || !name || strncmp(alias, c->prefix, c->plen) != 0)
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct alias_match *nv = realloc(c->v, cap * sizeof(*nv));
+		if (!nv) {
+			c->nomem = true;
+			return;
+		}
+		c->v = nv;
+		c->cap = cap;
+	}
+	snprintf(c->v[c->n].name, sizeof(c->v[c->n].name), "%s", name);
+	netd_nl_link_info(l, &c->v[c->n].info);
+	c->n++;
+}
+
+int netd_link_foreach_alias(struct netd_rtnl *r, const char *alias_prefix, netd_link_fn fn,
+			    void *arg, struct netd_err *err)
+{
+	struct alias_collect c = {.prefix = alias_prefix, .plen = strlen(alias_prefix)};
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	int nle = 0, rc = 0;
+
+	/* A dump that raced with a change is retried (bounded). */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		cleanup_nl_msg struct nl_msg *req = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_DUMP);
+
+		c.n = 0;
+		c.nomem = false;
+		if (!req || nlmsg_append(req, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+			nle = -NLE_NOMEM;
+			break;
+		}
+		nle = netd_nl_request(r, req, collect_alias, &c);
+		if (nle != -NLE_DUMP_INTR)
+			break;
+	}
+	if (nle == 0 && c.nomem)
+		nle = -NLE_NOMEM;
+	if (nle < 0) {
+		free(c.v);
+		return netd_nl_err(err, r, nle, "links with alias %s*: dump", alias_prefix);
+	}
+	/* fn runs after the dump is over, so it may use r (delete links, look them up). */
+	for (size_t i = 0; i < c.n; i++) {
+		rc = fn(c.v[i].name, &c.v[i].info, arg);
+		if (rc != 0)
+			break;
+	}
+	free(c.v);
+	if (rc < 0)
+		return netd_err_sys(err, -rc, "links with alias %s*: callback", alias_prefix);
+	return 0;
+}

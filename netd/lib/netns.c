@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* rtnetlink sockets, in the current network namespace or in another one; netns files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include "link.h"
+#include "nlerr.h"
+#include "util.h"
+
+int netd_rtnl_open(struct netd_rtnl **out, struct netd_err *err)
+{
+	struct netd_rtnl *r = calloc(1, sizeof(*r));
+	int nle;
+
+	if (!r)
+		return netd_err_set(err, ENOMEM, "rtnetlink socket: out of memory");
+	r->sk = nl_socket_alloc();
+	if (!r->sk) {
+		free(r);
+		return netd_err_set(err, ENOMEM, "rtnetlink socket: out of memory");
+	}
+	nle = nl_connect(r->sk, NETLINK_ROUTE);
+	if (nle == 0)
+		nle = netd_nl_track_errors(r);
+	if (nle < 0) {
+		int e = netd_nl_err(err, NULL, nle, "rtnetlink socket: connect");
+		netd_rtnl_close(r);
+		return e;
+	}
+	*out = r;
+	return 0;
+}
+
+void netd_rtnl_close(struct netd_rtnl *r)
+{
+	if (!r)
+		return;
+	nl_socket_free(r->sk); /* closes the fd as well */
+	free(r);
+}
+
+int netd_rtnl_open_in_netns(int netns_fd, struct netd_rtnl **out, struct netd_err *err)
+{
+	cleanup_close int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct netd_rtnl *r = NULL;
+	int rc;
+
+	if (self < 0)
+		return netd_err_sys(err, errno, "netns: save current namespace");
+	if (setns(netns_fd, CLONE_NEWNET) < 0)
+		return netd_err_sys(err, errno, "netns fd %d: enter", netns_fd);
+	rc = netd_rtnl_open(&r, err);
+	/* Always come back, whatever happened inside. */
+	if (setns(self, CLONE_NEWNET) < 0) {
+		int e = errno;
+		netd_rtnl_close(r);
+		return netd_err_sys(err, e, "netns: return to the original namespace");
+	}
+	if (rc < 0)
+		return netd_err_prefix(err, "netns fd %d", netns_fd);
+	*out = r;
+	return 0;
+}
+
+int netd_netns_open(const char *path, struct netd_err *err)
+{
+	cleanup_close int fd = -1;
+	struct statfs sfs;
+	int type;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return netd_err_set(err, ENOENT, "netns %s: does not exist", path);
+		return netd_err_sys(err, errno, "netns %s: open", path);
+	}
+	if (fstatfs(fd, &sfs) < 0)
+		return netd_err_sys(err, errno, "netns %s: statfs", path);
+	/* An unmounted /run/netns entry is a plain empty file: reject it here, not at setns. */
+	if ((unsigned long)sfs.f_type != NSFS_MAGIC)
+		return netd_err_set(err, EINVAL, "netns %s: is not a network namespace", path);
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0 && errno != ENOTTY)
+		return netd_err_sys(err, errno, "netns %s: namespace type", path);
+	if (type >= 0 && type != CLONE_NEWNET)
+		return netd_err_set(err, EINVAL, "netns %s: is not a network namespace", path);
+	return steal_fd(&fd);
+}

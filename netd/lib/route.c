@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: MIT */
+/* Addresses and routes: the container side, the default route's MTU, overlap checks. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/rtnetlink.h>
+#include <netlink/netlink.h>
+#include <netlink/addr.h>
+#include <netlink/attr.h>
+#include <netlink/handlers.h>
+#include <netlink/msg.h>
+#include <netlink/socket.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
+#include "link.h"
+#include "nlerr.h"
+#include "util.h"
+
+/* The address a route lookup asks about; nothing is ever sent to it. */
+#define PUBLIC_PROBE "1.1.1.1"
+
+/* ---- requests ---- */
+
+struct req_ctx {
+	netd_nl_obj_fn fn;
+	void *arg;
+	int perr;
+};
+
+static void parsed(struct nl_object *obj, void *arg)
+{
+	struct req_ctx *c = arg;
+
+	c->fn(obj, c->arg);
+}
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct req_ctx *c = arg;
+	int e = nl_msg_parse(msg, parsed, c);
+
+	if (e < 0 && e != -NLE_MSGTYPE_NOSUPPORT && !c->perr)
+		c->perr = e;
+	return NL_OK;
+}
+
+int netd_nl_request(struct netd_rtnl *r, struct nl_msg *req, netd_nl_obj_fn fn, void *arg)
+{
+	struct req_ctx ctx = {.fn = fn, .arg = arg};
+	struct nl_cb *base = nl_socket_get_cb(r->sk);
+	struct nl_cb *cb = base ? nl_cb_clone(base) : NULL;
+	bool dump = (nlmsg_hdr(req)->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	int nle;
+
+	if (base)
+		nl_cb_put(base);
+	if (!cb)
+		return -NLE_NOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &ctx);
+	netd_nl_reset(r);
+	nle = nl_send_auto(r->sk, req);
+	if (nle >= 0)
+		nle = nl_recvmsgs(r->sk, cb);
+	/* A plain GET is answered by one message, then the ACK we asked for. */
+	if (nle >= 0 && !dump)
+		nle = nl_wait_for_ack(r->sk);
+	nl_cb_put(cb);
+	if (nle >= 0)
+		nle = ctx.perr;
+	return nle < 0 ? nle : 0;
+}
+
+static bool addr_is(struct nl_addr *a, struct in_addr ip)
+{
+	return a && nl_addr_get_family(a) == AF_INET && nl_addr_get_len(a) == sizeof(ip) &&
+	       memcmp(nl_addr_get_binary_addr(a), &ip, sizeof(ip)) == 0;
+}
+
+static struct in_addr addr_v4(struct nl_addr *a)
+{
+	struct in_addr v = {0};
+
+	if (a && nl_addr_get_family(a) == AF_INET && nl_addr_get_len(a) == sizeof(v))
+		memcpy(&v, nl_addr_get_binary_addr(a), sizeof(v));
+	return v;
+}
+
+/* RTM_GETROUTE dump of the main IPv4 table (the kernel filters with strict checking on). */
+static int dump_main_routes(struct netd_rtnl *r, netd_nl_obj_fn fn, void *arg)
+{
+	struct rtmsg rtm = {.rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN};
+	cleanup_nl_msg struct nl_msg *req = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
+
+	if (!req || nlmsg_append(req, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0)
+		return -NLE_NOMEM;
+	return netd_nl_request(r, req, fn, arg);
+}
+
+/* RTM_GETADDR dump of IPv4 addresses, of one interface when ifindex > 0. */
+static int dump_addrs(struct netd_rtnl *r, int ifindex, netd_nl_obj_fn fn, void *arg)
+{
+	struct ifaddrmsg ifa = {.ifa_family = AF_INET, .ifa_index = (unsigned)ifindex};
+	cleanup_nl_msg struct nl_msg *req = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
+
+	if (!req || nlmsg_append(req, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0)
+		return -NLE_NOMEM;
+	return netd_nl_request(r, req, fn, arg);
+}
+
+static bool is_route(struct nl_object *obj)
+{
+	return strcmp(nl_object_get_type(obj), "route/route") == 0;
+}
+
+static bool is_addr(struct nl_object *obj)
+{
+	return strcmp(nl_object_get_type(obj), "route/addr") == 0;
+}
+
+/* ---- the container side ---- */
+
+static int default_route_replace(struct netd_rtnl *r, int ifindex, struct in_addr gw)
+{
+	struct rtnl_route *rt = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct in_addr any = {.s_addr = INADDR_ANY};
+	cleanup_nl_addr struct nl_addr *dst = netd_nl_inet_addr(any, 0);
+	cleanup_nl_addr struct nl_addr *via = netd_nl_inet_addr(gw, 32);
+	int nle;
+
+	if (!rt || !nh || !dst || !via) {
+		if (nh)
+			rtnl_route_nh_free(nh);
+		if (rt)
+			rtnl_route_put(rt);
+		return -NLE_NOMEM;
+	}
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_nh_set_gateway(nh, via);
+	rtnl_route_add_nexthop(rt, nh); /* rt owns nh from here */
+	nle = rtnl_route_set_family(rt, AF_INET);
+	if (nle == 0)
+		nle = rtnl_route_set_dst(rt, dst);
+	if (nle == 0) {
+		rtnl_route_set_table(rt, RT_TABLE_MAIN);
+		rtnl_route_set_type(rt, RTN_UNICAST);
+		netd_nl_reset(r);
+		/* Replace: the container's namespace is ours, re-running converges. */
+		nle = rtnl_route_add(r->sk, rt, NLM_F_REPLACE);
+	}
+	rtnl_route_put(rt);
+	return nle;
+}
+
+int netd_ctr_configure(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, unsigned prefix,
+		       struct in_addr gw, int *ifindex, uint8_t mac[6], struct netd_err *err)
+{
+	cleanup_nl_link struct rtnl_link *l = NULL;
+	struct netd_link_info info;
+	char ips[INET_ADDRSTRLEN], gws[INET_ADDRSTRLEN];
+	int nle, rc;
+
+	rc = netd_nl_check_ifname("container interface", ifname, err);
+	if (rc < 0)
+		return rc;
+	if (prefix > 32)
+		return netd_err_set(err, EINVAL, "%s: invalid prefix length %u", ifname, prefix);
+	inet_ntop(AF_INET, &ip, ips, sizeof(ips));
+	inet_ntop(AF_INET, &gw, gws, sizeof(gws));
+
+	nle = netd_nl_link_modify(ns, 0, "lo", 0, true, NULL);
+	if (nle < 0)
+		return netd_nl_err(err, ns, nle, "lo: up");
+	nle = netd_nl_link_lookup(ns, ifname, &l);
+	if (nle < 0) {
+		if (netd_nl_errno(ns, nle) == ENODEV)
+			return netd_err_set(err, ENODEV, "%s: no such interface in the namespace",
+					    ifname);
+		return netd_nl_err(err, ns, nle, "%s: get", ifname);
+	}
+	netd_nl_link_info(l, &info);
+	nle = netd_nl_addr_add(ns, info.ifindex, ip, prefix);
+	if (nle < 0 && netd_nl_errno(ns, nle) != EEXIST)
+		return netd_nl_err(err, ns, nle, "%s: add address %s/%u", ifname, ips, prefix);
+	nle = netd_nl_link_modify(ns, info.ifindex, NULL, 0, true, NULL);
+	if (nle < 0)
+		return netd_nl_err(err, ns, nle, "%s: up", ifname);
+	if (gw.s_addr != INADDR_ANY) {
+		nle = default_route_replace(ns, info.ifindex, gw);
+		if (nle < 0)
+			return netd_nl_err(err, ns, nle, "default route via %s dev %s: add", gws,
+					   ifname);
+	}
+	if (ifindex)
+		*ifindex = info.ifindex;
+	if (mac)
+		memcpy(mac, info.mac, sizeof(info.mac));
+	return 0;
+}
+
+struct addr_find {
+	int ifindex;
+	struct in_addr ip;
+	unsigned prefix;
+	bool found;
+};
+
+static void find_addr(struct nl_object *obj, void *arg)
+{
+	struct addr_find *f = arg;
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+
+	if (!is_addr(obj) || rtnl_addr_get_family(a) != AF_INET ||
+	    rtnl_addr_get_ifindex(a) != f->ifindex)
+		return;
+	if (addr_is(rtnl_addr_get_local(a), f->ip) && rtnl_addr_get_prefixlen(a) == (int)f->prefix)
+		f->found = true;
+}
+
+struct gw_find {
+	struct in_addr gw;
+	bool found;
+};
+
+static void find_default_via(struct nl_object *obj, void *arg)
+{
+	struct gw_find *f = arg;
+	struct rtnl_route *rt = (struct rtnl_route *)obj;
+	struct nl_addr *dst;
+
+	if (!is_route(obj) || rtnl_route_get_family(rt) != AF_INET ||
+	    rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_type(rt) != RTN_UNICAST)
+		return;
+	dst = rtnl_route_get_dst(rt);
+	if (dst && nl_addr_get_prefixlen(dst) != 0)
+		return;
+	for (int i = 0; i < rtnl_route_get_nnexthops(rt); i++) {
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
+		if (nh && addr_is(rtnl_route_nh_get_gateway(nh), f->gw))
+			f->found = true;
+	}
+}
+
+int netd_ctr_check(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, unsigned prefix,
+		   struct in_addr gw, struct netd_err *err)
+{
+	cleanup_nl_link struct rtnl_link *l = NULL;
+	struct addr_find af = {.ip = ip, .prefix = prefix};
+	struct gw_find gf = {.gw = gw};
+	char ips[INET_ADDRSTRLEN], gws[INET_ADDRSTRLEN];
+	int nle, rc;
+
+	rc = netd_nl_check_ifname("container interface", ifname, err);
+	if (rc < 0)
+		return rc;
+	inet_ntop(AF_INET, &ip, ips, sizeof(ips));
+	inet_ntop(AF_INET, &gw, gws, sizeof(gws));
+	nle = netd_nl_link_lookup(ns, ifname, &l);
+	if (nle < 0) {
+		if (netd_nl_errno(ns, nle) == ENODEV)
+			return netd_err_set(err, ENODEV, "%s: no such interface in the namespace",
+					    ifname);
+		return netd_nl_err(err, ns, nle, "%s: get", ifname);
+	}
+	af.ifindex = rtnl_link_get_ifindex(l);
+	nle = dump_addrs(ns, af.ifindex, find_addr, &af);
+	if (nle < 0)
+		return netd_nl_err(err, ns, nle, "%s: list addresses", ifname);
+	if (!af.found)
+		return netd_err_set(err, ENOENT, "%s: address %s/%u missing", ifname, ips, prefix);
+	if (gw.s_addr == INADDR_ANY)
+		return 0;
+	nle = dump_main_routes(ns, find_default_via, &gf);
+	if (nle < 0)
+		return netd_nl_err(err, ns, nle, "list routes");
+	if (!gf.found)
+		return netd_err_set(err, ENOENT, "no default route via %s", gws);
+	return 0;
+}
+
+/* ---- host side: default MTU, overlaps ---- */
+
+struct route_pick {
+	int oif;
+	uint32_t mtu;
+	bool got;
+};
+
+static void pick_route(struct nl_object *obj, void *arg)
+{
+	struct route_pick *p = arg;
+	struct rtnl_route *rt = (struct rtnl_route *)obj;
+	struct rtnl_nexthop *nh;
+
+	if (!is_route(obj) || p->got)
+		return;
+	p->got = true;
+	nh = rtnl_route_get_nnexthops(rt) > 0 ? rtnl_route_nexthop_n(rt, 0) : NULL;
+	p->oif = nh ? rtnl_route_nh_get_ifindex(nh) : 0;
+	if (rtnl_route_get_metric(rt, RTAX_MTU, &p->mtu) < 0)
+		p->mtu = 0;
+}
+
+int netd_route_default_mtu(struct netd_rtnl *r, unsigned *mtu, struct netd_err *err)
+{
+	struct rtmsg rtm = {.rtm_family = AF_INET, .rtm_dst_len = 32};
+	struct route_pick p = {0};
+	cleanup_nl_msg struct nl_msg *req = nlmsg_alloc_simple(RTM_GETROUTE, 0);
+	cleanup_nl_link struct rtnl_link *l = NULL;
+	struct in_addr probe;
+	unsigned link_mtu;
+	int nle, code;
+
+	inet_pton(AF_INET, PUBLIC_PROBE, &probe);
+	if (!req || nlmsg_append(req, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(req, RTA_DST, sizeof(probe), &probe) < 0)
+		return netd_err_set(err, ENOMEM, "default route: lookup: out of memory");
+	/* "ip route get": a lookup in the FIB, no packet leaves. */
+	nle = netd_nl_request(r, req, pick_route, &p);
+	if (nle < 0) {
+		code = netd_nl_errno(r, nle);
+		if (code == ENETUNREACH || code == EHOSTUNREACH) {
+			*mtu = 1500;
+			return 0;
+		}
+		return netd_nl_err(err, r, nle, "default route: lookup " PUBLIC_PROBE);
+	}
+	if (!p.got || p.oif <= 0) {
+		*mtu = 1500;
+		return 0;
+	}
+	netd_nl_reset(r);
+	nle = rtnl_link_get_kernel(r->sk, p.oif, NULL, &l);
+	if (nle < 0)
+		return netd_nl_err(err, r, nle, "default route: link %d", p.oif);
+	link_mtu = rtnl_link_get_mtu(l);
+	if (p.mtu && (!link_mtu || p.mtu < link_mtu))
+		link_mtu = p.mtu;
+	*mtu = link_mtu ? link_mtu : 1500;
+	return 0;
+}
+
+static bool prefixes_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
+{
+	unsigned p = pa < pb ? pa : pb;
+	uint32_t mask = p ? htonl(~0u << (32 - p)) : 0;
+
+	return (a.s_addr & mask) == (b.s_addr & mask);
+}
+
+struct overlap_ctx {
+	struct in_addr net;
+	unsigned prefix;
+	bool hit;
+};
+
+static void overlap_route(struct nl_object *obj, void *arg)
+{
+	struct overlap_ctx *c = arg;
+	struct rtnl_route *rt = (struct rtnl_route *)obj;
+	struct nl_addr *dst;
+	int plen;
+
+	if (!is_route(obj) || rtnl_route_get_family(rt) != AF_INET ||
+	    rtnl_route_get_table(rt) != RT_TABLE_MAIN)
+		return;
+	dst = rtnl_route_get_dst(rt);
+	plen = dst ? nl_addr_get_prefixlen(dst) : 0;
+	/* The default route covers everything and so overlaps nothing in particular. */
+	if (plen <= 0 || plen > 32)
+		return;
+	if (prefixes_overlap(c->net, c->prefix, addr_v4(dst), (unsigned)plen))
+		c->hit = true;
+}
+
+static void overlap_addr(struct nl_object *obj, void *arg)
+{
+	struct overlap_ctx *c = arg;
+	struct rtnl_addr *a = (struct rtnl_addr *)obj;
+	int plen;
+
+	if (!is_addr(obj) || rtnl_addr_get_family(a) != AF_INET)
+		return;
+	plen = rtnl_addr_get_prefixlen(a);
+	if (plen < 0 || plen > 32)
+		return;
+	/* A /0 address is as meaningless as a default route here: only its own /32 counts. */
+	if (prefixes_overlap(c->net, c->prefix, addr_v4(rtnl_addr_get_local(a)),
+			     plen ? (unsigned)plen : 32))
+		c->hit = true;
+}
+
+int netd_route_overlaps(struct netd_rtnl *r, struct in_addr net, unsigned prefix, bool *overlap,
+			struct netd_err *err)
+{
+	struct overlap_ctx c = {.net = net, .prefix = prefix};
+	char nets[INET_ADDRSTRLEN];
+	int nle;
+
+	inet_ntop(AF_INET, &net, nets, sizeof(nets));
+	if (prefix > 32)
+		return netd_err_set(err, EINVAL, "subnet %s/%u: invalid prefix length", nets,
+				    prefix);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		nle = dump_main_routes(r, overlap_route, &c);
+		if (nle != -NLE_DUMP_INTR)
+			break;
+	}
+	if (nle < 0)
+		return netd_nl_err(err, r, nle, "subnet %s/%u: list routes", nets, prefix);
+	for (int attempt = 0; !c.hit && attempt < 3; attempt++) {
+		nle = dump_addrs(r, 0, overlap_addr, &c);
+		if (nle != -NLE_DUMP_INTR)
+			break;
+	}
+	if (nle < 0)
+		return netd_nl_err(err, r, nle, "subnet %s/%u: list addresses", nets, prefix);
+	*overlap = c.hit;
+	return 0;
+}
