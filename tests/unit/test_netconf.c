@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include <netd/netconf.h>
@@ -699,6 +700,48 @@ static void test_store(void **state)
 	netd_strv_free(names, n);
 }
 
+/* Concurrent creates of one network: exactly one wins, the file is whole. */
+static void test_save_race(void **state)
+{
+	enum { N = 8 };
+	struct netd_netconf nc;
+	struct netd_err err = {0};
+	pid_t pids[N];
+	int wins = 0, lost = 0;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			char sn[32];
+			int r;
+			snprintf(sn, sizeof(sn), "10.%d.0.0", 100 + i);
+			make_nc(&nc, "race", sn, 16);
+			r = netd_netconf_save(&nc, &err);
+			_exit(r == 0 ? 0 : r == -EEXIST ? 1 : 2);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		int st = 0;
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st));
+		wins += WEXITSTATUS(st) == 0;
+		lost += WEXITSTATUS(st) == 1;
+	}
+	assert_int_equal(wins, 1);
+	assert_int_equal(lost, N - 1);
+	assert_int_equal(netd_netconf_load("race", &nc, &err), 0);
+	assert_int_equal(nc.prefix, 16);
+	assert_int_equal(count_entries(), 1);
+
+	/* replace creates when missing */
+	make_nc(&nc, "fresh", "10.50.0.0", 24);
+	assert_int_equal(netd_netconf_replace(&nc, &err), 0);
+	assert_int_equal(netd_netconf_load("fresh", &nc, &err), 0);
+	assert_string_equal(ip(nc.subnet), "10.50.0.0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -711,6 +754,7 @@ int main(void)
 	    cmocka_unit_test(test_format_roundtrip),
 	    cmocka_unit_test(test_finish),
 	    cmocka_unit_test_setup_teardown(test_store, setup_dir, teardown_dir),
+	    cmocka_unit_test_setup_teardown(test_save_race, setup_dir, teardown_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
