@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/* netd-cni: ADD, DEL, CHECK, GC and STATUS on top of libnetd's public API. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cni.h"
+
+int cni_err_from_netd(struct cni_err *e, int r, const struct netd_err *ne)
+{
+	int code, errnum = r < 0 ? -r : r;
+
+	switch (errnum) {
+	case EINVAL:
+	case ERANGE:
+	case ENAMETOOLONG:
+	case EADDRINUSE: /* the requested address or host port is taken: a config matter */
+	case EEXIST:	 /* CNI_IFNAME exists in the namespace, or the attachment does */
+		code = CNI_ERR_CONFIG;
+		break;
+	case EAGAIN:
+	case EBUSY:
+	case EINTR:
+	case ETIMEDOUT:
+		code = CNI_ERR_TRY_AGAIN;
+		break;
+	case EIO:
+		code = CNI_ERR_IO;
+		break;
+	default:
+		code = CNI_ERR_GENERIC;
+		break;
+	}
+	cni_err_set(e, code, "%s", ne && ne->msg[0] ? ne->msg : strerror(errnum));
+	snprintf(e->details, sizeof(e->details), "%s", strerror(errnum));
+	return -1;
+}
+
+/* MAC of a host interface by name (SIOCGIFHWADDR in this netns; no netlink needed). */
+static bool host_mac(const char *ifname, uint8_t mac[6])
+{
+	struct ifreq ifr;
+	cni_cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || strlen(ifname) >= sizeof(ifr.ifr_name))
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, ifname, strlen(ifname));
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		return false;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return true;
+}
+
+static int read_small_file(const char *path, char **out, struct cni_err *e)
+{
+	cni_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	cni_cleanup_free char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+
+	if (fd < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG, "subnetFile %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 65536)
+		return cni_err_set(e, CNI_ERR_CONFIG, "subnetFile %s: not a small regular file",
+				   path);
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return cni_err_set(e, CNI_ERR_GENERIC, "out of memory");
+	while (len < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return cni_err_set(e, CNI_ERR_CONFIG, "subnetFile %s: read: %s", path,
+					   strerror(errno));
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	*out = cni_steal(&buf);
+	return 0;
+}
+
+static uint32_t mask_of(unsigned prefix)
+{
+	return prefix ? htonl(~0u << (32 - prefix)) : 0;
+}
+
+/*
+ * The network definition for an ADD: from subnetFile, from the ipam section, or (delegated IPAM
+ * without a subnet in the config) from the address the delegate handed out.
+ */
+static int add_netconf(struct cni_conf *c, bool have_ext, struct in_addr ext_ip,
+		       unsigned ext_prefix, struct in_addr ext_gw, struct netd_netconf *nc,
+		       struct cni_err *e)
+{
+	struct netd_err ne = {0};
+
+	if (cni_conf_netconf(c, nc, e) < 0)
+		return -1;
+	if (c->subnet_file) {
+		cni_cleanup_free char *text = NULL;
+		struct netd_netconf fnc = {0};
+
+		if (read_small_file(c->subnet_file, &text, e) < 0)
+			return -1;
+		if (netd_netconf_parse(c->name, c->subnet_file, text, &fnc, &ne) < 0)
+			return cni_err_set(e, CNI_ERR_CONFIG, "subnetFile: %s", ne.msg);
+		cni_conf_overlay(c, &fnc);
+		*nc = fnc;
+	} else if (!c->has_subnet) {
+		if (!have_ext)
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "network %s has no subnet: set ipam.subnet or "
+					   "ipam.ranges (host-local form), or subnetFile",
+					   c->name);
+		nc->subnet.s_addr = ext_ip.s_addr & mask_of(ext_prefix);
+		nc->prefix = ext_prefix;
+		nc->gateway = ext_gw;
+	}
+	if (netd_netconf_finish(nc, c->name, &ne) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG, "%s", ne.msg);
+	if (have_ext && ((ext_ip.s_addr ^ nc->subnet.s_addr) & mask_of(nc->prefix))) {
+		char a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &ext_ip, a, sizeof(a));
+		inet_ntop(AF_INET, &nc->subnet, s, sizeof(s));
+		return cni_err_set(
+		    e, CNI_ERR_CONFIG,
+		    "ipam plugin %s handed out %s, outside the network's subnet %s/%u",
+		    c->ipam_type, a, s, nc->prefix);
+	}
+	return 0;
+}
+
+int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text, size_t len,
+		struct cni_err *e)
+{
+	cni_cleanup_json json_t *ipam_res = NULL;
+	cni_cleanup_json json_t *res = NULL;
+	struct netd_attach_req req = {0};
+	struct netd_endpoint ep = {0};
+	struct netd_netconf nc = {0};
+	struct netd_err ne = {0};
+	struct cni_add_result ar = {0};
+	struct in_addr ext_ip = {0}, ext_gw = {0};
+	unsigned ext_prefix = 0;
+	struct stat st;
+	int r;
+
+	if (stat(env->netns, &st) < 0)
+		return cni_err_set(e, CNI_ERR_ENV, "CNI_NETNS %s: %s", env->netns, strerror(errno));
+	if (c->ipam_delegate) {
+		if (cni_delegate_run(env, c->ipam_type, "ADD", text, len, &ipam_res, e) < 0)
+			return -1;
+		if (cni_result_first_ip4(ipam_res, &ext_ip, &ext_prefix, &ext_gw, e) < 0)
+			goto undo_ipam;
+	}
+	if (add_netconf(c, c->ipam_delegate, ext_ip, ext_prefix, ext_gw, &nc, e) < 0)
+		goto undo_ipam;
+	r = netd_network_ensure(&nc, &ne);
+	if (r < 0) {
+		cni_err_from_netd(e, r, &ne);
+		goto undo_ipam;
+	}
+
+	req.network = c->name;
+	req.netns = env->netns;
+	req.id = env->containerid;
+	req.ifname = env->ifname;
+	if (c->ipam_delegate) {
+		req.external_ipam = true;
+		req.ip = ext_ip;
+		req.prefix = ext_prefix;
+		req.gateway = ext_gw.s_addr ? ext_gw : nc.gateway;
+	} else if (c->has_ip) {
+		req.ip = c->ip;
+	} else if (env->a.has_ip) {
+		req.ip = env->a.ip;
+	}
+	if (c->has_mac) {
+		req.has_mac = true;
+		memcpy(req.mac, c->mac, 6);
+	} else if (env->a.has_mac) {
+		req.has_mac = true;
+		memcpy(req.mac, env->a.mac, 6);
+	}
+	req.ports = c->ports;
+	req.n_ports = c->n_ports;
+	r = netd_network_attach(&req, &ep, &ne);
+	if (r < 0) {
+		cni_err_from_netd(e, r, &ne);
+		if (r == -EEXIST)
+			snprintf(e->details, sizeof(e->details),
+				 "%s already exists in %s, or %s/%s is attached: DEL it first or "
+				 "use another CNI_IFNAME",
+				 env->ifname, env->netns, env->containerid, env->ifname);
+		goto undo_ipam;
+	}
+
+	ar.ifaces[0].name = ep.bridge;
+	ar.ifaces[0].has_mac = host_mac(ep.bridge, ar.ifaces[0].mac);
+	ar.ifaces[1].name = ep.host_ifname;
+	ar.ifaces[1].has_mac = host_mac(ep.host_ifname, ar.ifaces[1].mac);
+	ar.ifaces[2].name = ep.ifname;
+	ar.ifaces[2].has_mac = true;
+	memcpy(ar.ifaces[2].mac, ep.mac, 6);
+	ar.ifaces[2].sandbox = env->netns;
+	ar.n_ifaces = 3;
+	ar.ip = ep.ip;
+	ar.prefix = ep.prefix;
+	ar.gateway = ep.gateway;
+	/* libnetd always routes the container's default traffic through the gateway. */
+	ar.default_route = true;
+	if (!c->dns && ipam_res && json_is_object(json_object_get(ipam_res, "dns")))
+		c->dns = json_object_get(ipam_res, "dns");
+	res = cni_result_build(c, &ar, e);
+	if (!res || cni_print_json(res) < 0) {
+		if (res)
+			cni_err_set(e, CNI_ERR_IO, "writing the result to stdout failed");
+		/* Nobody will know about the attachment: take it back. */
+		if (netd_network_detach(c->name, env->containerid, env->ifname, &ne) < 0)
+			fprintf(stderr, "netd-cni: undo of ADD: %s\n", ne.msg);
+		netd_endpoint_clear(&ep);
+		goto undo_ipam;
+	}
+	netd_endpoint_clear(&ep);
+	return 0;
+
+undo_ipam:
+	if (c->ipam_delegate && ipam_res) {
+		struct cni_err e2 = {0};
+
+		(void)cni_delegate_run(env, c->ipam_type, "DEL", text, len, NULL, &e2);
+	}
+	return -1;
+}
+
+int cni_cmd_del(const struct cni_env *env, struct cni_conf *c, const char *text, size_t len,
+		struct cni_err *e)
+{
+	struct netd_err ne = {0};
+	int r, failed = 0;
+
+	/* Teardown from host-side state: the namespace may be gone, CNI_NETNS empty. */
+	r = netd_network_detach(c->name, env->containerid, env->ifname, &ne);
+	if (r < 0 && r != -ENOENT) {
+		cni_err_from_netd(e, r, &ne);
+		failed = 1;
+	}
+	if (c->ipam_delegate) {
+		struct cni_err e2 = {0};
+
+		if (cni_delegate_run(env, c->ipam_type, "DEL", text, len, NULL, &e2) < 0 &&
+		    !failed) {
+			*e = e2;
+			failed = 1;
+		}
+	}
+	return failed ? -1 : 0;
+}
+
+int cni_cmd_check(const struct cni_env *env, struct cni_conf *c, const char *text, size_t len,
+		  struct cni_err *e)
+{
+	struct netd_endpoint ep = {0};
+	struct netd_err ne = {0};
+	int r;
+
+	r = netd_endpoint_get(c->name, env->containerid, env->ifname, &ep, &ne);
+	if (r < 0) {
+		cni_err_from_netd(e, r, &ne);
+		if (r == -ENOENT)
+			e->code = CNI_ERR_UNKNOWN_CTR;
+		return -1;
+	}
+	r = cni_prev_result_check(c->prev_result, env->ifname, env->netns, ep.ip, e);
+	netd_endpoint_clear(&ep);
+	if (r < 0)
+		return -1;
+	r = netd_network_check(c->name, env->containerid, env->ifname, env->netns, &ne);
+	if (r < 0)
+		return cni_err_from_netd(e, r, &ne);
+	if (c->ipam_delegate)
+		return cni_delegate_run(env, c->ipam_type, "CHECK", text, len, NULL, e);
+	return 0;
+}
+
+int cni_cmd_gc(const struct cni_env *env, struct cni_conf *c, const char *text, size_t len,
+	       struct cni_err *e)
+{
+	struct netd_gc_stats st = {0};
+	struct netd_err ne = {0};
+	int r;
+
+	r = netd_gc(c->name, c->has_keep ? c->keep : NULL, c->n_keep, &st, &ne);
+	/* A network that never had an ADD has nothing to collect. */
+	if (r < 0 && r != -ENOENT)
+		return cni_err_from_netd(e, r, &ne);
+	if (c->ipam_delegate && c->ver >= CNI_V110)
+		return cni_delegate_run(env, c->ipam_type, "GC", text, len, NULL, e);
+	return 0;
+}
+
+int cni_cmd_status(const struct cni_env *env, struct cni_conf *c, const char *text, size_t len,
+		   struct cni_err *e)
+{
+	struct netd_err ne = {0};
+	unsigned long n = 0;
+	int r;
+
+	if (c->ipam_delegate) {
+		if (c->ver >= CNI_V110)
+			return cni_delegate_run(env, c->ipam_type, "STATUS", text, len, NULL, e);
+		return 0;
+	}
+	r = netd_network_free_addresses(c->name, &n, &ne);
+	if (r == -ENOENT)
+		return 0; /* not defined yet: the first ADD defines it with its whole range */
+	if (r < 0)
+		return cni_err_from_netd(e, r, &ne);
+	if (n == 0)
+		return cni_err_set(e, CNI_ERR_UNAVAILABLE,
+				   "network %s: no free addresses left in its range; DEL unused "
+				   "containers, run GC, or widen ipam.rangeStart/rangeEnd",
+				   c->name);
+	return 0;
+}

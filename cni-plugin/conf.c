@@ -1,0 +1,853 @@
+/* SPDX-License-Identifier: MIT */
+/* netd-cni: the CNI_* environment, CNI_ARGS and the network config on stdin. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cni.h"
+
+const char *const cni_versions[CNI_NVERSIONS] = {"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
+
+int cni_version_index(const char *v)
+{
+	if (!v)
+		return -1;
+	for (int i = 0; i < CNI_NVERSIONS; i++)
+		if (strcmp(v, cni_versions[i]) == 0)
+			return i;
+	return -1;
+}
+
+int cni_err_set(struct cni_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->code = code;
+	e->details[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- small values ---- */
+
+int cni_parse_ip4(const char *s, struct in_addr *ip)
+{
+	return s && inet_pton(AF_INET, s, ip) == 1 ? 0 : -1;
+}
+
+int cni_parse_cidr4(const char *s, struct in_addr *ip, unsigned *prefix)
+{
+	char buf[INET_ADDRSTRLEN];
+	const char *slash;
+	char *end;
+	unsigned long p;
+	size_t n;
+
+	if (!s || !(slash = strchr(s, '/')))
+		return -1;
+	n = (size_t)(slash - s);
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (cni_parse_ip4(buf, ip) < 0)
+		return -1;
+	if (!isdigit((unsigned char)slash[1]))
+		return -1;
+	errno = 0;
+	p = strtoul(slash + 1, &end, 10);
+	if (errno || *end || p > 32)
+		return -1;
+	*prefix = (unsigned)p;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int cni_parse_mac(const char *s, uint8_t mac[6])
+{
+	uint8_t m[6];
+
+	if (!s || strlen(s) != 17)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return -1;
+		m[i] = (uint8_t)(hi << 4 | lo);
+	}
+	/* A container interface needs a unicast address. */
+	if (m[0] & 1)
+		return -1;
+	memcpy(mac, m, 6);
+	return 0;
+}
+
+/* An IPv4 address with or without /prefix ("10.1.2.3", "10.1.2.3/24"); 1 when it is IPv6. */
+static int parse_ip_maybe_cidr(const char *s, struct in_addr *ip)
+{
+	unsigned prefix;
+
+	if (cni_parse_ip4(s, ip) == 0 || cni_parse_cidr4(s, ip, &prefix) == 0)
+		return 0;
+	if (strchr(s, ':'))
+		return 1;
+	return -1;
+}
+
+/* ---- environment ---- */
+
+static const char *env_get(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+static const struct {
+	const char *name;
+	enum cni_cmd cmd;
+} commands[] = {
+    {"ADD", CNI_ADD}, {"DEL", CNI_DEL},	      {"CHECK", CNI_CHECK},
+    {"GC", CNI_GC},   {"STATUS", CNI_STATUS}, {"VERSION", CNI_VERSION},
+};
+
+static int take_value(char *dst, size_t len, const char *v, size_t vlen, const char *key,
+		      struct cni_err *e)
+{
+	if (vlen >= len)
+		return cni_err_set(e, CNI_ERR_ENV, "CNI_ARGS: %s is too long (%zu bytes)", key,
+				   vlen);
+	memcpy(dst, v, vlen);
+	dst[vlen] = '\0';
+	return 0;
+}
+
+int cni_args_parse(const char *s, struct cni_args *a, struct cni_err *e)
+{
+	char unknown[64] = "";
+	const char *p = s;
+
+	memset(a, 0, sizeof(*a));
+	if (!s)
+		return 0;
+	/* Whether unknown keys are an error depends on IgnoreUnknown wherever it appears. */
+	while (p && *p) {
+		const char *end = strchr(p, ';');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		size_t klen, vlen;
+		const char *v;
+		char key[64], val[256];
+
+		if (len == 0) {
+			p = end ? end + 1 : NULL;
+			continue;
+		}
+		if (!eq)
+			return cni_err_set(
+			    e, CNI_ERR_ENV,
+			    "CNI_ARGS: \"%.*s\" is not KEY=VALUE (pairs are separated "
+			    "by ';')",
+			    (int)(len > 64 ? 64 : len), p);
+		klen = (size_t)(eq - p);
+		v = eq + 1;
+		vlen = len - klen - 1;
+		if (klen == 0 || klen >= sizeof(key))
+			return cni_err_set(e, CNI_ERR_ENV, "CNI_ARGS: bad key in \"%.*s\"",
+					   (int)(len > 64 ? 64 : len), p);
+		memcpy(key, p, klen);
+		key[klen] = '\0';
+		if (strcmp(key, "IgnoreUnknown") == 0) {
+			if (take_value(val, sizeof(val), v, vlen, key, e) < 0)
+				return -1;
+			a->ignore_unknown = strcmp(val, "1") == 0 || strcasecmp(val, "true") == 0;
+		} else if (strcmp(key, "IP") == 0) {
+			char *tok, *save = NULL;
+
+			if (take_value(val, sizeof(val), v, vlen, key, e) < 0)
+				return -1;
+			/* host-local's form: IP=10.0.0.5 or a list IP=10.0.0.5,fd00::5 */
+			for (tok = strtok_r(val, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				struct in_addr ip;
+				int r = parse_ip_maybe_cidr(tok, &ip);
+
+				if (r < 0)
+					return cni_err_set(e, CNI_ERR_ENV,
+							   "CNI_ARGS: IP=%s is not an IP address",
+							   tok);
+				/* IPv6 entries are for another plugin: skip them. */
+				if (r == 0 && !a->has_ip) {
+					a->has_ip = true;
+					a->ip = ip;
+				}
+			}
+		} else if (strcmp(key, "MAC") == 0) {
+			if (take_value(val, sizeof(val), v, vlen, key, e) < 0)
+				return -1;
+			if (val[0]) {
+				if (cni_parse_mac(val, a->mac) < 0)
+					return cni_err_set(e, CNI_ERR_ENV,
+							   "CNI_ARGS: MAC=%s is not a unicast MAC "
+							   "address (aa:bb:cc:dd:ee:ff)",
+							   val);
+				a->has_mac = true;
+			}
+		} else if (strcmp(key, "K8S_POD_NAME") == 0) {
+			if (take_value(a->pod_name, sizeof(a->pod_name), v, vlen, key, e) < 0)
+				return -1;
+		} else if (strcmp(key, "K8S_POD_NAMESPACE") == 0) {
+			if (take_value(a->pod_namespace, sizeof(a->pod_namespace), v, vlen, key,
+				       e) < 0)
+				return -1;
+		} else if (strcmp(key, "K8S_POD_INFRA_CONTAINER_ID") == 0 ||
+			   strcmp(key, "K8S_POD_UID") == 0) {
+			/* known, not needed */
+		} else if (!unknown[0]) {
+			snprintf(unknown, sizeof(unknown), "%s", key);
+		}
+		p = end ? end + 1 : NULL;
+	}
+	if (unknown[0] && !a->ignore_unknown)
+		return cni_err_set(
+		    e, CNI_ERR_ENV,
+		    "CNI_ARGS: unknown key %s (add IgnoreUnknown=1 to pass keys this "
+		    "plugin does not use)",
+		    unknown);
+	return 0;
+}
+
+int cni_env_parse(struct cni_env *env, struct cni_err *e)
+{
+	struct netd_err ne = {0};
+
+	memset(env, 0, sizeof(*env));
+	env->command = env_get("CNI_COMMAND");
+	env->containerid = env_get("CNI_CONTAINERID");
+	env->netns = env_get("CNI_NETNS");
+	env->ifname = env_get("CNI_IFNAME");
+	env->args = env_get("CNI_ARGS");
+	env->path = env_get("CNI_PATH");
+	if (!env->command)
+		return cni_err_set(e, CNI_ERR_ENV,
+				   "CNI_COMMAND is not set (one of ADD, DEL, CHECK, GC, STATUS, "
+				   "VERSION)");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(env->command, commands[i].name) == 0)
+			env->cmd = commands[i].cmd;
+	if (env->cmd == CNI_CMD_NONE)
+		return cni_err_set(
+		    e, CNI_ERR_ENV,
+		    "CNI_COMMAND=%.32s is not a CNI command (one of ADD, DEL, CHECK, "
+		    "GC, STATUS, VERSION)",
+		    env->command);
+	if (env->cmd != CNI_ADD && env->cmd != CNI_DEL && env->cmd != CNI_CHECK)
+		return 0;
+
+	if (!env->containerid)
+		return cni_err_set(e, CNI_ERR_ENV, "CNI_CONTAINERID is not set");
+	if (netd_name_check_id(env->containerid, &ne) < 0)
+		return cni_err_set(e, CNI_ERR_ENV, "CNI_CONTAINERID: %s", ne.msg);
+	if (!env->ifname)
+		return cni_err_set(e, CNI_ERR_ENV, "CNI_IFNAME is not set");
+	if (netd_name_check_ifname(env->ifname, &ne) < 0)
+		return cni_err_set(e, CNI_ERR_ENV, "CNI_IFNAME: %s", ne.msg);
+	/* DEL may come after the sandbox is gone, with CNI_NETNS empty (containerd does that). */
+	if (env->cmd != CNI_DEL && !env->netns)
+		return cni_err_set(e, CNI_ERR_ENV, "CNI_NETNS is not set");
+	if (env->netns && strlen(env->netns) >= NETD_NETNS_PATH_MAX)
+		return cni_err_set(e, CNI_ERR_ENV, "CNI_NETNS is too long (at most %d bytes)",
+				   NETD_NETNS_PATH_MAX - 1);
+	return cni_args_parse(env->args, &env->a, e);
+}
+
+/* ---- the network config ---- */
+
+void cni_conf_free(struct cni_conf *c)
+{
+	free(c->ports);
+	free(c->keep);
+	json_decref(c->root);
+	memset(c, 0, sizeof(*c));
+}
+
+static const char *json_kind(const json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
+	}
+}
+
+/* Optional string member: 0 and *out NULL when absent (or null), -1 when of another type. */
+static int get_str(json_t *obj, const char *where, const char *key, const char **out,
+		   struct cni_err *e)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return cni_err_set(e, CNI_ERR_CONFIG, "%s%s: expected a string, got %s", where, key,
+				   json_kind(v));
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_bool(json_t *obj, const char *where, const char *key, bool *out, bool *set,
+		    struct cni_err *e)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (set)
+		*set = false;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v))
+		return cni_err_set(e, CNI_ERR_CONFIG, "%s%s: expected true or false, got %s", where,
+				   key, json_kind(v));
+	*out = json_is_true(v);
+	if (set)
+		*set = true;
+	return 0;
+}
+
+static int get_obj(json_t *obj, const char *where, const char *key, json_t **out, struct cni_err *e)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return cni_err_set(e, CNI_ERR_CONFIG, "%s%s: expected an object, got %s", where,
+				   key, json_kind(v));
+	*out = v;
+	return 0;
+}
+
+static int get_arr(json_t *obj, const char *where, const char *key, json_t **out, struct cni_err *e)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return cni_err_set(e, CNI_ERR_CONFIG, "%s%s: expected an array, got %s", where, key,
+				   json_kind(v));
+	*out = v;
+	return 0;
+}
+
+/* A JSON integer in [lo, hi]; whole-valued reals are accepted too (some tools write 80.0). */
+static int int_in(json_t *v, long lo, long hi, long *out)
+{
+	double d;
+
+	if (json_is_integer(v)) {
+		json_int_t i = json_integer_value(v);
+		if (i < lo || i > hi)
+			return -1;
+		*out = (long)i;
+		return 0;
+	}
+	if (json_is_real(v)) {
+		d = json_real_value(v);
+		if (d < (double)lo || d > (double)hi || d != (double)(long)d)
+			return -1;
+		*out = (long)d;
+		return 0;
+	}
+	return -1;
+}
+
+static int parse_port(json_t *pm, size_t i, struct netd_port *p, bool *skip, struct cni_err *e)
+{
+	const char *proto = NULL, *host_ip = NULL;
+	json_t *hp, *cp;
+	long hport, cport;
+	char where[64];
+
+	*skip = false;
+	snprintf(where, sizeof(where), "runtimeConfig.portMappings[%zu].", i);
+	if (!json_is_object(pm))
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "runtimeConfig.portMappings[%zu]: expected an object, got %s", i,
+				   json_kind(pm));
+	hp = json_object_get(pm, "hostPort");
+	cp = json_object_get(pm, "containerPort");
+	if (!hp || int_in(hp, 1, 65535, &hport) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG, "%shostPort: expected a port 1-65535", where);
+	if (!cp || int_in(cp, 1, 65535, &cport) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG, "%scontainerPort: expected a port 1-65535",
+				   where);
+	if (get_str(pm, where, "protocol", &proto, e) < 0 ||
+	    get_str(pm, where, "hostIP", &host_ip, e) < 0)
+		return -1;
+	memset(p, 0, sizeof(*p));
+	if (!proto || !*proto) {
+		p->proto = NETD_PROTO_TCP;
+	} else {
+		char lower[8];
+		size_t n = strlen(proto);
+
+		if (n >= sizeof(lower))
+			n = sizeof(lower) - 1;
+		for (size_t k = 0; k < n; k++)
+			lower[k] = (char)tolower((unsigned char)proto[k]);
+		lower[n] = '\0';
+		p->proto = netd_proto_from_name(lower);
+		if (!p->proto || strlen(proto) >= sizeof(lower))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "%sprotocol: \"%.16s\" is not tcp, udp or sctp", where,
+					   proto);
+	}
+	if (host_ip && *host_ip) {
+		if (cni_parse_ip4(host_ip, &p->host_ip) < 0) {
+			if (strchr(host_ip, ':')) {
+				/* An IPv6 host address: nothing to publish for an IPv4 container.
+				 */
+				*skip = true;
+				return 0;
+			}
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "%shostIP: \"%.64s\" is not an IP address", where,
+					   host_ip);
+		}
+	}
+	p->host_port = (uint16_t)hport;
+	p->host_port_max = 0;
+	p->ctr_port = (uint16_t)cport;
+	return 0;
+}
+
+static int parse_runtime_config(struct cni_conf *c, struct cni_err *e)
+{
+	json_t *rc, *pms = NULL, *ips = NULL;
+	const char *mac = NULL;
+	size_t i;
+	json_t *v;
+
+	if (get_obj(c->root, "", "runtimeConfig", &rc, e) < 0)
+		return -1;
+	if (!rc)
+		return 0;
+	if (get_arr(rc, "runtimeConfig.", "portMappings", &pms, e) < 0 ||
+	    get_arr(rc, "runtimeConfig.", "ips", &ips, e) < 0 ||
+	    get_str(rc, "runtimeConfig.", "mac", &mac, e) < 0)
+		return -1;
+	if (pms && json_array_size(pms)) {
+		if (json_array_size(pms) > 4096)
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "runtimeConfig.portMappings: %zu entries (at most 4096)",
+					   json_array_size(pms));
+		c->ports = calloc(json_array_size(pms), sizeof(*c->ports));
+		if (!c->ports)
+			return cni_err_set(e, CNI_ERR_GENERIC, "out of memory");
+		json_array_foreach(pms, i, v)
+		{
+			bool skip;
+
+			if (parse_port(v, i, &c->ports[c->n_ports], &skip, e) < 0)
+				return -1;
+			if (!skip)
+				c->n_ports++;
+		}
+	}
+	if (ips) {
+		json_array_foreach(ips, i, v)
+		{
+			struct in_addr ip;
+			int r;
+
+			if (!json_is_string(v))
+				return cni_err_set(e, CNI_ERR_CONFIG,
+						   "runtimeConfig.ips[%zu]: expected a string", i);
+			r = parse_ip_maybe_cidr(json_string_value(v), &ip);
+			if (r < 0)
+				return cni_err_set(e, CNI_ERR_CONFIG,
+						   "runtimeConfig.ips[%zu]: \"%.64s\" is not an IP "
+						   "address",
+						   i, json_string_value(v));
+			if (r == 0 && !c->has_ip) {
+				c->has_ip = true;
+				c->ip = ip;
+			}
+		}
+	}
+	if (mac && *mac) {
+		if (cni_parse_mac(mac, c->mac) < 0)
+			return cni_err_set(
+			    e, CNI_ERR_CONFIG,
+			    "runtimeConfig.mac: \"%.32s\" is not a unicast MAC address", mac);
+		c->has_mac = true;
+	}
+	return 0;
+}
+
+/* host-local's "args": {"cni": {"ips": [...]}} */
+static int parse_args_ips(struct cni_conf *c, struct cni_err *e)
+{
+	json_t *args, *cni, *ips, *v;
+	size_t i;
+
+	if (get_obj(c->root, "", "args", &args, e) < 0)
+		return -1;
+	if (!args)
+		return 0;
+	if (get_obj(args, "args.", "cni", &cni, e) < 0)
+		return -1;
+	if (!cni)
+		return 0;
+	if (get_arr(cni, "args.cni.", "ips", &ips, e) < 0)
+		return -1;
+	if (!ips)
+		return 0;
+	json_array_foreach(ips, i, v)
+	{
+		struct in_addr ip;
+		int r;
+
+		if (!json_is_string(v))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "args.cni.ips[%zu]: expected a string", i);
+		r = parse_ip_maybe_cidr(json_string_value(v), &ip);
+		if (r < 0)
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "args.cni.ips[%zu]: \"%.64s\" is not an IP address", i,
+					   json_string_value(v));
+		if (r == 0 && !c->has_ip) {
+			c->has_ip = true;
+			c->ip = ip;
+		}
+	}
+	return 0;
+}
+
+static int parse_keep_list(struct cni_conf *c, json_t *list, const char *key, struct cni_err *e)
+{
+	json_t *v;
+	size_t i;
+
+	c->has_keep = true;
+	if (!json_array_size(list))
+		return 0;
+	c->keep = calloc(json_array_size(list), sizeof(*c->keep));
+	if (!c->keep)
+		return cni_err_set(e, CNI_ERR_GENERIC, "out of memory");
+	json_array_foreach(list, i, v)
+	{
+		const char *id = NULL, *ifname = NULL;
+		char where[80];
+
+		snprintf(where, sizeof(where), "%s[%zu].", key, i);
+		if (!json_is_object(v))
+			return cni_err_set(e, CNI_ERR_CONFIG, "%s[%zu]: expected an object", key,
+					   i);
+		if (get_str(v, where, "containerID", &id, e) < 0 ||
+		    get_str(v, where, "ifname", &ifname, e) < 0)
+			return -1;
+		if (!id || !ifname)
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "%s[%zu]: needs containerID and ifname", key, i);
+		c->keep[c->n_keep].id = id;
+		c->keep[c->n_keep].ifname = ifname;
+		c->n_keep++;
+	}
+	return 0;
+}
+
+int cni_conf_parse(const char *text, size_t len, enum cni_cmd cmd, struct cni_conf *c,
+		   struct cni_err *e)
+{
+	struct netd_err ne = {0};
+	json_error_t jerr;
+	json_t *ipam = NULL, *dns = NULL, *prev = NULL, *list = NULL;
+	bool dummy;
+
+	memset(c, 0, sizeof(*c));
+	if (!text || len == 0) {
+		cni_err_set(e, CNI_ERR_DECODE, "no network config on stdin");
+		return -1;
+	}
+	c->root = json_loadb(text, len, 0, &jerr);
+	if (!c->root) {
+		cni_err_set(e, CNI_ERR_DECODE, "network config on stdin is not valid JSON: %s",
+			    jerr.text);
+		snprintf(e->details, sizeof(e->details), "line %d, column %d", jerr.line,
+			 jerr.column);
+		return -1;
+	}
+	if (!json_is_object(c->root)) {
+		cni_err_set(e, CNI_ERR_DECODE,
+			    "network config on stdin: expected an object, got %s",
+			    json_kind(c->root));
+		goto fail;
+	}
+	if (get_str(c->root, "", "cniVersion", &c->cni_version, e) < 0)
+		goto fail;
+	c->ver = cni_version_index(c->cni_version);
+	if (c->ver < 0) {
+		cni_err_set(
+		    e, CNI_ERR_INCOMPATIBLE,
+		    "cniVersion \"%.32s\" is not supported (supported: 0.3.0, 0.3.1, 0.4.0, "
+		    "1.0.0, 1.1.0)",
+		    c->cni_version ? c->cni_version : "");
+		goto fail;
+	}
+	if (get_str(c->root, "", "name", &c->name, e) < 0 ||
+	    get_str(c->root, "", "type", &c->type, e) < 0)
+		goto fail;
+	if (!c->name) {
+		cni_err_set(e, CNI_ERR_CONFIG, "the network config has no \"name\"");
+		goto fail;
+	}
+	if (netd_name_check_network(c->name, &ne) < 0) {
+		cni_err_set(e, CNI_ERR_CONFIG, "name: %s", ne.msg);
+		goto fail;
+	}
+	if (cmd == CNI_CHECK && c->ver < CNI_V040) {
+		cni_err_set(e, CNI_ERR_INCOMPATIBLE,
+			    "CHECK needs cniVersion 0.4.0 or later (the config says %s)",
+			    c->cni_version);
+		goto fail;
+	}
+
+	if (get_obj(c->root, "", "ipam", &ipam, e) < 0)
+		goto fail;
+	if (ipam && get_str(ipam, "ipam.", "type", &c->ipam_type, e) < 0)
+		goto fail;
+	c->ipam_delegate = c->ipam_type && strcmp(c->ipam_type, "netd") != 0 &&
+			   !(c->type && strcmp(c->ipam_type, c->type) == 0);
+	if (c->ipam_delegate &&
+	    (strchr(c->ipam_type, '/') || !c->ipam_type[0] || strcmp(c->ipam_type, ".") == 0 ||
+	     strcmp(c->ipam_type, "..") == 0)) {
+		cni_err_set(e, CNI_ERR_CONFIG, "ipam.type \"%.64s\" is not a plugin name",
+			    c->ipam_type);
+		goto fail;
+	}
+	if (get_str(c->root, "", "subnetFile", &c->subnet_file, e) < 0)
+		goto fail;
+
+	c->is_gateway = false;
+	c->is_default_gateway = false;
+	if (get_bool(c->root, "", "isGateway", &c->is_gateway, NULL, e) < 0 ||
+	    get_bool(c->root, "", "isDefaultGateway", &c->is_default_gateway, NULL, e) < 0 ||
+	    get_bool(c->root, "", "ipMasq", &c->nc.masquerade, &c->masq_set, e) < 0 ||
+	    get_bool(c->root, "", "hairpinMode", &dummy, NULL, e) < 0 ||
+	    get_bool(c->root, "", "promiscMode", &dummy, NULL, e) < 0)
+		goto fail;
+	/* As the reference bridge: isDefaultGateway implies isGateway. */
+	if (c->is_default_gateway)
+		c->is_gateway = true;
+
+	if (get_obj(c->root, "", "dns", &dns, e) < 0 ||
+	    get_obj(c->root, "", "prevResult", &prev, e) < 0)
+		goto fail;
+	c->dns = dns;
+	c->prev_result = prev;
+
+	if (cmd == CNI_ADD || cmd == CNI_CHECK) {
+		if (parse_runtime_config(c, e) < 0 || parse_args_ips(c, e) < 0)
+			goto fail;
+	}
+	if (cmd == CNI_CHECK && !c->prev_result) {
+		cni_err_set(e, CNI_ERR_CONFIG,
+			    "CHECK needs the prevResult of the ADD in the config (the runtime "
+			    "caches it)");
+		goto fail;
+	}
+	if (cmd == CNI_GC) {
+		/* libcni sends both names; the spec renamed valid-attachments to attachments. */
+		if (get_arr(c->root, "", "cni.dev/valid-attachments", &list, e) < 0)
+			goto fail;
+		if (list && parse_keep_list(c, list, "cni.dev/valid-attachments", e) < 0)
+			goto fail;
+		if (!list) {
+			if (get_arr(c->root, "", "cni.dev/attachments", &list, e) < 0)
+				goto fail;
+			if (list && parse_keep_list(c, list, "cni.dev/attachments", e) < 0)
+				goto fail;
+		}
+	}
+	return 0;
+fail:
+	cni_conf_free(c);
+	return -1;
+}
+
+/* Subnet, range and gateway of the built-in IPAM, from the host-local form of "ipam". */
+static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netconf *nc,
+			    struct cni_err *e)
+{
+	const char *subnet = NULL, *start = NULL, *end = NULL, *gw = NULL;
+	json_t *ranges = NULL, *set, *r0 = ipam;
+	char where[32] = "ipam.";
+	struct in_addr a;
+	unsigned prefix;
+	uint32_t mask;
+
+	if (get_arr(ipam, "ipam.", "ranges", &ranges, e) < 0)
+		return -1;
+	if (ranges && json_array_size(ranges)) {
+		if (json_array_size(ranges) > 1)
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "ipam.ranges: %zu range sets; netd-cni serves one IPv4 "
+					   "range (remove the others, e.g. the IPv6 one)",
+					   json_array_size(ranges));
+		set = json_array_get(ranges, 0);
+		if (!json_is_array(set) || json_array_size(set) != 1 ||
+		    !json_is_object(json_array_get(set, 0)))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "ipam.ranges[0]: expected an array of one range object "
+					   "({\"subnet\": ...})");
+		r0 = json_array_get(set, 0);
+		snprintf(where, sizeof(where), "ipam.ranges[0][0].");
+	}
+	if (get_str(r0, where, "subnet", &subnet, e) < 0 ||
+	    get_str(r0, where, "rangeStart", &start, e) < 0 ||
+	    get_str(r0, where, "rangeEnd", &end, e) < 0 ||
+	    get_str(r0, where, "gateway", &gw, e) < 0)
+		return -1;
+	if (!subnet)
+		return 0;
+	if (cni_parse_cidr4(subnet, &a, &prefix) < 0) {
+		if (strchr(subnet, ':'))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "%ssubnet %.64s: IPv6 is not supported by netd-cni",
+					   where, subnet);
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "%ssubnet \"%.64s\" is not an IPv4 CIDR (like 10.22.0.0/16)",
+				   where, subnet);
+	}
+	if (prefix < 8 || prefix > 30)
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "%ssubnet %.64s: prefix /%u is not supported (use /8 to /30)",
+				   where, subnet, prefix);
+	mask = prefix ? htonl(~0u << (32 - prefix)) : 0;
+	/* host-local accepts an address inside the subnet and takes its network. */
+	nc->subnet.s_addr = a.s_addr & mask;
+	nc->prefix = prefix;
+	c->has_subnet = true;
+	if (start && cni_parse_ip4(start, &nc->range_start) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "%srangeStart \"%.64s\" is not an IPv4 address", where, start);
+	if (end && cni_parse_ip4(end, &nc->range_end) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG, "%srangeEnd \"%.64s\" is not an IPv4 address",
+				   where, end);
+	if (gw && cni_parse_ip4(gw, &nc->gateway) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG, "%sgateway \"%.64s\" is not an IPv4 address",
+				   where, gw);
+	/* host-local's defaults when only one end is given: the subnet's first/last host. */
+	if (start && !end)
+		nc->range_end.s_addr = htonl((ntohl(nc->subnet.s_addr) | ~ntohl(mask)) - 1);
+	if (end && !start)
+		nc->range_start.s_addr = htonl(ntohl(nc->subnet.s_addr) + 1);
+	return 0;
+}
+
+int cni_conf_netconf(struct cni_conf *c, struct netd_netconf *nc, struct cni_err *e)
+{
+	const char *bridge = NULL;
+	json_t *ipam = NULL, *mtu;
+	long m;
+
+	memset(nc, 0, sizeof(*nc));
+	snprintf(nc->name, sizeof(nc->name), "%s", c->name);
+	if (get_str(c->root, "", "bridge", &bridge, e) < 0)
+		return -1;
+	c->bridge_set = bridge && *bridge;
+	if (c->bridge_set) {
+		struct netd_err ne = {0};
+
+		if (netd_name_check_ifname(bridge, &ne) < 0)
+			return cni_err_set(e, CNI_ERR_CONFIG, "bridge: %s", ne.msg);
+		snprintf(nc->bridge, sizeof(nc->bridge), "%s", bridge);
+	} else {
+		/* the reference bridge plugin's default */
+		snprintf(nc->bridge, sizeof(nc->bridge), "cni0");
+	}
+	mtu = json_object_get(c->root, "mtu");
+	c->mtu_set = false;
+	if (mtu && !json_is_null(mtu)) {
+		if (int_in(mtu, 0, 65535, &m) < 0 || (m && m < 68))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "mtu: expected a number 68-65535 (or 0 for the host's)");
+		nc->mtu = (unsigned)m;
+		c->mtu_set = m != 0;
+	}
+	nc->masquerade = c->masq_set ? c->nc.masquerade : false;
+	if (get_obj(c->root, "", "ipam", &ipam, e) < 0)
+		return -1;
+	if (ipam && parse_ipam_range(c, ipam, nc, e) < 0)
+		return -1;
+	if (ipam) {
+		json_t *routes = NULL, *v;
+		size_t i;
+
+		if (get_arr(ipam, "ipam.", "routes", &routes, e) < 0)
+			return -1;
+		json_array_foreach(routes, i, v)
+		{
+			const char *dst = NULL, *gw = NULL;
+			struct in_addr a;
+			unsigned p;
+
+			if (!json_is_object(v))
+				return cni_err_set(e, CNI_ERR_CONFIG,
+						   "ipam.routes[%zu]: expected an object", i);
+			if (get_str(v, "ipam.routes[].", "dst", &dst, e) < 0 ||
+			    get_str(v, "ipam.routes[].", "gw", &gw, e) < 0)
+				return -1;
+			if (!dst || (cni_parse_cidr4(dst, &a, &p) < 0 && !strchr(dst, ':')))
+				return cni_err_set(e, CNI_ERR_CONFIG,
+						   "ipam.routes[%zu].dst: expected a CIDR like "
+						   "0.0.0.0/0",
+						   i);
+			if (gw && cni_parse_ip4(gw, &a) < 0 && !strchr(gw, ':'))
+				return cni_err_set(
+				    e, CNI_ERR_CONFIG,
+				    "ipam.routes[%zu].gw: \"%.64s\" is not an IP address", i, gw);
+		}
+	}
+	c->nc = *nc;
+	return 0;
+}
+
+void cni_conf_overlay(const struct cni_conf *c, struct netd_netconf *nc)
+{
+	if (c->bridge_set)
+		snprintf(nc->bridge, sizeof(nc->bridge), "%s", c->nc.bridge);
+	if (c->mtu_set)
+		nc->mtu = c->nc.mtu;
+	if (c->masq_set)
+		nc->masquerade = c->nc.masquerade;
+}
