@@ -311,7 +311,7 @@ int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_ad
 {
 	char ipsdir[PATH_MAX];
 	char tmp[PATH_MAX];
-	struct span s;
+	struct span s = {0};
 	uint32_t ip, size;
 	int r;
 
