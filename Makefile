@@ -23,6 +23,9 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wwrite-strings -Wundef -Wcast-align -Wimplicit-fallthrough -Wvla -Wno-unused-parameter \
 	-Wno-format-truncation
+ifneq ($(findstring clang,$(CC)),)
+WARNINGS += -Wno-unknown-warning-option
+endif
 OPT ?= -O2 -g
 CFLAGS += -std=gnu11 $(OPT) $(WARNINGS) -fstack-protector-strong
 CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Iinclude -Inetd/lib $(PKG_CFLAGS)

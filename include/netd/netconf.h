@@ -17,7 +17,7 @@ struct netd_netconf {
 	struct in_addr subnet; /* network address, host bits zero */
 	unsigned prefix;
 	struct in_addr gateway;
-	struct in_addr range_start, range_end; /* inclusive */
+	struct in_addr range_start, range_end; /* inclusive; the allocator skips the gateway */
 	unsigned mtu;			       /* 0: the host's default-route interface's */
 	bool masquerade;
 };
@@ -29,7 +29,7 @@ const char *netd_state_dir(void);
 /*
  * Parses subnet-file text (key=value lines: subnet, gateway, range, bridge, mtu, masquerade;
  * or flannel's FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ; '#' comments, blank lines), fills
- * defaults (gateway: first address; range: the subnet minus network, gateway and broadcast;
+ * defaults (gateway: first address; range: the subnet minus network and broadcast;
  * bridge: the name) and validates. Errors name path and line: "netd0.conf:3: bad subnet ...".
  */
 int netd_netconf_parse(const char *name, const char *path, const char *text,
