@@ -42,7 +42,7 @@ LIB_SRCS := $(foreach m,$(LIB_ONLY),netd/lib/$(m).c)
 else
 LIB_SRCS := $(wildcard netd/lib/*.c)
 endif
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libnetd.a
 
 CLI_SRCS := $(wildcard netd/cli/*.c)
@@ -74,7 +74,7 @@ ifeq ($(V),0)
 Q := @
 endif
 
-$(BUILD)/%.o: %.c
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -84,22 +84,24 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(BUILD)/netd: $(CLI_SRCS:%.c=$(BUILD)/%.o) $(LIB)
+$(BUILD)/netd: $(CLI_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/netd-cni: $(CNI_SRCS:%.c=$(BUILD)/%.o) $(LIB)
+$(BUILD)/netd-cni: $(CNI_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/nsbox: $(RT_SRCS:%.c=$(BUILD)/%.o) $(LIB)
+$(BUILD)/nsbox: $(RT_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB)
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(LIB)
+$(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(LIB)
+	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests: $(UNIT_BINS) $(ITEST_BINS)
