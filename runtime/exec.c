@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nsbox exec NAME CMD...: run a command inside a running container, as nsenter does: join the
+ * container's cgroups, then setns into each of its namespaces (user first, when it has one),
+ * fork so the command lands in the pid namespace, drop privileges like the container's PID 1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "nsbox.h"
+
+static const struct {
+	const char *name;
+	int type;
+} ns_order[] = {
+    {"user", CLONE_NEWUSER}, {"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC},
+    {"uts", CLONE_NEWUTS},   {"net", CLONE_NEWNET},	  {"pid", CLONE_NEWPID},
+    {"mnt", CLONE_NEWNS},
+};
+
+#define N_NS (sizeof(ns_order) / sizeof(ns_order[0]))
+
+static bool same_ns(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino &&
+	       sa.st_dev == sb.st_dev;
+}
+
+int nsbox_cmd_exec(int argc, char **argv)
+{
+	struct nsbox_record r;
+	struct netd_err err = {0};
+	int fds[N_NS];
+	bool userns = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "+it")) != -1) {
+		if (c != 'i' && c != 't') {
+			nsbox_error("usage: nsbox exec NAME CMD [ARG...]");
+			return NSBOX_EXIT_ERROR;
+		}
+	}
+	if (argc - optind < 2) {
+		nsbox_error("usage: nsbox exec NAME CMD [ARG...]");
+		return NSBOX_EXIT_ERROR;
+	}
+	const char *name = argv[optind];
+	char **cmd = argv + optind + 1;
+	if (netd_name_check_id(name, &err) < 0) {
+		nsbox_error("%s", err.msg);
+		return NSBOX_EXIT_ERROR;
+	}
+	if (!nsbox_state_live(name) || nsbox_state_read(name, &r, &err) < 0 || r.pid <= 0) {
+		nsbox_error("container %s is not running", name);
+		return NSBOX_EXIT_ERROR;
+	}
+	/* all namespace files first: the pid cannot be recycled under us once they are open */
+	for (size_t i = 0; i < N_NS; i++) {
+		char path[64], self[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r.pid, ns_order[i].name);
+		snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_order[i].name);
+		fds[i] = -1;
+		if (same_ns(path, self))
+			continue; /* --network host shares net; no --userns shares user */
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			nsbox_error("exec %s: open %s: %s", name, path, strerror(errno));
+			return NSBOX_EXIT_ERROR;
+		}
+		if (ns_order[i].type == CLONE_NEWUSER)
+			userns = true;
+	}
+	if (!nsbox_state_live(name)) {
+		nsbox_error("container %s is not running", name);
+		return NSBOX_EXIT_ERROR;
+	}
+	/* the container's cgroups, so its limits hold for what we start */
+	char pidbuf[32];
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
+	for (size_t i = 0; i < r.cg.n; i++) {
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof(path), "%s/cgroup.procs", r.cg.dir[i].path);
+		nsbox_cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0) {
+			nsbox_error("exec %s: join cgroup %s: %s", name, r.cg.dir[i].path,
+				    strerror(errno));
+			return NSBOX_EXIT_ERROR;
+		}
+	}
+	for (size_t i = 0; i < N_NS; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (setns(fds[i], ns_order[i].type) < 0) {
+			nsbox_error("exec %s: setns %s: %s", name, ns_order[i].name,
+				    strerror(errno));
+			return NSBOX_EXIT_ERROR;
+		}
+		close(fds[i]);
+	}
+
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		nsbox_error("exec %s: fork: %s", name, strerror(errno));
+		return NSBOX_EXIT_ERROR;
+	}
+	if (pid == 0) {
+		static struct nsbox_opts o; /* only what caps.c reads: no user switch */
+		char host[80];
+		char *envp[] = {(char *)"PATH=" NSBOX_DEFAULT_PATH, host, (char *)"HOME=/root",
+				NULL};
+		if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+			nsbox_error("exec %s: become root of its user namespace: %s", name,
+				    strerror(errno));
+			_exit(NSBOX_EXIT_ERROR);
+		}
+		if (chdir("/") < 0) {
+			/* the mount namespace's root; cannot fail short of a broken container */
+		}
+		gethostname(host + 9, sizeof(host) - 9);
+		memcpy(host, "HOSTNAME=", 9);
+		if (nsbox_caps_apply(&o, &err) < 0) {
+			nsbox_error("exec %s: %s", name, err.msg);
+			_exit(NSBOX_EXIT_ERROR);
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execvpe(cmd[0], cmd, envp);
+		nsbox_error("exec %s: %s: %s", name, cmd[0], strerror(errno));
+		_exit(errno == ENOENT ? NSBOX_EXIT_NOTFOUND : NSBOX_EXIT_NOEXEC);
+	}
+	int status = 0;
+	for (;;) {
+		int sig;
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		sig = sigwaitinfo(&mask, NULL);
+		if (sig > 0 && sig != SIGCHLD)
+			kill(pid, sig);
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The container's filesystem, built in the child's new mount namespace: the root (a bind mount
+ * of the rootfs, or an overlay over it), /proc, /sys (read-only), a tmpfs /dev with the usual
+ * nodes, /dev/pts, /dev/shm, the generated /etc files; then pivot_root and the old root
+ * unmounted; then masked and read-only /proc paths. Mount points inside the rootfs are opened
+ * with RESOLVE_IN_ROOT, so a symlink in the rootfs cannot point a mount at the host.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <linux/openat2.h>
+#include "nsbox.h"
+
+static int open_in_root(int root, const char *rel, int flags)
+{
+	struct open_how how = {
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	int fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
+	return fd < 0 ? -errno : fd;
+}
+
+/* Makes sure rel exists in the rootfs as a directory (dir) or file; returns an O_PATH fd. */
+static int mountpoint(int root, const char *rel, bool dir, struct netd_err *err)
+{
+	int fd = open_in_root(root, rel, O_PATH);
+
+	if (fd == -ENOENT) {
+		/* the parent must exist; create the last component */
+		char parent[PATH_MAX];
+		const char *slash = strrchr(rel, '/');
+		const char *base = slash ? slash + 1 : rel;
+		snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - rel) : 1,
+			 slash ? rel : ".");
+		nsbox_cleanup_close int pfd = open_in_root(root, parent, O_PATH | O_DIRECTORY);
+		if (pfd < 0)
+			return netd_err_sys(err, -pfd, "mount point /%s: parent", rel);
+		if (dir) {
+			if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
+				return netd_err_sys(err, errno, "mkdir /%s", rel);
+		} else {
+			int f = openat(pfd, base, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+			if (f < 0 && errno != EEXIST)
+				return netd_err_sys(err, errno, "create /%s", rel);
+			if (f >= 0)
+				close(f);
+		}
+		fd = open_in_root(root, rel, O_PATH);
+	}
+	if (fd < 0)
+		return netd_err_sys(err, -fd, "mount point /%s", rel);
+	return fd;
+}
+
+static int mount_fd(const char *src, int fd, const char *fstype, unsigned long flags,
+		    const char *data)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	return mount(src, p, fstype, flags, data) < 0 ? -errno : 0;
+}
+
+static int mount_in(int root, const char *rel, bool dir, const char *src, const char *fstype,
+		    unsigned long flags, const char *data, struct netd_err *err)
+{
+	nsbox_cleanup_close int fd = mountpoint(root, rel, dir, err);
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = mount_fd(src, fd, fstype, flags, data);
+	if (r < 0)
+		return netd_err_sys(err, -r, "mount %s on /%s", fstype ? fstype : src, rel);
+	return 0;
+}
+
+/* The flags a remount must keep (in a user namespace the kernel refuses to drop locked ones). */
+static unsigned long kept_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+static int remount_ro(const char *path, bool bind_first, struct netd_err *err)
+{
+	if (bind_first && mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return netd_err_sys(err, errno, "bind %s", path);
+	}
+	if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(path), NULL) < 0)
+		return netd_err_sys(err, errno, "remount %s read-only", path);
+	return 0;
+}
+
+struct devnode {
+	const char *name;
+	unsigned maj, min;
+};
+
+static const struct devnode devnodes[] = {
+    {"null", 1, 3},   {"zero", 1, 5},	 {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+};
+
+static int dev_setup(int root, const char *console, struct netd_err *err)
+{
+	nsbox_cleanup_close int dev = -1;
+	int r;
+
+	r = mount_in(root, "dev", true, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
+		     "mode=755,size=65536k", err);
+	if (r < 0)
+		return r;
+	dev = open_in_root(root, "dev", O_PATH | O_DIRECTORY);
+	if (dev < 0)
+		return netd_err_sys(err, -dev, "open /dev");
+	for (size_t i = 0; i < sizeof(devnodes) / sizeof(devnodes[0]); i++) {
+		const struct devnode *d = &devnodes[i];
+		mode_t old = umask(0);
+		int mr = mknodat(dev, d->name, S_IFCHR | 0666, makedev(d->maj, d->min));
+		umask(old);
+		if (mr == 0)
+			continue;
+		if (errno != EPERM)
+			return netd_err_sys(err, errno, "mknod /dev/%s", d->name);
+		/* in a user namespace: bind the host's node */
+		char host[32], rel[32];
+		snprintf(host, sizeof(host), "/dev/%s", d->name);
+		snprintf(rel, sizeof(rel), "dev/%s", d->name);
+		r = mount_in(root, rel, false, host, NULL, MS_BIND, NULL, err);
+		if (r < 0)
+			return r;
+	}
+	static const char *const links[][2] = {
+	    {"fd", "/proc/self/fd"},	   {"stdin", "/proc/self/fd/0"},
+	    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+	    {"ptmx", "pts/ptmx"},	   {"core", "/proc/kcore"},
+	};
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (symlinkat(links[i][1], dev, links[i][0]) < 0)
+			return netd_err_sys(err, errno, "symlink /dev/%s", links[i][0]);
+	r = mount_in(root, "dev/pts", true, "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=0620,gid=5", err);
+	if (r < 0) /* gid 5 may not exist in a user namespace */
+		r = mount_in(root, "dev/pts", true, "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
+			     "newinstance,ptmxmode=0666,mode=0620", err);
+	if (r < 0)
+		return r;
+	r = mount_in(root, "dev/shm", true, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     "mode=1777,size=65536k", err);
+	if (r < 0)
+		return r;
+	r = mount_in(root, "dev/mqueue", true, "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     NULL, err);
+	if (r < 0)
+		return r;
+	if (console)
+		return mount_in(root, "dev/console", false, console, NULL, MS_BIND, NULL, err);
+	return 0;
+}
+
+static const char *const masked_paths[] = {
+    "/proc/acpi",	   "/proc/asound",	  "/proc/kcore",
+    "/proc/keys",	   "/proc/latency_stats", "/proc/timer_list",
+    "/proc/timer_stats",   "/proc/sched_debug",	  "/proc/scsi",
+    "/proc/sysrq-trigger", "/sys/firmware",	  "/sys/devices/virtual/powercap",
+};
+
+static const char *const ro_paths[] = {
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+};
+
+static int mask_paths(struct netd_err *err)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(masked_paths) / sizeof(masked_paths[0]); i++) {
+		const char *p = masked_paths[i];
+		int r;
+		if (stat(p, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			r = mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				  "size=0");
+		else
+			r = mount("/dev/null", p, NULL, MS_BIND, NULL);
+		if (r < 0)
+			return netd_err_sys(err, errno, "mask %s", p);
+	}
+	for (size_t i = 0; i < sizeof(ro_paths) / sizeof(ro_paths[0]); i++) {
+		int r = remount_ro(ro_paths[i], true, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int etc_files(int root, const char *state_dir, struct netd_err *err)
+{
+	static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
+	nsbox_cleanup_close int etc = mountpoint(root, "etc", true, err);
+
+	if (etc < 0)
+		return etc;
+	for (size_t i = 0; i < 3; i++) {
+		char src[PATH_MAX], rel[32];
+		int r;
+		snprintf(src, sizeof(src), "%s/%s", state_dir, files[i]);
+		snprintf(rel, sizeof(rel), "etc/%s", files[i]);
+		r = mount_in(root, rel, false, src, NULL, MS_BIND, NULL, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err)
+{
+	const struct nsbox_opts *o = ctx->o;
+	char merged[PATH_MAX];
+	const char *newroot = o->rootfs;
+	nsbox_cleanup_close int root = -1;
+	int r;
+
+	/* Nothing we mount may propagate back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return netd_err_sys(err, errno, "make / private");
+	if (o->overlay) {
+		char opts[3 * PATH_MAX + 64];
+		if (strpbrk(o->rootfs, ",:"))
+			return netd_err_set(err, EINVAL, "overlay: rootfs path has ',' or ':'");
+		snprintf(merged, sizeof(merged), "%s/merged", ctx->state_dir);
+		snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
+			 o->rootfs, ctx->state_dir, ctx->state_dir);
+		if (mount("overlay", merged, "overlay", 0, opts) < 0)
+			return netd_err_sys(err, errno, "overlay on %s", merged);
+		newroot = merged;
+	} else if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		return netd_err_sys(err, errno, "bind rootfs %s", o->rootfs);
+	}
+	root = open(newroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return netd_err_sys(err, errno, "open %s", newroot);
+
+	r = mount_in(root, "proc", true, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+		     err);
+	if (r == 0)
+		r = mount_in(root, "sys", true, "sysfs", "sysfs",
+			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+	if (r == 0)
+		r = dev_setup(root, ctx->console, err);
+	if (r == 0)
+		r = etc_files(root, ctx->state_dir, err);
+	if (r < 0)
+		return r;
+
+	/* pivot_root(".", "."): the old root ends up on top of the new one, then goes. */
+	if (fchdir(root) < 0)
+		return netd_err_sys(err, errno, "chdir %s", newroot);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return netd_err_sys(err, errno, "pivot_root %s", newroot);
+	if (umount2(".", MNT_DETACH) < 0)
+		return netd_err_sys(err, errno, "unmount old root");
+	if (chdir("/") < 0)
+		return netd_err_sys(err, errno, "chdir /");
+
+	r = mask_paths(err);
+	if (r < 0)
+		return r;
+	if (o->read_only)
+		return remount_ro("/", false, err);
+	return 0;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nsbox: a compact container runtime over libnetd. A container is a process in new pid, mount,
+ * uts, ipc, net and cgroup namespaces (user too with --userns), in a cgroup with limits, with
+ * its own root (pivot_root), a reduced capability bounding set and no_new_privs.
+ *
+ * One job per file: main.c (CLI), run.c (clone, parent/child sync, wait, teardown), mounts.c,
+ * cgroup.c, caps.c, state.c (state dir; ps/stop/logs/rm), exec.c, init.c (--init).
+ */
+#ifndef NSBOX_H
+#define NSBOX_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <netd/netd.h>
+
+#define NSBOX_MAX_PORTS	   256
+#define NSBOX_MAX_ENV	   256
+#define NSBOX_MAX_CGROUP   8
+#define NSBOX_IFNAME	   "eth0"
+#define NSBOX_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Exit codes of nsbox itself, as Docker: 125 runtime error, 126 not executable, 127 not found. */
+#define NSBOX_EXIT_ERROR    125
+#define NSBOX_EXIT_NOEXEC   126
+#define NSBOX_EXIT_NOTFOUND 127
+
+static inline void nsbox_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void nsbox_closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+#define nsbox_cleanup_free  __attribute__((cleanup(nsbox_freep)))
+#define nsbox_cleanup_close __attribute__((cleanup(nsbox_closep)))
+
+static inline int nsbox_steal_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+
+enum nsbox_net_mode {
+	NSBOX_NET_BRIDGE, /* a libnetd network (default or --network NAME) */
+	NSBOX_NET_HOST,	  /* the host's network namespace */
+	NSBOX_NET_NONE,	  /* a new namespace with only lo */
+};
+
+struct nsbox_opts {
+	char rootfs[PATH_MAX];	 /* absolute, resolved */
+	char **argv;		 /* the command and its arguments */
+	char cmd_path[PATH_MAX]; /* the command resolved inside the rootfs */
+	char name[NETD_ID_MAX + 1];
+	char hostname[65];
+	const char *env[NSBOX_MAX_ENV + 8];
+	size_t n_env;
+	const char *workdir;
+	bool has_user;
+	uid_t uid;
+	gid_t gid;
+	enum nsbox_net_mode net_mode;
+	const char *network; /* NULL: libnetd's default network */
+	long long memory;    /* bytes, 0: no limit */
+	long cpu_quota_us;   /* per 100 ms period, 0: no limit */
+	long pids_limit;     /* 0: no limit */
+	bool read_only, overlay, init, detach, interactive, tty, userns;
+	struct netd_port ports[NSBOX_MAX_PORTS];
+	size_t n_ports;
+	char *port_specs[NSBOX_MAX_PORTS]; /* as given, for ps */
+	size_t n_port_specs;
+};
+
+/* A container's cgroup: one directory per hierarchy used. */
+struct nsbox_cgroup {
+	size_t n;
+	struct {
+		char path[PATH_MAX];
+		bool v2;
+	} dir[NSBOX_MAX_CGROUP];
+};
+
+/* What the state dir records about a running container (the "record" file). */
+struct nsbox_record {
+	char name[NETD_ID_MAX + 1];
+	pid_t pid;			    /* the container's PID 1, as the host sees it */
+	pid_t monitor;			    /* the nsbox process that waits for it */
+	char network[NETD_NETNAME_MAX + 1]; /* "" for host/none */
+	char net_mode[8];
+	char ip[16];
+	char ports[512];
+	long long since;
+	char command[256];
+	bool detached;
+	struct nsbox_cgroup cg;
+};
+
+/* --- main.c --- */
+/* Prints "nsbox: msg" as one line on the error stream (stderr, or the -d caller's). */
+void nsbox_error(const char *fmt, ...) NETD_PRINTF(1, 2);
+extern int nsbox_errfd;
+
+/* --- run.c --- */
+int nsbox_run(struct nsbox_opts *o);
+/* Resolves argv[0] inside rootfs along PATH (RESOLVE_IN_ROOT); fills out with the in-root path. */
+int nsbox_resolve_cmd(const char *rootfs, const char *cmd, const char *path_env, char *out,
+		      size_t len, struct netd_err *err) NETD_MUST_USE;
+
+/* --- mounts.c --- */
+struct nsbox_mount_ctx {
+	const struct nsbox_opts *o;
+	const char *state_dir; /* hosts, hostname, resolv.conf, overlay upper/work live here */
+	const char *console;   /* pty slave path for -t, or NULL */
+};
+/* In the child, in its new mount namespace: builds the root and pivots into it. */
+int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err) NETD_MUST_USE;
+
+/* --- cgroup.c --- */
+int nsbox_cgroup_create(const struct nsbox_opts *o, struct nsbox_cgroup *cg,
+			struct netd_err *err) NETD_MUST_USE;
+int nsbox_cgroup_add(const struct nsbox_cgroup *cg, pid_t pid, struct netd_err *err) NETD_MUST_USE;
+/* Kills what is left, removes the directories; bounded. */
+int nsbox_cgroup_remove(const struct nsbox_cgroup *cg, struct netd_err *err);
+
+/* --- caps.c --- */
+/* Drops the bounding set to Docker's default list, switches user, sets capabilities and
+ * no_new_privs. Runs last before execve. */
+int nsbox_caps_apply(const struct nsbox_opts *o, struct netd_err *err) NETD_MUST_USE;
+
+/* --- state.c --- */
+int nsbox_state_path(char *buf, size_t len, const char *name, const char *file) NETD_MUST_USE;
+/* Creates the container's state dir and takes its lock (fd in *lock_fd); a stale one left
+ * by a killed nsbox is cleaned first; a live one is -EEXIST. */
+int nsbox_state_create(const char *name, int *lock_fd, struct netd_err *err) NETD_MUST_USE;
+int nsbox_state_write(const struct nsbox_record *r, struct netd_err *err) NETD_MUST_USE;
+int nsbox_state_read(const char *name, struct nsbox_record *r, struct netd_err *err) NETD_MUST_USE;
+/* Removes the state dir (overlay upper layer included). */
+void nsbox_state_remove(const char *name);
+/* True when the nsbox process that owns name still holds its lock. */
+bool nsbox_state_live(const char *name);
+/* Writes a small file in the state dir in place (bind-mounted files keep their inode). */
+int nsbox_state_put(const char *name, const char *file, const char *text,
+		    struct netd_err *err) NETD_MUST_USE;
+int nsbox_cmd_ps(int argc, char **argv);
+int nsbox_cmd_stop(int argc, char **argv);
+int nsbox_cmd_logs(int argc, char **argv);
+int nsbox_cmd_rm(int argc, char **argv);
+
+/* --- exec.c --- */
+int nsbox_cmd_exec(int argc, char **argv);
+
+/* --- init.c --- */
+/* Runs as the container's PID 1: forks the command, forwards signals, reaps zombies; returns
+ * the exit status to exit with (128+N when the command died of signal N). */
+int nsbox_init_run(const char *path, char **argv, char **envp, int errfd);
+
+#endif

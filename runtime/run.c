@@ -1,0 +1,800 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nsbox run: clone the container process into new namespaces, and the parent/child handshake.
+ *
+ *   parent                                   child (PID 1 of a new pid namespace)
+ *   clone3(NEWPID|NEWNS|NEWUTS|NEWIPC|NEWNET[|NEWUSER])
+ *   uid/gid maps (--userns), cgroup.procs
+ *   send 'G'  ------------------------------> unshare(NEWCGROUP), hostname, lo up, mounts,
+ *   netd_network_attach(/proc/PID/ns/net)      pivot_root (runs while the parent attaches)
+ *   /etc/hosts gets the address
+ *   send 'N'  ------------------------------> caps, no_new_privs, execve (or --init)
+ *   read: EOF = exec'd (CLOEXEC), 'E' = error <---
+ *   record, wait (signals forwarded), teardown on every path
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <linux/openat2.h>
+#include "nsbox.h"
+
+/* struct clone_args of <linux/sched.h>, spelled out: that header clashes with glibc's. */
+struct nsbox_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+struct run_ctx {
+	struct nsbox_opts *o;
+	char state_dir[PATH_MAX];
+	int lock_fd;
+	int sync_fd;  /* parent end */
+	int child_fd; /* child end */
+	int pty_master;
+	char pty_slave[64];
+	int ready_fd; /* -d: tells the waiting foreground nsbox that the container started */
+	pid_t pid;
+	struct nsbox_cgroup cg;
+	bool attached;
+	struct netd_endpoint ep;
+	struct nsbox_record rec;
+	bool tty_raw;
+	struct termios saved_tio;
+};
+
+static const int fwd_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+int nsbox_resolve_cmd(const char *rootfs, const char *cmd, const char *path_env, char *out,
+		      size_t len, struct netd_err *err)
+{
+	nsbox_cleanup_close int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+	bool seen_noexec = false;
+	const char *p = path_env;
+
+	if (root < 0)
+		return netd_err_sys(err, errno, "rootfs %s", rootfs);
+	if (!*cmd)
+		return netd_err_set(err, ENOENT, "empty command");
+	for (;;) {
+		char cand[PATH_MAX];
+		struct stat st;
+
+		if (strchr(cmd, '/')) {
+			snprintf(cand, sizeof(cand), "%s%s", cmd[0] == '/' ? "" : "/", cmd);
+		} else {
+			const char *e = strchrnul(p, ':');
+			int dl = (int)(e - p);
+			snprintf(cand, sizeof(cand), "%.*s/%s", dl ? dl : 1, dl ? p : ".", cmd);
+			p = *e ? e + 1 : NULL;
+		}
+		int fd = (int)syscall(SYS_openat2, root, cand, &how, sizeof(how));
+		if (fd >= 0) {
+			bool ok =
+			    fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0;
+			close(fd);
+			if (ok) {
+				snprintf(out, len, "%s", cand);
+				return 0;
+			}
+			seen_noexec = true;
+		}
+		if (strchr(cmd, '/') || !p)
+			break;
+	}
+	if (seen_noexec)
+		return netd_err_set(err, EACCES, "command %s in rootfs %s: not an executable file",
+				    cmd, rootfs);
+	return netd_err_set(err, ENOENT, "command %s not found in rootfs %s", cmd, rootfs);
+}
+
+/* ---- the child ---- */
+
+static void __attribute__((noreturn)) child_fail(int fd, int code, const struct netd_err *err)
+{
+	char buf[2 + NETD_ERR_MSG_MAX];
+
+	buf[0] = 'E';
+	buf[1] = (char)code;
+	size_t n = strlen(err->msg);
+	memcpy(buf + 2, err->msg, n);
+	if (write(fd, buf, 2 + n) < 0) {
+		/* nobody to tell */
+	}
+	_exit(code);
+}
+
+static int child_wait(int fd, char want)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	return n == 1 && c == want ? 0 : -1;
+}
+
+static int lo_up(struct netd_err *err)
+{
+	nsbox_cleanup_close int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = {0};
+
+	if (s < 0)
+		return netd_err_sys(err, errno, "lo: socket");
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return netd_err_sys(err, errno, "lo: get flags");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return netd_err_sys(err, errno, "lo: up");
+	return 0;
+}
+
+static int child_stdio(struct run_ctx *c, struct netd_err *err)
+{
+	const struct nsbox_opts *o = c->o;
+
+	if (o->tty) {
+		int fd;
+		if (setsid() < 0)
+			return netd_err_sys(err, errno, "setsid");
+		fd = open(c->pty_slave, O_RDWR);
+		if (fd < 0)
+			return netd_err_sys(err, errno, "open %s", c->pty_slave);
+		if (ioctl(fd, TIOCSCTTY, 0) < 0)
+			return netd_err_sys(err, errno, "TIOCSCTTY");
+		if ((o->interactive && dup2(fd, 0) < 0) || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			return netd_err_sys(err, errno, "dup2 pty");
+		if (!o->interactive) {
+			int null = open("/dev/null", O_RDONLY);
+			if (null < 0 || dup2(null, 0) < 0)
+				return netd_err_sys(err, errno, "stdin /dev/null");
+			close(null);
+		}
+		if (fd > 2)
+			close(fd);
+	} else if (!o->interactive) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null < 0 || dup2(null, 0) < 0)
+			return netd_err_sys(err, errno, "stdin /dev/null");
+		if (null > 2)
+			close(null);
+	}
+	return 0;
+}
+
+static char **child_env(const struct nsbox_opts *o)
+{
+	static char *envp[NSBOX_MAX_ENV + 8];
+	static char hostbuf[80];
+	size_t n = 0;
+	bool have_path = false, have_home = false, have_term = false;
+
+	for (size_t i = 0; i < o->n_env; i++) {
+		have_path |= !strncmp(o->env[i], "PATH=", 5);
+		have_home |= !strncmp(o->env[i], "HOME=", 5);
+		have_term |= !strncmp(o->env[i], "TERM=", 5);
+	}
+	if (!have_path)
+		envp[n++] = (char *)"PATH=" NSBOX_DEFAULT_PATH;
+	snprintf(hostbuf, sizeof(hostbuf), "HOSTNAME=%s", o->hostname);
+	envp[n++] = hostbuf;
+	if (!have_home)
+		envp[n++] = (char *)((!o->has_user || o->uid == 0) ? "HOME=/root" : "HOME=/");
+	if (o->tty && !have_term)
+		envp[n++] = (char *)"TERM=xterm";
+	for (size_t i = 0; i < o->n_env; i++)
+		envp[n++] = (char *)o->env[i];
+	envp[n] = NULL;
+	return envp;
+}
+
+static void __attribute__((noreturn)) child_main(struct run_ctx *c)
+{
+	const struct nsbox_opts *o = c->o;
+	struct netd_err err = {0};
+	struct nsbox_mount_ctx mc = {.o = o, .state_dir = c->state_dir};
+	int fd = c->child_fd;
+	sigset_t all;
+
+	close(c->sync_fd);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	if (c->ready_fd >= 0)
+		close(c->ready_fd);
+	if (c->pty_master >= 0)
+		close(c->pty_master);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (child_wait(fd, 'G') < 0)
+		_exit(NSBOX_EXIT_ERROR);
+	if (o->userns) {
+		/* Become the namespace's root (host uid 100000): the maps are written now. */
+		if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0) {
+			netd_err_sys(&err, errno, "user namespace: become root");
+			child_fail(fd, NSBOX_EXIT_ERROR, &err);
+		}
+	}
+	/* In its cgroup now: a cgroup namespace rooted there. */
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		netd_err_sys(&err, errno, "unshare cgroup namespace");
+		child_fail(fd, NSBOX_EXIT_ERROR, &err);
+	}
+	if (child_stdio(c, &err) < 0)
+		child_fail(fd, NSBOX_EXIT_ERROR, &err);
+	if (sethostname(o->hostname, strlen(o->hostname)) < 0) {
+		netd_err_sys(&err, errno, "sethostname %s", o->hostname);
+		child_fail(fd, NSBOX_EXIT_ERROR, &err);
+	}
+	if (o->net_mode != NSBOX_NET_HOST && lo_up(&err) < 0)
+		child_fail(fd, NSBOX_EXIT_ERROR, &err);
+	mc.console = o->tty ? c->pty_slave : NULL;
+	if (nsbox_mounts_setup(&mc, &err) < 0)
+		child_fail(fd, NSBOX_EXIT_ERROR, &err);
+	/* The network is attached and /etc/hosts written when 'N' comes. */
+	if (child_wait(fd, 'N') < 0)
+		_exit(NSBOX_EXIT_ERROR);
+	if (o->workdir && chdir(o->workdir) < 0) {
+		netd_err_sys(&err, errno, "workdir %s", o->workdir);
+		child_fail(fd, NSBOX_EXIT_ERROR, &err);
+	}
+	char **envp = child_env(o);
+	if (nsbox_caps_apply(o, &err) < 0)
+		child_fail(fd, NSBOX_EXIT_ERROR, &err);
+	for (size_t i = 0; i < sizeof(fwd_signals) / sizeof(fwd_signals[0]); i++)
+		signal(fwd_signals[i], SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	if (o->init)
+		_exit(nsbox_init_run(o->cmd_path, o->argv, envp, fd));
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	execve(o->cmd_path, o->argv, envp);
+	int e = errno;
+	netd_err_sys(&err, e, "exec %s", o->cmd_path);
+	child_fail(fd, e == ENOENT ? NSBOX_EXIT_NOTFOUND : NSBOX_EXIT_NOEXEC, &err);
+}
+
+/* ---- the parent ---- */
+
+static int write_file(const char *path, const char *text, struct netd_err *err)
+{
+	nsbox_cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t n = strlen(text);
+
+	if (fd < 0)
+		return netd_err_sys(err, errno, "open %s", path);
+	if (write(fd, text, n) != (ssize_t)n)
+		return netd_err_sys(err, errno, "write %s", path);
+	return 0;
+}
+
+static int write_idmaps(pid_t pid, struct netd_err *err)
+{
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	r = write_file(path, "0 100000 65536\n", err);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	return write_file(path, "0 100000 65536\n", err);
+}
+
+static void hosts_text(const struct run_ctx *c, char *buf, size_t len)
+{
+	const struct nsbox_opts *o = c->o;
+	char ip[INET_ADDRSTRLEN] = "", gw[INET_ADDRSTRLEN] = "";
+	int n;
+
+	n = snprintf(buf, len, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+	if (c->attached) {
+		inet_ntop(AF_INET, &c->ep.ip, ip, sizeof(ip));
+		inet_ntop(AF_INET, &c->ep.gateway, gw, sizeof(gw));
+		n += snprintf(buf + n, len - (size_t)n, "%s\t%s", ip, o->hostname);
+		if (strcmp(o->hostname, o->name))
+			n += snprintf(buf + n, len - (size_t)n, " %s", o->name);
+		snprintf(buf + n, len - (size_t)n, "\n%s\thost.nsbox.internal gateway\n", gw);
+	} else {
+		snprintf(buf + n, len - (size_t)n, "127.0.1.1\t%s\n", o->hostname);
+	}
+}
+
+/* The host's resolv.conf; loopback name servers mean nothing in another namespace. */
+static void resolv_text(const struct nsbox_opts *o, char *buf, size_t len)
+{
+	FILE *f = fopen("/etc/resolv.conf", "re");
+	char line[512];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (o->net_mode != NSBOX_NET_HOST && !strncmp(line, "nameserver", 10)) {
+			const char *a = line + 10;
+			a += strspn(a, " \t");
+			if (!strncmp(a, "127.", 4) || !strncmp(a, "::1", 3))
+				continue;
+		}
+		size_t l = strlen(line);
+		if (n + l + 1 > len)
+			break;
+		memcpy(buf + n, line, l + 1);
+		n += l;
+	}
+	fclose(f);
+}
+
+static int state_files(struct run_ctx *c, struct netd_err *err)
+{
+	char buf[4096];
+	int r;
+
+	hosts_text(c, buf, sizeof(buf));
+	r = nsbox_state_put(c->o->name, "hosts", buf, err);
+	if (r == 0) {
+		snprintf(buf, sizeof(buf), "%s\n", c->o->hostname);
+		r = nsbox_state_put(c->o->name, "hostname", buf, err);
+	}
+	if (r == 0) {
+		resolv_text(c->o, buf, sizeof(buf));
+		r = nsbox_state_put(c->o->name, "resolv.conf", buf, err);
+	}
+	return r;
+}
+
+/* A busy port is an error before anything exists: another container's claim or a listener. */
+static int ports_precheck(const struct nsbox_opts *o, struct netd_err *err)
+{
+	struct netd_endpoint *eps = NULL;
+	size_t n_eps = 0;
+	int r = 0;
+
+	for (size_t i = 0; i < o->n_ports && r == 0; i++) {
+		const struct netd_port *p = &o->ports[i];
+		if (p->host_port == 0 || p->host_port_max > p->host_port)
+			continue;
+		int type = p->proto == NETD_PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+		if (p->proto == NETD_PROTO_SCTP)
+			continue;
+		nsbox_cleanup_close int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+		int one = 1;
+		struct sockaddr_in sa = {
+		    .sin_family = AF_INET, .sin_port = htons(p->host_port), .sin_addr = p->host_ip};
+		if (s < 0)
+			continue;
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EADDRINUSE)
+			r = netd_err_set(err, EADDRINUSE,
+					 "port %u/%s: a host process is already listening on it",
+					 p->host_port, netd_proto_name(p->proto));
+	}
+	if (r < 0 || !o->n_ports)
+		return r;
+	struct netd_err e2 = {0};
+	if (netd_endpoint_list(NULL, &eps, &n_eps, &e2) < 0)
+		return 0; /* attach checks again under its lock */
+	for (size_t e = 0; e < n_eps && r == 0; e++) {
+		for (size_t j = 0; j < eps[e].n_ports && r == 0; j++) {
+			const struct netd_port *q = &eps[e].ports[j];
+			for (size_t i = 0; i < o->n_ports && r == 0; i++) {
+				const struct netd_port *p = &o->ports[i];
+				if (p->proto != q->proto || p->host_port != q->host_port ||
+				    p->host_port_max > p->host_port || !p->host_port)
+					continue;
+				if (p->host_ip.s_addr && q->host_ip.s_addr &&
+				    p->host_ip.s_addr != q->host_ip.s_addr)
+					continue;
+				r = netd_err_set(err, EADDRINUSE, "port %u/%s: published by %s",
+						 p->host_port, netd_proto_name(p->proto),
+						 eps[e].id);
+			}
+		}
+	}
+	netd_endpoints_free(eps, n_eps);
+	return r;
+}
+
+static void record_fill(struct run_ctx *c)
+{
+	const struct nsbox_opts *o = c->o;
+	struct nsbox_record *r = &c->rec;
+	size_t n = 0;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", o->name);
+	r->pid = c->pid;
+	r->monitor = getpid();
+	r->since = (long long)time(NULL);
+	r->detached = o->detach;
+	r->cg = c->cg;
+	snprintf(r->net_mode, sizeof(r->net_mode), "%s",
+		 o->net_mode == NSBOX_NET_HOST	 ? "host"
+		 : o->net_mode == NSBOX_NET_NONE ? "none"
+						 : "bridge");
+	if (o->net_mode == NSBOX_NET_BRIDGE)
+		snprintf(r->network, sizeof(r->network), "%s",
+			 c->attached  ? c->ep.network
+			 : o->network ? o->network
+				      : NETD_DEFAULT_NETWORK);
+	if (c->attached) {
+		inet_ntop(AF_INET, &c->ep.ip, r->ip, sizeof(r->ip));
+		for (size_t i = 0; i < c->ep.n_ports; i++) {
+			char pb[96];
+			netd_port_format(&c->ep.ports[i], pb, sizeof(pb));
+			n += (size_t)snprintf(r->ports + n,
+					      n < sizeof(r->ports) ? sizeof(r->ports) - n : 0,
+					      "%s%s", i ? "," : "", pb);
+			if (n >= sizeof(r->ports))
+				break;
+		}
+	}
+	n = 0;
+	for (char **a = o->argv; *a && n < sizeof(r->command); a++)
+		n += (size_t)snprintf(r->command + n, sizeof(r->command) - n, "%s%s",
+				      a == o->argv ? "" : " ", *a);
+}
+
+static void teardown(struct run_ctx *c)
+{
+	struct netd_err err = {0};
+
+	if (c->attached) {
+		if (netd_network_detach(c->ep.network, c->o->name, NSBOX_IFNAME, &err) < 0)
+			nsbox_error("teardown: %s", err.msg);
+		netd_endpoint_clear(&c->ep);
+		c->attached = false;
+	}
+	if (c->cg.n && nsbox_cgroup_remove(&c->cg, &err) < 0)
+		nsbox_error("teardown: %s", err.msg);
+	c->cg.n = 0;
+	nsbox_state_remove(c->o->name);
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	c->lock_fd = -1;
+}
+
+/* -d: the foreground nsbox waits here for the monitor to say the container started. */
+static int detach_fork(struct run_ctx *c)
+{
+	int p[2];
+	pid_t pid;
+	char b;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		nsbox_error("pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		nsbox_error("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		c->ready_fd = p[1];
+		setsid();
+		return 0;
+	}
+	close(p[1]);
+	ssize_t n;
+	do
+		n = read(p[0], &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1) {
+		printf("%s\n", c->o->name);
+		exit(0);
+	}
+	exit(NSBOX_EXIT_ERROR);
+}
+
+static int detach_stdio(struct run_ctx *c, struct netd_err *err)
+{
+	char path[PATH_MAX];
+	int fd, null;
+
+	if (nsbox_state_path(path, sizeof(path), c->o->name, "log") < 0)
+		return netd_err_set(err, ENAMETOOLONG, "log path too long");
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return netd_err_sys(err, errno, "open %s", path);
+	nsbox_errfd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	null = open("/dev/null", O_RDONLY);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		return netd_err_sys(err, errno, "stdio to %s", path);
+	close(null);
+	close(fd);
+	return 0;
+}
+
+static int pty_open(struct run_ctx *c, struct netd_err *err)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	struct winsize ws;
+
+	if (m < 0)
+		return netd_err_sys(err, errno, "posix_openpt");
+	c->pty_master = m;
+	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, c->pty_slave, sizeof(c->pty_slave)))
+		return netd_err_sys(err, errno, "pty");
+	if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+		ioctl(m, TIOCSWINSZ, &ws);
+	if (c->o->interactive && !c->o->detach && isatty(0) && tcgetattr(0, &c->saved_tio) == 0) {
+		struct termios raw = c->saved_tio;
+		cfmakeraw(&raw);
+		raw.c_oflag |= OPOST; /* keep \n -> \r\n for our own messages */
+		if (tcsetattr(0, TCSANOW, &raw) == 0)
+			c->tty_raw = true;
+	}
+	return 0;
+}
+
+static bool copy_fd(int from, int to)
+{
+	char buf[8192];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n <= 0)
+		return n < 0 && errno == EINTR;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return true; /* reader gone: drop, keep going */
+		}
+		off += w;
+	}
+	return true;
+}
+
+/* Waits for the container, forwarding signals and relaying the pty; returns its wait status. */
+static int wait_loop(struct run_ctx *c, int sigfd)
+{
+	bool stdin_open = c->pty_master >= 0 && c->o->interactive && !c->o->detach;
+	bool master_open = c->pty_master >= 0;
+	int status = 0;
+
+	for (;;) {
+		struct pollfd pf[3] = {
+		    {.fd = sigfd, .events = POLLIN},
+		    {.fd = master_open ? c->pty_master : -1, .events = POLLIN},
+		    {.fd = stdin_open ? 0 : -1, .events = POLLIN},
+		};
+		if (poll(pf, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[1].revents) {
+			if (!copy_fd(c->pty_master, 1))
+				master_open = false;
+		}
+		if (pf[2].revents) {
+			if (!copy_fd(0, c->pty_master))
+				stdin_open = false;
+		}
+		if (!(pf[0].revents & POLLIN))
+			continue;
+		struct signalfd_siginfo si;
+		if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGCHLD) {
+			pid_t w = waitpid(c->pid, &status, WNOHANG);
+			if (w == c->pid)
+				break;
+			continue;
+		}
+		if (si.ssi_signo == SIGWINCH && c->pty_master >= 0) {
+			struct winsize ws;
+			if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+				ioctl(c->pty_master, TIOCSWINSZ, &ws);
+			continue;
+		}
+		kill(c->pid, (int)si.ssi_signo);
+	}
+	/* what the container wrote last */
+	if (master_open) {
+		for (int i = 0; i < 64; i++) {
+			struct pollfd p = {.fd = c->pty_master, .events = POLLIN};
+			if (poll(&p, 1, 0) <= 0 || !copy_fd(c->pty_master, 1))
+				break;
+		}
+	}
+	return status;
+}
+
+static int start_fail(struct run_ctx *c, const char *msg, int code)
+{
+	if (c->pid > 0) {
+		kill(c->pid, SIGKILL);
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		c->pid = 0;
+	}
+	teardown(c);
+	if (c->tty_raw)
+		tcsetattr(0, TCSANOW, &c->saved_tio);
+	nsbox_error("%s", msg);
+	return code;
+}
+
+int nsbox_run(struct nsbox_opts *o)
+{
+	static struct run_ctx ctx;
+	struct run_ctx *c = &ctx;
+	struct netd_err err = {0};
+	sigset_t mask;
+	int sv[2];
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	c->lock_fd = c->sync_fd = c->child_fd = c->pty_master = c->ready_fd = -1;
+
+	/* Everything that can be checked is checked before anything is created. */
+	if (ports_precheck(o, &err) < 0) {
+		nsbox_error("%s", err.msg);
+		return NSBOX_EXIT_ERROR;
+	}
+	sigemptyset(&mask);
+	for (size_t i = 0; i < sizeof(fwd_signals) / sizeof(fwd_signals[0]); i++)
+		sigaddset(&mask, fwd_signals[i]);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (o->detach && detach_fork(c) < 0)
+		return NSBOX_EXIT_ERROR;
+	r = nsbox_state_create(o->name, &c->lock_fd, &err);
+	if (r < 0) {
+		nsbox_error("%s", err.msg);
+		return NSBOX_EXIT_ERROR;
+	}
+	if (nsbox_state_path(c->state_dir, sizeof(c->state_dir), o->name, NULL) < 0)
+		return start_fail(c, "state path too long", NSBOX_EXIT_ERROR);
+	if (o->detach && detach_stdio(c, &err) < 0)
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	if (state_files(c, &err) < 0)
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	if (o->overlay) {
+		char p[PATH_MAX];
+		static const char *const dirs[] = {"upper", "work", "merged"};
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(p, sizeof(p), "%s/%s", c->state_dir, dirs[i]);
+			if (mkdir(p, 0755) < 0 ||
+			    (o->userns && i < 2 && chown(p, 100000, 100000) < 0)) {
+				netd_err_sys(&err, errno, "overlay: %s", p);
+				return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+			}
+		}
+	}
+	if (nsbox_cgroup_create(o, &c->cg, &err) < 0)
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	if (o->tty && pty_open(c, &err) < 0)
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		netd_err_sys(&err, errno, "socketpair");
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	}
+	c->sync_fd = sv[0];
+	c->child_fd = sv[1];
+
+	uint64_t flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+	if (o->net_mode != NSBOX_NET_HOST)
+		flags |= CLONE_NEWNET;
+	if (o->userns)
+		flags |= CLONE_NEWUSER;
+	struct nsbox_clone_args ca = {.flags = flags, .exit_signal = SIGCHLD};
+	fflush(NULL);
+	long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0) {
+		netd_err_sys(&err, errno, "clone3");
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	}
+	if (pid == 0)
+		child_main(c);
+	c->pid = (pid_t)pid;
+	close(c->child_fd);
+	c->child_fd = -1;
+
+	/* A record from the first moment, so a killed nsbox can be cleaned up after. */
+	record_fill(c);
+	if (nsbox_state_write(&c->rec, &err) < 0)
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	if (o->userns && write_idmaps(c->pid, &err) < 0)
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	if (nsbox_cgroup_add(&c->cg, c->pid, &err) < 0)
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	if (write(c->sync_fd, "G", 1) != 1)
+		return start_fail(c, "container died before setup", NSBOX_EXIT_ERROR);
+
+	if (o->net_mode == NSBOX_NET_BRIDGE) {
+		char netns[64];
+		snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)c->pid);
+		struct netd_attach_req req = {
+		    .network = o->network,
+		    .netns = netns,
+		    .id = o->name,
+		    .ifname = NSBOX_IFNAME,
+		    .ports = o->ports,
+		    .n_ports = o->n_ports,
+		};
+		if (netd_network_attach(&req, &c->ep, &err) < 0)
+			return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		c->attached = true;
+		char hosts[1024];
+		hosts_text(c, hosts, sizeof(hosts));
+		if (nsbox_state_put(o->name, "hosts", hosts, &err) < 0)
+			return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	}
+	/* record_fill again: the attach result (network, ip, ports) */
+	record_fill(c);
+	if (nsbox_state_write(&c->rec, &err) < 0)
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	if (write(c->sync_fd, "N", 1) != 1) {
+		/* the child failed and said why: read it below */
+	}
+	char msg[2 + NETD_ERR_MSG_MAX + 1];
+	ssize_t n;
+	do
+		n = read(c->sync_fd, msg, sizeof(msg) - 1);
+	while (n < 0 && errno == EINTR);
+	close(c->sync_fd);
+	c->sync_fd = -1;
+	if (n >= 2 && msg[0] == 'E') {
+		msg[n] = '\0';
+		return start_fail(c, msg + 2, (unsigned char)msg[1]);
+	}
+	if (n != 0)
+		return start_fail(c, "container died during setup", NSBOX_EXIT_ERROR);
+
+	/* Started. */
+	if (c->ready_fd >= 0) {
+		if (write(c->ready_fd, "", 1) < 0) {
+			/* the foreground nsbox is gone; keep running */
+		}
+		close(c->ready_fd);
+		c->ready_fd = -1;
+		if (nsbox_errfd != 2) {
+			close(nsbox_errfd);
+			nsbox_errfd = 2;
+		}
+	}
+	int sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	int status = 0;
+	if (sigfd < 0) {
+		while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+			;
+	} else {
+		status = wait_loop(c, sigfd);
+		close(sigfd);
+	}
+	c->pid = 0;
+	if (c->tty_raw)
+		tcsetattr(0, TCSANOW, &c->saved_tio);
+	teardown(c);
+	if (c->pty_master >= 0)
+		close(c->pty_master);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
