@@ -34,12 +34,111 @@ static bool same_ns(const char *a, const char *b)
 	       sa.st_dev == sb.st_dev;
 }
 
+static int wait_forward(pid_t pid, const sigset_t *mask)
+{
+	int status = 0;
+
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return NSBOX_EXIT_ERROR;
+		int sig = sigwaitinfo(mask, NULL);
+		if (sig > 0 && sig != SIGCHLD)
+			kill(pid, sig);
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+static int join_and_run(const struct nsbox_record *r, const char *name, char **cmd,
+			const sigset_t *mask, const sigset_t *old)
+{
+	struct netd_err err = {0};
+	int fds[N_NS];
+	bool userns = false;
+
+	/* all namespace files first: the pid cannot be recycled under us once they are open */
+	for (size_t i = 0; i < N_NS; i++) {
+		char path[64], self[64];
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r->pid, ns_order[i].name);
+		snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_order[i].name);
+		fds[i] = -1;
+		if (same_ns(path, self))
+			continue; /* --network host shares net; no --userns shares user */
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			nsbox_error("exec %s: open %s: %s", name, path, strerror(errno));
+			return NSBOX_EXIT_ERROR;
+		}
+		if (ns_order[i].type == CLONE_NEWUSER)
+			userns = true;
+	}
+	if (!nsbox_state_live(name)) {
+		nsbox_error("container %s is not running", name);
+		return NSBOX_EXIT_ERROR;
+	}
+	/* the container's cgroups, so its limits hold for what we start */
+	char pidbuf[32];
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
+	for (size_t i = 0; i < r->cg.n; i++) {
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof(path), "%s/cgroup.procs", r->cg.dir[i].path);
+		nsbox_cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0) {
+			nsbox_error("exec %s: join cgroup %s: %s", name, r->cg.dir[i].path,
+				    strerror(errno));
+			return NSBOX_EXIT_ERROR;
+		}
+	}
+	for (size_t i = 0; i < N_NS; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (setns(fds[i], ns_order[i].type) < 0) {
+			nsbox_error("exec %s: setns %s: %s", name, ns_order[i].name,
+				    strerror(errno));
+			return NSBOX_EXIT_ERROR;
+		}
+		close(fds[i]);
+	}
+	pid_t pid = fork(); /* into the pid namespace */
+	if (pid < 0) {
+		nsbox_error("exec %s: fork: %s", name, strerror(errno));
+		return NSBOX_EXIT_ERROR;
+	}
+	if (pid > 0)
+		return wait_forward(pid, mask);
+
+	static struct nsbox_opts o; /* only what caps.c reads: no user switch */
+	char host[80];
+	char *envp[] = {(char *)"PATH=" NSBOX_DEFAULT_PATH, host, (char *)"HOME=/root", NULL};
+	if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
+		nsbox_error("exec %s: become root of its user namespace: %s", name,
+			    strerror(errno));
+		_exit(NSBOX_EXIT_ERROR);
+	}
+	if (chdir("/") < 0) {
+		/* the mount namespace's root; cannot fail short of a broken container */
+	}
+	memcpy(host, "HOSTNAME=", 9);
+	gethostname(host + 9, sizeof(host) - 9);
+	host[sizeof(host) - 1] = '\0';
+	if (nsbox_caps_apply(&o, &err) < 0) {
+		nsbox_error("exec %s: %s", name, err.msg);
+		_exit(NSBOX_EXIT_ERROR);
+	}
+	sigprocmask(SIG_SETMASK, old, NULL);
+	execvpe(cmd[0], cmd, envp);
+	nsbox_error("exec %s: %s: %s", name, cmd[0], strerror(errno));
+	_exit(errno == ENOENT ? NSBOX_EXIT_NOTFOUND : NSBOX_EXIT_NOEXEC);
+}
+
 int nsbox_cmd_exec(int argc, char **argv)
 {
 	struct nsbox_record r;
 	struct netd_err err = {0};
-	int fds[N_NS];
-	bool userns = false;
 	int c;
 
 	optind = 1;
@@ -63,50 +162,12 @@ int nsbox_cmd_exec(int argc, char **argv)
 		nsbox_error("container %s is not running", name);
 		return NSBOX_EXIT_ERROR;
 	}
-	/* all namespace files first: the pid cannot be recycled under us once they are open */
-	for (size_t i = 0; i < N_NS; i++) {
-		char path[64], self[64];
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)r.pid, ns_order[i].name);
-		snprintf(self, sizeof(self), "/proc/self/ns/%s", ns_order[i].name);
-		fds[i] = -1;
-		if (same_ns(path, self))
-			continue; /* --network host shares net; no --userns shares user */
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0) {
-			nsbox_error("exec %s: open %s: %s", name, path, strerror(errno));
-			return NSBOX_EXIT_ERROR;
-		}
-		if (ns_order[i].type == CLONE_NEWUSER)
-			userns = true;
-	}
-	if (!nsbox_state_live(name)) {
-		nsbox_error("container %s is not running", name);
-		return NSBOX_EXIT_ERROR;
-	}
-	/* the container's cgroups, so its limits hold for what we start */
-	char pidbuf[32];
-	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
-	for (size_t i = 0; i < r.cg.n; i++) {
-		char path[PATH_MAX + 32];
-		snprintf(path, sizeof(path), "%s/cgroup.procs", r.cg.dir[i].path);
-		nsbox_cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0) {
-			nsbox_error("exec %s: join cgroup %s: %s", name, r.cg.dir[i].path,
-				    strerror(errno));
-			return NSBOX_EXIT_ERROR;
-		}
-	}
-	for (size_t i = 0; i < N_NS; i++) {
-		if (fds[i] < 0)
-			continue;
-		if (setns(fds[i], ns_order[i].type) < 0) {
-			nsbox_error("exec %s: setns %s: %s", name, ns_order[i].name,
-				    strerror(errno));
-			return NSBOX_EXIT_ERROR;
-		}
-		close(fds[i]);
-	}
-
+	/*
+	 * The joining happens in a child: a process that has entered another pid and mount
+	 * namespace is a poor place to run the exit-time machinery (ASan's leak checker stops
+	 * the world through /proc and a cloned tracer), so nsbox itself stays outside and the
+	 * child ends with _exit.
+	 */
 	sigset_t mask, old;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -116,46 +177,12 @@ int nsbox_cmd_exec(int argc, char **argv)
 	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
+	pid_t joiner = fork();
+	if (joiner < 0) {
 		nsbox_error("exec %s: fork: %s", name, strerror(errno));
 		return NSBOX_EXIT_ERROR;
 	}
-	if (pid == 0) {
-		static struct nsbox_opts o; /* only what caps.c reads: no user switch */
-		char host[80];
-		char *envp[] = {(char *)"PATH=" NSBOX_DEFAULT_PATH, host, (char *)"HOME=/root",
-				NULL};
-		if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
-			nsbox_error("exec %s: become root of its user namespace: %s", name,
-				    strerror(errno));
-			_exit(NSBOX_EXIT_ERROR);
-		}
-		if (chdir("/") < 0) {
-			/* the mount namespace's root; cannot fail short of a broken container */
-		}
-		gethostname(host + 9, sizeof(host) - 9);
-		memcpy(host, "HOSTNAME=", 9);
-		if (nsbox_caps_apply(&o, &err) < 0) {
-			nsbox_error("exec %s: %s", name, err.msg);
-			_exit(NSBOX_EXIT_ERROR);
-		}
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		execvpe(cmd[0], cmd, envp);
-		nsbox_error("exec %s: %s: %s", name, cmd[0], strerror(errno));
-		_exit(errno == ENOENT ? NSBOX_EXIT_NOTFOUND : NSBOX_EXIT_NOEXEC);
-	}
-	int status = 0;
-	for (;;) {
-		int sig;
-		pid_t w = waitpid(pid, &status, WNOHANG);
-		if (w == pid)
-			break;
-		sig = sigwaitinfo(&mask, NULL);
-		if (sig > 0 && sig != SIGCHLD)
-			kill(pid, sig);
-	}
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	if (joiner == 0)
+		_exit(join_and_run(&r, name, cmd, &mask, &old));
+	return wait_forward(joiner, &mask);
 }
