@@ -102,6 +102,10 @@ json_t *cni_result_build(const struct cni_conf *c, const struct cni_add_result *
 		cni_err_set(e, CNI_ERR_GENERIC, "out of memory");
 		return NULL;
 	}
+	/* cniVersion first, as people read it; cni_result_convert sets the value. */
+	if (!json_object_get(res, "cniVersion") &&
+	    set_new(res, "cniVersion", json_string(cni_versions[c->ver])) < 0)
+		goto oom;
 	ifaces = member_array(res, "interfaces");
 	ips = member_array(res, "ips");
 	routes = member_array(res, "routes");
