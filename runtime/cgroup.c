@@ -238,7 +238,9 @@ int nsbox_cgroup_create(const struct nsbox_opts *o, struct nsbox_cgroup *cg, str
 		}
 		if ((size_t)snprintf(dir, PATH_MAX, "%s/%s", base, o->name) >= PATH_MAX)
 			return netd_err_set(err, ENAMETOOLONG, "cgroup path too long");
-		if (mkdir(dir, 0755) < 0) {
+		/* an empty leftover of a container whose state was lost goes first */
+		if (mkdir(dir, 0755) < 0 &&
+		    (errno != EEXIST || rmdir(dir) < 0 || mkdir(dir, 0755) < 0)) {
 			int e = errno;
 			nsbox_cgroup_remove(cg, NULL);
 			return netd_err_sys(err, e, "cgroup: mkdir %s", dir);
