@@ -10,6 +10,8 @@
 #include <netlink/netlink.h>
 #include <netlink/addr.h>
 #include <netlink/msg.h>
+#include <netlink/attr.h>
+#include <linux/if_link.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
@@ -279,9 +281,42 @@ static void describe_netns(int fd, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-/* After the RTM_NEWLINK: the host end's ifindex, and its alias. */
+/*
+ * One RTM_NEWLINK change of the new host end: its alias (the kernel ignores IFLA_IFALIAS when it
+ * creates a link) and, as a bridge port, hairpin mode, so a container reaches its own published
+ * port through the host address even when br_netfilter DNATs on the bridge path.
+ */
+static int port_setup(struct netd_rtnl *r, int ifindex, const char *alias, bool hairpin)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	struct nlattr *info, *data;
+
+	if (!msg)
+		return -NLE_NOMEM;
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    (alias && nla_put_string(msg, IFLA_IFALIAS, alias) < 0))
+		goto nomem;
+	if (hairpin) {
+		info = nla_nest_start(msg, IFLA_LINKINFO);
+		if (!info || nla_put_string(msg, IFLA_INFO_SLAVE_KIND, "bridge") < 0)
+			goto nomem;
+		data = nla_nest_start(msg, IFLA_INFO_SLAVE_DATA);
+		if (!data || nla_put_u8(msg, IFLA_BRPORT_MODE, 1) < 0)
+			goto nomem;
+		nla_nest_end(msg, data);
+		nla_nest_end(msg, info);
+	}
+	netd_nl_reset(r);
+	return nl_send_sync(r->sk, msg); /* frees msg */
+nomem:
+	nlmsg_free(msg);
+	return -NLE_NOMEM;
+}
+
+/* After the RTM_NEWLINK: the host end's ifindex, alias and hairpin mode. */
 static int veth_finish(struct netd_rtnl *r, const char *host_name, const char *alias,
-		       int *host_ifindex, struct netd_err *err)
+		       bool bridge_port, int *host_ifindex, struct netd_err *err)
 {
 	cleanup_nl_link struct rtnl_link *l = NULL;
 	int nle, ifindex;
@@ -290,11 +325,11 @@ static int veth_finish(struct netd_rtnl *r, const char *host_name, const char *a
 	if (nle < 0)
 		return netd_nl_err(err, r, nle, "veth %s: get after create", host_name);
 	ifindex = rtnl_link_get_ifindex(l);
-	/* The kernel ignores IFLA_IFALIAS when it creates a link: set it now. */
-	if (alias && *alias) {
-		nle = netd_nl_link_modify(r, ifindex, NULL, 0, false, alias);
+	if ((alias && *alias) || bridge_port) {
+		nle = port_setup(r, ifindex, alias && *alias ? alias : NULL, bridge_port);
 		if (nle < 0)
-			return netd_nl_err(err, r, nle, "veth %s: set alias", host_name);
+			return netd_nl_err(err, r, nle, "veth %s: set alias and hairpin mode",
+					   host_name);
 	}
 	if (host_ifindex)
 		*host_ifindex = ifindex;
@@ -356,7 +391,7 @@ int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const cha
 				   ns);
 	}
 
-	rc = veth_finish(r, host_name, alias, host_ifindex, err);
+	rc = veth_finish(r, host_name, alias, master_ifindex > 0, host_ifindex, err);
 	if (rc < 0) {
 		/* Deleting the host end takes the peer with it: the host is left as it was. */
 		undo_del(r, host_name);

@@ -71,6 +71,8 @@ check_eq "veth: host end mtu 1450" "1450" "$(ip -j link show nd1 | j 'd[0]["mtu"
 check_eq "veth: host end enslaved to netd0" "netd0" "$(ip -j link show nd1 | j 'd[0].get("master")')"
 check_eq "veth: host end up" "True" "$(ip -j link show nd1 | j '"UP" in d[0]["flags"]')"
 check_eq "veth: host end alias" "netd:net/c1/eth0" "$(ip -j link show nd1 | j 'd[0].get("ifalias")')"
+check_eq "veth: host end in hairpin mode" "True" \
+	"$(ip -j -d link show nd1 | j 'd[0]["linkinfo"]["info_slave_data"]["hairpin"]')"
 out=$("$P" get nd1)
 check "get: reports kind, master and alias" grep -q "kind=veth .*alias=netd:net/c1/eth0" <<<"$out"
 check "get: reports master ifindex" grep -q "master=${ifx#ifindex=} " <<<"$out"
