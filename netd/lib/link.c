@@ -268,7 +268,7 @@ int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw,
 
 /* ---- veth ---- */
 
-/* "net:[4026532xxx]" for messages; the caller adds the path it opened. */
+/* The netns for messages: the path it was opened by, or "net:[4026532xxx]". */
 static void describe_netns(int fd, char *buf, size_t len)
 {
 	char proc[64];
@@ -276,9 +276,10 @@ static void describe_netns(int fd, char *buf, size_t len)
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	n = readlink(proc, buf, len - 1);
-	if (n <= 0)
-		n = snprintf(buf, len, "netns fd %d", fd) > 0 ? (ssize_t)strlen(buf) : 0;
-	buf[n] = '\0';
+	if (n > 0)
+		buf[n] = '\0';
+	else
+		snprintf(buf, len, "netns fd %d", fd);
 }
 
 /*

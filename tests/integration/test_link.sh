@@ -28,6 +28,9 @@ check_eq "bridge: first call creates it" "created=1" "${out#* }"
 ifx=${out%% *}
 out=$("$P" bridge netd0 10.88.0.1/16 1450)
 check_eq "bridge: second call finds it (same ifindex, created=0)" "$ifx created=0" "$out"
+check_eq "bridge: another mtu on an existing bridge is applied" "$ifx created=0 1400" \
+	"$("$P" bridge netd0 10.88.0.1/16 1400) $(ip -j link show netd0 | j 'd[0]["mtu"]')"
+"$P" bridge netd0 10.88.0.1/16 1450 >/dev/null
 check_eq "bridge: kind bridge" "bridge" "$(ip -j -d link show netd0 | j 'd[0]["linkinfo"]["info_kind"]')"
 check_eq "bridge: mtu 1450" "1450" "$(ip -j link show netd0 | j 'd[0]["mtu"]')"
 check_eq "bridge: up" "True" "$(ip -j link show netd0 | j '"UP" in d[0]["flags"]')"
@@ -52,17 +55,33 @@ rc=$(probe_rc bridge netd-name-too-long0 10.77.0.1/16 0)
 check_eq "bridge: name too long is EINVAL" "22" "$rc"
 
 # ---- veth straight into the namespace ----
+# Watch every link event of the lab host while the veth is made. Marker bridges before and after
+# prove the monitor was listening for the whole time (bounded waits).
+wait_monitor() { # poke the marker until its event shows up (the monitor may still be starting)
+	for i in $(seq 1 50); do
+		ip link set "$1" alias "poke$i"
+		grep -q ": $1[:@]" "$LAB_DIR/monitor" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+ip link add mark0 up type bridge # up: only an up link reports alias changes
+ip link add mark1 up type bridge
 ip -o monitor link >"$LAB_DIR/monitor" 2>/dev/null &
 MON=$!
-sleep 0.3
+check "monitor listening before the veth is made" wait_monitor mark0
 out=$("$P" veth nd1 eth0 /run/netns/c1 netd0 1450 02:42:0a:58:00:05 netd:net/c1/eth0)
 check_eq "veth: returns the host ifindex" "ifindex=$(ip -j link show nd1 | j 'd[0]["ifindex"]')" "$out"
-sleep 0.3
+check "monitor still listening after the veth is made" wait_monitor mark1
 kill "$MON" 2>/dev/null
 wait "$MON" 2>/dev/null
-# Every link name the lab host ever saw while the veth was made: only the host end.
+ip link del mark0
+ip link del mark1
+# Every link name the lab host saw: the host end (and the bridge, the markers), nothing else.
 names=$(sed -n 's/^[0-9]*: \([^:@ ]*\)[:@].*/\1/p' "$LAB_DIR/monitor" | sort -u | tr '\n' ' ')
-check_eq "veth: no temporary name ever appears in the lab host" "nd1 netd0 " "$names"
+check "veth: the host end appeared" grep -qw nd1 <<<"$names"
+check_eq "veth: no temporary name ever appears in the lab host" "" \
+	"$(tr ' ' '\n' <<<"$names" | grep -vxE 'nd1|netd0|mark0|mark1|')"
 check_eq "veth: the host has only the host end (besides vx0/vx1)" "['nd1', 'vx0', 'vx1']" \
 	"$(ip -j link show type veth | j 'sorted(l["ifname"] for l in d)')"
 check_eq "veth: peer eth0 in c1 with mtu and mac" "1450 02:42:0a:58:00:05" \
