@@ -146,7 +146,7 @@ check "/proc/timer_list has content on the host" test "$(wc -c </proc/timer_list
 check_eq "masked /proc files read empty:$masked" "" \
 	"$(nsbox run --network none "$ROOTFS" sh -c "for f in $masked; do [ \$(wc -c <\$f) = 0 ] || echo \$f; done")"
 devs=$(nsbox run --network none "$ROOTFS" sh -c 'echo x >/dev/null && head -c 4 /dev/zero | wc -c && ls /dev/pts/ptmx /dev/shm -d')
-check_eq "/dev nodes, devpts, shm" "4 /dev/pts/ptmx /dev/shm" "$(echo $devs)"
+check_eq "/dev nodes, devpts, shm" "4 /dev/pts/ptmx /dev/shm" "$(tr "\n" " " <<<"$devs" | sed "s/ $//")"
 check_eq "pivot_root: one mount on / (the old root is unmounted)" 1 "$(nsbox run --network none "$ROOTFS" awk '$5=="/"' /proc/self/mountinfo | grep -c .)"
 check_eq "-t gives a terminal" "tty" "$(nsbox run --network none -t "$ROOTFS" sh -c '[ -t 1 ] && echo tty' | tr -d '\r')"
 
