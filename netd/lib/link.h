@@ -17,7 +17,8 @@ struct netd_rtnl; /* an rtnetlink socket bound to one network namespace */
 /* A socket in the calling thread's current netns. */
 int netd_rtnl_open(struct netd_rtnl **out, struct netd_err *err) NETD_MUST_USE;
 /* A socket in the netns of netns_fd (setns there and back on this thread only). */
-int netd_rtnl_open_in_netns(int netns_fd, struct netd_rtnl **out, struct netd_err *err) NETD_MUST_USE;
+int netd_rtnl_open_in_netns(int netns_fd, struct netd_rtnl **out,
+			    struct netd_err *err) NETD_MUST_USE;
 void netd_rtnl_close(struct netd_rtnl *r);
 static inline void netd_rtnl_closep(struct netd_rtnl **r)
 {
@@ -34,8 +35,8 @@ struct netd_link_info {
 	unsigned mtu;
 	bool up;
 	uint8_t mac[6];
-	int master; /* ifindex of the master (bridge), 0 if none */
-	char kind[16];	/* "bridge", "veth", "" */
+	int master;    /* ifindex of the master (bridge), 0 if none */
+	char kind[16]; /* "bridge", "veth", "" */
 	char alias[256];
 };
 
@@ -52,16 +53,21 @@ int netd_link_del(struct netd_rtnl *r, const char *name, struct netd_err *err) N
  * created is set to true when this call created the bridge (so the caller can undo).
  */
 int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw, unsigned prefix,
-		       unsigned mtu, int *ifindex, bool *created, struct netd_err *err) NETD_MUST_USE;
+		       unsigned mtu, int *ifindex, bool *created,
+		       struct netd_err *err) NETD_MUST_USE;
 
 /*
  * One RTM_NEWLINK: a veth host_name (enslaved to master_ifindex, alias set, up) whose peer is
  * created directly in netns_fd as peer_name (with mtu, and mac when non-NULL). -EEXIST if
  * host_name exists; a peer name already present in the namespace also fails with -EEXIST.
+ * Then one RTM_NEWLINK change of the host end: the alias (the kernel ignores it on create) and,
+ * when master_ifindex > 0, bridge-port hairpin mode (a container reaching its own published port
+ * through the host address). On any failure nothing is left on the host or in the namespace.
  */
 int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const char *peer_name,
 			   int netns_fd, unsigned mtu, const uint8_t *mac, int master_ifindex,
-			   const char *alias, int *host_ifindex, struct netd_err *err) NETD_MUST_USE;
+			   const char *alias, int *host_ifindex,
+			   struct netd_err *err) NETD_MUST_USE;
 
 /*
  * Inside the container (ns is a socket opened in its netns): brings lo up, adds ip/prefix to
@@ -84,7 +90,11 @@ int netd_route_default_mtu(struct netd_rtnl *r, unsigned *mtu, struct netd_err *
 int netd_route_overlaps(struct netd_rtnl *r, struct in_addr net, unsigned prefix, bool *overlap,
 			struct netd_err *err) NETD_MUST_USE;
 
-/* dump: calls fn for every link whose alias starts with alias_prefix (for gc). */
+/*
+ * dump: calls fn for every link whose alias starts with alias_prefix (for gc). fn runs after the
+ * dump is complete, so it may use r (e.g. delete the link). fn < 0 stops and fails with that
+ * errno; fn > 0 stops with success.
+ */
 typedef int (*netd_link_fn)(const char *name, const struct netd_link_info *info, void *arg);
 int netd_link_foreach_alias(struct netd_rtnl *r, const char *alias_prefix, netd_link_fn fn,
 			    void *arg, struct netd_err *err) NETD_MUST_USE;
