@@ -227,6 +227,22 @@ else
 	not_ok "reference plugins missing in $REF (scripts/install-deps.sh installs containernetworking-plugins)"
 fi
 
+# ---- subnetFile: flannel's subnet.env as the node's pod CIDR
+printf 'FLANNEL_NETWORK=10.98.0.0/16\nFLANNEL_SUBNET=10.98.7.1/24\nFLANNEL_MTU=1400\nFLANNEL_IPMASQ=true\n' >"$W/subnet.env"
+FL="{\"cniVersion\":\"0.4.0\",\"name\":\"fl\",\"type\":\"netd-cni\",\"bridge\":\"br-fl\",\"subnetFile\":\"$W/subnet.env\"}"
+mkns f1
+check "ADD f1 with subnetFile (flannel subnet.env)" cni ADD f1 /run/netns/f1 eth0 "$FL"
+check_eq "  ... address in FLANNEL_SUBNET, gateway its address" "10.98.7.2/24 10.98.7.1" \
+	"$(pyq 'd["ips"][0]["address"]+" "+d["ips"][0]["gateway"]' "$OUT")"
+check "  ... FLANNEL_MTU on the container interface" sh -c "ip -n f1 link show eth0 | grep -q 'mtu 1400'"
+check "  ... bridge br-fl from the config carries 10.98.7.1" sh -c "ip -4 addr show dev br-fl | grep -q 'inet 10.98.7.1/24'"
+check "DEL f1" cni DEL f1 /run/netns/f1 eth0 "$FL"
+printf 'FLANNEL_SUBNET=10.98.7.1/33\n' >"$W/bad.env"
+check_fails "ADD with a broken subnetFile fails" cni ADD f1 /run/netns/f1 eth0 "${FL/subnet.env/bad.env}"
+check "  ... with code 7, naming the file" err_names 7 bad.env
+check_fails "ADD with a missing subnetFile fails" cni ADD f1 /run/netns/f1 eth0 "${FL/subnet.env/none.env}"
+check "  ... with code 7, naming the file" err_names 7 none.env
+
 # ---- chaining: the reference tuning plugin after us gets a valid prevResult and returns it
 mkns k1
 check "ADD k1" cni ADD k1 /run/netns/k1 eth0 "$C1"
