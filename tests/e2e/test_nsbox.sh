@@ -55,6 +55,7 @@ nothing_left() { # NAME: everything a container makes is gone
 rec_pid() { # NAME -> the container's PID 1 as the host sees it
 	sed -n 's/^pid=//p' "$NETD_STATE_DIR/nsbox/$1/record" 2>/dev/null
 }
+has_pid() { [ -n "$(rec_pid "$1")" ]; }
 
 # ---- bad input: one line, non-zero, nothing created ----
 bad() { # NAME CMD...: fails with exactly one line on stderr
@@ -183,7 +184,7 @@ check_eq "--init: the command is PID 2 under a PID 1" "2" "$(nsbox run --network
 "$NSBOX" run --name k9 --network none "$ROOTFS" sleep 30 >/dev/null 2>&1 &
 bgp=$!
 BG+=("$bgp")
-wait_until 50 test -n "$(rec_pid k9)"
+wait_until 50 has_pid k9
 kill -9 "$(rec_pid k9)" 2>/dev/null
 wait "$bgp"
 check_eq "PID 1 killed by SIGKILL -> 137" 137 "$?"
