@@ -624,6 +624,17 @@ static int wait_loop(struct run_ctx *c, int sigfd)
 
 static int start_fail(struct run_ctx *c, const char *msg, int code)
 {
+	char cmsg[2 + NETD_ERR_MSG_MAX + 1];
+
+	/* A child that failed first says why; its error explains ours (a dead netns, ...). */
+	if (c->sync_fd >= 0) {
+		ssize_t n = recv(c->sync_fd, cmsg, sizeof(cmsg) - 1, MSG_DONTWAIT);
+		if (n >= 2 && cmsg[0] == 'E') {
+			cmsg[n] = '\0';
+			msg = cmsg + 2;
+			code = (unsigned char)cmsg[1];
+		}
+	}
 	if (c->pid > 0) {
 		kill(c->pid, SIGKILL);
 		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
