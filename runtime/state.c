@@ -302,12 +302,29 @@ static int pidfd_open_(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* Waits up to ms for fd to become readable (a pidfd: the process exited). */
-static bool wait_fd(int fd, int ms)
+static int send_sig(int pfd, pid_t pid, int sig)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if (pfd >= 0 && syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) == 0)
+		return 0;
+	if (pfd >= 0 && errno != ENOSYS)
+		return -1;
+	return kill(pid, sig);
+}
 
-	return poll(&p, 1, ms) > 0;
+/* Waits up to ms for the process to exit (its pidfd becomes readable). */
+static bool wait_exit(int pfd, pid_t pid, int ms)
+{
+	struct pollfd p = {.fd = pfd, .events = POLLIN};
+
+	if (pfd >= 0)
+		return poll(&p, 1, ms) > 0;
+	for (int i = 0; i < ms / 10; i++) {
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return true;
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return false;
 }
 
 int nsbox_cmd_stop(int argc, char **argv)
@@ -340,13 +357,15 @@ int nsbox_cmd_stop(int argc, char **argv)
 		nsbox_error("container %s is not running", name);
 		return 1;
 	}
+	/* a pidfd pins the process: no signal to a recycled pid; plain kill() where there is none
+	 */
 	nsbox_cleanup_close int pfd = pidfd_open_(r.pid);
-	if (pfd < 0 || syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0) < 0) {
+	if (send_sig(pfd, r.pid, SIGTERM) < 0) {
 		nsbox_error("stop %s: %s", name, strerror(errno));
 		return 1;
 	}
-	if (!wait_fd(pfd, (int)secs * 1000))
-		syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+	if (!wait_exit(pfd, r.pid, (int)secs * 1000))
+		send_sig(pfd, r.pid, SIGKILL);
 	/* the owning nsbox tears down and lets go of the lock; bounded */
 	for (int i = 0; i < 500 && nsbox_state_live(name); i++) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
