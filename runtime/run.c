@@ -731,16 +731,16 @@ int nsbox_run(struct nsbox_opts *o)
 	close(c->child_fd);
 	c->child_fd = -1;
 
-	/* A record from the first moment, so a killed nsbox can be cleaned up after. */
-	record_fill(c);
-	if (nsbox_state_write(&c->rec, &err) < 0)
-		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 	if (o->userns && write_idmaps(c->pid, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 	if (nsbox_cgroup_add(&c->cg, c->pid, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 	if (write(c->sync_fd, "G", 1) != 1)
 		return start_fail(c, "container died before setup", NSBOX_EXIT_ERROR);
+	/* A record before the network, so what a killed nsbox leaves can be cleaned up. */
+	record_fill(c);
+	if (nsbox_state_write(&c->rec, &err) < 0)
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 
 	if (o->net_mode == NSBOX_NET_BRIDGE) {
 		char netns[64];
