@@ -131,7 +131,7 @@ static const struct devnode devnodes[] = {
     {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
 };
 
-static int dev_setup(int root, const char *console, struct netd_err *err)
+static int dev_setup(int root, bool console, struct netd_err *err)
 {
 	nsbox_cleanup_close int dev = -1;
 	int r;
@@ -183,8 +183,11 @@ static int dev_setup(int root, const char *console, struct netd_err *err)
 		     NULL, err);
 	if (r < 0)
 		return r;
-	if (console)
-		return mount_in(root, "dev/console", false, console, NULL, MS_BIND, NULL, err);
+	if (console) { /* the mount point for the pty slave (run.c binds it after pivot_root) */
+		nsbox_cleanup_close int fd = mountpoint(root, "dev/console", false, err);
+		if (fd < 0)
+			return fd;
+	}
 	return 0;
 }
 
@@ -301,5 +304,12 @@ int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err)
 		return r;
 	if (o->read_only)
 		return remount_ro("/", false, err);
+	return 0;
+}
+
+int nsbox_mount_console(const char *slave, struct netd_err *err)
+{
+	if (mount(slave, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		return netd_err_sys(err, errno, "bind %s on /dev/console", slave);
 	return 0;
 }

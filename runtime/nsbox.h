@@ -120,10 +120,12 @@ int nsbox_resolve_cmd(const char *rootfs, const char *cmd, const char *path_env,
 struct nsbox_mount_ctx {
 	const struct nsbox_opts *o;
 	const char *state_dir; /* hosts, hostname, resolv.conf, overlay upper/work live here */
-	const char *console;   /* pty slave path for -t, or NULL */
+	bool console;	       /* -t: a /dev/console mount point for the pty */
 };
 /* In the child, in its new mount namespace: builds the root and pivots into it. */
 int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err) NETD_MUST_USE;
+/* After pivot_root, -t: the container's pty slave also as /dev/console. */
+int nsbox_mount_console(const char *slave, struct netd_err *err) NETD_MUST_USE;
 
 /* --- cgroup.c --- */
 int nsbox_cgroup_create(const struct nsbox_opts *o, struct nsbox_cgroup *cg,

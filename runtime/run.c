@@ -46,7 +46,6 @@ struct run_ctx {
 	int sync_fd;  /* parent end */
 	int child_fd; /* child end */
 	int pty_master;
-	char pty_slave[64];
 	int ready_fd; /* -d: tells the waiting foreground nsbox that the container started */
 	pid_t pid;
 	struct nsbox_cgroup cg;
@@ -148,36 +147,71 @@ static int lo_up(struct netd_err *err)
 	return 0;
 }
 
-static int child_stdio(struct run_ctx *c, struct netd_err *err)
+/* Sends fd over the sync socket with a one-byte tag (SCM_RIGHTS). */
+static int send_fd(int sock, char tag, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = &tag, .iov_len = 1};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -errno;
+}
+
+/*
+ * -t: a pseudo-terminal from the container's own devpts (after pivot_root), as runc's console
+ * socket does: the slave becomes the controlling terminal and stdio (and /dev/console), the
+ * master goes to the parent, which relays it.
+ */
+static int child_tty(struct run_ctx *c, struct netd_err *err)
 {
 	const struct nsbox_opts *o = c->o;
+	char slave[64];
+	int m, fd, r;
 
-	if (o->tty) {
-		int fd;
-		if (setsid() < 0)
-			return netd_err_sys(err, errno, "setsid");
-		fd = open(c->pty_slave, O_RDWR);
-		if (fd < 0)
-			return netd_err_sys(err, errno, "open %s", c->pty_slave);
-		if (ioctl(fd, TIOCSCTTY, 0) < 0)
-			return netd_err_sys(err, errno, "TIOCSCTTY");
-		if ((o->interactive && dup2(fd, 0) < 0) || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			return netd_err_sys(err, errno, "dup2 pty");
-		if (!o->interactive) {
-			int null = open("/dev/null", O_RDONLY);
-			if (null < 0 || dup2(null, 0) < 0)
-				return netd_err_sys(err, errno, "stdin /dev/null");
-			close(null);
-		}
-		if (fd > 2)
-			close(fd);
-	} else if (!o->interactive) {
-		int null = open("/dev/null", O_RDONLY);
-		if (null < 0 || dup2(null, 0) < 0)
-			return netd_err_sys(err, errno, "stdin /dev/null");
-		if (null > 2)
-			close(null);
-	}
+	if (!o->tty)
+		return 0;
+	m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return netd_err_sys(err, errno, "open /dev/ptmx");
+	if (unlockpt(m) < 0 || ptsname_r(m, slave, sizeof(slave)))
+		return netd_err_sys(err, errno, "pty");
+	if (setsid() < 0)
+		return netd_err_sys(err, errno, "setsid");
+	fd = open(slave, O_RDWR);
+	if (fd < 0)
+		return netd_err_sys(err, errno, "open %s", slave);
+	if (ioctl(fd, TIOCSCTTY, 0) < 0)
+		return netd_err_sys(err, errno, "TIOCSCTTY");
+	if ((o->interactive && dup2(fd, 0) < 0) || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		return netd_err_sys(err, errno, "dup2 pty");
+	if (fd > 2)
+		close(fd);
+	if (nsbox_mount_console(slave, err) < 0)
+		return -err->code;
+	r = send_fd(c->child_fd, 'T', m);
+	close(m);
+	if (r < 0)
+		return netd_err_sys(err, -r, "send pty");
+	return 0;
+}
+
+static int child_stdin_null(const struct nsbox_opts *o, struct netd_err *err)
+{
+	int null;
+
+	if (o->interactive)
+		return 0;
+	null = open("/dev/null", O_RDONLY);
+	if (null < 0 || dup2(null, 0) < 0)
+		return netd_err_sys(err, errno, "stdin /dev/null");
+	if (null > 2)
+		close(null);
 	return 0;
 }
 
@@ -237,16 +271,15 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 		netd_err_sys(&err, errno, "unshare cgroup namespace");
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	}
-	if (child_stdio(c, &err) < 0)
-		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	if (sethostname(o->hostname, strlen(o->hostname)) < 0) {
 		netd_err_sys(&err, errno, "sethostname %s", o->hostname);
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	}
 	if (o->net_mode != NSBOX_NET_HOST && lo_up(&err) < 0)
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
-	mc.console = o->tty ? c->pty_slave : NULL;
-	if (nsbox_mounts_setup(&mc, &err) < 0)
+	mc.console = o->tty;
+	if (nsbox_mounts_setup(&mc, &err) < 0 || child_tty(c, &err) < 0 ||
+	    child_stdin_null(o, &err) < 0)
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	/* The network is attached and /etc/hosts written when 'N' comes. */
 	if (child_wait(fd, 'N') < 0)
@@ -256,6 +289,8 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	}
 	char **envp = child_env(o);
+	/* Nothing nsbox's caller left open leaks in: every fd past stdio closes on exec. */
+	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	if (nsbox_caps_apply(o, &err) < 0)
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	for (size_t i = 0; i < sizeof(fwd_signals) / sizeof(fwd_signals[0]); i++)
@@ -527,18 +562,9 @@ static int detach_stdio(struct run_ctx *c, struct netd_err *err)
 	return 0;
 }
 
-static int pty_open(struct run_ctx *c, struct netd_err *err)
+/* -t with a terminal on stdin: raw mode, so keys go to the container as typed. */
+static void tty_prepare(struct run_ctx *c)
 {
-	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	struct winsize ws;
-
-	if (m < 0)
-		return netd_err_sys(err, errno, "posix_openpt");
-	c->pty_master = m;
-	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, c->pty_slave, sizeof(c->pty_slave)))
-		return netd_err_sys(err, errno, "pty");
-	if (ioctl(0, TIOCGWINSZ, &ws) == 0)
-		ioctl(m, TIOCSWINSZ, &ws);
 	if (c->o->interactive && !c->o->detach && isatty(0) && tcgetattr(0, &c->saved_tio) == 0) {
 		struct termios raw = c->saved_tio;
 		cfmakeraw(&raw);
@@ -546,7 +572,38 @@ static int pty_open(struct run_ctx *c, struct netd_err *err)
 		if (tcsetattr(0, TCSANOW, &raw) == 0)
 			c->tty_raw = true;
 	}
-	return 0;
+}
+
+/* One message from the child: 'E' + code + text, 'T' + the pty master; 0 at EOF (exec'd). */
+static ssize_t child_msg(struct run_ctx *c, char *buf, size_t len, int flags)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = buf, .iov_len = len - 1};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	ssize_t n;
+
+	do
+		n = recvmsg(c->sync_fd, &mh, flags | MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		int fd;
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		if (n == 1 && buf[0] == 'T' && c->pty_master < 0) {
+			struct winsize ws;
+			c->pty_master = fd;
+			if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+				ioctl(fd, TIOCSWINSZ, &ws);
+		} else {
+			close(fd);
+		}
+	}
+	return n;
 }
 
 static bool copy_fd(int from, int to)
@@ -629,13 +686,15 @@ static int start_fail(struct run_ctx *c, const char *msg, int code)
 	char cmsg[2 + NETD_ERR_MSG_MAX + 1];
 
 	/* A child that failed first says why; its error explains ours (a dead netns, ...). */
-	if (c->sync_fd >= 0) {
-		ssize_t n = recv(c->sync_fd, cmsg, sizeof(cmsg) - 1, MSG_DONTWAIT);
+	for (int i = 0; i < 2 && c->sync_fd >= 0; i++) {
+		ssize_t n = child_msg(c, cmsg, sizeof(cmsg), MSG_DONTWAIT);
 		if (n >= 2 && cmsg[0] == 'E') {
-			cmsg[n] = '\0';
 			msg = cmsg + 2;
 			code = (unsigned char)cmsg[1];
+			break;
 		}
+		if (n <= 0)
+			break;
 	}
 	if (c->pid > 0) {
 		kill(c->pid, SIGKILL);
@@ -702,8 +761,8 @@ int nsbox_run(struct nsbox_opts *o)
 	}
 	if (nsbox_cgroup_create(o, &c->cg, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-	if (o->tty && pty_open(c, &err) < 0)
-		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	if (o->tty)
+		tty_prepare(c);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		netd_err_sys(&err, errno, "socketpair");
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
@@ -770,16 +829,14 @@ int nsbox_run(struct nsbox_opts *o)
 	}
 	char msg[2 + NETD_ERR_MSG_MAX + 1];
 	ssize_t n;
-	do
-		n = read(c->sync_fd, msg, sizeof(msg) - 1);
-	while (n < 0 && errno == EINTR);
+	do /* 'T' (the pty) may come first */
+		n = child_msg(c, msg, sizeof(msg), 0);
+	while (n == 1 && msg[0] == 'T');
+	if (n >= 2 && msg[0] == 'E')
+		return start_fail(c, msg + 2, (unsigned char)msg[1]);
 	close(c->sync_fd);
 	c->sync_fd = -1;
-	if (n >= 2 && msg[0] == 'E') {
-		msg[n] = '\0';
-		return start_fail(c, msg + 2, (unsigned char)msg[1]);
-	}
-	if (n != 0)
+	if (n != 0 || (o->tty && c->pty_master < 0))
 		return start_fail(c, "container died during setup", NSBOX_EXIT_ERROR);
 
 	/* Started. */

@@ -151,6 +151,9 @@ devs=$(nsbox run --network none "$ROOTFS" sh -c 'echo x >/dev/null && head -c 4 
 check_eq "/dev nodes, devpts, shm" "4 /dev/pts/ptmx /dev/shm" "$(tr "\n" " " <<<"$devs" | sed "s/ $//")"
 check_eq "pivot_root: one mount on / (the old root is unmounted)" 1 "$(nsbox run --network none "$ROOTFS" awk '$5=="/"' /proc/self/mountinfo | grep -c .)"
 check_eq "-t gives a terminal" "tty" "$(nsbox run --network none -t "$ROOTFS" sh -c '[ -t 1 ] && echo tty' | tr -d '\r')"
+check_eq "-it: a pty of the container's own devpts, also /dev/console" "/dev/pts/0 /dev/console" \
+	"$(nsbox run --network none -it "$ROOTFS" sh -c 'echo $(tty) $([ /dev/console -ef /dev/pts/0 ] && echo /dev/console)' </dev/null | tr -d '\r')"
+check_eq "-t: exit status passes through" 6 "$(run_rc nsbox run --network none -t "$ROOTFS" sh -c 'exit 6')"
 
 # ---- cgroups ----
 check_eq "memory hog under --memory 32m is killed" "rc=137" \
