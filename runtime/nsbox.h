@@ -102,6 +102,8 @@ struct nsbox_record {
 	long long since;
 	char command[256];
 	bool detached;
+	bool exited; /* a -d container that ended: its record and log stay until rm */
+	int exit_code;
 	struct nsbox_cgroup cg;
 };
 
@@ -148,6 +150,8 @@ int nsbox_state_write(const struct nsbox_record *r, struct netd_err *err) NETD_M
 int nsbox_state_read(const char *name, struct nsbox_record *r, struct netd_err *err) NETD_MUST_USE;
 /* Removes the state dir (overlay upper layer included). */
 void nsbox_state_remove(const char *name);
+/* A -d container ended: keeps its log and the record (marked exited) for logs/ps, until rm. */
+void nsbox_state_retire(struct nsbox_record *r, int exit_code);
 /* True when the nsbox process that owns name still holds its lock. */
 bool nsbox_state_live(const char *name);
 /* Writes a small file in the state dir in place (bind-mounted files keep their inode). */

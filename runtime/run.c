@@ -489,7 +489,8 @@ static void record_fill(struct run_ctx *c)
 				      a == o->argv ? "" : " ", *a);
 }
 
-static void teardown(struct run_ctx *c)
+/* exit_code >= 0: the container ran and ended (a -d one keeps its log); -1: start failed. */
+static void teardown(struct run_ctx *c, int exit_code)
 {
 	struct netd_err err = {0};
 
@@ -502,7 +503,10 @@ static void teardown(struct run_ctx *c)
 	if (c->cg.n && nsbox_cgroup_remove(&c->cg, &err) < 0)
 		nsbox_error("teardown: %s", err.msg);
 	c->cg.n = 0;
-	nsbox_state_remove(c->o->name);
+	if (c->o->detach && exit_code >= 0)
+		nsbox_state_retire(&c->rec, exit_code);
+	else
+		nsbox_state_remove(c->o->name);
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
 	c->lock_fd = -1;
@@ -702,7 +706,7 @@ static int start_fail(struct run_ctx *c, const char *msg, int code)
 			;
 		c->pid = 0;
 	}
-	teardown(c);
+	teardown(c, -1);
 	if (c->tty_raw)
 		tcsetattr(0, TCSANOW, &c->saved_tio);
 	nsbox_error("%s", msg);
@@ -863,10 +867,9 @@ int nsbox_run(struct nsbox_opts *o)
 	c->pid = 0;
 	if (c->tty_raw)
 		tcsetattr(0, TCSANOW, &c->saved_tio);
-	teardown(c);
+	int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	teardown(c, code);
 	if (c->pty_master >= 0)
 		close(c->pty_master);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return code;
 }

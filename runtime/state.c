@@ -117,6 +117,8 @@ int nsbox_state_write(const struct nsbox_record *r, struct netd_err *err)
 		     "since=%lld\ndetached=%d\ncommand=%s\n",
 		     r->name, (int)r->pid, (int)r->monitor, r->net_mode, r->network, r->ip,
 		     r->ports, r->since, r->detached ? 1 : 0, r->command);
+	if (r->exited && n > 0 && (size_t)n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "exit=%d\n", r->exit_code);
 	for (size_t i = 0; i < r->cg.n && n > 0 && (size_t)n < sizeof(buf); i++)
 		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "cgroup=%s:%s\n",
 			      r->cg.dir[i].v2 ? "v2" : "v1", r->cg.dir[i].path);
@@ -161,6 +163,10 @@ int nsbox_state_read(const char *name, struct nsbox_record *r, struct netd_err *
 			r->since = atoll(v);
 		else if (!strcmp(line, "detached"))
 			r->detached = atoi(v) != 0;
+		else if (!strcmp(line, "exit")) {
+			r->exited = true;
+			r->exit_code = atoi(v);
+		}
 		STR(name);
 		STR(net_mode);
 		STR(network);
@@ -181,13 +187,47 @@ int nsbox_state_read(const char *name, struct nsbox_record *r, struct netd_err *
 	return 0;
 }
 
-/* What a killed nsbox left: the network attachment, cgroups, the dir. */
-static void cleanup_stale(const char *name)
+static int rm_except_kept(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	const char *base = path + ftw->base;
+
+	if (ftw->level == 0 ||
+	    (ftw->level == 1 && (!strcmp(base, "log") || !strcmp(base, "record"))))
+		return 0;
+	return rm_entry(path, st, flag, ftw);
+}
+
+void nsbox_state_retire(struct nsbox_record *r, int exit_code)
+{
+	char path[PATH_MAX];
+	struct netd_err err = {0};
+
+	r->exited = true;
+	r->exit_code = exit_code;
+	r->pid = 0;
+	r->cg.n = 0;
+	r->ip[0] = '\0';
+	r->network[0] = '\0'; /* detached already */
+	if (nsbox_state_write(r, &err) < 0 ||
+	    nsbox_state_path(path, sizeof(path), r->name, NULL) < 0) {
+		nsbox_state_remove(r->name);
+		return;
+	}
+	nftw(path, rm_except_kept, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/*
+ * What a killed nsbox left: the network attachment, cgroups, the dir. An exited -d container
+ * is kept (for logs) unless force.
+ */
+static void cleanup_stale(const char *name, bool force)
 {
 	struct nsbox_record r;
 	struct netd_err err = {0};
 
 	if (nsbox_state_read(name, &r, &err) == 0) {
+		if (r.exited && !force)
+			return;
 		if (r.network[0] && netd_network_detach(r.network, name, NSBOX_IFNAME, &err) < 0)
 			nsbox_error("clean %s: %s", name, err.msg);
 		if (r.cg.n && nsbox_cgroup_remove(&r.cg, &err) < 0)
@@ -227,7 +267,7 @@ int nsbox_state_create(const char *name, int *lock_fd, struct netd_err *err)
 			return netd_err_sys(err, errno, "mkdir %s", dir);
 		if (nsbox_state_live(name))
 			return netd_err_set(err, EEXIST, "container %s already exists", name);
-		cleanup_stale(name);
+		cleanup_stale(name, true); /* killed, or an exited -d one: the name is free again */
 		if (mkdir(dir, 0700) < 0)
 			return netd_err_sys(err, errno, "mkdir %s", dir);
 	}
@@ -284,10 +324,18 @@ int nsbox_cmd_ps(int argc, char **argv)
 		if (!nsbox_state_live(de->d_name)) {
 			nsbox_cleanup_close int glk = global_lock();
 			if (!nsbox_state_live(de->d_name))
-				cleanup_stale(de->d_name);
-			continue;
+				cleanup_stale(de->d_name, false);
 		}
 		if (nsbox_state_read(de->d_name, &r, &err) < 0)
+			continue;
+		if (r.exited) {
+			char st[24];
+			snprintf(st, sizeof(st), "exited(%d)", r.exit_code);
+			printf("%-20s %-8s %-15s %-28s %-6s %s\n", r.name, "-", st, "-", "-",
+			       r.command);
+			continue;
+		}
+		if (!nsbox_state_live(de->d_name))
 			continue;
 		fmt_age(now - r.since, age, sizeof(age));
 		printf("%-20s %-8d %-15s %-28s %-6s %s\n", r.name, (int)r.pid,
@@ -422,6 +470,6 @@ int nsbox_cmd_rm(int argc, char **argv)
 		nsbox_error("rm %s: running; nsbox stop it first", argv[1]);
 		return 1;
 	}
-	cleanup_stale(argv[1]);
+	cleanup_stale(argv[1], true);
 	return 0;
 }

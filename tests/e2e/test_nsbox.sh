@@ -125,7 +125,11 @@ check_fails "a second container cannot take the published port" nsbox run --netw
 check_fails "a second container cannot take the name" nsbox run --name web --network none "$ROOTFS" true
 check_eq "stop web" 0 "$(run_rc nsbox stop -t 1 web)"
 check_fails "page gone after stop" curl -sf -m 1 http://127.0.0.1:8080/
-nothing_left "after stop"
+# httpd as PID 1 has no SIGTERM handler: stop escalates to SIGKILL
+check "ps: web exited (137), kept until rm" grep -qE '^web +- +exited\(137\)' <<<"$(nsbox ps)"
+check_fails "exec into an exited container" nsbox exec web true
+check_eq "rm web" 0 "$(run_rc nsbox rm web)"
+nothing_left "after stop and rm"
 
 # ---- what the inside looks like ----
 check_eq "PID 1 inside" 1 "$(nsbox run --network none "$ROOTFS" sh -c 'echo $$')"
@@ -180,6 +184,7 @@ case $limits in *"cpu.cfs_quota_us=50000"* | *"cpu.max=50000 100000"*) ok "cpu l
 case $limits in *"pids.max=77"*) ok "pids limit in the container's cgroup" ;; *) not_ok "pids limit: $limits" ;; esac
 check "cgroup namespace: the container sees its cgroup as /" grep -qE '^[0-9]+:[^:]*memory[^:]*:/$' <<<"$(nsbox exec lim cat /proc/self/cgroup)"
 nsbox stop -t 0 lim >/dev/null
+nsbox rm lim >/dev/null
 
 # ---- exit codes and signals ----
 check_eq "exit 3 -> 3" 3 "$(run_rc nsbox run --network none "$ROOTFS" sh -c 'exit 3')"
@@ -224,6 +229,12 @@ wait_until 30 grep -q started "$NETD_STATE_DIR/nsbox/bg/log"
 check_eq "logs of a detached container" started "$(nsbox logs bg)"
 check_eq "exec joins the user namespace" "0" "$(nsbox exec bg id -u)"
 check_eq "stop bg" 0 "$(run_rc nsbox stop -t 0 bg)"
+check_eq "logs after the container ended" started "$(nsbox logs bg)"
+nsbox run -d --name bg --network none "$ROOTFS" sh -c 'echo second' >/dev/null
+wait_until 30 grep -q '^exit=' "$NETD_STATE_DIR/nsbox/bg/record"
+check_eq "an exited -d container's name can be reused (fresh log)" second "$(nsbox logs bg)"
+check "ps: exit status of a -d container" grep -qE '^bg +- +exited\(0\)' <<<"$(nsbox ps)"
+nsbox rm bg >/dev/null
 
 # ---- network: the default network, /etc/hosts ----
 hosts=$(nsbox run --name h1 "$ROOTFS" cat /etc/hosts)
