@@ -254,7 +254,7 @@ static int global_lock(void)
 int nsbox_state_create(const char *name, int *lock_fd, struct netd_err *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
-	nsbox_cleanup_close int glk = global_lock();
+	nsbox_cleanup_close int glk __attribute__((unused)) = global_lock();
 	int fd;
 
 	if (glk < 0)
@@ -322,7 +322,7 @@ int nsbox_cmd_ps(int argc, char **argv)
 		if (de->d_name[0] == '.')
 			continue;
 		if (!nsbox_state_live(de->d_name)) {
-			nsbox_cleanup_close int glk = global_lock();
+			nsbox_cleanup_close int glk __attribute__((unused)) = global_lock();
 			if (!nsbox_state_live(de->d_name))
 				cleanup_stale(de->d_name, false);
 		}
@@ -465,7 +465,7 @@ int nsbox_cmd_rm(int argc, char **argv)
 		nsbox_error("rm %s: no such container", argv[1]);
 		return 1;
 	}
-	nsbox_cleanup_close int glk = global_lock();
+	nsbox_cleanup_close int glk __attribute__((unused)) = global_lock();
 	if (nsbox_state_live(argv[1])) {
 		nsbox_error("rm %s: running; nsbox stop it first", argv[1]);
 		return 1;
