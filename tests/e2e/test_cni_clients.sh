@@ -41,7 +41,7 @@ if [ -n "$REAL_NFT" ]; then
 	export PATH=$LAB_DIR/path:$PATH
 fi
 
-export CLI_BRIDGE_TYPE=netd-cni CLI_IPAM_TYPE=netd CLI_PORTMAP_TYPE= CLI_NO_INSTALL=1
+export CLI_BRIDGE_TYPE=netd-cni CLI_IPAM_TYPE=netd CLI_PORTMAP_TYPE='' CLI_NO_INSTALL=1
 for s in cnidrive-smoke podman-cni-smoke containerd-ctr-cni-smoke; do
 	if timeout -k 10 300 bash "$CLIENTS/$s.sh" "$DIR:/usr/lib/cni" >"$LOG" 2>&1; then rc=0; else rc=$?; fi
 	# "ok 7 - desc" -> "ok - s: desc"; comments and skips pass through

@@ -217,7 +217,7 @@ if [ -x "$REF/host-local" ]; then
 	mkns h2
 	ip -n h2 link add eth0 type veth peer name eth0p
 	check_fails "ADD h2 where eth0 exists fails" cni ADD h2 /run/netns/h2 eth0 "$HL"
-	check_eq "  ... and host-local's lease was given back" 1 "$(ls "$W/hl/hl" | grep -c '^10\.')"
+	check_eq "  ... and host-local's lease was given back" 1 "$(find "$W/hl/hl" -name '10.*' | wc -l)"
 	check "DEL h1 (delegated)" cni DEL h1 /run/netns/h1 eth0 "$HL"
 	check "  ... host-local released it" test ! -e "$W/hl/hl/10.93.0.100"
 	HLX="{\"cniVersion\":\"1.0.0\",\"name\":\"hl\",\"type\":\"netd-cni\",\"ipam\":{\"type\":\"no-such-ipam\"}}"
