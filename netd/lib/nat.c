@@ -41,7 +41,7 @@
 #define NFT_BYTEORDER_HOST 1
 #define NFT_BYTEORDER_BIG  2
 
-enum { SET_NETS = 1, SET_MASQ, SET_BRIDGES, SET_PUB_ANY, SET_PUB_IP };
+enum { SET_NETS = 1, SET_MASQ, SET_BRIDGES, SET_PUB_ANY, SET_PUB_IP, SET_BRIDGE_SELF };
 
 static const char *proto_name(uint8_t proto)
 {
@@ -467,6 +467,20 @@ static int rule_fwd_established(struct nftnl_rule *r)
 	return e_verdict(r, NF_ACCEPT, NULL);
 }
 
+/*
+ * With br_netfilter loaded, traffic between two containers of one bridge passes the forward hook
+ * with iifname == oifname == the bridge. nft cannot compare two registers, so bridge_self holds
+ * one "br . br" element per bridge, and this rule lets that traffic through before isolation.
+ */
+static int rule_fwd_same_bridge(struct nftnl_rule *r)
+{
+	if (e_meta(r, NFT_META_IIFNAME, NFT_REG32_00) < 0 ||
+	    e_meta(r, NFT_META_OIFNAME, NFT_REG32_04) < 0 ||
+	    e_lookup(r, "bridge_self", SET_BRIDGE_SELF, NFT_REG32_00, -1, false) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_ACCEPT, NULL);
+}
+
 static int rule_fwd_isolate(struct nftnl_rule *r)
 {
 	if (e_ifname_in_bridges(r, NFT_META_IIFNAME) < 0 ||
@@ -503,6 +517,7 @@ static const struct {
     {"postrouting", "egress masquerade", rule_masq_egress},
     {"forward", "dnat accept", rule_fwd_dnat},
     {"forward", "established accept", rule_fwd_established},
+    {"forward", "same bridge accept", rule_fwd_same_bridge},
     {"forward", "isolation drop", rule_fwd_isolate},
     {"forward", "from bridges accept", rule_fwd_from_bridge},
     {"forward", "to bridges accept", rule_fwd_to_bridge},
@@ -523,6 +538,8 @@ int netd_nat_build_ensure(struct netd_nft_batch *b)
 		    NFT_BYTEORDER_BIG, 0, 0) < 0 ||
 	    add_set(b, "bridges", SET_BRIDGES, 0, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST, 0,
 		    0) < 0 ||
+	    add_set(b, "bridge_self", SET_BRIDGE_SELF, 0, CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_IFNAME),
+		    2 * IFNAMSIZ, NFT_BYTEORDER_HOST, 0, 0) < 0 ||
 	    add_set(b, "pub_any", SET_PUB_ANY, NFT_SET_MAP, any_key, 8, NFT_BYTEORDER_BIG, data,
 		    8) < 0 ||
 	    add_set(b, "pub_ip", SET_PUB_IP, NFT_SET_MAP, ip_key, 12, NFT_BYTEORDER_BIG, data, 8) <
@@ -604,7 +621,7 @@ int netd_nat_build_publish(struct netd_nft_batch *b, const struct netd_port *por
 
 int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add)
 {
-	char ifname[IFNAMSIZ] = {0};
+	char ifname[IFNAMSIZ] = {0}, pair[2 * IFNAMSIZ] = {0};
 	uint32_t mask = net->prefix ? ~0u << (32 - net->prefix) : 0;
 	uint32_t start = ntohl(net->subnet.s_addr) & mask;
 	uint32_t end = start + ~mask + 1; /* first address after the network; 0 when it wraps */
@@ -615,12 +632,15 @@ int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *
 	};
 	size_t nrange = end ? 2 : 1;
 	struct elem br = {ifname, IFNAMSIZ, NULL, 0, 0};
+	struct elem self = {pair, sizeof(pair), NULL, 0, 0};
 	uint16_t flags = add ? NLM_F_CREATE : 0;
 	char what[96], cidr[INET_ADDRSTRLEN];
 
 	if (net->prefix > 32 || !net->bridge || strlen(net->bridge) >= IFNAMSIZ)
 		return -EINVAL;
 	memcpy(ifname, net->bridge, strlen(net->bridge));
+	memcpy(pair, ifname, IFNAMSIZ);
+	memcpy(pair + IFNAMSIZ, ifname, IFNAMSIZ);
 	inet_ntop(AF_INET, &start_be, cidr, sizeof(cidr));
 	snprintf(what, sizeof(what), "network %s (%s/%u)", net->bridge, cidr, net->prefix);
 	if (add_elems(b, "nets", add, flags, range, nrange, what) < 0)
@@ -629,7 +649,8 @@ int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *
 	if ((net->masquerade || !add) &&
 	    add_elems(b, "masq_nets", add, flags, range, nrange, what) < 0)
 		return -ENOMEM;
-	if (add_elems(b, "bridges", add, flags, &br, 1, what) < 0)
+	if (add_elems(b, "bridges", add, flags, &br, 1, what) < 0 ||
+	    add_elems(b, "bridge_self", add, flags, &self, 1, what) < 0)
 		return -ENOMEM;
 	return netd_nft_batch_end(b);
 }

@@ -73,7 +73,7 @@ struct attach_ctx {
 	struct netd_endpoint *ep;
 	char key[NETD_KEY_MAX];
 	int netns_fd;
-	bool leased, recorded, claimed_ports, veth, published;
+	bool leased, recorded, claimed_ports, veth, published, resave;
 	size_t n_claimed;
 };
 
@@ -147,8 +147,25 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 		ep->gateway = c->nc.gateway;
 	}
 	r = fail_at("record", err);
-	if (r == 0)
+	if (r < 0)
+		return r;
+	/*
+	 * Ports whose host port is still to be chosen cannot be written yet: the first record goes
+	 * without ports and is rewritten once they are claimed. A crash in between leaves claims
+	 * owned by a key whose record gets torn down; gc then releases them as orphans.
+	 */
+	for (size_t i = 0; i < ep->n_ports; i++)
+		if (ep->ports[i].host_port == 0 || ep->ports[i].host_port_max > ep->ports[i].host_port)
+			c->resave = true;
+	if (c->resave) {
+		struct netd_endpoint bare = *ep;
+
+		bare.n_ports = 0;
+		bare.ports = NULL;
+		r = netd_store_endpoint_save(&bare, err);
+	} else {
 		r = netd_store_endpoint_save(ep, err);
+	}
 	if (r < 0)
 		return r;
 	c->recorded = true;
@@ -245,7 +262,10 @@ static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 			return r;
 		c->n_claimed = i + 1;
 	}
-	return fail_at("ports", err);
+	r = fail_at("ports", err);
+	if (r == 0 && c->resave)
+		r = netd_store_endpoint_save(ep, err);
+	return r;
 }
 
 static int attach_links(struct attach_ctx *c, struct netd_err *err)

@@ -96,9 +96,9 @@ rc=0; "$NETD" attach lab1 --netns /run/netns/c4 --id c4 -p 8080:80 2>"$LAB_DIR/e
 check_eq "duplicate host port refused with exit 3" 3 "$rc"
 check "duplicate port error names the owner" grep -q "c1" "$LAB_DIR/err"
 check_eq "duplicate port changed nothing" "$before" "$(state_snapshot)"
-python3 -c 'import socket,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 9090)); s.listen(); time.sleep(30)' &
+busybox nc -l -p 9090 </dev/null >/dev/null 2>&1 &
 LPID=$!
-sleep 0.5
+for _ in $(seq 50); do [ -n "$(ss -Hltn 'sport = :9090')" ] && break; sleep 0.1; done
 check_fails "port a host process listens on is refused" "$NETD" attach lab1 --netns /run/netns/c4 --id c4 -p 9090:80
 kill $LPID 2>/dev/null
 check_eq "host-listener refusal changed nothing" "$before" "$(state_snapshot)"
