@@ -47,6 +47,7 @@ struct netd_endpoint {
 	time_t created;
 	char state[16]; /* "creating" while an attach runs, then "ready" */
 	int pid;	/* the attaching process while "creating" */
+	bool external_ipam;	 /* the address came from another IPAM (no lease of ours) */
 	struct netd_port *ports; /* host ports resolved */
 	size_t n_ports;
 };

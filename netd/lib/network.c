@@ -135,6 +135,7 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 		return r;
 	netd_err_clear(err);
 	if (req->external_ipam) {
+		ep->external_ipam = true;
 		ep->ip = req->ip;
 		ep->prefix = req->prefix ? req->prefix : c->nc.prefix;
 		ep->gateway = req->gateway;
@@ -566,7 +567,7 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 		r = netd_rtnl_open_in_netns(nsfd, &ns, err);
 	if (r == 0)
 		r = netd_ctr_check(ns, ep.ifname, ep.ip, ep.prefix, ep.gateway, err);
-	if (r == 0) {
+	if (r == 0 && !ep.external_ipam) {
 		r = netd_ipam_owner(ep.network, ep.ip, owner, sizeof(owner), err);
 		if (r == -ENOENT || (r == 0 && strcmp(owner, key) != 0)) {
 			char ip[INET_ADDRSTRLEN];

@@ -273,6 +273,8 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 		  ep->prefix, gw, ep->mtu, ep->host_ifindex, ep->ctr_ifindex);
 	sb_printf(&b, "created=%" PRId64 "\nstate=%s\npid=%d\n", (int64_t)ep->created, ep->state,
 		  ep->pid);
+	if (ep->external_ipam)
+		sb_printf(&b, "ipam=external\n");
 	for (size_t i = 0; i < ep->n_ports; i++) {
 		const struct netd_port *p = &ep->ports[i];
 		const char *pn = proto_name(p->proto);
@@ -411,6 +413,7 @@ enum ep_key {
 	K_CREATED,
 	K_STATE,
 	K_PID,
+	K_IPAM,
 	K_PORT,
 	K_COUNT,
 };
@@ -431,6 +434,7 @@ static const char *const ep_keys[K_COUNT] = {
     [K_CREATED] = "created",
     [K_STATE] = "state",
     [K_PID] = "pid",
+    [K_IPAM] = "ipam",
     [K_PORT] = "port",
 };
 
@@ -496,6 +500,14 @@ static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, si
 	case K_STATE:
 		return copy_field(ep->state, sizeof(ep->state), v, vl) &&
 		       state_ok(ep->state, sizeof(ep->state));
+	case K_IPAM:
+		if (vl == 4 && !memcmp(v, "netd", 4))
+			ep->external_ipam = false;
+		else if (vl == 8 && !memcmp(v, "external", 8))
+			ep->external_ipam = true;
+		else
+			return false;
+		return true;
 	case K_PORT:
 	case K_COUNT:
 		break;
