@@ -65,7 +65,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 ITEST_SRCS := $(wildcard tests/integration/*.c)
 ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/tests/integration/%)
 
-.PHONY: all lib tests check unit integration e2e clients bench fuzz format format-check install clean
+.PHONY: all lib tests check unit integration e2e clients bench stress labs fuzz format format-check install clean
 all: $(LIB) $(BINS)
 lib: $(LIB)
 
@@ -124,6 +124,15 @@ e2e: all
 
 bench: all
 	BUILD=$(BUILD) tests/bench/run.sh
+
+# Bounded load, chaos (kill -9 at fault points) and leak counts; a leftover fails the run.
+stress:
+	$(MAKE) SAN=1 BUILD=build-san all tests
+	BUILD=build-san tests/stress/run.sh
+
+# Every lab of docs/labs/ with its own solution and checker.
+labs: all
+	BUILD=$(BUILD) scripts/lab.sh all
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz:
