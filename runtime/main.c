@@ -53,122 +53,6 @@ static void usage(FILE *f)
 	    f);
 }
 
-/* "32m", "1g", "65536", "512k" -> bytes; <= 0 on error. */
-static long long parse_size(const char *s)
-{
-	char *end;
-	unsigned long long v, mult = 1;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return -1;
-	switch (tolower((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'b':
-		end++;
-		break;
-	case 'k':
-		mult = 1ULL << 10;
-		end++;
-		break;
-	case 'm':
-		mult = 1ULL << 20;
-		end++;
-		break;
-	case 'g':
-		mult = 1ULL << 30;
-		end++;
-		break;
-	default:
-		return -1;
-	}
-	if (*end == 'b' || *end == 'B')
-		end++;
-	if (*end || v == 0 || v > (1ULL << 50) / mult)
-		return -1;
-	return (long long)(v * mult);
-}
-
-/* "1.5" -> 150000 (us per 100 ms); <= 0 on error. Parsed by hand: no locale, no float. */
-static long parse_cpus(const char *s)
-{
-	long whole = 0, frac = 0, scale = 100000;
-	const char *p = s;
-
-	if (!*p)
-		return -1;
-	while (isdigit((unsigned char)*p)) {
-		whole = whole * 10 + (*p++ - '0');
-		if (whole > 1024)
-			return -1;
-	}
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		while (isdigit((unsigned char)*p)) {
-			scale /= 10;
-			frac += (*p++ - '0') * scale;
-		}
-	}
-	if (*p || p == s)
-		return -1;
-	long q = whole * 100000 + frac;
-	return q >= 1000 ? q : -1; /* the kernel's minimum quota is 1 ms */
-}
-
-static long parse_long(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	return v;
-}
-
-static int parse_user(const char *s, struct nsbox_opts *o)
-{
-	char buf[64];
-	char *colon;
-	long u, g;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	colon = strchr(buf, ':');
-	if (colon)
-		*colon = '\0';
-	u = parse_long(buf, 0, 0x7fffffff);
-	g = colon ? parse_long(colon + 1, 0, 0x7fffffff) : u;
-	if (u < 0 || g < 0)
-		return -1;
-	o->has_user = true;
-	o->uid = (uid_t)u;
-	o->gid = (gid_t)g;
-	return 0;
-}
-
-static bool hostname_ok(const char *h)
-{
-	size_t n = strlen(h);
-
-	if (n == 0 || n > 63)
-		return false;
-	for (const char *p = h; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
-			return false;
-	return true;
-}
-
 static const char *env_get(const struct nsbox_opts *o, const char *key)
 {
 	size_t kl = strlen(key);
@@ -274,10 +158,11 @@ static int cmd_run(int argc, char **argv)
 			o.workdir = optarg;
 			break;
 		case 'u':
-			if (parse_user(optarg, &o) < 0) {
+			if (nsbox_parse_user(optarg, &o.uid, &o.gid) < 0) {
 				nsbox_error("-u %s: want UID[:GID] (numbers)", optarg);
 				return NSBOX_EXIT_ERROR;
 			}
+			o.has_user = true;
 			break;
 		case OPT_NETWORK:
 			if (!strcmp(optarg, "host")) {
@@ -294,7 +179,7 @@ static int cmd_run(int argc, char **argv)
 			}
 			break;
 		case OPT_MEMORY:
-			o.memory = parse_size(optarg);
+			o.memory = nsbox_parse_size(optarg);
 			if (o.memory < (4 << 20)) {
 				nsbox_error("--memory %s: want a size of at least 4m (k/m/g)",
 					    optarg);
@@ -302,7 +187,7 @@ static int cmd_run(int argc, char **argv)
 			}
 			break;
 		case OPT_CPUS:
-			o.cpu_quota_us = parse_cpus(optarg);
+			o.cpu_quota_us = nsbox_parse_cpus(optarg);
 			if (o.cpu_quota_us <= 0) {
 				nsbox_error("--cpus %s: want a number of CPUs from 0.01 to 1024",
 					    optarg);
@@ -310,7 +195,7 @@ static int cmd_run(int argc, char **argv)
 			}
 			break;
 		case OPT_PIDS:
-			o.pids_limit = parse_long(optarg, 1, 4194304);
+			o.pids_limit = nsbox_parse_long(optarg, 1, 4194304);
 			if (o.pids_limit <= 0) {
 				nsbox_error("--pids-limit %s: want a positive number", optarg);
 				return NSBOX_EXIT_ERROR;
@@ -380,10 +265,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!hostname) {
 		hostname = o.name;
-		if (strlen(hostname) > 63 || !hostname_ok(hostname))
+		if (strlen(hostname) > 63 || !nsbox_hostname_ok(hostname))
 			hostname = "nsbox";
 	}
-	if (!hostname_ok(hostname)) {
+	if (!nsbox_hostname_ok(hostname)) {
 		nsbox_error("--hostname %s: want 1-63 letters, digits, '-' or '.'", hostname);
 		return NSBOX_EXIT_ERROR;
 	}

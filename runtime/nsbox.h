@@ -112,6 +112,18 @@ struct nsbox_record {
 void nsbox_error(const char *fmt, ...) NETD_PRINTF(1, 2);
 extern int nsbox_errfd;
 
+/* --- opts.c: option values, pure (fuzzed by tests/fuzz/fuzz_nsbox_opts.c) --- */
+/* "32m", "1g", "65536", "512k" -> bytes; <= 0 on error. */
+long long nsbox_parse_size(const char *s);
+/* "1.5" -> 150000 (us per 100 ms); <= 0 on error. Parsed by hand: no locale, no float. */
+long nsbox_parse_cpus(const char *s);
+/* A decimal in [min, max]; -1 on error (min must be >= 0). */
+long nsbox_parse_long(const char *s, long min, long max);
+/* "UID[:GID]" (numbers; GID defaults to UID); -1 on error, outputs untouched then. */
+int nsbox_parse_user(const char *s, uid_t *uid, gid_t *gid) NETD_MUST_USE;
+/* 1-63 letters, digits, '-' or '.'. */
+bool nsbox_hostname_ok(const char *h);
+
 /* --- run.c --- */
 int nsbox_run(struct nsbox_opts *o);
 /* Resolves argv[0] inside rootfs along PATH (RESOLVE_IN_ROOT); fills out with the in-root path. */
