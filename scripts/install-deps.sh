@@ -11,7 +11,7 @@ PKGS=(
 	golang-go golang-github-appc-cni-dev containernetworking-plugins iptables jq
 	podman containerd runc crun conmon
 )
-BENCH=(hyperfine iperf3 wrk nginx-light gnuplot-nox)
+BENCH=(hyperfine iperf3 wrk nginx-light gnuplot-nox docker.io)
 [ "${1:-}" = --bench ] && PKGS+=("${BENCH[@]}")
 
 missing=()
