@@ -1,51 +1,32 @@
 #!/bin/bash
-# Benchmark: netd-cni against the reference trio it replaces (bridge + host-local + portmap,
-# Debian's containernetworking-plugins), same workload, same run, same lab host:
-#   - ADD and DEL latency, one tcp port mapping per container, with 0 and with N (500) other
-#     containers present (each of those with its own mapping);
-#   - 64 ADDs in parallel: 64 distinct addresses, every one answers ping from the host.
+# CNI latency: netd-cni against the reference trio it replaces (bridge + host-local [+ portmap],
+# Debian's containernetworking-plugins), same workload, same run, each set in its own lab host.
+#   - ADD and DEL with 0 other containers, without ports and with one tcp port mapping
+#     (the trio chains portmap after bridge: its ADD/DEL is the sum of both execs);
+#   - ADD/DEL without ports with 1 and with BENCH_N (500) other containers present, and every ADD
+#     of the fill from 1 to BENCH_N (the growth curve of docs/perf.svg).
 # Plugins are exec'd as a runtime does (CNI_* env, config on stdin, prevResult for the chained
-# portmap and for DEL), timed per exec with bash's $EPOCHREALTIME, as
-# ../shared/anchors/cni-bridge-anchors.sh measured the trio. Prints medians and the ratios.
-#
-# Root. Everything happens inside a throwaway lab host (tests/lib.sh lab_enter).
-# Env: BUILD (default build: a release build), RUNS=30, BENCH_N=500, PAR_N=64,
-#      REF_DIR=/usr/lib/cni (ANC_CNI_PATH is honoured too), BENCH_OUT=file (keep raw TSV).
+# portmap and for DEL), each exec timed with bash's $EPOCHREALTIME, as
+# ../shared/anchors/cni-bridge-anchors.sh measured the trio. Writes rows to $BENCH_ROWS.
+# Root. Env: BUILD (default build), RUNS=30, BENCH_N=500, REF_DIR=/usr/lib/cni, CNI_SETS="netd ref".
 BUILD=${BUILD:-build}
 source "$(dirname "$0")/../lib.sh"
-lab_enter "$@"
-
+source "$TOP/tests/bench/common.sh"
 RUNS=${RUNS:-30}
 N=${BENCH_N:-500}
-PAR_N=${PAR_N:-64}
 REF=${REF_DIR:-${ANC_CNI_PATH:-/usr/lib/cni}}
 P=$BUILD/netd-cni
-W=$LAB_DIR/bench
-mkdir -p "$W/res" "$W/hl"
-TSV=$W/times.tsv
-: >"$TSV"
-
-for b in "$P" "$REF/bridge" "$REF/host-local" "$REF/portmap"; do
-	[ -x "$b" ] || {
-		echo "missing $b (make; scripts/install-deps.sh installs containernetworking-plugins)" >&2
-		exit 2
-	}
-done
-command -v jq >/dev/null || {
-	echo "jq is needed" >&2
-	exit 2
-}
+OUT=$BENCH_DATA/cni
+mkdir -p "$OUT"
 
 # exec_plugin CMD ID NETNS PLUGIN CONF OUT -> LAST_MS (ms, 2 decimals), LAST_RC
 exec_plugin() {
-	local t0 t1
+	local t0
 	t0=${EPOCHREALTIME/./}
 	CNI_COMMAND=$1 CNI_CONTAINERID=$2 CNI_NETNS=/run/netns/$3 CNI_IFNAME=eth0 CNI_PATH=$REF \
 		"$4" <"$5" >"$6" 2>"$6.err"
 	LAST_RC=$?
-	t1=${EPOCHREALTIME/./}
-	LAST_MS=$(((t1 - t0) / 10))
-	LAST_MS=$(printf '%d.%02d' $((LAST_MS / 100)) $((LAST_MS % 100)))
+	LAST_MS=$(ms_since "$t0")
 	if [ "$LAST_RC" != 0 ]; then
 		echo "  ! $1 ${4##*/} $2 rc=$LAST_RC: $(head -c 300 "$6") $(head -c 300 "$6.err")" >&2
 	fi
@@ -62,26 +43,27 @@ ref_portmap_conf() { # HOSTPORT PREV
 		'{cniVersion:"1.0.0",name:"bench-ref",type:"portmap",capabilities:{portMappings:true},snat:true,
 		  runtimeConfig:{portMappings:[{hostPort:$hp,containerPort:80,protocol:"tcp"}]},prevResult:$p[0]}'
 }
-netd_conf() { # HOSTPORT [PREV]
+netd_conf() { # HOSTPORT (0: none) [PREV]
 	jq -c -n --argjson hp "$1" --slurpfile p "${2:-/dev/null}" \
 		'{cniVersion:"1.0.0",name:"bench-netd",type:"netd-cni",bridge:"bnd0",isGateway:true,ipMasq:true,
 		  capabilities:{portMappings:true},
-		  ipam:{type:"netd",ranges:[[{subnet:"10.201.0.0/16"}]],routes:[{dst:"0.0.0.0/0"}]},
-		  runtimeConfig:{portMappings:[{hostPort:$hp,containerPort:80,protocol:"tcp"}]}}
+		  ipam:{type:"netd",ranges:[[{subnet:"10.201.0.0/16"}]],routes:[{dst:"0.0.0.0/0"}]}}
+		 + (if $hp > 0 then {runtimeConfig:{portMappings:[{hostPort:$hp,containerPort:80,protocol:"tcp"}]}} else {} end)
 		 + (if ($p|length) > 0 then {prevResult:$p[0]} else {} end)'
 }
 
-# add SET ID NETNS HOSTPORT -> ADD_MS (the whole chain), ADD_RC
+# add ID NETNS HOSTPORT(0: none) -> ADD_MS (the whole chain), ADD_RC
 add() {
-	local set=$1 id=$2 ns=$3 hp=$4 r=$W/res/$1-$2
-	if [ "$set" = ref ]; then
+	local id=$1 ns=$2 hp=$3 r=$W/res/$1
+	if [ "$SET" = ref ]; then
 		ref_bridge_conf >"$r.bc"
 		exec_plugin ADD "$id" "$ns" "$REF/bridge" "$r.bc" "$r.json"
-		local a=$LAST_MS rc=$LAST_RC
+		ADD_MS=$LAST_MS ADD_RC=$LAST_RC
+		[ "$hp" = 0 ] && return
 		ref_portmap_conf "$hp" "$r.json" >"$r.pc"
 		exec_plugin ADD "$id" "$ns" "$REF/portmap" "$r.pc" "$r.pm.json"
-		ADD_MS=$(awk -v a="$a" -v b="$LAST_MS" 'BEGIN{printf "%.2f", a + b}')
-		ADD_RC=$((rc + LAST_RC))
+		ADD_MS=$(awk -v a="$ADD_MS" -v b="$LAST_MS" 'BEGIN{printf "%.2f", a + b}')
+		ADD_RC=$((ADD_RC + LAST_RC))
 	else
 		netd_conf "$hp" >"$r.nc"
 		exec_plugin ADD "$id" "$ns" "$P" "$r.nc" "$r.json"
@@ -89,12 +71,14 @@ add() {
 	fi
 }
 
-# del SET ID NETNS HOSTPORT -> DEL_MS, DEL_RC (configs carry the ADD's result, as libcni sends)
+# del ID NETNS HOSTPORT(0: none) -> DEL_MS, DEL_RC (configs carry the ADD's result, as libcni sends)
 del() {
-	local set=$1 id=$2 ns=$3 hp=$4 r=$W/res/$1-$2
-	if [ "$set" = ref ]; then
-		exec_plugin DEL "$id" "$ns" "$REF/portmap" "$r.pc" "$r.out"
-		local a=$LAST_MS rc=$LAST_RC
+	local id=$1 ns=$2 hp=$3 r=$W/res/$1 a=0 rc=0
+	if [ "$SET" = ref ]; then
+		if [ "$hp" != 0 ]; then
+			exec_plugin DEL "$id" "$ns" "$REF/portmap" "$r.pc" "$r.out"
+			a=$LAST_MS rc=$LAST_RC
+		fi
 		ref_bridge_conf "$r.json" >"$r.bd"
 		exec_plugin DEL "$id" "$ns" "$REF/bridge" "$r.bd" "$r.out"
 		DEL_MS=$(awk -v a="$a" -v b="$LAST_MS" 'BEGIN{printf "%.2f", a + b}')
@@ -106,89 +90,103 @@ del() {
 	fi
 }
 
-p50() { sort -g | awk '{v[NR]=$1} END{if(!NR){print "nan"; exit} if(NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'; }
-col() { # SET PHASE KIND -> median
-	awk -F'\t' -v s="$1" -v p="$2" -v k="$3" '$1==s && $2==p && $3==k && $5==0 {print $4}' "$TSV" | p50
-}
-fails() { awk -F'\t' '$5!=0' "$TSV" | wc -l; }
+# record PHASE KIND IDX MS RC
+record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$TSV"; }
 
-# latency SET PHASE: RUNS containers, one at a time, ADD then DEL; the others stay as they are
+# latency PHASE PORT: RUNS containers, one at a time, ADD then DEL; the others stay as they are
 latency() {
-	local set=$1 phase=$2 i
+	local ph=$1 port=$2 i hp=0
 	for ((i = 1; i <= RUNS; i++)); do
-		add "$set" "lat$i" "lat$i" $((30000 + i))
-		printf '%s\t%s\tADD\t%s\t%s\n' "$set" "$phase" "$ADD_MS" "$ADD_RC" >>"$TSV"
-		del "$set" "lat$i" "lat$i" $((30000 + i))
-		printf '%s\t%s\tDEL\t%s\t%s\n' "$set" "$phase" "$DEL_MS" "$DEL_RC" >>"$TSV"
+		[ "$port" = 1 ] && hp=$((30000 + i))
+		add "lat$i" "lat$i" "$hp"
+		record "$ph" ADD "$i" "$ADD_MS" "$ADD_RC"
+		del "lat$i" "lat$i" "$hp"
+		record "$ph" DEL "$i" "$DEL_MS" "$DEL_RC"
 	done
 }
 
-echo "# cni bench: netd-cni ($P) vs $REF bridge+host-local+portmap ($(dpkg-query -W -f='${Version}' containernetworking-plugins 2>/dev/null)); kernel $(uname -r), nproc $(nproc), loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# RUNS=$RUNS per point, N=$N containers present at the second point, one tcp port mapping per container"
-for ((i = 1; i <= RUNS; i++)); do ip netns add "lat$i"; done
-for ((i = 1; i <= N; i++)); do ip netns add "s$i"; done
+# fill FROM TO: sequential ADDs without ports; IDX = containers present before this ADD
+fill() {
+	local i
+	for ((i = $1; i <= $2; i++)); do
+		add "s$i" "s$i" 0
+		record fill ADD $((i - 1)) "$ADD_MS" "$ADD_RC"
+	done
+}
 
-for set in ref netd; do
-	# warm up: first ADD creates bridge, table/chains; not measured
-	add "$set" warm lat1 29999
-	del "$set" warm lat1 29999
-	latency "$set" at0
+if [ "${1:-}" = __set ]; then
+	lab_enter "$@"
+	SET=$2
+	W=$LAB_DIR/bench
+	TSV=$OUT/$SET.tsv
+	mkdir -p "$W/res" "$W/hl"
+	: >"$TSV"
+	for ((i = 1; i <= RUNS; i++)); do ip netns add "lat$i"; done
+	for ((i = 1; i <= N; i++)); do ip netns add "s$i"; done
+	wait_quiet
 	t0=${EPOCHREALTIME/./}
-	for ((i = 1; i <= N; i++)); do
-		add "$set" "s$i" "s$i" $((20000 + i))
-		printf '%s\tfill\tADD\t%s\t%s\n' "$set" "$ADD_MS" "$ADD_RC" >>"$TSV"
-	done
-	echo "# $set: $N ADDs in $(((${EPOCHREALTIME/./} - t0) / 1000)) ms"
-	latency "$set" "at$N"
-	for ((i = 1; i <= N; i++)); do
-		del "$set" "s$i" "s$i" $((20000 + i))
-		printf '%s\tdrain\tDEL\t%s\t%s\n' "$set" "$DEL_MS" "$DEL_RC" >>"$TSV"
-	done
+	add warm lat1 0 # the first ADD creates the bridge, chains, table: not measured
+	del warm lat1 0
+	latency lat0 0
+	latency port 1
+	fill 1 1
+	latency lat1 0
+	fill 2 "$N"
+	latency "lat$N" 0
+	echo "# $SET: $(awk -F'\t' '$5 != 0' "$TSV" | wc -l) failed calls, $(($(ms_since "$t0" | cut -d. -f1) / 1000)) s"
+	exit 0
+fi
+
+for b in "$P" "$REF/bridge" "$REF/host-local" "$REF/portmap"; do
+	[ -x "$b" ] || {
+		echo "missing $b (make; scripts/install-deps.sh installs containernetworking-plugins)" >&2
+		exit 2
+	}
+done
+echo "# cni: netd-cni vs $REF bridge+host-local+portmap ($(dpkg-query -W -f='${Version}' containernetworking-plugins 2>/dev/null)); RUNS=$RUNS, N=$N"
+rc=0
+for s in ${CNI_SETS:-netd ref}; do
+	bash "$0" __set "$s" || rc=1
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1fx", a / b; else print "n/a" }'; }
-echo
-printf '%-28s %12s %12s %9s\n' "median ms (1 port mapping)" "trio" "netd-cni" "ratio"
-for ph in at0 "at$N"; do
-	for k in ADD DEL; do
-		r=$(col ref "$ph" "$k")
-		n=$(col netd "$ph" "$k")
-		printf '%-28s %12s %12s %9s\n' "$k with ${ph#at} present" "$r" "$n" "$(ratio "$r" "$n")"
-	done
+col() { # SET PHASE KIND -> median of the successful calls
+	awk -F'\t' -v p="$2" -v k="$3" '$1==p && $2==k && $5==0 {print $4}' "$OUT/$1.tsv" 2>/dev/null | p50
+}
+fails() { cat "$OUT"/*.tsv 2>/dev/null | awk -F'\t' '$5!=0' | wc -l; }
+trio=bridge+host-local
+for k in ADD DEL; do
+	o=$(col netd lat0 $k) a=$(col ref lat0 $k)
+	emit_row key="cni_${k,,}" metric="CNI $k, no ports" unit=ms ours="$o" anchor="$a" \
+		anchor_name="$trio" ratio="$(div "$a" "$o")" ratio_desc="anchor/ours (x faster)" \
+		target="$([ $k = ADD ] && echo '>= 15')" target_on=ratio n="$RUNS"
+	o=$(col netd port $k) a=$(col ref port $k)
+	emit_row key="cni_${k,,}_port" metric="CNI $k, one port" unit=ms ours="$o" anchor="$a" \
+		anchor_name="$trio+portmap" ratio="$(div "$a" "$o")" ratio_desc="anchor/ours (x faster)" \
+		target="$([ $k = ADD ] && echo '>= 25')" target_on=ratio n="$RUNS"
 done
-for set in ref netd; do
-	a0=$(col "$set" at0 ADD)
-	aN=$(col "$set" "at$N" ADD)
-	d0=$(col "$set" at0 DEL)
-	dN=$(col "$set" "at$N" DEL)
-	printf 'growth %-6s ADD %s -> %s ms (%s), DEL %s -> %s ms (%s)\n' "$set" "$a0" "$aN" \
-		"$(ratio "$aN" "$a0")" "$d0" "$dN" "$(ratio "$dN" "$d0")"
+for ph in lat1 "lat$N"; do
+	o=$(col netd "$ph" ADD) a=$(col ref "$ph" ADD)
+	emit_row key="cni_add_at${ph#lat}" metric="CNI ADD, ${ph#lat} containers present" unit=ms \
+		ours="$o" anchor="$a" anchor_name="$trio" ratio="$(div "$a" "$o")" \
+		ratio_desc="anchor/ours (x faster)" target= n="$RUNS"
 done
-echo "failed calls: $(fails)"
+go=$(div "$(col netd "lat$N" ADD)" "$(col netd lat1 ADD)")
+ga=$(div "$(col ref "lat$N" ADD)" "$(col ref lat1 ADD)")
+emit_row key=cni_growth metric="CNI ADD growth, 1 -> $N containers" unit=x ours="$go" anchor="$ga" \
+	anchor_name="$trio" ratio="$go" ratio_desc="ours at $N / ours at 1" target="<= 1.2" \
+	target_on=ratio n="$RUNS"
 
-# ---- parallel: PAR_N ADDs at once on netd-cni
-for ((i = 1; i <= PAR_N; i++)); do ip netns add "par$i"; done
-t0=${EPOCHREALTIME/./}
-for ((i = 1; i <= PAR_N; i++)); do
-	netd_conf $((40000 + i)) >"$W/res/par$i.nc"
-	CNI_COMMAND=ADD CNI_CONTAINERID="par$i" CNI_NETNS="/run/netns/par$i" CNI_IFNAME=eth0 \
-		"$P" <"$W/res/par$i.nc" >"$W/res/par$i.json" 2>"$W/res/par$i.err" &
+# the curve: median ADD latency per bin of 25 containers present, ours and the trio's
+BIN=${BENCH_BIN:-25}
+for s in netd ref; do
+	awk -F'\t' -v b="$BIN" '$1=="fill" && $5==0 {print int($3 / b), $4}' "$OUT/$s.tsv" 2>/dev/null |
+		sort -k1,1n -k2,2g | awk -v b="$BIN" '
+		function flush() { if (n) { m = (n % 2) ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2; printf "%d %.3f\n", k * b + b / 2, m } }
+		$1 != k && NR > 1 { flush(); n = 0 }
+		{ k = $1; v[++n] = $2 } END { flush() }' >"$OUT/curve-$s.dat"
 done
-wait
-wall=$(((${EPOCHREALTIME/./} - t0) / 1000))
-addrs=$(for ((i = 1; i <= PAR_N; i++)); do jq -r '.ips[0].address // empty' "$W/res/par$i.json" 2>/dev/null; done)
-got=$(printf '%s\n' "$addrs" | grep -c .)
-uniq=$(printf '%s\n' "$addrs" | grep . | sort -u | wc -l)
-pings=0
-for a in $addrs; do ping -c1 -W2 "${a%/*}" >/dev/null 2>&1 && pings=$((pings + 1)); done
-echo "parallel: $PAR_N ADDs at once in $wall ms: $got with an address, $uniq distinct, $pings answer ping"
-t0=${EPOCHREALTIME/./}
-for ((i = 1; i <= PAR_N; i++)); do
-	netd_conf $((40000 + i)) "$W/res/par$i.json" >"$W/res/par$i.nd"
-	CNI_COMMAND=DEL CNI_CONTAINERID="par$i" CNI_NETNS="/run/netns/par$i" CNI_IFNAME=eth0 \
-		"$P" <"$W/res/par$i.nd" >/dev/null 2>&1 &
-done
-wait
-echo "parallel: $PAR_N DELs at once in $(((${EPOCHREALTIME/./} - t0) / 1000)) ms; veths left: $(count_veths), leases left: $(count_leases)"
-[ -n "${BENCH_OUT:-}" ] && cp "$TSV" "$BENCH_OUT"
-[ "$uniq" -eq "$PAR_N" ] && [ "$pings" -eq "$PAR_N" ] && [ "$(fails)" -eq 0 ]
+awk 'FNR == NR { r[$1] = $2; next } { print $1, $2, ($1 in r) ? r[$1] : "nan" }' \
+	"$OUT/curve-ref.dat" "$OUT/curve-netd.dat" >"$BENCH_DATA/growth.dat"
+nf=$(fails)
+echo "# cni: $nf failed plugin calls"
+[ "$rc" = 0 ] && [ "$nf" = 0 ]
