@@ -35,13 +35,21 @@ static void host_ifname_for(const char *key, char out[NETD_IFNAME_MAX + 1])
 	snprintf(out, NETD_IFNAME_MAX + 1, HOST_IF_PREFIX "%08x", netd_hash32(key));
 }
 
-/* Fault injection for the rollback tests: NETD_FAIL_AT=<step> fails that step. */
+/*
+ * Fault injection for the rollback tests: NETD_FAIL_AT=<step> fails that step. With
+ * NETD_FAIL_AT_KILL=1 the process dies of SIGKILL there instead (no rollback), as a crash would:
+ * the chaos tests use it to prove gc finishes what a dead attach left.
+ */
 static int fail_at(const char *step, struct netd_err *err)
 {
 	const char *f = getenv("NETD_FAIL_AT");
+	const char *k = getenv("NETD_FAIL_AT_KILL");
 
-	if (f && strcmp(f, step) == 0)
+	if (f && strcmp(f, step) == 0) {
+		if (k && strcmp(k, "1") == 0)
+			raise(SIGKILL);
 		return netd_err_set(err, EIO, "%s: injected failure (NETD_FAIL_AT)", step);
+	}
 	return 0;
 }
 
