@@ -1,0 +1,508 @@
+#!/bin/bash
+# scripts/lab.sh: the hands-on labs of docs/labs/.
+#
+#   scripts/lab.sh list                 the labs
+#   scripts/lab.sh N shell              a shell inside lab N's "lab host" (started if needed)
+#   scripts/lab.sh N check              is the lab done? prints what is there and what is missing
+#   scripts/lab.sh N solve              runs the lab's own solution: every ```sh block of its page
+#   scripts/lab.sh N run CMD...         one command inside the lab host
+#   scripts/lab.sh N start | status     start lab N (idempotent) | is it running?
+#   scripts/lab.sh N reset              tear lab N down: nothing of it is left afterwards
+#   scripts/lab.sh all [N...]           each lab from fresh: check fails, solve, check passes, reset
+#
+# How a lab keeps its state (docs/labs/README.md): `start` runs a holder process in new network,
+# mount and PID namespaces (unshare --net --mount --pid --fork --mount-proc). The holder is PID 1
+# of the lab: it mounts a private /run/netns, a tmpfs for the lab's files ($LAB_DIR), a private
+# /var/lib/cni, runs the lab's set-up, then waits (at most 24 h). `shell`, `check`, `solve` and
+# `run` join the holder's namespaces with nsenter, so everything the learner makes (netns, bridges,
+# nft tables, mounts, processes) is still there for `check`. `reset` stops nsbox containers
+# cleanly, SIGKILLs the holder (the kernel then kills every process of the lab's PID namespace, and
+# the lab's namespaces and mounts go with the last of them) and removes the cgroups the lab made.
+# Nothing here touches the machine's own network namespace.
+#
+# Env: BUILD (dir with netd, netd-cni, nsbox; default build), NETD_LABS_RUN (where labs keep
+# their pid and env files; default /run/netd-labs).
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SELF=$TOP/scripts/lab.sh
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+LABS_RUN=${NETD_LABS_RUN:-/run/netd-labs}
+case $LABS_RUN in /*) ;; *) LABS_RUN=$PWD/$LABS_RUN ;; esac
+LABS=(1 2 3 4 5 6 7)
+
+die() {
+	echo "lab.sh: $*" >&2
+	exit 2
+}
+
+lab_doc() { # N -> docs/labs/0N-name.md
+	local f
+	for f in "$TOP"/docs/labs/0"$1"-*.md; do
+		[ -f "$f" ] && echo "$f" && return 0
+	done
+	return 1
+}
+
+lab_title() { sed -n '1{s/^# *//;s/^Lab [0-9]*: *//;p}' "$(lab_doc "$1")"; }
+
+# ------------------------------------------------------------------------------ host side
+
+holder_pid() { # N -> pid of a live holder, or fails
+	local d=$LABS_RUN/$1 p
+	p=$(cat "$d/pid" 2>/dev/null) || return 1
+	[ -n "$p" ] && [ -d "/proc/$p" ] || return 1
+	tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "lab.sh __holder $1 " || return 1
+	echo "$p"
+}
+
+# The cgroup dirs of the lab (lab 2 makes its own cgroups under them; nsbox puts containers in
+# <hierarchy>/.../nsbox/NAME). Layout: v2, v1 or hybrid (v1 controllers + cgroup2 at unified).
+cgroup_env() { # INST
+	local inst=$1 v2mnt="" memmnt="" pidsmnt="" layout self
+	while read -r _ _ _ _ mnt _ _ _ fstype _ opts; do
+		case $fstype in
+		cgroup2) v2mnt=$mnt ;;
+		cgroup)
+			case ",$opts," in *,memory,*) memmnt=$mnt ;; esac
+			case ",$opts," in *,pids,*) pidsmnt=$mnt ;; esac
+			;;
+		esac
+	done < <(sed 's/ - / /' /proc/self/mountinfo | awk '{print $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11}')
+	if [ -n "$v2mnt" ] && [ -z "$memmnt" ] && grep -qw memory "$v2mnt/cgroup.controllers" 2>/dev/null; then
+		layout=v2
+		memmnt=$v2mnt
+		pidsmnt=$v2mnt
+	elif [ -n "$v2mnt" ]; then
+		layout=hybrid
+	else
+		layout=v1
+	fi
+	echo "CG_LAYOUT=$layout"
+	echo "CG_V2=${v2mnt}"
+	if [ "$layout" = v2 ]; then
+		# v2: under the root (no process may sit in a cgroup that hands controllers down)
+		echo "CG_MEM=$v2mnt/netd-lab-$inst"
+		echo "CG_PIDS=$v2mnt/netd-lab-$inst"
+	else
+		self=$(sed -n 's/^[0-9]*:\([^:]*,\)\{0,1\}memory\(,[^:]*\)\{0,1\}:\(.*\)/\3/p' /proc/self/cgroup)
+		self=${self%/}
+		echo "CG_MEM=${memmnt:+$memmnt$self/netd-lab-$inst}"
+		self=$(sed -n 's/^[0-9]*:\([^:]*,\)\{0,1\}pids\(,[^:]*\)\{0,1\}:\(.*\)/\3/p' /proc/self/cgroup)
+		self=${self%/}
+		echo "CG_PIDS=${pidsmnt:+$pidsmnt$self/netd-lab-$inst}"
+	fi
+}
+
+ensure_rootfs() {
+	local r=$LABS_RUN/rootfs
+	[ -x "$r/bin/busybox" ] && return 0
+	mkdir -p "$LABS_RUN"
+	rm -rf "$r.tmp"
+	"$TOP/scripts/mkrootfs.sh" "$r.tmp" >/dev/null || return 1
+	mv "$r.tmp" "$r"
+}
+
+# cnidrive: a small runtime on libcni (../shared/clients), built offline once; or Debian's cnitool.
+ensure_cnidrive() {
+	local src w
+	mkdir -p "$LABS_RUN/bin"
+	[ -x "$LABS_RUN/bin/cnidrive" ] && return 0
+	if command -v cnitool >/dev/null; then
+		ln -sf "$(command -v cnitool)" "$LABS_RUN/bin/cnidrive"
+		return 0
+	fi
+	for src in "${CNIDRIVE_SRC:-}" "$TOP/../shared/clients/cnidrive/main.go" /work/shared/clients/cnidrive/main.go; do
+		[ -f "$src" ] && break
+	done
+	[ -f "$src" ] && command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/containernetworking/cni ] || return 1
+	w=$(mktemp -d /tmp/netd-lab-go.XXXXXX)
+	mkdir -p "$w/gopath/src/cnidrive"
+	cp "$src" "$w/gopath/src/cnidrive/"
+	(cd "$w/gopath/src/cnidrive" && env GO111MODULE=off GOPROXY=off GOFLAGS= \
+		GOPATH="$w/gopath:/usr/share/gocode" GOCACHE="$w/gocache" CGO_ENABLED=0 \
+		go build -o "$LABS_RUN/bin/cnidrive" .) >"$w/log" 2>&1
+	local rc=$?
+	[ $rc -ne 0 ] && tail -5 "$w/log" >&2
+	rm -rf "$w"
+	return $rc
+}
+
+start() { # N
+	local n=$1 d=$LABS_RUN/$1 upid p i inst
+	holder_pid "$n" >/dev/null && return 0
+	lab_doc "$n" >/dev/null || die "no lab $n (scripts/lab.sh list)"
+	[ "$(id -u)" = 0 ] || die "labs need root (namespaces, bridges, nftables, cgroups)"
+	for b in netd netd-cni nsbox; do
+		[ -x "$BUILD/$b" ] || die "no $BUILD/$b: run make first (or set BUILD)"
+	done
+	# a dead lab of this number: clean what it left
+	[ -e "$d" ] && reset "$n" >/dev/null 2>&1
+	ensure_rootfs || die "could not build the rootfs (scripts/mkrootfs.sh)"
+	[ "$n" = 6 ] && { ensure_cnidrive || echo "lab.sh: no cnidrive/cnitool: lab 6's client step will be skipped" >&2; }
+	mkdir -p "$d/work"
+	inst=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+	{
+		echo "LAB=$n"
+		echo "LAB_INST=$inst"
+		echo "LABS_RUN=$LABS_RUN"
+		echo "LAB_DIR=$d/work"
+		echo "ROOTFS=$d/work/rootfs"
+		echo "NETD_STATE_DIR=$d/work/state"
+		echo "NETD_CONFIG_DIR=$d/work/networks"
+		echo "CNI_PATH=$BUILD"
+		echo "NETCONFPATH=$d/work/net.d"
+		echo "BUILD=$BUILD"
+		echo "PATH=$BUILD:$LABS_RUN/bin:$PATH"
+		cgroup_env "$inst"
+	} | sed 's/^\([A-Z_0-9]*\)=\(.*\)/export \1="\2"/' >"$d/env"
+	rm -f "$d/ready" "$d/failed" "$d/pid"
+	setsid unshare --net --mount --pid --fork --mount-proc --propagation private -- \
+		bash "$SELF" __holder "$n" </dev/null >"$d/holder.log" 2>&1 &
+	upid=$!
+	for ((i = 0; i < 300; i++)); do
+		[ -e "$d/ready" ] || [ -e "$d/failed" ] && break
+		kill -0 "$upid" 2>/dev/null || break
+		sleep 0.1
+	done
+	p=$(cat "/proc/$upid/task/$upid/children" 2>/dev/null | awk '{print $1}')
+	[ -n "$p" ] && echo "$p" >"$d/pid"
+	if [ ! -e "$d/ready" ]; then
+		echo "lab.sh: lab $n did not start:" >&2
+		tail -20 "$d/holder.log" >&2
+		reset "$n" >/dev/null 2>&1
+		exit 1
+	fi
+}
+
+enter() { # N ARGS... : runs "lab.sh __in N ARGS..." inside the lab
+	local n=$1 p
+	shift
+	p=$(holder_pid "$n") || die "lab $n is not running"
+	nsenter --target "$p" --net --mount --pid --wd -- bash "$SELF" __in "$n" "$@"
+}
+
+reset() { # N
+	local n=$1 d=$LABS_RUN/$1 p i cg
+	[ -e "$d" ] || return 0
+	if p=$(holder_pid "$n"); then
+		# nsbox containers: stop them the ordinary way (network detached, cgroups removed);
+		# what that misses, their records name
+		timeout 60 nsenter --target "$p" --net --mount --pid --wd -- bash "$SELF" __in "$n" __cleanup
+		kill -9 "$p" 2>/dev/null
+		for ((i = 0; i < 100; i++)); do
+			[ -d "/proc/$p" ] || break
+			sleep 0.05
+		done
+	fi
+	# shellcheck disable=SC1091
+	CG_MEM="" CG_PIDS=""
+	[ -f "$d/env" ] && . "$d/env"
+	{
+		cat "$d/cgroups" 2>/dev/null
+		[ -n "$CG_MEM" ] && echo "$CG_MEM"
+		[ -n "$CG_PIDS" ] && echo "$CG_PIDS"
+	} | sort -u >"$d/cgroups.all"
+	while read -r cg; do
+		case $cg in /sys/fs/cgroup/*) ;; *) continue ;; esac
+		[ -d "$cg" ] || continue
+		for ((i = 0; i < 50; i++)); do
+			find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+			[ -d "$cg" ] || break
+			sleep 0.1
+		done
+		[ -d "$cg" ] && echo "lab.sh: reset: cgroup $cg is still there" >&2
+	done <"$d/cgroups.all"
+	if grep -q " $d/" /proc/self/mountinfo; then
+		echo "lab.sh: reset: something is still mounted under $d; not removing it" >&2
+		return 1
+	fi
+	rm -rf --one-file-system "$d"
+}
+
+status() { # N
+	local p
+	if p=$(holder_pid "$1"); then
+		echo "lab $1: running (holder pid $p, files in $LABS_RUN/$1/work inside the lab)"
+	else
+		echo "lab $1: not running"
+		return 1
+	fi
+}
+
+# The solution: every ```sh block of the page, in order, in one bash (set -e), each shown first.
+solution_script() { # N
+	awk '
+	/^```sh[ \t]*$/ { inb = 1; nb++; printf "__show <<'"'"'__LAB_%d'"'"'\n", nb; buf = ""; next }
+	inb && /^```/ { printf "%s__LAB_%d\n%s", buf, nb, buf; inb = 0; next }
+	inb { buf = buf $0 "\n" }
+	' "$(lab_doc "$1")"
+}
+
+# Whatever lab.sh reports as "left over" after a reset (used by `all` and the e2e test).
+leftovers() { # N
+	local d=$LABS_RUN/$1 cg
+	[ -d "$d" ] && echo "dir $d"
+	grep " $d/" /proc/self/mountinfo | awk '{print "mount", $5}'
+	[ -f "$d.cgroups" ] && while read -r cg; do [ -d "$cg" ] && echo "cgroup $cg"; done <"$d.cgroups"
+	if [ -s "$d.nsinodes" ]; then
+		# shellcheck disable=SC2046
+		stat -Lc '%i %n' /proc/[0-9]*/ns/net 2>/dev/null | sort -k1,1 |
+			join - <(sort "$d.nsinodes") | awk '{sub("/ns/net", "", $2); print "netns", $1, "held by", $2}'
+	fi
+	return 0
+}
+
+# Before a reset: remember what the lab made, so `leftovers` can look for it afterwards.
+remember() { # N
+	local d=$LABS_RUN/$1 p
+	p=$(holder_pid "$1") || return 0
+	# shellcheck disable=SC1091
+	(. "$d/env" && { echo "$CG_MEM"; echo "$CG_PIDS"; cat "$d/cgroups" 2>/dev/null; } | grep . | sort -u) >"$d.cgroups"
+	nsenter --target "$p" --net --mount --pid -- sh -c '
+		stat -Lc %i /proc/self/ns/net
+		for f in /run/netns/*; do [ -e "$f" ] && stat -Lc %i "$f"; done
+		for f in /proc/[0-9]*/ns/net; do stat -Lc %i "$f"; done 2>/dev/null' | sort -u >"$d.nsinodes"
+}
+
+all() { # [N...]
+	local n t0 t1 fails=0 out rc left list=("$@")
+	[ ${#list[@]} -eq 0 ] && list=("${LABS[@]}")
+	for n in "${list[@]}"; do
+		t0=$(date +%s)
+		rc=0
+		out=$(reset "$n" 2>&1; start "$n" 2>&1) || rc=1
+		if [ $rc -ne 0 ]; then
+			echo "lab $n: FAIL (could not start)"
+			printf '%s\n' "$out" | sed 's/^/    /' | tail -20
+			fails=$((fails + 1))
+			continue
+		fi
+		local why=""
+		if out=$(timeout 120 "$SELF" "$n" check 2>&1); then
+			why="check passed before solve (a checker that cannot fail)"
+		fi
+		if [ -z "$why" ] && ! out=$(timeout 300 "$SELF" "$n" solve 2>&1); then
+			why="solve failed"
+		fi
+		if [ -z "$why" ] && ! out=$(timeout 120 "$SELF" "$n" check 2>&1); then
+			why="check failed after solve"
+		fi
+		remember "$n"
+		reset "$n" >/dev/null 2>&1
+		left=$(leftovers "$n")
+		rm -f "$LABS_RUN/$n.cgroups" "$LABS_RUN/$n.nsinodes"
+		[ -z "$why" ] && [ -n "$left" ] && why="reset left: $(echo "$left" | tr '\n' ' ')"
+		t1=$(date +%s)
+		if [ -z "$why" ]; then
+			echo "lab $n: pass ($((t1 - t0)) s) $(lab_title "$n")"
+		else
+			echo "lab $n: FAIL ($((t1 - t0)) s) $(lab_title "$n"): $why"
+			printf '%s\n' "$out" | tail -30 | sed 's/^/    /'
+			fails=$((fails + 1))
+		fi
+	done
+	echo "labs: $((${#list[@]} - fails)) passed, $fails failed"
+	[ $fails -eq 0 ]
+}
+
+# ------------------------------------------------------------------------------ inside the lab
+
+# ---- check helpers: one line per thing, "ok" or "MISSING" with what to do about it
+_ok() { echo "  ok       $1"; }
+_miss() {
+	echo "  MISSING  $1"
+	CHECK_MISSING=$((CHECK_MISSING + 1))
+}
+need() { # "WHAT IS THERE" "WHAT IS MISSING (hint)" CMD...
+	local okt=$1 mt=$2
+	shift 2
+	if "$@" >/dev/null 2>&1; then
+		_ok "$okt"
+	else
+		_miss "$mt"
+		return 1
+	fi
+}
+nsx() { # NS CMD...: in netns NS, quietly
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+has_ns() { [ -e "/run/netns/$1" ]; }
+has_link() { ip ${2:+-n "$2"} link show dev "$1" >/dev/null 2>&1; }
+is_up() { ip ${2:+-n "$2"} -o link show dev "$1" 2>/dev/null | grep -q '[<,]UP[,>]'; }
+has_addr() { ip ${3:+-n "$3"} -4 -o addr show dev "$1" 2>/dev/null | grep -q "inet $2 "; }
+addr_of() { ip ${2:+-n "$2"} -4 -o addr show dev "$1" 2>/dev/null | awk '{print $4; exit}'; }
+is_bridge() { ip -d -o link show dev "$1" 2>/dev/null | grep -q ' bridge '; }
+has_route_via() { ip -n "$1" -4 route show default 2>/dev/null | grep -q "via $2 "; }
+peer_master() { # NS IF -> the master of the host end of NS's veth IF
+	local idx
+	idx=$(ip -n "$1" -o link show dev "$2" 2>/dev/null | sed -n 's/^[0-9]*: [^@]*@if\([0-9]*\):.*/\1/p')
+	[ -n "$idx" ] || return 1
+	ip -o link show 2>/dev/null | awk -F': ' -v i="$idx" '$1==i' | sed -n 's/.* master \([^ ]*\) .*/\1/p'
+}
+pings() { ip netns exec "$1" ping -c1 -W1 "$2" >/dev/null 2>&1; }
+http_from() { # NS|- URL [TEXT]: fetches URL (from netns NS, or the lab host for -); has TEXT
+	local out
+	if [ "$1" = - ]; then
+		out=$(curl -s --connect-timeout 1 -m 2 "$2" 2>/dev/null)
+	else
+		out=$(ip netns exec "$1" curl -s --connect-timeout 1 -m 2 "$2" 2>/dev/null)
+	fi
+	[ -n "$out" ] && { [ -z "${3:-}" ] || printf '%s' "$out" | grep -q "$3"; }
+}
+nsbox_pid() { nsbox ps 2>/dev/null | awk -v n="$1" '$1==n && $2 ~ /^[0-9]+$/ {print $2}'; }
+netd_has_ep() { netd ps --network "$1" 2>/dev/null | awk 'NR>1{print $1}' | grep -qx "$2"; }
+
+# ---- lab 4: build docker0 by hand
+check_4() {
+	local n
+	echo " by hand:"
+	if need "bridge br0" "no bridge br0 (ip link add br0 type bridge)" is_bridge br0; then
+		need "br0 has 10.0.0.1/24" "bridge br0 has no address 10.0.0.1/24 (ip addr add)" has_addr br0 10.0.0.1/24
+		need "br0 is up" "bridge br0 is down (ip link set br0 up)" is_up br0
+	fi
+	for n in 1 2; do
+		need "netns c$n" "no network namespace c$n (ip netns add c$n)" has_ns c$n || continue
+		need "c$n has eth0" "c$n has no eth0 (ip link add veth$n type veth peer name eth0 netns c$n)" has_link eth0 c$n || continue
+		need "c$n's veth is on br0" "the host end of c$n's eth0 is not a port of br0 (ip link set veth$n master br0)" \
+			test "$(peer_master c$n eth0)" = br0
+		need "c$n eth0 has 10.0.0.$((n + 1))/24" "c$n eth0 has no address 10.0.0.$((n + 1))/24" has_addr eth0 10.0.0.$((n + 1))/24 c$n
+		need "c$n eth0 and lo are up" "c$n: eth0 or lo is down (ip -n c$n link set eth0 up)" eval "is_up eth0 c$n && is_up lo c$n"
+		need "c$n default route via 10.0.0.1" "c$n has no default route via 10.0.0.1" has_route_via c$n 10.0.0.1
+	done
+	need "c1 pings c2 (10.0.0.3)" "c1 cannot ping c2 at 10.0.0.3" pings c1 10.0.0.3
+	need "c2 pings the bridge (10.0.0.1)" "c2 cannot ping the bridge at 10.0.0.1" pings c2 10.0.0.1
+	echo " with netd:"
+	need "network lab" "no netd network lab (netd network create lab --subnet 10.88.0.0/24)" netd network inspect lab || return 0
+	for n in d1 d2; do
+		need "netns $n attached to lab" "$n is not attached to network lab (ip netns add $n; netd attach lab --netns /run/netns/$n --id $n)" \
+			eval "has_ns $n && netd_has_ep lab $n" || return 0
+	done
+	local ip2
+	ip2=$(addr_of eth0 d2)
+	need "d1 pings d2 (${ip2%/*})" "d1 cannot ping d2 (${ip2%/*})" pings d1 "${ip2%/*}"
+}
+
+holder() { # N (PID 1 of the lab)
+	local n=$1 d=$LABS_RUN/$1
+	# shellcheck disable=SC1091
+	. "$d/env"
+	mkdir -p /run/netns /var/lib/cni
+	mount -t tmpfs lab /run/netns && mount -t tmpfs lab "$LAB_DIR" && mount -t tmpfs lab /var/lib/cni || {
+		echo "mounts failed" >"$d/failed"
+		exit 1
+	}
+	mkdir -p "$NETD_STATE_DIR" "$NETD_CONFIG_DIR" "$NETCONFPATH"
+	cp -a "$LABS_RUN/rootfs" "$ROOTFS"
+	ip link set lo up
+	cd "$LAB_DIR" || exit 1
+	if declare -F "setup_$n" >/dev/null && ! ("setup_$n") >"$d/setup.log" 2>&1; then
+		echo "setup of lab $n failed" >"$d/failed"
+		cat "$d/setup.log"
+		exit 1
+	fi
+	mkfifo "$d/hold"
+	exec 3<>"$d/hold"
+	rm -f "$d/hold"
+	touch "$d/ready"
+	# Wait, and reap the orphans of the lab (bash waits for any child on SIGCHLD); a lab lives
+	# at most 24 h.
+	for ((i = 0; i < 24; i++)); do
+		read -r -t 3600 -u 3 _ || true
+	done
+}
+
+inside() { # N ACTION ARGS...
+	local n=$1 act=$2 d=$LABS_RUN/$1
+	shift 2
+	# shellcheck disable=SC1091
+	. "$d/env"
+	cd "$LAB_DIR" || exit 1
+	case $act in
+	shell)
+		cat >"$d/bashrc" <<EOF
+[ -f ~/.bashrc ] && . ~/.bashrc
+. "$d/env"
+cd "$LAB_DIR"
+PS1='[lab $n] \w# '
+echo "lab $n: $(lab_title "$n")"
+echo "  a throwaway lab host: its own network, mount and PID namespaces; the machine's own network is untouched"
+echo "  \$LAB_DIR=$LAB_DIR  \$ROOTFS=\$LAB_DIR/rootfs  netd, nsbox, netd-cni are on PATH"
+echo "  the page: $(lab_doc "$n")    exit, then: scripts/lab.sh $n check"
+EOF
+		exec bash --rcfile "$d/bashrc" -i
+		;;
+	run) exec "$@" ;;
+	check)
+		echo "lab $n: $(lab_title "$n")"
+		CHECK_MISSING=0
+		"check_$n"
+		if [ "$CHECK_MISSING" -eq 0 ]; then
+			echo "lab $n: done"
+		else
+			echo "lab $n: $CHECK_MISSING thing(s) missing (see $(lab_doc "$n" | sed "s|^$TOP/||"))"
+			exit 1
+		fi
+		;;
+	solve)
+		solution_script "$n" >"$d/solve.sh"
+		bash -c '__show() { echo; sed "s/^/  \$ /"; }; set -eE; trap '\''echo "lab.sh: solve: this failed: $BASH_COMMAND" >&2'\'' ERR; . "$1"' \
+			solve "$d/solve.sh" </dev/null
+		;;
+	__cleanup)
+		local r
+		for r in "$NETD_STATE_DIR"/nsbox/*/record; do
+			[ -f "$r" ] && sed -n 's/^cgroup=[^:]*://p' "$r" >>"$d/cgroups"
+		done
+		if [ -d "$NETD_STATE_DIR/nsbox" ]; then
+			for r in $(nsbox ps 2>/dev/null | awk 'NR>1{print $1}'); do
+				timeout 15 nsbox stop -t 1 "$r" >/dev/null 2>&1
+				timeout 15 nsbox rm "$r" >/dev/null 2>&1
+			done
+		fi
+		declare -F "cleanup_$n" >/dev/null && "cleanup_$n"
+		return 0
+		;;
+	*) die "unknown action $act" ;;
+	esac
+}
+
+# ------------------------------------------------------------------------------ main
+
+case ${1:-} in
+__holder) holder "$2" ;;
+__in)
+	shift
+	inside "$@"
+	;;
+list)
+	for n in "${LABS[@]}"; do
+		printf '%s  %s\n' "$n" "$(lab_title "$n")"
+	done
+	;;
+all)
+	shift
+	all "$@"
+	;;
+[1-9])
+	n=$1
+	act=${2:-shell}
+	shift 2 2>/dev/null || shift
+	case $act in
+	start) start "$n" ;;
+	status) status "$n" ;;
+	reset) reset "$n" ;;
+	shell | check | solve | run)
+		start "$n"
+		enter "$n" "$act" "$@"
+		;;
+	*) die "unknown action $act (shell, check, solve, run, start, status, reset)" ;;
+	esac
+	;;
+*)
+	sed -n '2,13s/^# \{0,1\}//p' "$SELF"
+	exit 2
+	;;
+esac
