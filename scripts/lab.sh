@@ -11,9 +11,10 @@
 #   scripts/lab.sh all [N...]           each lab from fresh: check fails, solve, check passes, reset
 #
 # How a lab keeps its state (docs/labs/README.md): `start` runs a holder process in new network,
-# mount and PID namespaces (unshare --net --mount --pid --fork --mount-proc). The holder is PID 1
-# of the lab: it mounts a private /run/netns, a tmpfs for the lab's files ($LAB_DIR), a private
-# /var/lib/cni, runs the lab's set-up, then waits (at most 24 h). `shell`, `check`, `solve` and
+# mount, PID, UTS and IPC namespaces (unshare --net --mount --pid --uts --ipc --fork --mount-proc).
+# The holder is PID 1 of the lab: it mounts a private /run/netns, a tmpfs for the lab's files
+# ($LAB_DIR), a private /var/lib/cni, runs the lab's set-up, then waits (at most 24 h). `shell`,
+# `check`, `solve` and
 # `run` join the holder's namespaces with nsenter, so everything the learner makes (netns, bridges,
 # nft tables, mounts, processes) is still there for `check`. `reset` stops nsbox containers
 # cleanly, SIGKILLs the holder (the kernel then kills every process of the lab's PID namespace, and
@@ -157,7 +158,7 @@ start() { # N
 		cgroup_env "$inst"
 	} | sed 's/^\([A-Z_0-9]*\)=\(.*\)/export \1="\2"/' >"$d/env"
 	rm -f "$d/ready" "$d/failed" "$d/pid"
-	setsid unshare --net --mount --pid --fork --mount-proc --propagation private -- \
+	setsid unshare --net --mount --pid --uts --ipc --fork --mount-proc --propagation private -- \
 		bash "$SELF" __holder "$n" </dev/null >"$d/holder.log" 2>&1 &
 	upid=$!
 	for ((i = 0; i < 300; i++)); do
@@ -179,7 +180,7 @@ enter() { # N ARGS... : runs "lab.sh __in N ARGS..." inside the lab
 	local n=$1 p
 	shift
 	p=$(holder_pid "$n") || die "lab $n is not running"
-	nsenter --target "$p" --net --mount --pid --wd -- bash "$SELF" __in "$n" "$@"
+	nsenter --target "$p" --net --mount --pid --uts --ipc --wd -- bash "$SELF" __in "$n" "$@"
 }
 
 reset() { # N
@@ -188,7 +189,7 @@ reset() { # N
 	if p=$(holder_pid "$n"); then
 		# nsbox containers: stop them the ordinary way (network detached, cgroups removed);
 		# what that misses, their records name
-		timeout 60 nsenter --target "$p" --net --mount --pid --wd -- bash "$SELF" __in "$n" __cleanup
+		timeout 60 nsenter --target "$p" --net --mount --pid --uts --ipc --wd -- bash "$SELF" __in "$n" __cleanup
 		kill -9 "$p" 2>/dev/null
 		for ((i = 0; i < 100; i++)); do
 			[ -d "/proc/$p" ] || break
@@ -259,7 +260,7 @@ remember() { # N
 	p=$(holder_pid "$1") || return 0
 	# shellcheck disable=SC1091
 	(. "$d/env" && { echo "$CG_MEM"; echo "$CG_PIDS"; cat "$d/cgroups" 2>/dev/null; } | grep . | sort -u) >"$d.cgroups"
-	nsenter --target "$p" --net --mount --pid -- sh -c '
+	nsenter --target "$p" --net --mount --pid --uts --ipc -- sh -c '
 		stat -Lc %i /proc/self/ns/net
 		for f in /run/netns/*; do [ -e "$f" ] && stat -Lc %i "$f"; done
 		for f in /proc/[0-9]*/ns/net; do stat -Lc %i "$f"; done 2>/dev/null' | sort -u >"$d.nsinodes"
@@ -355,6 +356,43 @@ http_from() { # NS|- URL [TEXT]: fetches URL (from netns NS, or the lab host for
 nsbox_pid() { nsbox ps 2>/dev/null | awk -v n="$1" '$1==n && $2 ~ /^[0-9]+$/ {print $2}'; }
 netd_has_ep() { netd ps --network "$1" 2>/dev/null | awk 'NR>1{print $1}' | grep -qx "$2"; }
 
+# ---- lab 1: a process is a container
+ns_of() { readlink "/proc/$1/ns/$2" 2>/dev/null; }
+find_by_hostname() { # NAME -> pids (in the lab's PID namespace) whose UTS namespace has that hostname
+	local f p me
+	me=$(ns_of 1 uts)
+	for f in /proc/[0-9]*; do
+		p=${f#/proc/}
+		[ "$(ns_of "$p" uts)" = "$me" ] && continue
+		[ "$(nsenter -t "$p" --uts cat /proc/sys/kernel/hostname 2>/dev/null)" = "$1" ] && echo "$p"
+	done
+}
+check_1() {
+	local p t
+	echo " by hand (unshare):"
+	# unshare itself is in the new UTS namespace too; box1 is the one in a new PID namespace
+	for p in $(find_by_hostname box1) ""; do
+		[ -n "$p" ] && [ "$(ns_of "$p" pid)" != "$(ns_of 1 pid)" ] && break
+	done
+	[ -z "$p" ] && p=$(find_by_hostname box1 | head -1)
+	if need "a process with hostname box1 (PID $p)" "no process runs with hostname box1 (unshare --uts ... sh -c 'hostname box1; exec sleep 3600' &)" test -n "$p"; then
+		for t in pid net mnt ipc; do
+			need "box1 has its own $t namespace" "box1 shares the lab host's $t namespace (unshare --$t)" \
+				test "$(ns_of "$p" $t)" != "$(ns_of 1 $t)"
+		done
+		need "box1 is PID 1 in its PID namespace" "box1 is not PID 1 of its PID namespace (unshare --pid --fork, and exec the command)" \
+			test "$(awk '/^NSpid:/{print $NF}' /proc/"$p"/status)" = 1
+		need "box1 sees only its own processes in /proc" "box1's /proc is the lab host's (unshare --mount-proc)" \
+			test "$(nsenter -t "$p" --mount --pid sh -c 'ls -d /proc/[0-9]* | wc -l' 2>/dev/null)" -le 3
+	fi
+	echo " nsbox:"
+	p=$(nsbox_pid web)
+	need "nsbox container web runs (PID $p)" "no running nsbox container web (nsbox run -d --name web ...)" test -n "$p" || return 0
+	need "nsbox exec web hostname says web" "nsbox exec web hostname does not say web" \
+		test "$(timeout 10 nsbox exec web hostname 2>/dev/null)" = web
+	need "web has its own PID namespace" "web shares the lab host's PID namespace" test "$(ns_of "$p" pid)" != "$(ns_of 1 pid)"
+}
+
 # ---- lab 4: build docker0 by hand
 check_4() {
 	local n
@@ -397,6 +435,7 @@ holder() { # N (PID 1 of the lab)
 	mkdir -p "$NETD_STATE_DIR" "$NETD_CONFIG_DIR" "$NETCONFPATH"
 	cp -a "$LABS_RUN/rootfs" "$ROOTFS"
 	ip link set lo up
+	hostname "lab$n"
 	cd "$LAB_DIR" || exit 1
 	if declare -F "setup_$n" >/dev/null && ! ("setup_$n") >"$d/setup.log" 2>&1; then
 		echo "setup of lab $n failed" >"$d/failed"
