@@ -12,7 +12,7 @@ BENCH_DATA=${BENCH_DATA:-/tmp}
 # p50 < numbers: the median ("nan" when empty)
 p50() {
 	sort -g | awk '{v[NR]=$1} END{if(!NR){print "nan"; exit}
-		if(NR%2) printf "%.4g\n", v[(NR+1)/2]; else printf "%.4g\n", (v[NR/2]+v[NR/2+1])/2}'
+		if(NR%2) printf "%.6g\n", v[(NR+1)/2]; else printf "%.6g\n", (v[NR/2]+v[NR/2+1])/2}'
 }
 
 # div A B [FMT]: A/B, "nan" when B is 0 or not a number

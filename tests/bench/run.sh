@@ -1,12 +1,61 @@
 #!/bin/bash
-# make bench: every benchmark, each in its own lab-host namespace; figures, not pass/fail.
+# make bench: every benchmark, each inside its own lab-host namespaces; figures, not pass/fail.
+# Prints one table (ours, the anchor measured in the same run, ratio, target, met), writes
+# bench/results.json, regenerates docs/perf.md's table from it and docs/perf.svg (ADD latency vs
+# containers present, ours and bridge+host-local).
+#   BENCH_PARTS="cni netd datapath runtime"   which parts (rows of the others are kept)
+#   BENCH_PART_TIMEOUT=900                    seconds per part, then it is stopped
+#   BENCH_WRITE=1                             0: print only, leave results.json and docs alone
+#   knobs of the parts: RUNS BENCH_N (cni.sh), PUB_SAMPLES BG_PORTS (netd.sh),
+#   REPS IPERF_T WRK_D NPROXY (datapath.sh), RT_RUNS WARMUP (runtime.sh), QUIET_MAX (wait, s)
 set -u
-cd "$(dirname "$0")/../.."
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP" || exit 1
 export BUILD=${BUILD:-build}
-rc=0
-for b in tests/bench/netd.sh tests/bench/cni.sh tests/bench/runtime.sh; do
-	[ -f "$b" ] || continue
-	echo "== $b"
-	bash "$b" || rc=1
+[ "$(id -u)" = 0 ] || {
+	echo "make bench: needs root (everything runs in lab-host namespaces)" >&2
+	exit 2
+}
+for b in netd netd-cni nsbox libnetd.a; do
+	[ -e "$BUILD/$b" ] || {
+		echo "make bench: no $BUILD/$b (make BUILD=$BUILD)" >&2
+		exit 2
+	}
 done
+for t in jq python3 hyperfine iperf3 wrk gnuplot crun runc; do
+	command -v $t >/dev/null || {
+		echo "make bench: needs $t (scripts/install-deps.sh --bench)" >&2
+		exit 2
+	}
+done
+OUT=$(mktemp -d /tmp/netd-bench.XXXXXX)
+export BENCH_DATA=$OUT BENCH_ROWS=$OUT/rows.jsonl
+: >"$BENCH_ROWS"
+echo "# make bench: build $BUILD, raw data in $OUT; kernel $(uname -r), $(nproc) cores, loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+t0=$SECONDS
+rc=0
+for p in ${BENCH_PARTS:-cni netd datapath runtime}; do
+	echo "== $p"
+	ts=$SECONDS
+	if [ "$p" = runtime ]; then
+		RUNS=${RT_RUNS:-50} timeout -k 10 "${BENCH_PART_TIMEOUT:-900}" bash "tests/bench/$p.sh" 2>&1 | tee "$OUT/$p.log"
+	else
+		timeout -k 10 "${BENCH_PART_TIMEOUT:-900}" bash "tests/bench/$p.sh" 2>&1 | tee "$OUT/$p.log"
+	fi
+	prc=${PIPESTATUS[0]}
+	echo "== $p: exit $prc, $((SECONDS - ts)) s"
+	[ "$prc" = 0 ] || rc=1
+done
+echo
+echo "== make bench: $((SECONDS - t0)) s"
+if [ "${BENCH_WRITE:-1}" = 1 ]; then
+	python3 tests/bench/report.py --rows "$BENCH_ROWS" --json bench/results.json --md docs/perf.md \
+		--growth "$OUT/growth.dat" --plot docs/perf.svg \
+		--meta "host=$(uname -n)" "kernel=$(uname -r)" "nproc=$(nproc)" "loadavg=$load0" \
+		"build=$BUILD" "seconds=$((SECONDS - t0))" || rc=1
+	echo "# wrote bench/results.json, docs/perf.md (table), docs/perf.svg"
+else
+	python3 tests/bench/report.py --rows "$BENCH_ROWS" --json "$OUT/results.json" || rc=1
+fi
 exit $rc

@@ -8,7 +8,7 @@
 # namespace and a private mount namespace where the hybrid layout's /sys/fs/cgroup/unified is
 # unmounted (crun 1.8 refuses the hybrid layout); nsbox is also timed once on the hybrid layout.
 # Targets: nsbox without network no slower than crun; the network adds at most 3 ms.
-# Env: BUILD (default build, a release build), RUNS=50 WARMUP=5, STATE=tmpfs|disk (where
+# Writes rows to $BENCH_ROWS. Env: BUILD (default build, a release build), RUNS=50 WARMUP=5, STATE=tmpfs|disk (where
 # NETD_STATE_DIR lives; libnetd fsyncs its records, so disk costs more).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,6 +19,7 @@ NSBOX=$BUILD/nsbox
 RUNS=${RUNS:-50}
 WARMUP=${WARMUP:-5}
 STATE=${STATE:-tmpfs}
+source "$TOP/tests/bench/common.sh"
 die() {
 	echo "runtime.sh: $*" >&2
 	exit 1
@@ -72,19 +73,7 @@ mkdir -p "$WORK/state" "$WORK/state-crun" "$WORK/state-runc" "$WORK/bundle"
 jq '.process.terminal=false | .process.args=["/bin/true"]' "$WORK/bundle/config.json" >"$WORK/c.json" &&
 	mv "$WORK/c.json" "$WORK/bundle/config.json"
 
-# Other work may share this machine: wait (bounded) until it is under 15% busy.
-cpu_busy() { # percent busy over 2 s, from /proc/stat
-	local a b
-	read -r _ a1 a2 a3 a4 a5 a6 a7 _ </proc/stat
-	sleep 2
-	read -r _ b1 b2 b3 b4 b5 b6 b7 _ </proc/stat
-	a=$(((b1 + b2 + b3 + b6 + b7) - (a1 + a2 + a3 + a6 + a7)))
-	b=$((a + (b4 + b5) - (a4 + a5)))
-	echo $((b > 0 ? 100 * a / b : 0))
-}
-waited=0
-while busy=$(cpu_busy) && [ "$busy" -ge 15 ] && [ "$waited" -lt "${QUIET_MAX:-120}" ]; do waited=$((waited + 2)); done
-echo "# machine ${busy}% busy at start (waited ${waited}s for < 15%)"
+wait_quiet
 echo "# runtime: $("$NSBOX" --help >/dev/null 2>&1; echo nsbox), $(crun --version | head -1), $(runc --version | head -1), $(hyperfine --version)"
 echo "# kernel $(uname -r), nproc $(nproc), loadavg $(cut -d' ' -f1-3 /proc/loadavg), state dir on $STATE, $RUNS runs after $WARMUP warmup"
 unshare --net --mount --propagation private bash "$SELF" __inner || exit 1
@@ -101,4 +90,13 @@ awk -v none="$none" -v net="$net" -v crun="$crun" -v runc="$runc" 'BEGIN {
 	printf "== ratios: nsbox --network none / crun = %.2f (target <= 1.00); / runc = %.2f\n", none / crun, none / runc
 	printf "== the network adds %.2f ms (target <= 3 ms); nsbox with network / crun = %.2f\n", net - none, net / crun
 }'
+emit_row key=rt_start metric="container start, nsbox --network none vs crun" unit=ms ours="$none" \
+	anchor="$crun" anchor_name="crun run (new netns)" ratio="$(div "$none" "$crun")" \
+	ratio_desc="ours/crun" target="<= 1.0" target_on=ratio n="$RUNS"
+emit_row key=rt_start_runc metric="container start, nsbox --network none vs runc" unit=ms ours="$none" \
+	anchor="$runc" anchor_name="runc run (new netns)" ratio="$(div "$none" "$runc")" \
+	ratio_desc="ours/runc" target= target_on=ratio n="$RUNS"
+emit_row key=rt_start_net metric="container start, nsbox with network vs crun (no network)" unit=ms \
+	ours="$net" anchor="$crun" anchor_name="crun run (new netns)" ratio="$(div "$net" "$crun")" \
+	ratio_desc="ours/crun" target= target_on=ratio n="$RUNS" note="the network adds $(awk -v a="$net" -v b="$none" 'BEGIN{printf "%.2f", a - b}') ms"
 echo "# loadavg at end: $(cut -d' ' -f1-3 /proc/loadavg)"
