@@ -69,7 +69,8 @@ cgroup_env() { # INST
 			case ",$opts," in *,pids,*) pidsmnt=$mnt ;; esac
 			;;
 		esac
-	done < <(sed 's/ - / /' /proc/self/mountinfo | awk '{print $1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11}')
+	done < <(awk '{ split($0, a, " - "); split(a[1], l, " "); split(a[2], r, " ");
+		print 0, 0, 0, 0, l[5], 0, 0, 0, r[1], 0, r[3] }' /proc/self/mountinfo)
 	if [ -n "$v2mnt" ] && [ -z "$memmnt" ] && grep -qw memory "$v2mnt/cgroup.controllers" 2>/dev/null; then
 		layout=v2
 		memmnt=$v2mnt
@@ -391,6 +392,61 @@ check_1() {
 	need "nsbox exec web hostname says web" "nsbox exec web hostname does not say web" \
 		test "$(timeout 10 nsbox exec web hostname 2>/dev/null)" = web
 	need "web has its own PID namespace" "web shares the lab host's PID namespace" test "$(ns_of "$p" pid)" != "$(ns_of 1 pid)"
+}
+
+# ---- lab 2: cgroups
+setup_2() {
+	[ -n "$CG_MEM" ] && [ -n "$CG_PIDS" ] || {
+		echo "no memory or pids controller on this host"
+		return 1
+	}
+	mkdir -p "$CG_MEM" "$CG_PIDS" || return 1
+	if [ "$CG_LAYOUT" = v2 ]; then
+		echo "+memory +pids" >"$CG_V2/cgroup.subtree_control" 2>/dev/null
+		echo "+memory +pids" >"$CG_MEM/cgroup.subtree_control" || return 1
+	fi
+}
+cg_val() { # FILE [KEY]: the value of FILE, or of line KEY in it
+	if [ -n "${2:-}" ]; then
+		awk -v k="$2" '$1==k {print $2}' "$1" 2>/dev/null
+	else
+		cat "$1" 2>/dev/null
+	fi
+}
+check_2() {
+	local memf oomf oomk cgdir p rec
+	echo " by hand ($CG_LAYOUT layout):"
+	if [ "$CG_LAYOUT" = v2 ]; then
+		memf=memory.max oomf=memory.events oomk=oom_kill
+	else
+		memf=memory.limit_in_bytes oomf=memory.oom_control oomk=oom_kill
+	fi
+	if need "cgroup demo in the memory hierarchy" "no cgroup demo under \$CG_MEM ($CG_MEM) (mkdir)" test -d "$CG_MEM/demo"; then
+		need "demo: $memf is 32M" "demo's $memf is $(cg_val "$CG_MEM/demo/$memf"), not 32M (33554432)" \
+			test "$(cg_val "$CG_MEM/demo/$memf")" = 33554432
+		need "demo: the OOM killer struck ($oomk $(cg_val "$CG_MEM/demo/$oomf" $oomk))" \
+			"no OOM kill in demo yet ($oomf: $oomk 0): run something that needs more than 32M in it" \
+			test "$(cg_val "$CG_MEM/demo/$oomf" $oomk)" -ge 1
+	fi
+	if need "cgroup demo in the pids hierarchy" "no cgroup demo under \$CG_PIDS ($CG_PIDS) (mkdir)" test -d "$CG_PIDS/demo"; then
+		need "demo: pids.max is 16" "demo's pids.max is $(cg_val "$CG_PIDS/demo/pids.max"), not 16" \
+			test "$(cg_val "$CG_PIDS/demo/pids.max")" = 16
+		need "demo: a fork was refused (pids.events: max $(cg_val "$CG_PIDS/demo/pids.events" max))" \
+			"no fork refused in demo yet (pids.events: max 0): start more than 16 processes in it" \
+			test "$(cg_val "$CG_PIDS/demo/pids.events" max)" -ge 1
+	fi
+	echo " nsbox:"
+	p=$(nsbox_pid capped)
+	need "nsbox container capped runs" "no running nsbox container capped (nsbox run -d --name capped --memory 64m --pids-limit 20 ...)" \
+		test -n "$p" || return 0
+	rec=$NETD_STATE_DIR/nsbox/capped/record
+	cgdir=$(sed -n 's/^cgroup=[^:]*://p' "$rec" | while read -r d; do [ -f "$d/$memf" ] && echo "$d" && break; done)
+	need "capped: $memf is 64M" "capped's memory limit is not 64M ($cgdir/$memf: $(cg_val "$cgdir/$memf"))" \
+		test "$(cg_val "$cgdir/$memf")" = 67108864
+	cgdir=$(sed -n 's/^cgroup=[^:]*://p' "$rec" | while read -r d; do [ -f "$d/pids.max" ] && echo "$d" && break; done)
+	need "capped: pids.max is 20" "capped's pids.max is not 20 ($cgdir/pids.max: $(cg_val "$cgdir/pids.max"))" \
+		test "$(cg_val "$cgdir/pids.max")" = 20
+	need "capped's processes are in that cgroup" "capped's PID $p is not in $cgdir/cgroup.procs" grep -qx "$p" "$cgdir/cgroup.procs"
 }
 
 # ---- lab 4: build docker0 by hand
