@@ -196,6 +196,7 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	}
 	req.ports = c->ports;
 	req.n_ports = c->n_ports;
+	req.ignore_host_listeners = true;
 	r = netd_network_attach(&req, &ep, &ne);
 	if (r < 0) {
 		cni_err_from_netd(e, r, &ne);

@@ -29,6 +29,10 @@ struct netd_attach_req {
 	bool external_ipam;
 	unsigned prefix;
 	struct in_addr gateway;
+	/* Publish a port even when a host process listens on it. CNI runtimes hold the host ports
+	 * they asked for open themselves as a reservation (podman's conmon, kubelet's hostport
+	 * manager); DNAT wins over such a socket, and refusing would break podman's network reload. */
+	bool ignore_host_listeners;
 };
 
 /* An attachment of a namespace to a network, as recorded in the state dir. */

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <netd/network.h>
+#include "explain_priv.h"
 #include "link.h"
 #include "nat.h"
 #include "netconf_priv.h"
@@ -91,6 +92,8 @@ static void attach_rollback(struct attach_ctx *c)
 	struct netd_endpoint *ep = c->ep;
 	struct netd_err e2;
 
+	if (netd_dry())
+		return; /* nothing was made */
 	if (c->published) {
 		ignore_result(netd_nat_unpublish(ep->ports, ep->n_ports, ep->ip, &e2));
 		for (size_t i = 0; i < ep->n_ports; i++)
@@ -120,6 +123,67 @@ static void attach_rollback(struct attach_ctx *c)
 	}
 }
 
+/*
+ * Dry run: the address netd_ipam_alloc would hand out, found without taking a lease. The wanted
+ * one when it is free (or already ours); else, as the allocator walks, the first address after
+ * its "last" hint (networks/NET/last) that is not reserved and has no lease file.
+ */
+static int dry_pick_address(const struct netd_netconf *nc, const char *key, struct in_addr want,
+			    struct in_addr *got, struct netd_err *err)
+{
+	uint32_t mask, net, bcast, gw, start, end, ip;
+	char path[4096], owner[NETD_KEY_MAX], a[INET_ADDRSTRLEN];
+	cleanup_free char *hint = NULL;
+	struct in_addr h;
+	int r;
+
+	if (nc->prefix < 1 || nc->prefix > 30)
+		return netd_err_set(err, EINVAL, "network %s: prefix /%u leaves no host addresses",
+				    nc->name, nc->prefix);
+	if (want.s_addr != INADDR_ANY) {
+		r = netd_ipam_owner(nc->name, want, owner, sizeof(owner), err);
+		if (r == 0 && strcmp(owner, key) != 0) {
+			inet_ntop(AF_INET, &want, a, sizeof(a));
+			return netd_err_set(err, EADDRINUSE, "address %s is already leased to %s", a,
+					    owner);
+		}
+		if (r < 0 && r != -ENOENT)
+			return r;
+		netd_err_clear(err);
+		*got = want;
+		return 0;
+	}
+	mask = ~0u << (32 - nc->prefix);
+	net = ntohl(nc->subnet.s_addr) & mask;
+	bcast = net | ~mask;
+	gw = ntohl(nc->gateway.s_addr);
+	start = nc->range_start.s_addr ? ntohl(nc->range_start.s_addr) : net + 1;
+	end = nc->range_end.s_addr ? ntohl(nc->range_end.s_addr) : bcast - 1;
+	ip = end;
+	if (netd_path_fmt(path, sizeof(path), "%s/networks/%s/last", netd_state_dir(),
+			  nc->name) == 0 &&
+	    netd_file_read(path, &hint, NULL, err) == 0) {
+		hint[strcspn(hint, "\n")] = '\0';
+		if (inet_pton(AF_INET, hint, &h) == 1 && ntohl(h.s_addr) >= start &&
+		    ntohl(h.s_addr) <= end)
+			ip = ntohl(h.s_addr);
+	}
+	for (uint32_t i = 0; start <= end && i <= end - start; i++) {
+		ip = ip >= end ? start : ip + 1;
+		if (ip == net || ip == bcast || ip == gw)
+			continue;
+		got->s_addr = htonl(ip);
+		r = netd_ipam_owner(nc->name, *got, owner, sizeof(owner), err);
+		if (r == -ENOENT) {
+			netd_err_clear(err);
+			return 0;
+		}
+		if (r < 0)
+			return r;
+	}
+	return netd_err_set(err, ENOSPC, "network %s: no free address left", nc->name);
+}
+
 /* Lease an address and write the "creating" record, both under the network lock. */
 static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 {
@@ -127,10 +191,12 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 	struct netd_endpoint *ep = c->ep;
 	struct netd_endpoint old = {0};
 	cleanup_close int lk = -1;
+	char ip[INET_ADDRSTRLEN];
 	int r;
 
-	lk = netd_store_lock_network(ep->network, err);
-	if (lk < 0)
+	/* A dry run writes nothing, not even a lock file: it peeks without the lock. */
+	lk = netd_dry() ? -1 : netd_store_lock_network(ep->network, err);
+	if (lk < 0 && !netd_dry())
 		return lk;
 	r = netd_store_endpoint_load(ep->network, ep->id, ep->ifname, &old, err);
 	if (r == 0) {
@@ -148,16 +214,25 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 		ep->prefix = req->prefix ? req->prefix : c->nc.prefix;
 		ep->gateway = req->gateway;
 	} else {
-		r = netd_ipam_alloc(&c->nc, c->key, req->ip, &ep->ip, err);
+		if (netd_dry())
+			r = dry_pick_address(&c->nc, c->key, req->ip, &ep->ip, err);
+		else
+			r = netd_ipam_alloc(&c->nc, c->key, req->ip, &ep->ip, err);
 		if (r < 0)
 			return r;
-		c->leased = true;
+		c->leased = !netd_dry();
 		ep->prefix = c->nc.prefix;
 		ep->gateway = c->nc.gateway;
+		inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
+		netd_explain("# netd: lease %s for %s%s", ip, c->key,
+			     netd_dry() ? " (dry run: the address the allocator would pick)" : "");
 	}
 	r = fail_at("record", err);
 	if (r < 0)
 		return r;
+	netd_explain("# netd: endpoint record %s (state creating)", c->key);
+	if (netd_dry())
+		return 0;
 	/*
 	 * Ports whose host port is still to be chosen cannot be written yet: the first record goes
 	 * without ports and is rewritten once they are claimed. A crash in between leaves claims
@@ -198,6 +273,23 @@ static int read_port_range(uint16_t *lo, uint16_t *hi)
 	return 0;
 }
 
+/* Claims a host port; a dry run only looks whether someone else holds it. */
+static int port_claim(const struct netd_port *p, const char *key, struct netd_err *err)
+{
+	char owner[NETD_KEY_MAX], buf[96];
+	int r;
+
+	if (!netd_dry())
+		return netd_store_port_claim(p, key, err);
+	r = netd_store_port_claimed(p, owner, sizeof(owner), err);
+	if (r > 0 && strcmp(owner, key) != 0) {
+		netd_port_format(p, buf, sizeof(buf));
+		return netd_err_set(err, EADDRINUSE, "port %s: already published by %s", buf,
+				    owner);
+	}
+	return r < 0 ? r : 0;
+}
+
 /* Claims one port, choosing a free host port when asked to. Caller holds the ports lock. */
 static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_err *err)
 {
@@ -208,17 +300,18 @@ static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_err
 	int r;
 
 	if (!choose) {
-		r = netd_store_port_claim(p, c->key, err);
+		r = port_claim(p, c->key, err);
 		if (r < 0)
 			return r;
-		r = netd_port_in_use(p, &busy, err);
+		if (!c->req->ignore_host_listeners)
+			r = netd_port_in_use(p, &busy, err);
 		if (r == 0 && busy) {
 			netd_port_format(p, buf, sizeof(buf));
 			r = netd_err_set(err, EADDRINUSE,
 					 "port %s: a host process is already listening on %u/%s", buf,
 					 p->host_port, netd_proto_name(p->proto));
 		}
-		if (r < 0) {
+		if (r < 0 && !netd_dry()) {
 			struct netd_err e2;
 			ignore_result(netd_store_port_release(p, c->key, &e2));
 		}
@@ -237,12 +330,13 @@ static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_err
 			return r;
 		if (r > 0)
 			continue;
+		/* A port chosen for the caller avoids listeners even when asked to ignore them. */
 		r = netd_port_in_use(&cand, &busy, err);
 		if (r < 0)
 			return r;
 		if (busy)
 			continue;
-		r = netd_store_port_claim(&cand, c->key, err);
+		r = port_claim(&cand, c->key, err);
 		if (r == -EADDRINUSE)
 			continue;
 		if (r < 0)
@@ -262,17 +356,21 @@ static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 
 	if (!ep->n_ports)
 		return 0;
-	lk = netd_store_lock_ports(err);
-	if (lk < 0)
+	lk = netd_dry() ? -1 : netd_store_lock_ports(err);
+	if (lk < 0 && !netd_dry())
 		return lk;
 	for (size_t i = 0; i < ep->n_ports; i++) {
+		char buf[96];
+
 		r = claim_port(c, &ep->ports[i], err);
 		if (r < 0)
 			return r;
 		c->n_claimed = i + 1;
+		netd_port_format(&ep->ports[i], buf, sizeof(buf));
+		netd_explain("# netd: claim host port %s for %s", buf, c->key);
 	}
 	r = fail_at("ports", err);
-	if (r == 0 && c->resave)
+	if (r == 0 && c->resave && !netd_dry())
 		r = netd_store_endpoint_save(ep, err);
 	return r;
 }
@@ -328,6 +426,21 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	return r;
 }
 
+/* What netd_conntrack_flush_port deletes (conntrack.c makes the ctnetlink request). */
+static void explain_conntrack_flush(const struct netd_port *p)
+{
+	char ip[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN + 8] = "";
+
+	if (!netd_explain_enabled())
+		return;
+	if (p->host_ip.s_addr != INADDR_ANY) {
+		inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+		snprintf(dst, sizeof(dst), " --orig-dst %s", ip);
+	}
+	netd_explain("conntrack -D -p %s --orig-port-dst %u%s 2>/dev/null || true",
+		     netd_proto_name(p->proto), p->host_port, dst);
+}
+
 static int attach_publish(struct attach_ctx *c, struct netd_err *err)
 {
 	struct netd_endpoint *ep = c->ep;
@@ -344,6 +457,9 @@ static int attach_publish(struct attach_ctx *c, struct netd_err *err)
 	/* A re-published UDP port must not keep sending to a dead container's conntrack entry. */
 	for (size_t i = 0; i < ep->n_ports; i++) {
 		if (!port_is_udp_like(&ep->ports[i]))
+			continue;
+		explain_conntrack_flush(&ep->ports[i]);
+		if (netd_dry())
 			continue;
 		r = netd_conntrack_flush_port(&ep->ports[i], err);
 		if (r < 0)
@@ -410,10 +526,11 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 	if (r == 0)
 		r = attach_publish(&c, err);
 	if (r == 0) {
-		snprintf(ep->state, sizeof(ep->state), "ready");
+		snprintf(ep->state, sizeof(ep->state), "%s", netd_dry() ? "dry-run" : "ready");
 		ep->pid = 0;
 		r = fail_at("commit", err);
-		if (r == 0)
+		netd_explain("# netd: endpoint record %s (state ready)", c.key);
+		if (r == 0 && !netd_dry())
 			r = netd_store_endpoint_save(ep, err);
 	}
 	if (r < 0) {
@@ -470,10 +587,14 @@ int netd_endpoint_teardown(const struct netd_endpoint *ep, struct netd_err *err)
 		td_note(&td, r, &e);
 		for (size_t i = 0; i < ep->n_ports; i++) {
 			if (port_is_udp_like(&ep->ports[i])) {
-				r = netd_conntrack_flush_port(&ep->ports[i], &e);
+				explain_conntrack_flush(&ep->ports[i]);
+				r = netd_dry() ? 0 : netd_conntrack_flush_port(&ep->ports[i], &e);
 				td_note(&td, r, &e);
 			}
 		}
+		netd_explain("# netd: release the host ports of %s", key);
+	}
+	if (ep->n_ports && !netd_dry()) {
 		int lk = netd_store_lock_ports(&e);
 		td_note(&td, lk, &e);
 		for (size_t i = 0; i < ep->n_ports; i++) {
@@ -490,7 +611,8 @@ int netd_endpoint_teardown(const struct netd_endpoint *ep, struct netd_err *err)
 			r = netd_link_del(rt, ep->host_ifname, &e);
 		td_note(&td, r, &e);
 	}
-	{
+	netd_explain("# netd: release the lease of %s, then remove its endpoint record", key);
+	if (!netd_dry()) {
 		int lk = netd_store_lock_network(ep->network, &e);
 		td_note(&td, lk, &e);
 		r = netd_ipam_release(ep->network, ep->ip, key, &e);

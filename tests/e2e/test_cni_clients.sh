@@ -41,6 +41,24 @@ if [ -n "$REAL_NFT" ]; then
 	export PATH=$LAB_DIR/path:$PATH
 fi
 
+# podman runs its network teardown on container exit from `podman container cleanup`, which
+# conmon starts with containers.conf's conmon_env_vars only: NETD_STATE_DIR does not reach that
+# DEL, and netd-cni looks in /var/lib/netd. The lab's state dir is mounted there (in the lab's
+# private mount namespace; an empty mount point we made is removed again at exit).
+MADE=()
+for d in /var/lib/netd /etc/netd; do
+	[ -d "$d" ] || { mkdir -p "$d" && MADE+=("$d"); }
+done
+mkdir -p "$NETD_STATE_DIR" "$NETD_CONFIG_DIR"
+mount --bind "$NETD_STATE_DIR" /var/lib/netd
+mount --bind "$NETD_CONFIG_DIR" /etc/netd
+unmake() {
+	umount /var/lib/netd /etc/netd 2>/dev/null
+	for d in "${MADE[@]}"; do rmdir "$d" 2>/dev/null; done
+	lab_exit
+}
+trap unmake EXIT
+
 export CLI_BRIDGE_TYPE=netd-cni CLI_IPAM_TYPE=netd CLI_PORTMAP_TYPE='' CLI_NO_INSTALL=1
 for s in cnidrive-smoke podman-cni-smoke containerd-ctr-cni-smoke; do
 	if timeout -k 10 300 bash "$CLIENTS/$s.sh" "$DIR:/usr/lib/cni" >"$LOG" 2>&1; then rc=0; else rc=$?; fi
