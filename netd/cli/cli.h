@@ -21,6 +21,12 @@ int cli_print_json(json_t *j);
 json_t *cli_endpoint_json(const struct netd_endpoint *ep);
 json_t *cli_netconf_json(const struct netd_netconf *nc);
 
+/* --explain[=FILE] / --dry-run (explain.c): installs libnetd's explain sink and writes a header
+ * ("# netd VERB ARGV[1..]"). Returns 0 or an exit code. */
+int cli_explain_start(const char *file, bool explain, bool dry_run, const char *verb, int argc,
+		      char **argv);
+void cli_explain_end(void);
+
 int cli_network(int argc, char **argv);
 int cli_attach(int argc, char **argv);
 int cli_detach(int argc, char **argv);

@@ -29,8 +29,11 @@ int cli_attach(int argc, char **argv)
 		{"netns", required_argument, NULL, 'n'}, {"id", required_argument, NULL, 'i'},
 		{"ifname", required_argument, NULL, 'f'}, {"ip", required_argument, NULL, 'a'},
 		{"mac", required_argument, NULL, 'm'},	  {"publish", required_argument, NULL, 'p'},
+		{"explain", optional_argument, NULL, 'X'}, {"dry-run", no_argument, NULL, 'D'},
 		{0},
 	};
+	const char *explain_file = NULL;
+	bool explain = false, dry_run = false;
 	struct netd_attach_req req = {0};
 	struct netd_endpoint ep;
 	struct netd_err err = {0};
@@ -66,6 +69,11 @@ int cli_attach(int argc, char **argv)
 				return cli_fail(&err, "attach");
 			}
 			break;
+		case 'X':
+			explain = true;
+			explain_file = optarg;
+			break;
+		case 'D': dry_run = true; break;
 		default: free(ports); return cli_usage("attach: bad option");
 		}
 	}
@@ -76,7 +84,13 @@ int cli_attach(int argc, char **argv)
 	req.network = argv[optind];
 	req.ports = ports;
 	req.n_ports = n_ports;
+	r = cli_explain_start(explain_file, explain, dry_run, "attach", argc, argv);
+	if (r) {
+		free(ports);
+		return r;
+	}
 	r = netd_network_attach(&req, &ep, &err);
+	cli_explain_end();
 	free(ports);
 	if (r < 0)
 		return cli_fail(&err, NULL);
@@ -85,14 +99,22 @@ int cli_attach(int argc, char **argv)
 	return r;
 }
 
-/* Parses NETWORK --id ID [--ifname IF] [--netns PATH] for detach and check. */
+struct explain_opts {
+	bool explain, dry_run;
+	const char *file;
+};
+
+/* Parses NETWORK --id ID [--ifname IF] [--netns PATH] for detach and check (and --explain,
+ * --dry-run when xo is given). */
 static int parse_ref(int argc, char **argv, const char *verb, const char **net, const char **id,
-		     const char **ifname, const char **netns)
+		     const char **ifname, const char **netns, struct explain_opts *xo)
 {
 	static const struct option opts[] = {
 		{"id", required_argument, NULL, 'i'},
 		{"ifname", required_argument, NULL, 'f'},
 		{"netns", required_argument, NULL, 'n'},
+		{"explain", optional_argument, NULL, 'X'},
+		{"dry-run", no_argument, NULL, 'D'},
 		{0},
 	};
 	int c;
@@ -107,6 +129,18 @@ static int parse_ref(int argc, char **argv, const char *verb, const char **net, 
 				return cli_usage("%s: --netns is not accepted here", verb);
 			*netns = optarg;
 			break;
+		case 'X':
+		case 'D':
+			if (!xo)
+				return cli_usage("%s: --explain and --dry-run are not accepted here",
+						 verb);
+			if (c == 'X') {
+				xo->explain = true;
+				xo->file = optarg;
+			} else {
+				xo->dry_run = true;
+			}
+			break;
 		default: return cli_usage("%s: bad option", verb);
 		}
 	}
@@ -119,12 +153,18 @@ static int parse_ref(int argc, char **argv, const char *verb, const char **net, 
 int cli_detach(int argc, char **argv)
 {
 	const char *net = NULL, *id = NULL, *ifname = NULL;
+	struct explain_opts xo = {0};
 	struct netd_err err = {0};
-	int r = parse_ref(argc, argv, "detach", &net, &id, &ifname, NULL);
+	int r = parse_ref(argc, argv, "detach", &net, &id, &ifname, NULL, &xo);
 
 	if (r)
 		return r;
-	if (netd_network_detach(net, id, ifname, &err) < 0)
+	r = cli_explain_start(xo.file, xo.explain, xo.dry_run, "detach", argc, argv);
+	if (r)
+		return r;
+	r = netd_network_detach(net, id, ifname, &err);
+	cli_explain_end();
+	if (r < 0)
 		return cli_fail(&err, NULL);
 	return CLI_EXIT_OK;
 }
@@ -133,7 +173,7 @@ int cli_check(int argc, char **argv)
 {
 	const char *net = NULL, *id = NULL, *ifname = NULL, *netns = NULL;
 	struct netd_err err = {0};
-	int r = parse_ref(argc, argv, "check", &net, &id, &ifname, &netns);
+	int r = parse_ref(argc, argv, "check", &net, &id, &ifname, &netns, NULL);
 
 	if (r)
 		return r;

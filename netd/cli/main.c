@@ -26,6 +26,8 @@ static const char usage_text[] =
 	"  serve [--once]                   gc when namespaces die, restore the nft table\n"
 	"\n"
 	"-p SPEC as in Docker: [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp|sctp], ranges 8000-8010:80-90.\n"
+	"attach, detach and network create also take --explain[=FILE] (the equivalent shell commands,\n"
+	"as they happen, to stderr or FILE) and --dry-run (explain only, change nothing).\n"
 	"Environment: NETD_CONFIG_DIR (default /etc/netd/networks), NETD_STATE_DIR (/var/lib/netd).\n"
 	"Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 conflict (exists, in use, busy),\n"
 	"            4 not found, 5 range exhausted.\n";

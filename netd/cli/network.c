@@ -13,8 +13,11 @@ static int net_create(int argc, char **argv)
 		{"subnet", required_argument, NULL, 's'}, {"gateway", required_argument, NULL, 'g'},
 		{"range", required_argument, NULL, 'r'},  {"bridge", required_argument, NULL, 'b'},
 		{"mtu", required_argument, NULL, 'm'},	  {"no-masquerade", no_argument, NULL, 'n'},
+		{"explain", optional_argument, NULL, 'X'}, {"dry-run", no_argument, NULL, 'D'},
 		{0},
 	};
+	const char *explain_file = NULL;
+	bool explain = false, dry_run = false;
 	const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *mtu = NULL;
 	bool masq = true;
 	struct netd_netconf nc;
@@ -32,6 +35,11 @@ static int net_create(int argc, char **argv)
 		case 'b': bridge = optarg; break;
 		case 'm': mtu = optarg; break;
 		case 'n': masq = false; break;
+		case 'X':
+			explain = true;
+			explain_file = optarg;
+			break;
+		case 'D': dry_run = true; break;
 		default: return cli_usage("network create: bad option");
 		}
 	}
@@ -57,8 +65,13 @@ static int net_create(int argc, char **argv)
 	if (len >= sizeof(text))
 		return cli_usage("network create: options too long");
 	r = netd_netconf_parse(argv[optind], "netd network create", text, &nc, &err);
-	if (r == 0)
+	if (r == 0) {
+		r = cli_explain_start(explain_file, explain, dry_run, "network create", argc, argv);
+		if (r)
+			return r;
 		r = netd_network_create(&nc, &err);
+		cli_explain_end();
+	}
 	if (r < 0)
 		return cli_fail(&err, "network create");
 	return cli_print_json(cli_netconf_json(&nc));

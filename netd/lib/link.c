@@ -16,6 +16,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/rtnl.h>
+#include "explain_priv.h"
 #include "link.h"
 #include "nlerr.h"
 #include "util.h"
@@ -148,10 +149,18 @@ int netd_link_del(struct netd_rtnl *r, const char *name, struct netd_err *err)
 	if (!l)
 		return netd_err_set(err, ENOMEM, "link %s: delete: out of memory", name);
 	rtnl_link_set_name(l, name);
+	if (netd_dry()) {
+		cleanup_nl_link struct rtnl_link *cur = NULL;
+		if (netd_nl_link_lookup(r, name, &cur) == 0)
+			netd_explain("ip link del %s", name);
+		return 0;
+	}
 	netd_nl_reset(r);
 	nle = rtnl_link_delete(r->sk, l);
 	if (nle < 0 && netd_nl_errno(r, nle) != ENODEV)
 		return netd_nl_err(err, r, nle, "link %s: delete", name);
+	if (nle == 0)
+		netd_explain("ip link del %s", name);
 	return 0;
 }
 
@@ -205,22 +214,56 @@ static int bridge_setup(struct netd_rtnl *r, const char *name, struct in_addr gw
 				    name, kind && *kind ? kind : "none");
 	*ifindex = rtnl_link_get_ifindex(l);
 	if ((mtu && rtnl_link_get_mtu(l) != mtu) || !(rtnl_link_get_flags(l) & IFF_UP)) {
-		nle = netd_nl_link_modify(r, *ifindex, NULL, rtnl_link_get_mtu(l) != mtu ? mtu : 0,
-					  true, NULL);
+		unsigned set_mtu = rtnl_link_get_mtu(l) != mtu ? mtu : 0;
+
+		if (set_mtu)
+			netd_explain("ip link set %s mtu %u up", name, set_mtu);
+		else
+			netd_explain("ip link set %s up", name);
+		nle = netd_dry() ? 0 : netd_nl_link_modify(r, *ifindex, NULL, set_mtu, true, NULL);
 		if (nle < 0)
 			return netd_nl_err(err, r, nle, "bridge %s: set mtu %u and up", name, mtu);
 	}
-	if (gw.s_addr != INADDR_ANY) {
+	/* A dry run does not list addresses: an existing bridge is taken to have its own. */
+	if (gw.s_addr != INADDR_ANY && !netd_dry()) {
 		nle = netd_nl_addr_add(r, *ifindex, gw, prefix);
 		if (nle < 0 && netd_nl_errno(r, nle) != EEXIST) {
 			inet_ntop(AF_INET, &gw, ip, sizeof(ip));
 			return netd_nl_err(err, r, nle, "bridge %s: add address %s/%u", name, ip,
 					   prefix);
 		}
+		if (nle == 0)
+			netd_explain_addr_add("ip", name, gw, prefix);
 	}
 	rc = bridge_sysctls(name, err);
 	if (rc < 0)
 		return netd_err_prefix(err, "bridge %s", name);
+	return 0;
+}
+
+static void explain_bridge_add(const char *name, unsigned mtu)
+{
+	if (mtu)
+		netd_explain("ip link add %s mtu %u up type bridge", name, mtu);
+	else
+		netd_explain("ip link add %s up type bridge", name);
+}
+
+/* Dry run, no such bridge: what creating and setting it up would do. */
+static int bridge_dry_create(const char *name, struct in_addr gw, unsigned prefix, unsigned mtu,
+			     int *ifindex, bool *created, struct netd_err *err)
+{
+	int rc;
+
+	explain_bridge_add(name, mtu);
+	if (gw.s_addr != INADDR_ANY)
+		netd_explain_addr_add("ip", name, gw, prefix);
+	rc = bridge_sysctls(name, err);
+	if (rc < 0)
+		return netd_err_prefix(err, "bridge %s", name);
+	*ifindex = netd_explain_fake_ifindex(name);
+	if (created)
+		*created = true;
 	return 0;
 }
 
@@ -240,6 +283,12 @@ int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw,
 	l = rtnl_link_alloc();
 	if (!l)
 		return netd_err_set(err, ENOMEM, "bridge %s: create: out of memory", name);
+	if (netd_dry()) {
+		cleanup_nl_link struct rtnl_link *cur = NULL;
+
+		if (netd_nl_link_lookup(r, name, &cur) < 0)
+			return bridge_dry_create(name, gw, prefix, mtu, ifindex, created, err);
+	}
 	nle = rtnl_link_set_type(l, "bridge");
 	if (nle == 0) {
 		rtnl_link_set_name(l, name);
@@ -247,12 +296,14 @@ int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw,
 			rtnl_link_set_mtu(l, mtu);
 		rtnl_link_set_flags(l, IFF_UP);
 		netd_nl_reset(r);
-		nle = rtnl_link_add(r->sk, l, NLM_F_CREATE | NLM_F_EXCL);
+		nle = netd_dry() ? -NLE_EXIST : rtnl_link_add(r->sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	}
-	if (nle == 0)
+	if (nle == 0) {
 		made = true;
-	else if (netd_nl_errno(r, nle) != EEXIST)
+		explain_bridge_add(name, mtu);
+	} else if (netd_nl_errno(r, nle) != EEXIST) {
 		return netd_nl_err(err, r, nle, "bridge %s: create", name);
+	}
 
 	rc = bridge_setup(r, name, gw, prefix, mtu, ifindex, err);
 	if (rc < 0) {
@@ -315,6 +366,40 @@ nomem:
 	return -NLE_NOMEM;
 }
 
+static void explain_port_setup(const char *host_name, const char *alias, bool bridge_port)
+{
+	char q[300];
+
+	if (alias && *alias)
+		netd_explain("ip link set %s alias %s", host_name,
+			     netd_explain_quote(alias, q, sizeof(q)));
+	if (bridge_port)
+		netd_explain("ip link set %s type bridge_slave hairpin on", host_name);
+}
+
+/* The RTM_NEWLINK of netd_veth_create_in_ns as one ip command. */
+static void explain_veth_add(const char *host_name, const char *peer_name, int netns_fd,
+			     unsigned mtu, const uint8_t *mac, int master_ifindex)
+{
+	char ns[300], master[IFNAMSIZ + 8] = "", mtus[24] = "", macs[40] = "";
+	char br[IFNAMSIZ];
+
+	if (!netd_explain_enabled())
+		return;
+	netd_explain_netns_arg(netns_fd, ns, sizeof(ns));
+	if (master_ifindex > 0) {
+		netd_explain_ifname(master_ifindex, br, sizeof(br));
+		snprintf(master, sizeof(master), " master %s", br);
+	}
+	if (mtu)
+		snprintf(mtus, sizeof(mtus), " mtu %u", mtu);
+	if (mac)
+		snprintf(macs, sizeof(macs), " address %02x:%02x:%02x:%02x:%02x:%02x", mac[0],
+			 mac[1], mac[2], mac[3], mac[4], mac[5]);
+	netd_explain("ip link add %s%s%s up type veth peer name %s netns %s%s%s", host_name, mtus,
+		     master, peer_name, ns, mtus, macs);
+}
+
 /* After the RTM_NEWLINK: the host end's ifindex, alias and hairpin mode. */
 static int veth_finish(struct netd_rtnl *r, const char *host_name, const char *alias,
 		       bool bridge_port, int *host_ifindex, struct netd_err *err)
@@ -331,6 +416,7 @@ static int veth_finish(struct netd_rtnl *r, const char *host_name, const char *a
 		if (nle < 0)
 			return netd_nl_err(err, r, nle, "veth %s: set alias and hairpin mode",
 					   host_name);
+		explain_port_setup(host_name, alias, bridge_port);
 	}
 	if (host_ifindex)
 		*host_ifindex = ifindex;
@@ -377,6 +463,14 @@ int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const cha
 	if (mtu)
 		rtnl_link_set_mtu(peer, mtu);
 
+	if (netd_dry()) {
+		/* Nothing to look up afterwards: say what would be made and stop here. */
+		explain_veth_add(host_name, peer_name, netns_fd, mtu, mac, master_ifindex);
+		explain_port_setup(host_name, alias, master_ifindex > 0);
+		if (host_ifindex)
+			*host_ifindex = 0;
+		return 0;
+	}
 	netd_nl_reset(r);
 	nle = rtnl_link_add(r->sk, veth, NLM_F_CREATE | NLM_F_EXCL);
 	if (nle < 0) {
@@ -391,6 +485,7 @@ int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const cha
 		return netd_nl_err(err, r, nle, "veth %s -> %s in %s: create", host_name, peer_name,
 				   ns);
 	}
+	explain_veth_add(host_name, peer_name, netns_fd, mtu, mac, master_ifindex);
 
 	rc = veth_finish(r, host_name, alias, master_ifindex > 0, host_ifindex, err);
 	if (rc < 0) {

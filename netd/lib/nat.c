@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <net/if.h>
@@ -24,6 +25,7 @@
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
+#include <netd/explain.h>
 #include "nat.h"
 #include "util.h"
 
@@ -260,6 +262,92 @@ static int e_ct_dnat(struct nftnl_rule *r)
 	return e_bits_set(r, IPS_DST_NAT);
 }
 
+/* ---- --explain: the nft commands of the batch being built ---- */
+
+/*
+ * Builders append the nft command of each message they add; the lines go out once the batch is
+ * applied (explain_done(true)), or are dropped when it is not (a failed batch changes nothing).
+ * Only collected while a sink is installed.
+ */
+static __thread char *xp_buf;
+static __thread size_t xp_len, xp_cap;
+
+static void NETD_PRINTF(1, 2) xp(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	if (!netd_explain_enabled())
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (xp_cap - xp_len < (size_t)n + 2) {
+		size_t cap = (xp_cap + (size_t)n + 2) * 2;
+		char *nb = realloc(xp_buf, cap);
+
+		if (!nb)
+			return;
+		xp_buf = nb;
+		xp_cap = cap;
+	}
+	memcpy(xp_buf + xp_len, line, (size_t)n + 1);
+	xp_len += (size_t)n + 1;
+}
+
+static void explain_done(bool applied)
+{
+	for (size_t off = 0; applied && off < xp_len; off += strlen(xp_buf + off) + 1)
+		netd_explain("%s", xp_buf + off);
+	free(xp_buf);
+	xp_buf = NULL;
+	xp_len = xp_cap = 0;
+}
+
+/* nft's names for the datatype ids we use; a concatenation is 6 bits per member. */
+static void type_name(uint32_t type, char *buf, size_t len)
+{
+	uint32_t parts[5];
+	size_t n = 0, used = 0;
+
+	do {
+		parts[n++] = type & ((1u << NFT_TYPE_BITS) - 1);
+		type >>= NFT_TYPE_BITS;
+	} while (type && n < 5);
+	buf[0] = '\0';
+	while (n--) {
+		const char *name = parts[n] == NFT_TYPE_IPADDR	       ? "ipv4_addr"
+				   : parts[n] == NFT_TYPE_INET_PROTO   ? "inet_proto"
+				   : parts[n] == NFT_TYPE_INET_SERVICE ? "inet_service"
+				   : parts[n] == NFT_TYPE_IFNAME       ? "ifname"
+								       : "?";
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+					 used ? " . " : "", name);
+	}
+}
+
+static const char *hook_name(int hook)
+{
+	switch (hook) {
+	case NF_INET_PRE_ROUTING:
+		return "prerouting";
+	case NF_INET_LOCAL_IN:
+		return "input";
+	case NF_INET_FORWARD:
+		return "forward";
+	case NF_INET_LOCAL_OUT:
+		return "output";
+	case NF_INET_POST_ROUTING:
+		return "postrouting";
+	}
+	return "?";
+}
+
 /* ---- objects ---- */
 
 static void nft_rule_freep(struct nftnl_rule **r)
@@ -306,6 +394,7 @@ static int add_table(struct netd_nft_batch *b, uint16_t type, uint16_t flags)
 	if (!nlh)
 		return -ENOMEM;
 	nftnl_table_nlmsg_build_payload(nlh, t);
+	xp("nft %s table ip " T, type == NFT_MSG_DELTABLE ? "delete" : "add");
 	return 0;
 }
 
@@ -331,6 +420,11 @@ static int add_chain(struct netd_nft_batch *b, const char *name, const char *typ
 	if (!nlh)
 		return -ENOMEM;
 	nftnl_chain_nlmsg_build_payload(nlh, c);
+	if (type)
+		xp("nft add chain ip " T " %s '{ type %s hook %s priority %d; policy accept; }'",
+		   name, type, hook_name(hook), prio);
+	else
+		xp("nft add chain ip " T " %s", name);
 	return 0;
 }
 
@@ -366,6 +460,17 @@ static int add_set(struct netd_nft_batch *b, const char *name, uint32_t id, uint
 	if (!nlh)
 		return -ENOMEM;
 	nftnl_set_nlmsg_build_payload(nlh, s);
+	if (netd_explain_enabled()) {
+		char kt[96], dt[96] = "";
+
+		type_name(key_type, kt, sizeof(kt));
+		if (flags & NFT_SET_MAP) {
+			type_name(data_type, dt + 3, sizeof(dt) - 3);
+			memcpy(dt, " : ", 3);
+		}
+		xp("nft add %s ip " T " %s '{ type %s%s;%s }'", flags & NFT_SET_MAP ? "map" : "set",
+		   name, kt, dt, flags & NFT_SET_INTERVAL ? " flags interval; auto-merge;" : "");
+	}
 	return 0;
 }
 
@@ -381,7 +486,8 @@ static struct nftnl_rule *rule_new(const char *chain)
 	return r;
 }
 
-static int rule_put(struct netd_nft_batch *b, struct nftnl_rule *r, const char *what)
+static int rule_put(struct netd_nft_batch *b, struct nftnl_rule *r, const char *what,
+		    const char *nft)
 {
 	struct nlmsghdr *nlh = netd_nft_batch_add(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
 						  "table ip " T ": chain %s: rule %s",
@@ -390,6 +496,7 @@ static int rule_put(struct netd_nft_batch *b, struct nftnl_rule *r, const char *
 	if (!nlh)
 		return -ENOMEM;
 	nftnl_rule_nlmsg_build_payload(nlh, r);
+	xp("nft add rule ip " T " %s %s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), nft);
 	return 0;
 }
 
@@ -503,24 +610,36 @@ static int rule_fwd_to_bridge(struct nftnl_rule *r)
 	return e_verdict(r, NF_ACCEPT, NULL);
 }
 
+/*
+ * nft: the rule in nft's own syntax, as `nft list table ip netd` prints the bytecode built beside
+ * it (--explain prints it; tests/integration/test_explain.sh rebuilds the table from it and
+ * compares both listings, so the two cannot drift apart unnoticed).
+ */
 static const struct {
 	const char *chain;
 	const char *what;
 	int (*build)(struct nftnl_rule *r);
+	const char *nft;
 } base_rules[] = {
-    {"publish", "pub_ip dnat", rule_pub_ip},
-    {"publish", "pub_any dnat", rule_pub_any},
-    {"prerouting", "local daddr not 127/8: jump publish", rule_prerouting},
-    {"output", "local daddr: jump publish", rule_output},
-    {"postrouting", "localhost masquerade", rule_masq_localhost},
-    {"postrouting", "hairpin masquerade", rule_masq_hairpin},
-    {"postrouting", "egress masquerade", rule_masq_egress},
-    {"forward", "dnat accept", rule_fwd_dnat},
-    {"forward", "established accept", rule_fwd_established},
-    {"forward", "same bridge accept", rule_fwd_same_bridge},
-    {"forward", "isolation drop", rule_fwd_isolate},
-    {"forward", "from bridges accept", rule_fwd_from_bridge},
-    {"forward", "to bridges accept", rule_fwd_to_bridge},
+    {"publish", "pub_ip dnat", rule_pub_ip,
+     "dnat ip to ip daddr . meta l4proto . th dport map @pub_ip"},
+    {"publish", "pub_any dnat", rule_pub_any, "dnat ip to meta l4proto . th dport map @pub_any"},
+    {"prerouting", "local daddr not 127/8: jump publish", rule_prerouting,
+     "fib daddr type local ip daddr != 127.0.0.0/8 jump publish"},
+    {"output", "local daddr: jump publish", rule_output, "fib daddr type local jump publish"},
+    {"postrouting", "localhost masquerade", rule_masq_localhost,
+     "ct status dnat ip saddr 127.0.0.0/8 masquerade"},
+    {"postrouting", "hairpin masquerade", rule_masq_hairpin,
+     "ct status dnat ip saddr @nets ip daddr @nets masquerade"},
+    {"postrouting", "egress masquerade", rule_masq_egress,
+     "ip saddr @masq_nets ip daddr != @nets masquerade"},
+    {"forward", "dnat accept", rule_fwd_dnat, "ct status dnat accept"},
+    {"forward", "established accept", rule_fwd_established, "ct state established,related accept"},
+    {"forward", "same bridge accept", rule_fwd_same_bridge,
+     "iifname . oifname @bridge_self accept"},
+    {"forward", "isolation drop", rule_fwd_isolate, "iifname @bridges oifname @bridges drop"},
+    {"forward", "from bridges accept", rule_fwd_from_bridge, "iifname @bridges accept"},
+    {"forward", "to bridges accept", rule_fwd_to_bridge, "oifname @bridges accept"},
 };
 
 int netd_nat_build_ensure(struct netd_nft_batch *b)
@@ -554,7 +673,8 @@ int netd_nat_build_ensure(struct netd_nft_batch *b)
 	for (size_t i = 0; i < ARRAY_SIZE(base_rules); i++) {
 		cleanup_nft_rule struct nftnl_rule *r = rule_new(base_rules[i].chain);
 
-		if (!r || base_rules[i].build(r) < 0 || rule_put(b, r, base_rules[i].what) < 0)
+		if (!r || base_rules[i].build(r) < 0 ||
+		    rule_put(b, r, base_rules[i].what, base_rules[i].nft) < 0)
 			return -ENOMEM;
 	}
 	return netd_nft_batch_end(b);
@@ -569,8 +689,9 @@ struct elem {
 	uint32_t flags;
 };
 
+/* nft: the elements in nft syntax ("tcp . 8080 : 10.77.0.2 . 80"), for --explain. */
 static int add_elems(struct netd_nft_batch *b, const char *set, bool add, uint16_t flags,
-		     const struct elem *el, size_t n, const char *what)
+		     const struct elem *el, size_t n, const char *what, const char *nft)
 {
 	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
@@ -597,6 +718,7 @@ static int add_elems(struct netd_nft_batch *b, const char *set, bool add, uint16
 	if (!nlh)
 		return -ENOMEM;
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	xp("nft %s element ip " T " %s '{ %s }'", add ? "add" : "delete", set, nft);
 	return 0;
 }
 
@@ -608,12 +730,25 @@ int netd_nat_build_publish(struct netd_nft_batch *b, const struct netd_port *por
 		uint32_t key_len;
 		const char *map = netd_nat_port_key(&ports[i], key, &key_len);
 		struct elem e = {key, key_len, add ? data : NULL, 8, 0};
-		char name[64], what[80];
+		char name[64], what[80], nft[128] = "", hip[INET_ADDRSTRLEN], cip[INET_ADDRSTRLEN];
+		int n1 = 0;
 
 		netd_nat_port_data(ctr_ip, ports[i].ctr_port, data);
 		netd_nat_port_name(&ports[i], name, sizeof(name));
 		snprintf(what, sizeof(what), "%s %s", add ? "publish" : "unpublish", name);
-		if (add_elems(b, map, add, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &e, 1, what) < 0)
+		if (netd_explain_enabled()) {
+			inet_ntop(AF_INET, &ports[i].host_ip, hip, sizeof(hip));
+			inet_ntop(AF_INET, &ctr_ip, cip, sizeof(cip));
+			if (key_len == 12)
+				n1 = snprintf(nft, sizeof(nft), "%s . ", hip);
+			n1 += snprintf(nft + n1, sizeof(nft) - (size_t)n1, "%s . %u",
+				       proto_name(ports[i].proto), ports[i].host_port);
+			if (add)
+				snprintf(nft + n1, sizeof(nft) - (size_t)n1, " : %s . %u", cip,
+					 ports[i].ctr_port);
+		}
+		if (add_elems(b, map, add, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &e, 1, what, nft) <
+		    0)
 			return -ENOMEM;
 	}
 	return netd_nft_batch_end(b);
@@ -634,7 +769,7 @@ int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *
 	struct elem br = {ifname, IFNAMSIZ, NULL, 0, 0};
 	struct elem self = {pair, sizeof(pair), NULL, 0, 0};
 	uint16_t flags = add ? NLM_F_CREATE : 0;
-	char what[96], cidr[INET_ADDRSTRLEN];
+	char what[96], cidr[INET_ADDRSTRLEN], nft_net[40], nft_br[24], nft_self[48];
 
 	if (net->prefix > 32 || !net->bridge || strlen(net->bridge) >= IFNAMSIZ)
 		return -EINVAL;
@@ -643,24 +778,30 @@ int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *
 	memcpy(pair + IFNAMSIZ, ifname, IFNAMSIZ);
 	inet_ntop(AF_INET, &start_be, cidr, sizeof(cidr));
 	snprintf(what, sizeof(what), "network %s (%s/%u)", net->bridge, cidr, net->prefix);
-	if (add_elems(b, "nets", add, flags, range, nrange, what) < 0)
+	snprintf(nft_net, sizeof(nft_net), "%s/%u", cidr, net->prefix);
+	snprintf(nft_br, sizeof(nft_br), "\"%s\"", net->bridge);
+	snprintf(nft_self, sizeof(nft_self), "\"%s\" . \"%s\"", net->bridge, net->bridge);
+	if (add_elems(b, "nets", add, flags, range, nrange, what, nft_net) < 0)
 		return -ENOMEM;
 	/* On delete, masq_nets is always cleaned: the flag may have changed since the add. */
 	if ((net->masquerade || !add) &&
-	    add_elems(b, "masq_nets", add, flags, range, nrange, what) < 0)
+	    add_elems(b, "masq_nets", add, flags, range, nrange, what, nft_net) < 0)
 		return -ENOMEM;
-	if (add_elems(b, "bridges", add, flags, &br, 1, what) < 0 ||
-	    add_elems(b, "bridge_self", add, flags, &self, 1, what) < 0)
+	if (add_elems(b, "bridges", add, flags, &br, 1, what, nft_br) < 0 ||
+	    add_elems(b, "bridge_self", add, flags, &self, 1, what, nft_self) < 0)
 		return -ENOMEM;
 	return netd_nft_batch_end(b);
 }
 
 /* ---- operations ---- */
 
+/* Sends a built batch; a dry run sends nothing. The caller ends with explain_done(). */
 static int send_built(struct netd_nft_batch *b, int built, const char *what, struct netd_err *err)
 {
 	if (built < 0)
 		return netd_err_sys(err, -built, "%s: build nf_tables batch", what);
+	if (netd_explain_dry_run())
+		return 0;
 	return netd_nft_batch_send(b, err);
 }
 
@@ -669,12 +810,23 @@ int netd_nat_ensure(struct netd_err *err)
 	struct netd_nft_batch b;
 	int r;
 
+	/* A dry run explains the table once, as the first real ensure would create it once. */
+	static bool dry_made;
+	bool existed = false;
+
+	if (netd_explain_dry_run() && (dry_made || netd_nat_table_exists()))
+		return 0;
+	dry_made = netd_explain_dry_run();
 	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
 		return netd_err_sys(err, ENOMEM, "table ip " T ": create");
+	explain_done(false);
 	r = send_built(&b, netd_nat_build_ensure(&b), "table ip " T, err);
 	/* The exclusive NEWTABLE failed: the table is there already (made by us, atomically). */
-	if (r < 0 && b.nmsgs && b.msgs[0].error == EEXIST)
+	if (r < 0 && b.nmsgs && b.msgs[0].error == EEXIST) {
 		r = 0;
+		existed = true;
+	}
+	explain_done(r == 0 && !existed);
 	netd_nft_batch_free(&b);
 	return r;
 }
@@ -690,6 +842,7 @@ int netd_nat_destroy(struct netd_err *err)
 	if (r == 0)
 		r = netd_nft_batch_end(&b);
 	r = send_built(&b, r, "table ip " T, err);
+	explain_done(r == 0);
 	if (r == -ENOENT)
 		r = 0;
 	netd_nft_batch_free(&b);
@@ -733,6 +886,7 @@ int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err)
 				    net->bridge ? net->bridge : "(null)", net->prefix);
 	}
 	r = send_built(&b, r, "network", err);
+	explain_done(r == 0);
 	netd_nft_batch_free(&b);
 	return r;
 }
@@ -768,6 +922,7 @@ int netd_nat_network_del(const struct netd_nat_net *net, struct netd_err *err)
 	}
 	r = send_built(&b, r, "network", &e);
 	r = retry_deletes(&b, r, &e, err);
+	explain_done(r == 0);
 	netd_nft_batch_free(&b);
 	return r;
 }
@@ -783,8 +938,10 @@ int netd_nat_publish(const struct netd_port *ports, size_t n, struct in_addr ctr
 	for (int attempt = 0;; attempt++) {
 		if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
 			return netd_err_sys(err, ENOMEM, "publish");
+		explain_done(false);
 		r = send_built(&b, netd_nat_build_publish(&b, ports, n, ctr_ip, true), "publish",
 			       err);
+		explain_done(r == 0);
 		/* ENOENT: our table (or map) is missing; make it and try once more. */
 		if (r == -ENOENT && attempt == 0 && !netd_nat_table_exists()) {
 			netd_nft_batch_free(&b);
@@ -809,8 +966,10 @@ int netd_nat_unpublish(const struct netd_port *ports, size_t n, struct in_addr c
 		return 0;
 	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
 		return netd_err_sys(err, ENOMEM, "unpublish");
+	explain_done(false);
 	r = send_built(&b, netd_nat_build_publish(&b, ports, n, ctr_ip, false), "unpublish", &e);
 	r = retry_deletes(&b, r, &e, err);
+	explain_done(r == 0);
 	netd_nft_batch_free(&b);
 	return r;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <netd/network.h>
+#include "explain_priv.h"
 #include "link.h"
 #include "nat.h"
 #include "netconf_priv.h"
@@ -41,6 +42,23 @@ static int overlaps_defined(struct in_addr net, unsigned prefix, bool *overlap, 
 	return 0;
 }
 
+/* Saves a network's subnet file, saying so; a dry run only says so. */
+static int explain_save(struct netd_netconf *nc, struct netd_err *err)
+{
+	char sub[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &nc->subnet, sub, sizeof(sub));
+	inet_ntop(AF_INET, &nc->gateway, gw, sizeof(gw));
+	netd_explain("# netd: network %s: subnet file %s/%s.conf (subnet %s/%u, gateway %s, "
+		     "bridge %s, masquerade %s); the bridge and table ip netd come with the first "
+		     "attach",
+		     nc->name, netd_config_dir(), nc->name, sub, nc->prefix, gw, nc->bridge,
+		     nc->masquerade ? "yes" : "no");
+	if (netd_dry())
+		return 0;
+	return netd_netconf_save(nc, err);
+}
+
 int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 {
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
@@ -48,13 +66,14 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 	char path[4096];
 	int r;
 
-	r = netd_mkdirs(netd_state_dir(), true, err);
+	/* A dry run writes nothing (no state dir, no lock): it only picks the subnet. */
+	r = netd_dry() ? 0 : netd_mkdirs(netd_state_dir(), true, err);
 	if (r < 0)
 		return r;
 	if (netd_path_fmt(path, sizeof(path), "%s/netd.lock", netd_state_dir()) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "state dir path too long");
-	lk = netd_lock_file(path, err);
-	if (lk < 0)
+	lk = netd_dry() ? -1 : netd_lock_file(path, err);
+	if (lk < 0 && !netd_dry())
 		return lk;
 	/* Someone may have created it while we waited for the lock. */
 	r = netd_netconf_load(NETD_DEFAULT_NETWORK, nc, err);
@@ -89,7 +108,7 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 		nc->masquerade = true;
 		r = netd_netconf_finish(nc, "default network", err);
 		if (r == 0)
-			r = netd_netconf_save(nc, err);
+			r = explain_save(nc, err);
 		return r;
 	}
 	return netd_err_set(err, EADDRNOTAVAIL,
@@ -116,7 +135,7 @@ int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
 		return netd_err_set(err, EEXIST, "network %s: subnet %s/%u overlaps another network",
 				    nc->name, s, nc->prefix);
 	}
-	return netd_netconf_save(nc, err);
+	return explain_save(nc, err);
 }
 
 static bool netconf_equal(const struct netd_netconf *a, const struct netd_netconf *b)

@@ -11,6 +11,7 @@
 #include <linux/nsfs.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
+#include "explain_priv.h"
 #include "link.h"
 #include "nlerr.h"
 #include "util.h"
@@ -92,5 +93,6 @@ int netd_netns_open(const char *path, struct netd_err *err)
 		return netd_err_sys(err, errno, "netns %s: namespace type", path);
 	if (type >= 0 && type != CLONE_NEWNET)
 		return netd_err_set(err, EINVAL, "netns %s: is not a network namespace", path);
+	netd_explain_netns_register(fd, path);
 	return steal_fd(&fd);
 }

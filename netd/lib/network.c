@@ -144,8 +144,8 @@ static int dry_pick_address(const struct netd_netconf *nc, const char *key, stru
 		r = netd_ipam_owner(nc->name, want, owner, sizeof(owner), err);
 		if (r == 0 && strcmp(owner, key) != 0) {
 			inet_ntop(AF_INET, &want, a, sizeof(a));
-			return netd_err_set(err, EADDRINUSE, "address %s is already leased to %s", a,
-					    owner);
+			return netd_err_set(err, EADDRINUSE, "address %s is already leased to %s",
+					    a, owner);
 		}
 		if (r < 0 && r != -ENOENT)
 			return r;
@@ -160,9 +160,8 @@ static int dry_pick_address(const struct netd_netconf *nc, const char *key, stru
 	start = nc->range_start.s_addr ? ntohl(nc->range_start.s_addr) : net + 1;
 	end = nc->range_end.s_addr ? ntohl(nc->range_end.s_addr) : bcast - 1;
 	ip = end;
-	if (netd_path_fmt(path, sizeof(path), "%s/networks/%s/last", netd_state_dir(),
-			  nc->name) == 0 &&
-	    netd_file_read(path, &hint, NULL, err) == 0) {
+	r = netd_path_fmt(path, sizeof(path), "%s/networks/%s/last", netd_state_dir(), nc->name);
+	if (r == 0 && netd_file_read(path, &hint, NULL, err) == 0) {
 		hint[strcspn(hint, "\n")] = '\0';
 		if (inet_pton(AF_INET, hint, &h) == 1 && ntohl(h.s_addr) >= start &&
 		    ntohl(h.s_addr) <= end)

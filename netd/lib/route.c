@@ -16,6 +16,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
+#include "explain_priv.h"
 #include "link.h"
 #include "nlerr.h"
 #include "util.h"
@@ -161,7 +162,7 @@ int netd_ctr_configure(struct netd_rtnl *ns, const char *ifname, struct in_addr 
 {
 	cleanup_nl_link struct rtnl_link *l = NULL;
 	struct netd_link_info info;
-	char ips[INET_ADDRSTRLEN], gws[INET_ADDRSTRLEN];
+	char ips[INET_ADDRSTRLEN], gws[INET_ADDRSTRLEN], ipc[320] = "ip";
 	int nle, rc;
 
 	rc = netd_nl_check_ifname("container interface", ifname, err);
@@ -171,7 +172,23 @@ int netd_ctr_configure(struct netd_rtnl *ns, const char *ifname, struct in_addr 
 		return netd_err_set(err, EINVAL, "%s: invalid prefix length %u", ifname, prefix);
 	inet_ntop(AF_INET, &ip, ips, sizeof(ips));
 	inet_ntop(AF_INET, &gw, gws, sizeof(gws));
+	if (netd_explain_enabled())
+		netd_explain_ip(nl_socket_get_fd(ns->sk), ipc, sizeof(ipc));
+	if (netd_dry()) {
+		/* The interface does not exist in a dry run: say what would be done. */
+		netd_explain("%s link set lo up", ipc);
+		netd_explain_addr_add(ipc, ifname, ip, prefix);
+		netd_explain("%s link set %s up", ipc, ifname);
+		if (gw.s_addr != INADDR_ANY)
+			netd_explain("%s route replace default via %s dev %s", ipc, gws, ifname);
+		if (ifindex)
+			*ifindex = 0;
+		if (mac)
+			memset(mac, 0, 6);
+		return 0;
+	}
 
+	netd_explain("%s link set lo up", ipc);
 	nle = netd_nl_link_modify(ns, 0, "lo", 0, true, NULL);
 	if (nle < 0)
 		return netd_nl_err(err, ns, nle, "lo: up");
@@ -186,10 +203,14 @@ int netd_ctr_configure(struct netd_rtnl *ns, const char *ifname, struct in_addr 
 	nle = netd_nl_addr_add(ns, info.ifindex, ip, prefix);
 	if (nle < 0 && netd_nl_errno(ns, nle) != EEXIST)
 		return netd_nl_err(err, ns, nle, "%s: add address %s/%u", ifname, ips, prefix);
+	if (nle == 0)
+		netd_explain_addr_add(ipc, ifname, ip, prefix);
+	netd_explain("%s link set %s up", ipc, ifname);
 	nle = netd_nl_link_modify(ns, info.ifindex, NULL, 0, true, NULL);
 	if (nle < 0)
 		return netd_nl_err(err, ns, nle, "%s: up", ifname);
 	if (gw.s_addr != INADDR_ANY) {
+		netd_explain("%s route replace default via %s dev %s", ipc, gws, ifname);
 		nle = default_route_replace(ns, info.ifindex, gw);
 		if (nle < 0)
 			return netd_nl_err(err, ns, nle, "default route via %s dev %s: add", gws,

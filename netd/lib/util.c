@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <netd/explain.h>
 #include <netd/netconf.h>
 #include "util.h"
 
@@ -144,9 +145,13 @@ int netd_file_read(const char *path, char **out, size_t *len, struct netd_err *e
 
 int netd_sysctl_write(const char *path, const char *value, struct netd_err *err)
 {
-	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	cleanup_close int fd = -1;
 	size_t len = strlen(value);
 
+	netd_explain("echo %s > %s", value, path);
+	if (netd_explain_dry_run())
+		return 0;
+	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return netd_err_sys(err, errno, "sysctl %s", path);
 	if (write(fd, value, len) != (ssize_t)len)
