@@ -449,6 +449,43 @@ check_2() {
 	need "capped's processes are in that cgroup" "capped's PID $p is not in $cgdir/cgroup.procs" grep -qx "$p" "$cgdir/cgroup.procs"
 }
 
+# ---- lab 3: a root of your own
+check_3() {
+	local p o=$LAB_DIR/ovl
+	echo " pivot_root by hand:"
+	for p in $(find_by_hostname pivoted) ""; do
+		[ -n "$p" ] && [ -e "/proc/$p/root/bin/busybox" ] && break
+	done
+	if need "a process with hostname pivoted (PID $p)" "no process runs with hostname pivoted (unshare --mount --uts ... pivot_root ...)" test -n "$p"; then
+		need "its / is the rootfs" "its / is not the rootfs (/proc/$p/root/bin/busybox is missing, or the host's /etc/os-release is there)" \
+			eval "[ -e /proc/$p/root/bin/busybox ] && [ ! -e /proc/$p/root/etc/os-release ]"
+		need "it has its own mount namespace" "it shares the lab host's mount namespace (unshare --mount)" test "$(ns_of "$p" mnt)" != "$(ns_of 1 mnt)"
+		need "the old root is gone from its mount namespace" "the old root is still mounted in its namespace (umount -l /.oldroot after pivot_root)" \
+			test "$(grep -c . "/proc/$p/mountinfo")" -le 4
+		need "it has its own /proc" "no /proc mounted inside it (mount -t proc proc /proc)" \
+			eval "awk '\$5==\"/proc\"' /proc/$p/mountinfo | grep -q ' proc '"
+	fi
+	echo " overlay by hand:"
+	if need "overlay mounted on \$LAB_DIR/ovl/merged" "no overlay mounted on $o/merged (mount -t overlay ...)" \
+		eval "findmnt -n -t overlay '$o/merged'"; then
+		need "lower layer is the rootfs" "the overlay's lowerdir is not \$ROOTFS" eval "findmnt -n -o OPTIONS '$o/merged' | grep -q 'lowerdir=$ROOTFS'"
+		need "etc/motd was written (upper/etc/motd)" "no etc/motd in the upper layer (echo ... > merged/etc/motd)" test -f "$o/upper/etc/motd"
+		need "www/index.html was deleted (a whiteout in upper/www)" "no whiteout for www/index.html in the upper layer (rm merged/www/index.html)" \
+			eval "[ -c '$o/upper/www/index.html' ] && [ \"\$(stat -c %t:%T '$o/upper/www/index.html')\" = 0:0 ]"
+	fi
+	need "the rootfs itself is untouched" "the rootfs was changed: \$ROOTFS/etc/motd exists or \$ROOTFS/www/index.html is gone" \
+		eval "[ ! -e '$ROOTFS/etc/motd' ] && [ -f '$ROOTFS/www/index.html' ]"
+	echo " nsbox --overlay:"
+	p=$(nsbox_pid layered)
+	need "nsbox container layered runs" "no running nsbox container layered (nsbox run -d --name layered --overlay ...)" test -n "$p" || return 0
+	need "layered's / is an overlay" "layered's / is not an overlay (nsbox run --overlay)" \
+		eval "awk '\$5==\"/\"' /proc/$p/mountinfo | grep -q ' - overlay '"
+	need "layered sees its change (/www/index.html says changed)" "layered's /www/index.html does not say changed" \
+		grep -q changed "/proc/$p/root/www/index.html"
+	need "the rootfs does not" "\$ROOTFS/www/index.html was changed too: the container wrote to the rootfs" \
+		eval "! grep -q changed '$ROOTFS/www/index.html'"
+}
+
 # ---- lab 4: build docker0 by hand
 check_4() {
 	local n
