@@ -166,7 +166,7 @@ for k in ADD DEL; do
 done
 for ph in lat1 "lat$N"; do
 	o=$(col netd "$ph" ADD) a=$(col ref "$ph" ADD)
-	emit_row key="cni_add_at${ph#lat}" metric="CNI ADD, ${ph#lat} containers present" unit=ms \
+	emit_row key="cni_add_at${ph#lat}" metric="CNI ADD, ${ph#lat} other container(s) present" unit=ms \
 		ours="$o" anchor="$a" anchor_name="$trio" ratio="$(div "$a" "$o")" \
 		ratio_desc="anchor/ours (x faster)" target= n="$RUNS"
 done

@@ -50,10 +50,10 @@ cpu_busy() {
 	[ "$tot" -gt 0 ] && echo $((100 * (tot - idle) / tot)) || echo 0
 }
 
-# wait_quiet [MAX_S]: other work shares this machine; wait (bounded, QUIET_MAX, default 60 s)
+# wait_quiet [MAX_S]: other work shares this machine; wait (bounded, QUIET_MAX, default 45 s)
 # until it is under 15% busy, and say what was seen.
 wait_quiet() {
-	local max=${1:-${QUIET_MAX:-60}} t=0 b
+	local max=${1:-${QUIET_MAX:-45}} t=0 b
 	while b=$(cpu_busy) && [ "$b" -ge 15 ] && [ "$t" -lt "$max" ]; do t=$((t + 2)); done
 	echo "# machine ${b}% busy (waited ${t}s for < 15%), loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 }
