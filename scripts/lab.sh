@@ -486,6 +486,75 @@ check_3() {
 		eval "! grep -q changed '$ROOTFS/www/index.html'"
 }
 
+# ---- lab 5: publishing a port (and lab 7's outside client)
+# ext: a namespace playing "another machine", linked to the lab host by a veth: uplink
+# 192.168.50.1/24 on the host, 192.168.50.2/24 in ext, and no route back to container subnets.
+make_ext() {
+	ip netns add ext
+	ip -n ext link set lo up
+	ip link add uplink type veth peer name eth0 netns ext
+	ip addr add 192.168.50.1/24 dev uplink
+	ip link set uplink up
+	ip -n ext addr add 192.168.50.2/24 dev eth0
+	ip -n ext link set eth0 up
+}
+setup_5() {
+	set -e
+	ip link add br0 type bridge
+	ip addr add 10.0.0.1/24 dev br0
+	ip link set br0 up
+	for n in 1 2; do
+		ip netns add c$n
+		ip -n c$n link set lo up
+		ip link add veth$n type veth peer name eth0 netns c$n
+		ip link set veth$n master br0 up
+		ip -n c$n addr add 10.0.0.$((n + 1))/24 dev eth0
+		ip -n c$n link set eth0 up
+		ip -n c$n route add default via 10.0.0.1
+	done
+	make_ext
+	mkdir -p "$LAB_DIR/www"
+	echo "hello from c1" >"$LAB_DIR/www/index.html"
+	echo 0 >/proc/sys/net/ipv4/ip_forward
+}
+check_5() {
+	echo " by hand (table ip lab):"
+	need "c1 serves http on port 80" "nothing answers on http://10.0.0.2/ (ip netns exec c1 busybox httpd -p 80 -h \$LAB_DIR/www)" \
+		http_from - http://10.0.0.2/ "hello from c1" && check_5_nat
+	check_5_netd
+}
+check_5_nat() {
+	need "IP forwarding is on" "IP forwarding is off in the lab host (echo 1 > /proc/sys/net/ipv4/ip_forward)" \
+		test "$(cat /proc/sys/net/ipv4/ip_forward)" = 1
+	need "table ip lab" "no nftables table ip lab (nft add table ip lab)" nft list table ip lab || return 0
+	need "from outside: http://192.168.50.1:8080/ reaches c1 (prerouting DNAT)" \
+		"ext cannot reach http://192.168.50.1:8080/ (a dnat rule in a prerouting nat chain, and forwarding)" \
+		http_from ext http://192.168.50.1:8080/ "hello from c1"
+	need "route_localnet is on for br0" "net.ipv4.conf.br0.route_localnet is 0: packets from 127.0.0.1 may not leave through br0" \
+		test "$(cat /proc/sys/net/ipv4/conf/br0/route_localnet)" = 1
+	need "on the lab host: http://127.0.0.1:8080/ reaches c1 (output DNAT + route_localnet + masquerade)" \
+		"http://127.0.0.1:8080/ does not reach c1 (a dnat rule in an output nat chain, route_localnet on br0, masquerade of 127.0.0.0/8 out of br0)" \
+		http_from - http://127.0.0.1:8080/ "hello from c1"
+	need "hairpin: c1 reaches its own published port at http://10.0.0.1:8080/" \
+		"c1 cannot reach its own published port at http://10.0.0.1:8080/ (masquerade container-to-container traffic that was DNATed: ct status dnat; with br_netfilter, hairpin on veth1)" \
+		http_from c1 http://10.0.0.1:8080/ "hello from c1"
+	need "egress: c1 pings ext at 192.168.50.2 (masquerade)" \
+		"c1 cannot ping 192.168.50.2: ext has no route back to 10.0.0.0/24 (masquerade 10.0.0.0/24 leaving through anything but br0)" \
+		pings c1 192.168.50.2
+}
+check_5_netd() {
+	echo " with netd:"
+	need "network pub" "no netd network pub (netd network create pub --subnet 10.89.0.0/24)" netd network inspect pub || return 0
+	need "w1 attached to pub with -p 9090:80" "w1 is not attached to pub with port 9090 published (netd attach pub --netns /run/netns/w1 --id w1 -p 9090:80)" \
+		eval "netd ps --network pub | awk '\$1==\"w1\"' | grep -q ':9090->80/tcp'" || return 0
+	need "port 9090 is one element of map pub_any" "tcp . 9090 is not in map pub_any of table ip netd" \
+		eval "nft list map ip netd pub_any | grep -q 'tcp . 9090 :'"
+	need "http://127.0.0.1:9090/ answers" "http://127.0.0.1:9090/ does not answer (is busybox httpd running in w1?)" http_from - http://127.0.0.1:9090/ "hello from c1"
+	need "ext reaches http://192.168.50.1:9090/" "ext cannot reach http://192.168.50.1:9090/" http_from ext http://192.168.50.1:9090/ "hello from c1"
+	need "hairpin: w1 reaches its own published port through the bridge" "w1 cannot reach http://10.89.0.1:9090/" \
+		http_from w1 http://10.89.0.1:9090/ "hello from c1"
+}
+
 # ---- lab 4: build docker0 by hand
 check_4() {
 	local n
