@@ -67,7 +67,8 @@ static int batch_reserve(struct netd_nft_batch *b)
 static void batch_commit(struct netd_nft_batch *b)
 {
 	if (b->nmsgs && b->msgs[b->nmsgs - 1].off == b->len) {
-		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(b->buf + b->len);
+		const struct nlmsghdr *nlh =
+		    (const struct nlmsghdr *)(const void *)(b->buf + b->len);
 		b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
 }
@@ -154,7 +155,7 @@ static void ack_extack(const struct nlmsghdr *nlh, char *out, size_t len)
 		off += mnl_nlmsg_get_payload_len(&e->msg);
 	if (mnl_nlmsg_get_payload_len(nlh) < off)
 		return;
-	mnl_attr_for_each_payload((const struct nlattr *)((const char *)e + off),
+	mnl_attr_for_each_payload((const struct nlattr *)(const void *)((const char *)e + off),
 				  mnl_nlmsg_get_payload_len(nlh) - off)
 	{
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
@@ -325,7 +326,8 @@ int netd_nft_batch_retry_each(const struct netd_nft_batch *b, int ignore, struct
 	size_t more = 0;
 
 	for (size_t i = 0; i < b->nmsgs; i++) {
-		const struct nlmsghdr *src = (const struct nlmsghdr *)(b->buf + b->msgs[i].off);
+		const struct nlmsghdr *src =
+		    (const struct nlmsghdr *)(const void *)(b->buf + b->msgs[i].off);
 		struct netd_nft_batch one;
 		struct netd_err e = {0};
 		struct nlmsghdr *dst;

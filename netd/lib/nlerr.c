@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libnl NLE_* codes and kernel NLMSG_ERRORs to errno: the one place where that happens. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -83,7 +84,8 @@ int netd_nle_to_errno(int nle)
 static int record_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
 	struct netd_rtnl *r = arg;
-	const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN);
+	const struct nlmsghdr *h =
+	    (const struct nlmsghdr *)(const void *)((const char *)e - NLMSG_HDRLEN);
 	const char *end = (const char *)h + h->nlmsg_len;
 	const char *tlvs;
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
@@ -99,7 +101,8 @@ static int record_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 		tlvs = (const char *)&e->msg + NLMSG_ALIGN(e->msg.nlmsg_len);
 	if (tlvs >= end)
 		return NL_STOP;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)tlvs, (int)(end - tlvs), NULL) < 0)
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)(uintptr_t)tlvs, (int)(end - tlvs),
+		      NULL) < 0)
 		return NL_STOP;
 	if (tb[NLMSGERR_ATTR_MSG])
 		nla_strlcpy(r->extack, tb[NLMSGERR_ATTR_MSG], sizeof(r->extack));
