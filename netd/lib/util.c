@@ -147,6 +147,7 @@ int netd_sysctl_write(const char *path, const char *value, struct netd_err *err)
 {
 	cleanup_close int fd = -1;
 	size_t len = strlen(value);
+	ssize_t w;
 
 	netd_explain("echo %s > %s", value, path);
 	if (netd_explain_dry_run())
@@ -154,8 +155,11 @@ int netd_sysctl_write(const char *path, const char *value, struct netd_err *err)
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return netd_err_sys(err, errno, "sysctl %s", path);
-	if (write(fd, value, len) != (ssize_t)len)
-		return netd_err_sys(err, errno ? errno : EIO, "sysctl %s=%s", path, value);
+	w = write(fd, value, len);
+	if (w < 0)
+		return netd_err_sys(err, errno, "sysctl %s=%s", path, value);
+	if ((size_t)w != len)
+		return netd_err_sys(err, EIO, "sysctl %s=%s: short write", path, value);
 	return 0;
 }
 
