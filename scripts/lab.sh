@@ -555,6 +555,49 @@ check_5_netd() {
 		http_from w1 http://10.89.0.1:9090/ "hello from c1"
 }
 
+# ---- lab 6: CNI by hand
+cni_check() { # ID NETNS PREVRESULT-FILE: the plugin's CHECK, with the conf + prevResult
+	jq --slurpfile r "$3" '. + {prevResult: $r[0]}' "$NETCONFPATH/10-labnet.conf" |
+		CNI_COMMAND=CHECK CNI_CONTAINERID=$1 CNI_NETNS=$2 CNI_IFNAME=eth0 netd-cni
+}
+check_6() {
+	local conf=$NETCONFPATH/10-labnet.conf a r f
+	echo " by hand (environment + JSON on stdin):"
+	need "network config \$NETCONFPATH/10-labnet.conf (name labnet, type netd-cni)" \
+		"no valid network config $conf with name labnet and type netd-cni" \
+		eval "jq -e '.name == \"labnet\" and .type == \"netd-cni\"' '$conf'" || return 0
+	if need "netns k1" "no network namespace k1 (ip netns add k1)" has_ns k1; then
+		a=$(addr_of eth0 k1)
+		need "k1 has eth0 ${a:-}" "k1 has no eth0 with an address in 10.22.0.0/24 (CNI_COMMAND=ADD ... netd-cni < $conf)" \
+			eval "case '$a' in 10.22.0.*/24) true ;; *) false ;; esac"
+		r=$LAB_DIR/k1-result.json
+		need "ADD's result saved in \$LAB_DIR/k1-result.json" "no ADD result in $r (... netd-cni < conf | tee $r)" \
+			eval "jq -e '.ips[0].address' '$r'"
+		need "the result's address is k1's" "k1-result.json says $(jq -r '.ips[0].address' "$r" 2>/dev/null), k1's eth0 has ${a:-nothing}" \
+			test "$(jq -r '.ips[0].address' "$r" 2>/dev/null)" = "$a"
+		need "CHECK passes for k1" "CHECK fails for k1: $(cni_check k1 /run/netns/k1 "$r" 2>&1 | jq -r .msg 2>/dev/null)" \
+			cni_check k1 /run/netns/k1 "$r"
+	fi
+	if need "netns k2" "no network namespace k2 (ip netns add k2)" has_ns k2; then
+		need "k2 was added, then deleted: no eth0 left in it" "k2 still has an eth0 (CNI_COMMAND=DEL ...)" eval "! has_link eth0 k2"
+		need "netd has no endpoint k2" "netd still has an endpoint k2 (CNI_COMMAND=DEL ...)" eval "! netd_has_ep labnet k2"
+		need "a CHECK of k2 after tampering was tried (\$LAB_DIR/k2-check.err)" "no CHECK error saved in \$LAB_DIR/k2-check.err (step 4)" \
+			eval "jq -e '.code and .msg' '$LAB_DIR/k2-check.err'"
+	fi
+	echo " with a real client (libcni):"
+	if ! command -v cnidrive >/dev/null; then
+		echo "  skip     no cnidrive or cnitool on this host (scripts/install-deps.sh installs what builds it)"
+		return 0
+	fi
+	if need "netns k3" "no network namespace k3 (ip netns add k3)" has_ns k3; then
+		a=$(addr_of eth0 k3)
+		need "k3 has eth0 ${a:-}" "k3 has no eth0 in 10.22.0.0/24 (cnidrive add labnet /run/netns/k3)" \
+			eval "case '$a' in 10.22.0.*/24) true ;; *) false ;; esac"
+		f=$(grep -l '/run/netns/k3' /var/lib/cni/results/labnet-* 2>/dev/null | head -1)
+		need "libcni cached k3's result (${f:-})" "no libcni result cache for k3 in /var/lib/cni/results: was k3 added with cnidrive?" test -n "$f"
+	fi
+}
+
 # ---- lab 4: build docker0 by hand
 check_4() {
 	local n
