@@ -84,6 +84,10 @@ check_zero() {
 	l=$(leftovers)
 	say "$1: $l"
 	check_eq "$1: zero leftovers" "$ZERO" "$l"
+	if [ "$l" != "$ZERO" ]; then # name what is left, for the report
+		find "$NETD_STATE_DIR" -type f \( -path '*/ips/*' -o -path '*/endpoints/*' -o -path '*/ports/*' -o -name '*.tmp.*' \) 2>/dev/null | head -5 | sed 's/^/#   left: /'
+		ip -o link show type veth 2>/dev/null | head -3 | sed 's/^/#   left: /'
+	fi
 }
 
 # After `netd network rm`: nothing of the network in nft or on disk.
