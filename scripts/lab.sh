@@ -598,6 +598,47 @@ check_6() {
 	fi
 }
 
+# ---- lab 7: break it and fix it
+setup_7() {
+	set -e
+	make_ext
+	mkdir -p "$LAB_DIR/www"
+	echo "hello from a" >"$LAB_DIR/www/index.html"
+	netd network create web --subnet 10.90.0.0/24 >/dev/null
+	for n in a b c; do
+		ip netns add $n
+		ip -n $n link set lo up
+	done
+	netd attach web --netns /run/netns/a --id a -p 8080:80 >/dev/null
+	netd attach web --netns /run/netns/b --id b >/dev/null
+	netd attach web --netns /run/netns/c --id c >/dev/null
+	ip netns exec a busybox httpd -p 80 -h "$LAB_DIR/www"
+	# the breakage: forwarding off, the ruleset flushed, a namespace deleted behind netd's back,
+	# and an endpoint record lost (as if a crash or a careless rm took it): its veth leaks
+	echo 0 >/proc/sys/net/ipv4/ip_forward
+	nft flush ruleset
+	ip netns del b
+	rm -f "$NETD_STATE_DIR/networks/web/endpoints/c@eth0"
+}
+check_7() {
+	local out
+	out=$(netd doctor 2>&1)
+	need "netd doctor finds nothing that fails" "netd doctor still says FAIL: $(printf '%s\n' "$out" | awk '/^\[FAIL\]/{print $2}' | paste -sd' ' -)" \
+		eval "! printf '%s\n' \"\$out\" | grep -q '^\[FAIL\]'"
+	need "IP forwarding is on" "IP forwarding is off (/proc/sys/net/ipv4/ip_forward)" test "$(cat /proc/sys/net/ipv4/ip_forward)" = 1
+	need "table ip netd is back" "table ip netd is missing (netd serve --once, or netd gc)" nft list table ip netd
+	need "port 8080 is in map pub_any again" "tcp . 8080 is not in map pub_any" eval "nft list map ip netd pub_any | grep -q 'tcp . 8080 :'"
+	need "ext reaches a's published port: http://192.168.50.1:8080/" "ext cannot reach http://192.168.50.1:8080/" \
+		http_from ext http://192.168.50.1:8080/ "hello from a"
+	need "http://127.0.0.1:8080/ answers" "http://127.0.0.1:8080/ does not answer" http_from - http://127.0.0.1:8080/ "hello from a"
+	need "no endpoint left for the deleted namespace b" "netd still has endpoint b, whose namespace is gone (netd gc)" eval "! netd_has_ep web b"
+	need "no leaked veth (c's, whose record was lost)" "the host end of c's veth is still there without a record (netd gc)" \
+		eval "! ip -d -o link show | grep -q 'alias netd:web/c@eth0'"
+	need "no leases without an endpoint" "leases without an endpoint remain: $(ls "$NETD_STATE_DIR/networks/web/ips" | paste -sd' ' -) (netd gc)" \
+		test "$(ls "$NETD_STATE_DIR/networks/web/ips" 2>/dev/null | wc -l)" = 1
+	need "a still works (endpoint a, 10.90.0.2)" "endpoint a is gone: gc must keep what is alive" netd_has_ep web a
+}
+
 # ---- lab 4: build docker0 by hand
 check_4() {
 	local n
