@@ -83,8 +83,13 @@ static int read_str(const char *path, char *buf, size_t len)
 
 static int write_str(const char *path, const char *s)
 {
-	nsbox_cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	nsbox_cleanup_close int fd = -1;
 	size_t n = strlen(s);
+
+	/* a PID means nothing in another run: nsbox_cgroup_add explains it as "$pid" */
+	if (!strstr(path, "/cgroup.procs"))
+		netd_explain("echo %s > %s", s, path);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -216,6 +221,7 @@ int nsbox_cgroup_create(const struct nsbox_opts *o, struct nsbox_cgroup *cg, str
 		else
 			snprintf(base, sizeof(base), "%s%s/nsbox", x->mnt,
 				 strcmp(x->self, "/") ? x->self : "");
+		netd_explain("mkdir -p %s", base);
 		if (mkdir(base, 0755) < 0 && errno != EEXIST) {
 			nsbox_cgroup_remove(cg, NULL);
 			return netd_err_sys(err, errno, "cgroup: mkdir %s", base);
@@ -239,6 +245,7 @@ int nsbox_cgroup_create(const struct nsbox_opts *o, struct nsbox_cgroup *cg, str
 		if ((size_t)snprintf(dir, PATH_MAX, "%s/%s", base, o->name) >= PATH_MAX)
 			return netd_err_set(err, ENAMETOOLONG, "cgroup path too long");
 		/* an empty leftover of a container whose state was lost goes first */
+		netd_explain("mkdir %s", dir);
 		if (mkdir(dir, 0755) < 0 &&
 		    (errno != EEXIST || rmdir(dir) < 0 || mkdir(dir, 0755) < 0)) {
 			int e = errno;
@@ -294,6 +301,7 @@ int nsbox_cgroup_add(const struct nsbox_cgroup *cg, pid_t pid, struct netd_err *
 	for (size_t i = 0; i < cg->n; i++) {
 		char path[PATH_MAX + 32];
 		snprintf(path, sizeof(path), "%s/cgroup.procs", cg->dir[i].path);
+		netd_explain("echo \"$pid\" > %s", path);
 		int r = write_str(path, val);
 		if (r < 0)
 			return netd_err_sys(err, -r, "cgroup: add %d to %s", (int)pid,
@@ -322,7 +330,12 @@ int nsbox_cgroup_remove(const struct nsbox_cgroup *cg, struct netd_err *err)
 		bool gone = false;
 		/* bounded: 200 x 5 ms */
 		for (int tries = 0; tries < 200 && !gone; tries++) {
-			if (rmdir(dir) == 0 || errno == ENOENT) {
+			if (rmdir(dir) == 0) {
+				netd_explain("rmdir %s", dir);
+				gone = true;
+				break;
+			}
+			if (errno == ENOENT) {
 				gone = true;
 				break;
 			}

@@ -49,7 +49,8 @@ static void usage(FILE *f)
 	    "  --init                 a tiny PID 1 that reaps zombies and forwards signals\n"
 	    "  -d, --detach           run in the background (see ps, logs, stop)\n"
 	    "  -i, --interactive      keep stdin\n"
-	    "  -t, --tty              a pseudo-terminal\n",
+	    "  -t, --tty              a pseudo-terminal\n"
+	    "  --explain[=FILE]       print what is done as shell commands (stderr or FILE)\n",
 	    f);
 }
 
@@ -74,6 +75,7 @@ enum {
 	OPT_OVERLAY,
 	OPT_INIT,
 	OPT_USERNS,
+	OPT_EXPLAIN,
 };
 
 static int cmd_run(int argc, char **argv)
@@ -94,6 +96,7 @@ static int cmd_run(int argc, char **argv)
 	    {"overlay", no_argument, NULL, OPT_OVERLAY},
 	    {"init", no_argument, NULL, OPT_INIT},
 	    {"userns", no_argument, NULL, OPT_USERNS},
+	    {"explain", optional_argument, NULL, OPT_EXPLAIN},
 	    {"detach", no_argument, NULL, 'd'},
 	    {"interactive", no_argument, NULL, 'i'},
 	    {"tty", no_argument, NULL, 't'},
@@ -209,6 +212,10 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_INIT:
 			o.init = true;
+			break;
+		case OPT_EXPLAIN:
+			o.explain = true;
+			o.explain_file = optarg;
 			break;
 		case OPT_USERNS:
 			o.userns = true;

@@ -18,6 +18,53 @@
 #include <linux/openat2.h>
 #include "nsbox.h"
 
+/* --explain: the new root's path while it is being built (mount targets are ROOT/rel). */
+static const char *x_root = "";
+
+/* A mount(2) call as mount(8) would make it (-o rbind / -o bind: busybox's mount takes them too,
+ * and after pivot_root the container's own mount runs these). */
+static void explain_mount(const char *src, const char *target, const char *fstype,
+			  unsigned long flags, const char *data)
+{
+	static const struct {
+		unsigned long flag;
+		const char *name;
+	} names[] = {
+	    {MS_RDONLY, "ro"},	       {MS_NOSUID, "nosuid"},		{MS_NODEV, "nodev"},
+	    {MS_NOEXEC, "noexec"},     {MS_STRICTATIME, "strictatime"}, {MS_NOATIME, "noatime"},
+	    {MS_RELATIME, "relatime"},
+	};
+	char opts[512] = "";
+	size_t n = 0;
+
+	if (!netd_explain_enabled())
+		return;
+	if (flags & MS_PRIVATE) {
+		netd_explain("mount --make-%sprivate %s", flags & MS_REC ? "r" : "", target);
+		return;
+	}
+	if (flags & MS_REMOUNT)
+		n += (size_t)snprintf(opts + n, sizeof(opts) - n, "remount,");
+	if (flags & MS_BIND)
+		n += (size_t)snprintf(opts + n, sizeof(opts) - n, "%sbind,",
+				      (flags & MS_REC) && !(flags & MS_REMOUNT) ? "r" : "");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].flag)
+			n += (size_t)snprintf(opts + n, n < sizeof(opts) ? sizeof(opts) - n : 0,
+					      "%s,", names[i].name);
+	if (data && n < sizeof(opts))
+		n += (size_t)snprintf(opts + n, sizeof(opts) - n, "%s,", data);
+	if (n && n <= sizeof(opts))
+		opts[n - 1] = '\0';
+	if (flags & MS_REMOUNT)
+		netd_explain("mount -o %s %s", opts, target);
+	else if (flags & MS_BIND)
+		netd_explain("mount -o %s %s %s", opts, src, target);
+	else
+		netd_explain("mount -t %s%s%s %s %s", fstype, opts[0] ? " -o " : "", opts, src,
+			     target);
+}
+
 static int open_in_root(int root, const char *rel, int flags)
 {
 	struct open_how how = {
@@ -35,6 +82,8 @@ static int open_in_root(int root, const char *rel, int flags)
 static int mountpoint(int root, const char *rel, bool dir, struct netd_err *err)
 {
 	int fd = open_in_root(root, rel, O_PATH);
+
+	netd_explain("%s %s/%s", dir ? "mkdir -p" : "touch", x_root, rel);
 
 	if (fd == -ENOENT) {
 		/* the parent must exist; create the last component */
@@ -80,6 +129,11 @@ static int mount_in(int root, const char *rel, bool dir, const char *src, const 
 
 	if (fd < 0)
 		return fd;
+	{
+		char target[PATH_MAX];
+		snprintf(target, sizeof(target), "%s/%s", x_root, rel);
+		explain_mount(src, target, fstype, flags, data);
+	}
 	r = mount_fd(src, fd, fstype, flags, data);
 	if (r < 0)
 		return netd_err_sys(err, -r, "mount %s on /%s", fstype ? fstype : src, rel);
@@ -111,11 +165,16 @@ static unsigned long kept_flags(const char *path)
 
 static int remount_ro(const char *path, bool bind_first, struct netd_err *err)
 {
+	struct stat st;
+
+	if (bind_first && stat(path, &st) == 0)
+		explain_mount(path, path, NULL, MS_BIND | MS_REC, NULL);
 	if (bind_first && mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return netd_err_sys(err, errno, "bind %s", path);
 	}
+	explain_mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(path), NULL);
 	if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(path), NULL) < 0)
 		return netd_err_sys(err, errno, "remount %s read-only", path);
 	return 0;
@@ -146,6 +205,7 @@ static int dev_setup(int root, bool console, struct netd_err *err)
 	for (size_t i = 0; i < sizeof(devnodes) / sizeof(devnodes[0]); i++) {
 		const struct devnode *d = &devnodes[i];
 		mode_t old = umask(0);
+		netd_explain("mknod -m 666 %s/dev/%s c %u %u", x_root, d->name, d->maj, d->min);
 		int mr = mknodat(dev, d->name, S_IFCHR | 0666, makedev(d->maj, d->min));
 		umask(old);
 		if (mr == 0)
@@ -165,9 +225,11 @@ static int dev_setup(int root, bool console, struct netd_err *err)
 	    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
 	    {"ptmx", "pts/ptmx"},	   {"core", "/proc/kcore"},
 	};
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		netd_explain("ln -s %s %s/dev/%s", links[i][1], x_root, links[i][0]);
 		if (symlinkat(links[i][1], dev, links[i][0]) < 0)
 			return netd_err_sys(err, errno, "symlink /dev/%s", links[i][0]);
+	}
 	r = mount_in(root, "dev/pts", true, "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
 		     "newinstance,ptmxmode=0666,mode=0620,gid=5", err);
 	if (r < 0) /* gid 5 may not exist in a user namespace */
@@ -214,11 +276,15 @@ static int mask_paths(struct netd_err *err)
 		int r;
 		if (stat(p, &st) < 0)
 			continue;
-		if (S_ISDIR(st.st_mode))
+		if (S_ISDIR(st.st_mode)) {
+			explain_mount("tmpfs", p, "tmpfs",
+				      MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0");
 			r = mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 				  "size=0");
-		else
+		} else {
+			explain_mount("/dev/null", p, NULL, MS_BIND, NULL);
 			r = mount("/dev/null", p, NULL, MS_BIND, NULL);
+		}
 		if (r < 0)
 			return netd_err_sys(err, errno, "mask %s", p);
 	}
@@ -258,6 +324,7 @@ int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err)
 	int r;
 
 	/* Nothing we mount may propagate back to the host. */
+	explain_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return netd_err_sys(err, errno, "make / private");
 	if (o->overlay) {
@@ -267,12 +334,16 @@ int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err)
 		snprintf(merged, sizeof(merged), "%s/merged", ctx->state_dir);
 		snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s/upper,workdir=%s/work",
 			 o->rootfs, ctx->state_dir, ctx->state_dir);
+		explain_mount("overlay", merged, "overlay", 0, opts);
 		if (mount("overlay", merged, "overlay", 0, opts) < 0)
 			return netd_err_sys(err, errno, "overlay on %s", merged);
 		newroot = merged;
-	} else if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
-		return netd_err_sys(err, errno, "bind rootfs %s", o->rootfs);
+	} else {
+		explain_mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL);
+		if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return netd_err_sys(err, errno, "bind rootfs %s", o->rootfs);
 	}
+	x_root = newroot;
 	root = open(newroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return netd_err_sys(err, errno, "open %s", newroot);
@@ -290,14 +361,19 @@ int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err)
 		return r;
 
 	/* pivot_root(".", "."): the old root ends up on top of the new one, then goes. */
+	netd_explain("cd %s", newroot);
 	if (fchdir(root) < 0)
 		return netd_err_sys(err, errno, "chdir %s", newroot);
+	netd_explain("pivot_root . .");
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		return netd_err_sys(err, errno, "pivot_root %s", newroot);
+	netd_explain("umount -l .   # the old root, stacked on the new one");
 	if (umount2(".", MNT_DETACH) < 0)
 		return netd_err_sys(err, errno, "unmount old root");
+	netd_explain("cd /");
 	if (chdir("/") < 0)
 		return netd_err_sys(err, errno, "chdir /");
+	x_root = "";
 
 	r = mask_paths(err);
 	if (r < 0)

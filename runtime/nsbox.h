@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <sys/types.h>
 #include <unistd.h>
+#include <netd/explain.h>
 #include <netd/netd.h>
 
 #define NSBOX_MAX_PORTS	   256
@@ -75,6 +76,8 @@ struct nsbox_opts {
 	long cpu_quota_us;   /* per 100 ms period, 0: no limit */
 	long pids_limit;     /* 0: no limit */
 	bool read_only, overlay, init, detach, interactive, tty, userns;
+	bool explain;		  /* --explain[=FILE]: the equivalent shell commands (run.c) */
+	const char *explain_file; /* NULL: stderr */
 	struct netd_port ports[NSBOX_MAX_PORTS];
 	size_t n_ports;
 	char *port_specs[NSBOX_MAX_PORTS]; /* as given, for ps */
@@ -140,6 +143,9 @@ struct nsbox_mount_ctx {
 int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err) NETD_MUST_USE;
 /* After pivot_root, -t: the container's pty slave also as /dev/console. */
 int nsbox_mount_console(const char *slave, struct netd_err *err) NETD_MUST_USE;
+
+/* Writes len bytes of a --explain line straight to the explain fd (parent and child share it). */
+extern int nsbox_explain_fd;
 
 /* --- cgroup.c --- */
 int nsbox_cgroup_create(const struct nsbox_opts *o, struct nsbox_cgroup *cg,

@@ -58,6 +58,61 @@ struct run_ctx {
 
 static const int fwd_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
+/*
+ * --explain: libnetd's sink, shared by the parent and (after clone) the child, one write(2) per
+ * line. The container's state dir becomes "$d" and its PID "$pid", so the lines form a script that
+ * starts an equivalent container anywhere (see docs/design.md, "--explain").
+ */
+int nsbox_explain_fd = -1;
+static char x_state[PATH_MAX];
+static pid_t x_pid;
+
+static void explain_line(const char *line, void *ctx)
+{
+	char out[4096], proc[32];
+	size_t n = 0, sl = strlen(x_state), pl;
+
+	snprintf(proc, sizeof(proc), "/proc/%d/", (int)x_pid);
+	pl = strlen(proc);
+	for (const char *p = line; *p && n < sizeof(out) - 16;) {
+		if (sl && !strncmp(p, x_state, sl)) {
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "$d");
+			p += sl;
+		} else if (x_pid > 0 && !strncmp(p, proc, pl)) {
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "/proc/$pid/");
+			p += pl;
+		} else {
+			out[n++] = *p++;
+		}
+	}
+	out[n++] = '\n';
+	if (write(nsbox_explain_fd, out, n) < 0) {
+		/* nowhere to say it */
+	}
+}
+
+/* A file nsbox writes for the container (hosts, hostname, resolv.conf), as printf lines. */
+static void explain_put(const char *dir, const char *file, const char *text)
+{
+	char line[8192], q[1024];
+	size_t n;
+
+	if (!netd_explain_enabled())
+		return;
+	n = (size_t)snprintf(line, sizeof(line), "printf '%%s\\n'");
+	for (const char *p = text; *p && n < sizeof(line);) {
+		const char *e = strchrnul(p, '\n');
+		char one[1024];
+		snprintf(one, sizeof(one), "%.*s", (int)(e - p), p);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %s",
+				      netd_explain_quote(one, q, sizeof(q)));
+		p = *e ? e + 1 : e;
+	}
+	if (n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, " > %s/%s", dir, file);
+	netd_explain("%s", line);
+}
+
 int nsbox_resolve_cmd(const char *rootfs, const char *cmd, const char *path_env, char *out,
 		      size_t len, struct netd_err *err)
 {
@@ -267,14 +322,19 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 		}
 	}
 	/* In its cgroup now: a cgroup namespace rooted there. */
+	netd_explain("# unshare(CLONE_NEWCGROUP): a cgroup namespace rooted at the container's "
+		     "cgroup (a shell cannot do that to itself: left out here)");
 	if (unshare(CLONE_NEWCGROUP) < 0) {
 		netd_err_sys(&err, errno, "unshare cgroup namespace");
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	}
+	netd_explain("hostname %s", o->hostname);
 	if (sethostname(o->hostname, strlen(o->hostname)) < 0) {
 		netd_err_sys(&err, errno, "sethostname %s", o->hostname);
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	}
+	if (o->net_mode != NSBOX_NET_HOST)
+		netd_explain("ip link set lo up");
 	if (o->net_mode != NSBOX_NET_HOST && lo_up(&err) < 0)
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	mc.console = o->tty;
@@ -282,8 +342,18 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 	    child_stdin_null(o, &err) < 0)
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	/* The network is attached and /etc/hosts written when 'N' comes. */
+	if (o->explain) {
+		netd_explain(
+		    "# wait for the parent's 'N' (network attached): the rest comes through "
+		    "the fifo, once the host side is done");
+		netd_explain(". /dev/fd/4");
+		if (write(fd, "M", 1) != 1)
+			_exit(NSBOX_EXIT_ERROR);
+	}
 	if (child_wait(fd, 'N') < 0)
 		_exit(NSBOX_EXIT_ERROR);
+	if (o->workdir)
+		netd_explain("cd %s", o->workdir);
 	if (o->workdir && chdir(o->workdir) < 0) {
 		netd_err_sys(&err, errno, "workdir %s", o->workdir);
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
@@ -291,6 +361,10 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 	char **envp = child_env(o);
 	/* Nothing nsbox's caller left open leaks in: every fd past stdio closes on exec. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+	netd_explain(
+	    "# capabilities: bounding set cut to Docker's default list, ambient cleared,%s "
+	    "no_new_privs (setpriv(1) does this; it is not inside the rootfs: left out)",
+	    o->has_user ? " setresuid/setresgid to -u," : "");
 	if (nsbox_caps_apply(o, &err) < 0)
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	for (size_t i = 0; i < sizeof(fwd_signals) / sizeof(fwd_signals[0]); i++)
@@ -301,6 +375,20 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 		_exit(nsbox_init_run(o->cmd_path, o->argv, envp, fd));
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (netd_explain_enabled()) {
+		char line[4096], q[1024];
+		size_t n = (size_t)snprintf(line, sizeof(line), "exec env -i");
+		for (char **e = envp; *e && n < sizeof(line); e++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s",
+					      netd_explain_quote(*e, q, sizeof(q)));
+		if (n < sizeof(line))
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s",
+					      netd_explain_quote(o->cmd_path, q, sizeof(q)));
+		for (char **a = o->argv + 1; *a && n < sizeof(line); a++)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s",
+					      netd_explain_quote(*a, q, sizeof(q)));
+		netd_explain("%s", line);
+	}
 	execve(o->cmd_path, o->argv, envp);
 	int e = errno;
 	netd_err_sys(&err, e, "exec %s", o->cmd_path);
@@ -385,13 +473,16 @@ static int state_files(struct run_ctx *c, struct netd_err *err)
 	int r;
 
 	hosts_text(c, buf, sizeof(buf));
+	explain_put(c->state_dir, "hosts", buf);
 	r = nsbox_state_put(c->o->name, "hosts", buf, err);
 	if (r == 0) {
 		snprintf(buf, sizeof(buf), "%s\n", c->o->hostname);
+		explain_put(c->state_dir, "hostname", buf);
 		r = nsbox_state_put(c->o->name, "hostname", buf, err);
 	}
 	if (r == 0) {
 		resolv_text(c->o, buf, sizeof(buf));
+		explain_put(c->state_dir, "resolv.conf", buf);
 		r = nsbox_state_put(c->o->name, "resolv.conf", buf, err);
 	}
 	return r;
@@ -713,6 +804,52 @@ static int start_fail(struct run_ctx *c, const char *msg, int code)
 	return code;
 }
 
+/* --explain: the sink, and the script's header ($d: a fresh state dir). */
+static int explain_start(struct run_ctx *c)
+{
+	const struct nsbox_opts *o = c->o;
+	char q[1024];
+
+	if (o->explain_file && *o->explain_file && strcmp(o->explain_file, "-"))
+		nsbox_explain_fd =
+		    open(o->explain_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	else
+		nsbox_explain_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (nsbox_explain_fd < 0)
+		return -1;
+	netd_explain_set(explain_line, NULL);
+	netd_explain("# nsbox run --explain: container %s, rootfs %s, command %s", o->name,
+		     o->rootfs, netd_explain_quote(o->argv[0], q, sizeof(q)));
+	netd_explain(
+	    "# what nsbox did, as shell commands, in the order it did it; run with sh -e.");
+	netd_explain("# $d is the container's state dir (%s), $pid its PID 1 as the host sees it.",
+		     c->state_dir);
+	netd_explain("d=$(mktemp -d)");
+	snprintf(x_state, sizeof(x_state), "%s", c->state_dir);
+	return 0;
+}
+
+/* --explain: nsbox's clone3 as a shell in new namespaces that waits on fifos. */
+static void explain_clone(const struct nsbox_opts *o)
+{
+	if (!netd_explain_enabled())
+		return;
+	netd_explain("# clone3(CLONE_NEWPID|CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC%s%s): the "
+		     "container's PID 1. nsbox's child waits on a socket for 'G' (in its cgroup),",
+		     o->net_mode != NSBOX_NET_HOST ? "|CLONE_NEWNET" : "",
+		     o->userns ? "|CLONE_NEWUSER" : "");
+	netd_explain("# sets itself up, then waits for 'N' (network attached) and execs. Here: a "
+		     "shell in new namespaces; fifo go is 'G', fifo start brings the rest ('N').");
+	netd_explain("mkfifo $d/go $d/start");
+	netd_explain("unshare --pid --mount --uts --ipc%s%s --fork -- sh -ec 'd=$0; read x < "
+		     "\"$d/go\"; exec 4< \"$d/start\"; . \"$d/setup.sh\"' \"$d\" &",
+		     o->net_mode != NSBOX_NET_HOST ? " --net" : "", o->userns ? " --user" : "");
+	netd_explain("ctr=$!");
+	netd_explain("for i in $(seq 100); do read -r pid x < /proc/$ctr/task/$ctr/children "
+		     "2>/dev/null || true; [ -n \"$pid\" ] && break; sleep 0.05; done");
+	netd_explain("exec 5<> $d/start");
+}
+
 int nsbox_run(struct nsbox_opts *o)
 {
 	static struct run_ctx ctx;
@@ -747,6 +884,8 @@ int nsbox_run(struct nsbox_opts *o)
 	}
 	if (nsbox_state_path(c->state_dir, sizeof(c->state_dir), o->name, NULL) < 0)
 		return start_fail(c, "state path too long", NSBOX_EXIT_ERROR);
+	if (o->explain && explain_start(c) < 0)
+		return start_fail(c, "--explain: cannot open the output", NSBOX_EXIT_ERROR);
 	if (o->detach && detach_stdio(c, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 	if (state_files(c, &err) < 0)
@@ -780,6 +919,7 @@ int nsbox_run(struct nsbox_opts *o)
 	if (o->userns)
 		flags |= CLONE_NEWUSER;
 	struct nsbox_clone_args ca = {.flags = flags, .exit_signal = SIGCHLD};
+	explain_clone(o);
 	fflush(NULL);
 	long pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid < 0 && errno == ENOSYS) /* before 5.3, or under valgrind: the fork-like clone */
@@ -791,6 +931,7 @@ int nsbox_run(struct nsbox_opts *o)
 	if (pid == 0)
 		child_main(c);
 	c->pid = (pid_t)pid;
+	x_pid = c->pid;
 	close(c->child_fd);
 	c->child_fd = -1;
 
@@ -798,8 +939,24 @@ int nsbox_run(struct nsbox_opts *o)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 	if (nsbox_cgroup_add(&c->cg, c->pid, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	netd_explain("# what the container's PID 1 does on 'G' (nsbox's child, as it did it):");
+	netd_explain("cat > $d/setup.sh <<'NSBOX_SETUP'");
 	if (write(c->sync_fd, "G", 1) != 1)
 		return start_fail(c, "container died before setup", NSBOX_EXIT_ERROR);
+	if (o->explain) {
+		/* The child's lines first, so they make one block of the script. */
+		char m[2 + NETD_ERR_MSG_MAX + 1];
+		ssize_t mn;
+		do
+			mn = child_msg(c, m, sizeof(m), 0);
+		while (mn == 1 && m[0] == 'T');
+		if (mn >= 2 && m[0] == 'E')
+			return start_fail(c, m + 2, (unsigned char)m[1]);
+		if (mn != 1 || m[0] != 'M')
+			return start_fail(c, "container died during setup", NSBOX_EXIT_ERROR);
+		netd_explain("NSBOX_SETUP");
+		netd_explain("echo go > $d/go");
+	}
 	/* A record before the network, so what a killed nsbox leaves can be cleaned up. */
 	record_fill(c);
 	if (nsbox_state_write(&c->rec, &err) < 0)
@@ -821,6 +978,7 @@ int nsbox_run(struct nsbox_opts *o)
 		c->attached = true;
 		char hosts[1024];
 		hosts_text(c, hosts, sizeof(hosts));
+		explain_put(c->state_dir, "hosts", hosts);
 		if (nsbox_state_put(o->name, "hosts", hosts, &err) < 0)
 			return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 	}
@@ -828,6 +986,8 @@ int nsbox_run(struct nsbox_opts *o)
 	record_fill(c);
 	if (nsbox_state_write(&c->rec, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	netd_explain("# 'N': the rest of the container's PID 1, through the fifo:");
+	netd_explain("cat >&5 <<'NSBOX_START'");
 	if (write(c->sync_fd, "N", 1) != 1) {
 		/* the child failed and said why: read it below */
 	}
@@ -842,6 +1002,9 @@ int nsbox_run(struct nsbox_opts *o)
 	c->sync_fd = -1;
 	if (n != 0 || (o->tty && c->pty_master < 0))
 		return start_fail(c, "container died during setup", NSBOX_EXIT_ERROR);
+	netd_explain("NSBOX_START");
+	netd_explain("exec 5>&-");
+	netd_explain("wait $ctr || true   # nsbox waits for the container, then tears down:");
 
 	/* Started. */
 	if (c->ready_fd >= 0) {

@@ -137,6 +137,12 @@ int netd_link_get(struct netd_rtnl *r, const char *name, struct netd_link_info *
 	return 0;
 }
 
+/* A link already gone counts as deleted, in the explained command too. */
+static void explain_link_del(const char *name)
+{
+	netd_explain("ip link del %s 2>/dev/null || true", name);
+}
+
 int netd_link_del(struct netd_rtnl *r, const char *name, struct netd_err *err)
 {
 	cleanup_nl_link struct rtnl_link *l = NULL;
@@ -152,7 +158,7 @@ int netd_link_del(struct netd_rtnl *r, const char *name, struct netd_err *err)
 	if (netd_dry()) {
 		cleanup_nl_link struct rtnl_link *cur = NULL;
 		if (netd_nl_link_lookup(r, name, &cur) == 0)
-			netd_explain("ip link del %s", name);
+			explain_link_del(name);
 		return 0;
 	}
 	netd_nl_reset(r);
@@ -160,7 +166,7 @@ int netd_link_del(struct netd_rtnl *r, const char *name, struct netd_err *err)
 	if (nle < 0 && netd_nl_errno(r, nle) != ENODEV)
 		return netd_nl_err(err, r, nle, "link %s: delete", name);
 	if (nle == 0)
-		netd_explain("ip link del %s", name);
+		explain_link_del(name);
 	return 0;
 }
 
