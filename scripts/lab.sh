@@ -779,6 +779,11 @@ all)
 	start) start "$n" ;;
 	status) status "$n" ;;
 	reset) reset "$n" ;;
+	__remember) remember "$n" ;; # for tests: note the lab's netns and cgroups before a reset
+	__leftovers)                 # ... and list what is still there after it
+		leftovers "$n"
+		rm -f "$LABS_RUN/$n.cgroups" "$LABS_RUN/$n.nsinodes"
+		;;
 	shell | check | solve | run)
 		start "$n"
 		enter "$n" "$act" "$@"

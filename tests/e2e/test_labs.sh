@@ -1,0 +1,42 @@
+#!/bin/bash
+# The labs of docs/labs/ (scripts/lab.sh), each from fresh: its checker fails before anything is
+# done, the page's own solution (every ```sh block) runs, the checker then passes, and reset
+# leaves nothing: no holder, no mounts, no network namespace, no cgroup of the lab.
+# lab.sh makes its own lab hosts (unshare --net --mount --pid ...); this test keeps their pid
+# and env files in a directory of its own, so a learner's labs are not disturbed.
+# shellcheck source=../lib.sh
+source "$(dirname "$0")/../lib.sh"
+export BUILD
+LAB=$TOP/scripts/lab.sh
+NETD_LABS_RUN=$(mktemp -d /tmp/netd-labs-test.XXXXXX)
+export NETD_LABS_RUN
+cleanup() {
+	local n
+	for n in $("$LAB" list | awk '{print $1}'); do "$LAB" "$n" reset >/dev/null 2>&1; done
+	rm -rf --one-file-system "$NETD_LABS_RUN"
+}
+trap cleanup EXIT
+
+[ -x "$BUILD/netd" ] && [ -x "$BUILD/nsbox" ] && [ -x "$BUILD/netd-cni" ] ||
+	{ not_ok "no $BUILD/{netd,nsbox,netd-cni} (make BUILD=... all)"; finish; exit 1; }
+LABS=$("$LAB" list | awk '{print $1}')
+check_eq "at least six labs" yes "$([ "$(echo "$LABS" | wc -w)" -ge 6 ] && echo yes || echo no)"
+
+for n in $LABS; do
+	t0=$(date +%s)
+	if ! out=$(timeout 120 "$LAB" "$n" start 2>&1); then
+		not_ok "lab $n: start"
+		printf '%s\n' "$out" | sed 's/^/#   /' | tail -10
+		continue
+	fi
+	ok "lab $n: start"
+	check_fails "lab $n: check fails on a fresh lab" timeout 120 "$LAB" "$n" check
+	check "lab $n: solve (the page's own commands)" timeout 300 "$LAB" "$n" solve
+	check "lab $n: check passes after solve" timeout 120 "$LAB" "$n" check
+	"$LAB" "$n" __remember
+	check "lab $n: reset" timeout 120 "$LAB" "$n" reset
+	check_eq "lab $n: reset leaves nothing" "" "$("$LAB" "$n" __leftovers)"
+	check_fails "lab $n: no holder after reset" "$LAB" "$n" status
+	echo "# lab $n: $(($(date +%s) - t0)) s"
+done
+finish
