@@ -5,10 +5,16 @@
  * no record owns are removed. Records are written before the objects they own are created, so an
  * attach in progress is never mistaken for garbage.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <netd/netconf.h>
 #include <netd/network.h>
 #include "link.h"
 #include "nat.h"
@@ -61,6 +67,32 @@ static bool in_keep(const struct netd_endpoint *ep, const struct netd_attachment
 	return false;
 }
 
+/*
+ * A ready endpoint whose host port claims are not all its own is a detach that was interrupted:
+ * attach marks a record ready only once every port is claimed, and only teardown releases them.
+ * (Its map elements went first; keeping the record would let a table restore publish ports
+ * that another endpoint may claim meanwhile.)
+ */
+static bool claims_lost(const struct netd_endpoint *ep)
+{
+	char key[NETD_KEY_MAX], owner[NETD_KEY_MAX + 1];
+	struct netd_err e;
+
+	if (!ep->n_ports)
+		return false;
+	netd_store_key(key, sizeof(key), ep->network, ep->id, ep->ifname);
+	for (size_t i = 0; i < ep->n_ports; i++) {
+		struct netd_port p = ep->ports[i];
+		int r;
+
+		p.host_port_max = 0;
+		r = netd_store_port_claimed(&p, owner, sizeof(owner), &e);
+		if (r == 0 || (r > 0 && strcmp(owner, key) != 0))
+			return true;
+	}
+	return false;
+}
+
 static bool endpoint_dead(struct netd_rtnl *rt, const struct netd_endpoint *ep)
 {
 	struct netd_link_info li;
@@ -74,6 +106,8 @@ static bool endpoint_dead(struct netd_rtnl *rt, const struct netd_endpoint *ep)
 		return true;
 	}
 	if (netd_link_get(rt, ep->host_ifname, &li, &e) == -ENODEV)
+		return true;
+	if (claims_lost(ep))
 		return true;
 	fd = netd_netns_open(ep->netns, &e);
 	if (fd < 0)
@@ -115,11 +149,35 @@ struct orphan_leases {
 	size_t n, cap;
 };
 
+/*
+ * Whether key's record holds the lease of ip. An attach killed between leasing and writing its
+ * record leaves a lease its retry does not find (allocation does not look up leases by owner),
+ * so one key can own a second, stale lease: the record names the address that counts. Called
+ * under the network lock, so no attach is between leasing and recording.
+ */
+static bool record_holds(const char *key, struct in_addr ip)
+{
+	char net[NETD_NETNAME_MAX + 1], id[NETD_ID_MAX + 1], ifn[NETD_IFNAME_MAX + 1];
+	struct netd_endpoint ep = {0};
+	struct netd_err e;
+	bool holds;
+	int r;
+
+	if (!key_split(key, net, id, ifn))
+		return false;
+	r = netd_store_endpoint_load(net, id, ifn, &ep, &e);
+	if (r < 0)
+		return r != -ENOENT; /* only a definite "no record" makes something garbage */
+	holds = !ep.external_ipam && ep.ip.s_addr == ip.s_addr;
+	netd_endpoint_clear(&ep);
+	return holds;
+}
+
 static int collect_lease(struct in_addr ip, const char *key, void *arg)
 {
 	struct orphan_leases *o = arg;
 
-	if (record_exists(key))
+	if (record_holds(key, ip))
 		return 0;
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 16;
@@ -203,6 +261,97 @@ static int gc_ports(const char *network, struct netd_gc_stats *st, struct netd_e
 	return r;
 }
 
+/* The writer's pid in a temp file name: ".tmp-PID-N" (leases, claims), "NAME.tmp.PID" (records). */
+static int tmp_pid(const char *name)
+{
+	const char *p = NULL;
+	char *end;
+	long pid;
+
+	if (strncmp(name, ".tmp-", 5) == 0)
+		p = name + 5;
+	else if ((p = strstr(name, ".tmp.")))
+		p += 5;
+	if (!p || *p < '1' || *p > '9')
+		return 0;
+	pid = strtol(p, &end, 10);
+	if ((*end != '\0' && *end != '-') || pid <= 0 || pid > INT_MAX)
+		return 0;
+	return (int)pid;
+}
+
+/*
+ * Removes the temp files of writers that died between creating and renaming or linking them,
+ * in one directory; with rmdir_empty, the directory too when nothing is left in it (a host port
+ * directory). A temp file of a live writer is left alone.
+ */
+static unsigned sweep_dir(const char *dir, bool rmdir_empty)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		int pid = tmp_pid(de->d_name);
+
+		if (pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	if (rmdir_empty)
+		(void)rmdir(dir); /* fails while a claim lives there: that is the point */
+	return n;
+}
+
+/* sweep_dir() of each subdirectory of dir, or of its sub directory when sub is given. */
+static unsigned sweep_subdirs(const char *dir, const char *sub, bool rmdir_empty)
+{
+	char path[PATH_MAX];
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
+			continue;
+		if (netd_path_fmt(path, sizeof(path), "%s/%s%s%s", dir, de->d_name, sub ? "/" : "",
+				  sub ? sub : "") < 0)
+			continue;
+		n += sweep_dir(path, rmdir_empty);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Temp files a killed writer left: networks/NET/{,ips/,endpoints/} and ports/PROTO-PORT/, and
+ * the port directories left empty. Taken under the ports lock, so no claim is half made.
+ */
+static void gc_tmp(void)
+{
+	char dir[PATH_MAX];
+	struct netd_err e;
+	int lk;
+
+	if (netd_path_fmt(dir, sizeof(dir), "%s/networks", netd_state_dir()) == 0) {
+		sweep_subdirs(dir, NULL, false);
+		sweep_subdirs(dir, "ips", false);
+		sweep_subdirs(dir, "endpoints", false);
+	}
+	lk = netd_store_lock_ports(&e);
+	if (lk < 0)
+		return;
+	if (netd_path_fmt(dir, sizeof(dir), "%s/ports", netd_state_dir()) == 0)
+		sweep_subdirs(dir, NULL, true);
+	close(lk);
+}
+
 int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t n_keep,
 	    struct netd_gc_stats *st, struct netd_err *err)
 {
@@ -276,5 +425,6 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 	r = gc_ports(network, st, err);
 	if (r < 0 && !first)
 		first = r;
+	gc_tmp();
 	return first;
 }

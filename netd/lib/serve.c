@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* The watcher behind `netd serve`: gc when links die, restore our nft table when it vanishes. */
+#include <netinet/in.h>
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/table.h>
 #include <netd/serve.h>
 #include "nat.h"
 #include "store.h"
@@ -14,8 +19,8 @@
 int netd_serve_open(struct netd_err *err)
 {
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
-	cleanup_close int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-				      NETLINK_ROUTE);
+	cleanup_close int fd =
+	    socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 
 	if (fd < 0)
 		return netd_err_sys(err, errno, "serve: netlink socket");
@@ -65,10 +70,52 @@ static bool have_endpoints(void)
 	return any;
 }
 
+static int table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	uint64_t *handle = data;
+	struct nftnl_table *t = nftnl_table_alloc();
+
+	if (!t)
+		return MNL_CB_OK;
+	if (nftnl_table_nlmsg_parse(nlh, t) == 0 && nftnl_table_is_set(t, NFTNL_TABLE_HANDLE))
+		*handle = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
+	nftnl_table_free(t);
+	return MNL_CB_OK;
+}
+
+/* The kernel's handle of table ip netd: a new one each time the table is created; 0 if none. */
+static uint64_t table_handle(void)
+{
+	char buf[512];
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	struct netd_err e;
+	uint64_t handle = 0;
+
+	if (!t)
+		return 0;
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, "netd");
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_IPV4, 0, netd_nft_seq());
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	if (netd_nft_request(nlh, table_cb, &handle, "table ip netd", &e) < 0)
+		return 0;
+	return handle;
+}
+
+/*
+ * The handle of table ip netd when this watcher last made sure it holds everything the state
+ * says. A different handle means the table was deleted and made again since (a flushed ruleset
+ * followed by an attach, which creates the table with its own elements only): the other
+ * endpoints' ports and the other networks' sets must be put back even though the table exists.
+ */
+static uint64_t seen_handle;
+
 int netd_serve_step(int fd, int timeout_ms, struct netd_serve_report *rep, struct netd_err *err)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	bool gone = false;
+	uint64_t h;
 	int r;
 
 	memset(rep, 0, sizeof(*rep));
@@ -86,12 +133,20 @@ int netd_serve_step(int fd, int timeout_ms, struct netd_serve_report *rep, struc
 		if (r < 0)
 			return r;
 	}
-	/* A firewall reload flushes the whole ruleset, ours included. */
-	if (!netd_nat_table_exists() && have_endpoints()) {
-		r = netd_network_restore_nat(err);
-		if (r < 0)
-			return r;
-		rep->nat_restored = true;
+	/*
+	 * A firewall reload flushes the whole ruleset, ours included. The first look also restores:
+	 * the table may have been flushed and made again while no watcher ran.
+	 */
+	h = table_handle();
+	if (h != seen_handle || !h) {
+		if (have_endpoints()) {
+			r = netd_network_restore_nat(err);
+			if (r < 0)
+				return r;
+			rep->nat_restored = !h || seen_handle;
+			h = table_handle();
+		}
+		seen_handle = h;
 	}
 	return 0;
 }
