@@ -172,6 +172,7 @@ say "phase 3 gc: $(tr -d ' \n' <<<"$out")"
 l=$(consistent_counts)
 say "phase 3 after gc: $l"
 check_eq "phase 3: after gc every record is ready and owns its veth, lease, claims" "$(expected_consistent "$l")" "$l"
+check_state_sane "phase 3 after gc" strict
 # A flushed ruleset comes back from state (serve --once restores the table when it is missing).
 timeout 60 "$NETD" serve --once >/dev/null 2>&1
 claims=$(count_claims)
@@ -184,7 +185,7 @@ for ((j = 1; j <= POOL; j++)); do ip netns del "x$j" 2>/dev/null; done
 out=$(timeout 120 "$NETD" gc --json 2>&1)
 say "phase 4 gc: $(tr -d ' \n' <<<"$out")"
 check_zero "phase 4: namespaces gone, after netd gc"
-check_state_sane "phase 4"
+check_state_sane "phase 4" strict
 
 # ---- phase 5: the same with `netd serve` in the background instead of gc
 mkpool

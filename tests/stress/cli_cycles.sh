@@ -99,7 +99,7 @@ say "churn: $rounds attaches x 100 ports = $published ports published and unpubl
 check_eq "churn: $((rounds * 100)) ports published and unpublished, map count right every time" \
 	"0 0 0 $((rounds * 100))" "$bad_attach $bad_detach $bad_count $published"
 check_zero "after port churn"
-check_state_sane "after port churn"
+check_state_sane "after port churn" strict
 
 check "network rm st" "$NETD" network rm st
 l=$(network_gone_counts)

@@ -99,16 +99,19 @@ network_gone_counts() {
 # State files are never corrupt: every record file parses (ps --json lists exactly the record
 # files), no two records or leases share an address, every lease names its owner, every record
 # of a ready endpoint has its lease.
+# With "strict" (after a gc) a stale second lease of one owner is an error too; before gc it is
+# only noted: an attach killed between leasing and recording leaves one for gc to release.
 check_state_sane() {
-	local what=$1 ps
+	local what=$1 strict=${2:-} ps
 	ps=$LAB_DIR/ps.json
 	if ! timeout 60 "$NETD" ps --json >"$ps" 2>"$ps.err"; then
 		not_ok "$what: netd ps --json fails: $(tail -2 "$ps.err")"
 		return
 	fi
-	python3 - "$NETD_STATE_DIR" "$what" "$ps" <<'EOF'
+	python3 - "$NETD_STATE_DIR" "$what" "$ps" "$strict" <<'EOF'
 import json, os, sys
-state, what = sys.argv[1], sys.argv[2]
+state, what, strict = sys.argv[1], sys.argv[2], sys.argv[4] == "strict"
+notes = []
 ps = json.load(open(sys.argv[3]))
 files = []
 nets = os.path.join(state, "networks")
@@ -129,6 +132,7 @@ for e in ps:
             bad.append("address %s in two records: %s and %s" % (ip, ips[ip], e.get("id")))
         ips[ip] = e.get("id")
 owners = {}
+leased_ips = {}
 for net in (os.listdir(nets) if os.path.isdir(nets) else []):
     idir = os.path.join(nets, net, "ips")
     for f in (os.listdir(idir) if os.path.isdir(idir) else []):
@@ -138,15 +142,18 @@ for net in (os.listdir(nets) if os.path.isdir(nets) else []):
         if not key.startswith(net + "/") or "@" not in key:
             bad.append("lease %s/%s has a malformed owner %r" % (net, f, key))
         if key in owners:
-            bad.append("owner %s holds two leases: %s and %s" % (key, owners[key], f))
+            (bad if strict else notes).append("owner %s holds two leases: %s and %s" % (key, owners[key], f))
         owners[key] = f
+        leased_ips[f] = key
 for e in ps:
     if e.get("state") == "ready":
         key = "%s/%s@%s" % (e.get("network"), e.get("id"), e.get("ifname"))
         ip = (e.get("address") or "").split("/")[0]
-        if owners.get(key) != ip:
-            bad.append("ready endpoint %s (%s) has lease %s" % (key, ip, owners.get(key)))
+        if leased_ips.get(ip) != key:
+            (bad if strict else notes).append("ready endpoint %s: its address %s is leased to %s" % (key, ip, leased_ips.get(ip)))
 print("# %s: %d records, %d leases, all parse" % (what, len(ps), len(owners)))
+for b in notes:
+    print("#   note (gc releases it): " + b)
 for b in bad:
     print("#   " + b)
 sys.exit(1 if bad else 0)
