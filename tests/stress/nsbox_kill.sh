@@ -1,0 +1,70 @@
+#!/bin/bash
+# Chaos for the runtime: kill -9 nsbox while its container starts (seeded random delay) or runs,
+# STRESS_NSBOX_N (8) times. The container dies with nsbox (PR_SET_PDEATHSIG); then `netd gc` and
+# `nsbox ps` leave no veth, lease, map element, record, claim, cgroup, mount, state dir or
+# container process behind.
+source "$(dirname "$0")/../lib.sh"
+lab_enter "$@"
+source "$TOP/tests/stress/lib.sh"
+
+N=${STRESS_NSBOX_N:-8}
+ROOTFS=$LAB_DIR/rootfs
+NAME=stress$$
+BG=()
+# The cgroup tree is the machine's: whatever of ours is left gets removed once counted.
+cleanup() {
+	local p d
+	for p in "${BG[@]}"; do kill -9 "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	for d in $(find /sys/fs/cgroup -depth -type d -path "*/nsbox/$NAME-*" 2>/dev/null); do rmdir "$d" 2>/dev/null; done
+	lab_exit
+}
+trap cleanup EXIT
+[ -x "$NSBOX" ] || { not_ok "no $NSBOX"; finish; exit 1; }
+"$TOP/scripts/mkrootfs.sh" "$ROOTFS" >/dev/null || { not_ok "mkrootfs"; finish; exit 1; }
+check "network create sb" "$NETD" network create sb --subnet 10.94.0.0/24
+
+# Our containers' cgroups only (the cgroup tree is the machine's; other tests may use nsbox).
+count_cgroups() { find /sys/fs/cgroup -type d -path "*/nsbox/$NAME-*" 2>/dev/null | wc -l; }
+count_nsbox_state() { find "$NETD_STATE_DIR/nsbox" -mindepth 1 -maxdepth 1 -name "$NAME-*" 2>/dev/null | wc -l; }
+count_mounts() { grep -cE "$ROOTFS|$NETD_STATE_DIR/nsbox" /proc/self/mountinfo; }
+rec_pid() { sed -n 's/^pid=//p' "$NETD_STATE_DIR/nsbox/$1/record" 2>/dev/null; }
+alive() { [ -d "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+say "nsbox_kill: $N containers, nsbox killed with -9 (seed $SEED)"
+up_kills=0 start_kills=0 survivors=0
+for ((i = 1; i <= N; i++)); do
+	port=$((48000 + i))
+	"$NSBOX" run --name "$NAME-$i" --network sb -p "$port:80" "$ROOTFS" httpd -f -p 80 >/dev/null 2>&1 &
+	bgp=$!
+	BG+=("$bgp")
+	if [ $((i % 2)) -eq 0 ]; then
+		# while it starts: a random point between exec and serving
+		sleep "$(rand_delay 300)"
+		start_kills=$((start_kills + 1))
+	else
+		wait_until 20 curl -sf -m 1 "http://127.0.0.1:$port/"
+		up_kills=$((up_kills + 1))
+	fi
+	cpid=$(rec_pid "$NAME-$i")
+	kill -9 "$bgp" 2>/dev/null
+	{ wait "$bgp"; } 2>/dev/null
+	if [ -n "$cpid" ]; then
+		wait_until 10 bash -c "! { [ -d /proc/$cpid ] && [ \"\$(awk '{print \$3}' /proc/$cpid/stat 2>/dev/null)\" != Z ]; }"
+		alive "$cpid" && survivors=$((survivors + 1))
+	fi
+done
+say "killed $up_kills running and $start_kills starting; container processes still alive: $survivors"
+check_eq "every container died with its nsbox" 0 "$survivors"
+say "before gc: $(leftovers) cgroups=$(count_cgroups) nsbox_state=$(count_nsbox_state) mounts=$(count_mounts)"
+out=$(timeout 120 "$NETD" gc --json 2>&1)
+say "netd gc: $(tr -d ' \n' <<<"$out")"
+timeout 60 "$NSBOX" ps >/dev/null 2>&1
+check_zero "after netd gc and nsbox ps"
+l="cgroups=$(count_cgroups) nsbox_state=$(count_nsbox_state) mounts=$(count_mounts)"
+say "after netd gc and nsbox ps: $l"
+check_eq "no cgroup, nsbox state or mount left" "cgroups=0 nsbox_state=0 mounts=0" "$l"
+check_state_sane "after nsbox kills" strict
+check "network rm sb" "$NETD" network rm sb
+say "nsbox_kill: $(elapsed)s"
+finish
