@@ -88,46 +88,6 @@ static int lease_path(char *buf, size_t len, const char *network, uint32_t host,
 }
 
 /* Reads a lease file's owner key (trailing newline stripped). -ENOENT passes through quietly. */
-static int read_owner(const char *path, char *key, size_t len, struct netd_err *err)
-{
-	cleanup_free char *buf = NULL;
-	size_t n = 0;
-	int r;
-
-	r = netd_file_read(path, &buf, &n, err);
-	if (r < 0)
-		return r;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	if (n >= len)
-		return netd_err_set(err, ERANGE, "%s: owner key too long", path);
-	memcpy(key, buf, n + 1);
-	return 0;
-}
-
-static void fsync_dir(const char *dir)
-{
-	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0)
-		(void)fsync(fd);
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * A complete claim file waiting to be linked into place: ips/.tmp-PID-N holding "KEY\n".
  * Creates ips/ when missing.
@@ -137,7 +97,6 @@ static int claim_tmp_create(const char *ipsdir, const char *key, char *tmp, size
 {
 	static unsigned counter;
 	cleanup_close int fd = -1;
-	size_t klen = strlen(key);
 	int r;
 
 	if (netd_path_fmt(tmp, tmplen, "%s/" TMP_PREFIX "%d-%u", ipsdir, (int)getpid(), counter++) <
@@ -153,11 +112,7 @@ static int claim_tmp_create(const char *ipsdir, const char *key, char *tmp, size
 	}
 	if (fd < 0)
 		return netd_err_sys(err, errno, "create %s", tmp);
-	r = write_all(fd, key, klen);
-	if (r == 0)
-		r = write_all(fd, "\n", 1);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
+	r = netd_owner_write(fd, key);
 	if (r < 0) {
 		unlink(tmp);
 		return netd_err_sys(err, -r, "write %s", tmp);
@@ -294,7 +249,7 @@ static int alloc_want(const struct netd_netconf *nc, const struct span *s, const
 	r = lease_path(path, sizeof(path), nc->name, want, err);
 	if (r < 0)
 		return r;
-	r = read_owner(path, owner, sizeof(owner), err);
+	r = netd_owner_read(path, owner, sizeof(owner), err);
 	if (r == -ENOENT) /* released between link and read: cannot happen under the lock */
 		return netd_err_set(err, EAGAIN, "network %s: lease %s changed under us", nc->name,
 				    ip);
@@ -335,7 +290,7 @@ int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_ad
 		unlink(tmp);
 		if (r < 0)
 			return r;
-		fsync_dir(ipsdir);
+		netd_fsync_dir(ipsdir);
 		*got = want;
 		return 0;
 	}
@@ -365,7 +320,7 @@ int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_ad
 	}
 	if (r < 0)
 		return r;
-	fsync_dir(ipsdir);
+	netd_fsync_dir(ipsdir);
 	save_last(nc->name, ip);
 	got->s_addr = htonl(ip);
 	return 0;
@@ -386,7 +341,7 @@ int netd_ipam_release(const char *network, struct in_addr ip, const char *key, s
 	if (key) {
 		struct netd_err e2 = {0};
 
-		r = read_owner(path, owner, sizeof(owner), &e2);
+		r = netd_owner_read(path, owner, sizeof(owner), &e2);
 		if (r == -ENOENT)
 			return 0;
 		/* A key too long for ours is not ours. */
@@ -417,7 +372,7 @@ int netd_ipam_owner(const char *network, struct in_addr ip, char *key, size_t le
 	r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
 	if (r < 0)
 		return r;
-	r = read_owner(path, key, len, err);
+	r = netd_owner_read(path, key, len, err);
 	if (r == -ENOENT) {
 		inet_ntop(AF_INET, &ip, a, sizeof(a));
 		return netd_err_set(err, ENOENT, "network %s: address %s is not leased", network,
@@ -456,7 +411,7 @@ int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg, struct n
 		if (netd_path_fmt(path, sizeof(path), "%s/%s", ipsdir, de->d_name) < 0)
 			continue;
 		/* Released while we walk, or not ours to read: not a lease to report. */
-		if (read_owner(path, owner, sizeof(owner), &ignored) < 0)
+		if (netd_owner_read(path, owner, sizeof(owner), &ignored) < 0)
 			continue;
 		r = fn(a, owner, arg);
 		if (r < 0)

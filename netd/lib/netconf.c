@@ -511,14 +511,6 @@ int netd_netconf_load(const char *name, struct netd_netconf *nc, struct netd_err
 	return netd_netconf_parse(name, path, text, nc, err);
 }
 
-static void fsync_dir(const char *dir)
-{
-	cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (dfd >= 0)
-		(void)fsync(dfd);
-}
-
 /* Validates nc, writes its text to a temp file in the config dir; returns its fd. */
 static int write_temp(const struct netd_netconf *nc, char *path, size_t plen, char *tmp,
 		      size_t tlen, struct netd_err *err)
@@ -593,7 +585,7 @@ int netd_netconf_save(const struct netd_netconf *nc, struct netd_err *err)
 		return netd_err_sys(err, r, "network %s: link %s", nc->name, path);
 	}
 	unlink(tmp);
-	fsync_dir(netd_config_dir());
+	netd_fsync_dir(netd_config_dir());
 	return 0;
 }
 
@@ -611,7 +603,7 @@ int netd_netconf_replace(const struct netd_netconf *nc, struct netd_err *err)
 		unlink(tmp);
 		return netd_err_sys(err, r, "network %s: rename to %s", nc->name, path);
 	}
-	fsync_dir(netd_config_dir());
+	netd_fsync_dir(netd_config_dir());
 	return 0;
 }
 
@@ -632,7 +624,7 @@ int netd_netconf_remove(const char *name, struct netd_err *err)
 					    path);
 		return netd_err_sys(err, errno, "network %s: remove %s", name, path);
 	}
-	fsync_dir(netd_config_dir());
+	netd_fsync_dir(netd_config_dir());
 	return 0;
 }
 

@@ -89,32 +89,7 @@ int netd_store_key(char *buf, size_t len, const char *network, const char *id, c
 	return netd_path_fmt(buf, len, "%s/%s@%s", network, id, ifname);
 }
 
-static void fsync_dir(const char *dir)
-{
-	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0)
-		(void)fsync(fd);
-}
-
 /* Reads an owner key file, trailing newline stripped; -ENOENT passes through. */
-static int read_owner(const char *path, char *key, size_t len, struct netd_err *err)
-{
-	cleanup_free char *buf = NULL;
-	size_t n = 0;
-	int r;
-
-	r = netd_file_read(path, &buf, &n, err);
-	if (r < 0)
-		return r;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	if (n >= len)
-		return netd_err_set(err, ERANGE, "%s: owner key too long", path);
-	memcpy(key, buf, n + 1);
-	return 0;
-}
-
 /* ---- locks ---- */
 
 int netd_store_lock_network(const char *network, struct netd_err *err)
@@ -880,7 +855,7 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 				continue;
 			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
 				continue;
-			if (read_owner(path, c->owner, sizeof(c->owner), &ignored) < 0)
+			if (netd_owner_read(path, c->owner, sizeof(c->owner), &ignored) < 0)
 				continue;
 			if (key && a.s_addr == INADDR_ANY && !strcmp(c->owner, key))
 				continue;
@@ -896,7 +871,7 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 
 		if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, names[i]) < 0)
 			return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
-		r = read_owner(path, c->owner, sizeof(c->owner), &e2);
+		r = netd_owner_read(path, c->owner, sizeof(c->owner), &e2);
 		if (r == -ENOENT)
 			continue;
 		if (r == -ERANGE) {
@@ -937,21 +912,6 @@ static int conflict_error(const struct netd_port *p, const struct conflict *c, s
 			    p->host_port, pn, on, c->owner);
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, s, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int netd_store_port_claim(const struct netd_port *p, const char *key, struct netd_err *err)
 {
 	static unsigned counter;
@@ -987,11 +947,7 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 	if (fd < 0)
 		return netd_err_sys(err, errno, "port %u/%s: create %s", p->host_port,
 				    proto_name(p->proto), tmp);
-	r = write_all(fd, key, strlen(key));
-	if (r == 0)
-		r = write_all(fd, "\n", 1);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
+	r = netd_owner_write(fd, key);
 	if (r == 0 && link(tmp, path) < 0)
 		r = -errno;
 	unlink(tmp);
@@ -1008,7 +964,7 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 	if (r < 0)
 		return netd_err_sys(err, -r, "port %u/%s: claim %s", p->host_port,
 				    proto_name(p->proto), path);
-	fsync_dir(dir);
+	netd_fsync_dir(dir);
 	return 0;
 }
 
@@ -1028,7 +984,7 @@ int netd_store_port_release(const struct netd_port *p, const char *key, struct n
 	if (key) {
 		struct netd_err e2 = {0};
 
-		r = read_owner(path, owner, sizeof(owner), &e2);
+		r = netd_owner_read(path, owner, sizeof(owner), &e2);
 		if (r == -ENOENT || r == -ERANGE)
 			return 0;
 		if (r < 0) {
@@ -1118,7 +1074,7 @@ int netd_store_port_foreach(netd_portclaim_fn fn, void *arg, struct netd_err *er
 				continue;
 			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de2->d_name) < 0)
 				continue;
-			if (read_owner(path, owner, sizeof(owner), &ignored) < 0)
+			if (netd_owner_read(path, owner, sizeof(owner), &ignored) < 0)
 				continue;
 			r = fn(&p, owner, arg);
 			if (r < 0)

@@ -45,7 +45,7 @@ int netd_mkdirs(const char *path, bool private_last, struct netd_err *err)
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int netd_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -62,13 +62,48 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+void netd_fsync_dir(const char *dir)
+{
+	cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0)
+		(void)fsync(fd);
+}
+
+int netd_owner_write(int fd, const char *key)
+{
+	int r = netd_write_all(fd, key, strlen(key));
+
+	if (r == 0)
+		r = netd_write_all(fd, "\n", 1);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	return r;
+}
+
+int netd_owner_read(const char *path, char *key, size_t len, struct netd_err *err)
+{
+	cleanup_free char *buf = NULL;
+	size_t n = 0;
+	int r;
+
+	r = netd_file_read(path, &buf, &n, err);
+	if (r < 0)
+		return r;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	if (n >= len)
+		return netd_err_set(err, ERANGE, "%s: owner key too long", path);
+	memcpy(key, buf, n + 1);
+	return 0;
+}
+
 int netd_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
 			   struct netd_err *err)
 {
 	char tmp[PATH_MAX];
 	char dir[PATH_MAX];
 	cleanup_close int fd = -1;
-	cleanup_close int dfd = -1;
 	char *slash;
 	int r;
 
@@ -77,7 +112,7 @@ int netd_file_write_atomic(const char *path, const void *data, size_t len, unsig
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return netd_err_sys(err, errno, "write %s", tmp);
-	r = write_all(fd, data, len);
+	r = netd_write_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0) {
@@ -94,9 +129,7 @@ int netd_file_write_atomic(const char *path, const void *data, size_t len, unsig
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0)
-			(void)fsync(dfd);
+		netd_fsync_dir(dir);
 	}
 	return 0;
 }

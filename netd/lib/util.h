@@ -65,6 +65,15 @@ int netd_file_write_atomic(const char *path, const void *data, size_t len, unsig
 /* Reads a whole (small) file into a NUL-terminated malloc'ed buffer. -ENOENT passes through. */
 int netd_file_read(const char *path, char **out, size_t *len, struct netd_err *err) NETD_MUST_USE;
 
+/* write(2) until done or a real error (EINTR retried); 0 or -errno. */
+int netd_write_all(int fd, const void *data, size_t len) NETD_MUST_USE;
+/* Makes a rename or link in dir durable; best effort. */
+void netd_fsync_dir(const char *dir);
+/* Owner key files (leases, port claims): "KEY\n". write: key, newline, fsync; 0 or -errno.
+ * read: trailing newline stripped; -ENOENT passes through. */
+int netd_owner_write(int fd, const char *key) NETD_MUST_USE;
+int netd_owner_read(const char *path, char *key, size_t len, struct netd_err *err) NETD_MUST_USE;
+
 /* Writes a short string to a /proc/sys file (no shell-out to sysctl). */
 int netd_sysctl_write(const char *path, const char *value, struct netd_err *err) NETD_MUST_USE;
 int netd_sysctl_read(const char *path, char *buf, size_t len, struct netd_err *err) NETD_MUST_USE;
