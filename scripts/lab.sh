@@ -384,7 +384,7 @@ check_1() {
 		need "box1 is PID 1 in its PID namespace" "box1 is not PID 1 of its PID namespace (unshare --pid --fork, and exec the command)" \
 			test "$(awk '/^NSpid:/{print $NF}' /proc/"$p"/status)" = 1
 		need "box1 sees only its own processes in /proc" "box1's /proc is the lab host's (unshare --mount-proc)" \
-			test "$(nsenter -t "$p" --mount --pid sh -c 'ls -d /proc/[0-9]* | wc -l' 2>/dev/null)" -le 3
+			test "$(nsenter -t "$p" --mount readlink /proc/1/ns/pid 2>/dev/null)" = "$(ns_of "$p" pid)"
 	fi
 	echo " nsbox:"
 	p=$(nsbox_pid web)
@@ -714,7 +714,7 @@ cd "$LAB_DIR"
 PS1='[lab $n] \w# '
 echo "lab $n: $(lab_title "$n")"
 echo "  a throwaway lab host: its own network, mount and PID namespaces; the machine's own network is untouched"
-echo "  \$LAB_DIR=$LAB_DIR  \$ROOTFS=\$LAB_DIR/rootfs  netd, nsbox, netd-cni are on PATH"
+echo "  LAB_DIR=$LAB_DIR  ROOTFS=\$LAB_DIR/rootfs  netd, nsbox, netd-cni are on PATH"
 echo "  the page: $(lab_doc "$n")    exit, then: scripts/lab.sh $n check"
 EOF
 		exec bash --rcfile "$d/bashrc" -i
