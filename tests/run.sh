@@ -11,13 +11,8 @@ FAIL=0
 FAILED=()
 LOGDIR=$(mktemp -d /tmp/netd-tests.XXXXXX)
 
-count_tap() { # log -> adds its ok/not ok lines
-	local p f
-	p=$(grep -c '^ok - ' "$1")
-	f=$(grep -c '^not ok - ' "$1")
-	PASS=$((PASS + p))
-	FAIL=$((FAIL + f))
-	echo "$p $f"
+count_tap() { # log -> "passed failed" (read in a subshell: the caller adds them up)
+	echo "$(grep -c '^ok - ' "$1") $(grep -c '^not ok - ' "$1")"
 }
 
 run_unit() {
@@ -50,9 +45,12 @@ run_scripts() { # dir
 		log=$LOGDIR/$n.log
 		if timeout 900 bash "$t" >"$log" 2>&1; then rc=0; else rc=$?; fi
 		read -r p f < <(count_tap "$log")
+		PASS=$((PASS + p))
+		FAIL=$((FAIL + f))
 		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 			FAIL=$((FAIL + 1))
 			f=1
+			echo "not ok - $n exited with status $rc after its checks" >>"$log"
 		fi
 		echo "$(basename "$1") $n: $p passed, $f failed"
 		if [ "$f" -ne 0 ]; then
