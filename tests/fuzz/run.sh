@@ -45,7 +45,7 @@ for n in "$@"; do
 	TOTAL=$((TOTAL + execs))
 	printf '%-22s %12s %8s %s\n' "$n" "$execs" "$(find "$corpus" -type f | wc -l)" "$result"
 	if [ "$result" != ok ]; then
-		grep -E 'ERROR|SUMMARY|runtime error|Test unit written|^    #[0-9]' "$log" | head -30 |
+		grep -E 'ERROR|SUMMARY|runtime error|Test unit written|^ *#[0-5] ' "$log" | head -20 |
 			sed 's/^/    /'
 	fi
 done
