@@ -69,6 +69,7 @@ mkns v2
 ip netns del v2
 vg "netd gc (a dead namespace)" "$NETD" gc
 check_eq "... gc collected it" "0 0 0" "$(count_veths) $(count_leases) $(count_map_elements)"
+vg "netd serve --once" "$NETD" serve --once
 vg "netd network rm" "$NETD" network rm vg1
 
 # ---- netd-cni ----
