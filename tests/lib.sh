@@ -28,6 +28,9 @@ lab_enter() {
 
 lab_exit() {
 	local rc=$?
+	# Scripts chain their own cleanup before lab_exit in the trap, which changes $?: once finish
+	# ran, its verdict is the script's status.
+	[ -n "${T_RC:-}" ] && rc=$T_RC
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do ip netns del "$ns" 2>/dev/null; done
 	umount "$LAB_DIR" 2>/dev/null
 	rmdir "$LAB_DIR" 2>/dev/null
@@ -102,5 +105,7 @@ print(n)'
 
 finish() {
 	echo "# $T_PASS passed, $T_FAIL failed"
-	[ "$T_FAIL" -eq 0 ]
+	T_RC=0
+	[ "$T_FAIL" -eq 0 ] || T_RC=1
+	return $T_RC
 }
