@@ -816,6 +816,12 @@ int netd_nat_ensure(struct netd_err *err)
 
 	if (netd_explain_dry_run() && (dry_made || netd_nat_table_exists()))
 		return 0;
+	/*
+	 * The common case, the table is there: one GETTABLE costs the same at any number of
+	 * elements, while the exclusive create batch that the kernel refuses grows with them.
+	 */
+	if (!netd_explain_dry_run() && netd_nat_table_exists())
+		return 0;
 	dry_made = netd_explain_dry_run();
 	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
 		return netd_err_sys(err, ENOMEM, "table ip " T ": create");
@@ -856,7 +862,7 @@ static int cb_ignore(const struct nlmsghdr *nlh, void *data)
 
 bool netd_nat_table_exists(void)
 {
-	char buf[512];
+	char buf[512] = {0}; /* padding goes to the kernel too */
 	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
 	struct netd_err e;
@@ -1007,7 +1013,7 @@ static int elem_data_cb(const struct nlmsghdr *nlh, void *data)
 int netd_nat_port_lookup(const struct netd_port *p, struct in_addr ctr_ip, bool *present,
 			 struct netd_err *err)
 {
-	char buf[1024], name[64], what[96];
+	char buf[1024] = {0}, name[64], what[96];
 	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
 	struct lookup_ctx ctx = {.found = false};
@@ -1065,7 +1071,7 @@ int netd_nat_count_ports(size_t *n, struct netd_err *err)
 	size_t total = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
-		char buf[512], what[64];
+		char buf[512] = {0}, what[64];
 		cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
 		struct nlmsghdr *nlh;
 		int r;

@@ -248,7 +248,14 @@ static void mnl_closep(struct mnl_socket **nl)
 }
 #define cleanup_mnl __attribute__((cleanup(mnl_closep)))
 
-static int nft_socket(struct mnl_socket **out, size_t sndbuf, struct netd_err *err)
+/*
+ * The kernel runs a whole batch inside sendmsg and queues every ACK before we read one; each ACK
+ * is its own skb whose truesize is far above its length. The receive buffer must hold all of
+ * them, or the batch commits and its ACKs are lost (ENOBUFS): size it by message count.
+ */
+#define ACK_TRUESIZE_MAX 2048
+
+static int nft_socket(struct mnl_socket **out, size_t sndbuf, size_t nacks, struct netd_err *err)
 {
 	struct timeval tv = {.tv_sec = RECV_TIMEOUT_SEC};
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
@@ -267,6 +274,11 @@ static int nft_socket(struct mnl_socket **out, size_t sndbuf, struct netd_err *e
 
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	}
+	if (nacks > 64) {
+		size_t want = nacks * ACK_TRUESIZE_MAX + 65536;
+		int sz = want > INT32_MAX / 2 ? INT32_MAX / 2 : (int)want;
+
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
@@ -290,7 +302,7 @@ int netd_nft_batch_send(struct netd_nft_batch *b, struct netd_err *err)
 		return netd_err_sys(err, ENOMEM, "nf_tables: build batch");
 	if (!b->nmsgs)
 		return 0;
-	r = nft_socket(&nl, b->len, err);
+	r = nft_socket(&nl, b->len, b->nmsgs + 2, err);
 	if (r < 0)
 		return r;
 	rbuf = malloc(rlen);
@@ -374,7 +386,7 @@ int netd_nft_request(struct nlmsghdr *nlh, netd_nft_cb cb, void *data, const cha
 	uint32_t portid;
 	int r;
 
-	r = nft_socket(&nl, 0, err);
+	r = nft_socket(&nl, 0, 0, err);
 	if (r < 0)
 		return r;
 	rbuf = malloc(rlen);

@@ -48,10 +48,15 @@ static int drain(int fd, bool *link_gone, struct netd_err *err)
 			}
 			return netd_err_sys(err, errno, "serve: read link events");
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
+		/* By offset, not NLMSG_NEXT: its char * cast trips -Wcast-align under clang. */
+		for (size_t off = 0; off + NLMSG_HDRLEN <= (size_t)n;) {
+			const struct nlmsghdr *h = (const void *)(buf + off);
+
+			if (h->nlmsg_len < NLMSG_HDRLEN || h->nlmsg_len > (size_t)n - off)
+				break;
 			if (h->nlmsg_type == RTM_DELLINK)
 				*link_gone = true;
+			off += NLMSG_ALIGN(h->nlmsg_len);
 		}
 	}
 }
@@ -86,7 +91,7 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 /* The kernel's handle of table ip netd: a new one each time the table is created; 0 if none. */
 static uint64_t table_handle(void)
 {
-	char buf[512];
+	char buf[512] = {0}; /* padding goes to the kernel too */
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
 	struct netd_err e;
