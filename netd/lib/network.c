@@ -448,11 +448,16 @@ static int attach_publish(struct attach_ctx *c, struct netd_err *err)
 	if (!ep->n_ports)
 		return 0;
 	r = fail_at("publish", err);
-	if (r == 0)
-		r = netd_nat_publish(ep->ports, ep->n_ports, ep->ip, err);
 	if (r < 0)
 		return r;
+	/*
+	 * From here the rollback unpublishes: a batch may have committed although its ACKs were
+	 * lost. The ports are claimed by us, so their elements can belong to no one else.
+	 */
 	c->published = true;
+	r = netd_nat_publish(ep->ports, ep->n_ports, ep->ip, err);
+	if (r < 0)
+		return r;
 	/* A re-published UDP port must not keep sending to a dead container's conntrack entry. */
 	for (size_t i = 0; i < ep->n_ports; i++) {
 		if (!port_is_udp_like(&ep->ports[i]))
