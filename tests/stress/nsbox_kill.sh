@@ -1,13 +1,14 @@
 #!/bin/bash
-# Chaos for the runtime: kill -9 nsbox while its container starts (seeded random delay) or runs,
-# STRESS_NSBOX_N (8) times. The container dies with nsbox (PR_SET_PDEATHSIG); then `netd gc` and
+# Chaos for the runtime: kill -9 nsbox while its container starts (seeded random delays spread
+# over the first STRESS_NSBOX_SPAN ms, 400) or runs, STRESS_NSBOX_N (16) times. The container dies with nsbox (PR_SET_PDEATHSIG); then `netd gc` and
 # `nsbox ps` leave no veth, lease, map element, record, claim, cgroup, mount, state dir or
 # container process behind.
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 source "$TOP/tests/stress/lib.sh"
 
-N=${STRESS_NSBOX_N:-8}
+N=${STRESS_NSBOX_N:-16}
+SPAN=${STRESS_NSBOX_SPAN:-400}
 ROOTFS=$LAB_DIR/rootfs
 NAME=stress$$
 BG=()
@@ -33,18 +34,25 @@ alive() { [ -d "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null
 
 say "nsbox_kill: $N containers, nsbox killed with -9 (seed $SEED)"
 up_kills=0 start_kills=0 survivors=0
+DELAY=()
 for ((i = 1; i <= N; i++)); do
 	port=$((48000 + i))
 	"$NSBOX" run --name "$NAME-$i" --network sb -p "$port:80" "$ROOTFS" httpd -f -p 80 >/dev/null 2>&1 &
 	bgp=$!
 	BG+=("$bgp")
-	if [ $((i % 2)) -eq 0 ]; then
-		# while it starts: a random point between exec and serving
-		sleep "$(rand_delay 300)"
+	if [ $((i % 4)) -ne 1 ]; then
+		# while it starts: the starting kills are spread over the first STRESS_NSBOX_SPAN ms
+		# (each in its own slice, at a seeded random point of it), so every step of the start
+		# is hit whatever this machine's speed
+		slice=$((SPAN / (N * 3 / 4 + 1)))
+		ms=$((start_kills * slice + RANDOM % (slice + 1)))
+		sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
 		start_kills=$((start_kills + 1))
+		DELAY[i]=${ms}ms
 	else
 		wait_until 20 curl -sf -m 1 "http://127.0.0.1:$port/"
 		up_kills=$((up_kills + 1))
+		DELAY[i]=up
 	fi
 	cpid=$(rec_pid "$NAME-$i")
 	kill -9 "$bgp" 2>/dev/null
@@ -64,6 +72,10 @@ check_zero "after netd gc and nsbox ps"
 l="cgroups=$(count_cgroups) nsbox_state=$(count_nsbox_state) mounts=$(count_mounts)"
 say "after netd gc and nsbox ps: $l"
 check_eq "no cgroup, nsbox state or mount left" "cgroups=0 nsbox_state=0 mounts=0" "$l"
+for d in $(find /sys/fs/cgroup -type d -path "*/nsbox/$NAME-*" 2>/dev/null); do
+	c=${d##*-}
+	say "  left: $d (nsbox killed ${DELAY[c]} after start)"
+done
 check_state_sane "after nsbox kills" strict
 check "network rm sb" "$NETD" network rm sb
 say "nsbox_kill: $(elapsed)s"

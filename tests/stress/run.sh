@@ -6,7 +6,7 @@
 #   tests/stress/run.sh [SCENARIO...]   (default: all; names as below)
 # Knobs (defaults sized for a 2-core machine under ASan): STRESS_SEED, STRESS_CNI_N,
 # STRESS_CNI_ROUNDS, STRESS_CLI_CYCLES, STRESS_CLI_WORKERS, STRESS_CHURN_PORTS,
-# STRESS_CHAOS_KILLS, STRESS_CHAOS_POOL, STRESS_NSBOX_N.
+# STRESS_CHAOS_KILLS, STRESS_CHAOS_POOL, STRESS_NSBOX_N, STRESS_NSBOX_SPAN.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 2
