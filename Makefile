@@ -31,6 +31,16 @@ CFLAGS += -std=gnu11 $(OPT) $(WARNINGS) -fstack-protector-strong
 CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Iinclude -Inetd/lib $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS)
 
+# Release binaries take libnl, libnftnl and jansson from their static archives when those exist
+# (libmnl ships none): netd-cni is exec'd once per CNI call, and resolving five shared libraries
+# was about a third of a no-op call's CPU (tests/bench, docs/perf.md). STATIC_DEPS=0 to disable.
+STATIC_DEPS ?= $(if $(filter 1,$(SAN)),0,1)
+DEP_LIBDIR := $(shell pkg-config --variable=libdir libnl-3.0 2>/dev/null)
+DEP_ARCHIVES := $(wildcard $(addprefix $(DEP_LIBDIR)/,libnl-route-3.a libnl-3.a libnftnl.a libjansson.a))
+ifeq ($(STATIC_DEPS)$(words $(DEP_ARCHIVES)),14)
+LDLIBS := $(DEP_ARCHIVES) -lmnl -lpthread
+endif
+
 ifeq ($(SAN),1)
 OPT := -O1 -g
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
