@@ -222,7 +222,14 @@ static int gc_leases(const char *network, struct netd_gc_stats *st, struct netd_
 {
 	struct orphan_leases o = {0};
 	cleanup_close int lk = -1;
+	char dir[PATH_MAX];
 	int r;
+
+	/* No state yet, no leases: taking the lock would create the network's state dir. */
+	if (netd_path_fmt(dir, sizeof(dir), "%s/networks/%s", netd_state_dir(), network) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "gc %s: state path too long", network);
+	if (access(dir, F_OK) < 0 && errno == ENOENT)
+		return 0;
 
 	/* Under the network lock a lease without a record cannot belong to a running attach. */
 	lk = netd_store_lock_network(network, err);
