@@ -585,8 +585,13 @@ static void teardown(struct run_ctx *c, int exit_code)
 {
 	struct netd_err err = {0};
 
+	/*
+	 * Both callers reaped PID 1 first, and with it every process of the container's pid
+	 * namespace; nothing else holds its network namespace, so the veth pair dies with it.
+	 */
 	if (c->attached) {
-		if (netd_network_detach(c->ep.network, c->o->name, NSBOX_IFNAME, &err) < 0)
+		if (netd_network_detach_flags(c->ep.network, c->o->name, NSBOX_IFNAME,
+					      NETD_DETACH_NETNS_DYING, &err) < 0)
 			nsbox_error("teardown: %s", err.msg);
 		netd_endpoint_clear(&c->ep);
 		c->attached = false;

@@ -31,7 +31,8 @@ struct netd_attach_req {
 	struct in_addr gateway;
 	/* Publish a port even when a host process listens on it. CNI runtimes hold the host ports
 	 * they asked for open themselves as a reservation (podman's conmon, kubelet's hostport
-	 * manager); DNAT wins over such a socket, and refusing would break podman's network reload. */
+	 * manager); DNAT wins over such a socket, and refusing would break podman's network reload.
+	 */
 	bool ignore_host_listeners;
 };
 
@@ -49,8 +50,8 @@ struct netd_endpoint {
 	unsigned mtu;
 	int host_ifindex, ctr_ifindex;
 	time_t created;
-	char state[16]; /* "creating" while an attach runs, then "ready" */
-	int pid;	/* the attaching process while "creating" */
+	char state[16];		 /* "creating" while an attach runs, then "ready" */
+	int pid;		 /* the attaching process while "creating" */
 	bool external_ipam;	 /* the address came from another IPAM (no lease of ours) */
 	struct netd_port *ports; /* host ports resolved */
 	size_t n_ports;
@@ -63,7 +64,8 @@ void netd_endpoints_free(struct netd_endpoint *eps, size_t n);
  * Loads the network, creating the default network's subnet file on first use (a private /16
  * that overlaps no host route). nc may be NULL.
  */
-int netd_network_open(const char *name, struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
+int netd_network_open(const char *name, struct netd_netconf *nc,
+		      struct netd_err *err) NETD_MUST_USE;
 
 /*
  * Attaches a namespace: bridge (if needed), veth whose peer lands in the namespace as ifname,
@@ -75,6 +77,17 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 /* Undoes an attach from host-side state; what is already gone counts as done. */
 int netd_network_detach(const char *network, const char *id, const char *ifname,
 			struct netd_err *err) NETD_MUST_USE;
+
+/*
+ * The caller made the namespace and knows it is dying: no process is left in it and nothing
+ * holds it (nsbox after its container's PID 1 was reaped). The kernel then destroys the veth
+ * pair with the namespace, in its own worker; deleting it here would wait for the same
+ * unregister (an RCU barrier, most of a container's network teardown). A pair that outlives
+ * this anyway is found by its alias: the next attach of the same endpoint, and gc, delete it.
+ */
+#define NETD_DETACH_NETNS_DYING 0x1u
+int netd_network_detach_flags(const char *network, const char *id, const char *ifname,
+			      unsigned flags, struct netd_err *err) NETD_MUST_USE;
 
 /* Verifies every part of an attachment (interface, address, route, lease, ports). */
 int netd_network_check(const char *network, const char *id, const char *ifname, const char *netns,
@@ -93,7 +106,8 @@ struct netd_gc_stats {
 	unsigned ports;	    /* orphan port claims / map elements removed */
 };
 
-/* keep: the (id, ifname) pairs to keep, as CNI GC's valid-attachments; NULL keeps every live one. */
+/* keep: the (id, ifname) pairs to keep, as CNI GC's valid-attachments; NULL keeps every live one.
+ */
 struct netd_attachment_ref {
 	const char *id;
 	const char *ifname;

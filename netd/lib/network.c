@@ -115,7 +115,8 @@ static void attach_rollback(struct attach_ctx *c)
 	if (c->recorded || c->leased) {
 		int lk = netd_store_lock_network(ep->network, &e2);
 		if (c->recorded)
-			ignore_result(netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e2));
+			ignore_result(
+			    netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e2));
 		if (c->leased)
 			ignore_result(netd_ipam_release(ep->network, ep->ip, c->key, &e2));
 		if (lk >= 0)
@@ -200,9 +201,10 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 	r = netd_store_endpoint_load(ep->network, ep->id, ep->ifname, &old, err);
 	if (r == 0) {
 		netd_endpoint_clear(&old);
-		return netd_err_set(err, EEXIST,
-				    "endpoint %s/%s is already attached to network %s (detach it first)",
-				    ep->id, ep->ifname, ep->network);
+		return netd_err_set(
+		    err, EEXIST,
+		    "endpoint %s/%s is already attached to network %s (detach it first)", ep->id,
+		    ep->ifname, ep->network);
 	}
 	if (r != -ENOENT)
 		return r;
@@ -238,7 +240,8 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 	 * owned by a key whose record gets torn down; gc then releases them as orphans.
 	 */
 	for (size_t i = 0; i < ep->n_ports; i++)
-		if (ep->ports[i].host_port == 0 || ep->ports[i].host_port_max > ep->ports[i].host_port)
+		if (ep->ports[i].host_port == 0 ||
+		    ep->ports[i].host_port_max > ep->ports[i].host_port)
 			c->resave = true;
 	if (c->resave) {
 		struct netd_endpoint bare = *ep;
@@ -307,8 +310,8 @@ static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_err
 		if (r == 0 && busy) {
 			netd_port_format(p, buf, sizeof(buf));
 			r = netd_err_set(err, EADDRINUSE,
-					 "port %s: a host process is already listening on %u/%s", buf,
-					 p->host_port, netd_proto_name(p->proto));
+					 "port %s: a host process is already listening on %u/%s",
+					 buf, p->host_port, netd_proto_name(p->proto));
 		}
 		if (r < 0 && !netd_dry()) {
 			struct netd_err e2;
@@ -374,16 +377,24 @@ static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 	return r;
 }
 
+static bool stale_host_veth(struct netd_rtnl *rt, const char *name, const char *alias)
+{
+	struct netd_link_info li;
+	struct netd_err e2;
+
+	return netd_link_get(rt, name, &li, &e2) == 0 && strcmp(li.alias, alias) == 0;
+}
+
 static int attach_links(struct attach_ctx *c, struct netd_err *err)
 {
 	struct netd_endpoint *ep = c->ep;
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
 	cleanup_rtnl struct netd_rtnl *ns = NULL;
 	struct netd_nat_net nn = {
-		.bridge = c->nc.bridge,
-		.subnet = c->nc.subnet,
-		.prefix = c->nc.prefix,
-		.masquerade = c->nc.masquerade,
+	    .bridge = c->nc.bridge,
+	    .subnet = c->nc.subnet,
+	    .prefix = c->nc.prefix,
+	    .masquerade = c->nc.masquerade,
 	};
 	char alias[NETD_KEY_MAX + 8];
 	int br_ifindex;
@@ -398,8 +409,8 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 		if (r < 0)
 			return r;
 	}
-	r = netd_bridge_ensure(rt, c->nc.bridge, c->nc.gateway, c->nc.prefix, c->nc.mtu, &br_ifindex,
-			       &created, err);
+	r = netd_bridge_ensure(rt, c->nc.bridge, c->nc.gateway, c->nc.prefix, c->nc.mtu,
+			       &br_ifindex, &created, err);
 	if (r < 0)
 		return r;
 	r = netd_nat_ensure(err);
@@ -413,6 +424,19 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	r = netd_veth_create_in_ns(rt, ep->host_ifname, ep->ifname, c->netns_fd, ep->mtu,
 				   c->req->has_mac ? c->req->mac : NULL, br_ifindex, alias,
 				   &ep->host_ifindex, err);
+	/*
+	 * A host veth with this endpoint's alias is a leftover: reserve found no record for the
+	 * key, so it is the pair of an earlier attachment whose namespace is still dying
+	 * (NETD_DETACH_NETNS_DYING) or whose teardown failed. Delete it and try once more.
+	 */
+	if (r == -EEXIST && stale_host_veth(rt, ep->host_ifname, alias)) {
+		struct netd_err e2;
+
+		if (netd_link_del(rt, ep->host_ifname, &e2) == 0)
+			r = netd_veth_create_in_ns(rt, ep->host_ifname, ep->ifname, c->netns_fd,
+						   ep->mtu, c->req->has_mac ? c->req->mac : NULL,
+						   br_ifindex, alias, &ep->host_ifindex, err);
+	}
 	if (r < 0)
 		return r;
 	c->veth = true;
@@ -580,6 +604,12 @@ static int td_result(struct teardown *td, const char *what)
 
 int netd_endpoint_teardown(const struct netd_endpoint *ep, struct netd_err *err)
 {
+	return netd_endpoint_teardown_flags(ep, 0, err);
+}
+
+int netd_endpoint_teardown_flags(const struct netd_endpoint *ep, unsigned flags,
+				 struct netd_err *err)
+{
 	struct teardown td = {.err = err};
 	char key[NETD_KEY_MAX];
 	struct netd_err e;
@@ -608,7 +638,9 @@ int netd_endpoint_teardown(const struct netd_endpoint *ep, struct netd_err *err)
 		if (lk >= 0)
 			close(lk);
 	}
-	if (ep->host_ifname[0]) {
+	if (ep->host_ifname[0] && (flags & NETD_DETACH_NETNS_DYING)) {
+		netd_explain("# %s goes with its namespace", ep->host_ifname);
+	} else if (ep->host_ifname[0]) {
 		cleanup_rtnl struct netd_rtnl *rt = NULL;
 		r = netd_rtnl_open(&rt, &e);
 		if (r == 0)
@@ -635,6 +667,12 @@ int netd_endpoint_teardown(const struct netd_endpoint *ep, struct netd_err *err)
 int netd_network_detach(const char *network, const char *id, const char *ifname,
 			struct netd_err *err)
 {
+	return netd_network_detach_flags(network, id, ifname, 0, err);
+}
+
+int netd_network_detach_flags(const char *network, const char *id, const char *ifname,
+			      unsigned flags, struct netd_err *err)
+{
 	struct netd_endpoint ep = {0};
 	int r;
 
@@ -657,7 +695,7 @@ int netd_network_detach(const char *network, const char *id, const char *ifname,
 	}
 	if (r < 0)
 		return netd_err_prefix(err, "detach %s/%s", id, ifname);
-	r = netd_endpoint_teardown(&ep, err);
+	r = netd_endpoint_teardown_flags(&ep, flags, err);
 	netd_endpoint_clear(&ep);
 	return r;
 }
@@ -715,8 +753,8 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 		if (r == 0 && !present) {
 			char buf[96];
 			netd_port_format(&ep.ports[i], buf, sizeof(buf));
-			r = netd_err_set(err, ENOENT, "published port %s is missing from table ip netd",
-					 buf);
+			r = netd_err_set(err, ENOENT,
+					 "published port %s is missing from table ip netd", buf);
 		}
 	}
 	netd_endpoint_clear(&ep);

@@ -30,6 +30,8 @@ check "explain: no literal PID or state dir" bash -c "! grep -v '^#' '$W/run.sh'
 res=$(timeout 60 unshare --net --mount --propagation private -- bash -c "
 	mount -t tmpfs labb /run/netns; ip link set lo up; unset NETD_STATE_DIR NETD_CONFIG_DIR
 	sh -e '$W/run.sh' && echo script-ok
+	# the veth pair goes with the container's namespace, in the kernel's own worker
+	for _ in \$(seq 40); do ip -o link show type veth | grep -q ': nd' || break; sleep 0.05; done
 	echo veths=\$(ip -o link show type veth | grep -c ': nd')" 2>&1)
 echo "$res" | sed 's/^/#   /'
 check_eq "fresh lab: the script starts an equivalent container" \

@@ -44,8 +44,15 @@ count_state() {
 count_mounts() { # mounts of the lab that mention the rootfs or the state dir
 	grep -cE "$ROOTFS|$NETD_STATE_DIR/nsbox" /proc/self/mountinfo
 }
+veths_settle() { # the kernel destroys the veth pair with the dying netns, in its own worker
+	for _ in $(seq 40); do
+		[ "$(count_veths)" = 0 ] && break
+		sleep 0.05
+	done
+	count_veths
+}
 nothing_left() { # NAME: everything a container makes is gone
-	check_eq "$1: no veths left" 0 "$(count_veths)"
+	check_eq "$1: no veths left (within 2 s)" 0 "$(veths_settle)"
 	check_eq "$1: no leases left" 0 "$(count_leases)"
 	check_eq "$1: no published-port map elements left" 0 "$(count_map_elements)"
 	check_eq "$1: no cgroups left" 0 "$(count_cgroups)"
