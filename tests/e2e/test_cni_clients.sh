@@ -42,9 +42,10 @@ if [ -n "$REAL_NFT" ]; then
 fi
 
 # podman runs its network teardown on container exit from `podman container cleanup`, which
-# conmon starts with containers.conf's conmon_env_vars only: NETD_STATE_DIR does not reach that
-# DEL, and netd-cni looks in /var/lib/netd. The lab's state dir is mounted there (in the lab's
-# private mount namespace; an empty mount point we made is removed again at exit).
+# conmon starts with containers.conf's conmon_env_vars only: NETD_STATE_DIR would not reach that
+# DEL. So the plugin runs with the default dirs, as in production, and the lab's dirs are mounted
+# there (in the lab's private mount namespace; an empty mount point we made is removed at exit).
+# The podman script mounts a tmpfs over /var/lib: there every podman process shares that one.
 MADE=()
 for d in /var/lib/netd /etc/netd; do
 	[ -d "$d" ] || { mkdir -p "$d" && MADE+=("$d"); }
@@ -58,6 +59,7 @@ unmake() {
 	lab_exit
 }
 trap unmake EXIT
+unset NETD_STATE_DIR NETD_CONFIG_DIR
 
 export CLI_BRIDGE_TYPE=netd-cni CLI_IPAM_TYPE=netd CLI_PORTMAP_TYPE='' CLI_NO_INSTALL=1
 for s in cnidrive-smoke podman-cni-smoke containerd-ctr-cni-smoke; do
