@@ -1,13 +1,13 @@
 #!/bin/bash
-# Chaos for the runtime: kill -9 nsbox while its container starts (seeded random delays spread
-# over the first STRESS_NSBOX_SPAN ms, 400) or runs, STRESS_NSBOX_N (32) times. The container dies with nsbox (PR_SET_PDEATHSIG); then `netd gc` and
-# `nsbox ps` leave no veth, lease, map element, record, claim, cgroup, mount, state dir or
-# container process behind.
+# Chaos for the runtime: kill -9 nsbox while its container starts or runs, STRESS_NSBOX_N (64)
+# times; the starting kills are spread over the first STRESS_NSBOX_SPAN (400) ms at seeded random
+# points. The container dies with nsbox (PR_SET_PDEATHSIG); then `netd gc` and `nsbox ps` leave
+# no veth, lease, map element, record, claim, cgroup, mount, state dir or container process.
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 source "$TOP/tests/stress/lib.sh"
 
-N=${STRESS_NSBOX_N:-32}
+N=${STRESS_NSBOX_N:-64}
 SPAN=${STRESS_NSBOX_SPAN:-400}
 ROOTFS=$LAB_DIR/rootfs
 NAME=stress$$
