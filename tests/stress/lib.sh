@@ -3,8 +3,7 @@
 # Every count below is read from the kernel (ip, nft) or from the state dir, never assumed.
 
 NETD=$BUILD/netd
-CNI=$BUILD/netd-cni
-NSBOX=$BUILD/nsbox
+export CNI=$BUILD/netd-cni NSBOX=$BUILD/nsbox # used by the scenarios that source this file
 # Under ASan a leak report at exit would turn a kill-free run into a failure we want to see,
 # but killed processes never get to report: that is fine.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}

@@ -14,10 +14,10 @@ NAME=stress$$
 BG=()
 # The cgroup tree is the machine's: whatever of ours is left gets removed once counted.
 cleanup() {
-	local p d
+	local p
 	for p in "${BG[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	for d in $(find /sys/fs/cgroup -depth -type d -path "*/nsbox/$NAME-*" 2>/dev/null); do rmdir "$d" 2>/dev/null; done
+	find /sys/fs/cgroup -depth -type d -path "*/nsbox/$NAME-*" -exec rmdir {} + 2>/dev/null
 	lab_exit
 }
 trap cleanup EXIT
@@ -72,10 +72,10 @@ check_zero "after netd gc and nsbox ps"
 l="cgroups=$(count_cgroups) nsbox_state=$(count_nsbox_state) mounts=$(count_mounts)"
 say "after netd gc and nsbox ps: $l"
 check_eq "no cgroup, nsbox state or mount left" "cgroups=0 nsbox_state=0 mounts=0" "$l"
-for d in $(find /sys/fs/cgroup -type d -path "*/nsbox/$NAME-*" 2>/dev/null); do
+while read -r d; do
 	c=${d##*-}
 	say "  left: $d (nsbox killed ${DELAY[c]} after start)"
-done
+done < <(find /sys/fs/cgroup -type d -path "*/nsbox/$NAME-*" 2>/dev/null)
 check_state_sane "after nsbox kills" strict
 check "network rm sb" "$NETD" network rm sb
 say "nsbox_kill: $(elapsed)s"
