@@ -909,6 +909,11 @@ int nsbox_run(struct nsbox_opts *o)
 	}
 	if (nsbox_cgroup_create(o, &c->cg, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	/* The cgroups are known to cleanup only through the record: a kill -9 from here on must
+	 * find them (nsbox ps, netd gc). */
+	record_fill(c);
+	if (nsbox_state_write(&c->rec, &err) < 0)
+		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 	if (o->tty)
 		tty_prepare(c);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
