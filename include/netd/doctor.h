@@ -14,6 +14,7 @@ struct netd_doctor_finding {
 };
 
 /* Looks at the host (this netns) for what would stop container traffic. */
-int netd_doctor_run(struct netd_doctor_finding **out, size_t *n, struct netd_err *err) NETD_MUST_USE;
+int netd_doctor_run(struct netd_doctor_finding **out, size_t *n,
+		    struct netd_err *err) NETD_MUST_USE;
 
 #endif

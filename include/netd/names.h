@@ -5,9 +5,9 @@
 #include <netd/err.h>
 
 /* Names end up as file names under the state dir, so they are checked before any use. */
-#define NETD_ID_MAX	  128 /* endpoint/container id: [A-Za-z0-9][A-Za-z0-9_.-]* */
+#define NETD_ID_MAX	 128 /* endpoint/container id: [A-Za-z0-9][A-Za-z0-9_.-]* */
 #define NETD_NETNAME_MAX 64  /* network name: same alphabet */
-#define NETD_IFNAME_MAX	  15  /* IFNAMSIZ - 1; [A-Za-z0-9][A-Za-z0-9_.-]* */
+#define NETD_IFNAME_MAX	 15  /* IFNAMSIZ - 1; [A-Za-z0-9][A-Za-z0-9_.-]* */
 
 int netd_name_check_id(const char *id, struct netd_err *err) NETD_MUST_USE;
 int netd_name_check_network(const char *name, struct netd_err *err) NETD_MUST_USE;

@@ -40,7 +40,8 @@ int netd_netconf_finish(struct netd_netconf *nc, const char *where,
 /* The canonical subnet-file text of nc; returns snprintf's result. */
 int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len);
 
-int netd_netconf_load(const char *name, struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
+int netd_netconf_load(const char *name, struct netd_netconf *nc,
+		      struct netd_err *err) NETD_MUST_USE;
 /* Writes the subnet file atomically; -EEXIST if the network exists. */
 int netd_netconf_save(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 int netd_netconf_remove(const char *name, struct netd_err *err) NETD_MUST_USE;

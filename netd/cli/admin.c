@@ -11,9 +11,9 @@
 int cli_gc(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"network", required_argument, NULL, 'n'},
-		{"json", no_argument, NULL, 'j'},
-		{0},
+	    {"network", required_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {0},
 	};
 	const char *net = NULL;
 	bool json = false;
@@ -24,9 +24,14 @@ int cli_gc(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': net = optarg; break;
-		case 'j': json = true; break;
-		default: return cli_usage("gc: bad option");
+		case 'n':
+			net = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		default:
+			return cli_usage("gc: bad option");
 		}
 	}
 	r = netd_gc(net, NULL, 0, &st, &err);
@@ -38,8 +43,8 @@ int cli_gc(int argc, char **argv)
 		json_object_set_new(o, "ports", json_integer(st.ports));
 		cli_print_json(o);
 	} else {
-		printf("removed: %u endpoint(s), %u veth(s), %u lease(s), %u port(s)\n", st.endpoints,
-		       st.veths, st.leases, st.ports);
+		printf("removed: %u endpoint(s), %u veth(s), %u lease(s), %u port(s)\n",
+		       st.endpoints, st.veths, st.leases, st.ports);
 	}
 	return r < 0 ? cli_fail(&err, "gc") : CLI_EXIT_OK;
 }
@@ -103,11 +108,15 @@ int cli_serve(int argc, char **argv)
 		/* Short waits keep the "within a second" promise for a flushed ruleset. */
 		if (netd_serve_step(fd, 250, &rep, &err) < 0)
 			fprintf(stderr, "netd serve: %s\n", err.msg);
-		if (rep.gc_ran && (rep.gc.endpoints || rep.gc.veths || rep.gc.leases || rep.gc.ports))
-			fprintf(stderr, "netd serve: gc removed %u endpoint(s), %u veth(s), %u lease(s), %u port(s)\n",
+		if (rep.gc_ran &&
+		    (rep.gc.endpoints || rep.gc.veths || rep.gc.leases || rep.gc.ports))
+			fprintf(stderr,
+				"netd serve: gc removed %u endpoint(s), %u veth(s), %u lease(s), "
+				"%u port(s)\n",
 				rep.gc.endpoints, rep.gc.veths, rep.gc.leases, rep.gc.ports);
 		if (rep.nat_restored)
-			fprintf(stderr, "netd serve: table ip netd was missing; restored from state\n");
+			fprintf(stderr,
+				"netd serve: table ip netd was missing; restored from state\n");
 		if (once)
 			break;
 	}

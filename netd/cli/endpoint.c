@@ -26,11 +26,15 @@ static int parse_mac(const char *s, uint8_t mac[6])
 int cli_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"netns", required_argument, NULL, 'n'}, {"id", required_argument, NULL, 'i'},
-		{"ifname", required_argument, NULL, 'f'}, {"ip", required_argument, NULL, 'a'},
-		{"mac", required_argument, NULL, 'm'},	  {"publish", required_argument, NULL, 'p'},
-		{"explain", optional_argument, NULL, 'X'}, {"dry-run", no_argument, NULL, 'D'},
-		{0},
+	    {"netns", required_argument, NULL, 'n'},
+	    {"id", required_argument, NULL, 'i'},
+	    {"ifname", required_argument, NULL, 'f'},
+	    {"ip", required_argument, NULL, 'a'},
+	    {"mac", required_argument, NULL, 'm'},
+	    {"publish", required_argument, NULL, 'p'},
+	    {"explain", optional_argument, NULL, 'X'},
+	    {"dry-run", no_argument, NULL, 'D'},
+	    {0},
 	};
 	const char *explain_file = NULL;
 	bool explain = false, dry_run = false;
@@ -46,9 +50,15 @@ int cli_attach(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': req.netns = optarg; break;
-		case 'i': req.id = optarg; break;
-		case 'f': req.ifname = optarg; break;
+		case 'n':
+			req.netns = optarg;
+			break;
+		case 'i':
+			req.id = optarg;
+			break;
+		case 'f':
+			req.ifname = optarg;
+			break;
 		case 'a':
 			if (inet_pton(AF_INET, optarg, &req.ip) != 1) {
 				free(ports);
@@ -58,8 +68,9 @@ int cli_attach(int argc, char **argv)
 		case 'm':
 			if (parse_mac(optarg, req.mac) < 0) {
 				free(ports);
-				return cli_usage("attach: --mac %s is not a unicast MAC (aa:bb:cc:dd:ee:ff)",
-						 optarg);
+				return cli_usage(
+				    "attach: --mac %s is not a unicast MAC (aa:bb:cc:dd:ee:ff)",
+				    optarg);
 			}
 			req.has_mac = true;
 			break;
@@ -73,8 +84,12 @@ int cli_attach(int argc, char **argv)
 			explain = true;
 			explain_file = optarg;
 			break;
-		case 'D': dry_run = true; break;
-		default: free(ports); return cli_usage("attach: bad option");
+		case 'D':
+			dry_run = true;
+			break;
+		default:
+			free(ports);
+			return cli_usage("attach: bad option");
 		}
 	}
 	if (optind != argc - 1 || !req.netns || !req.id) {
@@ -110,20 +125,21 @@ static int parse_ref(int argc, char **argv, const char *verb, const char **net, 
 		     const char **ifname, const char **netns, struct explain_opts *xo)
 {
 	static const struct option opts[] = {
-		{"id", required_argument, NULL, 'i'},
-		{"ifname", required_argument, NULL, 'f'},
-		{"netns", required_argument, NULL, 'n'},
-		{"explain", optional_argument, NULL, 'X'},
-		{"dry-run", no_argument, NULL, 'D'},
-		{0},
+	    {"id", required_argument, NULL, 'i'},    {"ifname", required_argument, NULL, 'f'},
+	    {"netns", required_argument, NULL, 'n'}, {"explain", optional_argument, NULL, 'X'},
+	    {"dry-run", no_argument, NULL, 'D'},     {0},
 	};
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': *id = optarg; break;
-		case 'f': *ifname = optarg; break;
+		case 'i':
+			*id = optarg;
+			break;
+		case 'f':
+			*ifname = optarg;
+			break;
 		case 'n':
 			if (!netns)
 				return cli_usage("%s: --netns is not accepted here", verb);
@@ -132,8 +148,8 @@ static int parse_ref(int argc, char **argv, const char *verb, const char **net, 
 		case 'X':
 		case 'D':
 			if (!xo)
-				return cli_usage("%s: --explain and --dry-run are not accepted here",
-						 verb);
+				return cli_usage(
+				    "%s: --explain and --dry-run are not accepted here", verb);
 			if (c == 'X') {
 				xo->explain = true;
 				xo->file = optarg;
@@ -141,7 +157,8 @@ static int parse_ref(int argc, char **argv, const char *verb, const char **net, 
 				xo->dry_run = true;
 			}
 			break;
-		default: return cli_usage("%s: bad option", verb);
+		default:
+			return cli_usage("%s: bad option", verb);
 		}
 	}
 	if (optind != argc - 1 || !*id)
@@ -186,9 +203,9 @@ int cli_check(int argc, char **argv)
 int cli_ps(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"network", required_argument, NULL, 'n'},
-		{"json", no_argument, NULL, 'j'},
-		{0},
+	    {"network", required_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {0},
 	};
 	const char *net = NULL;
 	bool json = false;
@@ -201,9 +218,14 @@ int cli_ps(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n': net = optarg; break;
-		case 'j': json = true; break;
-		default: return cli_usage("ps: bad option");
+		case 'n':
+			net = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		default:
+			return cli_usage("ps: bad option");
 		}
 	}
 	if (optind != argc)

@@ -7,30 +7,30 @@
 #include "cli.h"
 
 static const char usage_text[] =
-	"usage: netd COMMAND [ARGS]\n"
-	"\n"
-	"networks:\n"
-	"  network create NAME --subnet CIDR [--gateway IP] [--range A-B] [--bridge BR]\n"
-	"                      [--mtu N] [--no-masquerade]\n"
-	"  network ls [--json]\n"
-	"  network inspect NAME [--json]\n"
-	"  network rm NAME [--force]\n"
-	"endpoints:\n"
-	"  attach NETWORK --netns PATH --id ID [--ifname IF] [--ip IP] [--mac MAC] [-p SPEC]...\n"
-	"  detach NETWORK --id ID [--ifname IF]\n"
-	"  check NETWORK --id ID [--ifname IF] [--netns PATH]\n"
-	"  ps [--network NAME] [--json]\n"
-	"housekeeping:\n"
-	"  gc [--network NAME] [--json]     remove what belongs to dead namespaces\n"
-	"  doctor [--json]                  what would stop container traffic here\n"
-	"  serve [--once]                   gc when namespaces die, restore the nft table\n"
-	"\n"
-	"-p SPEC as in Docker: [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp|sctp], ranges 8000-8010:80-90.\n"
-	"attach, detach and network create also take --explain[=FILE] (the equivalent shell commands,\n"
-	"as they happen, to stderr or FILE) and --dry-run (explain only, change nothing).\n"
-	"Environment: NETD_CONFIG_DIR (default /etc/netd/networks), NETD_STATE_DIR (/var/lib/netd).\n"
-	"Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 conflict (exists, in use, busy),\n"
-	"            4 not found, 5 range exhausted.\n";
+    "usage: netd COMMAND [ARGS]\n"
+    "\n"
+    "networks:\n"
+    "  network create NAME --subnet CIDR [--gateway IP] [--range A-B] [--bridge BR]\n"
+    "                      [--mtu N] [--no-masquerade]\n"
+    "  network ls [--json]\n"
+    "  network inspect NAME [--json]\n"
+    "  network rm NAME [--force]\n"
+    "endpoints:\n"
+    "  attach NETWORK --netns PATH --id ID [--ifname IF] [--ip IP] [--mac MAC] [-p SPEC]...\n"
+    "  detach NETWORK --id ID [--ifname IF]\n"
+    "  check NETWORK --id ID [--ifname IF] [--netns PATH]\n"
+    "  ps [--network NAME] [--json]\n"
+    "housekeeping:\n"
+    "  gc [--network NAME] [--json]     remove what belongs to dead namespaces\n"
+    "  doctor [--json]                  what would stop container traffic here\n"
+    "  serve [--once]                   gc when namespaces die, restore the nft table\n"
+    "\n"
+    "-p SPEC as in Docker: [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp|sctp], ranges 8000-8010:80-90.\n"
+    "attach, detach and network create also take --explain[=FILE] (the equivalent shell commands,\n"
+    "as they happen, to stderr or FILE) and --dry-run (explain only, change nothing).\n"
+    "Environment: NETD_CONFIG_DIR (default /etc/netd/networks), NETD_STATE_DIR (/var/lib/netd).\n"
+    "Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 conflict (exists, in use, busy),\n"
+    "            4 not found, 5 range exhausted.\n";
 
 int cli_usage(const char *fmt, ...)
 {
@@ -84,9 +84,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-		{"network", cli_network}, {"attach", cli_attach}, {"detach", cli_detach},
-		{"check", cli_check},	  {"ps", cli_ps},	  {"gc", cli_gc},
-		{"doctor", cli_doctor},	  {"serve", cli_serve},
+	    {"network", cli_network}, {"attach", cli_attach}, {"detach", cli_detach},
+	    {"check", cli_check},     {"ps", cli_ps},	      {"gc", cli_gc},
+	    {"doctor", cli_doctor},   {"serve", cli_serve},
 	};
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -10,11 +10,15 @@
 static int net_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"subnet", required_argument, NULL, 's'}, {"gateway", required_argument, NULL, 'g'},
-		{"range", required_argument, NULL, 'r'},  {"bridge", required_argument, NULL, 'b'},
-		{"mtu", required_argument, NULL, 'm'},	  {"no-masquerade", no_argument, NULL, 'n'},
-		{"explain", optional_argument, NULL, 'X'}, {"dry-run", no_argument, NULL, 'D'},
-		{0},
+	    {"subnet", required_argument, NULL, 's'},
+	    {"gateway", required_argument, NULL, 'g'},
+	    {"range", required_argument, NULL, 'r'},
+	    {"bridge", required_argument, NULL, 'b'},
+	    {"mtu", required_argument, NULL, 'm'},
+	    {"no-masquerade", no_argument, NULL, 'n'},
+	    {"explain", optional_argument, NULL, 'X'},
+	    {"dry-run", no_argument, NULL, 'D'},
+	    {0},
 	};
 	const char *explain_file = NULL;
 	bool explain = false, dry_run = false;
@@ -29,18 +33,33 @@ static int net_create(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': subnet = optarg; break;
-		case 'g': gw = optarg; break;
-		case 'r': range = optarg; break;
-		case 'b': bridge = optarg; break;
-		case 'm': mtu = optarg; break;
-		case 'n': masq = false; break;
+		case 's':
+			subnet = optarg;
+			break;
+		case 'g':
+			gw = optarg;
+			break;
+		case 'r':
+			range = optarg;
+			break;
+		case 'b':
+			bridge = optarg;
+			break;
+		case 'm':
+			mtu = optarg;
+			break;
+		case 'n':
+			masq = false;
+			break;
 		case 'X':
 			explain = true;
 			explain_file = optarg;
 			break;
-		case 'D': dry_run = true; break;
-		default: return cli_usage("network create: bad option");
+		case 'D':
+			dry_run = true;
+			break;
+		default:
+			return cli_usage("network create: bad option");
 		}
 	}
 	if (optind != argc - 1)

@@ -56,11 +56,14 @@ static void check_forwarding(struct findings *f)
 	struct netd_err e;
 
 	if (netd_sysctl_read("/proc/sys/net/ipv4/ip_forward", v, sizeof(v), &e) < 0)
-		add(f, NETD_DOCTOR_WARN, "ip_forward", "cannot read net.ipv4.ip_forward: %s", e.msg);
+		add(f, NETD_DOCTOR_WARN, "ip_forward", "cannot read net.ipv4.ip_forward: %s",
+		    e.msg);
 	else if (strcmp(v, "1") != 0)
 		add(f, NETD_DOCTOR_FAIL, "ip_forward",
-		    "IP forwarding is off (net.ipv4.ip_forward=%s): containers cannot reach anything "
-		    "beyond this host and published ports do not answer from outside. The next netd "
+		    "IP forwarding is off (net.ipv4.ip_forward=%s): containers cannot reach "
+		    "anything "
+		    "beyond this host and published ports do not answer from outside. The next "
+		    "netd "
 		    "attach turns it on; or write 1 to /proc/sys/net/ipv4/ip_forward.",
 		    v);
 	else
@@ -72,7 +75,8 @@ static void check_br_netfilter(struct findings *f)
 	char v[16];
 	struct netd_err e;
 
-	if (netd_sysctl_read("/proc/sys/net/bridge/bridge-nf-call-iptables", v, sizeof(v), &e) == 0 &&
+	if (netd_sysctl_read("/proc/sys/net/bridge/bridge-nf-call-iptables", v, sizeof(v), &e) ==
+		0 &&
 	    strcmp(v, "1") == 0)
 		add(f, NETD_DOCTOR_WARN, "br_netfilter",
 		    "br_netfilter is loaded and bridged traffic goes through iptables/nftables "
@@ -96,7 +100,8 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (nftnl_chain_nlmsg_parse(nlh, c) < 0)
 		goto out;
-	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) || !nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
+	if (!nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) ||
+	    !nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
 		goto out;
 	table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
 	name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
@@ -106,7 +111,8 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 		cs->drops++;
 		add(cs->f, NETD_DOCTOR_FAIL, "forward-policy",
 		    "chain %s in table %s hooks forward with policy drop: traffic to and from "
-		    "containers is dropped there unless that table accepts it (iptables: -P FORWARD "
+		    "containers is dropped there unless that table accepts it (iptables: -P "
+		    "FORWARD "
 		    "ACCEPT, or rules accepting our bridges).",
 		    name ? name : "?", table ? table : "?");
 	}
@@ -125,7 +131,8 @@ static void check_forward_chains(struct findings *f)
 	int r;
 
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		add(f, NETD_DOCTOR_WARN, "nftables", "cannot talk to nf_tables: %s", strerror(errno));
+		add(f, NETD_DOCTOR_WARN, "nftables", "cannot talk to nf_tables: %s",
+		    strerror(errno));
 		if (nl)
 			mnl_socket_close(nl);
 		return;
@@ -171,7 +178,8 @@ static void check_endpoints(struct findings *f)
 	if (n && !netd_nat_table_exists())
 		add(f, NETD_DOCTOR_FAIL, "nft-table",
 		    "table ip netd is missing (ruleset flushed?): %zu published port(s) and "
-		    "masquerading are off. netd serve puts it back within a second; or run netd gc.",
+		    "masquerading are off. netd serve puts it back within a second; or run netd "
+		    "gc.",
 		    ports);
 	else if (n)
 		add(f, NETD_DOCTOR_OK, "nft-table", "table ip netd is present");
@@ -195,7 +203,8 @@ static int orphan_cb(const char *name, const struct netd_link_info *info, void *
 	snprintf(ifn, sizeof(ifn), "%s", at + 1);
 	if (netd_store_endpoint_load(net, id, ifn, &ep, &e) == -ENOENT)
 		add(f, NETD_DOCTOR_WARN, "leaked-veth",
-		    "veth %s (owner %s) belongs to no endpoint: leaked; netd gc removes it", name, key);
+		    "veth %s (owner %s) belongs to no endpoint: leaked; netd gc removes it", name,
+		    key);
 	netd_endpoint_clear(&ep);
 	return 0;
 }
@@ -227,12 +236,13 @@ static void check_networks(struct findings *f)
 		if (netd_link_get(rt, nc.bridge, &li, &e) == -ENODEV &&
 		    netd_route_overlaps(rt, nc.subnet, nc.prefix, &overlap, &e) == 0 && overlap)
 			add(f, NETD_DOCTOR_FAIL, "subnet-overlap",
-			    "network %s: subnet %s/%u overlaps a route of this host: containers could "
+			    "network %s: subnet %s/%u overlaps a route of this host: containers "
+			    "could "
 			    "not reach that part of the network. Pick another subnet.",
 			    nc.name, s, nc.prefix);
 		else
-			add(f, NETD_DOCTOR_OK, "network", "network %s: %s/%u on bridge %s", nc.name, s,
-			    nc.prefix, nc.bridge);
+			add(f, NETD_DOCTOR_OK, "network", "network %s: %s/%u on bridge %s", nc.name,
+			    s, nc.prefix, nc.bridge);
 	}
 	netd_strv_free(names, n);
 	if (netd_link_foreach_alias(rt, "netd:", orphan_cb, f, &e) < 0)

@@ -22,7 +22,8 @@ static bool prefixes_overlap(struct in_addr a, unsigned pa, struct in_addr b, un
 }
 
 /* True when net/prefix overlaps a network already defined here. */
-static int overlaps_defined(struct in_addr net, unsigned prefix, bool *overlap, struct netd_err *err)
+static int overlaps_defined(struct in_addr net, unsigned prefix, bool *overlap,
+			    struct netd_err *err)
 {
 	char **names = NULL;
 	size_t n = 0;
@@ -111,10 +112,11 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 			r = explain_save(nc, err);
 		return r;
 	}
-	return netd_err_set(err, EADDRNOTAVAIL,
-			    "default network: every candidate /16 (172.17-31.0.0, 10.89-99.0.0) "
-			    "overlaps a host route; create it with netd network create %s --subnet ...",
-			    NETD_DEFAULT_NETWORK);
+	return netd_err_set(
+	    err, EADDRNOTAVAIL,
+	    "default network: every candidate /16 (172.17-31.0.0, 10.89-99.0.0) "
+	    "overlaps a host route; create it with netd network create %s --subnet ...",
+	    NETD_DEFAULT_NETWORK);
 }
 
 int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
@@ -132,8 +134,9 @@ int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
 	if (overlap) {
 		char s[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &nc->subnet, s, sizeof(s));
-		return netd_err_set(err, EEXIST, "network %s: subnet %s/%u overlaps another network",
-				    nc->name, s, nc->prefix);
+		return netd_err_set(err, EEXIST,
+				    "network %s: subnet %s/%u overlaps another network", nc->name,
+				    s, nc->prefix);
 	}
 	return explain_save(nc, err);
 }
@@ -187,9 +190,10 @@ int netd_network_remove(const char *name, bool force, struct netd_err *err)
 	if (r < 0)
 		return r;
 	if (n && !force) {
-		r = netd_err_set(err, EBUSY,
-				 "network %s has %zu endpoint(s) (first: %s/%s); detach them or use --force",
-				 name, n, eps[0].id, eps[0].ifname);
+		r = netd_err_set(
+		    err, EBUSY,
+		    "network %s has %zu endpoint(s) (first: %s/%s); detach them or use --force",
+		    name, n, eps[0].id, eps[0].ifname);
 		netd_endpoints_free(eps, n);
 		return r;
 	}
@@ -204,10 +208,10 @@ int netd_network_remove(const char *name, bool force, struct netd_err *err)
 	{
 		cleanup_rtnl struct netd_rtnl *rt = NULL;
 		struct netd_nat_net nn = {
-			.bridge = nc.bridge,
-			.subnet = nc.subnet,
-			.prefix = nc.prefix,
-			.masquerade = nc.masquerade,
+		    .bridge = nc.bridge,
+		    .subnet = nc.subnet,
+		    .prefix = nc.prefix,
+		    .masquerade = nc.masquerade,
 		};
 		r = netd_rtnl_open(&rt, err);
 		if (r == 0)

@@ -58,7 +58,8 @@ int netd_ipam_purge(const char *network, struct netd_err *err) NETD_MUST_USE;
 /* ---- endpoint records (store.c) ---- */
 
 /* Text form (key=value lines) of a record, and back; exposed for unit tests. */
-int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd_err *err) NETD_MUST_USE;
+int netd_endpoint_format(const struct netd_endpoint *ep, char **out,
+			 struct netd_err *err) NETD_MUST_USE;
 int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoint *ep,
 			struct netd_err *err) NETD_MUST_USE;
 
@@ -81,9 +82,11 @@ int netd_store_endpoint_list(const char *network, struct netd_endpoint **eps, si
  * the wildcard address when host_ip is specific, or on any address when host_ip is the wildcard.
  * Claiming what key already holds succeeds.
  */
-int netd_store_port_claim(const struct netd_port *p, const char *key, struct netd_err *err) NETD_MUST_USE;
+int netd_store_port_claim(const struct netd_port *p, const char *key,
+			  struct netd_err *err) NETD_MUST_USE;
 /* Releases the claim if key holds it (key NULL: whoever); missing counts as done. */
-int netd_store_port_release(const struct netd_port *p, const char *key, struct netd_err *err) NETD_MUST_USE;
+int netd_store_port_release(const struct netd_port *p, const char *key,
+			    struct netd_err *err) NETD_MUST_USE;
 /* True (1) when any claim covers (proto, port) for host_ip as claim would see it; 0 when free. */
 int netd_store_port_claimed(const struct netd_port *p, char *owner, size_t len,
 			    struct netd_err *err) NETD_MUST_USE;

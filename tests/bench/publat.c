@@ -29,8 +29,8 @@ static double now_us(void)
 
 static int sample(const char *phase, int samples, struct in_addr ip)
 {
-	struct netd_port p = {.proto = IPPROTO_TCP, .host_port = 18080, .host_port_max = 18080,
-			      .ctr_port = 80};
+	struct netd_port p = {
+	    .proto = IPPROTO_TCP, .host_port = 18080, .host_port_max = 18080, .ctr_port = 80};
 	struct netd_err err = {0};
 
 	for (int i = 0; i < samples; i++) {
@@ -82,8 +82,10 @@ int main(int argc, char **argv)
 		int n = bg - base < BULK ? bg - base : BULK;
 		for (int i = 0; i < n; i++) {
 			uint16_t hp = (uint16_t)(20000 + base + i);
-			ports[i] = (struct netd_port){.proto = IPPROTO_TCP, .host_port = hp,
-						      .host_port_max = hp, .ctr_port = hp};
+			ports[i] = (struct netd_port){.proto = IPPROTO_TCP,
+						      .host_port = hp,
+						      .host_port_max = hp,
+						      .ctr_port = hp};
 		}
 		double t0 = now_us();
 		if (netd_nat_publish(ports, (size_t)n, ip, &err) < 0) {
