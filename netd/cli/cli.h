@@ -21,10 +21,21 @@ int cli_print_json(json_t *j);
 json_t *cli_endpoint_json(const struct netd_endpoint *ep);
 json_t *cli_netconf_json(const struct netd_netconf *nc);
 
-/* --explain[=FILE] / --dry-run (explain.c): installs libnetd's explain sink and writes a header
- * ("# netd VERB ARGV[1..]"). Returns 0 or an exit code. */
-int cli_explain_start(const char *file, bool explain, bool dry_run, const char *verb, int argc,
-		      char **argv);
+/* --explain[=FILE] / --dry-run (explain.c): the two getopt_long entries, and their values. */
+#define CLI_EXPLAIN_OPTIONS                                                                        \
+	{"explain", optional_argument, NULL, 'X'},                                                 \
+	{                                                                                          \
+		"dry-run", no_argument, NULL, 'D'                                                  \
+	}
+struct cli_explain_opts {
+	bool explain, dry_run;
+	const char *file;
+};
+/* Takes getopt's c when it is one of those two; false for any other option. */
+bool cli_explain_opt(struct cli_explain_opts *xo, int c, const char *arg);
+/* Installs libnetd's explain sink and writes a header ("# netd VERB ARGV[1..]") when asked.
+ * Returns 0 or an exit code. */
+int cli_explain_start(const struct cli_explain_opts *xo, const char *verb, int argc, char **argv);
 void cli_explain_end(void);
 
 int cli_network(int argc, char **argv);

@@ -32,12 +32,10 @@ int cli_attach(int argc, char **argv)
 	    {"ip", required_argument, NULL, 'a'},
 	    {"mac", required_argument, NULL, 'm'},
 	    {"publish", required_argument, NULL, 'p'},
-	    {"explain", optional_argument, NULL, 'X'},
-	    {"dry-run", no_argument, NULL, 'D'},
+	    CLI_EXPLAIN_OPTIONS,
 	    {0},
 	};
-	const char *explain_file = NULL;
-	bool explain = false, dry_run = false;
+	struct cli_explain_opts xo = {0};
 	struct netd_attach_req req = {0};
 	struct netd_endpoint ep;
 	struct netd_err err = {0};
@@ -80,14 +78,9 @@ int cli_attach(int argc, char **argv)
 				return cli_fail(&err, "attach");
 			}
 			break;
-		case 'X':
-			explain = true;
-			explain_file = optarg;
-			break;
-		case 'D':
-			dry_run = true;
-			break;
 		default:
+			if (cli_explain_opt(&xo, c, optarg))
+				break;
 			free(ports);
 			return cli_usage("attach: bad option");
 		}
@@ -99,7 +92,7 @@ int cli_attach(int argc, char **argv)
 	req.network = argv[optind];
 	req.ports = ports;
 	req.n_ports = n_ports;
-	r = cli_explain_start(explain_file, explain, dry_run, "attach", argc, argv);
+	r = cli_explain_start(&xo, "attach", argc, argv);
 	if (r) {
 		free(ports);
 		return r;
@@ -114,20 +107,17 @@ int cli_attach(int argc, char **argv)
 	return r;
 }
 
-struct explain_opts {
-	bool explain, dry_run;
-	const char *file;
-};
-
 /* Parses NETWORK --id ID [--ifname IF] [--netns PATH] for detach and check (and --explain,
  * --dry-run when xo is given). */
 static int parse_ref(int argc, char **argv, const char *verb, const char **net, const char **id,
-		     const char **ifname, const char **netns, struct explain_opts *xo)
+		     const char **ifname, const char **netns, struct cli_explain_opts *xo)
 {
 	static const struct option opts[] = {
-	    {"id", required_argument, NULL, 'i'},    {"ifname", required_argument, NULL, 'f'},
-	    {"netns", required_argument, NULL, 'n'}, {"explain", optional_argument, NULL, 'X'},
-	    {"dry-run", no_argument, NULL, 'D'},     {0},
+	    {"id", required_argument, NULL, 'i'},
+	    {"ifname", required_argument, NULL, 'f'},
+	    {"netns", required_argument, NULL, 'n'},
+	    CLI_EXPLAIN_OPTIONS,
+	    {0},
 	};
 	int c;
 
@@ -150,12 +140,7 @@ static int parse_ref(int argc, char **argv, const char *verb, const char **net, 
 			if (!xo)
 				return cli_usage(
 				    "%s: --explain and --dry-run are not accepted here", verb);
-			if (c == 'X') {
-				xo->explain = true;
-				xo->file = optarg;
-			} else {
-				xo->dry_run = true;
-			}
+			cli_explain_opt(xo, c, optarg);
 			break;
 		default:
 			return cli_usage("%s: bad option", verb);
@@ -170,13 +155,13 @@ static int parse_ref(int argc, char **argv, const char *verb, const char **net, 
 int cli_detach(int argc, char **argv)
 {
 	const char *net = NULL, *id = NULL, *ifname = NULL;
-	struct explain_opts xo = {0};
+	struct cli_explain_opts xo = {0};
 	struct netd_err err = {0};
 	int r = parse_ref(argc, argv, "detach", &net, &id, &ifname, NULL, &xo);
 
 	if (r)
 		return r;
-	r = cli_explain_start(xo.file, xo.explain, xo.dry_run, "detach", argc, argv);
+	r = cli_explain_start(&xo, "detach", argc, argv);
 	if (r)
 		return r;
 	r = netd_network_detach(net, id, ifname, &err);

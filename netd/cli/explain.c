@@ -22,12 +22,27 @@ static void cli_explain_line(const char *line, void *ctx)
 	fflush(f);
 }
 
-int cli_explain_start(const char *file, bool explain, bool dry_run, const char *verb, int argc,
-		      char **argv)
+bool cli_explain_opt(struct cli_explain_opts *xo, int c, const char *arg)
 {
+	if (c == 'X') {
+		xo->explain = true;
+		xo->file = arg;
+		return true;
+	}
+	if (c == 'D') {
+		xo->dry_run = true;
+		return true;
+	}
+	return false;
+}
+
+int cli_explain_start(const struct cli_explain_opts *xo, const char *verb, int argc, char **argv)
+{
+	const char *file = xo->file;
+	bool dry_run = xo->dry_run;
 	char q[512];
 
-	if (!explain && !dry_run)
+	if (!xo->explain && !dry_run)
 		return 0;
 	explain_out = stderr;
 	if (file && *file && strcmp(file, "-") != 0) {

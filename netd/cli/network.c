@@ -16,12 +16,10 @@ static int net_create(int argc, char **argv)
 	    {"bridge", required_argument, NULL, 'b'},
 	    {"mtu", required_argument, NULL, 'm'},
 	    {"no-masquerade", no_argument, NULL, 'n'},
-	    {"explain", optional_argument, NULL, 'X'},
-	    {"dry-run", no_argument, NULL, 'D'},
+	    CLI_EXPLAIN_OPTIONS,
 	    {0},
 	};
-	const char *explain_file = NULL;
-	bool explain = false, dry_run = false;
+	struct cli_explain_opts xo = {0};
 	const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *mtu = NULL;
 	bool masq = true;
 	struct netd_netconf nc;
@@ -51,14 +49,9 @@ static int net_create(int argc, char **argv)
 		case 'n':
 			masq = false;
 			break;
-		case 'X':
-			explain = true;
-			explain_file = optarg;
-			break;
-		case 'D':
-			dry_run = true;
-			break;
 		default:
+			if (cli_explain_opt(&xo, c, optarg))
+				break;
 			return cli_usage("network create: bad option");
 		}
 	}
@@ -85,7 +78,7 @@ static int net_create(int argc, char **argv)
 		return cli_usage("network create: options too long");
 	r = netd_netconf_parse(argv[optind], "netd network create", text, &nc, &err);
 	if (r == 0) {
-		r = cli_explain_start(explain_file, explain, dry_run, "network create", argc, argv);
+		r = cli_explain_start(&xo, "network create", argc, argv);
 		if (r)
 			return r;
 		r = netd_network_create(&nc, &err);
