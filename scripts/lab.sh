@@ -105,26 +105,20 @@ ensure_rootfs() {
 	mv "$r.tmp" "$r"
 }
 
-# cnidrive: a small runtime on libcni (../shared/clients), built offline once; or Debian's cnitool.
-ensure_cnidrive() {
-	local src w
+# cnirun (tests/clients/cnirun): a small runtime on libcni, built offline once from Debian's
+# golang-github-appc-cni-dev source.
+ensure_cnirun() {
+	local src=$TOP/tests/clients/cnirun/main.go w rc
 	mkdir -p "$LABS_RUN/bin"
-	[ -x "$LABS_RUN/bin/cnidrive" ] && return 0
-	if command -v cnitool >/dev/null; then
-		ln -sf "$(command -v cnitool)" "$LABS_RUN/bin/cnidrive"
-		return 0
-	fi
-	for src in "${CNIDRIVE_SRC:-}" "$TOP/../shared/clients/cnidrive/main.go" /work/shared/clients/cnidrive/main.go; do
-		[ -f "$src" ] && break
-	done
-	[ -f "$src" ] && command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/containernetworking/cni ] || return 1
+	[ -x "$LABS_RUN/bin/cnirun" ] && [ ! "$src" -nt "$LABS_RUN/bin/cnirun" ] && return 0
+	command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/containernetworking/cni ] || return 1
 	w=$(mktemp -d /tmp/netd-lab-go.XXXXXX)
-	mkdir -p "$w/gopath/src/cnidrive"
-	cp "$src" "$w/gopath/src/cnidrive/"
-	(cd "$w/gopath/src/cnidrive" && env GO111MODULE=off GOPROXY=off GOFLAGS= \
+	mkdir -p "$w/gopath/src/cnirun"
+	cp "$src" "$w/gopath/src/cnirun/"
+	(cd "$w/gopath/src/cnirun" && env GO111MODULE=off GOPROXY=off GOFLAGS= \
 		GOPATH="$w/gopath:/usr/share/gocode" GOCACHE="$w/gocache" CGO_ENABLED=0 \
-		go build -o "$LABS_RUN/bin/cnidrive" .) >"$w/log" 2>&1
-	local rc=$?
+		go build -o "$LABS_RUN/bin/cnirun" .) >"$w/log" 2>&1
+	rc=$?
 	[ $rc -ne 0 ] && tail -5 "$w/log" >&2
 	rm -rf "$w"
 	return $rc
@@ -141,7 +135,7 @@ start() { # N
 	# a dead lab of this number: clean what it left
 	[ -e "$d" ] && reset "$n" >/dev/null 2>&1
 	ensure_rootfs || die "could not build the rootfs (scripts/mkrootfs.sh)"
-	[ "$n" = 6 ] && { ensure_cnidrive || echo "lab.sh: no cnidrive/cnitool: lab 6's client step will be skipped" >&2; }
+	[ "$n" = 6 ] && { ensure_cnirun || echo "lab.sh: cannot build cnirun (golang-go, golang-github-appc-cni-dev): lab 6's client step will be skipped" >&2; }
 	mkdir -p "$d/work"
 	inst=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 	{
@@ -585,16 +579,16 @@ check_6() {
 			eval "jq -e '.code and .msg' '$LAB_DIR/k2-check.err'"
 	fi
 	echo " with a real client (libcni):"
-	if ! command -v cnidrive >/dev/null; then
-		echo "  skip     no cnidrive or cnitool on this host (scripts/install-deps.sh installs what builds it)"
+	if ! command -v cnirun >/dev/null; then
+		echo "  skip     no cnirun in this lab (scripts/install-deps.sh installs what builds it)"
 		return 0
 	fi
 	if need "netns k3" "no network namespace k3 (ip netns add k3)" has_ns k3; then
 		a=$(addr_of eth0 k3)
-		need "k3 has eth0 ${a:-}" "k3 has no eth0 in 10.22.0.0/24 (cnidrive add labnet /run/netns/k3)" \
+		need "k3 has eth0 ${a:-}" "k3 has no eth0 in 10.22.0.0/24 (cnirun add labnet /run/netns/k3)" \
 			eval "case '$a' in 10.22.0.*/24) true ;; *) false ;; esac"
 		f=$(grep -l '/run/netns/k3' /var/lib/cni/results/labnet-* 2>/dev/null | head -1)
-		need "libcni cached k3's result (${f:-})" "no libcni result cache for k3 in /var/lib/cni/results: was k3 added with cnidrive?" test -n "$f"
+		need "libcni cached k3's result (${f:-})" "no libcni result cache for k3 in /var/lib/cni/results: was k3 added with cnirun?" test -n "$f"
 	fi
 }
 

@@ -3,7 +3,8 @@
 #
 # lab_enter: re-executes the calling script inside a throwaway "lab host": new network and mount
 # namespaces, a private /run/netns, its own state and config dirs. Nothing here touches the
-# machine's own network namespace; everything vanishes when the script exits.
+# machine's own network namespace; everything vanishes when the script exits. LAB_PID=1 before
+# lab_enter adds a PID namespace (and its /proc): every process the script leaves dies with it.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build-san}
@@ -16,7 +17,10 @@ T_FAIL=0
 
 lab_enter() {
 	if [ -z "${NETD_LAB:-}" ]; then
-		NETD_LAB=1 exec unshare --net --mount --propagation private -- bash "$0" "$@"
+		local pidns=()
+		[ "${LAB_PID:-0}" = 1 ] && pidns=(--pid --fork --mount-proc)
+		NETD_LAB=1 exec unshare --net --mount --propagation private "${pidns[@]}" -- \
+			bash "$0" "$@"
 	fi
 	mount -t tmpfs lab /run/netns 2>/dev/null || { mkdir -p /run/netns && mount -t tmpfs lab /run/netns; }
 	LAB_DIR=$(mktemp -d /tmp/netd-lab.XXXXXX)
@@ -89,6 +93,11 @@ count_veths() {
 
 count_leases() {
 	find "$NETD_STATE_DIR/networks" -path '*/ips/*' -type f 2>/dev/null | wc -l
+}
+
+# Host-port claims: one file per (proto, port, address) under the state dir (store.c).
+count_claims() {
+	find "$NETD_STATE_DIR/ports" -mindepth 2 -type f 2>/dev/null | wc -l
 }
 
 count_map_elements() {
