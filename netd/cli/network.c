@@ -219,15 +219,29 @@ static int net_rm(int argc, char **argv)
 
 int cli_network(int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage("network: create, ls, inspect or rm expected");
-	if (strcmp(argv[1], "create") == 0)
-		return net_create(argc - 1, argv + 1);
-	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)
-		return net_ls(argc - 1, argv + 1);
-	if (strcmp(argv[1], "inspect") == 0)
-		return net_inspect(argc - 1, argv + 1);
-	if (strcmp(argv[1], "rm") == 0 || strcmp(argv[1], "remove") == 0)
-		return net_rm(argc - 1, argv + 1);
+	static const struct {
+		const char *name, *alias;
+		int (*fn)(int, char **);
+	} subs[] = {
+	    {"create", NULL, net_create},
+	    {"ls", "list", net_ls},
+	    {"inspect", NULL, net_inspect},
+	    {"rm", "remove", net_rm},
+	};
+	char help[32];
+
+	if (argc < 2 || cli_help_asked(2, argv))
+		return argc < 2 ? cli_usage("network: create, ls, inspect or rm expected")
+				: cli_help_cmd("network");
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (strcmp(argv[1], subs[i].name) != 0 &&
+		    !(subs[i].alias && strcmp(argv[1], subs[i].alias) == 0))
+			continue;
+		if (cli_help_asked(argc - 1, argv + 1)) {
+			snprintf(help, sizeof(help), "network %s", subs[i].name);
+			return cli_help_cmd(help);
+		}
+		return subs[i].fn(argc - 1, argv + 1);
+	}
 	return cli_usage("network: unknown subcommand \"%s\"", argv[1]);
 }
