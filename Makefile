@@ -1,8 +1,9 @@
 # netd / nsbox: libnetd, the netd CLI, the netd-cni plugin and the nsbox runtime.
 #
-#   make            release build into build/ (also libnetd.so and libnetd.pc)
+#   make            release build into build/ (libnetd.a, libnetd.so, netd, netd-cni, nsbox)
 #   make check      ASan+UBSan build into build-san/, then unit, integration and e2e tests
 #   make install    [PREFIX=/usr/local] [DESTDIR=] [CNI_BIN_DIR=/opt/cni/bin]; make uninstall
+#   make deb        Debian packages (dpkg-buildpackage -us -uc -b; the .debs land in ..)
 #   make bench      benchmarks (root; lab-host namespaces only)
 #   make fuzz       libFuzzer targets (clang)
 #
@@ -245,7 +246,12 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/netd 2>/dev/null
 
+# Debian packages (debian/): libnetd0, libnetd-dev, netd, netd-cni, written to the parent
+# directory as dpkg-buildpackage does. tests/e2e/test_deb.sh builds them from a copy of the tree.
+deb:
+	dpkg-buildpackage -us -uc -b
+
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-deb
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
