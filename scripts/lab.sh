@@ -332,12 +332,14 @@ has_addr() { ip ${3:+-n "$3"} -4 -o addr show dev "$1" 2>/dev/null | grep -q "in
 addr_of() { ip ${2:+-n "$2"} -4 -o addr show dev "$1" 2>/dev/null | awk '{print $4; exit}'; }
 is_bridge() { ip -d -o link show dev "$1" 2>/dev/null | grep -q ' bridge '; }
 has_route_via() { ip -n "$1" -4 route show default 2>/dev/null | grep -q "via $2 "; }
-peer_master() { # NS IF -> the master of the host end of NS's veth IF
+peer_line() { # NS IF -> `ip -o link` line of the host end of NS's veth IF
 	local idx
 	idx=$(ip -n "$1" -o link show dev "$2" 2>/dev/null | sed -n 's/^[0-9]*: [^@]*@if\([0-9]*\):.*/\1/p')
 	[ -n "$idx" ] || return 1
-	ip -o link show 2>/dev/null | awk -F': ' -v i="$idx" '$1==i' | sed -n 's/.* master \([^ ]*\) .*/\1/p'
+	ip -o link show 2>/dev/null | awk -F': ' -v i="$idx" '$1==i'
 }
+peer_master() { peer_line "$1" "$2" | sed -n 's/.* master \([^ ]*\) .*/\1/p'; }
+peer_name() { peer_line "$1" "$2" | awk -F': ' '{ sub("@.*", "", $2); print $2 }'; }
 pings() { ip netns exec "$1" ping -c1 -W1 "$2" >/dev/null 2>&1; }
 http_from() { # NS|- URL [TEXT]: fetches URL (from netns NS, or the lab host for -); has TEXT
 	local out
@@ -635,7 +637,7 @@ check_7() {
 
 # ---- lab 4: build docker0 by hand
 check_4() {
-	local n
+	local n host_end
 	echo " by hand:"
 	if need "bridge br0" "no bridge br0 (ip link add br0 type bridge)" is_bridge br0; then
 		need "br0 has 10.0.0.1/24" "bridge br0 has no address 10.0.0.1/24 (ip addr add)" has_addr br0 10.0.0.1/24
@@ -648,6 +650,10 @@ check_4() {
 			test "$(peer_master c$n eth0)" = br0
 		need "c$n eth0 has 10.0.0.$((n + 1))/24" "c$n eth0 has no address 10.0.0.$((n + 1))/24" has_addr eth0 10.0.0.$((n + 1))/24 c$n
 		need "c$n eth0 and lo are up" "c$n: eth0 or lo is down (ip -n c$n link set eth0 up)" eval "is_up eth0 c$n && is_up lo c$n"
+		# a port left down passes every check above, and only the ping would fail, unexplained
+		host_end=$(peer_name c$n eth0)
+		need "c$n's host end ${host_end:-?} is up" "the host end of c$n's eth0, ${host_end:-?}, is down (ip link set ${host_end:-veth$n} up)" \
+			is_up "$host_end"
 		need "c$n default route via 10.0.0.1" "c$n has no default route via 10.0.0.1" has_route_via c$n 10.0.0.1
 	done
 	need "c1 pings c2 (10.0.0.3)" "c1 cannot ping c2 at 10.0.0.3" pings c1 10.0.0.3
@@ -786,7 +792,8 @@ all)
 	esac
 	;;
 *)
-	sed -n '2,13s/^# \{0,1\}//p' "$SELF"
+	# the whole comment block at the top of this file, however long it grows
+	awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "$SELF"
 	exit 2
 	;;
 esac

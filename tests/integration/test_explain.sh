@@ -117,4 +117,21 @@ check "fresh lab: table ip netd lists the same as netd built it" diff "$W/table-
 check "fresh lab: detach script runs" grep -qx "detach script: ok" <<<"$res"
 check "fresh lab: after detach no veth and the port is closed" grep -qx "after-detach: 0 closed" <<<"$res"
 
+# --- lab 4's sample --explain output (docs/labs/04-bridge.md) is what attach prints today ---
+cat >"$W/lab4.sh" <<EOF
+mount -t tmpfs lab4 /run/netns
+ip link set lo up
+export NETD_STATE_DIR=$W/lab4/state NETD_CONFIG_DIR=$W/lab4/etc
+$NETD network create lab --subnet 10.88.0.0/24 >/dev/null
+for n in d1 d2 d3; do ip netns add \$n; done
+$NETD attach lab --netns /run/netns/d1 --id d1 >/dev/null
+$NETD attach lab --netns /run/netns/d2 --id d2 >/dev/null
+$NETD attach lab --netns /run/netns/d3 --id d3 --explain 2>&1 >/dev/null
+for n in d1 d2 d3; do ip netns del \$n; done
+EOF
+got=$(timeout 60 unshare --net --mount --propagation private -- bash "$W/lab4.sh" 2>&1)
+want=$(awk '/^What you should see \(the second time/ { f = 1 } f && /^```console/ { p = 1; next }
+	p && /^```/ { exit } p' "$TOP/docs/labs/04-bridge.md")
+check_eq "docs/labs/04-bridge.md shows what attach --explain prints" "$want" "$got"
+
 finish
