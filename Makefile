@@ -241,10 +241,13 @@ install: all
 	$(SUBST) contrib/systemd/netd.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/netd.service
 	$(foreach m,$(MANPAGES),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
 	$(if $(INSTALLED_COMPLETIONS),install -m 0644 contrib/bash-completion/* $(DESTDIR)$(BASHCOMPDIR)/)
+	@# a real install (no DESTDIR) makes libnetd.so.$(SOVERSION) known to the dynamic linker
+	$(if $(DESTDIR),,-ldconfig)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/netd 2>/dev/null
+	$(if $(DESTDIR),,-ldconfig)
 
 # Debian packages (debian/): libnetd0, libnetd-dev, netd, netd-cni, written to the parent
 # directory as dpkg-buildpackage does. tests/e2e/test_deb.sh builds them from a copy of the tree.
