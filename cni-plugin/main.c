@@ -77,11 +77,14 @@ static const char help_text[] =
     "State: NETD_STATE_DIR (default /var/lib/netd); the networks it defines from CNI configs:\n"
     "NETD_CONFIG_DIR (default " CNI_DEFAULT_CONFDIR "). See netd-cni(8).\n";
 
-/* The arguments a person may give; a runtime gives none (CNI passes everything in the
- * environment), so CNI behaviour is unchanged. Returns -1 to go on as a plugin. */
+/* The arguments a person may give. A runtime gives none and always sets CNI_COMMAND (the
+ * spec passes everything in the environment), so with CNI_COMMAND set arguments are ignored and
+ * CNI behaviour is unchanged. Returns -1 to go on as a plugin. */
 static int cni_args_main(int argc, char **argv)
 {
-	if (argc < 2)
+	const char *cmd = getenv("CNI_COMMAND");
+
+	if (argc < 2 || (cmd && *cmd))
 		return -1;
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("netd-cni %s\nCNI protocol versions supported:", netd_version());
@@ -94,9 +97,6 @@ static int cni_args_main(int argc, char **argv)
 		fputs(help_text, stdout);
 		return 0;
 	}
-	if (getenv("CNI_COMMAND") && *getenv("CNI_COMMAND"))
-		return -1; /* the spec defines no arguments: a runtime's stray ones change nothing
-			    */
 	fprintf(stderr, "netd-cni: unknown argument \"%s\"\n%s", argv[1], help_text);
 	return 2;
 }
