@@ -30,11 +30,14 @@ while read -r cmd; do
 done < <("$NETD" --help | awk '/^  [a-z]/ { print ($1 == "network") ? $2 : $1 }' | sort -u)
 check_eq "netd.8 describes every command of netd --help" "" "${missing[*]}"
 missing=()
+seen=0
 for cmd in "network create" attach detach check ps gc; do
 	while read -r opt; do
+		seen=$((seen + 1))
 		in_page netd.8 "$opt" || missing+=("$cmd:--$opt")
-	done < <("$NETD" $cmd --help | grep -oE -- '--[a-z][a-z-]*' | sed 's/^--//' | sort -u)
+	done < <("$NETD" $cmd --help 2>/dev/null | grep -oE -- '--[a-z][a-z-]*' | sed 's/^--//' | sort -u)
 done
+check "the netd commands' --help name their options ($seen)" test "$seen" -ge 20
 check_eq "netd.8 describes every long option of the netd commands" "" "${missing[*]}"
 if [ -x "$BUILD/nsbox" ]; then
 	missing=()
