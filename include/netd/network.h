@@ -12,6 +12,7 @@
 #include <netd/portspec.h>
 
 #define NETD_NETNS_PATH_MAX 256
+#define NETD_ALIASES_MAX    16 /* aliases per endpoint */
 
 struct netd_attach_req {
 	const char *network; /* NULL: the default network, created on first use */
@@ -34,6 +35,11 @@ struct netd_attach_req {
 	 * manager); DNAT wins over such a socket, and refusing would break podman's network reload.
 	 */
 	bool ignore_host_listeners;
+	/* Names other endpoints of the network find this one by (include/netd/dns.h): each a DNS
+	 * label, unique on the network; NULL / 0: none. A name given twice counts once. */
+	const char *name;
+	const char *const *aliases;
+	size_t n_aliases;
 };
 
 /* An attachment of a namespace to a network, as recorded in the state dir. */
@@ -55,6 +61,9 @@ struct netd_endpoint {
 	bool external_ipam;	 /* the address came from another IPAM (no lease of ours) */
 	struct netd_port *ports; /* host ports resolved */
 	size_t n_ports;
+	char name[NETD_DNSNAME_MAX + 1]; /* "" when none */
+	char aliases[NETD_ALIASES_MAX][NETD_DNSNAME_MAX + 1];
+	size_t n_aliases;
 };
 
 void netd_endpoint_clear(struct netd_endpoint *ep);

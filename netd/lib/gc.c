@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <netd/netconf.h>
 #include <netd/network.h>
+#include "dns_priv.h"
 #include "link.h"
 #include "nat.h"
 #include "network_priv.h"
@@ -433,5 +434,9 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 	if (r < 0 && !first)
 		first = r;
 	gc_tmp();
+	/* Names of the endpoints torn down above, and whatever a killed writer left. */
+	r = netd_dns_converge(err);
+	if (r < 0 && !first)
+		first = r;
 	return first;
 }

@@ -11,6 +11,7 @@
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/table.h>
+#include <netd/dns.h>
 #include <netd/serve.h>
 #include "nat.h"
 #include "store.h"
@@ -153,5 +154,6 @@ int netd_serve_step(int fd, int timeout_ms, struct netd_serve_report *rep, struc
 		}
 		seen_handle = h;
 	}
-	return 0;
+	/* A name server that was killed (or crashed) comes back within a round. */
+	return netd_dns_ensure(&rep->dns_started, err);
 }
