@@ -40,6 +40,8 @@ static void usage(FILE *f)
 	    "  -w, --workdir DIR      working directory inside the container\n"
 	    "  -u, --user UID[:GID]   numeric user and group\n"
 	    "  --network NAME|host|none  network (default: the default network)\n"
+	    "  --network-alias NAME   one more name the container is found by on its network\n"
+	    "                         (the container's name is one already); repeatable\n"
 	    "  --memory SIZE          memory limit (k/m/g)\n"
 	    "  --cpus N.N             CPU limit\n"
 	    "  --pids-limit N         process limit\n"
@@ -76,6 +78,7 @@ enum {
 	OPT_INIT,
 	OPT_USERNS,
 	OPT_EXPLAIN,
+	OPT_ALIAS,
 };
 
 static int cmd_run(int argc, char **argv)
@@ -89,6 +92,7 @@ static int cmd_run(int argc, char **argv)
 	    {"user", required_argument, NULL, 'u'},
 	    {"network", required_argument, NULL, OPT_NETWORK},
 	    {"net", required_argument, NULL, OPT_NETWORK},
+	    {"network-alias", required_argument, NULL, OPT_ALIAS},
 	    {"memory", required_argument, NULL, OPT_MEMORY},
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"pids-limit", required_argument, NULL, OPT_PIDS},
@@ -181,6 +185,17 @@ static int cmd_run(int argc, char **argv)
 				o.network = optarg;
 			}
 			break;
+		case OPT_ALIAS:
+			if (netd_name_check_dns(optarg, &err) < 0) {
+				nsbox_error("--network-alias: %s", err.msg);
+				return NSBOX_EXIT_ERROR;
+			}
+			if (o.n_aliases == NETD_ALIASES_MAX) {
+				nsbox_error("--network-alias: at most %d", NETD_ALIASES_MAX);
+				return NSBOX_EXIT_ERROR;
+			}
+			o.aliases[o.n_aliases++] = optarg;
+			break;
 		case OPT_MEMORY:
 			o.memory = nsbox_parse_size(optarg);
 			if (o.memory < (4 << 20)) {
@@ -243,6 +258,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (o.n_ports && o.net_mode != NSBOX_NET_BRIDGE) {
 		nsbox_error("-p needs a network (not --network host or none)");
+		return NSBOX_EXIT_ERROR;
+	}
+	if (o.n_aliases && o.net_mode != NSBOX_NET_BRIDGE) {
+		nsbox_error("--network-alias needs a network (not --network host or none)");
 		return NSBOX_EXIT_ERROR;
 	}
 	if (o.userns && o.net_mode == NSBOX_NET_HOST) {

@@ -71,10 +71,12 @@ struct nsbox_opts {
 	uid_t uid;
 	gid_t gid;
 	enum nsbox_net_mode net_mode;
-	const char *network; /* NULL: libnetd's default network */
-	long long memory;    /* bytes, 0: no limit */
-	long cpu_quota_us;   /* per 100 ms period, 0: no limit */
-	long pids_limit;     /* 0: no limit */
+	const char *network;		       /* NULL: libnetd's default network */
+	const char *aliases[NETD_ALIASES_MAX]; /* --network-alias: more names on the network */
+	size_t n_aliases;
+	long long memory;  /* bytes, 0: no limit */
+	long cpu_quota_us; /* per 100 ms period, 0: no limit */
+	long pids_limit;   /* 0: no limit */
 	bool read_only, overlay, init, detach, interactive, tty, userns;
 	bool explain;		  /* --explain[=FILE]: the equivalent shell commands (run.c) */
 	const char *explain_file; /* NULL: stderr */

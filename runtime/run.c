@@ -441,30 +441,12 @@ static void hosts_text(const struct run_ctx *c, char *buf, size_t len)
 	}
 }
 
-/* The host's resolv.conf; loopback name servers mean nothing in another namespace. */
-static void resolv_text(const struct nsbox_opts *o, char *buf, size_t len)
+/* libnetd's rule: the network's name server when the container has names there, else the
+ * host's resolvers a container can reach. */
+static void resolv_text(const struct run_ctx *c, char *buf, size_t len)
 {
-	FILE *f = fopen("/etc/resolv.conf", "re");
-	char line[512];
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (o->net_mode != NSBOX_NET_HOST && !strncmp(line, "nameserver", 10)) {
-			const char *a = line + 10;
-			a += strspn(a, " \t");
-			if (!strncmp(a, "127.", 4) || !strncmp(a, "::1", 3))
-				continue;
-		}
-		size_t l = strlen(line);
-		if (n + l + 1 > len)
-			break;
-		memcpy(buf + n, line, l + 1);
-		n += l;
-	}
-	fclose(f);
+	netd_dns_resolv_conf(c->attached ? &c->ep : NULL, c->o->net_mode == NSBOX_NET_HOST, buf,
+			     len);
 }
 
 static int state_files(struct run_ctx *c, struct netd_err *err)
@@ -481,7 +463,7 @@ static int state_files(struct run_ctx *c, struct netd_err *err)
 		r = nsbox_state_put(c->o->name, "hostname", buf, err);
 	}
 	if (r == 0) {
-		resolv_text(c->o, buf, sizeof(buf));
+		resolv_text(c, buf, sizeof(buf));
 		explain_put(c->state_dir, "resolv.conf", buf);
 		r = nsbox_state_put(c->o->name, "resolv.conf", buf, err);
 	}
@@ -975,6 +957,7 @@ int nsbox_run(struct nsbox_opts *o)
 	if (o->net_mode == NSBOX_NET_BRIDGE) {
 		char netns[64];
 		snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)c->pid);
+		struct netd_err e2;
 		struct netd_attach_req req = {
 		    .network = o->network,
 		    .netns = netns,
@@ -982,6 +965,10 @@ int nsbox_run(struct nsbox_opts *o)
 		    .ifname = NSBOX_IFNAME,
 		    .ports = o->ports,
 		    .n_ports = o->n_ports,
+		    /* A name that is no DNS label (my_app) is no name on the network. */
+		    .name = netd_name_check_dns(o->name, &e2) == 0 ? o->name : NULL,
+		    .aliases = o->aliases,
+		    .n_aliases = o->n_aliases,
 		};
 		if (netd_network_attach(&req, &c->ep, &err) < 0)
 			return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
@@ -990,6 +977,11 @@ int nsbox_run(struct nsbox_opts *o)
 		hosts_text(c, hosts, sizeof(hosts));
 		explain_put(c->state_dir, "hosts", hosts);
 		if (nsbox_state_put(o->name, "hosts", hosts, &err) < 0)
+			return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		char resolv[4096];
+		resolv_text(c, resolv, sizeof(resolv));
+		explain_put(c->state_dir, "resolv.conf", resolv);
+		if (nsbox_state_put(o->name, "resolv.conf", resolv, &err) < 0)
 			return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 	}
 	/* record_fill again: the attach result (network, ip, ports) */

@@ -39,7 +39,9 @@ static const struct cli_help helps[] = {
      "unless --force (-f), which detaches them first.\n",
      0},
     {"endpoints", "attach",
-     "NETWORK --netns PATH --id ID [--ifname IF] [--ip IP] [--mac MAC] [-p SPEC]...", NULL,
+     "NETWORK --netns PATH --id ID [--ifname IF] [--ip IP] [--mac MAC] [-p SPEC]...\n"
+     "                      [--name NAME] [--alias ALIAS]...",
+     NULL,
      "Attaches a network namespace to NETWORK: a veth whose peer is created inside the namespace\n"
      "as IF, an address from the network's range, a default route via the gateway, and the\n"
      "published ports. On failure nothing is left behind. Prints the endpoint as JSON.\n"
@@ -48,7 +50,12 @@ static const struct cli_help helps[] = {
      "  --ifname IF       interface name inside the namespace (default: eth0)\n"
      "  --ip IP           this address instead of the next free one\n"
      "  --mac MAC         this MAC address for IF (aa:bb:cc:dd:ee:ff)\n"
-     "  -p, --publish SPEC  publish a port (repeatable)\n",
+     "  -p, --publish SPEC  publish a port (repeatable)\n"
+     "  --name NAME       the name other endpoints of NETWORK find this one by (a DNS label)\n"
+     "  --alias ALIAS     one more such name (repeatable, at most 16)\n"
+     "Names are answered by aardvark-dns on the network's gateway (search domain dns.netd);\n"
+     "a name another endpoint of the network holds is refused. Without aardvark-dns the names\n"
+     "are kept but nothing answers them (netd doctor says so).\n",
      NOTE_PORTS | NOTE_EXPLAIN},
     {NULL, "detach", "NETWORK --id ID [--ifname IF]", NULL,
      "Undoes an attach from netd's state: veth, lease, published ports, record. What is already\n"
@@ -66,11 +73,12 @@ static const struct cli_help helps[] = {
     {NULL, "doctor", "[--json]", "what would stop container traffic here",
      "Says in plain words what would stop container traffic on this host: IP forwarding off,\n"
      "another table's forward chain with policy drop, br_netfilter, a subnet overlapping a host\n"
-     "route, leaked veths. Exits 1 when a check fails.\n",
+     "route, leaked veths, a missing or stopped name server. Exits 1 when a check fails.\n",
      0},
     {NULL, "serve", "[--once]", "gc when namespaces die, restore the nft table",
      "Watches link events: runs gc within a second of a namespace dying, and puts table ip netd\n"
-     "back from state when the ruleset was flushed (a reload of nftables.service). Tells systemd\n"
+     "back from state when the ruleset was flushed (a reload of nftables.service), and restarts\n"
+     "the name server (aardvark-dns) when it dies while names are in use. Tells systemd\n"
      "when it is ready (Type=notify) and feeds its watchdog. --once: one round, then exit.\n",
      0},
 };

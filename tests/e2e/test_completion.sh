@@ -28,7 +28,7 @@ check_eq "netd net<tab>" network "$(comp netd net)"
 check_eq "netd network <tab>: subcommands" "create ls inspect rm --help" "$(comp netd network "")"
 check_eq "netd network rm <tab>: network names" "lab web" "$(comp netd network rm "")"
 check_eq "netd attach <tab>: network names" "lab web" "$(comp netd attach "")"
-check_eq "netd attach lab --n<tab>" "--netns" "$(comp netd attach lab --n)"
+check_eq "netd attach lab --n<tab>" "--netns --name" "$(comp netd attach lab --n)"
 check_eq "netd network create x --<tab>" \
 	"--subnet --gateway --range --bridge --mtu --no-masquerade --explain --dry-run --help" \
 	"$(comp netd network create x --)"
