@@ -34,7 +34,8 @@ static void usage(FILE *f)
 	    "run options:\n"
 	    "  -p, --publish SPEC     publish a port ([IP:][HOST:]CTR[/PROTO], ranges); "
 	    "repeatable\n"
-	    "  --name NAME            container name (default: nsbox-PID)\n"
+	    "  --name NAME            container name (default: nsbox-PID); given, also its name\n"
+	    "                         on its network (a DNS label)\n"
 	    "  --hostname NAME        hostname (default: the name)\n"
 	    "  -e, --env KEY=VALUE    environment variable; repeatable\n"
 	    "  -w, --workdir DIR      working directory inside the container\n"
@@ -286,6 +287,7 @@ static int cmd_run(int argc, char **argv)
 			return NSBOX_EXIT_ERROR;
 		}
 		snprintf(o.name, sizeof(o.name), "%s", name);
+		o.name_given = true;
 	} else {
 		snprintf(o.name, sizeof(o.name), "nsbox-%d", (int)getpid());
 	}

@@ -965,8 +965,10 @@ int nsbox_run(struct nsbox_opts *o)
 		    .ifname = NSBOX_IFNAME,
 		    .ports = o->ports,
 		    .n_ports = o->n_ports,
-		    /* A name that is no DNS label (my_app) is no name on the network. */
-		    .name = netd_name_check_dns(o->name, &e2) == 0 ? o->name : NULL,
+		    /* A --name that is no DNS label (my_app) is no name on the network, and
+		     * nobody looks up a generated nsbox-PID: no name server for those. */
+		    .name =
+			o->name_given && netd_name_check_dns(o->name, &e2) == 0 ? o->name : NULL,
 		    .aliases = o->aliases,
 		    .n_aliases = o->n_aliases,
 		};
