@@ -480,8 +480,9 @@ static void explain_cmd(const char *bin, const char *dir, const char *what)
 static int server_start(const char *bin, struct netd_err *err)
 {
 	char dir[PATH_MAX];
-	const char *argv[] = {bin,  "--config", dir, "-p", DNS_PORT, "--filter-search-domain",
-			      "." NETD_DNS_DOMAIN, "run", NULL};
+	const char *argv[] = {
+	    bin,   "--config", dir, "-p", DNS_PORT, "--filter-search-domain", "." NETD_DNS_DOMAIN,
+	    "run", NULL};
 	int status = 0;
 	pid_t pid, w;
 
@@ -505,12 +506,13 @@ static int server_start(const char *bin, struct netd_err *err)
 	if (w < 0)
 		return netd_err_sys(err, errno, "dns: start %s: wait", bin);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return netd_err_set(err, EIO,
-				    "dns: %s failed to start (exit status %d): is port 53 of a "
-				    "gateway taken by another server? Run by hand to see: %s "
-				    "--config %s -p 53 run",
-				    bin, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-				    bin, dir);
+		return netd_err_set(
+		    err, EIO,
+		    "dns: %s failed to start (exit status %d): is port 53 of a "
+		    "gateway taken by another server? Run by hand to see: %s "
+		    "--config %s -p 53 run",
+		    bin, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), bin,
+		    dir);
 	if (!read_pid())
 		return netd_err_set(err, EIO, "dns: %s started but wrote no pid to %s/" PID_FILE,
 				    bin, dir);

@@ -12,8 +12,9 @@
 int netd_dns_names_set(struct netd_endpoint *ep, const struct netd_attach_req *req,
 		       struct netd_err *err) NETD_MUST_USE;
 
-/* Refuses (-EADDRINUSE, as a taken address) a name of ep that another endpoint of its network holds. The caller holds
- * the network lock, under which records are written, so two attaches cannot both pass. */
+/* Refuses (-EADDRINUSE, as a taken address) a name of ep that another endpoint of its network
+ * holds. The caller holds the network lock, under which records are written, so two attaches cannot
+ * both pass. */
 int netd_dns_names_free(const struct netd_endpoint *ep, struct netd_err *err) NETD_MUST_USE;
 
 /* "web,www" for explain lines and messages. */

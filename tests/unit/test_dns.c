@@ -98,7 +98,8 @@ static void test_resolv(void **state)
 	/* Served: the gateway alone, our search domain first, the host's after; options kept. */
 	render("search corp.example\nnameserver 10.1.1.1\noptions ndots:2\n", NULL, "10.77.0.1",
 	       "search dns.netd corp.example\nnameserver 10.77.0.1\noptions ndots:2\n");
-	render("nameserver 10.1.1.1\n", NULL, "10.77.0.1", "search dns.netd\nnameserver 10.77.0.1\n");
+	render("nameserver 10.1.1.1\n", NULL, "10.77.0.1",
+	       "search dns.netd\nnameserver 10.77.0.1\n");
 	/* Not served: the host's resolvers a container can reach; loopback, IPv6 and scoped go. */
 	render("# c\nnameserver 127.0.0.1\n  nameserver\t10.1.1.1  \nnameserver ::1\n"
 	       "nameserver 2001:db8::1\nnameserver fe80::1%eth0\nnameserver 10.1.1.2\n"
@@ -203,7 +204,8 @@ static void test_sync(void **state)
 
 	/* A taken name (any case) is refused; the endpoint's own record does not count. */
 	assert_int_equal(netd_dns_names_free(&d, &err), -EADDRINUSE);
-	assert_non_null(strstr(err.msg, "name WWW is already taken on network lab by endpoint c1/eth0"));
+	assert_non_null(
+	    strstr(err.msg, "name WWW is already taken on network lab by endpoint c1/eth0"));
 	assert_int_equal(netd_dns_names_free(&a, &err), 0);
 	d.name[0] = '\0';
 	assert_int_equal(netd_dns_names_free(&d, &err), 0);
