@@ -42,7 +42,7 @@ static void usage(FILE *f)
 	    "  -u, --user UID[:GID]   numeric user and group\n"
 	    "  --network NAME|host|none  network (default: the default network)\n"
 	    "  --network-alias NAME   one more name the container is found by on its network\n"
-	    "                         (the container's name is one already); repeatable\n"
+	    "                         (a --name is one already); repeatable\n"
 	    "  --memory SIZE          memory limit (k/m/g)\n"
 	    "  --cpus N.N             CPU limit\n"
 	    "  --pids-limit N         process limit\n"
