@@ -141,6 +141,14 @@ wait_until 30 bash -c "p=\$(cat '$NETD_STATE_DIR/dns/aardvark.pid' 2>/dev/null);
 check "netd serve: a new server within 3 s of kill -9" bash -c "[ -n '$(server_pid)' ] && [ '$(server_pid)' != '$old' ]"
 check_eq "netd serve: names answered again" "$WEB" "$(resolve web www)"
 check "netd serve: says so" grep -q "name server was not running; started it" "$LAB_DIR/serve.log"
+nsbox run -d --name victim2 --network front "$ROOTFS" sleep 300 >/dev/null
+check_eq "victim2 resolves from web" "$(ip_of victim2)" "$(resolve web victim2)"
+mon=$(sed -n 's/^monitor=//p' "$NETD_STATE_DIR/nsbox/victim2/record")
+pid1=$(sed -n 's/^pid=//p' "$NETD_STATE_DIR/nsbox/victim2/record")
+kill -9 "$mon" "$pid1"
+wait_until 30 bash -c "! grep -q '^victim2 ' '$NETD_STATE_DIR/dns/front'"
+check "kill -9 with netd serve running: its gc drops victim2's name within 3 s" \
+	bash -c "! grep -q '^victim2 ' '$NETD_STATE_DIR/dns/front'"
 kill "$SERVE"
 wait "$SERVE" 2>/dev/null
 
