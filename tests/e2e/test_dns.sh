@@ -29,6 +29,18 @@ mount --bind "$LAB_DIR/resolv.conf" /etc/resolv.conf
 mount -t tmpfs lab /run/systemd 2>/dev/null || true # no systemd-resolved unless a test adds it
 
 nsbox() { timeout 30 "$NSBOX" "$@"; }
+# cgroups are not namespaced: whatever the test leaves (a failure half-way, a kill -9) goes here
+cleanup_ctrs() {
+	local d
+	for d in "$NETD_STATE_DIR"/nsbox/*/; do
+		[ -d "$d" ] || continue
+		timeout 15 "$NSBOX" stop -t 1 "$(basename "$d")" >/dev/null 2>&1
+		timeout 15 "$NSBOX" rm "$(basename "$d")" >/dev/null 2>&1
+	done
+}
+trap 'cleanup_ctrs; lab_exit' EXIT
+count_cgroups() { find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | wc -l; }
+CG0=$(count_cgroups)
 netd() { "$NETD" "$@"; }
 wait_until() { # N CMD...: up to N tries, 100 ms apart
 	local n=$1 i
@@ -130,6 +142,7 @@ check_eq "kill -9: the name outlives the container until gc" "$(ip_of victim)" "
 netd gc >/dev/null
 check_eq "after kill -9 + netd gc: victim is gone" "" "$(resolve web victim)"
 check "after gc: no line for victim in the config" bash -c "! grep -q '^victim ' '$NETD_STATE_DIR/dns/front'"
+nsbox rm victim >/dev/null 2>&1 # its cgroups: nsbox's part of the cleanup
 
 # ---- netd serve restarts a killed server ----
 "$NETD" serve >"$LAB_DIR/serve.log" 2>&1 &
@@ -149,6 +162,7 @@ kill -9 "$mon" "$pid1"
 wait_until 30 bash -c "! grep -q '^victim2 ' '$NETD_STATE_DIR/dns/front'"
 check "kill -9 with netd serve running: its gc drops victim2's name within 3 s" \
 	bash -c "! grep -q '^victim2 ' '$NETD_STATE_DIR/dns/front'"
+nsbox rm victim2 >/dev/null 2>&1
 kill "$SERVE"
 wait "$SERVE" 2>/dev/null
 
@@ -227,6 +241,7 @@ check "README: nslookup www answers web's address" grep -qE '^Address: 10\.89\.1
 check "README: the server's config names web and www" grep -qE '^web 10\.89\.1\.[0-9]+  web,www$' <<<"$out"
 
 check_eq "nothing left: no server" 0 "$(servers)"
+check_eq "nothing left: no nsbox cgroups (they are the machine's)" "$CG0" "$(count_cgroups)"
 check_eq "nothing left: no endpoints" "" "$(netd ps --json | jq -r '.[].id')"
 kill "$RESOLVER" "$STUB" 2>/dev/null
 finish
