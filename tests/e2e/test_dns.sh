@@ -7,7 +7,7 @@
 # everything else works and doctor says what is missing; systemd-resolved hosts.
 # Runs nsbox: take /tmp/netd-heavy.lock when running it by hand next to other suites.
 # shellcheck source=../lib.sh
-LAB_PID=1
+LAB_PID=1 LAB_PIDNS=1 # (both spellings of the PID-namespace lab)
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
