@@ -116,19 +116,7 @@ count_cri_netns() { find /run/netns -name 'cni-*' 2>/dev/null | wc -l; }
 ln -s "$BUILD/netd-cni" "$W/cni-bin/netd-cni"
 ln -s /usr/lib/cni/loopback "$W/cni-bin/loopback"
 # The template of docs/kubernetes.md: containerd fills in the pod CIDR kubelet hands it.
-cat >"$W/netd.conflist.tmpl" <<'EOF'
-{
-  "cniVersion": "1.0.0",
-  "name": "k8s-pod-network",
-  "plugins": [
-    { "type": "netd-cni", "bridge": "cni0", "isGateway": true, "ipMasq": false,
-      "gatewayMode": "routed", "hairpinMode": true,
-      "capabilities": { "portMappings": true },
-      "ipam": { "type": "netd", "ranges": [[ { "subnet": "{{.PodCIDR}}" } ]],
-                "routes": [ { "dst": "0.0.0.0/0" } ] } }
-  ]
-}
-EOF
+TMPL=$HERE/10-netd.conflist.tmpl
 cat >"$W/config.toml" <<EOF
 version = 2
 root = "$W/root"
@@ -152,7 +140,7 @@ state = "$W/state"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$W/cni-bin"
     conf_dir = "$W/net.d"
-    conf_template = "$W/netd.conflist.tmpl"
+    conf_template = "$TMPL"
 EOF
 "$TOP/scripts/mkrootfs.sh" "$W/rootfs" >/dev/null
 echo "hello from a CRI pod" >"$W/rootfs/www/index.html"
