@@ -47,6 +47,9 @@ cleanup() {
 		compgen -G "/sys/fs/cgroup/*/$CG_PARENT" >/dev/null || break
 		sleep 0.1
 	done
+	# containerd's mounts under the lab dir (container rootfs, shm) would keep lab_exit from
+	# unmounting it when the test stopped half-way.
+	umount --recursive --lazy "$LAB_DIR" 2>/dev/null
 	lab_exit
 }
 trap cleanup EXIT
