@@ -29,6 +29,13 @@ SOCK=$W/containerd.sock
 CG_PARENT=netd-cri-$(basename "$LAB_DIR" | tr -dc 'A-Za-z0-9')
 CTD_PID=
 
+# The pods' cgroup parent in every hierarchy (v1 and hybrid: one per controller; v2: one).
+pod_cgroup_roots() {
+	local d
+	for d in /sys/fs/cgroup/"$CG_PARENT" /sys/fs/cgroup/*/"$CG_PARENT"; do
+		[ -d "$d" ] && echo "$d"
+	done
+}
 # Whatever happens: containerd stops, and the pods' cgroups (the one thing here that is not in
 # a namespace of ours) are removed.
 cleanup() {
@@ -41,10 +48,10 @@ cleanup() {
 	# be removed.
 	lab_reap
 	for i in $(seq 30); do
-		for d in /sys/fs/cgroup/*/"$CG_PARENT"; do
-			[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		for d in $(pod_cgroup_roots); do
+			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 		done
-		compgen -G "/sys/fs/cgroup/*/$CG_PARENT" >/dev/null || break
+		[ -z "$(pod_cgroup_roots)" ] && break
 		sleep 0.1
 	done
 	# containerd's mounts under the lab dir (container rootfs, shm) would keep lab_exit from
@@ -109,7 +116,7 @@ wait_until() { # N CMD...: up to N tries, 100 ms apart
 }
 in_pod_cidr() { case $1 in 10.244.7.*) [ "$1" != "$POD_GW" ] ;; *) false ;; esac }
 count_files() { find "$1" -type f 2>/dev/null | wc -l; }
-count_pod_cgroups() { find /sys/fs/cgroup/*/"$CG_PARENT" -mindepth 1 -type d 2>/dev/null | wc -l; }
+count_pod_cgroups() { pod_cgroup_roots | xargs -r -I{} find {} -mindepth 1 -type d | wc -l; }
 count_cri_netns() { find /run/netns -name 'cni-*' 2>/dev/null | wc -l; }
 
 # ---- the node: CNI plugin dir, conflist template, containerd config, image ----
