@@ -305,12 +305,11 @@ static const char *json_kind(const json_t *j)
 	}
 }
 
-/* Optional string member: 0 and *out NULL when absent (or null), -1 when of another type. */
-static int get_str(json_t *obj, const char *where, const char *key, const char **out,
-		   struct cni_err *e)
+/* Optional string value v of member key: 0 and *out NULL when v is absent (or null), -1 when
+ * of another type. */
+static int str_value(json_t *v, const char *where, const char *key, const char **out,
+		     struct cni_err *e)
 {
-	json_t *v = json_object_get(obj, key);
-
 	*out = NULL;
 	if (!v || json_is_null(v))
 		return 0;
@@ -319,6 +318,33 @@ static int get_str(json_t *obj, const char *where, const char *key, const char *
 				   json_kind(v));
 	*out = json_string_value(v);
 	return 0;
+}
+
+static int get_str(json_t *obj, const char *where, const char *key, const char **out,
+		   struct cni_err *e)
+{
+	return str_value(json_object_get(obj, key), where, key, out, e);
+}
+
+/*
+ * A member matched as Go's encoding/json matches a struct field: the exact name, else the
+ * name in any case. Runtimes written in Go rely on it: containerd's CRI plugin (go-cni, whose
+ * PortMapping has no json tags) sends {"HostPort": 8080, "ContainerPort": 80, "Protocol":
+ * "tcp", "HostIP": ""}, which the reference portmap plugin reads as hostPort, containerPort...
+ */
+static json_t *go_member(json_t *obj, const char *key)
+{
+	const char *k;
+	json_t *v = json_object_get(obj, key);
+
+	if (v)
+		return v;
+	json_object_foreach(obj, k, v)
+	{
+		if (strcasecmp(k, key) == 0)
+			return v;
+	}
+	return NULL;
 }
 
 static int get_bool(json_t *obj, const char *where, const char *key, bool *out, bool *set,
@@ -402,15 +428,15 @@ static int parse_port(json_t *pm, size_t i, struct netd_port *p, bool *skip, str
 		return cni_err_set(e, CNI_ERR_CONFIG,
 				   "runtimeConfig.portMappings[%zu]: expected an object, got %s", i,
 				   json_kind(pm));
-	hp = json_object_get(pm, "hostPort");
-	cp = json_object_get(pm, "containerPort");
+	hp = go_member(pm, "hostPort");
+	cp = go_member(pm, "containerPort");
 	if (!hp || int_in(hp, 1, 65535, &hport) < 0)
 		return cni_err_set(e, CNI_ERR_CONFIG, "%shostPort: expected a port 1-65535", where);
 	if (!cp || int_in(cp, 1, 65535, &cport) < 0)
 		return cni_err_set(e, CNI_ERR_CONFIG, "%scontainerPort: expected a port 1-65535",
 				   where);
-	if (get_str(pm, where, "protocol", &proto, e) < 0 ||
-	    get_str(pm, where, "hostIP", &host_ip, e) < 0)
+	if (str_value(go_member(pm, "protocol"), where, "protocol", &proto, e) < 0 ||
+	    str_value(go_member(pm, "hostIP"), where, "hostIP", &host_ip, e) < 0)
 		return -1;
 	memset(p, 0, sizeof(*p));
 	if (!proto || !*proto) {

@@ -13,6 +13,8 @@ PKGS=(
 	# real CNI clients (tests/e2e/test_cni_*.sh): libcni, reference plugins, podman, containerd
 	golang-go golang-github-appc-cni-dev containernetworking-plugins iptables jq
 	podman containerd runc crun conmon
+	# the CRI test's own client (tests/e2e/cri): gRPC and protobuf for /usr/bin/python3, protoc
+	python3-grpcio python3-protobuf protobuf-compiler
 )
 BENCH=(hyperfine iperf3 wrk nginx-light gnuplot-nox docker.io)
 [ "${1:-}" = --bench ] && PKGS+=("${BENCH[@]}")

@@ -358,6 +358,33 @@ static void test_conf_runtime_config(void **state)
 	assert_string_equal(ip_str(c.ip), "10.22.0.9");
 	cni_conf_free(&c);
 
+	/* containerd's CRI plugin sends Go field names: matched in any case, as Go's decoder does
+	 */
+	parse_ok("{" BASE ",\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":8080,"
+		 "\"ContainerPort\":80,\"Protocol\":\"udp\",\"HostIP\":\"\"},"
+		 "{\"HOSTPORT\":8443,\"containerport\":443,\"hostIp\":\"127.0.0.1\"}]}}",
+		 CNI_ADD, &c);
+	assert_int_equal(c.n_ports, 2);
+	assert_int_equal(c.ports[0].host_port, 8080);
+	assert_int_equal(c.ports[0].ctr_port, 80);
+	assert_int_equal(c.ports[0].proto, NETD_PROTO_UDP);
+	assert_int_equal(c.ports[0].host_ip.s_addr, INADDR_ANY);
+	assert_int_equal(c.ports[1].host_port, 8443);
+	assert_int_equal(c.ports[1].ctr_port, 443);
+	assert_int_equal(c.ports[1].proto, NETD_PROTO_TCP);
+	assert_string_equal(ip_str(c.ports[1].host_ip), "127.0.0.1");
+	cni_conf_free(&c);
+	/* the exact name wins over another spelling */
+	parse_ok("{" BASE ",\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":1,"
+		 "\"hostPort\":2,\"containerPort\":80}]}}",
+		 CNI_ADD, &c);
+	assert_int_equal(c.ports[0].host_port, 2);
+	cni_conf_free(&c);
+	m = parse_fails("{" BASE ",\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":80,"
+			"\"ContainerPort\":80,\"Protocol\":6}]}}",
+			CNI_ADD, CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "protocol: expected a string"));
+
 	/* DEL does not look at runtimeConfig: teardown is from host-side state */
 	parse_ok("{" BASE ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":0}]}}", CNI_DEL, &c);
 	assert_int_equal(c.n_ports, 0);
