@@ -3,8 +3,7 @@
 #
 # lab_enter: re-executes the calling script inside a throwaway "lab host": new network and mount
 # namespaces, a private /run/netns, its own state and config dirs. Nothing here touches the
-# machine's own network namespace; everything vanishes when the script exits. LAB_PID=1 before
-# lab_enter adds a PID namespace (and its /proc): every process the script leaves dies with it.
+# machine's own network namespace; everything vanishes when the script exits.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build-san}
@@ -15,7 +14,6 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 T_PASS=0
 T_FAIL=0
 
-#
 # LAB_PIDNS=1 lab_enter: a PID namespace too, with the script as its PID 1, so that daemons and
 # servers it starts (containerd, httpd in a pod) cannot outlive it; lab_exit ends them.
 lab_enter() {
