@@ -11,8 +11,7 @@
 #include <unistd.h>
 #include "cni.h"
 
-#define CNI_STDIN_MAX	    (16u << 20)
-#define CNI_DEFAULT_CONFDIR "/var/lib/netd/cni-networks"
+#define CNI_STDIN_MAX (16u << 20)
 
 static int read_stdin(char **out, size_t *out_len, struct cni_err *e)
 {
@@ -88,8 +87,7 @@ int main(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	/* CNI networks live apart from hand-made netd networks unless told otherwise. */
-	if (!getenv("NETD_CONFIG_DIR") || !*getenv("NETD_CONFIG_DIR"))
-		setenv("NETD_CONFIG_DIR", CNI_DEFAULT_CONFDIR, 1);
+	netd_netconf_use_cni_dir();
 
 	if (read_stdin(&text, &len, &e) < 0)
 		return fail(NULL, &e);

@@ -29,6 +29,8 @@ static inline void netd_rtnl_closep(struct netd_rtnl **r)
 
 /* Opens a netns path (O_RDONLY|O_CLOEXEC) and checks that it is a network namespace. */
 int netd_netns_open(const char *path, struct netd_err *err) NETD_MUST_USE;
+/* True when netns_fd is the calling thread's own network namespace (nsfs device and inode). */
+int netd_netns_is_own(int netns_fd, bool *own, struct netd_err *err) NETD_MUST_USE;
 
 struct netd_link_info {
 	int ifindex;

@@ -39,6 +39,7 @@ struct seen {
 struct pctx {
 	const char *where; /* path, for "PATH:LINE: ..." */
 	unsigned line;
+	bool lines; /* the text is a file: name its lines */
 	struct netd_err *err;
 };
 
@@ -51,6 +52,8 @@ static int perr(struct pctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (!c->lines)
+		return netd_err_set(c->err, EINVAL, "%s: %s", c->where, msg);
 	return netd_err_set(c->err, EINVAL, "%s:%u: %s", c->where, c->line, msg);
 }
 
@@ -333,7 +336,8 @@ int netd_netconf_parse(const char *name, const char *path, const char *text,
 		       struct netd_netconf *nc, struct netd_err *err)
 {
 	cleanup_free char *buf = NULL;
-	struct pctx c = {.where = path ? path : "(subnet file)", .line = 0, .err = err};
+	char where[NETD_NETNAME_MAX + 16];
+	struct pctx c = {.where = path, .line = 0, .lines = path != NULL, .err = err};
 	struct seen seen;
 	char why[256];
 	char *line, *next;
@@ -344,8 +348,12 @@ int netd_netconf_parse(const char *name, const char *path, const char *text,
 	nc->masquerade = true;
 	r = netd_name_check_network(name, err);
 	if (r < 0)
-		return netd_err_prefix(err, "%s", c.where);
+		return path ? netd_err_prefix(err, "%s", path) : r;
 	snprintf(nc->name, sizeof(nc->name), "%s", name);
+	if (!path) {
+		snprintf(where, sizeof(where), "network %s", name);
+		c.where = where;
+	}
 	buf = strdup(text ? text : "");
 	if (!buf)
 		return netd_err_set(err, ENOMEM, "%s: out of memory", c.where);
@@ -442,11 +450,12 @@ int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_
 
 	if (!nc->bridge[0]) {
 		if (netd_name_check_ifname(nc->name, &e) < 0)
-			return netd_err_set(err, EINVAL,
-					    "%s: network name %s is not a valid interface name for "
-					    "its bridge (at most %d characters); set bridge=NAME",
-					    where, netd_quote(q, sizeof(q), nc->name),
-					    NETD_IFNAME_MAX);
+			return netd_err_set(
+			    err, EINVAL,
+			    "%s: network name %s is too long for a bridge name (at "
+			    "most %d characters): name the bridge with bridge=NAME in a "
+			    "subnet file, --bridge NAME with netd network create",
+			    where, netd_quote(q, sizeof(q), nc->name), NETD_IFNAME_MAX);
 		snprintf(nc->bridge, sizeof(nc->bridge), "%s", nc->name);
 	} else if (netd_name_check_ifname(nc->bridge, err) < 0) {
 		return netd_err_prefix(err, "%s: bridge", where);
@@ -488,19 +497,14 @@ static int conf_path(char *buf, size_t len, const char *name, struct netd_err *e
 	return 0;
 }
 
-int netd_netconf_load(const char *name, struct netd_netconf *nc, struct netd_err *err)
+/* The subnet file at path, for network name; -ENOENT (err set) when there is none. */
+static int load_path(const char *name, const char *path, struct netd_netconf *nc,
+		     struct netd_err *err)
 {
 	cleanup_free char *text = NULL;
-	char path[PATH_MAX];
 	size_t len = 0;
 	int r;
 
-	r = netd_name_check_network(name, err);
-	if (r < 0)
-		return r;
-	r = conf_path(path, sizeof(path), name, err);
-	if (r < 0)
-		return r;
 	r = netd_file_read(path, &text, &len, err);
 	if (r == -ENOENT)
 		return netd_err_set(err, ENOENT, "network %s: not defined (no %s)", name, path);
@@ -509,6 +513,20 @@ int netd_netconf_load(const char *name, struct netd_netconf *nc, struct netd_err
 	if (strlen(text) != len)
 		return netd_err_set(err, EINVAL, "%s: contains a NUL byte", path);
 	return netd_netconf_parse(name, path, text, nc, err);
+}
+
+int netd_netconf_load(const char *name, struct netd_netconf *nc, struct netd_err *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = netd_name_check_network(name, err);
+	if (r < 0)
+		return r;
+	r = conf_path(path, sizeof(path), name, err);
+	if (r < 0)
+		return r;
+	return load_path(name, path, nc, err);
 }
 
 /* Validates nc, writes its text to a temp file in the config dir; returns its fd. */
@@ -639,10 +657,10 @@ static void closedirp(DIR **d)
 		closedir(*d);
 }
 
-int netd_netconf_list(char ***names, size_t *n, struct netd_err *err)
+/* Names of the subnet files in dir, sorted; a missing dir holds none. */
+static int list_dir(const char *dir, char ***names, size_t *n, struct netd_err *err)
 {
 	__attribute__((cleanup(closedirp))) DIR *d = NULL;
-	const char *dir = netd_config_dir();
 	char **v = NULL;
 	size_t cnt = 0, cap = 0;
 	struct dirent *de;
@@ -705,4 +723,236 @@ int netd_netconf_list(char ***names, size_t *n, struct netd_err *err)
 	*names = v;
 	*n = cnt;
 	return 0;
+}
+
+int netd_netconf_list(char ***names, size_t *n, struct netd_err *err)
+{
+	return list_dir(netd_config_dir(), names, n, err);
+}
+
+/* ---- every network of this host: netd's dir and netd-cni's ---- */
+
+static bool cni_dir_mode;
+
+void netd_netconf_use_cni_dir(void)
+{
+	cni_dir_mode = true;
+}
+
+/* netd's own dir, whichever this process defines networks in. */
+static const char *netd_dir(void)
+{
+	const char *d = getenv("NETD_CONFIG_DIR");
+	return d && *d ? d : "/etc/netd/networks";
+}
+
+const char *netd_cni_config_dir(void)
+{
+	static __thread char buf[NETD_CONF_PATH_MAX];
+	const char *d = getenv("NETD_CNI_CONFIG_DIR");
+
+	if (d && *d)
+		return d;
+	snprintf(buf, sizeof(buf), "%s/cni-networks", netd_state_dir());
+	return buf;
+}
+
+const char *netd_config_dir(void)
+{
+	const char *cni = getenv("NETD_CNI_CONFIG_DIR");
+
+	if (!cni_dir_mode)
+		return netd_dir();
+	/* netd-cni: NETD_CONFIG_DIR alone still means "define them there", as it always did. */
+	if (!(cni && *cni) && getenv("NETD_CONFIG_DIR") && *getenv("NETD_CONFIG_DIR"))
+		return netd_dir();
+	return netd_cni_config_dir();
+}
+
+const char *netd_netconf_origin_name(enum netd_netconf_origin origin)
+{
+	return origin == NETD_NETCONF_CNI ? "cni" : "netd";
+}
+
+struct conf_dir {
+	char path[NETD_CONF_PATH_MAX];
+	enum netd_netconf_origin origin;
+	bool here;
+};
+
+static bool same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* The directories networks are defined in, each once; returns how many. */
+static size_t conf_dirs(struct conf_dir d[2])
+{
+	const char *own = netd_config_dir();
+
+	snprintf(d[0].path, sizeof(d[0].path), "%s", netd_dir());
+	d[0].origin = NETD_NETCONF_NETD;
+	snprintf(d[1].path, sizeof(d[1].path), "%s", netd_cni_config_dir());
+	d[1].origin = NETD_NETCONF_CNI;
+	/* (NETD_CONFIG_DIR set for netd-cni too: its networks live in netd's dir.) */
+	if (same_dir(d[0].path, d[1].path)) {
+		d[0].here = true;
+		return 1;
+	}
+	d[0].here = same_dir(d[0].path, own);
+	d[1].here = !d[0].here;
+	return 2;
+}
+
+static void def_load(struct netd_netdef *def, const struct conf_dir *dir, const char *name)
+{
+	struct netd_err e = {0};
+
+	memset(def, 0, sizeof(*def));
+	snprintf(def->nc.name, sizeof(def->nc.name), "%s", name);
+	def->origin = dir->origin;
+	def->here = dir->here;
+	if (netd_path_fmt(def->path, sizeof(def->path), "%s/%s.conf", dir->path, name) < 0) {
+		snprintf(def->error, sizeof(def->error), "network %s: %s: path too long", name,
+			 dir->path);
+		return;
+	}
+	if (load_path(name, def->path, &def->nc, &e) < 0) {
+		snprintf(def->error, sizeof(def->error), "%s", e.msg[0] ? e.msg : "cannot load");
+		memset(&def->nc, 0, sizeof(def->nc));
+		snprintf(def->nc.name, sizeof(def->nc.name), "%s", name);
+	}
+}
+
+static int cmp_def(const void *a, const void *b)
+{
+	const struct netd_netdef *x = a, *y = b;
+	int c = strcmp(x->nc.name, y->nc.name);
+
+	return c ? c : (int)x->origin - (int)y->origin;
+}
+
+int netd_netconf_list_all(struct netd_netdef **defs, size_t *n, struct netd_err *err)
+{
+	struct conf_dir dirs[2];
+	size_t nd = conf_dirs(dirs), cnt = 0;
+	struct netd_netdef *v = NULL;
+
+	*defs = NULL;
+	*n = 0;
+	for (size_t i = 0; i < nd; i++) {
+		char **names = NULL;
+		size_t nn = 0;
+		struct netd_netdef *nv;
+		int r = list_dir(dirs[i].path, &names, &nn, err);
+
+		if (r < 0) {
+			free(v);
+			return r;
+		}
+		nv = nn ? realloc(v, (cnt + nn) * sizeof(*v)) : v;
+		if (nn && !nv) {
+			netd_strv_free(names, nn);
+			free(v);
+			return netd_err_set(err, ENOMEM, "list networks: out of memory");
+		}
+		v = nv;
+		for (size_t k = 0; k < nn; k++)
+			def_load(&v[cnt++], &dirs[i], names[k]);
+		netd_strv_free(names, nn);
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_def);
+	*defs = v;
+	*n = cnt;
+	return 0;
+}
+
+int netd_netconf_find(const char *name, struct netd_netdef *def, struct netd_err *err)
+{
+	struct conf_dir dirs[2];
+	size_t nd = conf_dirs(dirs);
+	char path[PATH_MAX];
+	int r;
+
+	r = netd_name_check_network(name, err);
+	if (r < 0)
+		return r;
+	/* This process's own dir first. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < nd; i++) {
+			struct stat st;
+
+			if (dirs[i].here != (pass == 0))
+				continue;
+			if (netd_path_fmt(path, sizeof(path), "%s/%s.conf", dirs[i].path, name) <
+				0 ||
+			    stat(path, &st) < 0)
+				continue;
+			def_load(def, &dirs[i], name);
+			if (def->error[0])
+				return netd_err_set(err, EINVAL, "%s", def->error);
+			return 0;
+		}
+	}
+	r = conf_path(path, sizeof(path), name, err);
+	if (r < 0)
+		return r;
+	return netd_err_set(err, ENOENT, "network %s: not defined (no %s)", name, path);
+}
+
+bool netd_netconf_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
+{
+	uint32_t mask = prefix_mask(pa < pb ? pa : pb);
+
+	return (ntohl(a.s_addr) & mask) == (ntohl(b.s_addr) & mask);
+}
+
+const struct netd_netdef *netd_netdef_overlapping(const struct netd_netdef *defs, size_t n,
+						  const char *self, struct in_addr net,
+						  unsigned prefix)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (defs[i].error[0] || (self && defs[i].here && !strcmp(defs[i].nc.name, self)))
+			continue;
+		if (netd_netconf_overlap(net, prefix, defs[i].nc.subnet, defs[i].nc.prefix))
+			return &defs[i];
+	}
+	return NULL;
+}
+
+int netd_netconf_check_unique(const struct netd_netconf *nc, struct netd_err *err)
+{
+	struct netd_netdef *defs = NULL;
+	const struct netd_netdef *o;
+	size_t n = 0;
+	int r;
+
+	r = netd_netconf_list_all(&defs, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (strcmp(defs[i].nc.name, nc->name) != 0 || defs[i].here)
+			continue;
+		r = netd_err_set(err, EEXIST, "network %s: already defined in %s (a %s network)",
+				 nc->name, defs[i].path,
+				 defs[i].origin == NETD_NETCONF_CNI ? "netd-cni" : "netd");
+	}
+	o = r == 0 ? netd_netdef_overlapping(defs, n, nc->name, nc->subnet, nc->prefix) : NULL;
+	if (o) {
+		char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &nc->subnet, a, sizeof(a));
+		inet_ntop(AF_INET, &o->nc.subnet, b, sizeof(b));
+		r = netd_err_set(err, EEXIST,
+				 "network %s: subnet %s/%u overlaps network %s (%s/%u, %s)",
+				 nc->name, a, nc->prefix, o->nc.name, b, o->nc.prefix, o->path);
+	}
+	free(defs);
+	return r;
 }

@@ -92,9 +92,38 @@ struct attach_ctx {
 	struct netd_endpoint *ep;
 	char key[NETD_KEY_MAX];
 	int netns_fd;
-	bool leased, recorded, claimed_ports, veth, published, resave;
+	bool leased, recorded, claimed_ports, veth, published, resave, bridge_created;
 	size_t n_claimed;
 };
+
+/*
+ * A bridge this attach created goes with its rollback unless another endpoint of the network
+ * has appeared. Records are written under the network lock before their attach touches the
+ * bridge, and the caller holds that lock: an attach that finds no record here has not reached
+ * the bridge yet, and will create it again when it does.
+ */
+static void rollback_bridge(struct attach_ctx *c)
+{
+	struct netd_endpoint *eps = NULL;
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	struct netd_nat_net nn = {
+	    .bridge = c->nc.bridge,
+	    .subnet = c->nc.subnet,
+	    .prefix = c->nc.prefix,
+	    .masquerade = c->nc.masquerade,
+	};
+	struct netd_err e2;
+	size_t n = 0;
+
+	if (netd_store_endpoint_list(c->nc.name, &eps, &n, &e2) < 0)
+		return;
+	netd_endpoints_free(eps, n);
+	if (n || netd_rtnl_open(&rt, &e2) < 0)
+		return;
+	ignore_result(netd_link_del(rt, c->nc.bridge, &e2));
+	if (netd_nat_table_exists())
+		ignore_result(netd_nat_network_del(&nn, &e2));
+}
 
 /* Undoes what attach did, newest first; errors here are secondary to the one being reported. */
 static void attach_rollback(struct attach_ctx *c)
@@ -122,13 +151,15 @@ static void attach_rollback(struct attach_ctx *c)
 		if (lk >= 0)
 			close(lk);
 	}
-	if (c->recorded || c->leased) {
+	if (c->recorded || c->leased || c->bridge_created) {
 		int lk = netd_store_lock_network(ep->network, &e2);
 		if (c->recorded)
 			ignore_result(
 			    netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e2));
 		if (c->leased)
 			ignore_result(netd_ipam_release(ep->network, ep->ip, c->key, &e2));
+		if (c->bridge_created && lk >= 0)
+			rollback_bridge(c);
 		if (lk >= 0)
 			close(lk);
 	}
@@ -419,10 +450,12 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 		if (r < 0)
 			return r;
 	}
-	r = netd_bridge_ensure(rt, c->nc.bridge, c->nc.gateway, c->nc.prefix, c->nc.mtu,
-			       &br_ifindex, &created, err);
+	r = netd_bridge_ensure(rt, c->nc.bridge,
+			       c->req->bridge_no_address ? (struct in_addr){0} : c->nc.gateway,
+			       c->nc.prefix, c->nc.mtu, &br_ifindex, &created, err);
 	if (r < 0)
 		return r;
+	c->bridge_created = created;
 	r = netd_nat_ensure(err);
 	if (r == 0)
 		r = netd_nat_network_add(&nn, err);
@@ -512,6 +545,7 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 	struct attach_ctx c = {.req = req, .ep = ep, .netns_fd = -1};
 	const char *ifname = req->ifname ? req->ifname : "eth0";
 	cleanup_close int nsfd = -1;
+	bool own = false;
 	int r;
 
 	memset(ep, 0, sizeof(*ep));
@@ -529,11 +563,20 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 	if (req->external_ipam && req->ip.s_addr == INADDR_ANY)
 		return netd_err_set(err, EINVAL, "attach %s: external IPAM without an address",
 				    req->id);
-	r = netd_network_open(req->network, &c.nc, err);
-	if (r < 0)
-		return netd_err_prefix(err, "attach %s", req->id);
 	nsfd = netd_netns_open(req->netns, err);
 	if (nsfd < 0)
+		return netd_err_prefix(err, "attach %s", req->id);
+	r = netd_netns_is_own(nsfd, &own, err);
+	if (r == 0 && own)
+		r = netd_err_set(err, EINVAL,
+				 "netns %s is the caller's own network namespace (the host's), not "
+				 "a container's: its routes and addresses would be changed",
+				 req->netns);
+	if (r == 0)
+		r = netd_network_open(req->network, &c.nc, err);
+	if (r == 0)
+		r = netd_netconf_check_unique(&c.nc, err);
+	if (r < 0)
 		return netd_err_prefix(err, "attach %s", req->id);
 	c.netns_fd = nsfd;
 

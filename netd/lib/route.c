@@ -18,6 +18,7 @@
 #include <netlink/route/route.h>
 #include "explain_priv.h"
 #include "link.h"
+#include "netconf_priv.h"
 #include "nlerr.h"
 #include "util.h"
 
@@ -365,14 +366,6 @@ int netd_route_default_mtu(struct netd_rtnl *r, unsigned *mtu, struct netd_err *
 	return 0;
 }
 
-static bool prefixes_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
-{
-	unsigned p = pa < pb ? pa : pb;
-	uint32_t mask = p ? htonl(~0u << (32 - p)) : 0;
-
-	return (a.s_addr & mask) == (b.s_addr & mask);
-}
-
 struct overlap_ctx {
 	struct in_addr net;
 	unsigned prefix;
@@ -394,7 +387,7 @@ static void overlap_route(struct nl_object *obj, void *arg)
 	/* The default route covers everything and so overlaps nothing in particular. */
 	if (plen <= 0 || plen > 32)
 		return;
-	if (prefixes_overlap(c->net, c->prefix, addr_v4(dst), (unsigned)plen))
+	if (netd_netconf_overlap(c->net, c->prefix, addr_v4(dst), (unsigned)plen))
 		c->hit = true;
 }
 
@@ -410,8 +403,8 @@ static void overlap_addr(struct nl_object *obj, void *arg)
 	if (plen < 0 || plen > 32)
 		return;
 	/* A /0 address is as meaningless as a default route here: only its own /32 counts. */
-	if (prefixes_overlap(c->net, c->prefix, addr_v4(rtnl_addr_get_local(a)),
-			     plen ? (unsigned)plen : 32))
+	if (netd_netconf_overlap(c->net, c->prefix, addr_v4(rtnl_addr_get_local(a)),
+				 plen ? (unsigned)plen : 32))
 		c->hit = true;
 }
 
