@@ -17,6 +17,8 @@ static const char usage_text[] =
     "  network rm NAME [--force]\n"
     "endpoints:\n"
     "  attach NETWORK --netns PATH --id ID [--ifname IF] [--ip IP] [--mac MAC] [-p SPEC]...\n"
+    "                 [--default-route]  (default route via this network even if the\n"
+    "                                     namespace has one: it goes to its first interface)\n"
     "  detach NETWORK --id ID [--ifname IF]\n"
     "  check NETWORK --id ID [--ifname IF] [--netns PATH]\n"
     "  ps [--network NAME] [--json]\n"
@@ -28,7 +30,8 @@ static const char usage_text[] =
     "-p SPEC as in Docker: [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp|sctp], ranges 8000-8010:80-90.\n"
     "attach, detach and network create also take --explain[=FILE] (the equivalent shell commands,\n"
     "as they happen, to stderr or FILE) and --dry-run (explain only, change nothing).\n"
-    "Environment: NETD_CONFIG_DIR (default /etc/netd/networks), NETD_STATE_DIR (/var/lib/netd).\n"
+    "Environment: NETD_CONFIG_DIR (default /etc/netd/networks), NETD_STATE_DIR (/var/lib/netd;\n"
+    "             netd-cni's networks are in its cni-networks/, shown as \"cni\").\n"
     "Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 conflict (exists, in use, busy),\n"
     "            4 not found, 5 range exhausted.\n";
 

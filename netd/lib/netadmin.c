@@ -144,6 +144,13 @@ int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
 
 static bool netconf_equal(const struct netd_netconf *a, const struct netd_netconf *b)
 {
+	if (a->n_routes != b->n_routes)
+		return false;
+	for (size_t i = 0; i < a->n_routes; i++)
+		if (a->routes[i].dst.s_addr != b->routes[i].dst.s_addr ||
+		    a->routes[i].prefix != b->routes[i].prefix ||
+		    a->routes[i].gw.s_addr != b->routes[i].gw.s_addr)
+			return false;
 	return strcmp(a->bridge, b->bridge) == 0 && a->subnet.s_addr == b->subnet.s_addr &&
 	       a->prefix == b->prefix && a->gateway.s_addr == b->gateway.s_addr &&
 	       a->range_start.s_addr == b->range_start.s_addr &&

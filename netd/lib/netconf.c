@@ -28,6 +28,7 @@ enum {
 	F_MTU,
 	F_MASQ,
 	F_FLNETWORK,
+	F_ROUTES,
 	F_COUNT,
 };
 
@@ -190,6 +191,64 @@ static int check_range(const struct netd_netconf *nc, char *why, size_t len)
 	return 0;
 }
 
+/* The routes against the subnet: on-link gateways, no duplicate destination. */
+static int check_routes(const struct netd_netconf *nc, char *why, size_t len)
+{
+	char sn[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+	uint32_t mask = prefix_mask(nc->prefix), net = ntohl(nc->subnet.s_addr);
+
+	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
+	if (nc->n_routes > NETD_ROUTES_MAX) {
+		snprintf(why, len, "%zu routes: at most %d", nc->n_routes, NETD_ROUTES_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < nc->n_routes; i++) {
+		const struct netd_route *rt = &nc->routes[i];
+		uint32_t gw = ntohl(rt->gw.s_addr);
+
+		inet_ntop(AF_INET, &rt->dst, d, sizeof(d));
+		inet_ntop(AF_INET, &rt->gw, g, sizeof(g));
+		if (rt->prefix > 32 || (ntohl(rt->dst.s_addr) & ~prefix_mask(rt->prefix))) {
+			snprintf(why, len, "route %s/%u: host bits are set in the destination", d,
+				 rt->prefix);
+			return -1;
+		}
+		/* The container reaches a gateway on its own link only. */
+		if (gw && (!in_subnet(gw, net, mask) || gw == net || gw == (net | ~mask))) {
+			snprintf(why, len,
+				 "route %s/%u via %s: the gateway is not a host address of subnet "
+				 "%s/%u",
+				 d, rt->prefix, g, sn, nc->prefix);
+			return -1;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (nc->routes[k].dst.s_addr == rt->dst.s_addr &&
+			    nc->routes[k].prefix == rt->prefix) {
+				snprintf(why, len, "route %s/%u is given twice", d, rt->prefix);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* "DST/P" or "DST/P via GW" (spaces around "via" as in ip route). */
+static bool parse_route(char *s, struct netd_route *rt)
+{
+	char *via = strstr(s, " via ");
+	unsigned p;
+
+	memset(rt, 0, sizeof(*rt));
+	if (via) {
+		*via = '\0';
+		if (!parse_ip(trim(via + 5), &rt->gw) || !rt->gw.s_addr)
+			return false;
+	}
+	if (!parse_cidr(trim(s), &rt->dst, &p))
+		return false;
+	rt->prefix = p;
+	return true;
+}
+
 static int mark(struct pctx *c, struct seen *seen, int field, const char *key)
 {
 	if (seen->line[field]) {
@@ -315,6 +374,24 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 			return perr(c, "bad %s %s: want yes or no (true/false, 1/0)", key,
 				    netd_quote(q, sizeof(q), val));
 		nc->masquerade = b;
+	} else if (!strcmp(key, "routes")) {
+		char *save = NULL, *tok;
+
+		if ((r = mark(c, seen, F_ROUTES, key)) < 0)
+			return r;
+		netd_quote(q, sizeof(q), val);
+		nc->n_routes = 0;
+		for (tok = strtok_r(val, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (nc->n_routes == NETD_ROUTES_MAX)
+				return perr(c, "routes: more than %d", NETD_ROUTES_MAX);
+			if (!parse_route(tok, &nc->routes[nc->n_routes]))
+				return perr(
+				    c,
+				    "bad routes %s: want DST/PREFIX[ via GATEWAY], ... e.g. "
+				    "10.1.0.0/16, 192.168.0.0/16 via 10.88.0.254",
+				    q);
+			nc->n_routes++;
+		}
 	} else if (!strcmp(key, "FLANNEL_NETWORK")) {
 		/* The cluster-wide CIDR: not ours to use, but it must at least be one. */
 		if ((r = mark(c, seen, F_FLNETWORK, key)) < 0)
@@ -325,7 +402,7 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 	} else {
 		return perr(c,
 			    "unknown key %s; known: subnet, gateway, range, bridge, mtu, "
-			    "masquerade, FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
+			    "masquerade, routes, FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
 			    "FLANNEL_NETWORK",
 			    netd_quote(q, sizeof(q), key));
 	}
@@ -405,6 +482,10 @@ int netd_netconf_parse(const char *name, const char *path, const char *text,
 		c.line = seen.line[F_RANGE];
 		return perr(&c, "%s", why);
 	}
+	if (seen.line[F_ROUTES] && check_routes(nc, why, sizeof(why)) < 0) {
+		c.line = seen.line[F_ROUTES];
+		return perr(&c, "%s", why);
+	}
 	return netd_netconf_finish(nc, c.where, err);
 }
 
@@ -463,13 +544,16 @@ int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_
 	if (nc->mtu && (nc->mtu < 68 || nc->mtu > 65535))
 		return netd_err_set(err, EINVAL, "%s: mtu %u is out of range (68-65535)", where,
 				    nc->mtu);
+	if (check_routes(nc, why, sizeof(why)) < 0)
+		return netd_err_set(err, EINVAL, "%s: %s", where, why);
 	return 0;
 }
 
 int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 {
 	char sn[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
-	char mtu[24] = "";
+	char mtu[24] = "", routes[NETD_ROUTES_MAX * 48 + 16] = "";
+	size_t o = 0;
 
 	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
 	inet_ntop(AF_INET, &nc->gateway, gw, sizeof(gw));
@@ -477,6 +561,19 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 	inet_ntop(AF_INET, &nc->range_end, hi, sizeof(hi));
 	if (nc->mtu)
 		snprintf(mtu, sizeof(mtu), "mtu=%u\n", nc->mtu);
+	for (size_t i = 0; i < nc->n_routes && i < NETD_ROUTES_MAX; i++) {
+		char d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN + 8] = "";
+
+		inet_ntop(AF_INET, &nc->routes[i].dst, d, sizeof(d));
+		if (nc->routes[i].gw.s_addr) {
+			memcpy(g, " via ", 5);
+			inet_ntop(AF_INET, &nc->routes[i].gw, g + 5, sizeof(g) - 5);
+		}
+		o += (size_t)snprintf(routes + o, sizeof(routes) - o, "%s%s/%u%s",
+				      i ? ", " : "routes=", d, nc->routes[i].prefix, g);
+	}
+	if (o)
+		snprintf(routes + o, sizeof(routes) - o, "\n");
 	return snprintf(buf, len,
 			"# netd network %s (subnet file; see docs/subnet-file.md)\n"
 			"subnet=%s/%u\n"
@@ -484,9 +581,10 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 			"range=%s-%s\n"
 			"bridge=%s\n"
 			"%s"
-			"masquerade=%s\n",
+			"masquerade=%s\n"
+			"%s",
 			nc->name, sn, nc->prefix, gw, lo, hi, nc->bridge, mtu,
-			nc->masquerade ? "yes" : "no");
+			nc->masquerade ? "yes" : "no", routes);
 }
 
 static int conf_path(char *buf, size_t len, const char *name, struct netd_err *err)
@@ -534,7 +632,7 @@ static int write_temp(const struct netd_netconf *nc, char *path, size_t plen, ch
 		      size_t tlen, struct netd_err *err)
 {
 	struct netd_netconf v = *nc;
-	char text[1024];
+	char text[4096];
 	char where[NETD_NETNAME_MAX + 16];
 	cleanup_close int fd = -1;
 	const char *dir = netd_config_dir();

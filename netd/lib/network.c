@@ -391,6 +391,71 @@ static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_err
 	return netd_err_set(err, EADDRINUSE, "port %s: no free host port in %u-%u", buf, lo, hi);
 }
 
+static bool port_is_range(const struct netd_port *p)
+{
+	return p->host_port_max > p->host_port;
+}
+
+/* Does b name a's fixed host port too (same protocol, addresses that meet)? */
+static bool port_named_twice(const struct netd_port *a, const struct netd_port *b)
+{
+	if (a->proto != b->proto || !a->host_port || port_is_range(a))
+		return false;
+	if (a->host_ip.s_addr != INADDR_ANY && b->host_ip.s_addr != INADDR_ANY &&
+	    a->host_ip.s_addr != b->host_ip.s_addr)
+		return false;
+	if (port_is_range(b))
+		return a->host_port >= b->host_port && a->host_port <= b->host_port_max;
+	return a->host_port == b->host_port;
+}
+
+/*
+ * What the ports ask for must be possible before any is claimed: no fixed host port named twice
+ * (two ranges may share ports: each takes a free one), and a specific host address must be one
+ * of this host's (nothing else ever reaches it, and its claim would block the port for all).
+ */
+static int ports_check(const struct netd_endpoint *ep, struct netd_err *err)
+{
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	char buf[96], a[INET_ADDRSTRLEN];
+	int r;
+
+	for (size_t i = 0; i < ep->n_ports; i++)
+		for (size_t k = 0; k < ep->n_ports; k++) {
+			const struct netd_port *p = &ep->ports[i];
+
+			if (k == i || !port_named_twice(p, &ep->ports[k]))
+				continue;
+			inet_ntop(AF_INET, &p->host_ip, a, sizeof(a));
+			snprintf(buf, sizeof(buf), "%s%s%u/%s",
+				 p->host_ip.s_addr != INADDR_ANY ? a : "",
+				 p->host_ip.s_addr != INADDR_ANY ? ":" : "", p->host_port,
+				 netd_proto_name(p->proto));
+			return netd_err_set(err, EINVAL, "host port %s given twice", buf);
+		}
+	for (size_t i = 0; i < ep->n_ports; i++) {
+		const struct netd_port *p = &ep->ports[i];
+		bool local = false;
+
+		if (p->host_ip.s_addr == INADDR_ANY)
+			continue;
+		if (!rt && (r = netd_rtnl_open(&rt, err)) < 0)
+			return r;
+		r = netd_route_is_local(rt, p->host_ip, &local, err);
+		if (r < 0)
+			return r;
+		if (local)
+			continue;
+		inet_ntop(AF_INET, &p->host_ip, a, sizeof(a));
+		netd_port_format(p, buf, sizeof(buf));
+		return netd_err_set(err, EADDRNOTAVAIL,
+				    "port %s: %s is not an address of this host (publish on one of "
+				    "its addresses, or leave the address out for all of them)",
+				    buf, a);
+	}
+	return 0;
+}
+
 static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 {
 	struct netd_endpoint *ep = c->ep;
@@ -399,6 +464,16 @@ static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 
 	if (!ep->n_ports)
 		return 0;
+	if (c->req->bridge_no_address)
+		return netd_err_set(
+		    err, EINVAL,
+		    "network %s: ports cannot be published through a bridge without "
+		    "the gateway address (CNI isGateway false): the host has no route "
+		    "to the containers",
+		    ep->network);
+	r = ports_check(ep, err);
+	if (r < 0)
+		return r;
 	lk = netd_dry() ? -1 : netd_store_lock_ports(err);
 	if (lk < 0 && !netd_dry())
 		return lk;
@@ -415,6 +490,47 @@ static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 	r = fail_at("ports", err);
 	if (r == 0 && c->resave && !netd_dry())
 		r = netd_store_endpoint_save(ep, err);
+	return r;
+}
+
+/*
+ * Address and routes inside the namespace: the network's routes (a 0.0.0.0/0 among them is the
+ * default route), else the default route as the request says. ep->routes ends up holding what
+ * was installed.
+ */
+static int attach_configure(struct attach_ctx *c, struct netd_rtnl *ns, struct netd_err *err)
+{
+	struct netd_endpoint *ep = c->ep;
+	const struct netd_route dflt = {.gw = ep->gateway};
+	struct netd_ctr_conf cc = {
+	    .ifname = ep->ifname,
+	    .ip = ep->ip,
+	    .gw = ep->gateway,
+	    .prefix = ep->prefix,
+	    .routes = ep->routes,
+	};
+	bool has_default = false, added = false;
+	int r;
+
+	ep->n_routes = 0;
+	/* Without a gateway (an external IPAM gave none) no route has a next hop. */
+	for (size_t i = 0; ep->gateway.s_addr && i < c->nc.n_routes; i++) {
+		struct netd_route *rt = &ep->routes[ep->n_routes++];
+
+		*rt = c->nc.routes[i];
+		if (!rt->gw.s_addr)
+			rt->gw = ep->gateway;
+		has_default |= rt->prefix == 0;
+	}
+	if (ep->gateway.s_addr && !has_default &&
+	    c->req->default_route == NETD_DEFAULT_ROUTE_ALWAYS)
+		ep->routes[ep->n_routes++] = dflt;
+	cc.n_routes = ep->n_routes;
+	cc.default_if_none =
+	    ep->gateway.s_addr && !has_default && c->req->default_route == NETD_DEFAULT_ROUTE_AUTO;
+	r = netd_ctr_configure(ns, &cc, &ep->ctr_ifindex, ep->mac, &added, err);
+	if (r == 0 && added)
+		ep->routes[ep->n_routes++] = dflt;
 	return r;
 }
 
@@ -487,8 +603,7 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	if (r == 0)
 		r = netd_rtnl_open_in_netns(c->netns_fd, &ns, err);
 	if (r == 0)
-		r = netd_ctr_configure(ns, ep->ifname, ep->ip, ep->prefix, ep->gateway,
-				       &ep->ctr_ifindex, ep->mac, err);
+		r = attach_configure(c, ns, err);
 	return r;
 }
 
@@ -791,7 +906,7 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 	if (r == 0)
 		r = netd_rtnl_open_in_netns(nsfd, &ns, err);
 	if (r == 0)
-		r = netd_ctr_check(ns, ep.ifname, ep.ip, ep.prefix, ep.gateway, err);
+		r = netd_ctr_check(ns, ep.ifname, ep.ip, ep.prefix, ep.routes, ep.n_routes, err);
 	if (r == 0 && !ep.external_ipam) {
 		r = netd_ipam_owner(ep.network, ep.ip, owner, sizeof(owner), err);
 		if (r == -ENOENT || (r == 0 && strcmp(owner, key) != 0)) {
