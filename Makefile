@@ -121,8 +121,9 @@ tests: $(UNIT_BINS) $(ITEST_BINS)
 
 # The test command of the README: everything, with sanitizers, in lab-host namespaces.
 check:
+	$(MAKE) all
 	$(MAKE) SAN=1 BUILD=build-san all tests
-	BUILD=build-san tests/run.sh
+	RELEASE_BUILD=$(BUILD) BUILD=build-san tests/run.sh
 
 unit:
 	$(MAKE) SAN=1 BUILD=build-san tests
