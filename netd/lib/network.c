@@ -396,56 +396,109 @@ static bool port_is_range(const struct netd_port *p)
 	return p->host_port_max > p->host_port;
 }
 
-/* Does b name a's fixed host port too (same protocol, addresses that meet)? */
-static bool port_named_twice(const struct netd_port *a, const struct netd_port *b)
+/* A fixed host port: given as one, not chosen from a range or by us. */
+static bool port_is_fixed(const struct netd_port *p)
 {
-	if (a->proto != b->proto || !a->host_port || port_is_range(a))
-		return false;
-	if (a->host_ip.s_addr != INADDR_ANY && b->host_ip.s_addr != INADDR_ANY &&
-	    a->host_ip.s_addr != b->host_ip.s_addr)
-		return false;
-	if (port_is_range(b))
-		return a->host_port >= b->host_port && a->host_port <= b->host_port_max;
-	return a->host_port == b->host_port;
+	return p->host_port && !port_is_range(p);
+}
+
+static bool addrs_meet(struct in_addr a, struct in_addr b)
+{
+	return a.s_addr == INADDR_ANY || b.s_addr == INADDR_ANY || a.s_addr == b.s_addr;
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	const struct netd_port *x = *(const struct netd_port *const *)a;
+	const struct netd_port *y = *(const struct netd_port *const *)b;
+
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return x->host_port < y->host_port ? -1 : x->host_port > y->host_port;
+}
+
+static int port_twice(const struct netd_port *p, struct netd_err *err)
+{
+	char a[INET_ADDRSTRLEN], buf[64];
+
+	inet_ntop(AF_INET, &p->host_ip, a, sizeof(a));
+	snprintf(buf, sizeof(buf), "%s%s%u/%s", p->host_ip.s_addr != INADDR_ANY ? a : "",
+		 p->host_ip.s_addr != INADDR_ANY ? ":" : "", p->host_port,
+		 netd_proto_name(p->proto));
+	return netd_err_set(err, EINVAL, "host port %s given twice", buf);
+}
+
+/* A fixed host port that another port of the request names too (fixed, or inside a range);
+ * ranges may share ports: each takes a free one. Sorted, so a long list costs n log n. */
+static int ports_given_twice(const struct netd_endpoint *ep, struct netd_err *err)
+{
+	cleanup_free const struct netd_port **fx = calloc(ep->n_ports, sizeof(*fx));
+	size_t nf = 0;
+
+	if (!fx)
+		return netd_err_set(err, ENOMEM, "ports: out of memory");
+	for (size_t i = 0; i < ep->n_ports; i++)
+		if (port_is_fixed(&ep->ports[i]))
+			fx[nf++] = &ep->ports[i];
+	qsort(fx, nf, sizeof(*fx), cmp_port);
+	for (size_t i = 0; i < nf; i++)
+		for (size_t k = i + 1; k < nf && !cmp_port(&fx[i], &fx[k]); k++)
+			if (addrs_meet(fx[i]->host_ip, fx[k]->host_ip))
+				return port_twice(fx[i], err);
+	for (size_t i = 0; i < ep->n_ports; i++) {
+		const struct netd_port *r = &ep->ports[i];
+		struct netd_port lo = {.proto = r->proto, .host_port = r->host_port};
+		const struct netd_port *key = &lo;
+		size_t a = 0, b = nf;
+
+		if (!port_is_range(r))
+			continue;
+		while (a < b) { /* the first fixed port at or after (proto, lo) */
+			size_t m = a + (b - a) / 2;
+			if (cmp_port(&fx[m], &key) < 0)
+				a = m + 1;
+			else
+				b = m;
+		}
+		for (; a < nf && fx[a]->proto == r->proto && fx[a]->host_port <= r->host_port_max;
+		     a++)
+			if (addrs_meet(fx[a]->host_ip, r->host_ip))
+				return port_twice(fx[a], err);
+	}
+	return 0;
 }
 
 /*
- * What the ports ask for must be possible before any is claimed: no fixed host port named twice
- * (two ranges may share ports: each takes a free one), and a specific host address must be one
- * of this host's (nothing else ever reaches it, and its claim would block the port for all).
+ * What the ports ask for must be possible before any is claimed: no fixed host port named twice,
+ * and a specific host address must be one of this host's (nothing else ever reaches it, and its
+ * claim would block the port for all).
  */
 static int ports_check(const struct netd_endpoint *ep, struct netd_err *err)
 {
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
 	char buf[96], a[INET_ADDRSTRLEN];
+	struct in_addr seen = {.s_addr = INADDR_ANY};
 	int r;
 
-	for (size_t i = 0; i < ep->n_ports; i++)
-		for (size_t k = 0; k < ep->n_ports; k++) {
-			const struct netd_port *p = &ep->ports[i];
-
-			if (k == i || !port_named_twice(p, &ep->ports[k]))
-				continue;
-			inet_ntop(AF_INET, &p->host_ip, a, sizeof(a));
-			snprintf(buf, sizeof(buf), "%s%s%u/%s",
-				 p->host_ip.s_addr != INADDR_ANY ? a : "",
-				 p->host_ip.s_addr != INADDR_ANY ? ":" : "", p->host_port,
-				 netd_proto_name(p->proto));
-			return netd_err_set(err, EINVAL, "host port %s given twice", buf);
-		}
+	r = ports_given_twice(ep, err);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < ep->n_ports; i++) {
 		const struct netd_port *p = &ep->ports[i];
 		bool local = false;
 
-		if (p->host_ip.s_addr == INADDR_ANY)
+		/* (ports of one address usually come together: one lookup for them) */
+		if (p->host_ip.s_addr == INADDR_ANY || p->host_ip.s_addr == seen.s_addr)
 			continue;
 		if (!rt && (r = netd_rtnl_open(&rt, err)) < 0)
 			return r;
 		r = netd_route_is_local(rt, p->host_ip, &local, err);
 		if (r < 0)
 			return r;
-		if (local)
+		if (local) {
+			seen = p->host_ip;
 			continue;
+		}
 		inet_ntop(AF_INET, &p->host_ip, a, sizeof(a));
 		netd_port_format(p, buf, sizeof(buf));
 		return netd_err_set(err, EADDRNOTAVAIL,
