@@ -202,15 +202,23 @@ static int net_inspect(int argc, char **argv)
 		return cli_print_json(o);
 	}
 	printf("network %s\n  defined  %s (%s)\n  subnet   %s\n  gateway  %s\n  range    %s\n"
-	       "  bridge   %s (%s)\n  mtu      %u%s\n  masquerade %s\n  endpoints %zu\n",
+	       "  bridge   %s (%s)\n  mtu      %u%s\n  masquerade %s\n",
 	       nc.name, def->path,
 	       def->origin == NETD_NETCONF_CNI ? "by netd-cni, from a CNI config" : "netd",
 	       json_string_value(json_object_get(o, "subnet")),
 	       json_string_value(json_object_get(o, "gateway")),
 	       json_string_value(json_object_get(o, "range")), nc.bridge,
 	       bs.exists ? (bs.up ? "up" : "down") : "not created yet", nc.mtu,
-	       nc.mtu ? "" : " (host default)", nc.masquerade ? "yes" : "no", n);
+	       nc.mtu ? "" : " (host default)", nc.masquerade ? "yes" : "no");
 	free(def);
+	for (size_t i = 0; i < json_array_size(json_object_get(o, "routes")); i++) {
+		json_t *rt = json_array_get(json_object_get(o, "routes"), i);
+		const char *gw = json_string_value(json_object_get(rt, "gw"));
+
+		printf("%s%s via %s\n", i ? "           " : "  routes   ",
+		       json_string_value(json_object_get(rt, "dst")), gw ? gw : "the gateway");
+	}
+	printf("  endpoints %zu\n", n);
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		json_t *e = json_array_get(arr, i);
 		printf("    %s/%s %s via %s\n", json_string_value(json_object_get(e, "id")),
