@@ -127,7 +127,7 @@ int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
 		return netd_err_set(err, ENOMEM, "network %s: out of memory", nc->name);
 	/* Its own name first: a re-run of the same create is "already defined", not an overlap. */
 	r = netd_netconf_find(nc->name, cur, err);
-	if (r == 0 || r != -ENOENT) {
+	if (r != -ENOENT) {
 		if (r == 0)
 			r = netd_err_set(err, EEXIST, "network %s: already defined (%s)", nc->name,
 					 cur->path);
