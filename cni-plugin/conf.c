@@ -800,6 +800,53 @@ static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netcon
 	return 0;
 }
 
+/*
+ * host-local's "routes": [{"dst": CIDR, "gw": IP}], installed in the container (gw absent: the
+ * network's gateway). IPv6 entries are for another plugin and skipped; host bits of dst are
+ * dropped, as host-local's CIDR parsing does.
+ */
+static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netconf *nc,
+			     struct cni_err *e)
+{
+	json_t *routes = NULL, *v;
+	size_t i;
+
+	if (get_arr(ipam, "ipam.", "routes", &routes, e) < 0)
+		return -1;
+	c->routes_set = routes != NULL;
+	json_array_foreach(routes, i, v)
+	{
+		const char *dst = NULL, *gw = NULL;
+		struct netd_route rt = {0};
+		bool v4_dst;
+
+		if (!json_is_object(v))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "ipam.routes[%zu]: expected an object", i);
+		if (get_str(v, "ipam.routes[].", "dst", &dst, e) < 0 ||
+		    get_str(v, "ipam.routes[].", "gw", &gw, e) < 0)
+			return -1;
+		v4_dst = dst && cni_parse_cidr4(dst, &rt.dst, &rt.prefix) == 0;
+		if (!dst || (!v4_dst && !strchr(dst, ':')))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "ipam.routes[%zu].dst: expected a CIDR like 0.0.0.0/0",
+					   i);
+		if (gw && cni_parse_ip4(gw, &rt.gw) < 0 && !strchr(gw, ':'))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "ipam.routes[%zu].gw: \"%.64s\" is not an IP address", i,
+					   gw);
+		if (!v4_dst || (gw && strchr(gw, ':')))
+			continue;
+		if (nc->n_routes == NETD_ROUTES_MAX)
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "ipam.routes: more than %d IPv4 routes",
+					   NETD_ROUTES_MAX);
+		rt.dst.s_addr &= rt.prefix ? htonl(~0u << (32 - rt.prefix)) : 0;
+		nc->routes[nc->n_routes++] = rt;
+	}
+	return 0;
+}
+
 int cni_conf_netconf(struct cni_conf *c, struct netd_netconf *nc, struct cni_err *e)
 {
 	const char *bridge = NULL;
@@ -835,35 +882,8 @@ int cni_conf_netconf(struct cni_conf *c, struct netd_netconf *nc, struct cni_err
 		return -1;
 	if (ipam && parse_ipam_range(c, ipam, nc, e) < 0)
 		return -1;
-	if (ipam) {
-		json_t *routes = NULL, *v;
-		size_t i;
-
-		if (get_arr(ipam, "ipam.", "routes", &routes, e) < 0)
-			return -1;
-		json_array_foreach(routes, i, v)
-		{
-			const char *dst = NULL, *gw = NULL;
-			struct in_addr a;
-			unsigned p;
-
-			if (!json_is_object(v))
-				return cni_err_set(e, CNI_ERR_CONFIG,
-						   "ipam.routes[%zu]: expected an object", i);
-			if (get_str(v, "ipam.routes[].", "dst", &dst, e) < 0 ||
-			    get_str(v, "ipam.routes[].", "gw", &gw, e) < 0)
-				return -1;
-			if (!dst || (cni_parse_cidr4(dst, &a, &p) < 0 && !strchr(dst, ':')))
-				return cni_err_set(e, CNI_ERR_CONFIG,
-						   "ipam.routes[%zu].dst: expected a CIDR like "
-						   "0.0.0.0/0",
-						   i);
-			if (gw && cni_parse_ip4(gw, &a) < 0 && !strchr(gw, ':'))
-				return cni_err_set(
-				    e, CNI_ERR_CONFIG,
-				    "ipam.routes[%zu].gw: \"%.64s\" is not an IP address", i, gw);
-		}
-	}
+	if (ipam && parse_ipam_routes(c, ipam, nc, e) < 0)
+		return -1;
 	c->nc = *nc;
 	return 0;
 }
@@ -876,4 +896,8 @@ void cni_conf_overlay(const struct cni_conf *c, struct netd_netconf *nc)
 		nc->mtu = c->nc.mtu;
 	if (c->masq_set)
 		nc->masquerade = c->nc.masquerade;
+	if (c->routes_set) {
+		memcpy(nc->routes, c->nc.routes, sizeof(nc->routes));
+		nc->n_routes = c->nc.n_routes;
+	}
 }

@@ -32,6 +32,7 @@ int cli_attach(int argc, char **argv)
 	    {"ip", required_argument, NULL, 'a'},
 	    {"mac", required_argument, NULL, 'm'},
 	    {"publish", required_argument, NULL, 'p'},
+	    {"default-route", no_argument, NULL, 'd'},
 	    CLI_EXPLAIN_OPTIONS,
 	    {0},
 	};
@@ -71,6 +72,10 @@ int cli_attach(int argc, char **argv)
 				    optarg);
 			}
 			req.has_mac = true;
+			break;
+		case 'd':
+			/* Without it only a namespace's first interface gets the default route. */
+			req.default_route = NETD_DEFAULT_ROUTE_ALWAYS;
 			break;
 		case 'p':
 			if (netd_portspec_parse(optarg, ports, CLI_PORTS_MAX, &n_ports, &err) < 0) {

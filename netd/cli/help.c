@@ -39,16 +39,20 @@ static const struct cli_help helps[] = {
      "unless --force (-f), which detaches them first.\n",
      0},
     {"endpoints", "attach",
-     "NETWORK --netns PATH --id ID [--ifname IF] [--ip IP] [--mac MAC] [-p SPEC]...", NULL,
+     "NETWORK --netns PATH --id ID [--ifname IF] [--ip IP] [--mac MAC] [-p SPEC]...\n"
+     "            [--default-route]",
+     NULL,
      "Attaches a network namespace to NETWORK: a veth whose peer is created inside the namespace\n"
-     "as IF, an address from the network's range, a default route via the gateway, and the\n"
-     "published ports. On failure nothing is left behind. Prints the endpoint as JSON.\n"
+     "as IF, an address from the network's range, the network's routes, a default route via the\n"
+     "gateway when the namespace has none yet (its first interface), and the published ports.\n"
+     "On failure nothing is left behind. Prints the endpoint as JSON.\n"
      "  --netns PATH      the namespace: /run/netns/NAME, /proc/PID/ns/net\n"
      "  --id ID           the endpoint's owner (a container id)\n"
      "  --ifname IF       interface name inside the namespace (default: eth0)\n"
      "  --ip IP           this address instead of the next free one\n"
      "  --mac MAC         this MAC address for IF (aa:bb:cc:dd:ee:ff)\n"
-     "  -p, --publish SPEC  publish a port (repeatable)\n",
+     "  -p, --publish SPEC  publish a port (repeatable)\n"
+     "  --default-route   the default route via this network even when the namespace has one\n",
      NOTE_PORTS | NOTE_EXPLAIN},
     {NULL, "detach", "NETWORK --id ID [--ifname IF]", NULL,
      "Undoes an attach from netd's state: veth, lease, published ports, record. What is already\n"
@@ -81,7 +85,8 @@ static const char note_explain[] =
     "--explain[=FILE] prints the equivalent shell commands, as they happen, to stderr or FILE;\n"
     "--dry-run explains only and changes nothing.\n";
 static const char note_common[] =
-    "Environment: NETD_CONFIG_DIR (default /etc/netd/networks), NETD_STATE_DIR (/var/lib/netd).\n"
+    "Environment: NETD_CONFIG_DIR (default /etc/netd/networks), NETD_STATE_DIR (/var/lib/netd;\n"
+    "netd-cni's networks are in its cni-networks/, NETD_CNI_CONFIG_DIR, shown as \"cni\").\n"
     "Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 conflict (exists, in use, busy),\n"
     "            4 not found, 5 range exhausted.\n";
 

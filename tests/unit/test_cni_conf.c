@@ -477,6 +477,29 @@ static void test_netconf_ranges(void **state)
 	assert_true(c.has_subnet);
 	assert_true(c.bridge_set);
 	assert_true(c.mtu_set);
+	/* ipam.routes become the network's routes (gw absent: the network's gateway) */
+	assert_true(c.routes_set);
+	assert_int_equal(nc.n_routes, 2);
+	assert_int_equal(nc.routes[0].prefix, 0);
+	assert_int_equal(nc.routes[0].gw.s_addr, 0);
+	assert_string_equal(ip_str(nc.routes[1].dst), "10.0.0.0");
+	assert_int_equal(nc.routes[1].prefix, 8);
+	assert_string_equal(ip_str(nc.routes[1].gw), "10.22.3.254");
+	cni_conf_free(&c);
+
+	/* IPv6 routes are another plugin's; host bits of a destination go, as in host-local */
+	netconf_ok(
+	    "{" BASE ",\"ipam\":{\"subnet\":\"10.22.4.0/24\",\"routes\":[{\"dst\":"
+	    "\"::/0\"},{\"dst\":\"10.9.9.9/16\"},{\"dst\":\"10.8.0.0/16\",\"gw\":\"fd00::1\"}]}}",
+	    &c, &nc);
+	assert_int_equal(nc.n_routes, 1);
+	assert_string_equal(ip_str(nc.routes[0].dst), "10.9.0.0");
+	assert_int_equal(nc.routes[0].prefix, 16);
+	cni_conf_free(&c);
+	/* no routes: no default route either (isDefaultGateway aside) */
+	netconf_ok("{" BASE ",\"ipam\":{\"subnet\":\"10.22.5.0/24\"}}", &c, &nc);
+	assert_false(c.routes_set);
+	assert_int_equal(nc.n_routes, 0);
 	cni_conf_free(&c);
 
 	/* the old flat form; host bits in the subnet taken off as host-local does; defaults */
