@@ -146,13 +146,13 @@ labs: all
 
 # make fuzz [FUZZ_SECONDS=N]: builds every tests/fuzz/fuzz_*.c with clang (libFuzzer, ASan, UBSan)
 # into build-fuzz/, linking libnetd.a and the front ends' parser objects (cni-plugin/conf.o,
-# result.o; runtime/opts.o). FUZZ_SECONDS unset or 0: build only. FUZZ_SECONDS=N: then runs each
+# result.o; runtime/opts.o, record.o). FUZZ_SECONDS unset or 0: build only. FUZZ_SECONDS=N: then runs each
 # target N seconds on a scratch copy of its seeds (tests/fuzz/corpus/NAME/; the checked-in corpus
 # never grows), prints its executions and fails on a crash (reproducer in build-fuzz/crashes/NAME/).
 FUZZ_SECONDS ?= 0
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_OBJS := build-fuzz/obj/cni-plugin/conf.o build-fuzz/obj/cni-plugin/result.o \
-	build-fuzz/obj/runtime/opts.o
+	build-fuzz/obj/runtime/opts.o build-fuzz/obj/runtime/record.o
 # -Wno-error=cast-align: clang (not gcc) flags the netlink buffer casts of nftmsg.c, nlerr.c,
 # serve.c; they stay visible as warnings here.
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined

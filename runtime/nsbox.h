@@ -5,7 +5,8 @@
  * its own root (pivot_root), a reduced capability bounding set and no_new_privs.
  *
  * One job per file: main.c (CLI), run.c (clone, parent/child sync, wait, teardown), mounts.c,
- * cgroup.c, caps.c, state.c (state dir; ps/stop/logs/rm), exec.c, init.c (--init).
+ * cgroup.c, caps.c, state.c (state dir; ps/stop/logs/rm), record.c (the record file, pure),
+ * exec.c, init.c (--init), fds.c (what the container inherits; why an exec failed).
  */
 #ifndef NSBOX_H
 #define NSBOX_H
@@ -126,6 +127,27 @@ long nsbox_parse_long(const char *s, long min, long max);
 int nsbox_parse_user(const char *s, uid_t *uid, gid_t *gid) NETD_MUST_USE;
 /* 1-63 letters, digits, '-' or '.'. */
 bool nsbox_hostname_ok(const char *h);
+/* cgroup.procs as the kernel writes it: one pid (1..4194304) per line, each line ending in '\n'.
+ * Fills pids (up to cap) and *n; -EINVAL on anything else (nothing may be killed then), -E2BIG
+ * past cap. */
+int nsbox_parse_pid_list(const char *text, size_t len, pid_t *pids, size_t cap,
+			 size_t *n) NETD_MUST_USE;
+
+/* --- record.c: the state dir's record file as text, pure (fuzzed by fuzz_nsbox_record.c) --- */
+/* Returns the length written, -E2BIG when it does not fit. */
+int nsbox_record_format(const struct nsbox_record *r, char *buf, size_t len);
+/* Strict: every key known and once, every value checked, cgroup dirs only of this container.
+ * file names the record in the error (its content is never echoed). */
+int nsbox_record_parse(const char *text, size_t len, const char *file, struct nsbox_record *r,
+		       struct netd_err *err) NETD_MUST_USE;
+
+/* --- fds.c --- */
+/* Closes every descriptor above 2 except those in keep (negative entries are ignored). */
+void nsbox_close_fds(const int *keep, size_t n_keep);
+/* After execve(path) failed with ENOENT although path exists: what is missing (the ELF
+ * interpreter of a dynamically linked program, or a script's #! interpreter), as a message in
+ * buf. Returns false when path itself is missing or nothing better can be said. */
+bool nsbox_enoent_hint(const char *path, char *buf, size_t len);
 
 /* --- run.c --- */
 int nsbox_run(struct nsbox_opts *o);
@@ -170,8 +192,11 @@ int nsbox_state_read(const char *name, struct nsbox_record *r, struct netd_err *
 void nsbox_state_remove(const char *name);
 /* A -d container ended: keeps its log and the record (marked exited) for logs/ps, until rm. */
 void nsbox_state_retire(struct nsbox_record *r, int exit_code);
-/* True when the nsbox process that owns name still holds its lock. */
-bool nsbox_state_live(const char *name);
+/* 1 when the nsbox process that owns name still holds its lock, 0 when nobody does, -errno when
+ * that cannot be told (-EACCES without root): never a reason to call the container gone. */
+int nsbox_state_probe(const char *name);
+/* The error for a verb that could not look at name's state: "needs root" for EACCES/EPERM. */
+void nsbox_error_state(const char *verb, const char *name, int e);
 /* Writes a small file in the state dir in place (bind-mounted files keep their inode). */
 int nsbox_state_put(const char *name, const char *file, const char *text,
 		    struct netd_err *err) NETD_MUST_USE;
