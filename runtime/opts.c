@@ -117,3 +117,28 @@ bool nsbox_hostname_ok(const char *h)
 			return false;
 	return true;
 }
+
+int nsbox_parse_pid_list(const char *text, size_t len, pid_t *pids, size_t cap, size_t *n)
+{
+	size_t k = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < len;) {
+		long v = 0;
+		size_t start = i;
+		while (i < len && text[i] >= '0' && text[i] <= '9') {
+			v = v * 10 + (text[i] - '0');
+			if (v > 4194304)
+				return -EINVAL;
+			i++;
+		}
+		if (i == start || i == len || text[i] != '\n' || v < 1 || text[start] == '0')
+			return -EINVAL;
+		i++;
+		if (k >= cap)
+			return -E2BIG;
+		pids[k++] = (pid_t)v;
+	}
+	*n = k;
+	return 0;
+}

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: nsbox's option values (runtime/opts.c). The first byte picks the parser:
- * --memory SIZE, --cpus N.N, --pids-limit N, -u UID[:GID], --hostname. Accepted values must be
- * in range and survive a round trip through their canonical form.
+ * --memory SIZE, --cpus N.N, --pids-limit N, -u UID[:GID], --hostname, and cgroup.procs as the
+ * kill path reads it. Accepted values must be in range and survive a round trip through their
+ * canonical form.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 5) {
+	switch (data[0] % 6) {
 	case 0: {
 		long long v = nsbox_parse_size(s);
 		if (v > 0) {
@@ -69,6 +71,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* outputs untouched on error */
 		}
 		break;
+	case 5: {
+		pid_t pids[64];
+		size_t n = 0, off = 0;
+		char out[1024];
+		int r = nsbox_parse_pid_list(s, size - 1, pids, 64, &n);
+		if (r == 0) {
+			for (size_t i = 0; i < n; i++) {
+				if (pids[i] < 1 || pids[i] > 4194304)
+					abort();
+				off += (size_t)snprintf(out + off, sizeof(out) - off, "%d\n",
+							(int)pids[i]);
+			}
+			if (off != size - 1 || memcmp(out, s, off))
+				abort(); /* only the canonical form parses */
+		} else if (r != -EINVAL && r != -E2BIG) {
+			abort();
+		}
+		break;
+	}
 	default:
 		if (nsbox_hostname_ok(s)) {
 			size_t n = strlen(s);
