@@ -57,12 +57,18 @@ int nsbox_caps_apply(const struct nsbox_opts *o, struct netd_err *err)
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return netd_err_sys(err, errno, "clear ambient capabilities");
 	if (o->has_user) {
+		int pdeath = 0;
 		gid_t g = o->gid;
+		/* a change of euid or egid clears the parent-death signal: keep it as it was */
+		if (prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0) < 0)
+			pdeath = 0;
 		if (setgroups(1, &g) < 0 || setresgid(o->gid, o->gid, o->gid) < 0)
 			return netd_err_sys(err, errno, "set group %u", (unsigned)o->gid);
 		/* a non-root uid loses every capability here, as in Docker */
 		if (setresuid(o->uid, o->uid, o->uid) < 0)
 			return netd_err_sys(err, errno, "set user %u", (unsigned)o->uid);
+		if (pdeath && prctl(PR_SET_PDEATHSIG, pdeath, 0, 0, 0) < 0)
+			return netd_err_sys(err, errno, "parent-death signal");
 	}
 	/* Permitted and effective = Docker's list (what is left of it); inheritable empty. */
 	if (syscall(SYS_capget, &hdr, data) < 0)

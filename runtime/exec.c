@@ -34,6 +34,25 @@ static bool same_ns(const char *a, const char *b)
 	       sa.st_dev == sb.st_dev;
 }
 
+/* Where execvpe found (or would have found) cmd along the default PATH. */
+static bool exec_lookup(const char *cmd, char *out, size_t len)
+{
+	const char *p = NSBOX_DEFAULT_PATH;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, len, "%s", cmd);
+		return access(out, F_OK) == 0;
+	}
+	while (p) {
+		const char *e = strchrnul(p, ':');
+		snprintf(out, len, "%.*s/%s", (int)(e - p), p, cmd);
+		if (access(out, F_OK) == 0)
+			return true;
+		p = *e ? e + 1 : NULL;
+	}
+	return false;
+}
+
 static int wait_forward(pid_t pid, const sigset_t *mask)
 {
 	int status = 0;
@@ -76,8 +95,12 @@ static int join_and_run(const struct nsbox_record *r, const char *name, char **c
 		if (ns_order[i].type == CLONE_NEWUSER)
 			userns = true;
 	}
-	if (!nsbox_state_live(name)) {
-		nsbox_error("container %s is not running", name);
+	int live = nsbox_state_probe(name);
+	if (live <= 0) {
+		if (live < 0)
+			nsbox_error_state("exec", name, -live);
+		else
+			nsbox_error("container %s is not running", name);
 		return NSBOX_EXIT_ERROR;
 	}
 	/* the container's cgroups, so its limits hold for what we start */
@@ -130,9 +153,17 @@ static int join_and_run(const struct nsbox_record *r, const char *name, char **c
 		_exit(NSBOX_EXIT_ERROR);
 	}
 	sigprocmask(SIG_SETMASK, old, NULL);
+	/* what nsbox exec's caller left open stays outside (fds.c) */
+	nsbox_close_fds(NULL, 0);
 	execvpe(cmd[0], cmd, envp);
-	nsbox_error("exec %s: %s: %s", name, cmd[0], strerror(errno));
-	_exit(errno == ENOENT ? NSBOX_EXIT_NOTFOUND : NSBOX_EXIT_NOEXEC);
+	int e = errno;
+	char hint[PATH_MAX + 256], found[PATH_MAX];
+	if (e == ENOENT && exec_lookup(cmd[0], found, sizeof(found)) &&
+	    nsbox_enoent_hint(found, hint, sizeof(hint)))
+		nsbox_error("exec %s: %s", name, hint);
+	else
+		nsbox_error("exec %s: %s: %s", name, cmd[0], strerror(e));
+	_exit(e == ENOENT ? NSBOX_EXIT_NOTFOUND : NSBOX_EXIT_NOEXEC);
 }
 
 int nsbox_cmd_exec(int argc, char **argv)
@@ -158,7 +189,16 @@ int nsbox_cmd_exec(int argc, char **argv)
 		nsbox_error("%s", err.msg);
 		return NSBOX_EXIT_ERROR;
 	}
-	if (!nsbox_state_live(name) || nsbox_state_read(name, &r, &err) < 0 || r.pid <= 0) {
+	int live = nsbox_state_probe(name);
+	if (live < 0) {
+		nsbox_error_state("exec", name, -live);
+		return NSBOX_EXIT_ERROR;
+	}
+	if (live && nsbox_state_read(name, &r, &err) < 0) {
+		nsbox_error("exec %s: %s", name, err.msg);
+		return NSBOX_EXIT_ERROR;
+	}
+	if (!live || r.pid <= 0) {
 		nsbox_error("container %s is not running", name);
 		return NSBOX_EXIT_ERROR;
 	}

@@ -26,11 +26,37 @@ void nsbox_error(const char *fmt, ...)
 	dprintf(nsbox_errfd, "nsbox: %s\n", buf);
 }
 
+#ifndef NETD_VERSION
+#define NETD_VERSION "0.1.0"
+#endif
+
+static const struct verb_help {
+	const char *verb, *text;
+} verb_help[] = {
+    {"ps", "usage: nsbox ps\n"
+	   "The containers of this host: NAME, PID 1 as the host sees it, IP, PORTS, SINCE and\n"
+	   "COMMAND; a -d container that ended shows exited(N) until nsbox rm. Cleans up what a\n"
+	   "killed nsbox left. Exit status 1 when a record is damaged or cannot be read (root).\n"},
+    {"exec", "usage: nsbox exec NAME CMD [ARG...]\n"
+	     "Runs CMD inside the running container NAME: its namespaces, cgroups and\n"
+	     "privileges (as nsenter would). Exit status: CMD's.\n"},
+    {"stop",
+     "usage: nsbox stop [-t SECS] NAME\n"
+     "Sends SIGTERM to the container's PID 1 and SIGKILL after SECS (default 10) seconds;\n"
+     "at once when PID 1 has no SIGTERM handler (it would never see SIGTERM: use --init).\n"},
+    {"logs", "usage: nsbox logs NAME\n"
+	     "Prints what the detached (-d) container NAME wrote on stdout and stderr.\n"},
+    {"rm", "usage: nsbox rm NAME\n"
+	   "Removes a container that is not running: its record and log, and whatever a killed\n"
+	   "nsbox left (network attachment, cgroups).\n"},
+};
+
 static void usage(FILE *f)
 {
 	fputs(
 	    "usage: nsbox run [OPTIONS] ROOTFS CMD [ARG...]\n"
 	    "       nsbox ps | exec NAME CMD [ARG...] | stop [-t SECS] NAME | logs NAME | rm NAME\n"
+	    "       nsbox --version | VERB --help\n"
 	    "run options:\n"
 	    "  -p, --publish SPEC     publish a port ([IP:][HOST:]CTR[/PROTO], ranges); "
 	    "repeatable\n"
@@ -299,8 +325,19 @@ int main(int argc, char **argv)
 		usage(verb ? stdout : stderr);
 		return verb ? 0 : NSBOX_EXIT_ERROR;
 	}
+	if (!strcmp(verb, "--version") || !strcmp(verb, "version")) {
+		printf("nsbox %s\n", NETD_VERSION);
+		return 0;
+	}
 	argc--;
 	argv++;
+	/* VERB --help (only as VERB's first argument: later ones belong to exec's command) */
+	for (size_t i = 0; i < sizeof(verb_help) / sizeof(verb_help[0]); i++)
+		if (!strcmp(verb, verb_help[i].verb) && argc > 1 &&
+		    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			fputs(verb_help[i].text, stdout);
+			return 0;
+		}
 	if (!strcmp(verb, "run"))
 		return cmd_run(argc, argv);
 	if (!strcmp(verb, "ps"))

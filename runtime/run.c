@@ -304,13 +304,13 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 	int fd = c->child_fd;
 	sigset_t all;
 
-	close(c->sync_fd);
-	if (c->lock_fd >= 0)
-		close(c->lock_fd);
-	if (c->ready_fd >= 0)
-		close(c->ready_fd);
-	if (c->pty_master >= 0)
-		close(c->pty_master);
+	/*
+	 * Only the sync socket and the --explain output stay: nsbox's own descriptors (lock, the
+	 * -d caller's stderr and ready pipe, the parent's socket end) and whatever nsbox's caller
+	 * left open must not reach the container (fds.c).
+	 */
+	int keep[] = {fd, nsbox_explain_fd};
+	nsbox_close_fds(keep, sizeof(keep) / sizeof(keep[0]));
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (child_wait(fd, 'G') < 0)
 		_exit(NSBOX_EXIT_ERROR);
@@ -320,6 +320,8 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 			netd_err_sys(&err, errno, "user namespace: become root");
 			child_fail(fd, NSBOX_EXIT_ERROR, &err);
 		}
+		/* a change of euid clears the parent-death signal: arm it again */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	}
 	/* In its cgroup now: a cgroup namespace rooted there. */
 	netd_explain("# unshare(CLONE_NEWCGROUP): a cgroup namespace rooted at the container's "
@@ -359,8 +361,6 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	}
 	char **envp = child_env(o);
-	/* Nothing nsbox's caller left open leaks in: every fd past stdio closes on exec. */
-	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	netd_explain(
 	    "# capabilities: bounding set cut to Docker's default list, ambient cleared,%s "
 	    "no_new_privs (setpriv(1) does this; it is not inside the rootfs: left out)",
@@ -371,8 +371,13 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 		signal(fwd_signals[i], SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
-	if (o->init)
+	if (o->init) {
+		/* PID 1 never execs: --explain's descriptor closes here, not on exec */
+		if (nsbox_explain_fd >= 0)
+			close(nsbox_explain_fd);
+		nsbox_explain_fd = -1;
 		_exit(nsbox_init_run(o->cmd_path, o->argv, envp, fd));
+	}
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (netd_explain_enabled()) {
@@ -391,7 +396,8 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 	}
 	execve(o->cmd_path, o->argv, envp);
 	int e = errno;
-	netd_err_sys(&err, e, "exec %s", o->cmd_path);
+	if (e != ENOENT || !nsbox_enoent_hint(o->cmd_path, err.msg, sizeof(err.msg)))
+		netd_err_sys(&err, e, "exec %s", o->cmd_path);
 	child_fail(fd, e == ENOENT ? NSBOX_EXIT_NOTFOUND : NSBOX_EXIT_NOEXEC, &err);
 }
 
@@ -578,6 +584,11 @@ static void record_fill(struct run_ctx *c)
 	for (char **a = o->argv; *a && n < sizeof(r->command); a++)
 		n += (size_t)snprintf(r->command + n, sizeof(r->command) - n, "%s%s",
 				      a == o->argv ? "" : " ", *a);
+	/* one line of the record: a newline or other control character in an argument is shown
+	 * as a space (the record's parser refuses control characters) */
+	for (char *p = r->command; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 }
 
 /* exit_code >= 0: the container ran and ended (a -d one keeps its log); -1: start failed. */
