@@ -4,7 +4,7 @@
 #   nsbox run ROOTFS /bin/true                     (plus eth0 on the default network, torn down)
 #   crun run / runc run of the same rootfs         (bundle config from `runc spec`, /bin/true)
 #   unshare -pfnmui --mount-proc true              (the floor: namespaces alone)
-# Method as ../shared/anchors/runtime-start.sh: everything runs in a throwaway lab network
+# Method: everything runs in a throwaway lab network
 # namespace and a private mount namespace where the hybrid layout's /sys/fs/cgroup/unified is
 # unmounted (crun 1.8 refuses the hybrid layout); nsbox is also timed once on the hybrid layout.
 # Targets: nsbox without network no slower than crun; the network adds at most 3 ms.
