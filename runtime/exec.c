@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -103,6 +104,27 @@ static int join_and_run(const struct nsbox_record *r, const char *name, char **c
 			nsbox_error("container %s is not running", name);
 		return NSBOX_EXIT_ERROR;
 	}
+	/* the container's privileges: its capability set, user, groups and seccomp filter (read
+	 * now: the state dir is out of reach once in the container's mount namespace) */
+	static struct nsbox_opts o;
+	o.caps = r->has_caps ? r->caps : nsbox_caps_default();
+	o.no_new_privs = r->has_caps ? r->nnp : true;
+	if (r->has_user) {
+		o.has_user = true;
+		o.uid = r->uid;
+		o.gid = r->gid;
+		o.n_groups = r->n_groups;
+		memcpy(o.groups, r->groups, r->n_groups * sizeof(gid_t));
+	}
+	if (r->seccomp_key) {
+		char bpf[PATH_MAX];
+		if (nsbox_state_path(bpf, sizeof(bpf), name, "seccomp.bpf") < 0 ||
+		    !nsbox_seccomp_read(bpf, r->seccomp_key, &o.bpf)) {
+			nsbox_error("exec %s: its seccomp filter %s is missing or damaged", name,
+				    bpf);
+			return NSBOX_EXIT_ERROR;
+		}
+	}
 	/* the container's cgroups, so its limits hold for what we start */
 	char pidbuf[32];
 	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)getpid());
@@ -134,7 +156,6 @@ static int join_and_run(const struct nsbox_record *r, const char *name, char **c
 	if (pid > 0)
 		return wait_forward(pid, mask);
 
-	static struct nsbox_opts o; /* only what caps.c reads: no user switch */
 	char host[80];
 	char *envp[] = {(char *)"PATH=" NSBOX_DEFAULT_PATH, host, (char *)"HOME=/root", NULL};
 	if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {

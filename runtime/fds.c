@@ -50,29 +50,29 @@ void nsbox_close_fds(const int *keep, size_t n_keep)
 			lo = (unsigned)k[i] + 1;
 	}
 	return;
-slow: /* before 5.9: one by one, from the list of what is open */
-	{
-		DIR *d = opendir("/proc/self/fd");
-		struct dirent *de;
-		int fds[1024];
-		size_t m = 0;
+slow : /* before 5.9: one by one, from the list of what is open */
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int fds[1024];
+	size_t m = 0;
 
-		if (!d) {
-			for (int fd = 3; fd < 65536; fd++)
-				if (!kept(k, n, fd))
-					close(fd);
-			return;
-		}
-		while ((de = readdir(d)) && m < sizeof(fds) / sizeof(fds[0])) {
-			int fd = atoi(de->d_name);
-			if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && fd > 2 &&
-			    fd != dirfd(d) && !kept(k, n, fd))
-				fds[m++] = fd;
-		}
-		closedir(d);
-		for (size_t i = 0; i < m; i++)
-			close(fds[i]);
+	if (!d) {
+		for (int fd = 3; fd < 65536; fd++)
+			if (!kept(k, n, fd))
+				close(fd);
+		return;
 	}
+	while ((de = readdir(d)) && m < sizeof(fds) / sizeof(fds[0])) {
+		int fd = atoi(de->d_name);
+		if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && fd > 2 && fd != dirfd(d) &&
+		    !kept(k, n, fd))
+			fds[m++] = fd;
+	}
+	closedir(d);
+	for (size_t i = 0; i < m; i++)
+		close(fds[i]);
+}
 }
 
 /* The interpreter an ELF file asks for (PT_INTERP), or false. */
@@ -172,7 +172,9 @@ bool nsbox_enoent_hint(const char *path, char *buf, size_t len)
 			 "is dynamically linked: its loader and shared libraries must be inside)",
 			 path, interp);
 	else
-		snprintf(buf, len, "exec %s: its interpreter %s (the #! line) is missing from the "
-			 "rootfs", path, interp);
+		snprintf(buf, len,
+			 "exec %s: its interpreter %s (the #! line) is missing from the "
+			 "rootfs",
+			 path, interp);
 	return true;
 }

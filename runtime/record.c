@@ -19,13 +19,33 @@ int nsbox_record_format(const struct nsbox_record *r, char *buf, size_t len)
 {
 	size_t n;
 
-	n = (size_t)snprintf(buf, len,
-			     "name=%s\npid=%d\nmonitor=%d\nnet_mode=%s\nnetwork=%s\nip=%s\nports=%s\n"
-			     "since=%lld\ndetached=%d\ncommand=%s\n",
-			     r->name, (int)r->pid, (int)r->monitor, r->net_mode, r->network, r->ip,
-			     r->ports, r->since, r->detached ? 1 : 0, r->command);
+	n = (size_t)snprintf(
+	    buf, len,
+	    "name=%s\npid=%d\nmonitor=%d\nnet_mode=%s\nnetwork=%s\nip=%s\nports=%s\n"
+	    "since=%lld\ndetached=%d\ncommand=%s\n",
+	    r->name, (int)r->pid, (int)r->monitor, r->net_mode, r->network, r->ip, r->ports,
+	    r->since, r->detached ? 1 : 0, r->command);
 	if (r->exited && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "exit=%d\n", r->exit_code);
+	if (r->has_caps && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "caps=%llx\nnnp=%d\n",
+				      (unsigned long long)r->caps, r->nnp ? 1 : 0);
+	if (r->seccomp[0] && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "seccomp=%s\nseccomp_key=%llx\n",
+				      r->seccomp, (unsigned long long)r->seccomp_key);
+	if (r->has_user && n < len) {
+		n += (size_t)snprintf(buf + n, len - n, "user=%u:%u\n", (unsigned)r->uid,
+				      (unsigned)r->gid);
+		for (size_t i = 0; i < r->n_groups && n < len; i++)
+			n += (size_t)snprintf(buf + n, len - n, "%s%u%s",
+					      i ? "" : "groups=", (unsigned)r->groups[i],
+					      i + 1 < r->n_groups ? "," : "\n");
+	}
+	if (r->restart[0] && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "restart=%s\nrestarts=%ld\n", r->restart,
+				      r->restarts);
+	if (r->rm && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "rm=1\n");
 	for (size_t i = 0; i < r->cg.n && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "cgroup=%s:%s\n",
 				      r->cg.dir[i].v2 ? "v2" : "v1", r->cg.dir[i].path);
@@ -52,6 +72,45 @@ static bool dec(const char *v, long long min, long long max, long long *out)
 		return false;
 	*out = x;
 	return true;
+}
+
+/* Up to 16 hex digits, lower case, no leading zeros (as %llx writes them). */
+static bool hex64(const char *v, uint64_t *out)
+{
+	uint64_t x = 0;
+	size_t n = strlen(v);
+
+	if (!n || n > 16 || (v[0] == '0' && n > 1))
+		return false;
+	for (const char *p = v; *p; p++) {
+		int d = *p >= '0' && *p <= '9'	 ? *p - '0'
+			: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+						 : -1;
+		if (d < 0)
+			return false;
+		x = x << 4 | (uint64_t)d;
+	}
+	*out = x;
+	return true;
+}
+
+static bool restart_ok(const char *v)
+{
+	int pol;
+	long max;
+	char canon[32];
+
+	if (nsbox_parse_restart(v, &pol, &max) < 0 || !strcmp(v, "unless-stopped"))
+		return false;
+	/* only the form nsbox writes */
+	if (pol == NSBOX_RESTART_ON_FAILURE && max)
+		snprintf(canon, sizeof(canon), "on-failure:%ld", max);
+	else
+		snprintf(canon, sizeof(canon), "%s",
+			 pol == NSBOX_RESTART_NO       ? "no"
+			 : pol == NSBOX_RESTART_ALWAYS ? "always"
+						       : "on-failure");
+	return !strcmp(canon, v);
 }
 
 /* Text meant for people (ports, command): printable, no control characters. */
@@ -97,10 +156,33 @@ static int bad(struct netd_err *err, const char *file, unsigned line, const char
 int nsbox_record_parse(const char *text, size_t len, const char *file, struct nsbox_record *r,
 		       struct netd_err *err)
 {
-	enum { K_NAME, K_PID, K_MON, K_MODE, K_NET, K_IP, K_PORTS, K_SINCE, K_DET, K_CMD, K_EXIT };
-	static const char *const keys[] = {"name",    "pid",   "monitor",  "net_mode",
-					   "network", "ip",    "ports",	   "since",
-					   "detached", "command", "exit"};
+	enum {
+		K_NAME,
+		K_PID,
+		K_MON,
+		K_MODE,
+		K_NET,
+		K_IP,
+		K_PORTS,
+		K_SINCE,
+		K_DET,
+		K_CMD,
+		K_EXIT,
+		K_CAPS,
+		K_NNP,
+		K_SECCOMP,
+		K_SCKEY,
+		K_USER,
+		K_GROUPS,
+		K_RESTART,
+		K_RESTARTS,
+		K_RM,
+	};
+	static const char *const keys[] = {
+	    "name",	   "pid",      "monitor", "net_mode", "network",  "ip",	 "ports",
+	    "since",	   "detached", "command", "exit",     "caps",	  "nnp", "seccomp",
+	    "seccomp_key", "user",     "groups",  "restart",  "restarts", "rm",
+	};
 	unsigned seen = 0, lineno = 0;
 	const char *p = text, *end = text + len;
 	struct netd_err e2 = {0};
@@ -167,7 +249,8 @@ int nsbox_record_parse(const char *text, size_t len, const char *file, struct ns
 			break;
 		case K_MODE:
 			if (strcmp(v, "bridge") && strcmp(v, "host") && strcmp(v, "none"))
-				return bad(err, file, lineno, "net_mode: want bridge, host or none");
+				return bad(err, file, lineno,
+					   "net_mode: want bridge, host or none");
 			snprintf(r->net_mode, sizeof(r->net_mode), "%s", v);
 			break;
 		case K_NET:
@@ -178,7 +261,8 @@ int nsbox_record_parse(const char *text, size_t len, const char *file, struct ns
 		case K_IP: {
 			struct in_addr a;
 			if (*v && (strlen(v) >= sizeof(r->ip) || inet_pton(AF_INET, v, &a) != 1))
-				return bad(err, file, lineno, "ip: want an IPv4 address or nothing");
+				return bad(err, file, lineno,
+					   "ip: want an IPv4 address or nothing");
 			snprintf(r->ip, sizeof(r->ip), "%s", v);
 			break;
 		}
@@ -209,6 +293,67 @@ int nsbox_record_parse(const char *text, size_t len, const char *file, struct ns
 			r->exited = true;
 			r->exit_code = (int)x;
 			break;
+		case K_CAPS:
+			if (!hex64(v, &r->caps))
+				return bad(err, file, lineno, "caps: want a hex mask");
+			r->has_caps = true;
+			break;
+		case K_NNP:
+		case K_RM:
+			if (strcmp(v, "0") && strcmp(v, "1"))
+				return bad(err, file, lineno,
+					   k == K_NNP ? "nnp: want 0 or 1" : "rm: want 0 or 1");
+			if (k == K_NNP)
+				r->nnp = v[0] == '1';
+			else
+				r->rm = v[0] == '1';
+			break;
+		case K_SECCOMP:
+			if (!*v || !printable(v) || strlen(v) >= sizeof(r->seccomp))
+				return bad(err, file, lineno, "seccomp: want a profile name");
+			snprintf(r->seccomp, sizeof(r->seccomp), "%s", v);
+			break;
+		case K_SCKEY:
+			if (!hex64(v, &r->seccomp_key))
+				return bad(err, file, lineno, "seccomp_key: want hex");
+			break;
+		case K_USER: {
+			char *c = strchr(v, ':');
+			long long u, g;
+			if (!c)
+				return bad(err, file, lineno, "user: want UID:GID");
+			*c = '\0';
+			if (!dec(v, 0, 0x7fffffff, &u) || !dec(c + 1, 0, 0x7fffffff, &g))
+				return bad(err, file, lineno, "user: want UID:GID");
+			r->has_user = true;
+			r->uid = (uid_t)u;
+			r->gid = (gid_t)g;
+			break;
+		}
+		case K_GROUPS:
+			for (char *t = v;;) {
+				char *c = strchr(t, ',');
+				if (c)
+					*c = '\0';
+				if (r->n_groups >= NSBOX_MAX_GROUPS || !dec(t, 0, 0x7fffffff, &x))
+					return bad(err, file, lineno, "groups: want GID,GID,...");
+				r->groups[r->n_groups++] = (gid_t)x;
+				if (!c)
+					break;
+				t = c + 1;
+			}
+			break;
+		case K_RESTART:
+			if (!restart_ok(v))
+				return bad(err, file, lineno,
+					   "restart: want no, always or on-failure[:N]");
+			snprintf(r->restart, sizeof(r->restart), "%s", v);
+			break;
+		case K_RESTARTS:
+			if (!dec(v, 0, 1000000000, &x))
+				return bad(err, file, lineno, "restarts: want a count");
+			r->restarts = (long)x;
+			break;
 		}
 	}
 	if (!(seen & (1u << K_NAME)) || !(seen & (1u << K_PID)) || !(seen & (1u << K_MODE)))
@@ -219,6 +364,12 @@ int nsbox_record_parse(const char *text, size_t len, const char *file, struct ns
 					    "record %s: cgroup %zu: not a cgroup dir of container "
 					    "%s (/sys/fs/cgroup/.../nsbox/%s)",
 					    file, i + 1, r->name, r->name);
+	if ((seen & (1u << K_GROUPS)) && !r->has_user)
+		return netd_err_set(err, EINVAL, "record %s: groups without user", file);
+	if (((seen >> K_SECCOMP) & 1) != ((seen >> K_SCKEY) & 1) ||
+	    ((seen >> K_RESTART) & 1) != ((seen >> K_RESTARTS) & 1) ||
+	    ((seen >> K_CAPS) & 1) != ((seen >> K_NNP) & 1))
+		return netd_err_set(err, EINVAL, "record %s: a key without its pair", file);
 	if (strcmp(r->net_mode, "bridge") && r->network[0])
 		return netd_err_set(err, EINVAL, "record %s: a network without net_mode=bridge",
 				    file);

@@ -175,7 +175,8 @@ static int rm_except_kept(const char *path, const struct stat *st, int flag, str
 	const char *base = path + ftw->base;
 
 	if (ftw->level == 0 ||
-	    (ftw->level == 1 && (!strcmp(base, "log") || !strcmp(base, "record"))))
+	    (ftw->level == 1 &&
+	     (!strcmp(base, "log") || !strcmp(base, "record") || !strcmp(base, "config.json"))))
 		return 0;
 	return rm_entry(path, st, flag, ftw);
 }
@@ -494,35 +495,49 @@ int nsbox_cmd_stop(int argc, char **argv)
 		nsbox_error("stop %s: %s", name, err.msg);
 		return 1;
 	}
-	if (!live || r.pid <= 0) {
+	if (!live) {
 		nsbox_error("container %s is not running", name);
 		return 1;
 	}
-	/* a pidfd pins the process: no signal to a recycled pid; plain kill() where there is none
-	 */
-	nsbox_cleanup_close int pfd = pidfd_open_(r.pid);
-	char comm[32];
-	proc_comm(r.pid, comm, sizeof(comm));
-	if (!sigterm_reaches(r.pid)) {
-		nsbox_error("stop %s: PID 1 (%s) has no SIGTERM handler, and PID 1 of a namespace "
+	/* first the flag: a --restart supervisor must not start it again */
+	char flag[PATH_MAX];
+	if (nsbox_state_path(flag, sizeof(flag), name, "stopping") == 0) {
+		int ffd = open(flag, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (ffd >= 0)
+			close(ffd);
+	}
+	/* pid 0: between two runs of --restart; the supervisor sees the flag */
+	if (r.pid > 0) {
+		/* a pidfd pins the process: no signal to a recycled pid; plain kill() where there
+		 * is none
+		 */
+		nsbox_cleanup_close int pfd = pidfd_open_(r.pid);
+		char comm[32];
+		proc_comm(r.pid, comm, sizeof(comm));
+		if (!sigterm_reaches(r.pid)) {
+			nsbox_error(
+			    "stop %s: PID 1 (%s) has no SIGTERM handler, and PID 1 of a namespace "
 			    "is not ended by signals it does not handle (nsbox run --init forwards "
 			    "them): SIGKILL",
 			    name, comm);
-		secs = 0;
-	}
-	if (send_sig(pfd, r.pid, secs ? SIGTERM : SIGKILL) < 0) {
-		nsbox_error("stop %s: %s", name, strerror(errno));
-		return 1;
-	}
-	/* the first second in silence; after that, say what is being waited for */
-	long first = secs * 1000 < 1000 ? secs * 1000 : 1000;
-	if (secs && !wait_exit(pfd, r.pid, (int)first)) {
-		nsbox_error("stop %s: SIGTERM sent to PID 1 (%s); waiting up to %ld s more for it "
+			secs = 0;
+		}
+		if (send_sig(pfd, r.pid, secs ? SIGTERM : SIGKILL) < 0) {
+			nsbox_error("stop %s: %s", name, strerror(errno));
+			return 1;
+		}
+		/* the first second in silence; after that, say what is being waited for */
+		long first = secs * 1000 < 1000 ? secs * 1000 : 1000;
+		if (secs && !wait_exit(pfd, r.pid, (int)first)) {
+			nsbox_error(
+			    "stop %s: SIGTERM sent to PID 1 (%s); waiting up to %ld s more for it "
 			    "to exit, then SIGKILL",
 			    name, comm, secs - 1);
-		if (!wait_exit(pfd, r.pid, (int)(secs * 1000 - first))) {
-			nsbox_error("stop %s: still running after %ld s: SIGKILL", name, secs);
-			send_sig(pfd, r.pid, SIGKILL);
+			if (!wait_exit(pfd, r.pid, (int)(secs * 1000 - first))) {
+				nsbox_error("stop %s: still running after %ld s: SIGKILL", name,
+					    secs);
+				send_sig(pfd, r.pid, SIGKILL);
+			}
 		}
 	}
 	/* the owning nsbox tears down and lets go of the lock; bounded */
