@@ -45,8 +45,8 @@ int nsbox_config_write(const struct nsbox_opts *o, struct netd_err *err)
 		json_array_append_new(mounts, j);
 	}
 	for (size_t i = 0; i < o->n_hosts; i++)
-		json_array_append_new(hosts, json_pack("{s:s, s:s}", "Name", o->hosts[i][0], "IP",
-						       o->hosts[i][1]));
+		json_array_append_new(
+		    hosts, json_pack("{s:s, s:s}", "Name", o->hosts[i][0], "IP", o->hosts[i][1]));
 	json_object_set_new(c, "Rootfs", json_string(o->rootfs));
 	json_object_set_new(c, "Cmd", str_array((const char *const *)o->argv, argc));
 	json_object_set_new(c, "Path", json_string(o->cmd_path));
@@ -127,11 +127,11 @@ int nsbox_cmd_inspect(int argc, char **argv)
 			nsbox_error("inspect %s: %s", name, err.msg);
 		return 1;
 	}
-	const char *status = r.exited		      ? "exited"
-			     : !live		      ? "dead"
+	const char *status = r.exited			? "exited"
+			     : !live			? "dead"
 			     : r.pid <= 0 && r.restarts ? "restarting"
-			     : r.pid <= 0	      ? "created"
-						      : "running";
+			     : r.pid <= 0		? "created"
+							: "running";
 	json_t *caps = json_array(), *cgs = json_array(), *groups = json_array();
 	for (int i = 0; r.has_caps && i < 64; i++)
 		if ((r.caps & (1ULL << i)) && nsbox_cap_name(i)) {
@@ -144,9 +144,10 @@ int nsbox_cmd_inspect(int argc, char **argv)
 	for (size_t i = 0; i < r.n_groups; i++)
 		json_array_append_new(groups, json_integer(r.groups[i]));
 	iso_time(r.since, when, sizeof(when));
-	json_t *state = json_pack("{s:s, s:b, s:i, s:i, s:s, s:i}", "Status", status, "Running",
-				  !strcmp(status, "running"), "Pid", (int)r.pid, "Monitor",
-				  (int)r.monitor, "StartedAt", when, "RestartCount", (int)r.restarts);
+	json_t *state =
+	    json_pack("{s:s, s:b, s:i, s:i, s:s, s:i}", "Status", status, "Running",
+		      !strcmp(status, "running"), "Pid", (int)r.pid, "Monitor", (int)r.monitor,
+		      "StartedAt", when, "RestartCount", (int)r.restarts);
 	if (r.exited)
 		json_object_set_new(state, "ExitCode", json_integer(r.exit_code));
 	json_t *o = json_pack(

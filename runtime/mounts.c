@@ -78,6 +78,36 @@ static int open_in_root(int root, const char *rel, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/* rel's parent directories inside the root, made when missing (mkdir -p, in-root). */
+static int parents_in_root(int root, const char *rel, int depth)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(rel, '/');
+
+	if (!slash)
+		return 0;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - rel), rel);
+	int fd = open_in_root(root, parent, O_PATH | O_DIRECTORY);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (fd != -ENOENT || depth > 64)
+		return fd;
+	int r = parents_in_root(root, parent, depth + 1);
+	if (r < 0)
+		return r;
+	const char *ps = strrchr(parent, '/');
+	char pp[PATH_MAX];
+	snprintf(pp, sizeof(pp), "%.*s", ps ? (int)(ps - parent) : 1, ps ? parent : ".");
+	nsbox_cleanup_close int pfd = open_in_root(root, pp, O_PATH | O_DIRECTORY);
+	if (pfd < 0)
+		return pfd;
+	if (mkdirat(pfd, ps ? ps + 1 : parent, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 /* Makes sure rel exists in the rootfs as a directory (dir) or file; returns an O_PATH fd. */
 static int mountpoint(int root, const char *rel, bool dir, struct netd_err *err)
 {
@@ -86,20 +116,24 @@ static int mountpoint(int root, const char *rel, bool dir, struct netd_err *err)
 	netd_explain("%s %s/%s", dir ? "mkdir -p" : "touch", x_root, rel);
 
 	if (fd == -ENOENT) {
-		/* the parent must exist; create the last component */
 		char parent[PATH_MAX];
 		const char *slash = strrchr(rel, '/');
 		const char *base = slash ? slash + 1 : rel;
+		int r = parents_in_root(root, rel, 0);
+		if (r < 0)
+			return netd_err_sys(err, -r, "mount point /%s: parent", rel);
 		snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - rel) : 1,
 			 slash ? rel : ".");
 		nsbox_cleanup_close int pfd = open_in_root(root, parent, O_PATH | O_DIRECTORY);
 		if (pfd < 0)
 			return netd_err_sys(err, -pfd, "mount point /%s: parent", rel);
+		/* never through a symlink: a dangling one would point the new file at the host */
 		if (dir) {
 			if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
 				return netd_err_sys(err, errno, "mkdir /%s", rel);
 		} else {
-			int f = openat(pfd, base, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+			int f = openat(pfd, base,
+				       O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
 			if (f < 0 && errno != EEXIST)
 				return netd_err_sys(err, errno, "create /%s", rel);
 			if (f >= 0)

@@ -48,9 +48,12 @@ static uint32_t scmp_action(int act, int errno_ret)
 }
 
 static const enum scmp_compare scmp_ops[] = {
-    [NSBOX_SC_NE] = SCMP_CMP_NE, [NSBOX_SC_LT] = SCMP_CMP_LT,
-    [NSBOX_SC_LE] = SCMP_CMP_LE, [NSBOX_SC_EQ] = SCMP_CMP_EQ,
-    [NSBOX_SC_GE] = SCMP_CMP_GE, [NSBOX_SC_GT] = SCMP_CMP_GT,
+    [NSBOX_SC_NE] = SCMP_CMP_NE,
+    [NSBOX_SC_LT] = SCMP_CMP_LT,
+    [NSBOX_SC_LE] = SCMP_CMP_LE,
+    [NSBOX_SC_EQ] = SCMP_CMP_EQ,
+    [NSBOX_SC_GE] = SCMP_CMP_GE,
+    [NSBOX_SC_GT] = SCMP_CMP_GT,
     [NSBOX_SC_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
 };
 
@@ -146,7 +149,8 @@ int nsbox_seccomp_compile(const struct nsbox_sc_profile *p, uint64_t caps, struc
 		if (!applies(r, caps))
 			continue;
 		/* a rule with the default's own action adds nothing (libseccomp refuses it) */
-		if (r->act == p->def_act && (r->act != NSBOX_SC_ERRNO || r->errno_ret == p->def_errno))
+		if (r->act == p->def_act &&
+		    (r->act != NSBOX_SC_ERRNO || r->errno_ret == p->def_errno))
 			continue;
 		for (size_t j = 0; j < r->n_names; j++) {
 			rc = add_rule(ctx, r, r->names[j], p->name, err);
@@ -242,7 +246,8 @@ static uint64_t profile_key(const struct nsbox_sc_profile *p, uint64_t caps)
 		h = fnv_u64(h, ((uint64_t)(unsigned)r->act << 32) | (unsigned)r->errno_ret);
 		h = fnv_u64(h, r->n_args);
 		for (size_t j = 0; j < r->n_args; j++) {
-			h = fnv_u64(h, ((uint64_t)r->args[j].index << 32) | (unsigned)r->args[j].op);
+			h = fnv_u64(h,
+				    ((uint64_t)r->args[j].index << 32) | (unsigned)r->args[j].op);
 			h = fnv_u64(h, r->args[j].value);
 			h = fnv_u64(h, r->args[j].value2);
 		}

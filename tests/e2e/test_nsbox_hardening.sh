@@ -235,7 +235,7 @@ check "that other cgroup is still there" test -d "$EVIL"
 check "damaged state stays until rm" test -d "$NETD_STATE_DIR/nsbox/garbage"
 check "rm of a damaged record: removes its state dir" bash -c "'$NSBOX' rm garbage 2>/dev/null; [ ! -e '$NETD_STATE_DIR/nsbox/garbage' ]"
 check "rm of the evil record: the other cgroup's process still lives" bash -c "'$NSBOX' rm evil 2>/dev/null; [ -d /proc/$victim ]"
-"$NSBOX" rm fifo >/dev/null 2>&1
+timeout 10 "$NSBOX" rm fifo >/dev/null 2>&1
 kill -9 "$victim" 2>/dev/null
 wait "$victim" 2>/dev/null
 sleep 0.1

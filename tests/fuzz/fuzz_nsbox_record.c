@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *p = r.cg.dir[i].path;
 		size_t nl = strlen(r.name), pl = strlen(p);
 		if (strncmp(p, "/sys/fs/cgroup/", 15) || strstr(p, "/../") || strstr(p, "//") ||
-		    pl < nl + 7 || strcmp(p + pl - nl, r.name) || strncmp(p + pl - nl - 7, "/nsbox/", 7))
+		    pl < nl + 7 || strcmp(p + pl - nl, r.name) ||
+		    strncmp(p + pl - nl - 7, "/nsbox/", 7))
 			abort();
 	}
 	for (const char *p = r.command; *p; p++)
