@@ -6,6 +6,7 @@ set -eu
 PKGS=(
 	build-essential pkg-config clang clang-format
 	libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev
+	libseccomp-dev
 	iproute2 nftables conntrack curl busybox-static python3 iputils-ping util-linux procps valgrind
 	# real CNI clients (../shared/clients): libcni, reference plugins, podman, containerd
 	golang-go golang-github-appc-cni-dev containernetworking-plugins iptables jq
