@@ -1210,12 +1210,15 @@ int nsbox_run(struct nsbox_opts *o)
 		return start_fail(c, "--explain: cannot open the output", NSBOX_EXIT_ERROR);
 	if (o->detach && detach_stdio(c, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	netd_explain("# nsbox: %s/config.json: what the container was started with (nsbox inspect)",
+		     c->state_dir);
 	if (nsbox_config_write(o, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 	/* for nsbox exec: the container's filter, beside its record */
 	if (o->bpf.n) {
 		char p[PATH_MAX + 16];
 		snprintf(p, sizeof(p), "%s/seccomp.bpf", c->state_dir);
+		netd_explain("# nsbox: %s: the container's seccomp filter, for nsbox exec", p);
 		r = nsbox_seccomp_save(p, o->seccomp_key, &o->bpf);
 		if (r < 0) {
 			netd_err_sys(&err, -r, "save %s", p);
