@@ -151,11 +151,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	case 13: {
-		gid_t g[8], gid = 12345;
+		gid_t g[8], g1 = 12345;
 		size_t n = nsbox_group_members(s, size - 1, "www-data", g, 8);
 		if (n > 8)
 			abort();
-		if (nsbox_group_find(s, size - 1, "7", &gid) && gid != 7)
+		if (nsbox_group_find(s, size - 1, "7", &g1) && g1 != 7)
 			abort();
 		break;
 	}
