@@ -258,9 +258,12 @@ unsigned nsbox_seccomp_native_goarch(void);
 /* The rules of p that apply to a container with capability set caps, as BPF. */
 int nsbox_seccomp_compile(const struct nsbox_sc_profile *p, uint64_t caps, struct nsbox_bpf *out,
 			  struct netd_err *err) NETD_MUST_USE;
-/* nsbox_seccomp_compile through the cache in the state dir (seccomp.c); *cached says which. */
+/* nsbox_seccomp_compile, or the cache in the state dir when it has the filter (seccomp.c);
+ * *cached says which. Writes nothing: bad input changes nothing. */
 int nsbox_seccomp_prepare(const struct nsbox_sc_profile *p, uint64_t caps, struct nsbox_bpf *out,
 			  uint64_t *key, bool *cached, struct netd_err *err) NETD_MUST_USE;
+/* Once a container is being made: the compiled filter into the cache. */
+void nsbox_seccomp_cache_store(uint64_t key, const struct nsbox_bpf *b);
 /* The state dir's copy of a container's filter (for nsbox exec), in the cache's format. */
 int nsbox_seccomp_save(const char *path, uint64_t key, const struct nsbox_bpf *b) NETD_MUST_USE;
 bool nsbox_seccomp_read(const char *path, uint64_t key, struct nsbox_bpf *out);

@@ -1214,6 +1214,8 @@ int nsbox_run(struct nsbox_opts *o)
 		     c->state_dir);
 	if (nsbox_config_write(o, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	if (o->bpf.n && !o->seccomp_cached)
+		nsbox_seccomp_cache_store(o->seccomp_key, &o->bpf);
 	/* for nsbox exec: the container's filter, beside its record */
 	if (o->bpf.n) {
 		char p[PATH_MAX + 16];

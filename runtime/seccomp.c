@@ -326,23 +326,24 @@ int nsbox_seccomp_save(const char *path, uint64_t key, const struct nsbox_bpf *b
 int nsbox_seccomp_prepare(const struct nsbox_sc_profile *p, uint64_t caps, struct nsbox_bpf *out,
 			  uint64_t *key, bool *cached, struct netd_err *err)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
-	int r;
+	char path[PATH_MAX];
 
 	*key = profile_key(p, caps);
 	*cached = cache_path(path, sizeof(path), *key) == 0 && nsbox_seccomp_read(path, *key, out);
 	if (*cached)
 		return 0;
-	r = nsbox_seccomp_compile(p, caps, out, err);
-	if (r < 0)
-		return r;
+	return nsbox_seccomp_compile(p, caps, out, err);
+}
+
+void nsbox_seccomp_cache_store(uint64_t key, const struct nsbox_bpf *b)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+
 	/* best effort: without a cache the next container starts too, only slower */
-	snprintf(dir, sizeof(dir), "%s/nsbox", netd_state_dir());
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return 0;
+	if (cache_path(path, sizeof(path), key) < 0)
+		return;
 	snprintf(dir, sizeof(dir), "%s/nsbox/.seccomp", netd_state_dir());
-	if ((mkdir(dir, 0700) == 0 || errno == EEXIST) && nsbox_seccomp_save(path, *key, out) < 0) {
+	if ((mkdir(dir, 0700) == 0 || errno == EEXIST) && nsbox_seccomp_save(path, key, b) < 0) {
 		/* not cached */
 	}
-	return 0;
 }
