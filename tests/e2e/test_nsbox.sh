@@ -35,8 +35,11 @@ wait_until() {
 	done
 	return 1
 }
+# the cgroup tree is the machine's: count only what appeared since this test began
+CG_BEFORE=$(find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | sort)
 count_cgroups() {
-	find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | wc -l
+	comm -13 <(printf '%s\n' "$CG_BEFORE") <(find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | sort) |
+		grep -c .
 }
 count_state() {
 	find "$NETD_STATE_DIR/nsbox" -mindepth 1 -maxdepth 1 ! -name '.*' 2>/dev/null | wc -l
