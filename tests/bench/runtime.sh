@@ -109,6 +109,8 @@ others_bench() {
 if [ "${1:-}" = __inner ]; then # in the lab: new net + mount namespaces
 	ip link set lo up
 	mount -t tmpfs lab /run/netns 2>/dev/null
+	# the cgroup tree is the machine's: only what appears during the bench is ours
+	cg_before=$(find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | sort)
 	if [ "$STATE" = tmpfs ]; then mount -t tmpfs lab "$WORK/state" || die "tmpfs"; fi
 	export NETD_STATE_DIR=$WORK/state/netd NETD_CONFIG_DIR=$WORK/state/etc
 	B=$WORK/bundle
@@ -136,7 +138,8 @@ if [ "${1:-}" = __inner ]; then # in the lab: new net + mount namespaces
 	# nothing may be left: every run tore its container down
 	left=$(find "$NETD_STATE_DIR/networks" -path '*/ips/*' -type f 2>/dev/null | wc -l)
 	left=$((left + $(ip -o link show type veth | wc -l)))
-	left=$((left + $(find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | wc -l)))
+	left=$((left + $(comm -13 <(printf '%s\n' "$cg_before") \
+		<(find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | sort) | grep -c .)))
 	[ "$left" -eq 0 ] || die "nsbox left $left leases/veths/cgroups behind"
 	[ "$STATE" = tmpfs ] && umount "$WORK/state"
 	exit 0
