@@ -6,7 +6,7 @@ set -eu
 PKGS=(
 	build-essential pkg-config clang clang-format
 	libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev
-	libsystemd-dev systemd mandoc man-db
+	libsystemd-dev libseccomp-dev systemd mandoc man-db
 	# Debian packages of our own (tests/e2e/test_deb.sh): dpkg-buildpackage, lintian
 	debhelper dpkg-dev fakeroot lintian
 	iproute2 nftables conntrack curl busybox-static python3 iputils-ping util-linux procps valgrind
