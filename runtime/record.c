@@ -64,9 +64,10 @@ static bool dec(const char *v, long long min, long long max, long long *out)
 	for (const char *p = v; *p; p++) {
 		if (*p < '0' || *p > '9')
 			return false;
-		x = x * 10 + (*p - '0');
-		if (x > max)
+		/* checked before the step, so that a long number cannot overflow */
+		if (x > (max - (*p - '0')) / 10)
 			return false;
+		x = x * 10 + (*p - '0');
 	}
 	if (x < min)
 		return false;
