@@ -68,7 +68,12 @@ static void check_forwarding(struct findings *f)
 		    "attach turns it on; or write 1 to /proc/sys/net/ipv4/ip_forward.",
 		    v);
 	else
-		add(f, NETD_DOCTOR_OK, "ip_forward", "IP forwarding is on");
+		add(f, NETD_DOCTOR_OK, "ip_forward",
+		    "IP forwarding is on (netd attach turns it on: containers need it). The host "
+		    "routes between all its interfaces: table ip netd lets new connections into "
+		    "its bridges only through published ports (or into routed networks), but "
+		    "traffic between the host's other interfaces is forwarded unless a firewall's "
+		    "forward chain drops it.");
 }
 
 static void check_br_netfilter(struct findings *f)

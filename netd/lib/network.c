@@ -625,6 +625,9 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	if (r < 0)
 		return r;
 	c->bridge_created = created;
+	r = netd_ip_forward_on(&ep->ip_forward_switched_on, err);
+	if (r < 0)
+		return r;
 	r = netd_nat_ensure(err);
 	if (r == 0)
 		r = netd_nat_network_add(&nn, err);
@@ -783,11 +786,21 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 			r = netd_store_endpoint_save(ep, err);
 	}
 	if (r < 0) {
+		bool fwd = ep->ip_forward_switched_on;
+
 		attach_rollback(&c);
 		netd_endpoint_clear(ep);
+		ep->ip_forward_switched_on = fwd;
 		return netd_err_prefix(err, "attach %s/%s", req->id, ifname);
 	}
 	return 0;
+}
+
+const char *netd_ip_forward_notice(void)
+{
+	return "turned on IP forwarding (net.ipv4.ip_forward was 0, now 1) so that containers "
+	       "reach beyond this host: it now routes packets between all its interfaces, not "
+	       "only for containers; see netd doctor";
 }
 
 /* ---- detach ---- */
