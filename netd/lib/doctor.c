@@ -263,8 +263,11 @@ static void check_networks(struct findings *f)
 			    "could not reach that part of the network. Pick another subnet.",
 			    nc->name, origin, s, nc->prefix);
 		else
-			add(f, NETD_DOCTOR_OK, "network", "network %s%s: %s/%u on bridge %s",
-			    nc->name, origin, s, nc->prefix, nc->bridge);
+			add(f, NETD_DOCTOR_OK, "network", "network %s%s: %s/%u on bridge %s%s",
+			    nc->name, origin, s, nc->prefix, nc->bridge,
+			    nc->gateway_mode == NETD_GATEWAY_ROUTED
+				? " (routed: every container port is reachable from outside)"
+				: "");
 	}
 	free(defs);
 	if (netd_link_foreach_alias(rt, "netd:", orphan_cb, f, &e) < 0)
