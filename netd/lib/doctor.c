@@ -162,6 +162,7 @@ static void check_endpoints(struct findings *f)
 {
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
 	struct netd_endpoint *eps = NULL;
+	struct netd_nat_table tab;
 	struct netd_err e;
 	size_t n = 0, dead = 0, ports = 0;
 
@@ -181,12 +182,18 @@ static void check_endpoints(struct findings *f)
 			    eps[i].id, eps[i].ifname, eps[i].network, eps[i].host_ifname);
 		}
 	}
-	if (n && !netd_nat_table_exists())
+	netd_nat_table_get(&tab);
+	if (n && !tab.exists)
 		add(f, NETD_DOCTOR_FAIL, "nft-table",
 		    "table ip netd is missing (ruleset flushed?): %zu published port(s) and "
 		    "masquerading are off. netd serve puts it back within a second; or run netd "
 		    "gc.",
 		    ports);
+	else if (tab.exists && !tab.current)
+		add(f, NETD_DOCTOR_WARN, "nft-table",
+		    "table ip netd was made by an older netd: its rules are not this version's "
+		    "firewall (see docs/design.md). The next attach, or netd serve, replaces it "
+		    "and puts every port and network back.");
 	else if (n)
 		add(f, NETD_DOCTOR_OK, "nft-table", "table ip netd is present");
 	add(f, NETD_DOCTOR_OK, "endpoints", "%zu endpoint(s), %zu stale", n, dead);

@@ -239,12 +239,9 @@ int netd_network_remove(const char *name, bool force, struct netd_err *err)
 	netd_endpoints_free(eps, n);
 	{
 		cleanup_rtnl struct netd_rtnl *rt = NULL;
-		struct netd_nat_net nn = {
-		    .bridge = nc.bridge,
-		    .subnet = nc.subnet,
-		    .prefix = nc.prefix,
-		    .masquerade = nc.masquerade,
-		};
+		struct netd_nat_net nn;
+
+		netd_nat_net_of(&nc, &nn);
 		r = netd_rtnl_open(&rt, err);
 		if (r == 0)
 			r = netd_link_del(rt, nc.bridge, err);
@@ -322,7 +319,7 @@ int netd_network_restore_nat(struct netd_err *err)
 	int r;
 
 	r = netd_nat_ensure(err);
-	if (r == 0)
+	if (r >= 0)
 		r = netd_netconf_list_all(&defs, &n, err);
 	if (r < 0)
 		return r;
@@ -332,7 +329,7 @@ int netd_network_restore_nat(struct netd_err *err)
 
 		if (defs[i].error[0])
 			continue;
-		nn = (struct netd_nat_net){nc->bridge, nc->subnet, nc->prefix, nc->masquerade};
+		netd_nat_net_of(nc, &nn);
 		r = netd_nat_network_add(&nn, err);
 	}
 	free(defs);

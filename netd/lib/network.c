@@ -106,12 +106,7 @@ static void rollback_bridge(struct attach_ctx *c)
 {
 	struct netd_endpoint *eps = NULL;
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
-	struct netd_nat_net nn = {
-	    .bridge = c->nc.bridge,
-	    .subnet = c->nc.subnet,
-	    .prefix = c->nc.prefix,
-	    .masquerade = c->nc.masquerade,
-	};
+	struct netd_nat_net nn;
 	struct netd_err e2;
 	size_t n = 0;
 
@@ -121,6 +116,7 @@ static void rollback_bridge(struct attach_ctx *c)
 	if (n || netd_rtnl_open(&rt, &e2) < 0)
 		return;
 	ignore_result(netd_link_del(rt, c->nc.bridge, &e2));
+	netd_nat_net_of(&c->nc, &nn);
 	if (netd_nat_table_exists())
 		ignore_result(netd_nat_network_del(&nn, &e2));
 }
@@ -600,12 +596,7 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	struct netd_endpoint *ep = c->ep;
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
 	cleanup_rtnl struct netd_rtnl *ns = NULL;
-	struct netd_nat_net nn = {
-	    .bridge = c->nc.bridge,
-	    .subnet = c->nc.subnet,
-	    .prefix = c->nc.prefix,
-	    .masquerade = c->nc.masquerade,
-	};
+	struct netd_nat_net nn;
 	char alias[NETD_KEY_MAX + 8];
 	int br_ifindex;
 	bool created;
@@ -628,7 +619,11 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	r = netd_ip_forward_on(&ep->ip_forward_switched_on, err);
 	if (r < 0)
 		return r;
+	netd_nat_net_of(&c->nc, &nn);
 	r = netd_nat_ensure(err);
+	/* A table of an older netd was replaced: every network's and endpoint's elements back. */
+	if (r == 1)
+		r = netd_network_restore_nat(err);
 	if (r == 0)
 		r = netd_nat_network_add(&nn, err);
 	if (r == 0)
