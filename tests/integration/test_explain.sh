@@ -125,7 +125,7 @@ ip link set lo up
 export NETD_STATE_DIR=$W/lab4/state NETD_CONFIG_DIR=$W/lab4/etc
 $NETD network create lab --subnet 10.88.0.0/24 >/dev/null
 for n in d1 d2 d3; do ip netns add \$n; done
-$NETD attach lab --netns /run/netns/d1 --id d1 >/dev/null
+$NETD attach lab --netns /run/netns/d1 --id d1 >/dev/null 2>&1 # (it says it turned on ip_forward)
 $NETD attach lab --netns /run/netns/d2 --id d2 >/dev/null
 $NETD attach lab --netns /run/netns/d3 --id d3 --explain 2>&1 >/dev/null
 for n in d1 d2 d3; do ip netns del \$n; done

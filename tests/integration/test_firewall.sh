@@ -205,7 +205,7 @@ cni() { # CMD ID NETNS CONFIG -> exit status; stdout in $OUT, stderr in $ERR
 		CNI_PATH=/nonexistent "$CNI" >"$LAB_DIR/cni.out" 2>"$LAB_DIR/cni.err"
 }
 cniconf() { # MODE-MEMBER
-	printf '{"cniVersion":"1.0.0","name":"pods","type":"netd-cni","bridge":"cni-pods","ipMasq":true%s,"ipam":{"type":"netd","subnet":"10.84.0.0/24"}}' "$1"
+	printf '{"cniVersion":"1.0.0","name":"pods","type":"netd-cni","bridge":"cni-pods","isGateway":true,"isDefaultGateway":true,"ipMasq":true%s,"ipam":{"type":"netd","subnet":"10.84.0.0/24"}}' "$1"
 }
 ip -n lan route add 10.84.0.0/24 via $HOST
 mkns k1
