@@ -170,6 +170,12 @@ $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# rawget is also copied into container rootfs (busybox, no shared libraries): static, so without
+# sanitizers, and it uses nothing of libnetd.
+$(BUILD)/tests/integration/rawget: tests/integration/rawget.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -static -o $@ $<
+
 tests: $(UNIT_BINS) $(ITEST_BINS)
 
 # The test command of the README: everything, with sanitizers, in lab-host namespaces.

@@ -205,6 +205,9 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	/* isGateway (implied by isDefaultGateway) is what puts the gateway on the bridge. */
 	req.bridge_no_address = !c->is_gateway;
 	r = netd_network_attach(&req, &ep, &ne);
+	/* CNI runtimes log a plugin's stderr; stdout is the result. */
+	if (ep.ip_forward_switched_on)
+		fprintf(stderr, "netd-cni: %s\n", netd_ip_forward_notice());
 	if (r < 0) {
 		cni_err_from_netd(e, r, &ne);
 		if (r == -EEXIST)

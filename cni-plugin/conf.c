@@ -611,6 +611,20 @@ static int parse_keep_list(struct cni_conf *c, json_t *list, const char *key, st
 	return 0;
 }
 
+/* "gatewayMode": "nat" | "routed", the subnet file's gateway_mode (Docker's name). */
+static int parse_gateway_mode(struct cni_conf *c, struct cni_err *e)
+{
+	const char *mode = NULL;
+
+	if (get_str(c->root, "", "gatewayMode", &mode, e) < 0)
+		return -1;
+	c->gw_mode_set = mode != NULL;
+	if (mode && netd_gateway_mode_parse(mode, &c->nc.gateway_mode) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "gatewayMode \"%.32s\": expected \"nat\" or \"routed\"", mode);
+	return 0;
+}
+
 int cni_conf_parse(const char *text, size_t len, enum cni_cmd cmd, struct cni_conf *c,
 		   struct cni_err *e)
 {
@@ -694,6 +708,8 @@ int cni_conf_parse(const char *text, size_t len, enum cni_cmd cmd, struct cni_co
 	/* As the reference bridge: isDefaultGateway implies isGateway. */
 	if (c->is_default_gateway)
 		c->is_gateway = true;
+	if (parse_gateway_mode(c, e) < 0)
+		goto fail;
 
 	if (get_obj(c->root, "", "dns", &dns, e) < 0 ||
 	    get_obj(c->root, "", "prevResult", &prev, e) < 0)
@@ -878,6 +894,7 @@ int cni_conf_netconf(struct cni_conf *c, struct netd_netconf *nc, struct cni_err
 		c->mtu_set = m != 0;
 	}
 	nc->masquerade = c->masq_set ? c->nc.masquerade : false;
+	nc->gateway_mode = c->gw_mode_set ? c->nc.gateway_mode : NETD_GATEWAY_NAT;
 	if (get_obj(c->root, "", "ipam", &ipam, e) < 0)
 		return -1;
 	if (ipam && parse_ipam_range(c, ipam, nc, e) < 0)
@@ -900,4 +917,6 @@ void cni_conf_overlay(const struct cni_conf *c, struct netd_netconf *nc)
 		memcpy(nc->routes, c->nc.routes, sizeof(nc->routes));
 		nc->n_routes = c->nc.n_routes;
 	}
+	if (c->gw_mode_set)
+		nc->gateway_mode = c->nc.gateway_mode;
 }

@@ -1089,7 +1089,21 @@ static int start_once(struct run_ctx *c, int *code)
 		    .ports = o->ports,
 		    .n_ports = o->n_ports,
 		};
-		if (netd_network_attach(&req, &c->ep, &err) < 0) {
+		int ar = netd_network_attach(&req, &c->ep, &err);
+
+		if (c->ep.ip_forward_switched_on) {
+			bool to_file = o->explain_file && *o->explain_file &&
+				       strcmp(o->explain_file, "-") != 0;
+
+			/*
+			 * A comment in the explained script; and to the user's stderr (also with
+			 * -d, where stderr is the log by now) unless the script goes there.
+			 */
+			netd_explain("# nsbox: %s", netd_ip_forward_notice());
+			if (!o->explain || to_file)
+				nsbox_error("%s", netd_ip_forward_notice());
+		}
+		if (ar < 0) {
 			*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 			return -1;
 		}

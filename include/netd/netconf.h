@@ -18,6 +18,16 @@ struct netd_route {
 	struct in_addr gw; /* INADDR_ANY: the network's gateway */
 };
 
+/*
+ * gateway_mode (Docker's name): nat, the default, lets new connections from outside reach a
+ * container only through its published ports; routed lets them reach every port of its
+ * containers by address (a neighbour or another node routing the subnet via this host).
+ */
+enum netd_gateway_mode {
+	NETD_GATEWAY_NAT = 0,
+	NETD_GATEWAY_ROUTED,
+};
+
 /* A network, as defined by its subnet file ($NETD_CONFIG_DIR/NAME.conf). */
 struct netd_netconf {
 	char name[NETD_NETNAME_MAX + 1];
@@ -32,6 +42,7 @@ struct netd_netconf {
 	 * gives each of them its default route through this network. */
 	struct netd_route routes[NETD_ROUTES_MAX];
 	size_t n_routes;
+	enum netd_gateway_mode gateway_mode;
 };
 
 /*
@@ -73,8 +84,8 @@ int netd_netconf_find(const char *name, struct netd_netdef *def,
 
 /*
  * Parses subnet-file text (key=value lines: subnet, gateway, range, bridge, mtu, masquerade,
- * routes; or flannel's FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ; '#' comments, blank
- * lines), fills defaults (gateway: first address; range: the subnet minus network and
+ * routes, gateway_mode; or flannel's FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ; '#' comments,
+ * blank lines), fills defaults (gateway: first address; range: the subnet minus network and
  * broadcast; bridge: the name) and validates. Errors name path and line: "netd0.conf:3: bad
  * subnet ...". path NULL: the text is not a file (netd network create's options): errors name
  * the network instead.
@@ -84,6 +95,10 @@ int netd_netconf_parse(const char *name, const char *path, const char *text,
 /* Fills gateway/range/bridge defaults where unset (0) and validates the whole definition. */
 int netd_netconf_finish(struct netd_netconf *nc, const char *where,
 			struct netd_err *err) NETD_MUST_USE;
+/* "nat" or "routed"; NULL for a value outside the enum. */
+const char *netd_gateway_mode_name(enum netd_gateway_mode m);
+/* Parses "nat" or "routed" (the subnet file's and netd-cni's values); -1 for anything else. */
+int netd_gateway_mode_parse(const char *s, enum netd_gateway_mode *m) NETD_MUST_USE;
 /* The canonical subnet-file text of nc; returns snprintf's result. */
 int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len);
 

@@ -71,7 +71,16 @@ struct netd_endpoint {
 	 * when this attach gave it one. */
 	struct netd_route routes[NETD_ROUTES_MAX + 1];
 	size_t n_routes;
+	/*
+	 * Not recorded: this attach switched net.ipv4.ip_forward from 0 to 1. Also set when the
+	 * attach failed afterwards (the switch is not undone: other networks may rely on it). The
+	 * library never prints; front ends say so on stderr with netd_ip_forward_notice().
+	 */
+	bool ip_forward_switched_on;
 };
+
+/* What turning on IP forwarding means for the host, in one line (no trailing newline). */
+const char *netd_ip_forward_notice(void);
 
 void netd_endpoint_clear(struct netd_endpoint *ep);
 void netd_endpoints_free(struct netd_endpoint *eps, size_t n);

@@ -103,6 +103,8 @@ int cli_attach(int argc, char **argv)
 		return r;
 	}
 	r = netd_network_attach(&req, &ep, &err);
+	if (ep.ip_forward_switched_on)
+		cli_notice(netd_ip_forward_notice());
 	cli_explain_end();
 	free(ports);
 	if (r < 0)

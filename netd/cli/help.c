@@ -18,7 +18,7 @@ enum { NOTE_PORTS = 1, NOTE_EXPLAIN = 2 };
 static const struct cli_help helps[] = {
     {"networks", "network create",
      "NAME --subnet CIDR [--gateway IP] [--range A-B] [--bridge BR]\n"
-     "                      [--mtu N] [--no-masquerade]",
+     "                      [--mtu N] [--no-masquerade] [--routed]",
      NULL,
      "Defines network NAME: writes its subnet file, $NETD_CONFIG_DIR/NAME.conf. Nothing is made\n"
      "in the kernel until the first attach (bridge, nft table).\n"
@@ -28,6 +28,9 @@ static const struct cli_help helps[] = {
      "  --bridge BR       bridge name (default: the network name)\n"
      "  --mtu N           MTU of bridge and veths (default: the default route's interface's)\n"
      "  --no-masquerade   do not masquerade traffic leaving the subnet\n"
+     "  --routed          every container port is reachable from outside by address, not only\n"
+     "                    published ones (gateway_mode=routed, Docker's name; for subnets\n"
+     "                    routed on purpose, such as pod networks other nodes reach)\n"
      "Prints the definition as JSON.\n",
      NOTE_EXPLAIN},
     {NULL, "network ls", "[--json]", NULL,

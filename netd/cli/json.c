@@ -84,5 +84,7 @@ json_t *cli_netconf_json(const struct netd_netconf *nc)
 	json_object_set_new(o, "masquerade", json_boolean(nc->masquerade));
 	if (nc->n_routes)
 		json_object_set_new(o, "routes", routes_json(nc->routes, nc->n_routes));
+	json_object_set_new(o, "gateway_mode",
+			    json_string(netd_gateway_mode_name(nc->gateway_mode)));
 	return o;
 }

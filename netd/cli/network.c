@@ -17,12 +17,13 @@ static int net_create(int argc, char **argv)
 	    {"bridge", required_argument, NULL, 'b'},
 	    {"mtu", required_argument, NULL, 'm'},
 	    {"no-masquerade", no_argument, NULL, 'n'},
+	    {"routed", no_argument, NULL, 'R'},
 	    CLI_EXPLAIN_OPTIONS,
 	    {0},
 	};
 	struct cli_explain_opts xo = {0};
 	const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *mtu = NULL;
-	bool masq = true;
+	bool masq = true, routed = false;
 	struct netd_netconf nc;
 	struct netd_err err = {0};
 	char text[1024];
@@ -50,6 +51,9 @@ static int net_create(int argc, char **argv)
 		case 'n':
 			masq = false;
 			break;
+		case 'R':
+			routed = true;
+			break;
 		default:
 			if (cli_explain_opt(&xo, c, optarg))
 				break;
@@ -75,6 +79,8 @@ static int net_create(int argc, char **argv)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "bridge=%s\n", bridge);
 	if (mtu)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "mtu=%s\n", mtu);
+	if (routed)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "gateway_mode=routed\n");
 	if (len >= sizeof(text))
 		return cli_usage("network create: options too long");
 	/* (No file: errors name the network, and the keys are the options' names.) */
@@ -202,14 +208,18 @@ static int net_inspect(int argc, char **argv)
 		return cli_print_json(o);
 	}
 	printf("network %s\n  defined  %s (%s)\n  subnet   %s\n  gateway  %s\n  range    %s\n"
-	       "  bridge   %s (%s)\n  mtu      %u%s\n  masquerade %s\n",
+	       "  bridge   %s (%s)\n  mtu      %u%s\n  masquerade %s\n  gateway mode %s%s\n",
 	       nc.name, def->path,
 	       def->origin == NETD_NETCONF_CNI ? "by netd-cni, from a CNI config" : "netd",
 	       json_string_value(json_object_get(o, "subnet")),
 	       json_string_value(json_object_get(o, "gateway")),
 	       json_string_value(json_object_get(o, "range")), nc.bridge,
 	       bs.exists ? (bs.up ? "up" : "down") : "not created yet", nc.mtu,
-	       nc.mtu ? "" : " (host default)", nc.masquerade ? "yes" : "no");
+	       nc.mtu ? "" : " (host default)", nc.masquerade ? "yes" : "no",
+	       netd_gateway_mode_name(nc.gateway_mode),
+	       nc.gateway_mode == NETD_GATEWAY_ROUTED
+		   ? " (every container port is reachable from outside)"
+		   : " (from outside only published ports)");
 	free(def);
 	for (size_t i = 0; i < json_array_size(json_object_get(o, "routes")); i++) {
 		json_t *rt = json_array_get(json_object_get(o, "routes"), i);

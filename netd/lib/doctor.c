@@ -68,7 +68,12 @@ static void check_forwarding(struct findings *f)
 		    "attach turns it on; or write 1 to /proc/sys/net/ipv4/ip_forward.",
 		    v);
 	else
-		add(f, NETD_DOCTOR_OK, "ip_forward", "IP forwarding is on");
+		add(f, NETD_DOCTOR_OK, "ip_forward",
+		    "IP forwarding is on (netd attach turns it on: containers need it). The host "
+		    "routes between all its interfaces: table ip netd lets new connections into "
+		    "its bridges only through published ports (or into routed networks), but "
+		    "traffic between the host's other interfaces is forwarded unless a firewall's "
+		    "forward chain drops it.");
 }
 
 static void check_br_netfilter(struct findings *f)
@@ -157,6 +162,7 @@ static void check_endpoints(struct findings *f)
 {
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
 	struct netd_endpoint *eps = NULL;
+	struct netd_nat_table tab;
 	struct netd_err e;
 	size_t n = 0, dead = 0, ports = 0;
 
@@ -176,12 +182,18 @@ static void check_endpoints(struct findings *f)
 			    eps[i].id, eps[i].ifname, eps[i].network, eps[i].host_ifname);
 		}
 	}
-	if (n && !netd_nat_table_exists())
+	netd_nat_table_get(&tab);
+	if (n && !tab.exists)
 		add(f, NETD_DOCTOR_FAIL, "nft-table",
 		    "table ip netd is missing (ruleset flushed?): %zu published port(s) and "
 		    "masquerading are off. netd serve puts it back within a second; or run netd "
 		    "gc.",
 		    ports);
+	else if (tab.exists && !tab.current)
+		add(f, NETD_DOCTOR_WARN, "nft-table",
+		    "table ip netd was made by an older netd: its rules are not this version's "
+		    "firewall (see docs/design.md). The next attach, or netd serve, replaces it "
+		    "and puts every port and network back.");
 	else if (n)
 		add(f, NETD_DOCTOR_OK, "nft-table", "table ip netd is present");
 	add(f, NETD_DOCTOR_OK, "endpoints", "%zu endpoint(s), %zu stale", n, dead);
@@ -258,8 +270,11 @@ static void check_networks(struct findings *f)
 			    "could not reach that part of the network. Pick another subnet.",
 			    nc->name, origin, s, nc->prefix);
 		else
-			add(f, NETD_DOCTOR_OK, "network", "network %s%s: %s/%u on bridge %s",
-			    nc->name, origin, s, nc->prefix, nc->bridge);
+			add(f, NETD_DOCTOR_OK, "network", "network %s%s: %s/%u on bridge %s%s",
+			    nc->name, origin, s, nc->prefix, nc->bridge,
+			    nc->gateway_mode == NETD_GATEWAY_ROUTED
+				? " (routed: every container port is reachable from outside)"
+				: "");
 	}
 	free(defs);
 	if (netd_link_foreach_alias(rt, "netd:", orphan_cb, f, &e) < 0)

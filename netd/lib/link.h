@@ -52,12 +52,18 @@ int netd_link_del(struct netd_rtnl *r, const char *name, struct netd_err *err) N
 /*
  * Creates the bridge if it does not exist, sets mtu (when non-zero), adds gw/prefix (existing
  * address is fine), brings it up. Sets route_localnet=1 and arp_notify on it (via /proc/sys of the
- * current netns) and net.ipv4.ip_forward=1. Returns its ifindex.
+ * current netns). Returns its ifindex.
  * created is set to true when this call created the bridge (so the caller can undo).
  */
 int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw, unsigned prefix,
 		       unsigned mtu, int *ifindex, bool *created,
 		       struct netd_err *err) NETD_MUST_USE;
+
+/*
+ * Sets net.ipv4.ip_forward=1 in the current netns when it is not; switched_on says whether this
+ * call turned it on (the front ends tell the user; see netd_endpoint.ip_forward_switched_on).
+ */
+int netd_ip_forward_on(bool *switched_on, struct netd_err *err) NETD_MUST_USE;
 
 /*
  * One RTM_NEWLINK: a veth host_name (enslaved to master_ifindex, alias set, up) whose peer is

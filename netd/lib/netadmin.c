@@ -41,11 +41,12 @@ static int explain_save(struct netd_netconf *nc, struct netd_err *err)
 
 	inet_ntop(AF_INET, &nc->subnet, sub, sizeof(sub));
 	inet_ntop(AF_INET, &nc->gateway, gw, sizeof(gw));
-	netd_explain("# netd: network %s: subnet file %s/%s.conf (subnet %s/%u, gateway %s, "
-		     "bridge %s, masquerade %s); the bridge and table ip netd come with the first "
-		     "attach",
-		     nc->name, netd_config_dir(), nc->name, sub, nc->prefix, gw, nc->bridge,
-		     nc->masquerade ? "yes" : "no");
+	netd_explain(
+	    "# netd: network %s: subnet file %s/%s.conf (subnet %s/%u, gateway %s, "
+	    "bridge %s, masquerade %s, gateway mode %s); the bridge and table ip netd come "
+	    "with the first attach",
+	    nc->name, netd_config_dir(), nc->name, sub, nc->prefix, gw, nc->bridge,
+	    nc->masquerade ? "yes" : "no", netd_gateway_mode_name(nc->gateway_mode));
 	if (netd_dry())
 		return 0;
 	return netd_netconf_save(nc, err);
@@ -155,7 +156,7 @@ static bool netconf_equal(const struct netd_netconf *a, const struct netd_netcon
 	       a->prefix == b->prefix && a->gateway.s_addr == b->gateway.s_addr &&
 	       a->range_start.s_addr == b->range_start.s_addr &&
 	       a->range_end.s_addr == b->range_end.s_addr && a->mtu == b->mtu &&
-	       a->masquerade == b->masquerade;
+	       a->masquerade == b->masquerade && a->gateway_mode == b->gateway_mode;
 }
 
 int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
@@ -238,12 +239,9 @@ int netd_network_remove(const char *name, bool force, struct netd_err *err)
 	netd_endpoints_free(eps, n);
 	{
 		cleanup_rtnl struct netd_rtnl *rt = NULL;
-		struct netd_nat_net nn = {
-		    .bridge = nc.bridge,
-		    .subnet = nc.subnet,
-		    .prefix = nc.prefix,
-		    .masquerade = nc.masquerade,
-		};
+		struct netd_nat_net nn;
+
+		netd_nat_net_of(&nc, &nn);
 		r = netd_rtnl_open(&rt, err);
 		if (r == 0)
 			r = netd_link_del(rt, nc.bridge, err);
@@ -321,7 +319,7 @@ int netd_network_restore_nat(struct netd_err *err)
 	int r;
 
 	r = netd_nat_ensure(err);
-	if (r == 0)
+	if (r >= 0)
 		r = netd_netconf_list_all(&defs, &n, err);
 	if (r < 0)
 		return r;
@@ -331,7 +329,7 @@ int netd_network_restore_nat(struct netd_err *err)
 
 		if (defs[i].error[0])
 			continue;
-		nn = (struct netd_nat_net){nc->bridge, nc->subnet, nc->prefix, nc->masquerade};
+		netd_nat_net_of(nc, &nn);
 		r = netd_nat_network_add(&nn, err);
 	}
 	free(defs);

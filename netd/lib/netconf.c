@@ -27,6 +27,7 @@ enum {
 	F_BRIDGE,
 	F_MTU,
 	F_MASQ,
+	F_GWMODE,
 	F_FLNETWORK,
 	F_ROUTES,
 	F_COUNT,
@@ -118,6 +119,28 @@ static int parse_bool(const char *s)
 	if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0"))
 		return 0;
 	return -1;
+}
+
+const char *netd_gateway_mode_name(enum netd_gateway_mode m)
+{
+	switch (m) {
+	case NETD_GATEWAY_NAT:
+		return "nat";
+	case NETD_GATEWAY_ROUTED:
+		return "routed";
+	}
+	return NULL;
+}
+
+int netd_gateway_mode_parse(const char *s, enum netd_gateway_mode *m)
+{
+	if (!strcmp(s, "nat"))
+		*m = NETD_GATEWAY_NAT;
+	else if (!strcmp(s, "routed"))
+		*m = NETD_GATEWAY_ROUTED;
+	else
+		return -1;
+	return 0;
 }
 
 static char *trim(char *s)
@@ -392,6 +415,12 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 				    q);
 			nc->n_routes++;
 		}
+	} else if (!strcmp(key, "gateway_mode")) {
+		if ((r = mark(c, seen, F_GWMODE, key)) < 0)
+			return r;
+		if (netd_gateway_mode_parse(val, &nc->gateway_mode) < 0)
+			return perr(c, "bad gateway_mode %s: want nat or routed",
+				    netd_quote(q, sizeof(q), val));
 	} else if (!strcmp(key, "FLANNEL_NETWORK")) {
 		/* The cluster-wide CIDR: not ours to use, but it must at least be one. */
 		if ((r = mark(c, seen, F_FLNETWORK, key)) < 0)
@@ -402,8 +431,8 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 	} else {
 		return perr(c,
 			    "unknown key %s; known: subnet, gateway, range, bridge, mtu, "
-			    "masquerade, routes, FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
-			    "FLANNEL_NETWORK",
+			    "masquerade, routes, gateway_mode, FLANNEL_SUBNET, FLANNEL_MTU, "
+			    "FLANNEL_IPMASQ, FLANNEL_NETWORK",
 			    netd_quote(q, sizeof(q), key));
 	}
 	return 0;
@@ -546,13 +575,16 @@ int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_
 				    nc->mtu);
 	if (check_routes(nc, why, sizeof(why)) < 0)
 		return netd_err_set(err, EINVAL, "%s: %s", where, why);
+	if (!netd_gateway_mode_name(nc->gateway_mode))
+		return netd_err_set(err, EINVAL, "%s: gateway mode %d is not nat or routed", where,
+				    (int)nc->gateway_mode);
 	return 0;
 }
 
 int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 {
 	char sn[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
-	char mtu[24] = "", routes[NETD_ROUTES_MAX * 48 + 16] = "";
+	char mtu[24] = "", routes[NETD_ROUTES_MAX * 48 + 16] = "", mode[32] = "";
 	size_t o = 0;
 
 	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
@@ -574,6 +606,10 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 	}
 	if (o)
 		snprintf(routes + o, sizeof(routes) - o, "\n");
+	/* Only when not the default, so that files of nat networks read as before. */
+	if (nc->gateway_mode != NETD_GATEWAY_NAT)
+		snprintf(mode, sizeof(mode), "gateway_mode=%s\n",
+			 netd_gateway_mode_name(nc->gateway_mode));
 	return snprintf(buf, len,
 			"# netd network %s (subnet file; see docs/subnet-file.md)\n"
 			"subnet=%s/%u\n"
@@ -582,9 +618,9 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 			"bridge=%s\n"
 			"%s"
 			"masquerade=%s\n"
-			"%s",
+			"%s%s",
 			nc->name, sn, nc->prefix, gw, lo, hi, nc->bridge, mtu,
-			nc->masquerade ? "yes" : "no", routes);
+			nc->masquerade ? "yes" : "no", routes, mode);
 }
 
 static int conf_path(char *buf, size_t len, const char *name, struct netd_err *err)

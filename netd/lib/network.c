@@ -106,12 +106,7 @@ static void rollback_bridge(struct attach_ctx *c)
 {
 	struct netd_endpoint *eps = NULL;
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
-	struct netd_nat_net nn = {
-	    .bridge = c->nc.bridge,
-	    .subnet = c->nc.subnet,
-	    .prefix = c->nc.prefix,
-	    .masquerade = c->nc.masquerade,
-	};
+	struct netd_nat_net nn;
 	struct netd_err e2;
 	size_t n = 0;
 
@@ -121,6 +116,7 @@ static void rollback_bridge(struct attach_ctx *c)
 	if (n || netd_rtnl_open(&rt, &e2) < 0)
 		return;
 	ignore_result(netd_link_del(rt, c->nc.bridge, &e2));
+	netd_nat_net_of(&c->nc, &nn);
 	if (netd_nat_table_exists())
 		ignore_result(netd_nat_network_del(&nn, &e2));
 }
@@ -600,12 +596,7 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	struct netd_endpoint *ep = c->ep;
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
 	cleanup_rtnl struct netd_rtnl *ns = NULL;
-	struct netd_nat_net nn = {
-	    .bridge = c->nc.bridge,
-	    .subnet = c->nc.subnet,
-	    .prefix = c->nc.prefix,
-	    .masquerade = c->nc.masquerade,
-	};
+	struct netd_nat_net nn;
 	char alias[NETD_KEY_MAX + 8];
 	int br_ifindex;
 	bool created;
@@ -625,7 +616,14 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	if (r < 0)
 		return r;
 	c->bridge_created = created;
+	r = netd_ip_forward_on(&ep->ip_forward_switched_on, err);
+	if (r < 0)
+		return r;
+	netd_nat_net_of(&c->nc, &nn);
 	r = netd_nat_ensure(err);
+	/* A table of an older netd was replaced: every network's and endpoint's elements back. */
+	if (r == 1)
+		r = netd_network_restore_nat(err);
 	if (r == 0)
 		r = netd_nat_network_add(&nn, err);
 	if (r == 0)
@@ -783,11 +781,21 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 			r = netd_store_endpoint_save(ep, err);
 	}
 	if (r < 0) {
+		bool fwd = ep->ip_forward_switched_on;
+
 		attach_rollback(&c);
 		netd_endpoint_clear(ep);
+		ep->ip_forward_switched_on = fwd;
 		return netd_err_prefix(err, "attach %s/%s", req->id, ifname);
 	}
 	return 0;
+}
+
+const char *netd_ip_forward_notice(void)
+{
+	return "turned on IP forwarding (net.ipv4.ip_forward was 0, now 1) so that containers "
+	       "reach beyond this host: it now routes packets between all its interfaces, not "
+	       "only for containers; see netd doctor";
 }
 
 /* ---- detach ---- */

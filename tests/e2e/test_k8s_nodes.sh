@@ -113,10 +113,12 @@ for n in "${NODES[@]}"; do
 		mkns "$pod"
 		pm=[]
 		[ $p = a ] && pm='[{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}]'
-		if out=$(node_cni "$n" ADD "$pod" "$pm" 2>&1); then
+		# (stderr apart: a node's first ADD says there that it turned IP forwarding on)
+		if out=$(node_cni "$n" ADD "$pod" "$pm" 2>"$LAB_DIR/add.err"); then
 			IP[$pod]=$(jq -r '.ips[0].address' <<<"$out" | cut -d/ -f1)
 		else
 			IP[$pod]=
+			out="$out $(cat "$LAB_DIR/add.err")"
 		fi
 		check "node$n: ADD $pod: address ${IP[$pod]:-none} in $(pod_cidr "$n")" \
 			sh -c "case '${IP[$pod]}' in 10.244.$n.*) true ;; *) echo '$out'; false ;; esac"

@@ -98,7 +98,8 @@ check_eq "bad input created no nft table" "" "$(nft list tables 2>/dev/null)"
 
 
 # ---- the README's command: a web server on a published port ----
-out=$(nsbox run -d --name web -p 8080:80 "$ROOTFS" httpd -f -p 80 2>&1)
+out=$(nsbox run -d --name web -p 8080:80 "$ROOTFS" httpd -f -p 80 2>"$LAB_DIR/web.err")
+sed 's/^/# stderr: /' "$LAB_DIR/web.err" # (the first attach turned IP forwarding on, and says so)
 check_eq "run -d prints the name" web "$out"
 wait_until 30 curl -sf -m 1 http://127.0.0.1:8080/
 page=$(curl -sS -m 2 http://127.0.0.1:8080/ 2>&1)

@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    a.range_start.s_addr != b.range_start.s_addr ||
 	    a.range_end.s_addr != b.range_end.s_addr || a.mtu != b.mtu ||
 	    a.masquerade != b.masquerade || a.n_routes != b.n_routes ||
-	    memcmp(a.routes, b.routes, a.n_routes * sizeof(a.routes[0])))
+	    memcmp(a.routes, b.routes, a.n_routes * sizeof(a.routes[0])) ||
+	    a.gateway_mode != b.gateway_mode)
 		abort();
 	return 0;
 }

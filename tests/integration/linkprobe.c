@@ -27,7 +27,7 @@ static int usage(void)
 			"       linkprobe veth HOST PEER NETNS BRIDGE MTU [MAC|-] [ALIAS]\n"
 			"       linkprobe ctrcfg NETNS IFNAME IP/PFX GW\n"
 			"       linkprobe ctrcheck NETNS IFNAME IP/PFX GW\n"
-			"       linkprobe get NAME | del NAME | netns PATH | mtu\n"
+			"       linkprobe get NAME | del NAME | netns PATH | mtu | forward\n"
 			"       linkprobe overlap CIDR | aliases PREFIX\n");
 	return 2;
 }
@@ -154,6 +154,13 @@ int main(int argc, char **argv)
 				       &created, &e) < 0)
 			return fail(&e);
 		printf("ifindex=%d created=%d\n", ifindex, created);
+		return 0;
+	}
+	if (!strcmp(cmd, "forward") && argc == 2) {
+		bool switched = false;
+		if (netd_ip_forward_on(&switched, &e) < 0)
+			return fail(&e);
+		printf("switched_on=%d\n", switched);
 		return 0;
 	}
 	if (!strcmp(cmd, "veth") && argc >= 7 && argc <= 9) {

@@ -512,6 +512,20 @@ static void test_netconf_ranges(void **state)
 	assert_false(nc.masquerade);
 	assert_false(c.bridge_set);
 	assert_int_equal(nc.mtu, 0);
+	assert_int_equal(nc.gateway_mode, NETD_GATEWAY_NAT);
+	assert_false(c.gw_mode_set);
+	cni_conf_free(&c);
+
+	/* gatewayMode, the subnet file's gateway_mode */
+	netconf_ok("{" BASE ",\"gatewayMode\":\"routed\",\"ipam\":{\"subnet\":\"10.25.0.0/24\"}}",
+		   &c, &nc);
+	assert_int_equal(nc.gateway_mode, NETD_GATEWAY_ROUTED);
+	assert_true(c.gw_mode_set);
+	cni_conf_free(&c);
+	netconf_ok("{" BASE ",\"gatewayMode\":\"nat\",\"ipam\":{\"subnet\":\"10.25.0.0/24\"}}", &c,
+		   &nc);
+	assert_int_equal(nc.gateway_mode, NETD_GATEWAY_NAT);
+	assert_true(c.gw_mode_set);
 	cni_conf_free(&c);
 
 	/* only one end of the range given: the other is the subnet's first/last host */
@@ -570,6 +584,10 @@ static void test_netconf_errors(void **state)
 	netconf_fails("{" BASE ",\"mtu\":50}", CNI_ERR_CONFIG);
 	netconf_fails("{" BASE ",\"mtu\":\"1500\"}", CNI_ERR_CONFIG);
 	netconf_fails("{" BASE ",\"mtu\":70000}", CNI_ERR_CONFIG);
+	m = parse_fails("{" BASE ",\"gatewayMode\":\"bridge\"}", CNI_ADD, CNI_ERR_CONFIG);
+	assert_string_equal(m, "gatewayMode \"bridge\": expected \"nat\" or \"routed\"");
+	m = parse_fails("{" BASE ",\"gatewayMode\":true}", CNI_ADD, CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "gatewayMode: expected a string"));
 }
 
 static void test_overlay(void **state)
@@ -596,6 +614,21 @@ static void test_overlay(void **state)
 	assert_string_equal(file.bridge, "cni1");
 	assert_int_equal(file.mtu, 1400);
 	assert_false(file.masquerade);
+	assert_int_equal(file.gateway_mode, NETD_GATEWAY_NAT);
+	cni_conf_free(&c);
+
+	/* gatewayMode over a subnet file's gateway_mode, both ways */
+	netconf_ok("{" BASE ",\"subnetFile\":\"/x\",\"gatewayMode\":\"routed\"}", &c, &nc);
+	cni_conf_overlay(&c, &file);
+	assert_int_equal(file.gateway_mode, NETD_GATEWAY_ROUTED);
+	cni_conf_free(&c);
+	netconf_ok("{" BASE ",\"subnetFile\":\"/x\"}", &c, &nc);
+	cni_conf_overlay(&c, &file);
+	assert_int_equal(file.gateway_mode, NETD_GATEWAY_ROUTED);
+	cni_conf_free(&c);
+	netconf_ok("{" BASE ",\"subnetFile\":\"/x\",\"gatewayMode\":\"nat\"}", &c, &nc);
+	cni_conf_overlay(&c, &file);
+	assert_int_equal(file.gateway_mode, NETD_GATEWAY_NAT);
 	cni_conf_free(&c);
 }
 

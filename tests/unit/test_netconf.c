@@ -169,11 +169,11 @@ static void test_errors(void **state)
 	parse_bad("n", "=10.0.0.0/24\n", "t.conf:1: missing key before '='");
 	parse_bad("n", "\n\nsubnet=10.0.0.0/24\ncolour=blue\n",
 		  "t.conf:4: unknown key \"colour\"; known: subnet, gateway, range, bridge, mtu, "
-		  "masquerade, routes, FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
-		  "FLANNEL_NETWORK");
+		  "masquerade, routes, gateway_mode, FLANNEL_SUBNET, FLANNEL_MTU, "
+		  "FLANNEL_IPMASQ, FLANNEL_NETWORK");
 	parse_bad("n", "Subnet=10.0.0.0/24\n",
 		  "t.conf:1: unknown key \"Subnet\"; known: subnet, "
-		  "gateway, range, bridge, mtu, masquerade, routes, "
+		  "gateway, range, bridge, mtu, masquerade, routes, gateway_mode, "
 		  "FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
 		  "FLANNEL_NETWORK");
 	parse_bad("n", "subnet=\n", "t.conf:1: subnet has an empty value");
@@ -333,6 +333,12 @@ static void test_errors_values(void **state)
 		  "t.conf:2: bad masquerade \"maybe\": want yes or no (true/false, 1/0)");
 	parse_bad("n", "FLANNEL_SUBNET=10.1.0.1/16\nFLANNEL_IPMASQ=on\n",
 		  "t.conf:2: bad FLANNEL_IPMASQ \"on\": want yes or no (true/false, 1/0)");
+	parse_bad("n", "subnet=10.0.0.0/24\ngateway_mode=Routed\n",
+		  "t.conf:2: bad gateway_mode \"Routed\": want nat or routed");
+	parse_bad("n", "subnet=10.0.0.0/24\ngateway_mode=nat-unprotected\n",
+		  "t.conf:2: bad gateway_mode \"nat-unprotected\": want nat or routed");
+	parse_bad("n", "subnet=10.0.0.0/24\ngateway_mode=routed\ngateway_mode=nat\n",
+		  "t.conf:3: duplicate key gateway_mode (first set on line 2)");
 
 	/* the name: validated, and as the default bridge name */
 	parse_bad("../etc", "subnet=10.0.0.0/24\n",
@@ -404,6 +410,7 @@ static void assert_nc_equal(const struct netd_netconf *a, const struct netd_netc
 		assert_int_equal(a->routes[i].prefix, b->routes[i].prefix);
 		assert_int_equal(a->routes[i].gw.s_addr, b->routes[i].gw.s_addr);
 	}
+	assert_int_equal(a->gateway_mode, b->gateway_mode);
 }
 
 static void test_routes(void **state)
@@ -469,6 +476,8 @@ static void test_format_roundtrip(void **state)
 	    "FLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n",
 	    "subnet=192.168.100.252/30\nmasquerade=1\n",
 	    "subnet=10.88.0.0/24\nroutes=0.0.0.0/0, 10.1.0.0/16 via 10.88.0.254\n",
+	    "subnet=10.30.0.0/24\ngateway_mode=routed\nmasquerade=no\n",
+	    "FLANNEL_SUBNET=10.244.1.1/24\ngateway_mode=nat\n",
 	};
 	struct netd_netconf a, b;
 	char buf[1024];
@@ -494,6 +503,16 @@ static void test_format_roundtrip(void **state)
 	netd_netconf_format(&a, buf, sizeof(buf));
 	assert_null(strstr(buf, "mtu="));
 	assert_non_null(strstr(buf, "\nmasquerade=yes\n"));
+	/* gateway_mode: nat is the default and is not written; routed is, after masquerade */
+	assert_int_equal(a.gateway_mode, NETD_GATEWAY_NAT);
+	assert_null(strstr(buf, "gateway_mode"));
+	parse_ok("net1", texts[5], &a);
+	assert_int_equal(a.gateway_mode, NETD_GATEWAY_ROUTED);
+	netd_netconf_format(&a, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nmasquerade=no\ngateway_mode=routed\n"));
+	assert_string_equal(netd_gateway_mode_name(NETD_GATEWAY_NAT), "nat");
+	assert_string_equal(netd_gateway_mode_name(NETD_GATEWAY_ROUTED), "routed");
+	assert_null(netd_gateway_mode_name((enum netd_gateway_mode)7));
 	/* snprintf semantics on a short buffer */
 	{
 		char small[10];
@@ -534,6 +553,11 @@ static void test_finish(void **state)
 	assert_int_equal(netd_netconf_finish(&nc, "network api", &err), -EINVAL);
 	assert_string_equal(err.msg, "network api: mtu 20 is out of range (68-65535)");
 	nc.mtu = 0;
+	nc.gateway_mode = (enum netd_gateway_mode)9;
+	assert_int_equal(netd_netconf_finish(&nc, "network api", &err), -EINVAL);
+	assert_string_equal(err.msg, "network api: gateway mode 9 is not nat or routed");
+	nc.gateway_mode = NETD_GATEWAY_ROUTED;
+	assert_int_equal(netd_netconf_finish(&nc, "network api", &err), 0);
 	strcpy(nc.bridge, "a/b");
 	assert_int_equal(netd_netconf_finish(&nc, "network api", &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "network api: bridge: invalid interface name \"a/b\""));
