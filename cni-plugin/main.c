@@ -11,8 +11,7 @@
 #include <unistd.h>
 #include "cni.h"
 
-#define CNI_STDIN_MAX	    (16u << 20)
-#define CNI_DEFAULT_CONFDIR "/var/lib/netd/cni-networks"
+#define CNI_STDIN_MAX (16u << 20)
 
 static int read_stdin(char **out, size_t *out_len, struct cni_err *e)
 {
@@ -75,7 +74,7 @@ static const char help_text[] =
     "and read its result (or the spec's error object) as JSON on stdout. It does what the\n"
     "reference bridge, host-local and portmap plugins do together, with libnetd.\n"
     "State: NETD_STATE_DIR (default /var/lib/netd); the networks it defines from CNI configs:\n"
-    "NETD_CONFIG_DIR (default " CNI_DEFAULT_CONFDIR "). See netd-cni(8).\n";
+    "NETD_CNI_CONFIG_DIR (default $NETD_STATE_DIR/cni-networks). See netd-cni(8).\n";
 
 /* The arguments a person may give. A runtime gives none and always sets CNI_COMMAND (the
  * spec passes everything in the environment), so with CNI_COMMAND set arguments are ignored and
@@ -131,8 +130,7 @@ int main(int argc, char **argv)
 		fputs("netd-cni: a CNI plugin, run by container runtimes (netd-cni --help)\n",
 		      stderr);
 	/* CNI networks live apart from hand-made netd networks unless told otherwise. */
-	if (!getenv("NETD_CONFIG_DIR") || !*getenv("NETD_CONFIG_DIR"))
-		setenv("NETD_CONFIG_DIR", CNI_DEFAULT_CONFDIR, 1);
+	netd_netconf_use_cni_dir();
 
 	if (!by_hand && read_stdin(&text, &len, &e) < 0)
 		return fail(NULL, &e);

@@ -29,21 +29,37 @@ bool netd_dns_named(const struct netd_endpoint *ep);
 bool netd_dns_serves(const struct netd_endpoint *ep);
 
 /*
- * The /etc/resolv.conf a container gets. host_netns: it shares the host's network namespace, so
- * the host's file as it is. ep served (netd_dns_serves): its gateway as the only nameserver,
- * search NETD_DNS_DOMAIN and the host's search domains. Otherwise the host's resolvers that a
- * container can reach (not loopback; a systemd-resolved stub is replaced by the upstreams in
- * /run/systemd/resolve/resolv.conf; none at all: Docker's public fallbacks 8.8.8.8, 8.8.4.4),
- * with the host's search and options lines. Returns snprintf's result.
+ * What a user asked for (nsbox --dns, --dns-search). Each list given replaces the one the rule
+ * below would give, as Docker's options do: --dns servers win over the network's name server
+ * (the names on the network are then not answered), --dns-search replaces the search list.
+ * Checked by the front end (addresses, domains). NULL lists / 0: not asked.
  */
-int netd_dns_resolv_conf(const struct netd_endpoint *ep, bool host_netns, char *buf, size_t len);
+struct netd_dns_user {
+	const char *const *nameservers;
+	size_t n_nameservers;
+	const char *const *search;
+	size_t n_search;
+};
+
+/*
+ * The /etc/resolv.conf a container gets. host_netns: it shares the host's network namespace, so
+ * the host's file as it is (unless user asks for more). ep served (netd_dns_serves): its gateway
+ * as the only nameserver, search NETD_DNS_DOMAIN and the host's search domains. Otherwise the
+ * host's resolvers that a container can reach (not loopback; a systemd-resolved stub is replaced
+ * by the upstreams in /run/systemd/resolve/resolv.conf; none at all: Docker's public fallbacks
+ * 8.8.8.8, 8.8.4.4), with the host's search and options lines. user may be NULL. Returns
+ * snprintf's result.
+ */
+int netd_dns_resolv_conf(const struct netd_endpoint *ep, bool host_netns,
+			 const struct netd_dns_user *user, char *buf, size_t len);
 
 /*
  * The same rule on given texts (for tests): host is /etc/resolv.conf, resolved the file of
  * systemd-resolved (NULL: none); gw NULL: no name server of ours.
  */
 int netd_dns_resolv_render(const char *host, const char *resolved, const struct in_addr *gw,
-			   char *buf, size_t len);
+			   bool host_netns, const struct netd_dns_user *user, char *buf,
+			   size_t len);
 
 /* The running server's pid (its pid file, checked against /proc), or 0. */
 int netd_dns_server_pid(void);

@@ -44,6 +44,8 @@ bool cli_explain_opt(struct cli_explain_opts *xo, int c, const char *arg);
  * Returns 0 or an exit code. */
 int cli_explain_start(const struct cli_explain_opts *xo, const char *verb, int argc, char **argv);
 void cli_explain_end(void);
+/* A line for the user on stderr ("netd: TEXT"); call it before cli_explain_end. */
+void cli_notice(const char *text);
 
 int cli_network(int argc, char **argv);
 int cli_attach(int argc, char **argv);

@@ -18,7 +18,7 @@ enum { NOTE_PORTS = 1, NOTE_EXPLAIN = 2 };
 static const struct cli_help helps[] = {
     {"networks", "network create",
      "NAME --subnet CIDR [--gateway IP] [--range A-B] [--bridge BR]\n"
-     "                      [--mtu N] [--no-masquerade]",
+     "                      [--mtu N] [--no-masquerade] [--routed]",
      NULL,
      "Defines network NAME: writes its subnet file, $NETD_CONFIG_DIR/NAME.conf. Nothing is made\n"
      "in the kernel until the first attach (bridge, nft table).\n"
@@ -28,6 +28,9 @@ static const struct cli_help helps[] = {
      "  --bridge BR       bridge name (default: the network name)\n"
      "  --mtu N           MTU of bridge and veths (default: the default route's interface's)\n"
      "  --no-masquerade   do not masquerade traffic leaving the subnet\n"
+     "  --routed          every container port is reachable from outside by address, not only\n"
+     "                    published ones (gateway_mode=routed, Docker's name; for subnets\n"
+     "                    routed on purpose, such as pod networks other nodes reach)\n"
      "Prints the definition as JSON.\n",
      NOTE_EXPLAIN},
     {NULL, "network ls", "[--json]", NULL,
@@ -40,17 +43,19 @@ static const struct cli_help helps[] = {
      0},
     {"endpoints", "attach",
      "NETWORK --netns PATH --id ID [--ifname IF] [--ip IP] [--mac MAC] [-p SPEC]...\n"
-     "                      [--name NAME] [--alias ALIAS]...",
+     "            [--default-route] [--name NAME] [--alias ALIAS]...",
      NULL,
      "Attaches a network namespace to NETWORK: a veth whose peer is created inside the namespace\n"
-     "as IF, an address from the network's range, a default route via the gateway, and the\n"
-     "published ports. On failure nothing is left behind. Prints the endpoint as JSON.\n"
+     "as IF, an address from the network's range, the network's routes, a default route via the\n"
+     "gateway when the namespace has none yet (its first interface), and the published ports.\n"
+     "On failure nothing is left behind. Prints the endpoint as JSON.\n"
      "  --netns PATH      the namespace: /run/netns/NAME, /proc/PID/ns/net\n"
      "  --id ID           the endpoint's owner (a container id)\n"
      "  --ifname IF       interface name inside the namespace (default: eth0)\n"
      "  --ip IP           this address instead of the next free one\n"
      "  --mac MAC         this MAC address for IF (aa:bb:cc:dd:ee:ff)\n"
      "  -p, --publish SPEC  publish a port (repeatable)\n"
+     "  --default-route   the default route via this network even when the namespace has one\n"
      "  --name NAME       the name other endpoints of NETWORK find this one by (a DNS label)\n"
      "  --alias ALIAS     one more such name (repeatable, at most 16)\n"
      "Names are answered by aardvark-dns on the network's gateway (search domain dns.netd);\n"
@@ -89,7 +94,8 @@ static const char note_explain[] =
     "--explain[=FILE] prints the equivalent shell commands, as they happen, to stderr or FILE;\n"
     "--dry-run explains only and changes nothing.\n";
 static const char note_common[] =
-    "Environment: NETD_CONFIG_DIR (default /etc/netd/networks), NETD_STATE_DIR (/var/lib/netd).\n"
+    "Environment: NETD_CONFIG_DIR (default /etc/netd/networks), NETD_STATE_DIR (/var/lib/netd;\n"
+    "netd-cni's networks are in its cni-networks/, NETD_CNI_CONFIG_DIR, shown as \"cni\").\n"
     "Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 conflict (exists, in use, busy),\n"
     "            4 not found, 5 range exhausted.\n";
 

@@ -246,30 +246,45 @@ static void upstreams(const char *host, const char *resolved, bool from_host, st
 }
 
 int netd_dns_resolv_render(const char *host, const char *resolved, const struct in_addr *gw,
-			   char *buf, size_t len)
+			   bool host_netns, const struct netd_dns_user *user, char *buf, size_t len)
 {
+	static const struct netd_dns_user none;
+	char g[INET_ADDRSTRLEN] = "";
 	struct resolv r;
 	size_t n = 0;
 
-	upstreams(host, resolved, false, &r);
+	if (!user)
+		user = &none;
+	upstreams(host, resolved, host_netns, &r);
+	/* The user's servers win over ours: the gateway would only forward to them anyway. */
+	if (user->n_nameservers)
+		gw = NULL;
+	if (gw)
+		inet_ntop(AF_INET, gw, g, sizeof(g));
 	buf[0] = '\0';
 #define OUT(...)                                                                                   \
 	do {                                                                                       \
 		if (n < len)                                                                       \
 			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);                      \
 	} while (0)
-	if (gw) {
-		char g[INET_ADDRSTRLEN];
-
-		inet_ntop(AF_INET, gw, g, sizeof(g));
-		OUT("search %s%s%s\nnameserver %s\n", NETD_DNS_DOMAIN, r.search[0] ? " " : "",
-		    r.search, g);
-	} else {
-		if (r.search[0])
-			OUT("search %s\n", r.search);
+	if (user->n_search) {
+		OUT("search");
+		for (size_t i = 0; i < user->n_search; i++)
+			OUT(" %s", user->search[i]);
+		OUT("\n");
+	} else if (gw) {
+		OUT("search %s%s%s\n", NETD_DNS_DOMAIN, r.search[0] ? " " : "", r.search);
+	} else if (r.search[0]) {
+		OUT("search %s\n", r.search);
+	}
+	if (user->n_nameservers)
+		for (size_t i = 0; i < user->n_nameservers; i++)
+			OUT("nameserver %s\n", user->nameservers[i]);
+	else if (gw)
+		OUT("nameserver %s\n", g);
+	else
 		for (size_t i = 0; i < r.n_ns; i++)
 			OUT("nameserver %s\n", r.ns[i]);
-	}
 	if (r.options[0])
 		OUT("options %s\n", r.options);
 #undef OUT
@@ -299,19 +314,21 @@ static bool served_gateway(const struct netd_endpoint *ep, struct in_addr *gw)
 	return true;
 }
 
-int netd_dns_resolv_conf(const struct netd_endpoint *ep, bool host_netns, char *buf, size_t len)
+int netd_dns_resolv_conf(const struct netd_endpoint *ep, bool host_netns,
+			 const struct netd_dns_user *user, char *buf, size_t len)
 {
 	cleanup_free char *host = read_or_null(HOST_RESOLV);
 	cleanup_free char *resolved = NULL;
 	struct in_addr gw;
 	bool served;
 
-	if (host_netns)
+	if (host_netns && (!user || (!user->n_nameservers && !user->n_search)))
 		return snprintf(buf, len, "%s", host ? host : "");
-	served = ep && served_gateway(ep, &gw);
+	served = !host_netns && ep && served_gateway(ep, &gw);
 	if (!served)
 		resolved = read_or_null(RESOLVED_RESOLV);
-	return netd_dns_resolv_render(host, resolved, served ? &gw : NULL, buf, len);
+	return netd_dns_resolv_render(host, resolved, served ? &gw : NULL, host_netns, user, buf,
+				      len);
 }
 
 /* ---- the server binary, its pid ---- */

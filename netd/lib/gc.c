@@ -417,15 +417,16 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 		first = r;
 
 	{
-		char **names = NULL;
+		struct netd_netdef *defs = NULL;
 		size_t nn = 0;
 		if (network) {
 			r = gc_leases(network, st, err);
 		} else {
-			r = netd_netconf_list(&names, &nn, err);
+			/* netd-cni's networks too: one state dir holds the leases of both. */
+			r = netd_netconf_list_all(&defs, &nn, err);
 			for (size_t i = 0; r == 0 && i < nn; i++)
-				r = gc_leases(names[i], st, err);
-			netd_strv_free(names, nn);
+				r = gc_leases(defs[i].nc.name, st, err);
+			free(defs);
 		}
 		if (r < 0 && !first)
 			first = r;

@@ -13,7 +13,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 clients_enter() {
-	LAB_PID=1 lab_enter "$@"
+	LAB_PIDNS=1 lab_enter "$@"
 	local m
 	for m in /run /var/lib /dev/shm; do
 		mount -t tmpfs "lab${m//\//-}" "$m" || {

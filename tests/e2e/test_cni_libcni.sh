@@ -23,15 +23,17 @@ mkns c1
 mkns c2
 NS1=/run/netns/c1
 NS2=/run/netns/c2
+NS_ERR=$WORK/add.err
 
 out=$(run validate 2>&1)
 check "libcni validates the conflist (VERSION probe; portMappings capability)" \
 	grep -q '"portMappings"' <<<"$out"
 
 # -- ADD with a port mapping passed as capability args
-if res=$(run -netns $NS1 -id c1 -p 8080:80 add 2>&1); then ok "ADD c1 -p 8080:80"; else
+# (stderr apart: the first ADD says there that it turned IP forwarding on)
+if res=$(run -netns $NS1 -id c1 -p 8080:80 add 2>"$NS_ERR"); then ok "ADD c1 -p 8080:80"; else
 	not_ok "ADD c1 -p 8080:80"
-	printf '%s\n' "$res" | sed 's/^/#   /'
+	printf '%s\n' "$res" | cat - "$NS_ERR" | sed 's/^/#   /'
 fi
 field() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))" "$@" 2>/dev/null; }
 IP1=$(field "$res" 'd["ips"][0]["address"].split("/")[0]')

@@ -167,7 +167,7 @@ kill "$SERVE"
 wait "$SERVE" 2>/dev/null
 
 # ---- netd-cni: runtimeConfig.aliases (podman's "aliases" capability) -> dns in the result ----
-CNICONF='{"cniVersion":"1.0.0","name":"front","type":"netd-cni","subnetFile":"'$NETD_CONFIG_DIR/front.conf'",
+CNICONF='{"cniVersion":"1.0.0","name":"front","type":"netd-cni","isGateway":true,"subnetFile":"'$NETD_CONFIG_DIR/front.conf'",
 	"runtimeConfig":{"aliases":{"front":["cnipod","pod-a"],"other":["no"]}}}'
 mkns p1
 out=$(printf '%s' "$CNICONF" | CNI_COMMAND=ADD CNI_CONTAINERID=pod1 CNI_NETNS=/run/netns/p1 \
@@ -181,6 +181,11 @@ out=$(printf '%s' "${CNICONF/\"cnipod\",\"pod-a\"/\"web\"}" | CNI_COMMAND=ADD CN
 	CNI_IFNAME=eth1 CNI_PATH=/nonexistent "$BUILD/netd-cni" 2>&1)
 check "netd-cni ADD with a taken name: the spec's error, code 7 ($(jq -r .msg <<<"$out"))" \
 	grep -qE '^7 .*name web is already taken on network front' <<<"$(jq -r '"\(.code) \(.msg)"' <<<"$out")"
+out=$(printf '%s' "${CNICONF/\"isGateway\":true,/}" | CNI_COMMAND=ADD CNI_CONTAINERID=pod3 CNI_NETNS=/run/netns/p1 \
+	CNI_IFNAME=eth2 CNI_PATH=/nonexistent "$BUILD/netd-cni" 2>&1)
+check "netd-cni ADD with aliases on a bridge without the gateway address (no isGateway): refused ($(jq -r .msg <<<"$out"))" \
+	grep -q 'names cannot be answered on a bridge without the gateway address' <<<"$(jq -r .msg <<<"$out")"
+check_eq "...and nothing of pod3 is left" "" "$(ip -n p1 -o link show eth2 2>/dev/null; ls "$NETD_STATE_DIR/networks/front/endpoints" | grep pod3)"
 printf '%s' "$CNICONF" | CNI_COMMAND=DEL CNI_CONTAINERID=pod1 CNI_NETNS=/run/netns/p1 \
 	CNI_IFNAME=eth0 CNI_PATH=/nonexistent "$BUILD/netd-cni" >/dev/null 2>&1
 check_eq "netd-cni DEL: the alias is gone" "" "$(resolve web pod-a)"

@@ -51,7 +51,8 @@ check "explained commands are ip, nft and /proc/sys writes only" \
 	bash -c "! grep -vE '^(#|ip |nft |echo [01] > /proc/sys/|conntrack |\$)' '$W/attach.sh'"
 for want in "ip link add lab up type bridge" "ip addr add 10.77.0.1/24 broadcast 10.77.0.255 dev lab" \
 	"echo 1 > /proc/sys/net/ipv4/ip_forward" "ip -n c1 addr add 10.77.0.2/24 broadcast 10.77.0.255 dev eth0" \
-	"ip -n c1 route replace default via 10.77.0.1 dev eth0" "nft add table ip netd"; do
+	"ip -n c1 route add default via 10.77.0.1 dev eth0" \
+	"nft add table ip netd '{ comment \"netd layout 2\"; }'"; do
 	check "explained: $want" grep -qxF "$want" "$W/attach.sh"
 done
 check "explained veth has master lab" grep -q '^ip link add nd[0-9a-f]\{8\} mtu [0-9]* master lab up type veth' "$W/attach.sh"
@@ -124,7 +125,7 @@ ip link set lo up
 export NETD_STATE_DIR=$W/lab4/state NETD_CONFIG_DIR=$W/lab4/etc
 $NETD network create lab --subnet 10.88.0.0/24 >/dev/null
 for n in d1 d2 d3; do ip netns add \$n; done
-$NETD attach lab --netns /run/netns/d1 --id d1 >/dev/null
+$NETD attach lab --netns /run/netns/d1 --id d1 >/dev/null 2>&1 # (it says it turned on ip_forward)
 $NETD attach lab --netns /run/netns/d2 --id d2 >/dev/null
 $NETD attach lab --netns /run/netns/d3 --id d3 --explain 2>&1 >/dev/null
 for n in d1 d2 d3; do ip netns del \$n; done

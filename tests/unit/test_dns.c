@@ -88,7 +88,7 @@ static void render(const char *host, const char *resolved, const char *gw, const
 
 	if (gw)
 		inet_pton(AF_INET, gw, &g);
-	netd_dns_resolv_render(host, resolved, gw ? &g : NULL, buf, sizeof(buf));
+	netd_dns_resolv_render(host, resolved, gw ? &g : NULL, false, NULL, buf, sizeof(buf));
 	assert_string_equal(buf, want);
 }
 
@@ -118,6 +118,46 @@ static void test_resolv(void **state)
 	render("nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\nnameserver "
 	       "10.0.0.4\nnameserverX 10.0.0.9\nnameserver 10.0.0.300\n",
 	       NULL, NULL, "nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n");
+}
+
+static void render_user(const char *host, const char *gw, bool host_netns,
+			const struct netd_dns_user *u, const char *want)
+{
+	char buf[1024];
+	struct in_addr g;
+
+	if (gw)
+		inet_pton(AF_INET, gw, &g);
+	netd_dns_resolv_render(host, NULL, gw ? &g : NULL, host_netns, u, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+}
+
+static void test_resolv_user(void **state)
+{
+	static const char *const ns[] = {"192.0.2.9", "192.0.2.10"};
+	static const char *const search[] = {"a.example", "b.example"};
+	const struct netd_dns_user both = {ns, 2, search, 2}, only_ns = {ns, 1, NULL, 0},
+				   only_search = {NULL, 0, search, 1};
+	const char *host = "search corp.example\nnameserver 127.0.0.1\nnameserver 10.1.1.1\n"
+			   "options ndots:2\n";
+
+	(void)state;
+	/* --dns wins over the network's server, and the search list is then the host's. */
+	render_user(host, "10.77.0.1", false, &only_ns,
+		    "search corp.example\nnameserver 192.0.2.9\noptions ndots:2\n");
+	/* --dns-search replaces the search list; the network's server stays. */
+	render_user(host, "10.77.0.1", false, &only_search,
+		    "search a.example\nnameserver 10.77.0.1\noptions ndots:2\n");
+	render_user(host, NULL, false, &both,
+		    "search a.example b.example\nnameserver 192.0.2.9\nnameserver 192.0.2.10\n"
+		    "options ndots:2\n");
+	/* The host's namespace: its loopback resolver is reachable and kept. */
+	render_user(host, NULL, true, &only_search,
+		    "search a.example\nnameserver 127.0.0.1\nnameserver 10.1.1.1\n"
+		    "options ndots:2\n");
+	/* Nothing asked: the rule as without a user. */
+	render_user(host, "10.77.0.1", false, &(const struct netd_dns_user){0},
+		    "search dns.netd corp.example\nnameserver 10.77.0.1\noptions ndots:2\n");
 }
 
 static void test_server_path(void **state)
@@ -238,6 +278,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_label),
 	    cmocka_unit_test(test_resolv),
+	    cmocka_unit_test(test_resolv_user),
 	    cmocka_unit_test_setup_teardown(test_server_path, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
 	};
