@@ -460,6 +460,103 @@ static void sleep_ms(long ms)
 		;
 }
 
+/*
+ * aardvark-dns 1.4 opens its listeners in threads after its first process exits, and on SIGHUP
+ * closes and reopens every one of them (later versions keep those that stay): a query in between
+ * finds port 53 closed, and the container's resolver gives up at once ("bad address"). So after a
+ * start or a reload netd waits, bounded, until every gateway of the configs listens again. The
+ * server runs in this network namespace, so /proc/net/udp shows its sockets.
+ */
+#define LISTEN_MAX	64
+#define LISTEN_WAIT_MS	2000
+#define LISTEN_GRACE_MS 100 /* a listener kept across a reload (aardvark >= 1.5) counts then */
+
+struct listeners {
+	struct in_addr gw[LISTEN_MAX];
+	unsigned long inode[LISTEN_MAX]; /* of the socket bound to gw:53; 0: none */
+	size_t n;
+};
+
+/* The gateways the configs name (each file's first word, up to a comma). */
+static void listeners_of_configs(struct listeners *l)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 256], line[128];
+	struct dirent *de;
+	DIR *d;
+
+	memset(l, 0, sizeof(*l));
+	if (state_path(dir, sizeof(dir), DNS_DIR, NULL) < 0 || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)) && l->n < LISTEN_MAX) {
+		FILE *f;
+
+		if (!config_name(de->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, " ,\n")] = '\0';
+			if (inet_pton(AF_INET, line, &l->gw[l->n]) == 1)
+				l->n++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+/* Fills l->inode from /proc/net/udp: "sl local rem st ... uid timeout inode". */
+static void listeners_scan(struct listeners *l)
+{
+	char line[512], want[LISTEN_MAX][16];
+	FILE *f = fopen("/proc/net/udp", "re");
+
+	for (size_t i = 0; i < l->n; i++) {
+		l->inode[i] = 0;
+		/* the address as the kernel prints it: the 32-bit word in host order, in hex */
+		snprintf(want[i], sizeof(want[i]), "%08X:%04X", (unsigned)l->gw[i].s_addr, 53U);
+	}
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char local[32];
+		unsigned long inode;
+
+		if (sscanf(line, " %*s %31s %*s %*s %*s %*s %*s %*s %*s %lu", local, &inode) != 2)
+			continue;
+		for (size_t i = 0; i < l->n; i++)
+			if (!strcmp(local, want[i]))
+				l->inode[i] = inode;
+	}
+	fclose(f);
+}
+
+/* before NULL: a start (every gateway listening); else a reload (every gateway's listener is
+ * new, or kept past the grace period). Gives up quietly at the bound: answers come later. */
+static void listeners_wait(const struct listeners *before)
+{
+	struct listeners now;
+	bool ready = false;
+
+	listeners_of_configs(&now);
+	for (long ms = 0; !ready && ms <= LISTEN_WAIT_MS; ms += 5) {
+		listeners_scan(&now);
+		ready = true;
+		for (size_t i = 0; i < now.n && ready; i++) {
+			unsigned long old = 0;
+
+			for (size_t j = 0; before && j < before->n; j++)
+				if (before->gw[j].s_addr == now.gw[i].s_addr)
+					old = before->inode[j];
+			ready =
+			    now.inode[i] && (!old || now.inode[i] != old || ms >= LISTEN_GRACE_MS);
+		}
+		if (!ready)
+			sleep_ms(5);
+	}
+}
+
 /* In the child between fork and exec: only async-signal-safe calls. */
 static void __attribute__((noreturn)) exec_server(const char *bin, const char *const argv[])
 {
@@ -581,11 +678,17 @@ static int apply(bool reload, bool *started, struct netd_err *err)
 	if (!want)
 		return 0;
 	if (pid) {
+		struct listeners before;
+
 		if (!reload)
 			return 0;
 		netd_explain("# netd: dns server reload: kill -HUP %d", (int)pid);
+		listeners_of_configs(&before);
+		listeners_scan(&before);
 		if (kill(pid, SIGHUP) < 0)
 			return netd_err_sys(err, errno, "dns: reload server %d", (int)pid);
+		if (!netd_dry())
+			listeners_wait(&before);
 		return 0;
 	}
 	bin = netd_dns_server_path();
@@ -593,6 +696,7 @@ static int apply(bool reload, bool *started, struct netd_err *err)
 		return 0; /* a soft dependency: names are kept, nothing answers them */
 	if (server_start(bin, err) < 0)
 		return -err->code;
+	listeners_wait(NULL);
 	if (started)
 		*started = true;
 	return 0;
