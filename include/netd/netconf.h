@@ -30,7 +30,9 @@ const char *netd_state_dir(void);
  * Parses subnet-file text (key=value lines: subnet, gateway, range, bridge, mtu, masquerade;
  * or flannel's FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ; '#' comments, blank lines), fills
  * defaults (gateway: first address; range: the subnet minus network and broadcast;
- * bridge: the name) and validates. Errors name path and line: "netd0.conf:3: bad subnet ...".
+ * bridge: the name) and validates. Errors name path and line: "netd0.conf:3: bad subnet ...",
+ * quoting the value: text the caller hands over is its own (netd_netconf_load and _read, which
+ * read files that may not be ours, quote nothing).
  */
 int netd_netconf_parse(const char *name, const char *path, const char *text,
 		       struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
@@ -40,7 +42,13 @@ int netd_netconf_finish(struct netd_netconf *nc, const char *where,
 /* The canonical subnet-file text of nc; returns snprintf's result. */
 int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len);
 
+/* Loads $NETD_CONFIG_DIR/NAME.conf: a regular file, not a symlink; a message about a bad line
+ * names file and line and never quotes the file. */
 int netd_netconf_load(const char *name, struct netd_netconf *nc,
+		      struct netd_err *err) NETD_MUST_USE;
+/* Reads the subnet file at path for network name (a CNI subnetFile: a path someone gave us, so
+ * symlinks are followed), as load does: never blocking on a FIFO, never quoting the file. */
+int netd_netconf_read(const char *name, const char *path, struct netd_netconf *nc,
 		      struct netd_err *err) NETD_MUST_USE;
 /* Writes the subnet file atomically; -EEXIST if the network exists. */
 int netd_netconf_save(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;

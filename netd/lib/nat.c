@@ -860,19 +860,34 @@ static int cb_ignore(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-bool netd_nat_table_exists(void)
+int netd_nat_table_probe(bool *exists, struct netd_err *err)
 {
 	char buf[512] = {0}; /* padding goes to the kernel too */
 	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
-	struct netd_err e;
+	int r;
 
+	*exists = false;
 	if (!t)
-		return false;
+		return netd_err_set(err, ENOMEM, "table ip " T ": out of memory");
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, T);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_IPV4, 0, netd_nft_seq());
 	nftnl_table_nlmsg_build_payload(nlh, t);
-	return netd_nft_request(nlh, cb_ignore, NULL, "table ip " T, &e) == 0;
+	r = netd_nft_request(nlh, cb_ignore, NULL, "table ip " T, err);
+	if (r == -ENOENT) {
+		netd_err_clear(err);
+		return 0;
+	}
+	*exists = r == 0;
+	return r;
+}
+
+bool netd_nat_table_exists(void)
+{
+	struct netd_err e;
+	bool exists;
+
+	return netd_nat_table_probe(&exists, &e) == 0 && exists;
 }
 
 int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err)

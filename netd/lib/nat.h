@@ -34,6 +34,9 @@ int netd_nat_ensure(struct netd_err *err) NETD_MUST_USE;
 /* Deletes the whole table (every trace of us in nf_tables); missing counts as done. */
 int netd_nat_destroy(struct netd_err *err) NETD_MUST_USE;
 bool netd_nat_table_exists(void);
+/* Whether table ip netd exists: 0 with *exists, or the error that kept us from knowing (EPERM:
+ * nf_tables answers nothing without CAP_NET_ADMIN; that is never "missing"). */
+int netd_nat_table_probe(bool *exists, struct netd_err *err) NETD_MUST_USE;
 
 /* Adds (idempotent) / removes (missing is fine) a network's masquerade and isolation entries. */
 int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err) NETD_MUST_USE;
@@ -59,6 +62,7 @@ int netd_conntrack_flush_port(const struct netd_port *p, struct netd_err *err) N
 
 /* sock_diag: true when a socket of this netns listens on (proto, port) at host_ip or wildcard. */
 int netd_port_in_use(const struct netd_port *p, bool *in_use, struct netd_err *err) NETD_MUST_USE;
+
 
 /*
  * Below: seams for the unit tests (tests/unit/test_nat.c). A batch is built into a buffer before

@@ -14,6 +14,10 @@
  */
 int netd_netconf_replace(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 
+/* Whether NAME.conf is in the config dir (one lstat; attach asks again under the network lock,
+ * which network rm holds while it removes the network). */
+bool netd_netconf_defined(const char *name);
+
 /* Longest part of an outside string that error messages quote. */
 #define NETD_QUOTE_SHOW 40
 /* Enough for a quoted string of NETD_QUOTE_SHOW characters, each escaped as \xNN, plus "...". */
