@@ -1000,29 +1000,54 @@ struct lookup_ctx {
 	bool found;
 };
 
+/*
+ * NFTA_SET_ELEM_LIST_ELEMENTS > NFTA_LIST_ELEM > NFTA_SET_ELEM_DATA > NFTA_DATA_VALUE, read with
+ * libmnl's bounded attribute walk: the data is all a lookup needs, and libnftnl's element parser
+ * reads past the end of an expression name that lacks its NUL (found by fuzz_nft_reply).
+ */
 static int elem_data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct lookup_ctx *ctx = data;
-	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_set_elems_iter *it;
-	struct nftnl_set_elem *e;
+	const struct nlattr *a, *el, *x, *v;
 
-	if (!s || nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct nfgenmsg))
 		return MNL_CB_OK;
-	it = nftnl_set_elems_iter_create(s);
-	if (!it)
-		return MNL_CB_OK;
-	for (e = nftnl_set_elems_iter_next(it); e; e = nftnl_set_elems_iter_next(it)) {
-		uint32_t len = 0;
-		const void *d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
-
-		if (d && len == sizeof(ctx->data)) {
-			memcpy(ctx->data, d, len);
-			ctx->found = true;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(el, a)
+		{
+			if (mnl_attr_get_type(el) != NFTA_LIST_ELEM)
+				continue;
+			mnl_attr_for_each_nested(x, el)
+			{
+				if (mnl_attr_get_type(x) != NFTA_SET_ELEM_DATA)
+					continue;
+				mnl_attr_for_each_nested(v, x)
+				{
+					if (mnl_attr_get_type(v) != NFTA_DATA_VALUE ||
+					    mnl_attr_get_payload_len(v) != sizeof(ctx->data))
+						continue;
+					memcpy(ctx->data, mnl_attr_get_payload(v),
+					       sizeof(ctx->data));
+					ctx->found = true;
+				}
+			}
 		}
 	}
-	nftnl_set_elems_iter_destroy(it);
 	return MNL_CB_OK;
+}
+
+int netd_nat_parse_lookup(const void *buf, size_t len, uint32_t seq, uint8_t data[8], bool *found)
+{
+	struct lookup_ctx ctx = {.found = false};
+	int r = netd_nft_reply_parse(buf, len, seq, 0, elem_data_cb, &ctx);
+
+	*found = ctx.found;
+	if (ctx.found)
+		memcpy(data, ctx.data, sizeof(ctx.data));
+	return r;
 }
 
 int netd_nat_port_lookup(const struct netd_port *p, struct in_addr ctr_ip, bool *present,

@@ -499,6 +499,26 @@ int netd_errs_result(struct netd_errs *es, const char *what)
 	return es->first;
 }
 
+bool netd_nlmsgs_ok(const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t off = 0;
+
+	if (len > INT32_MAX)
+		return false;
+	while (len - off >= 16) {
+		uint32_t l;
+
+		memcpy(&l, p + off, sizeof(l)); /* nlmsg_len, first in the header */
+		if (l < 16 || l > len - off)
+			return false;
+		off += ((size_t)l + 3) & ~(size_t)3;
+		if (off >= len)
+			break;
+	}
+	return true;
+}
+
 uint32_t netd_hash32(const char *s)
 {
 	uint32_t h = 2166136261u;

@@ -150,6 +150,20 @@ int netd_sysctl_read(const char *path, char *buf, size_t len, struct netd_err *e
  */
 int netd_lock_file(const char *path, struct netd_err *err) NETD_MUST_USE;
 
+/*
+ * Whether a datagram of netlink messages is well formed: every header whole, every nlmsg_len
+ * at least a header and within what is left. libmnl's own check casts nlmsg_len to int, so a
+ * length above 2 GiB passes it and the walk runs off the buffer: replies are checked with this
+ * before they are handed to libmnl.
+ */
+bool netd_nlmsgs_ok(const void *buf, size_t len);
+/* errno after a failed libmnl callback run, as a positive errno; a value no kernel sends (an
+ * error field of INT_MIN in a hostile reply) is EPROTO. */
+static inline int netd_nl_errno_sane(void)
+{
+	return errno > 0 && errno < 4096 ? errno : EPROTO;
+}
+
 /* FNV-1a 32-bit, for stable short interface names. */
 uint32_t netd_hash32(const char *s);
 
