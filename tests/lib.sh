@@ -91,6 +91,11 @@ count_leases() {
 	find "$NETD_STATE_DIR/networks" -path '*/ips/*' -type f 2>/dev/null | wc -l
 }
 
+# Host-port claims: ports/PROTO-PORT/ADDR (temp files start with '.').
+count_claims() {
+	find "$NETD_STATE_DIR/ports" -mindepth 2 -type f ! -name '.*' 2>/dev/null | wc -l
+}
+
 count_map_elements() {
 	nft -j list table ip netd 2>/dev/null | python3 -c '
 import json,sys
