@@ -122,10 +122,20 @@ static void attach_rollback(struct attach_ctx *c)
 	if (c->recorded || c->leased) {
 		/* Not made again if network rm removed the network meanwhile: nothing is left. */
 		int lk = netd_store_lock_network_existing(ep->network, &e2);
-		if (c->recorded)
+		struct netd_endpoint cur = {0};
+		bool ours = !c->recorded;
+
+		/* Whoever took the record away (a detach) took the lease with it; a record that is
+		 * not this attach's belongs to a later one. */
+		if (c->recorded &&
+		    netd_store_endpoint_load(ep->network, ep->id, ep->ifname, &cur, &e2) == 0)
+			ours = strcmp(cur.state, "creating") == 0 && cur.pid == (int)getpid() &&
+			       cur.created == ep->created;
+		netd_endpoint_clear(&cur);
+		if (ours && c->recorded)
 			ignore_result(
 			    netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e2));
-		if (c->leased)
+		if (ours && c->leased)
 			ignore_result(netd_ipam_release(ep->network, ep->ip, c->key, &e2));
 		if (lk >= 0)
 			close(lk);
