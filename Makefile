@@ -1,17 +1,30 @@
 # netd / nsbox: libnetd, the netd CLI, the netd-cni plugin and the nsbox runtime.
 #
-#   make            release build into build/
+#   make            release build into build/ (libnetd.a, libnetd.so, netd, netd-cni, nsbox)
 #   make check      ASan+UBSan build into build-san/, then unit, integration and e2e tests
+#   make install    [PREFIX=/usr/local] [DESTDIR=] [CNI_BIN_DIR=/opt/cni/bin]; make uninstall
+#   make deb        Debian packages (dpkg-buildpackage -us -uc -b; the .debs land in ..)
 #   make bench      benchmarks (root; lab-host namespaces only)
 #   make fuzz       libFuzzer targets (clang)
 #
 # LIB_ONLY="err util portspec" builds libnetd.a from just those modules (for working on one
 # module while others are in flux).
 
+# The one home of the version: --version of every tool, libnetd.pc, the shared library's file
+# name and soname (libnetd.so.MAJOR), and debian/changelog (a test compares them).
+VERSION := 0.1.0
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
+
 BUILD ?= build
 SAN ?= 0
 CC ?= cc
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CNI_BIN_DIR ?= /opt/cni/bin
 
 PKGS := libnl-route-3.0 libnl-3.0 libmnl libnftnl jansson
@@ -41,9 +54,22 @@ ifeq ($(STATIC_DEPS)$(words $(DEP_ARCHIVES)),14)
 LDLIBS := $(DEP_ARCHIVES) -lmnl -lpthread
 endif
 
+# libseccomp for nsbox only (its seccomp filter); the static archive in release builds, like the
+# others above: one shared library fewer to resolve at each container start.
+RT_LIBS := $(shell pkg-config --libs libseccomp 2>/dev/null)
+SECCOMP_A := $(wildcard $(shell pkg-config --variable=libdir libseccomp 2>/dev/null)/libseccomp.a)
+ifeq ($(STATIC_DEPS),1)
+ifneq ($(SECCOMP_A),)
+RT_LIBS := $(SECCOMP_A)
+endif
+endif
+
+# Test builds (SAN=1: make check, stress) compile in the NETD_FAIL_AT fault points; release
+# builds leave them out, so no environment variable can fail or kill a caller of the library.
 ifeq ($(SAN),1)
 OPT := -O1 -g
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CPPFLAGS += -DNETD_FAULT_INJECTION
 LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -54,6 +80,11 @@ LIB_SRCS := $(wildcard netd/lib/*.c)
 endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libnetd.a
+# The shared library: the same sources compiled as PIC, linked against the shared deps, and
+# only the public API (every netd_* function include/netd/*.h declares) exported.
+SOLIB := $(BUILD)/libnetd.so.$(VERSION)
+PIC_OBJS := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
+MANPAGES := $(wildcard man/*.[1-8])
 
 CLI_SRCS := $(wildcard netd/cli/*.c)
 CNI_SRCS := $(wildcard cni-plugin/*.c)
@@ -75,8 +106,9 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 ITEST_SRCS := $(wildcard tests/integration/*.c)
 ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/tests/integration/%)
 
-.PHONY: all lib tests check unit integration e2e clients bench stress labs fuzz format format-check install clean
-all: $(LIB) $(BINS)
+.PHONY: all lib tests check unit integration e2e clients bench stress labs fuzz format format-check \
+	install uninstall deb clean
+all: $(LIB) $(BINS) $(SOLIB)
 lib: $(LIB)
 
 V ?= 0
@@ -89,14 +121,38 @@ $(BUILD)/obj/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (PIC)")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/netd/lib/version.o $(BUILD)/pic/netd/lib/version.o: CPPFLAGS += -DNETD_VERSION='"$(VERSION)"'
+$(BUILD)/obj/netd/lib/version.o $(BUILD)/pic/netd/lib/version.o: Makefile
+
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
+$(BUILD)/libnetd.map: $(wildcard include/netd/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(Q){ echo 'LIBNETD_$(SOVERSION) {'; echo 'global:'; \
+	  grep -ohE '\bnetd_[a-z0-9_]+\(' include/netd/*.h | sed 's/($$/;/' | sort -u; \
+	  echo 'local:'; echo '	*;'; echo '};'; } >$@
+
+$(SOLIB): $(PIC_OBJS) $(BUILD)/libnetd.map
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libnetd.so.$(SOVERSION) \
+	  -Wl,--version-script=$(BUILD)/libnetd.map -o $@ $(PIC_OBJS) $(PKG_LIBS)
+	$(Q)ln -sf $(notdir $@) $(BUILD)/libnetd.so.$(SOVERSION)
+	$(Q)ln -sf libnetd.so.$(SOVERSION) $(BUILD)/libnetd.so
+
+
+# netd serve tells systemd when it is ready (sd_notify); libsystemd comes as a shared library only.
+SD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd)
 $(BUILD)/netd: $(CLI_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SD_LIBS)
 
 $(BUILD)/netd-cni: $(CNI_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@echo "  LD      $@"
@@ -104,7 +160,7 @@ $(BUILD)/netd-cni: $(CNI_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 
 $(BUILD)/nsbox: $(RT_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(RT_LIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -114,12 +170,19 @@ $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# rawget is also copied into container rootfs (busybox, no shared libraries): static, so without
+# sanitizers, and it uses nothing of libnetd.
+$(BUILD)/tests/integration/rawget: tests/integration/rawget.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -static -o $@ $<
+
 tests: $(UNIT_BINS) $(ITEST_BINS)
 
 # The test command of the README: everything, with sanitizers, in lab-host namespaces.
 check:
+	$(MAKE) all
 	$(MAKE) SAN=1 BUILD=build-san all tests
-	BUILD=build-san tests/run.sh
+	RELEASE_BUILD=$(BUILD) BUILD=build-san tests/run.sh
 
 unit:
 	$(MAKE) SAN=1 BUILD=build-san tests
@@ -146,13 +209,14 @@ labs: all
 
 # make fuzz [FUZZ_SECONDS=N]: builds every tests/fuzz/fuzz_*.c with clang (libFuzzer, ASan, UBSan)
 # into build-fuzz/, linking libnetd.a and the front ends' parser objects (cni-plugin/conf.o,
-# result.o; runtime/opts.o). FUZZ_SECONDS unset or 0: build only. FUZZ_SECONDS=N: then runs each
+# result.o; runtime/opts.o, record.o, seccomp_profile.o). FUZZ_SECONDS unset or 0: build only. FUZZ_SECONDS=N: then runs each
 # target N seconds on a scratch copy of its seeds (tests/fuzz/corpus/NAME/; the checked-in corpus
 # never grows), prints its executions and fails on a crash (reproducer in build-fuzz/crashes/NAME/).
 FUZZ_SECONDS ?= 0
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_OBJS := build-fuzz/obj/cni-plugin/conf.o build-fuzz/obj/cni-plugin/result.o \
-	build-fuzz/obj/runtime/opts.o
+	build-fuzz/obj/runtime/opts.o build-fuzz/obj/runtime/record.o \
+	build-fuzz/obj/runtime/seccomp_profile.o
 # -Wno-error=cast-align: clang (not gcc) flags the netlink buffer casts of nftmsg.c, nlerr.c,
 # serve.c; they stay visible as warnings here.
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -172,12 +236,46 @@ format:
 format-check:
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format ok"
 
+# DESTDIR stages (packaging, tests/e2e/test_install.sh). libnetd.pc and netd.service are made
+# here, from their .in files, with the final paths (PREFIX, LIBDIR, ...; without DESTDIR).
+SUBST = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	-e 's|@BINDIR@|$(BINDIR)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@PKGS@|$(PKGS)|' 
+INSTALLED_MAN = $(foreach m,$(MANPAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
+INSTALLED_COMPLETIONS = $(addprefix $(BASHCOMPDIR)/,$(notdir $(wildcard contrib/bash-completion/*)))
+INSTALLED = $(BINDIR)/netd $(BINDIR)/nsbox $(CNI_BIN_DIR)/netd-cni \
+	$(addprefix $(INCLUDEDIR)/netd/,$(notdir $(wildcard include/netd/*.h))) \
+	$(LIBDIR)/libnetd.a $(LIBDIR)/libnetd.so.$(VERSION) $(LIBDIR)/libnetd.so.$(SOVERSION) \
+	$(LIBDIR)/libnetd.so $(LIBDIR)/pkgconfig/libnetd.pc $(SYSTEMDUNITDIR)/netd.service \
+	$(INSTALLED_MAN) $(INSTALLED_COMPLETIONS)
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(CNI_BIN_DIR)
-	install -m 0755 $(BUILD)/netd $(BUILD)/nsbox $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(INCLUDEDIR)/netd \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man,$(sort $(subst .,,$(suffix $(MANPAGES)))))
+	install -m 0755 $(BUILD)/netd $(BUILD)/nsbox $(DESTDIR)$(BINDIR)/
 	install -m 0755 $(BUILD)/netd-cni $(DESTDIR)$(CNI_BIN_DIR)/
+	install -m 0644 include/netd/*.h $(DESTDIR)$(INCLUDEDIR)/netd/
+	install -m 0644 $(BUILD)/libnetd.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(SOLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libnetd.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libnetd.so.$(SOVERSION)
+	ln -sf libnetd.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libnetd.so
+	$(SUBST) netd/lib/libnetd.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libnetd.pc
+	$(SUBST) contrib/systemd/netd.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/netd.service
+	$(foreach m,$(MANPAGES),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
+	$(if $(INSTALLED_COMPLETIONS),install -m 0644 contrib/bash-completion/* $(DESTDIR)$(BASHCOMPDIR)/)
+	@# a real install (no DESTDIR) makes libnetd.so.$(SOVERSION) known to the dynamic linker
+	$(if $(DESTDIR),,-ldconfig)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/netd 2>/dev/null
+	$(if $(DESTDIR),,-ldconfig)
+
+# Debian packages (debian/): libnetd0, libnetd-dev, netd, netd-cni, written to the parent
+# directory as dpkg-buildpackage does. tests/e2e/test_deb.sh builds them from a copy of the tree.
+deb:
+	dpkg-buildpackage -us -uc -b
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-deb
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

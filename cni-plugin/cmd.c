@@ -20,8 +20,9 @@ int cni_err_from_netd(struct cni_err *e, int r, const struct netd_err *ne)
 	case EINVAL:
 	case ERANGE:
 	case ENAMETOOLONG:
-	case EADDRINUSE: /* the requested address or host port is taken: a config matter */
-	case EEXIST:	 /* CNI_IFNAME exists in the namespace, or the attachment does */
+	case EADDRINUSE:    /* the requested address or host port is taken: a config matter */
+	case EADDRNOTAVAIL: /* a hostIP this host does not have */
+	case EEXIST:	    /* CNI_IFNAME exists in the namespace, or the attachment does */
 		code = CNI_ERR_CONFIG;
 		break;
 	case EAGAIN:
@@ -164,7 +165,16 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	req.ports = c->ports;
 	req.n_ports = c->n_ports;
 	req.ignore_host_listeners = true;
+	/* As the reference bridge: a default route from isDefaultGateway, or from a 0.0.0.0/0
+	 * entry of ipam.routes (the network's routes); never because the interface is first. */
+	req.default_route =
+	    c->is_default_gateway ? NETD_DEFAULT_ROUTE_ALWAYS : NETD_DEFAULT_ROUTE_NEVER;
+	/* isGateway (implied by isDefaultGateway) is what puts the gateway on the bridge. */
+	req.bridge_no_address = !c->is_gateway;
 	r = netd_network_attach(&req, &ep, &ne);
+	/* CNI runtimes log a plugin's stderr; stdout is the result. */
+	if (ep.ip_forward_switched_on)
+		fprintf(stderr, "netd-cni: %s\n", netd_ip_forward_notice());
 	if (r < 0) {
 		cni_err_from_netd(e, r, &ne);
 		if (r == -EEXIST)
@@ -187,8 +197,8 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	ar.ip = ep.ip;
 	ar.prefix = ep.prefix;
 	ar.gateway = ep.gateway;
-	/* libnetd always routes the container's default traffic through the gateway. */
-	ar.default_route = true;
+	ar.routes = ep.routes;
+	ar.n_routes = ep.n_routes;
 	if (!c->dns && ipam_res && json_is_object(json_object_get(ipam_res, "dns")))
 		c->dns = json_object_get(ipam_res, "dns");
 	res = cni_result_build(c, &ar, e);

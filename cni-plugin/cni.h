@@ -95,7 +95,7 @@ struct cni_conf {
 	const char *subnet_file;
 	struct netd_netconf nc; /* from the config (subnet/ipam), before netd_netconf_finish */
 	bool has_subnet;
-	bool bridge_set, mtu_set, masq_set;
+	bool bridge_set, mtu_set, masq_set, routes_set, gw_mode_set;
 	bool is_gateway, is_default_gateway;
 	json_t *dns;	     /* borrowed, may be NULL */
 	json_t *prev_result; /* borrowed, may be NULL */
@@ -117,9 +117,11 @@ struct cni_conf {
 int cni_conf_parse(const char *text, size_t len, enum cni_cmd cmd, struct cni_conf *c,
 		   struct cni_err *e);
 void cni_conf_free(struct cni_conf *c);
-/* Fills c->nc from the config (no subnet file): name, bridge, subnet, range, mtu, masquerade. */
+/* Fills c->nc from the config (no subnet file): name, bridge, subnet, range, mtu, masquerade,
+ * routes (ipam.routes, IPv4). */
 int cni_conf_netconf(struct cni_conf *c, struct netd_netconf *nc, struct cni_err *e);
-/* Applies the config's explicit bridge/mtu/ipMasq over a definition read from a subnet file. */
+/* Applies the config's explicit bridge/mtu/ipMasq/ipam.routes/gatewayMode over a definition read
+ * from a subnet file. */
 void cni_conf_overlay(const struct cni_conf *c, struct netd_netconf *nc);
 
 /* What an ADD produced, to be written as a result. */
@@ -135,7 +137,8 @@ struct cni_add_result {
 	size_t n_ifaces;
 	struct in_addr ip, gateway;
 	unsigned prefix;
-	bool default_route;
+	const struct netd_route *routes; /* installed in the container */
+	size_t n_routes;
 };
 
 /* The result JSON for conf's cniVersion (prevResult merged in when there is one). */

@@ -305,12 +305,11 @@ static const char *json_kind(const json_t *j)
 	}
 }
 
-/* Optional string member: 0 and *out NULL when absent (or null), -1 when of another type. */
-static int get_str(json_t *obj, const char *where, const char *key, const char **out,
-		   struct cni_err *e)
+/* Optional string value v of member key: 0 and *out NULL when v is absent (or null), -1 when
+ * of another type. */
+static int str_value(json_t *v, const char *where, const char *key, const char **out,
+		     struct cni_err *e)
 {
-	json_t *v = json_object_get(obj, key);
-
 	*out = NULL;
 	if (!v || json_is_null(v))
 		return 0;
@@ -319,6 +318,33 @@ static int get_str(json_t *obj, const char *where, const char *key, const char *
 				   json_kind(v));
 	*out = json_string_value(v);
 	return 0;
+}
+
+static int get_str(json_t *obj, const char *where, const char *key, const char **out,
+		   struct cni_err *e)
+{
+	return str_value(json_object_get(obj, key), where, key, out, e);
+}
+
+/*
+ * A member matched as Go's encoding/json matches a struct field: the exact name, else the
+ * name in any case. Runtimes written in Go rely on it: containerd's CRI plugin (go-cni, whose
+ * PortMapping has no json tags) sends {"HostPort": 8080, "ContainerPort": 80, "Protocol":
+ * "tcp", "HostIP": ""}, which the reference portmap plugin reads as hostPort, containerPort...
+ */
+static json_t *go_member(json_t *obj, const char *key)
+{
+	const char *k;
+	json_t *v = json_object_get(obj, key);
+
+	if (v)
+		return v;
+	json_object_foreach(obj, k, v)
+	{
+		if (strcasecmp(k, key) == 0)
+			return v;
+	}
+	return NULL;
 }
 
 static int get_bool(json_t *obj, const char *where, const char *key, bool *out, bool *set,
@@ -402,15 +428,15 @@ static int parse_port(json_t *pm, size_t i, struct netd_port *p, bool *skip, str
 		return cni_err_set(e, CNI_ERR_CONFIG,
 				   "runtimeConfig.portMappings[%zu]: expected an object, got %s", i,
 				   json_kind(pm));
-	hp = json_object_get(pm, "hostPort");
-	cp = json_object_get(pm, "containerPort");
+	hp = go_member(pm, "hostPort");
+	cp = go_member(pm, "containerPort");
 	if (!hp || int_in(hp, 1, 65535, &hport) < 0)
 		return cni_err_set(e, CNI_ERR_CONFIG, "%shostPort: expected a port 1-65535", where);
 	if (!cp || int_in(cp, 1, 65535, &cport) < 0)
 		return cni_err_set(e, CNI_ERR_CONFIG, "%scontainerPort: expected a port 1-65535",
 				   where);
-	if (get_str(pm, where, "protocol", &proto, e) < 0 ||
-	    get_str(pm, where, "hostIP", &host_ip, e) < 0)
+	if (str_value(go_member(pm, "protocol"), where, "protocol", &proto, e) < 0 ||
+	    str_value(go_member(pm, "hostIP"), where, "hostIP", &host_ip, e) < 0)
 		return -1;
 	memset(p, 0, sizeof(*p));
 	if (!proto || !*proto) {
@@ -585,6 +611,20 @@ static int parse_keep_list(struct cni_conf *c, json_t *list, const char *key, st
 	return 0;
 }
 
+/* "gatewayMode": "nat" | "routed", the subnet file's gateway_mode (Docker's name). */
+static int parse_gateway_mode(struct cni_conf *c, struct cni_err *e)
+{
+	const char *mode = NULL;
+
+	if (get_str(c->root, "", "gatewayMode", &mode, e) < 0)
+		return -1;
+	c->gw_mode_set = mode != NULL;
+	if (mode && netd_gateway_mode_parse(mode, &c->nc.gateway_mode) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "gatewayMode \"%.32s\": expected \"nat\" or \"routed\"", mode);
+	return 0;
+}
+
 int cni_conf_parse(const char *text, size_t len, enum cni_cmd cmd, struct cni_conf *c,
 		   struct cni_err *e)
 {
@@ -668,6 +708,8 @@ int cni_conf_parse(const char *text, size_t len, enum cni_cmd cmd, struct cni_co
 	/* As the reference bridge: isDefaultGateway implies isGateway. */
 	if (c->is_default_gateway)
 		c->is_gateway = true;
+	if (parse_gateway_mode(c, e) < 0)
+		goto fail;
 
 	if (get_obj(c->root, "", "dns", &dns, e) < 0 ||
 	    get_obj(c->root, "", "prevResult", &prev, e) < 0)
@@ -774,6 +816,53 @@ static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netcon
 	return 0;
 }
 
+/*
+ * host-local's "routes": [{"dst": CIDR, "gw": IP}], installed in the container (gw absent: the
+ * network's gateway). IPv6 entries are for another plugin and skipped; host bits of dst are
+ * dropped, as host-local's CIDR parsing does.
+ */
+static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netconf *nc,
+			     struct cni_err *e)
+{
+	json_t *routes = NULL, *v;
+	size_t i;
+
+	if (get_arr(ipam, "ipam.", "routes", &routes, e) < 0)
+		return -1;
+	c->routes_set = routes != NULL;
+	json_array_foreach(routes, i, v)
+	{
+		const char *dst = NULL, *gw = NULL;
+		struct netd_route rt = {0};
+		bool v4_dst;
+
+		if (!json_is_object(v))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "ipam.routes[%zu]: expected an object", i);
+		if (get_str(v, "ipam.routes[].", "dst", &dst, e) < 0 ||
+		    get_str(v, "ipam.routes[].", "gw", &gw, e) < 0)
+			return -1;
+		v4_dst = dst && cni_parse_cidr4(dst, &rt.dst, &rt.prefix) == 0;
+		if (!dst || (!v4_dst && !strchr(dst, ':')))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "ipam.routes[%zu].dst: expected a CIDR like 0.0.0.0/0",
+					   i);
+		if (gw && cni_parse_ip4(gw, &rt.gw) < 0 && !strchr(gw, ':'))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "ipam.routes[%zu].gw: \"%.64s\" is not an IP address", i,
+					   gw);
+		if (!v4_dst || (gw && strchr(gw, ':')))
+			continue;
+		if (nc->n_routes == NETD_ROUTES_MAX)
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "ipam.routes: more than %d IPv4 routes",
+					   NETD_ROUTES_MAX);
+		rt.dst.s_addr &= rt.prefix ? htonl(~0u << (32 - rt.prefix)) : 0;
+		nc->routes[nc->n_routes++] = rt;
+	}
+	return 0;
+}
+
 int cni_conf_netconf(struct cni_conf *c, struct netd_netconf *nc, struct cni_err *e)
 {
 	const char *bridge = NULL;
@@ -805,39 +894,13 @@ int cni_conf_netconf(struct cni_conf *c, struct netd_netconf *nc, struct cni_err
 		c->mtu_set = m != 0;
 	}
 	nc->masquerade = c->masq_set ? c->nc.masquerade : false;
+	nc->gateway_mode = c->gw_mode_set ? c->nc.gateway_mode : NETD_GATEWAY_NAT;
 	if (get_obj(c->root, "", "ipam", &ipam, e) < 0)
 		return -1;
 	if (ipam && parse_ipam_range(c, ipam, nc, e) < 0)
 		return -1;
-	if (ipam) {
-		json_t *routes = NULL, *v;
-		size_t i;
-
-		if (get_arr(ipam, "ipam.", "routes", &routes, e) < 0)
-			return -1;
-		json_array_foreach(routes, i, v)
-		{
-			const char *dst = NULL, *gw = NULL;
-			struct in_addr a;
-			unsigned p;
-
-			if (!json_is_object(v))
-				return cni_err_set(e, CNI_ERR_CONFIG,
-						   "ipam.routes[%zu]: expected an object", i);
-			if (get_str(v, "ipam.routes[].", "dst", &dst, e) < 0 ||
-			    get_str(v, "ipam.routes[].", "gw", &gw, e) < 0)
-				return -1;
-			if (!dst || (cni_parse_cidr4(dst, &a, &p) < 0 && !strchr(dst, ':')))
-				return cni_err_set(e, CNI_ERR_CONFIG,
-						   "ipam.routes[%zu].dst: expected a CIDR like "
-						   "0.0.0.0/0",
-						   i);
-			if (gw && cni_parse_ip4(gw, &a) < 0 && !strchr(gw, ':'))
-				return cni_err_set(
-				    e, CNI_ERR_CONFIG,
-				    "ipam.routes[%zu].gw: \"%.64s\" is not an IP address", i, gw);
-		}
-	}
+	if (ipam && parse_ipam_routes(c, ipam, nc, e) < 0)
+		return -1;
 	c->nc = *nc;
 	return 0;
 }
@@ -850,4 +913,10 @@ void cni_conf_overlay(const struct cni_conf *c, struct netd_netconf *nc)
 		nc->mtu = c->nc.mtu;
 	if (c->masq_set)
 		nc->masquerade = c->nc.masquerade;
+	if (c->routes_set) {
+		memcpy(nc->routes, c->nc.routes, sizeof(nc->routes));
+		nc->n_routes = c->nc.n_routes;
+	}
+	if (c->gw_mode_set)
+		nc->gateway_mode = c->nc.gateway_mode;
 }

@@ -11,8 +11,7 @@
 #include <unistd.h>
 #include "cni.h"
 
-#define CNI_STDIN_MAX	    (16u << 20)
-#define CNI_DEFAULT_CONFDIR "/var/lib/netd/cni-networks"
+#define CNI_STDIN_MAX (16u << 20)
 
 static int read_stdin(char **out, size_t *out_len, struct cni_err *e)
 {
@@ -66,6 +65,41 @@ static void peek_version(const char *text, size_t len, char *buf, size_t blen)
 		snprintf(buf, blen, "%s", v);
 }
 
+static const char help_text[] =
+    "usage: netd-cni --version | --help\n"
+    "\n"
+    "netd-cni is a CNI plugin: container runtimes (containerd, podman, cnitool) run it with\n"
+    "CNI_COMMAND (ADD, DEL, CHECK, GC, STATUS, VERSION), CNI_CONTAINERID, CNI_NETNS, CNI_IFNAME,\n"
+    "CNI_ARGS and CNI_PATH in the environment and the network configuration as JSON on stdin,\n"
+    "and read its result (or the spec's error object) as JSON on stdout. It does what the\n"
+    "reference bridge, host-local and portmap plugins do together, with libnetd.\n"
+    "State: NETD_STATE_DIR (default /var/lib/netd); the networks it defines from CNI configs:\n"
+    "NETD_CNI_CONFIG_DIR (default $NETD_STATE_DIR/cni-networks). See netd-cni(8).\n";
+
+/* The arguments a person may give. A runtime gives none and always sets CNI_COMMAND (the
+ * spec passes everything in the environment), so with CNI_COMMAND set arguments are ignored and
+ * CNI behaviour is unchanged. Returns -1 to go on as a plugin. */
+static int cni_args_main(int argc, char **argv)
+{
+	const char *cmd = getenv("CNI_COMMAND");
+
+	if (argc < 2 || (cmd && *cmd))
+		return -1;
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("netd-cni %s\nCNI protocol versions supported:", netd_version());
+		for (size_t i = 0; i < CNI_NVERSIONS; i++)
+			printf("%s %s", i ? "," : "", cni_versions[i]);
+		putchar('\n');
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(help_text, stdout);
+		return 0;
+	}
+	fprintf(stderr, "netd-cni: unknown argument \"%s\"\n%s", argv[1], help_text);
+	return 2;
+}
+
 static int fail(const char *version, const struct cni_err *e)
 {
 	cni_cleanup_json json_t *j = cni_error_json(version, e);
@@ -83,15 +117,22 @@ int main(int argc, char **argv)
 	struct cni_err e = {0};
 	char version[32];
 	size_t len = 0;
+	bool by_hand;
 	int r;
 
-	(void)argc;
-	(void)argv;
+	r = cni_args_main(argc, argv);
+	if (r >= 0)
+		return r;
+	/* A person who runs the plugin by hand in a terminal gets a word instead of a wait for
+	 * stdin; the answer on stdout stays the spec's error for a missing CNI_COMMAND. */
+	by_hand = (!getenv("CNI_COMMAND") || !*getenv("CNI_COMMAND")) && isatty(0);
+	if (by_hand)
+		fputs("netd-cni: a CNI plugin, run by container runtimes (netd-cni --help)\n",
+		      stderr);
 	/* CNI networks live apart from hand-made netd networks unless told otherwise. */
-	if (!getenv("NETD_CONFIG_DIR") || !*getenv("NETD_CONFIG_DIR"))
-		setenv("NETD_CONFIG_DIR", CNI_DEFAULT_CONFDIR, 1);
+	netd_netconf_use_cni_dir();
 
-	if (read_stdin(&text, &len, &e) < 0)
+	if (!by_hand && read_stdin(&text, &len, &e) < 0)
 		return fail(NULL, &e);
 	peek_version(text, len, version, sizeof(version));
 	if (cni_env_parse(&env, &e) < 0)

@@ -139,10 +139,14 @@ json_t *cni_result_build(const struct cni_conf *c, const struct cni_add_result *
 		json_decref(o);
 		goto oom;
 	}
-	if (r->default_route) {
+	for (size_t i = 0; i < r->n_routes; i++) {
+		const struct netd_route *rt = &r->routes[i];
+
+		inet_ntop(AF_INET, &rt->dst, ipbuf, sizeof(ipbuf));
+		snprintf(addr, sizeof(addr), "%s/%u", ipbuf, rt->prefix);
 		o = json_object();
-		if (!o || set_new(o, "dst", json_string("0.0.0.0/0")) < 0 ||
-		    (r->gateway.s_addr && set_new(o, "gw", ip4_str(r->gateway)) < 0) ||
+		if (!o || set_new(o, "dst", json_string(addr)) < 0 ||
+		    (rt->gw.s_addr && set_new(o, "gw", ip4_str(rt->gw)) < 0) ||
 		    append_new(routes, o) < 0) {
 			json_decref(o);
 			goto oom;

@@ -4,7 +4,8 @@
  * hybrid one (v1 controllers plus an almost empty v2 at /sys/fs/cgroup/unified). For each
  * controller (memory, cpu, pids) the hierarchy that actually has it is used: v2 when its root
  * lists the controller in cgroup.controllers, else the v1 mount whose options name it. The v2
- * hierarchy, when mounted, is always joined too (cgroup.kill ends the whole container).
+ * hierarchy, when mounted, is always joined too (cgroup.kill ends the whole container); without
+ * one, the v1 freezer is joined, to freeze the container before killing it.
  *
  * Paths: v2 <mnt>/nsbox/NAME; v1 <mnt><nsbox's own cgroup>/nsbox/NAME, so limits already on the
  * caller (a session's memory cap) still hold.
@@ -13,13 +14,16 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "nsbox.h"
 
-enum { CTRL_MEMORY, CTRL_CPU, CTRL_PIDS, N_CTRL };
-static const char *const ctrl_names[N_CTRL] = {"memory", "cpu", "pids"};
+/* freezer: v1 only (v2 has cgroup.freeze and cgroup.kill in every cgroup); used when no v2
+ * hierarchy is mounted, so the container can be frozen before it is killed (no fork races). */
+enum { CTRL_MEMORY, CTRL_CPU, CTRL_PIDS, CTRL_FREEZER, N_CTRL };
+static const char *const ctrl_names[N_CTRL] = {"memory", "cpu", "pids", "freezer"};
 
 struct hier {
 	char mnt[PATH_MAX];
@@ -181,6 +185,8 @@ int nsbox_cgroup_create(const struct nsbox_opts *o, struct nsbox_cgroup *cg, str
 			v2 = &h[i];
 	for (int c = 0; c < N_CTRL; c++) {
 		use[c] = -1;
+		if (c == CTRL_FREEZER && v2)
+			continue;
 		if (v2 && v2->ctrl[c]) {
 			use[c] = (int)(v2 - h);
 			continue;
@@ -208,7 +214,7 @@ int nsbox_cgroup_create(const struct nsbox_opts *o, struct nsbox_cgroup *cg, str
 		for (int c = 0; c < N_CTRL; c++)
 			if (use[c] == (int)i) {
 				used = true;
-				if (x->v2) {
+				if (x->v2 && c != CTRL_FREEZER) {
 					strcat(ctrl_list, " +");
 					strcat(ctrl_list, ctrl_names[c]);
 				}
@@ -221,34 +227,55 @@ int nsbox_cgroup_create(const struct nsbox_opts *o, struct nsbox_cgroup *cg, str
 		else
 			snprintf(base, sizeof(base), "%s%s/nsbox", x->mnt,
 				 strcmp(x->self, "/") ? x->self : "");
-		netd_explain("mkdir -p %s", base);
-		if (mkdir(base, 0755) < 0 && errno != EEXIST) {
-			nsbox_cgroup_remove(cg, NULL);
-			return netd_err_sys(err, errno, "cgroup: mkdir %s", base);
-		}
-		if (x->v2 && ctrl_list[0]) {
-			/* controllers flow down from the root one level at a time */
-			char sc[PATH_MAX + 32];
-			snprintf(sc, sizeof(sc), "%s/cgroup.subtree_control", x->mnt);
-			for (char *t = strtok(ctrl_list, " "); t; t = strtok(NULL, " ")) {
-				write_str(sc, t);
-				snprintf(sc, sizeof(sc), "%s/cgroup.subtree_control", base);
-				r = write_str(sc, t);
-				if (r < 0) {
-					nsbox_cgroup_remove(cg, NULL);
-					return netd_err_sys(err, -r, "cgroup: enable %s in %s", t,
-							    base);
-				}
-				snprintf(sc, sizeof(sc), "%s/cgroup.subtree_control", x->mnt);
-			}
-		}
 		if ((size_t)snprintf(dir, PATH_MAX, "%s/%s", base, o->name) >= PATH_MAX)
 			return netd_err_set(err, ENAMETOOLONG, "cgroup path too long");
-		/* an empty leftover of a container whose state was lost goes first */
-		netd_explain("mkdir %s", dir);
-		if (mkdir(dir, 0755) < 0 &&
-		    (errno != EEXIST || rmdir(dir) < 0 || mkdir(dir, 0755) < 0)) {
-			int e = errno;
+		/*
+		 * The last container to go removes the empty parent (nsbox_cgroup_remove): when
+		 * it does so between our mkdir of base and of dir, dir's mkdir says ENOENT and
+		 * the parent is made (and given its controllers) again. Bounded.
+		 */
+		int e = 0;
+		for (int tries = 0; tries < 8; tries++) {
+			netd_explain("mkdir -p %s", base);
+			if (mkdir(base, 0755) < 0 && errno != EEXIST) {
+				e = errno;
+				nsbox_cgroup_remove(cg, NULL);
+				return netd_err_sys(err, e, "cgroup: mkdir %s", base);
+			}
+			if (x->v2 && ctrl_list[0]) {
+				/* controllers flow down from the root one level at a time */
+				char sc[PATH_MAX + 32], cl[64];
+				snprintf(cl, sizeof(cl), "%s", ctrl_list);
+				snprintf(sc, sizeof(sc), "%s/cgroup.subtree_control", x->mnt);
+				for (char *t = strtok(cl, " "); t; t = strtok(NULL, " ")) {
+					write_str(sc, t);
+					snprintf(sc, sizeof(sc), "%s/cgroup.subtree_control", base);
+					r = write_str(sc, t);
+					if (r == -ENOENT)
+						break;
+					if (r < 0) {
+						nsbox_cgroup_remove(cg, NULL);
+						return netd_err_sys(
+						    err, -r, "cgroup: enable %s in %s", t, base);
+					}
+					snprintf(sc, sizeof(sc), "%s/cgroup.subtree_control",
+						 x->mnt);
+				}
+			}
+			/* an empty leftover of a container whose state was lost goes first */
+			netd_explain("mkdir %s", dir);
+			e = 0;
+			if (mkdir(dir, 0755) == 0)
+				break;
+			e = errno;
+			if (e == EEXIST && rmdir(dir) == 0 && mkdir(dir, 0755) == 0) {
+				e = 0;
+				break;
+			}
+			if (e != ENOENT)
+				break;
+		}
+		if (e) {
 			nsbox_cgroup_remove(cg, NULL);
 			return netd_err_sys(err, e, "cgroup: mkdir %s", dir);
 		}
@@ -310,20 +337,140 @@ int nsbox_cgroup_add(const struct nsbox_cgroup *cg, pid_t pid, struct netd_err *
 	return 0;
 }
 
-static void kill_procs(const char *dir)
+/* The whole of a cgroup file (cgroup.procs of a big container is many pages); malloc'd. */
+static char *read_all(const char *path, size_t *len)
 {
-	char path[PATH_MAX + 32], buf[4096];
+	nsbox_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	char *buf = NULL;
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		if (n == cap || !buf) {
+			/* 4 Mi pids of 8 bytes at most */
+			if (buf && cap >= (64u << 20)) {
+				free(buf);
+				errno = EFBIG;
+				return NULL;
+			}
+			char *nb = realloc(buf, buf ? cap *= 2 : cap);
+			if (!nb) {
+				free(buf);
+				return NULL;
+			}
+			buf = nb;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	*len = n;
+	return buf;
+}
+
+/* SIGKILL to every process of dir's cgroup.procs, read whole and parsed strictly: a list that
+ * does not parse kills nothing. Returns how many were signalled, or -errno. */
+static int kill_procs(const char *dir)
+{
+	char path[PATH_MAX + 32];
+	size_t len = 0, n = 0;
+	int r;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	if (read_str(path, buf, sizeof(buf)) < 0)
+	nsbox_cleanup_free char *text = read_all(path, &len);
+	if (!text)
+		return -errno;
+	nsbox_cleanup_free pid_t *pids = malloc((len / 2 + 1) * sizeof(pid_t));
+	if (!pids)
+		return -ENOMEM;
+	r = nsbox_parse_pid_list(text, len, pids, len / 2 + 1, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	return (int)n;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000 * 1000};
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * v1 without cgroup.kill: freeze, so nothing forks between reading the list and the kills,
+ * SIGKILL everyone listed (the signals wait while frozen), thaw: they all die at once.
+ */
+static bool freeze_kill(const char *dir)
+{
+	char st[PATH_MAX + 32], now[32];
+
+	snprintf(st, sizeof(st), "%s/freezer.state", dir);
+	if (write_str(st, "FROZEN") < 0)
+		return false;
+	for (int i = 0; i < 200; i++) { /* bounded: 200 x 5 ms */
+		if (read_str(st, now, sizeof(now)) < 0 || !strncmp(now, "FROZEN", 6))
+			break;
+		sleep_ms(5);
+	}
+	int r = kill_procs(dir);
+	write_str(st, "THAWED");
+	return r >= 0;
+}
+
+/* Ends every process of the container: cgroup.kill (v2, 5.14+), else the v1 freezer, else
+ * kill per process (the caller repeats until the cgroups are empty). */
+static void kill_all(const struct nsbox_cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		char path[PATH_MAX + 32];
+		if (!cg->dir[i].v2)
+			continue;
+		snprintf(path, sizeof(path), "%s/cgroup.kill", cg->dir[i].path);
+		if (write_str(path, "1") == 0)
+			return; /* every process of the container is in its v2 cgroup */
+	}
+	for (size_t i = 0; i < cg->n; i++) {
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof(path), "%s/freezer.state", cg->dir[i].path);
+		if (!cg->dir[i].v2 && access(path, F_OK) == 0 && freeze_kill(cg->dir[i].path))
+			return;
+	}
+	for (size_t i = 0; i < cg->n; i++)
+		kill_procs(cg->dir[i].path);
+}
+
+/* The parent "nsbox" dir, once its last container is gone; EBUSY/ENOTEMPTY: another one lives
+ * there (or is being made: nsbox_cgroup_create makes the parent again), which is fine. */
+static void remove_parent(const char *dir)
+{
+	char parent[PATH_MAX];
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (!slash)
 		return;
-	for (char *t = strtok(buf, "\n"); t; t = strtok(NULL, "\n"))
-		kill(atoi(t), SIGKILL);
+	*slash = '\0';
+	size_t l = strlen(parent);
+	if (l < 6 || strcmp(parent + l - 6, "/nsbox"))
+		return;
+	if (rmdir(parent) == 0)
+		netd_explain("rmdir %s   # the last container of nsbox's parent cgroup", parent);
 }
 
 int nsbox_cgroup_remove(const struct nsbox_cgroup *cg, struct netd_err *err)
 {
 	int ret = 0;
+	bool killed = false;
 
 	for (size_t i = 0; i < cg->n; i++) {
 		const char *dir = cg->dir[i].path;
@@ -341,18 +488,15 @@ int nsbox_cgroup_remove(const struct nsbox_cgroup *cg, struct netd_err *err)
 			}
 			if (errno != EBUSY)
 				break;
-			if (cg->dir[i].v2) {
-				char path[PATH_MAX + 32];
-				snprintf(path, sizeof(path), "%s/cgroup.kill", dir);
-				if (write_str(path, "1") < 0)
-					kill_procs(dir);
-			} else {
-				kill_procs(dir);
+			if (!killed || tries % 20 == 19) {
+				kill_all(cg);
+				killed = true;
 			}
-			struct timespec ts = {0, 5 * 1000 * 1000};
-			nanosleep(&ts, NULL);
+			sleep_ms(5);
 		}
-		if (!gone && ret == 0)
+		if (gone)
+			remove_parent(dir);
+		else if (ret == 0)
 			ret = netd_err_sys(err, errno, "cgroup: rmdir %s", dir);
 	}
 	return ret;

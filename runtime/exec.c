@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,25 @@ static bool same_ns(const char *a, const char *b)
 
 	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino &&
 	       sa.st_dev == sb.st_dev;
+}
+
+/* Where execvpe found (or would have found) cmd along the default PATH. */
+static bool exec_lookup(const char *cmd, char *out, size_t len)
+{
+	const char *p = NSBOX_DEFAULT_PATH;
+
+	if (strchr(cmd, '/')) {
+		snprintf(out, len, "%s", cmd);
+		return access(out, F_OK) == 0;
+	}
+	while (p) {
+		const char *e = strchrnul(p, ':');
+		snprintf(out, len, "%.*s/%s", (int)(e - p), p, cmd);
+		if (access(out, F_OK) == 0)
+			return true;
+		p = *e ? e + 1 : NULL;
+	}
+	return false;
 }
 
 static int wait_forward(pid_t pid, const sigset_t *mask)
@@ -76,9 +96,34 @@ static int join_and_run(const struct nsbox_record *r, const char *name, char **c
 		if (ns_order[i].type == CLONE_NEWUSER)
 			userns = true;
 	}
-	if (!nsbox_state_live(name)) {
-		nsbox_error("container %s is not running", name);
+	int live = nsbox_state_probe(name);
+	if (live <= 0) {
+		if (live < 0)
+			nsbox_error_state("exec", name, -live);
+		else
+			nsbox_error("container %s is not running", name);
 		return NSBOX_EXIT_ERROR;
+	}
+	/* the container's privileges: its capability set, user, groups and seccomp filter (read
+	 * now: the state dir is out of reach once in the container's mount namespace) */
+	static struct nsbox_opts o;
+	o.caps = r->has_caps ? r->caps : nsbox_caps_default();
+	o.no_new_privs = r->has_caps ? r->nnp : true;
+	if (r->has_user) {
+		o.has_user = true;
+		o.uid = r->uid;
+		o.gid = r->gid;
+		o.n_groups = r->n_groups;
+		memcpy(o.groups, r->groups, r->n_groups * sizeof(gid_t));
+	}
+	if (r->seccomp_key) {
+		char bpf[PATH_MAX];
+		if (nsbox_state_path(bpf, sizeof(bpf), name, "seccomp.bpf") < 0 ||
+		    !nsbox_seccomp_read(bpf, r->seccomp_key, &o.bpf)) {
+			nsbox_error("exec %s: its seccomp filter %s is missing or damaged", name,
+				    bpf);
+			return NSBOX_EXIT_ERROR;
+		}
 	}
 	/* the container's cgroups, so its limits hold for what we start */
 	char pidbuf[32];
@@ -111,7 +156,6 @@ static int join_and_run(const struct nsbox_record *r, const char *name, char **c
 	if (pid > 0)
 		return wait_forward(pid, mask);
 
-	static struct nsbox_opts o; /* only what caps.c reads: no user switch */
 	char host[80];
 	char *envp[] = {(char *)"PATH=" NSBOX_DEFAULT_PATH, host, (char *)"HOME=/root", NULL};
 	if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)) {
@@ -130,9 +174,17 @@ static int join_and_run(const struct nsbox_record *r, const char *name, char **c
 		_exit(NSBOX_EXIT_ERROR);
 	}
 	sigprocmask(SIG_SETMASK, old, NULL);
+	/* what nsbox exec's caller left open stays outside (fds.c) */
+	nsbox_close_fds(NULL, 0);
 	execvpe(cmd[0], cmd, envp);
-	nsbox_error("exec %s: %s: %s", name, cmd[0], strerror(errno));
-	_exit(errno == ENOENT ? NSBOX_EXIT_NOTFOUND : NSBOX_EXIT_NOEXEC);
+	int e = errno;
+	char hint[PATH_MAX + 256], found[PATH_MAX];
+	if (e == ENOENT && exec_lookup(cmd[0], found, sizeof(found)) &&
+	    nsbox_enoent_hint(found, hint, sizeof(hint)))
+		nsbox_error("exec %s: %s", name, hint);
+	else
+		nsbox_error("exec %s: %s: %s", name, cmd[0], strerror(e));
+	_exit(e == ENOENT ? NSBOX_EXIT_NOTFOUND : NSBOX_EXIT_NOEXEC);
 }
 
 int nsbox_cmd_exec(int argc, char **argv)
@@ -158,7 +210,16 @@ int nsbox_cmd_exec(int argc, char **argv)
 		nsbox_error("%s", err.msg);
 		return NSBOX_EXIT_ERROR;
 	}
-	if (!nsbox_state_live(name) || nsbox_state_read(name, &r, &err) < 0 || r.pid <= 0) {
+	int live = nsbox_state_probe(name);
+	if (live < 0) {
+		nsbox_error_state("exec", name, -live);
+		return NSBOX_EXIT_ERROR;
+	}
+	if (live && nsbox_state_read(name, &r, &err) < 0) {
+		nsbox_error("exec %s: %s", name, err.msg);
+		return NSBOX_EXIT_ERROR;
+	}
+	if (!live || r.pid <= 0) {
 		nsbox_error("container %s is not running", name);
 		return NSBOX_EXIT_ERROR;
 	}

@@ -35,9 +35,14 @@ int nsbox_init_run(const char *path, char **argv, char **envp, int errfd)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execve(path, argv, envp);
 		int e = errno;
-		char msg[PATH_MAX + 64];
+		char msg[2 * PATH_MAX + 256];
 		int code = e == ENOENT ? NSBOX_EXIT_NOTFOUND : NSBOX_EXIT_NOEXEC;
-		int n = snprintf(msg, sizeof(msg), "E%cexec %s: %s", code, path, strerror(e));
+		char hint[PATH_MAX + 256];
+		int n;
+		if (e == ENOENT && nsbox_enoent_hint(path, hint, sizeof(hint)))
+			n = snprintf(msg, sizeof(msg), "E%c%s", code, hint);
+		else
+			n = snprintf(msg, sizeof(msg), "E%cexec %s: %s", code, path, strerror(e));
 		if (write(errfd, msg, (size_t)n) < 0) {
 			/* nobody to tell */
 		}

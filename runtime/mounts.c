@@ -78,6 +78,36 @@ static int open_in_root(int root, const char *rel, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/* rel's parent directories inside the root, made when missing (mkdir -p, in-root). */
+static int parents_in_root(int root, const char *rel, int depth)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(rel, '/');
+
+	if (!slash)
+		return 0;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - rel), rel);
+	int fd = open_in_root(root, parent, O_PATH | O_DIRECTORY);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (fd != -ENOENT || depth > 64)
+		return fd;
+	int r = parents_in_root(root, parent, depth + 1);
+	if (r < 0)
+		return r;
+	const char *ps = strrchr(parent, '/');
+	char pp[PATH_MAX];
+	snprintf(pp, sizeof(pp), "%.*s", ps ? (int)(ps - parent) : 1, ps ? parent : ".");
+	nsbox_cleanup_close int pfd = open_in_root(root, pp, O_PATH | O_DIRECTORY);
+	if (pfd < 0)
+		return pfd;
+	if (mkdirat(pfd, ps ? ps + 1 : parent, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 /* Makes sure rel exists in the rootfs as a directory (dir) or file; returns an O_PATH fd. */
 static int mountpoint(int root, const char *rel, bool dir, struct netd_err *err)
 {
@@ -86,20 +116,24 @@ static int mountpoint(int root, const char *rel, bool dir, struct netd_err *err)
 	netd_explain("%s %s/%s", dir ? "mkdir -p" : "touch", x_root, rel);
 
 	if (fd == -ENOENT) {
-		/* the parent must exist; create the last component */
 		char parent[PATH_MAX];
 		const char *slash = strrchr(rel, '/');
 		const char *base = slash ? slash + 1 : rel;
+		int r = parents_in_root(root, rel, 0);
+		if (r < 0)
+			return netd_err_sys(err, -r, "mount point /%s: parent", rel);
 		snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - rel) : 1,
 			 slash ? rel : ".");
 		nsbox_cleanup_close int pfd = open_in_root(root, parent, O_PATH | O_DIRECTORY);
 		if (pfd < 0)
 			return netd_err_sys(err, -pfd, "mount point /%s: parent", rel);
+		/* never through a symlink: a dangling one would point the new file at the host */
 		if (dir) {
 			if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
 				return netd_err_sys(err, errno, "mkdir /%s", rel);
 		} else {
-			int f = openat(pfd, base, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+			int f = openat(pfd, base,
+				       O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
 			if (f < 0 && errno != EEXIST)
 				return netd_err_sys(err, errno, "create /%s", rel);
 			if (f >= 0)
@@ -315,6 +349,95 @@ static int etc_files(int root, const char *state_dir, struct netd_err *err)
 	return 0;
 }
 
+/* A read-only bind stays read-only below too: mount_setattr(AT_RECURSIVE) where the kernel has
+ * it (5.12), else a remount of the top. */
+static int bind_readonly(int root, const char *rel, struct netd_err *err)
+{
+	struct mount_attr {
+		uint64_t attr_set, attr_clr, propagation, userns_fd;
+	} attr = {.attr_set = 0x00000001 /* MOUNT_ATTR_RDONLY */};
+	nsbox_cleanup_close int fd = open_in_root(root, rel, O_PATH);
+	char target[PATH_MAX], p[64];
+
+	if (fd < 0)
+		return netd_err_sys(err, -fd, "mount point /%s", rel);
+	snprintf(target, sizeof(target), "%s/%s", x_root, rel);
+	explain_mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL);
+	if (syscall(SYS_mount_setattr, fd, "",
+		    0x1000 /* AT_EMPTY_PATH */ | 0x8000 /* AT_RECURSIVE */, &attr,
+		    sizeof(attr)) == 0)
+		return 0;
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	if (mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(p), NULL) < 0)
+		return netd_err_sys(err, errno, "remount /%s read-only", rel);
+	return 0;
+}
+
+/* -v, --tmpfs, --mount, in order (parents first). A bind's source is opened on the host (the
+ * path the user gave); its target is made inside the new root (RESOLVE_IN_ROOT), which is the
+ * overlay's merged dir with --overlay or --read-only, so the rootfs itself is not touched. */
+static int user_mounts(int root, const struct nsbox_opts *o, struct netd_err *err)
+{
+	for (size_t i = 0; i < o->n_mounts; i++) {
+		const struct nsbox_mount *m = &o->mounts[i];
+		const char *rel = m->dst + 1;
+		int r;
+		if (m->type == NSBOX_MOUNT_TMPFS) {
+			char data[96];
+			int n =
+			    snprintf(data, sizeof(data), "mode=%o", m->has_mode ? m->mode : 01777);
+			if (m->size)
+				snprintf(data + n, sizeof(data) - (size_t)n, ",size=%lld", m->size);
+			r = mount_in(root, rel, true, "tmpfs", "tmpfs",
+				     m->flags | (m->ro ? MS_RDONLY : 0), data, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		nsbox_cleanup_close int src = open(m->src, O_PATH | O_CLOEXEC);
+		struct stat st;
+		char sp[64];
+		if (src < 0 || fstat(src, &st) < 0)
+			return netd_err_sys(err, errno, "bind source %s", m->src);
+		nsbox_cleanup_close int dst = mountpoint(root, rel, S_ISDIR(st.st_mode), err);
+		if (dst < 0)
+			return dst;
+		snprintf(sp, sizeof(sp), "/proc/self/fd/%d", src);
+		{
+			char target[PATH_MAX];
+			snprintf(target, sizeof(target), "%s/%s", x_root, rel);
+			explain_mount(m->src, target, NULL, MS_BIND | MS_REC, NULL);
+		}
+		r = mount_fd(sp, dst, NULL, MS_BIND | MS_REC, NULL);
+		if (r < 0)
+			return netd_err_sys(err, -r, "bind %s on %s", m->src, m->dst);
+		if (m->ro && (r = bind_readonly(root, rel, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* -w: made when missing (root's, 0755), as Docker does, before the root may turn read-only. */
+static int workdir(const char *dir, struct netd_err *err)
+{
+	char p[PATH_MAX];
+
+	netd_explain("mkdir -p %s", dir);
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + 1;; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return netd_err_sys(err, errno, "workdir %s: mkdir %s", dir, p);
+		*s = c;
+		if (!c)
+			break;
+	}
+	return 0;
+}
+
 int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err)
 {
 	const struct nsbox_opts *o = ctx->o;
@@ -350,13 +473,16 @@ int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err)
 
 	r = mount_in(root, "proc", true, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
 		     err);
-	if (r == 0)
+	if (r == 0) /* --privileged: /sys writable, as Docker's */
 		r = mount_in(root, "sys", true, "sysfs", "sysfs",
-			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+			     (o->privileged ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			     NULL, err);
 	if (r == 0)
 		r = dev_setup(root, ctx->console, err);
 	if (r == 0)
 		r = etc_files(root, ctx->state_dir, err);
+	if (r == 0)
+		r = user_mounts(root, o, err);
 	if (r < 0)
 		return r;
 
@@ -375,8 +501,12 @@ int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err)
 		return netd_err_sys(err, errno, "chdir /");
 	x_root = "";
 
-	r = mask_paths(err);
-	if (r < 0)
+	if (!o->privileged) { /* --privileged: nothing masked or read-only, as Docker's */
+		r = mask_paths(err);
+		if (r < 0)
+			return r;
+	}
+	if (o->workdir && (r = workdir(o->workdir, err)) < 0)
 		return r;
 	if (o->read_only)
 		return remount_ro("/", false, err);

@@ -54,6 +54,8 @@ struct run_ctx {
 	struct nsbox_record rec;
 	bool tty_raw;
 	struct termios saved_tio;
+	long restarts;	     /* --restart: how many times the container was started again */
+	bool stop_requested; /* a forwarded SIGINT/SIGTERM/SIGHUP/SIGQUIT: no restart */
 };
 
 static const int fwd_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -286,14 +288,61 @@ static char **child_env(const struct nsbox_opts *o)
 		envp[n++] = (char *)"PATH=" NSBOX_DEFAULT_PATH;
 	snprintf(hostbuf, sizeof(hostbuf), "HOSTNAME=%s", o->hostname);
 	envp[n++] = hostbuf;
-	if (!have_home)
+	if (!have_home && o->home[0]) {
+		static char homebuf[300];
+		snprintf(homebuf, sizeof(homebuf), "HOME=%s", o->home);
+		envp[n++] = homebuf;
+	} else if (!have_home) {
 		envp[n++] = (char *)((!o->has_user || o->uid == 0) ? "HOME=/root" : "HOME=/");
+	}
 	if (o->tty && !have_term)
 		envp[n++] = (char *)"TERM=xterm";
 	for (size_t i = 0; i < o->n_env; i++)
 		envp[n++] = (char *)o->env[i];
 	envp[n] = NULL;
 	return envp;
+}
+
+/* --explain: the privilege steps, as comments (setpriv(1) and seccomp are not in the rootfs). */
+static void explain_privileges(const struct nsbox_opts *o)
+{
+	char caps[1024] = "";
+	size_t n = 0;
+
+	if (o->privileged)
+		snprintf(caps, sizeof(caps), "all (--privileged)");
+	else if (o->caps == nsbox_caps_default())
+		snprintf(caps, sizeof(caps), "Docker's default list");
+	else if (!o->caps)
+		snprintf(caps, sizeof(caps), "none");
+	bool list = !caps[0];
+	for (int i = 0; list && i <= nsbox_last_cap(); i++)
+		if (o->caps & (1ULL << i))
+			n += (size_t)snprintf(caps + n, n < sizeof(caps) ? sizeof(caps) - n : 0,
+					      "%s%s", n ? "," : "", nsbox_cap_name(i));
+	netd_explain("# capabilities (bounding, permitted, effective): %s; ambient cleared", caps);
+	if (o->has_user) {
+		char g[512] = "";
+		size_t k = 0;
+		for (size_t i = 0; i < o->n_groups && k < sizeof(g); i++)
+			k += (size_t)snprintf(g + k, sizeof(g) - k, "%s%u", i ? "," : "",
+					      (unsigned)o->groups[i]);
+		netd_explain("# user %s: setgroups(%s), setresgid(%u), setresuid(%u)", o->user_spec,
+			     g, (unsigned)o->gid, (unsigned)o->uid);
+	} else {
+		netd_explain("# user root: setgroups() (none of the host's groups)");
+	}
+	netd_explain("# no_new_privs: %s", o->no_new_privs ? "on" : "off");
+	if (o->bpf.n)
+		netd_explain("# seccomp: filter \"%s\" (%zu BPF instructions%s), installed with "
+			     "seccomp(2) %s exec",
+			     o->seccomp_name, o->bpf.n, o->seccomp_cached ? ", from the cache" : "",
+			     o->no_new_privs ? "right before"
+					     : "before the user switch, well before");
+	else
+		netd_explain("# seccomp: none (%s)", o->seccomp_name);
+	netd_explain(
+	    "# (setpriv(1) and seccomp are not inside the rootfs: these steps are left out)");
 }
 
 static void __attribute__((noreturn)) child_main(struct run_ctx *c)
@@ -304,13 +353,13 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 	int fd = c->child_fd;
 	sigset_t all;
 
-	close(c->sync_fd);
-	if (c->lock_fd >= 0)
-		close(c->lock_fd);
-	if (c->ready_fd >= 0)
-		close(c->ready_fd);
-	if (c->pty_master >= 0)
-		close(c->pty_master);
+	/*
+	 * Only the sync socket and the --explain output stay: nsbox's own descriptors (lock, the
+	 * -d caller's stderr and ready pipe, the parent's socket end) and whatever nsbox's caller
+	 * left open must not reach the container (fds.c).
+	 */
+	int keep[] = {fd, nsbox_explain_fd};
+	nsbox_close_fds(keep, sizeof(keep) / sizeof(keep[0]));
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (child_wait(fd, 'G') < 0)
 		_exit(NSBOX_EXIT_ERROR);
@@ -320,6 +369,8 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 			netd_err_sys(&err, errno, "user namespace: become root");
 			child_fail(fd, NSBOX_EXIT_ERROR, &err);
 		}
+		/* a change of euid clears the parent-death signal: arm it again */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 	}
 	/* In its cgroup now: a cgroup namespace rooted there. */
 	netd_explain("# unshare(CLONE_NEWCGROUP): a cgroup namespace rooted at the container's "
@@ -359,20 +410,21 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	}
 	char **envp = child_env(o);
-	/* Nothing nsbox's caller left open leaks in: every fd past stdio closes on exec. */
-	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
-	netd_explain(
-	    "# capabilities: bounding set cut to Docker's default list, ambient cleared,%s "
-	    "no_new_privs (setpriv(1) does this; it is not inside the rootfs: left out)",
-	    o->has_user ? " setresuid/setresgid to -u," : "");
+	if (netd_explain_enabled())
+		explain_privileges(o);
 	if (nsbox_caps_apply(o, &err) < 0)
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	for (size_t i = 0; i < sizeof(fwd_signals) / sizeof(fwd_signals[0]); i++)
 		signal(fwd_signals[i], SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
-	if (o->init)
+	if (o->init) {
+		/* PID 1 never execs: --explain's descriptor closes here, not on exec */
+		if (nsbox_explain_fd >= 0)
+			close(nsbox_explain_fd);
+		nsbox_explain_fd = -1;
 		_exit(nsbox_init_run(o->cmd_path, o->argv, envp, fd));
+	}
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (netd_explain_enabled()) {
@@ -391,7 +443,8 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 	}
 	execve(o->cmd_path, o->argv, envp);
 	int e = errno;
-	netd_err_sys(&err, e, "exec %s", o->cmd_path);
+	if (e != ENOENT || !nsbox_enoent_hint(o->cmd_path, err.msg, sizeof(err.msg)))
+		netd_err_sys(&err, e, "exec %s", o->cmd_path);
 	child_fail(fd, e == ENOENT ? NSBOX_EXIT_NOTFOUND : NSBOX_EXIT_NOEXEC, &err);
 }
 
@@ -439,6 +492,9 @@ static void hosts_text(const struct run_ctx *c, char *buf, size_t len)
 	} else {
 		snprintf(buf + n, len - (size_t)n, "127.0.1.1\t%s\n", o->hostname);
 	}
+	n = (int)strlen(buf);
+	for (size_t i = 0; i < o->n_hosts && (size_t)n < len; i++) /* --add-host */
+		n += snprintf(buf + n, len - (size_t)n, "%s\t%s\n", o->hosts[i][1], o->hosts[i][0]);
 }
 
 /* The host's resolv.conf; loopback name servers mean nothing in another namespace. */
@@ -449,9 +505,22 @@ static void resolv_text(const struct nsbox_opts *o, char *buf, size_t len)
 	size_t n = 0;
 
 	buf[0] = '\0';
+	/* --dns replaces the host's name servers, --dns-search its search list (as Docker) */
+	for (size_t i = 0; i < o->n_dns && n + 64 < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "nameserver %s\n", o->dns[i]);
+	if (o->n_dns_search && n + 16 < len) {
+		n += (size_t)snprintf(buf + n, len - n, "search");
+		for (size_t i = 0; i < o->n_dns_search && n + 260 < len; i++)
+			n += (size_t)snprintf(buf + n, len - n, " %s", o->dns_search[i]);
+		n += (size_t)snprintf(buf + n, len - n, "\n");
+	}
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
+		if ((o->n_dns && !strncmp(line, "nameserver", 10)) ||
+		    (o->n_dns_search &&
+		     (!strncmp(line, "search", 6) || !strncmp(line, "domain", 6))))
+			continue;
 		if (o->net_mode != NSBOX_NET_HOST && !strncmp(line, "nameserver", 10)) {
 			const char *a = line + 10;
 			a += strspn(a, " \t");
@@ -553,6 +622,30 @@ static void record_fill(struct run_ctx *c)
 	r->since = (long long)time(NULL);
 	r->detached = o->detach;
 	r->cg = c->cg;
+	r->has_caps = true;
+	r->caps = o->caps;
+	r->nnp = o->no_new_privs;
+	snprintf(r->seccomp, sizeof(r->seccomp), "%s", o->seccomp_name);
+	for (char *p = r->seccomp; *p; p++) /* a profile's path is shown, never parsed */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	r->seccomp_key = o->bpf.n ? o->seccomp_key : 0;
+	if (o->has_user) {
+		r->has_user = true;
+		r->uid = o->uid;
+		r->gid = o->gid;
+		r->n_groups = o->n_groups;
+		memcpy(r->groups, o->groups, o->n_groups * sizeof(gid_t));
+	}
+	if (o->restart == NSBOX_RESTART_ON_FAILURE && o->restart_max)
+		snprintf(r->restart, sizeof(r->restart), "on-failure:%ld", o->restart_max);
+	else
+		snprintf(r->restart, sizeof(r->restart), "%s",
+			 o->restart == NSBOX_RESTART_ALWAYS	  ? "always"
+			 : o->restart == NSBOX_RESTART_ON_FAILURE ? "on-failure"
+								  : "no");
+	r->restarts = c->restarts;
+	r->rm = o->rm;
 	snprintf(r->net_mode, sizeof(r->net_mode), "%s",
 		 o->net_mode == NSBOX_NET_HOST	 ? "host"
 		 : o->net_mode == NSBOX_NET_NONE ? "none"
@@ -578,10 +671,15 @@ static void record_fill(struct run_ctx *c)
 	for (char **a = o->argv; *a && n < sizeof(r->command); a++)
 		n += (size_t)snprintf(r->command + n, sizeof(r->command) - n, "%s%s",
 				      a == o->argv ? "" : " ", *a);
+	/* one line of the record: a newline or other control character in an argument is shown
+	 * as a space (the record's parser refuses control characters) */
+	for (char *p = r->command; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 }
 
-/* exit_code >= 0: the container ran and ended (a -d one keeps its log); -1: start failed. */
-static void teardown(struct run_ctx *c, int exit_code)
+/* What one run of the container holds: its network attachment and cgroups. */
+static void teardown_run(struct run_ctx *c)
 {
 	struct netd_err err = {0};
 
@@ -599,7 +697,13 @@ static void teardown(struct run_ctx *c, int exit_code)
 	if (c->cg.n && nsbox_cgroup_remove(&c->cg, &err) < 0)
 		nsbox_error("teardown: %s", err.msg);
 	c->cg.n = 0;
-	if (c->o->detach && exit_code >= 0)
+}
+
+/* exit_code >= 0: the container ran and ended (a -d one keeps its log); -1: start failed. */
+static void teardown(struct run_ctx *c, int exit_code)
+{
+	teardown_run(c);
+	if (c->o->detach && exit_code >= 0 && !c->o->rm)
 		nsbox_state_retire(&c->rec, exit_code);
 	else
 		nsbox_state_remove(c->o->name);
@@ -768,6 +872,8 @@ static int wait_loop(struct run_ctx *c, int sigfd)
 				ioctl(c->pty_master, TIOCSWINSZ, &ws);
 			continue;
 		}
+		if (si.ssi_signo != SIGUSR1 && si.ssi_signo != SIGUSR2)
+			c->stop_requested = true; /* no --restart after this */
 		kill(c->pid, (int)si.ssi_signo);
 	}
 	/* what the container wrote last */
@@ -855,13 +961,238 @@ static void explain_clone(const struct nsbox_opts *o)
 	netd_explain("exec 5<> $d/start");
 }
 
+/*
+ * One start of the container, from its /etc files to the running command: cgroups, clone,
+ * setup, network. Returns 0 once it runs; on failure everything is torn down (start_fail) and
+ * its exit code is in *code.
+ */
+static int start_once(struct run_ctx *c, int *code)
+{
+	struct nsbox_opts *o = c->o;
+	struct netd_err err = {0};
+	int sv[2];
+
+	if (state_files(c, &err) < 0) {
+		*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		return -1;
+	}
+	if (o->overlay) {
+		char p[PATH_MAX];
+		static const char *const dirs[] = {"upper", "work", "merged"};
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(p, sizeof(p), "%s/%s", c->state_dir, dirs[i]);
+			if ((mkdir(p, 0755) < 0 && (errno != EEXIST || !c->restarts)) ||
+			    (o->userns && i < 2 && chown(p, 100000, 100000) < 0)) {
+				netd_err_sys(&err, errno, "overlay: %s", p);
+				{
+					*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+					return -1;
+				}
+			}
+		}
+	}
+	if (nsbox_cgroup_create(o, &c->cg, &err) < 0) {
+		*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		return -1;
+	}
+	/* The cgroups are known to cleanup only through the record: a kill -9 from here on must
+	 * find them (nsbox ps, netd gc). */
+	record_fill(c);
+	if (nsbox_state_write(&c->rec, &err) < 0) {
+		*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		return -1;
+	}
+	if (o->tty && !c->restarts)
+		tty_prepare(c);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		netd_err_sys(&err, errno, "socketpair");
+		{
+			*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+			return -1;
+		}
+	}
+	c->sync_fd = sv[0];
+	c->child_fd = sv[1];
+
+	uint64_t flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+	if (o->net_mode != NSBOX_NET_HOST)
+		flags |= CLONE_NEWNET;
+	if (o->userns)
+		flags |= CLONE_NEWUSER;
+	struct nsbox_clone_args ca = {.flags = flags, .exit_signal = SIGCHLD};
+	if (c->restarts)
+		netd_explain("# --restart %s: start %ld", c->rec.restart, c->restarts + 1);
+	explain_clone(o);
+	fflush(NULL);
+	long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0 && errno == ENOSYS) /* before 5.3, or under valgrind: the fork-like clone */
+		pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		netd_err_sys(&err, errno, "clone3");
+		{
+			*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+			return -1;
+		}
+	}
+	if (pid == 0)
+		child_main(c);
+	c->pid = (pid_t)pid;
+	x_pid = c->pid;
+	close(c->child_fd);
+	c->child_fd = -1;
+
+	if (o->userns && write_idmaps(c->pid, &err) < 0) {
+		*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		return -1;
+	}
+	if (nsbox_cgroup_add(&c->cg, c->pid, &err) < 0) {
+		*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		return -1;
+	}
+	netd_explain("# what the container's PID 1 does on 'G' (nsbox's child, as it did it):");
+	netd_explain("cat > $d/setup.sh <<'NSBOX_SETUP'");
+	if (write(c->sync_fd, "G", 1) != 1) {
+		*code = start_fail(c, "container died before setup", NSBOX_EXIT_ERROR);
+		return -1;
+	}
+	if (o->explain) {
+		/* The child's lines first, so they make one block of the script. */
+		char m[2 + NETD_ERR_MSG_MAX + 1];
+		ssize_t mn;
+		do
+			mn = child_msg(c, m, sizeof(m), 0);
+		while (mn == 1 && m[0] == 'T');
+		if (mn >= 2 && m[0] == 'E')
+			return *code = start_fail(c, m + 2, (unsigned char)m[1]), -1;
+		if (mn != 1 || m[0] != 'M') {
+			*code = start_fail(c, "container died during setup", NSBOX_EXIT_ERROR);
+			return -1;
+		}
+		netd_explain("NSBOX_SETUP");
+		netd_explain("echo go > $d/go");
+	}
+	/* A record before the network, so what a killed nsbox leaves can be cleaned up. */
+	record_fill(c);
+	if (nsbox_state_write(&c->rec, &err) < 0) {
+		*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		return -1;
+	}
+
+	if (o->net_mode == NSBOX_NET_BRIDGE) {
+		char netns[64];
+		snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)c->pid);
+		struct netd_attach_req req = {
+		    .network = o->network,
+		    .netns = netns,
+		    .id = o->name,
+		    .ifname = NSBOX_IFNAME,
+		    .ports = o->ports,
+		    .n_ports = o->n_ports,
+		};
+		int ar = netd_network_attach(&req, &c->ep, &err);
+
+		if (c->ep.ip_forward_switched_on) {
+			bool to_file = o->explain_file && *o->explain_file &&
+				       strcmp(o->explain_file, "-") != 0;
+
+			/*
+			 * A comment in the explained script; and to the user's stderr (also with
+			 * -d, where stderr is the log by now) unless the script goes there.
+			 */
+			netd_explain("# nsbox: %s", netd_ip_forward_notice());
+			if (!o->explain || to_file)
+				nsbox_error("%s", netd_ip_forward_notice());
+		}
+		if (ar < 0) {
+			*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+			return -1;
+		}
+		c->attached = true;
+		char hosts[1024];
+		hosts_text(c, hosts, sizeof(hosts));
+		explain_put(c->state_dir, "hosts", hosts);
+		if (nsbox_state_put(o->name, "hosts", hosts, &err) < 0) {
+			*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+			return -1;
+		}
+	}
+	/* record_fill again: the attach result (network, ip, ports) */
+	record_fill(c);
+	if (nsbox_state_write(&c->rec, &err) < 0) {
+		*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		return -1;
+	}
+	netd_explain("# 'N': the rest of the container's PID 1, through the fifo:");
+	netd_explain("cat >&5 <<'NSBOX_START'");
+	if (write(c->sync_fd, "N", 1) != 1) {
+		/* the child failed and said why: read it below */
+	}
+	char msg[2 + NETD_ERR_MSG_MAX + 1];
+	ssize_t n;
+	do /* 'T' (the pty) may come first */
+		n = child_msg(c, msg, sizeof(msg), 0);
+	while (n == 1 && msg[0] == 'T');
+	if (n >= 2 && msg[0] == 'E') {
+		*code = start_fail(c, msg + 2, (unsigned char)msg[1]);
+		return -1;
+	}
+	close(c->sync_fd);
+	c->sync_fd = -1;
+	if (n != 0 || (o->tty && c->pty_master < 0)) {
+		*code = start_fail(c, "container died during setup", NSBOX_EXIT_ERROR);
+		return -1;
+	}
+	netd_explain("NSBOX_START");
+	netd_explain("exec 5>&-");
+	netd_explain("wait $ctr || true   # nsbox waits for the container, then tears down:");
+
+	return 0;
+}
+
+/* --restart: whether the supervisor starts the container again after it ended with code. */
+static bool restart_wanted(struct run_ctx *c, int code)
+{
+	const struct nsbox_opts *o = c->o;
+	char flag[PATH_MAX + 16];
+
+	if (o->restart == NSBOX_RESTART_NO || c->stop_requested)
+		return false;
+	snprintf(flag, sizeof(flag), "%s/stopping", c->state_dir);
+	if (access(flag, F_OK) == 0) /* nsbox stop */
+		return false;
+	if (o->restart == NSBOX_RESTART_ON_FAILURE &&
+	    (code == 0 || (o->restart_max && c->restarts >= o->restart_max)))
+		return false;
+	return true;
+}
+
+/* Docker's back-off between restarts: 100 ms, doubling, at most 10 s; false when stopped
+ * meanwhile (nsbox stop, or a signal to nsbox). */
+static bool restart_backoff(struct run_ctx *c, const sigset_t *mask)
+{
+	long ms = 100L << (c->restarts < 7 ? c->restarts : 7);
+	char flag[PATH_MAX + 16];
+
+	if (ms > 10000)
+		ms = 10000;
+	snprintf(flag, sizeof(flag), "%s/stopping", c->state_dir);
+	for (long t = 0; t < ms; t += 50) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		int sig = sigtimedwait(mask, NULL, &ts);
+		if (sig > 0 && sig != SIGCHLD && sig != SIGWINCH)
+			return false;
+		if (access(flag, F_OK) == 0)
+			return false;
+	}
+	return true;
+}
+
 int nsbox_run(struct nsbox_opts *o)
 {
 	static struct run_ctx ctx;
 	struct run_ctx *c = &ctx;
 	struct netd_err err = {0};
 	sigset_t mask;
-	int sv[2];
 	int r;
 
 	memset(c, 0, sizeof(*c));
@@ -893,156 +1224,67 @@ int nsbox_run(struct nsbox_opts *o)
 		return start_fail(c, "--explain: cannot open the output", NSBOX_EXIT_ERROR);
 	if (o->detach && detach_stdio(c, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-	if (state_files(c, &err) < 0)
+	netd_explain("# nsbox: %s/config.json: what the container was started with (nsbox inspect)",
+		     c->state_dir);
+	if (nsbox_config_write(o, &err) < 0)
 		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-	if (o->overlay) {
-		char p[PATH_MAX];
-		static const char *const dirs[] = {"upper", "work", "merged"};
-		for (size_t i = 0; i < 3; i++) {
-			snprintf(p, sizeof(p), "%s/%s", c->state_dir, dirs[i]);
-			if (mkdir(p, 0755) < 0 ||
-			    (o->userns && i < 2 && chown(p, 100000, 100000) < 0)) {
-				netd_err_sys(&err, errno, "overlay: %s", p);
-				return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+	if (o->bpf.n && !o->seccomp_cached)
+		nsbox_seccomp_cache_store(o->seccomp_key, &o->bpf);
+	/* for nsbox exec: the container's filter, beside its record */
+	if (o->bpf.n) {
+		char p[PATH_MAX + 16];
+		snprintf(p, sizeof(p), "%s/seccomp.bpf", c->state_dir);
+		netd_explain("# nsbox: %s: the container's seccomp filter, for nsbox exec", p);
+		r = nsbox_seccomp_save(p, o->seccomp_key, &o->bpf);
+		if (r < 0) {
+			netd_err_sys(&err, -r, "save %s", p);
+			return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		}
+	}
+	int code = 0;
+	for (;;) {
+		if (start_once(c, &code) < 0)
+			return code;
+		/* Started. */
+		if (c->ready_fd >= 0) {
+			if (write(c->ready_fd, "", 1) < 0) {
+				/* the foreground nsbox is gone; keep running */
+			}
+			close(c->ready_fd);
+			c->ready_fd = -1;
+			if (nsbox_errfd != 2) {
+				close(nsbox_errfd);
+				nsbox_errfd = 2;
 			}
 		}
-	}
-	if (nsbox_cgroup_create(o, &c->cg, &err) < 0)
-		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-	/* The cgroups are known to cleanup only through the record: a kill -9 from here on must
-	 * find them (nsbox ps, netd gc). */
-	record_fill(c);
-	if (nsbox_state_write(&c->rec, &err) < 0)
-		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-	if (o->tty)
-		tty_prepare(c);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		netd_err_sys(&err, errno, "socketpair");
-		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-	}
-	c->sync_fd = sv[0];
-	c->child_fd = sv[1];
-
-	uint64_t flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
-	if (o->net_mode != NSBOX_NET_HOST)
-		flags |= CLONE_NEWNET;
-	if (o->userns)
-		flags |= CLONE_NEWUSER;
-	struct nsbox_clone_args ca = {.flags = flags, .exit_signal = SIGCHLD};
-	explain_clone(o);
-	fflush(NULL);
-	long pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid < 0 && errno == ENOSYS) /* before 5.3, or under valgrind: the fork-like clone */
-		pid = syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid < 0) {
-		netd_err_sys(&err, errno, "clone3");
-		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-	}
-	if (pid == 0)
-		child_main(c);
-	c->pid = (pid_t)pid;
-	x_pid = c->pid;
-	close(c->child_fd);
-	c->child_fd = -1;
-
-	if (o->userns && write_idmaps(c->pid, &err) < 0)
-		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-	if (nsbox_cgroup_add(&c->cg, c->pid, &err) < 0)
-		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-	netd_explain("# what the container's PID 1 does on 'G' (nsbox's child, as it did it):");
-	netd_explain("cat > $d/setup.sh <<'NSBOX_SETUP'");
-	if (write(c->sync_fd, "G", 1) != 1)
-		return start_fail(c, "container died before setup", NSBOX_EXIT_ERROR);
-	if (o->explain) {
-		/* The child's lines first, so they make one block of the script. */
-		char m[2 + NETD_ERR_MSG_MAX + 1];
-		ssize_t mn;
-		do
-			mn = child_msg(c, m, sizeof(m), 0);
-		while (mn == 1 && m[0] == 'T');
-		if (mn >= 2 && m[0] == 'E')
-			return start_fail(c, m + 2, (unsigned char)m[1]);
-		if (mn != 1 || m[0] != 'M')
-			return start_fail(c, "container died during setup", NSBOX_EXIT_ERROR);
-		netd_explain("NSBOX_SETUP");
-		netd_explain("echo go > $d/go");
-	}
-	/* A record before the network, so what a killed nsbox leaves can be cleaned up. */
-	record_fill(c);
-	if (nsbox_state_write(&c->rec, &err) < 0)
-		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-
-	if (o->net_mode == NSBOX_NET_BRIDGE) {
-		char netns[64];
-		snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)c->pid);
-		struct netd_attach_req req = {
-		    .network = o->network,
-		    .netns = netns,
-		    .id = o->name,
-		    .ifname = NSBOX_IFNAME,
-		    .ports = o->ports,
-		    .n_ports = o->n_ports,
-		};
-		if (netd_network_attach(&req, &c->ep, &err) < 0)
-			return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-		c->attached = true;
-		char hosts[1024];
-		hosts_text(c, hosts, sizeof(hosts));
-		explain_put(c->state_dir, "hosts", hosts);
-		if (nsbox_state_put(o->name, "hosts", hosts, &err) < 0)
-			return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-	}
-	/* record_fill again: the attach result (network, ip, ports) */
-	record_fill(c);
-	if (nsbox_state_write(&c->rec, &err) < 0)
-		return start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-	netd_explain("# 'N': the rest of the container's PID 1, through the fifo:");
-	netd_explain("cat >&5 <<'NSBOX_START'");
-	if (write(c->sync_fd, "N", 1) != 1) {
-		/* the child failed and said why: read it below */
-	}
-	char msg[2 + NETD_ERR_MSG_MAX + 1];
-	ssize_t n;
-	do /* 'T' (the pty) may come first */
-		n = child_msg(c, msg, sizeof(msg), 0);
-	while (n == 1 && msg[0] == 'T');
-	if (n >= 2 && msg[0] == 'E')
-		return start_fail(c, msg + 2, (unsigned char)msg[1]);
-	close(c->sync_fd);
-	c->sync_fd = -1;
-	if (n != 0 || (o->tty && c->pty_master < 0))
-		return start_fail(c, "container died during setup", NSBOX_EXIT_ERROR);
-	netd_explain("NSBOX_START");
-	netd_explain("exec 5>&-");
-	netd_explain("wait $ctr || true   # nsbox waits for the container, then tears down:");
-
-	/* Started. */
-	if (c->ready_fd >= 0) {
-		if (write(c->ready_fd, "", 1) < 0) {
-			/* the foreground nsbox is gone; keep running */
+		int sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+		int status = 0;
+		if (sigfd < 0) {
+			while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+				;
+		} else {
+			status = wait_loop(c, sigfd);
+			close(sigfd);
 		}
-		close(c->ready_fd);
-		c->ready_fd = -1;
-		if (nsbox_errfd != 2) {
-			close(nsbox_errfd);
-			nsbox_errfd = 2;
-		}
+		c->pid = 0;
+		code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+		if (c->pty_master >= 0)
+			close(c->pty_master);
+		c->pty_master = -1;
+		if (!restart_wanted(c, code))
+			break;
+		/* the supervisor: this run's network and cgroups go, the state dir stays */
+		teardown_run(c);
+		c->restarts++;
+		record_fill(c);
+		c->rec.pid = 0;
+		if (nsbox_state_write(&c->rec, &err) < 0)
+			nsbox_error("restart: %s", err.msg);
+		if (!restart_backoff(c, &mask))
+			break;
 	}
-	int sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	int status = 0;
-	if (sigfd < 0) {
-		while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
-			;
-	} else {
-		status = wait_loop(c, sigfd);
-		close(sigfd);
-	}
-	c->pid = 0;
 	if (c->tty_raw)
 		tcsetattr(0, TCSANOW, &c->saved_tio);
-	int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 	teardown(c, code);
-	if (c->pty_master >= 0)
-		close(c->pty_master);
 	return code;
 }

@@ -55,19 +55,29 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-bool nsbox_state_live(const char *name)
+int nsbox_state_probe(const char *name)
 {
 	char path[PATH_MAX];
 	nsbox_cleanup_close int fd = -1;
 
 	if (nsbox_state_path(path, sizeof(path), name, "lock") < 0)
-		return false;
-	fd = open(path, O_RDWR | O_CLOEXEC);
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
-		return false;
+		return errno == ENOENT ? 0 : -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-		return errno == EWOULDBLOCK;
-	return false; /* closing releases it */
+		return errno == EWOULDBLOCK ? 1 : -errno;
+	return 0; /* closing releases it */
+}
+
+void nsbox_error_state(const char *verb, const char *name, int e)
+{
+	if (e == EACCES || e == EPERM)
+		nsbox_error("%s %s: its state in %s/nsbox is root's (%s): nsbox %s needs root; "
+			    "nothing changed",
+			    verb, name, netd_state_dir(), strerror(e), verb);
+	else
+		nsbox_error("%s %s: state: %s", verb, name, strerror(e));
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -112,21 +122,14 @@ int nsbox_state_write(const struct nsbox_record *r, struct netd_err *err)
 
 	if (nsbox_state_path(path, sizeof(path), r->name, "record") < 0)
 		return netd_err_set(err, ENAMETOOLONG, "state path for %s too long", r->name);
-	n = snprintf(buf, sizeof(buf),
-		     "name=%s\npid=%d\nmonitor=%d\nnet_mode=%s\nnetwork=%s\nip=%s\nports=%s\n"
-		     "since=%lld\ndetached=%d\ncommand=%s\n",
-		     r->name, (int)r->pid, (int)r->monitor, r->net_mode, r->network, r->ip,
-		     r->ports, r->since, r->detached ? 1 : 0, r->command);
-	if (r->exited && n > 0 && (size_t)n < sizeof(buf))
-		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "exit=%d\n", r->exit_code);
-	for (size_t i = 0; i < r->cg.n && n > 0 && (size_t)n < sizeof(buf); i++)
-		n += snprintf(buf + n, sizeof(buf) - (size_t)n, "cgroup=%s:%s\n",
-			      r->cg.dir[i].v2 ? "v2" : "v1", r->cg.dir[i].path);
-	if (n < 0 || (size_t)n >= sizeof(buf))
+	n = nsbox_record_format(r, buf, sizeof(buf));
+	if (n < 0)
 		return netd_err_set(err, E2BIG, "record for %s too long", r->name);
 	/* atomically: readers (ps) never see half a record */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	nsbox_cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	unlink(tmp);
+	nsbox_cleanup_close int fd =
+	    open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return netd_err_sys(err, errno, "open %s", tmp);
 	if (write(fd, buf, (size_t)n) != n)
@@ -138,52 +141,32 @@ int nsbox_state_write(const struct nsbox_record *r, struct netd_err *err)
 
 int nsbox_state_read(const char *name, struct nsbox_record *r, struct netd_err *err)
 {
-	char path[PATH_MAX], line[PATH_MAX + 64];
-	FILE *f;
+	char path[PATH_MAX], buf[16384];
+	struct stat st;
+	ssize_t n;
 
 	memset(r, 0, sizeof(*r));
 	if (nsbox_state_path(path, sizeof(path), name, "record") < 0)
 		return netd_err_set(err, ENAMETOOLONG, "state path for %s too long", name);
-	f = fopen(path, "re");
-	if (!f)
-		return netd_err_sys(err, errno, "container %s", name);
-	while (fgets(line, sizeof(line), f)) {
-		char *v = strchr(line, '='), *nl = strchr(line, '\n');
-		if (!v)
-			continue;
-		*v++ = '\0';
-		if (nl)
-			*nl = '\0';
-#define STR(k) else if (!strcmp(line, #k)) snprintf(r->k, sizeof(r->k), "%s", v)
-		if (!strcmp(line, "pid"))
-			r->pid = atoi(v);
-		else if (!strcmp(line, "monitor"))
-			r->monitor = atoi(v);
-		else if (!strcmp(line, "since"))
-			r->since = atoll(v);
-		else if (!strcmp(line, "detached"))
-			r->detached = atoi(v) != 0;
-		else if (!strcmp(line, "exit")) {
-			r->exited = true;
-			r->exit_code = atoi(v);
-		}
-		STR(name);
-		STR(net_mode);
-		STR(network);
-		STR(ip);
-		STR(ports);
-		STR(command);
-		else if (!strcmp(line, "cgroup") && r->cg.n < NSBOX_MAX_CGROUP && strlen(v) > 3)
-		{
-			r->cg.dir[r->cg.n].v2 = !strncmp(v, "v2:", 3);
-			snprintf(r->cg.dir[r->cg.n].path, PATH_MAX, "%s", v + 3);
-			r->cg.n++;
-		}
-#undef STR
-	}
-	fclose(f);
-	if (!r->name[0])
-		snprintf(r->name, sizeof(r->name), "%s", name);
+	/* a FIFO, a device or a symlink out of the state dir is refused at once */
+	nsbox_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return netd_err_sys(err, errno == ELOOP ? EINVAL : errno, "record %s", path);
+	if (fstat(fd, &st) < 0)
+		return netd_err_sys(err, errno, "record %s", path);
+	if (!S_ISREG(st.st_mode))
+		return netd_err_set(err, EINVAL, "record %s: not a regular file", path);
+	if (st.st_size >= (off_t)sizeof(buf))
+		return netd_err_set(err, EINVAL, "record %s: larger than %zu bytes", path,
+				    sizeof(buf) - 1);
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return netd_err_sys(err, errno, "record %s", path);
+	int rc = nsbox_record_parse(buf, (size_t)n, path, r, err);
+	if (rc < 0)
+		return rc;
+	if (strcmp(r->name, name))
+		return netd_err_set(err, EINVAL, "record %s: names another container", path);
 	return 0;
 }
 
@@ -192,7 +175,8 @@ static int rm_except_kept(const char *path, const struct stat *st, int flag, str
 	const char *base = path + ftw->base;
 
 	if (ftw->level == 0 ||
-	    (ftw->level == 1 && (!strcmp(base, "log") || !strcmp(base, "record"))))
+	    (ftw->level == 1 &&
+	     (!strcmp(base, "log") || !strcmp(base, "record") || !strcmp(base, "config.json"))))
 		return 0;
 	return rm_entry(path, st, flag, ftw);
 }
@@ -218,22 +202,40 @@ void nsbox_state_retire(struct nsbox_record *r, int exit_code)
 
 /*
  * What a killed nsbox left: the network attachment, cgroups, the dir. An exited -d container
- * is kept (for logs) unless force.
+ * is kept (for logs) unless force. A permission error changes nothing (the record stays for a
+ * run with root); a damaged record is not acted on (its cgroup lines could name anything): its
+ * dir goes only with force (nsbox rm), and the network's leftovers are netd gc's.
+ * Returns 0, or -errno of the first failure (the state dir is kept then).
  */
-static void cleanup_stale(const char *name, bool force)
+static int cleanup_stale(const char *name, bool force)
 {
 	struct nsbox_record r;
 	struct netd_err err = {0};
+	int ret = 0;
 
 	if (nsbox_state_read(name, &r, &err) == 0) {
 		if (r.exited && !force)
-			return;
-		if (r.network[0] && netd_network_detach(r.network, name, NSBOX_IFNAME, &err) < 0)
+			return 0;
+		if (r.network[0] && netd_network_detach(r.network, name, NSBOX_IFNAME, &err) < 0) {
 			nsbox_error("clean %s: %s", name, err.msg);
-		if (r.cg.n && nsbox_cgroup_remove(&r.cg, &err) < 0)
+			ret = -err.code;
+		}
+		if (r.cg.n && nsbox_cgroup_remove(&r.cg, &err) < 0) {
 			nsbox_error("clean %s: %s", name, err.msg);
+			if (!ret)
+				ret = -err.code;
+		}
+		if (ret == -EPERM || ret == -EACCES)
+			return ret;
+	} else if (err.code != ENOENT) {
+		if (!force)
+			return -err.code;
+		nsbox_error("rm %s: %s: removing its state dir only (netd gc removes what it "
+			    "left on the network)",
+			    name, err.msg);
 	}
 	nsbox_state_remove(name);
+	return ret;
 }
 
 static int global_lock(void)
@@ -265,9 +267,16 @@ int nsbox_state_create(const char *name, int *lock_fd, struct netd_err *err)
 	if (mkdir(dir, 0700) < 0) {
 		if (errno != EEXIST)
 			return netd_err_sys(err, errno, "mkdir %s", dir);
-		if (nsbox_state_live(name))
+		int live = nsbox_state_probe(name);
+		if (live > 0)
 			return netd_err_set(err, EEXIST, "container %s already exists", name);
-		cleanup_stale(name, true); /* killed, or an exited -d one: the name is free again */
+		if (live < 0)
+			return netd_err_sys(err, -live, "container %s: state", name);
+		/* killed, or an exited -d one: the name is free again */
+		int r = cleanup_stale(name, true);
+		if (r < 0)
+			return netd_err_sys(err, -r, "container %s: clean what its last run left",
+					    name);
 		if (mkdir(dir, 0700) < 0)
 			return netd_err_sys(err, errno, "mkdir %s", dir);
 	}
@@ -303,16 +312,21 @@ int nsbox_cmd_ps(int argc, char **argv)
 	DIR *d;
 	struct dirent *de;
 	long long now = (long long)time(NULL);
+	int rc = 0;
 
 	if (argc > 1) {
 		nsbox_error("ps: no arguments");
 		return NSBOX_EXIT_ERROR;
 	}
-	printf("%-20s %-8s %-15s %-28s %-6s %s\n", "NAME", "PID", "IP", "PORTS", "SINCE",
-	       "COMMAND");
 	if (base_dir(dir, sizeof(dir)) < 0)
 		return NSBOX_EXIT_ERROR;
 	d = opendir(dir);
+	if (!d && errno != ENOENT) {
+		nsbox_error_state("ps", dir, errno);
+		return 1;
+	}
+	printf("%-20s %-8s %-15s %-28s %-6s %s\n", "NAME", "PID", "IP", "PORTS", "SINCE",
+	       "COMMAND");
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
@@ -321,13 +335,33 @@ int nsbox_cmd_ps(int argc, char **argv)
 		char age[16];
 		if (de->d_name[0] == '.')
 			continue;
-		if (!nsbox_state_live(de->d_name)) {
+		if (netd_name_check_id(de->d_name, &err) < 0) {
+			nsbox_error("ps: %s/%s: not a container's state dir", dir, de->d_name);
+			rc = 1;
+			continue;
+		}
+		int live = nsbox_state_probe(de->d_name);
+		if (live == 0) {
 			nsbox_cleanup_close int glk __attribute__((unused)) = global_lock();
-			if (!nsbox_state_live(de->d_name))
+			if (nsbox_state_probe(de->d_name) == 0)
 				cleanup_stale(de->d_name, false);
 		}
-		if (nsbox_state_read(de->d_name, &r, &err) < 0)
+		if (live < 0) {
+			/* never taken for death: nothing is cleaned, and ps says why it cannot tell
+			 */
+			nsbox_error_state("ps", de->d_name, -live);
+			rc = 1;
 			continue;
+		}
+		if (nsbox_state_read(de->d_name, &r, &err) < 0) {
+			if (err.code == ENOENT) /* cleaned just now */
+				continue;
+			printf("%-20s %-8s %-15s %-28s %-6s %s\n", de->d_name, "-", "damaged", "-",
+			       "-", "-");
+			nsbox_error("ps: %s", err.msg);
+			rc = 1;
+			continue;
+		}
 		if (r.exited) {
 			char st[24];
 			snprintf(st, sizeof(st), "exited(%d)", r.exit_code);
@@ -335,14 +369,14 @@ int nsbox_cmd_ps(int argc, char **argv)
 			       r.command);
 			continue;
 		}
-		if (!nsbox_state_live(de->d_name))
+		if (nsbox_state_probe(de->d_name) <= 0)
 			continue;
 		fmt_age(now - r.since, age, sizeof(age));
 		printf("%-20s %-8d %-15s %-28s %-6s %s\n", r.name, (int)r.pid,
 		       r.ip[0] ? r.ip : r.net_mode, r.ports[0] ? r.ports : "-", age, r.command);
 	}
 	closedir(d);
-	return 0;
+	return rc;
 }
 
 static int pidfd_open_(pid_t pid)
@@ -375,6 +409,55 @@ static bool wait_exit(int pfd, pid_t pid, int ms)
 	return false;
 }
 
+/* Whether SIGTERM can reach pid: PID 1 of a pid namespace gets from outside only the signals
+ * it handles (or blocks, to take them with sigwait); the kernel drops the rest. */
+static bool sigterm_reaches(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long blk = 0, ign = 0, cgt = 0, bit = 1ULL << (SIGTERM - 1);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true; /* cannot tell: wait as usual */
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "SigBlk:", 7))
+			blk = strtoull(line + 7, NULL, 16);
+		else if (!strncmp(line, "SigIgn:", 7))
+			ign = strtoull(line + 7, NULL, 16);
+		else if (!strncmp(line, "SigCgt:", 7))
+			cgt = strtoull(line + 7, NULL, 16);
+	}
+	fclose(f);
+	if (ign & bit)
+		return false;
+	if ((blk | cgt) & bit)
+		return true;
+	/* in sigwaitinfo (nsbox's --init, tini): /proc shows the waited-for signals unblocked
+	 * for the time of the wait; which ones it waits for is not shown: assume SIGTERM */
+	char wchan[64] = "";
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	nsbox_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, wchan, sizeof(wchan) - 1) : -1;
+	return n > 0 && !strncmp(wchan, "do_sigtimedwait", 15);
+}
+
+static void proc_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	nsbox_cleanup_close int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	snprintf(buf, len, "?");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, buf, len - 1)) <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
 int nsbox_cmd_stop(int argc, char **argv)
 {
 	struct nsbox_record r;
@@ -388,9 +471,11 @@ int nsbox_cmd_stop(int argc, char **argv)
 			nsbox_error("usage: nsbox stop [-t SECS] NAME");
 			return NSBOX_EXIT_ERROR;
 		}
-		secs = strtol(optarg, NULL, 10);
-		if (secs < 0 || secs > 3600)
-			secs = 10;
+		secs = nsbox_parse_long(optarg, 0, 3600);
+		if (secs < 0) {
+			nsbox_error("stop -t %s: want seconds, 0 to 3600", optarg);
+			return NSBOX_EXIT_ERROR;
+		}
 	}
 	if (optind != argc - 1) {
 		nsbox_error("usage: nsbox stop [-t SECS] NAME");
@@ -401,25 +486,66 @@ int nsbox_cmd_stop(int argc, char **argv)
 		nsbox_error("%s", err.msg);
 		return NSBOX_EXIT_ERROR;
 	}
-	if (!nsbox_state_live(name) || nsbox_state_read(name, &r, &err) < 0 || r.pid <= 0) {
+	int live = nsbox_state_probe(name);
+	if (live < 0) {
+		nsbox_error_state("stop", name, -live);
+		return 1;
+	}
+	if (live && nsbox_state_read(name, &r, &err) < 0) {
+		nsbox_error("stop %s: %s", name, err.msg);
+		return 1;
+	}
+	if (!live) {
 		nsbox_error("container %s is not running", name);
 		return 1;
 	}
-	/* a pidfd pins the process: no signal to a recycled pid; plain kill() where there is none
-	 */
-	nsbox_cleanup_close int pfd = pidfd_open_(r.pid);
-	if (send_sig(pfd, r.pid, SIGTERM) < 0) {
-		nsbox_error("stop %s: %s", name, strerror(errno));
-		return 1;
+	/* first the flag: a --restart supervisor must not start it again */
+	char flag[PATH_MAX];
+	if (nsbox_state_path(flag, sizeof(flag), name, "stopping") == 0) {
+		int ffd = open(flag, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (ffd >= 0)
+			close(ffd);
 	}
-	if (!wait_exit(pfd, r.pid, (int)secs * 1000))
-		send_sig(pfd, r.pid, SIGKILL);
+	/* pid 0: between two runs of --restart; the supervisor sees the flag */
+	if (r.pid > 0) {
+		/* a pidfd pins the process: no signal to a recycled pid; plain kill() where there
+		 * is none
+		 */
+		nsbox_cleanup_close int pfd = pidfd_open_(r.pid);
+		char comm[32];
+		proc_comm(r.pid, comm, sizeof(comm));
+		if (!sigterm_reaches(r.pid)) {
+			nsbox_error(
+			    "stop %s: PID 1 (%s) has no SIGTERM handler, and PID 1 of a namespace "
+			    "is not ended by signals it does not handle (nsbox run --init forwards "
+			    "them): SIGKILL",
+			    name, comm);
+			secs = 0;
+		}
+		if (send_sig(pfd, r.pid, secs ? SIGTERM : SIGKILL) < 0) {
+			nsbox_error("stop %s: %s", name, strerror(errno));
+			return 1;
+		}
+		/* the first second in silence; after that, say what is being waited for */
+		long first = secs * 1000 < 1000 ? secs * 1000 : 1000;
+		if (secs && !wait_exit(pfd, r.pid, (int)first)) {
+			nsbox_error(
+			    "stop %s: SIGTERM sent to PID 1 (%s); waiting up to %ld s more for it "
+			    "to exit, then SIGKILL",
+			    name, comm, secs - 1);
+			if (!wait_exit(pfd, r.pid, (int)(secs * 1000 - first))) {
+				nsbox_error("stop %s: still running after %ld s: SIGKILL", name,
+					    secs);
+				send_sig(pfd, r.pid, SIGKILL);
+			}
+		}
+	}
 	/* the owning nsbox tears down and lets go of the lock; bounded */
-	for (int i = 0; i < 500 && nsbox_state_live(name); i++) {
+	for (int i = 0; i < 500 && nsbox_state_probe(name) > 0; i++) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
-	if (nsbox_state_live(name)) {
+	if (nsbox_state_probe(name) > 0) {
 		nsbox_error("stop %s: still being torn down", name);
 		return 1;
 	}
@@ -440,8 +566,10 @@ int nsbox_cmd_logs(int argc, char **argv)
 		return NSBOX_EXIT_ERROR;
 	nsbox_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		nsbox_error("logs %s: %s", argv[1],
-			    errno == ENOENT ? "no such detached container" : strerror(errno));
+		if (errno == ENOENT)
+			nsbox_error("logs %s: no such detached container", argv[1]);
+		else
+			nsbox_error_state("logs", argv[1], errno);
 		return 1;
 	}
 	fflush(stdout);
@@ -466,10 +594,14 @@ int nsbox_cmd_rm(int argc, char **argv)
 		return 1;
 	}
 	nsbox_cleanup_close int glk __attribute__((unused)) = global_lock();
-	if (nsbox_state_live(argv[1])) {
+	int live = nsbox_state_probe(argv[1]);
+	if (glk < 0 || live < 0) {
+		nsbox_error_state("rm", argv[1], glk < 0 ? errno : -live);
+		return 1;
+	}
+	if (live) {
 		nsbox_error("rm %s: running; nsbox stop it first", argv[1]);
 		return 1;
 	}
-	cleanup_stale(argv[1], true);
-	return 0;
+	return cleanup_stale(argv[1], true) < 0 ? 1 : 0;
 }

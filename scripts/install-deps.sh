@@ -6,10 +6,15 @@ set -eu
 PKGS=(
 	build-essential pkg-config clang clang-format
 	libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev libjansson-dev libcmocka-dev
+	libsystemd-dev libseccomp-dev systemd mandoc man-db
+	# Debian packages of our own (tests/e2e/test_deb.sh): dpkg-buildpackage, lintian
+	debhelper dpkg-dev fakeroot lintian
 	iproute2 nftables conntrack curl busybox-static python3 iputils-ping util-linux procps valgrind
-	# real CNI clients (../shared/clients): libcni, reference plugins, podman, containerd
+	# real CNI clients (tests/e2e/test_cni_*.sh): libcni, reference plugins, podman, containerd
 	golang-go golang-github-appc-cni-dev containernetworking-plugins iptables jq
 	podman containerd runc crun conmon
+	# the CRI test's own client (tests/e2e/cri): gRPC and protobuf for /usr/bin/python3, protoc
+	python3-grpcio python3-protobuf protobuf-compiler
 )
 BENCH=(hyperfine iperf3 wrk nginx-light gnuplot-nox docker.io)
 [ "${1:-}" = --bench ] && PKGS+=("${BENCH[@]}")

@@ -105,26 +105,20 @@ ensure_rootfs() {
 	mv "$r.tmp" "$r"
 }
 
-# cnidrive: a small runtime on libcni (../shared/clients), built offline once; or Debian's cnitool.
-ensure_cnidrive() {
-	local src w
+# cnirun (tests/clients/cnirun): a small runtime on libcni, built offline once from Debian's
+# golang-github-appc-cni-dev source.
+ensure_cnirun() {
+	local src=$TOP/tests/clients/cnirun/main.go w rc
 	mkdir -p "$LABS_RUN/bin"
-	[ -x "$LABS_RUN/bin/cnidrive" ] && return 0
-	if command -v cnitool >/dev/null; then
-		ln -sf "$(command -v cnitool)" "$LABS_RUN/bin/cnidrive"
-		return 0
-	fi
-	for src in "${CNIDRIVE_SRC:-}" "$TOP/../shared/clients/cnidrive/main.go" /work/shared/clients/cnidrive/main.go; do
-		[ -f "$src" ] && break
-	done
-	[ -f "$src" ] && command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/containernetworking/cni ] || return 1
+	[ -x "$LABS_RUN/bin/cnirun" ] && [ ! "$src" -nt "$LABS_RUN/bin/cnirun" ] && return 0
+	command -v go >/dev/null && [ -d /usr/share/gocode/src/github.com/containernetworking/cni ] || return 1
 	w=$(mktemp -d /tmp/netd-lab-go.XXXXXX)
-	mkdir -p "$w/gopath/src/cnidrive"
-	cp "$src" "$w/gopath/src/cnidrive/"
-	(cd "$w/gopath/src/cnidrive" && env GO111MODULE=off GOPROXY=off GOFLAGS= \
+	mkdir -p "$w/gopath/src/cnirun"
+	cp "$src" "$w/gopath/src/cnirun/"
+	(cd "$w/gopath/src/cnirun" && env GO111MODULE=off GOPROXY=off GOFLAGS= \
 		GOPATH="$w/gopath:/usr/share/gocode" GOCACHE="$w/gocache" CGO_ENABLED=0 \
-		go build -o "$LABS_RUN/bin/cnidrive" .) >"$w/log" 2>&1
-	local rc=$?
+		go build -o "$LABS_RUN/bin/cnirun" .) >"$w/log" 2>&1
+	rc=$?
 	[ $rc -ne 0 ] && tail -5 "$w/log" >&2
 	rm -rf "$w"
 	return $rc
@@ -141,7 +135,7 @@ start() { # N
 	# a dead lab of this number: clean what it left
 	[ -e "$d" ] && reset "$n" >/dev/null 2>&1
 	ensure_rootfs || die "could not build the rootfs (scripts/mkrootfs.sh)"
-	[ "$n" = 6 ] && { ensure_cnidrive || echo "lab.sh: no cnidrive/cnitool: lab 6's client step will be skipped" >&2; }
+	[ "$n" = 6 ] && { ensure_cnirun || echo "lab.sh: cannot build cnirun (golang-go, golang-github-appc-cni-dev): lab 6's client step will be skipped" >&2; }
 	mkdir -p "$d/work"
 	inst=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 	{
@@ -338,12 +332,14 @@ has_addr() { ip ${3:+-n "$3"} -4 -o addr show dev "$1" 2>/dev/null | grep -q "in
 addr_of() { ip ${2:+-n "$2"} -4 -o addr show dev "$1" 2>/dev/null | awk '{print $4; exit}'; }
 is_bridge() { ip -d -o link show dev "$1" 2>/dev/null | grep -q ' bridge '; }
 has_route_via() { ip -n "$1" -4 route show default 2>/dev/null | grep -q "via $2 "; }
-peer_master() { # NS IF -> the master of the host end of NS's veth IF
+peer_line() { # NS IF -> `ip -o link` line of the host end of NS's veth IF
 	local idx
 	idx=$(ip -n "$1" -o link show dev "$2" 2>/dev/null | sed -n 's/^[0-9]*: [^@]*@if\([0-9]*\):.*/\1/p')
 	[ -n "$idx" ] || return 1
-	ip -o link show 2>/dev/null | awk -F': ' -v i="$idx" '$1==i' | sed -n 's/.* master \([^ ]*\) .*/\1/p'
+	ip -o link show 2>/dev/null | awk -F': ' -v i="$idx" '$1==i'
 }
+peer_master() { peer_line "$1" "$2" | sed -n 's/.* master \([^ ]*\) .*/\1/p'; }
+peer_name() { peer_line "$1" "$2" | awk -F': ' '{ sub("@.*", "", $2); print $2 }'; }
 pings() { ip netns exec "$1" ping -c1 -W1 "$2" >/dev/null 2>&1; }
 http_from() { # NS|- URL [TEXT]: fetches URL (from netns NS, or the lab host for -); has TEXT
 	local out
@@ -585,16 +581,16 @@ check_6() {
 			eval "jq -e '.code and .msg' '$LAB_DIR/k2-check.err'"
 	fi
 	echo " with a real client (libcni):"
-	if ! command -v cnidrive >/dev/null; then
-		echo "  skip     no cnidrive or cnitool on this host (scripts/install-deps.sh installs what builds it)"
+	if ! command -v cnirun >/dev/null; then
+		echo "  skip     no cnirun in this lab (scripts/install-deps.sh installs what builds it)"
 		return 0
 	fi
 	if need "netns k3" "no network namespace k3 (ip netns add k3)" has_ns k3; then
 		a=$(addr_of eth0 k3)
-		need "k3 has eth0 ${a:-}" "k3 has no eth0 in 10.22.0.0/24 (cnidrive add labnet /run/netns/k3)" \
+		need "k3 has eth0 ${a:-}" "k3 has no eth0 in 10.22.0.0/24 (cnirun add labnet /run/netns/k3)" \
 			eval "case '$a' in 10.22.0.*/24) true ;; *) false ;; esac"
 		f=$(grep -l '/run/netns/k3' /var/lib/cni/results/labnet-* 2>/dev/null | head -1)
-		need "libcni cached k3's result (${f:-})" "no libcni result cache for k3 in /var/lib/cni/results: was k3 added with cnidrive?" test -n "$f"
+		need "libcni cached k3's result (${f:-})" "no libcni result cache for k3 in /var/lib/cni/results: was k3 added with cnirun?" test -n "$f"
 	fi
 }
 
@@ -641,7 +637,7 @@ check_7() {
 
 # ---- lab 4: build docker0 by hand
 check_4() {
-	local n
+	local n host_end
 	echo " by hand:"
 	if need "bridge br0" "no bridge br0 (ip link add br0 type bridge)" is_bridge br0; then
 		need "br0 has 10.0.0.1/24" "bridge br0 has no address 10.0.0.1/24 (ip addr add)" has_addr br0 10.0.0.1/24
@@ -654,6 +650,10 @@ check_4() {
 			test "$(peer_master c$n eth0)" = br0
 		need "c$n eth0 has 10.0.0.$((n + 1))/24" "c$n eth0 has no address 10.0.0.$((n + 1))/24" has_addr eth0 10.0.0.$((n + 1))/24 c$n
 		need "c$n eth0 and lo are up" "c$n: eth0 or lo is down (ip -n c$n link set eth0 up)" eval "is_up eth0 c$n && is_up lo c$n"
+		# a port left down passes every check above, and only the ping would fail, unexplained
+		host_end=$(peer_name c$n eth0)
+		need "c$n's host end ${host_end:-?} is up" "the host end of c$n's eth0, ${host_end:-?}, is down (ip link set ${host_end:-veth$n} up)" \
+			is_up "$host_end"
 		need "c$n default route via 10.0.0.1" "c$n has no default route via 10.0.0.1" has_route_via c$n 10.0.0.1
 	done
 	need "c1 pings c2 (10.0.0.3)" "c1 cannot ping c2 at 10.0.0.3" pings c1 10.0.0.3
@@ -792,7 +792,8 @@ all)
 	esac
 	;;
 *)
-	sed -n '2,13s/^# \{0,1\}//p' "$SELF"
+	# the whole comment block at the top of this file, however long it grows
+	awk 'NR == 1 { next } !/^#/ { exit } { sub(/^# ?/, ""); print }' "$SELF"
 	exit 2
 	;;
 esac

@@ -14,8 +14,14 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 T_PASS=0
 T_FAIL=0
 
+# LAB_PIDNS=1 lab_enter: a PID namespace too, with the script as its PID 1, so that daemons and
+# servers it starts (containerd, httpd in a pod) cannot outlive it; lab_exit ends them.
 lab_enter() {
 	if [ -z "${NETD_LAB:-}" ]; then
+		if [ "${LAB_PIDNS:-}" = 1 ]; then
+			NETD_LAB=1 NETD_LAB_PIDNS=1 exec unshare --net --mount --pid --fork --mount-proc \
+				--propagation private -- bash "$0" "$@"
+		fi
 		NETD_LAB=1 exec unshare --net --mount --propagation private -- bash "$0" "$@"
 	fi
 	mount -t tmpfs lab /run/netns 2>/dev/null || { mkdir -p /run/netns && mount -t tmpfs lab /run/netns; }
@@ -26,11 +32,22 @@ lab_enter() {
 	trap lab_exit EXIT
 }
 
+# lab_reap: in a LAB_PIDNS lab, kills every process left in it but the script itself.
+lab_reap() {
+	# kill -1 from PID 1 of the lab's own PID namespace reaches that namespace only; anywhere
+	# else it would reach the whole machine.
+	if [ "${NETD_LAB_PIDNS:-}" = 1 ] && [ $$ = 1 ]; then
+		kill -KILL -1 2>/dev/null
+	fi
+	return 0
+}
+
 lab_exit() {
 	local rc=$?
 	# Scripts chain their own cleanup before lab_exit in the trap, which changes $?: once finish
 	# ran, its verdict is the script's status.
 	[ -n "${T_RC:-}" ] && rc=$T_RC
+	lab_reap
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do ip netns del "$ns" 2>/dev/null; done
 	umount "$LAB_DIR" 2>/dev/null
 	rmdir "$LAB_DIR" 2>/dev/null

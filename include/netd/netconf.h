@@ -9,6 +9,24 @@
 #include <netd/names.h>
 
 #define NETD_DEFAULT_NETWORK "netd0"
+#define NETD_ROUTES_MAX	     32
+
+/* A route installed in a container: dst/prefix (0.0.0.0/0: its default route) via gw. */
+struct netd_route {
+	struct in_addr dst; /* network address, host bits zero */
+	unsigned prefix;
+	struct in_addr gw; /* INADDR_ANY: the network's gateway */
+};
+
+/*
+ * gateway_mode (Docker's name): nat, the default, lets new connections from outside reach a
+ * container only through its published ports; routed lets them reach every port of its
+ * containers by address (a neighbour or another node routing the subnet via this host).
+ */
+enum netd_gateway_mode {
+	NETD_GATEWAY_NAT = 0,
+	NETD_GATEWAY_ROUTED,
+};
 
 /* A network, as defined by its subnet file ($NETD_CONFIG_DIR/NAME.conf). */
 struct netd_netconf {
@@ -20,25 +38,68 @@ struct netd_netconf {
 	struct in_addr range_start, range_end; /* inclusive; the allocator skips the gateway */
 	unsigned mtu;			       /* 0: the host's default-route interface's */
 	bool masquerade;
+	/* Installed in every container attached (routes=, CNI ipam.routes); a 0.0.0.0/0 entry
+	 * gives each of them its default route through this network. */
+	struct netd_route routes[NETD_ROUTES_MAX];
+	size_t n_routes;
+	enum netd_gateway_mode gateway_mode;
 };
 
-/* Directories, from $NETD_CONFIG_DIR / $NETD_STATE_DIR or the defaults. */
+/*
+ * Networks are defined in two directories: netd's ($NETD_CONFIG_DIR, default
+ * /etc/netd/networks: netd network create and hand-written files) and netd-cni's
+ * ($NETD_CNI_CONFIG_DIR, default $NETD_STATE_DIR/cni-networks: what CNI configs define on ADD).
+ * Both share one state dir, so a name, and any part of a subnet, belongs to at most one network
+ * across the two.
+ */
+enum netd_netconf_origin { NETD_NETCONF_NETD, NETD_NETCONF_CNI };
+
+/* Where this process defines networks: netd's dir, or netd-cni's after
+ * netd_netconf_use_cni_dir() (there NETD_CONFIG_DIR set without NETD_CNI_CONFIG_DIR means
+ * netd's dir, as it did before netd-cni had one of its own). */
 const char *netd_config_dir(void);
+const char *netd_cni_config_dir(void);
 const char *netd_state_dir(void);
+/* netd-cni calls this first, before any other libnetd call. */
+void netd_netconf_use_cni_dir(void);
+/* "netd" or "cni". */
+const char *netd_netconf_origin_name(enum netd_netconf_origin origin);
+
+#define NETD_CONF_PATH_MAX 4096
+
+/* A network defined on this host, wherever it is defined. */
+struct netd_netdef {
+	struct netd_netconf nc; /* nc.name always; the rest when error is "" */
+	enum netd_netconf_origin origin;
+	bool here; /* in netd_config_dir(), this process's own */
+	char path[NETD_CONF_PATH_MAX];
+	char error[NETD_ERR_MSG_MAX]; /* why the subnet file does not load; "" when it does */
+};
+
+/* Every network defined on this host (both dirs), sorted by name; free(*defs) when done. */
+int netd_netconf_list_all(struct netd_netdef **defs, size_t *n, struct netd_err *err) NETD_MUST_USE;
+/* One network by name: from netd_config_dir() first, then the other dir; -ENOENT if none. */
+int netd_netconf_find(const char *name, struct netd_netdef *def,
+		      struct netd_err *err) NETD_MUST_USE;
 
 /*
- * Parses subnet-file text (key=value lines: subnet, gateway, range, bridge, mtu, masquerade;
- * or flannel's FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ; '#' comments, blank lines), fills
- * defaults (gateway: first address; range: the subnet minus network and broadcast;
- * bridge: the name) and validates. Errors name path and line: "netd0.conf:3: bad subnet ...",
- * quoting the value: text the caller hands over is its own (netd_netconf_load and _read, which
- * read files that may not be ours, quote nothing).
+ * Parses subnet-file text (key=value lines: subnet, gateway, range, bridge, mtu, masquerade,
+ * routes, gateway_mode; or flannel's FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ; '#' comments,
+ * blank lines), fills defaults (gateway: first address; range: the subnet minus network and
+ * broadcast; bridge: the name) and validates. Errors name path and line: "netd0.conf:3: bad
+ * subnet ...", quoting the value: text the caller hands over is its own (netd_netconf_load and
+ * _read, which read files that may not be ours, quote nothing). path NULL: the text is not a
+ * file (netd network create's options): errors name the network instead.
  */
 int netd_netconf_parse(const char *name, const char *path, const char *text,
 		       struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 /* Fills gateway/range/bridge defaults where unset (0) and validates the whole definition. */
 int netd_netconf_finish(struct netd_netconf *nc, const char *where,
 			struct netd_err *err) NETD_MUST_USE;
+/* "nat" or "routed"; NULL for a value outside the enum. */
+const char *netd_gateway_mode_name(enum netd_gateway_mode m);
+/* Parses "nat" or "routed" (the subnet file's and netd-cni's values); -1 for anything else. */
+int netd_gateway_mode_parse(const char *s, enum netd_gateway_mode *m) NETD_MUST_USE;
 /* The canonical subnet-file text of nc; returns snprintf's result. */
 int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len);
 
@@ -53,7 +114,7 @@ int netd_netconf_read(const char *name, const char *path, struct netd_netconf *n
 /* Writes the subnet file atomically; -EEXIST if the network exists. */
 int netd_netconf_save(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 int netd_netconf_remove(const char *name, struct netd_err *err) NETD_MUST_USE;
-/* Names of all defined networks, sorted; free with netd_strv_free. */
+/* Names of the networks defined in netd_config_dir(), sorted; free with netd_strv_free. */
 int netd_netconf_list(char ***names, size_t *n, struct netd_err *err) NETD_MUST_USE;
 void netd_strv_free(char **v, size_t n);
 

@@ -9,5 +9,6 @@
 #include <netd/network.h>
 #include <netd/doctor.h>
 #include <netd/serve.h>
+#include <netd/version.h>
 
 #endif

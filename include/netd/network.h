@@ -13,6 +13,14 @@
 
 #define NETD_NETNS_PATH_MAX 256
 
+/* Whether an attach gives the container its IPv4 default route via the network's gateway (a
+ * 0.0.0.0/0 entry in the network's routes always does). */
+enum netd_default_route {
+	NETD_DEFAULT_ROUTE_AUTO = 0, /* only when the namespace has none yet: its first interface */
+	NETD_DEFAULT_ROUTE_ALWAYS,   /* replace the one it has */
+	NETD_DEFAULT_ROUTE_NEVER,
+};
+
 struct netd_attach_req {
 	const char *network; /* NULL: the default network, created on first use */
 	const char *netns;   /* path to a network namespace (/run/netns/x, /proc/PID/ns/net) */
@@ -34,6 +42,10 @@ struct netd_attach_req {
 	 * manager); DNAT wins over such a socket, and refusing would break podman's network reload.
 	 */
 	bool ignore_host_listeners;
+	enum netd_default_route default_route;
+	/* The bridge gets no address (CNI "isGateway": false): a layer-2 segment whose router, if
+	 * any, is elsewhere; the host does not route to it, so no port can be published. */
+	bool bridge_no_address;
 };
 
 /* An attachment of a namespace to a network, as recorded in the state dir. */
@@ -56,7 +68,20 @@ struct netd_endpoint {
 	bool external_ipam;	 /* the address came from another IPAM (no lease of ours) */
 	struct netd_port *ports; /* host ports resolved */
 	size_t n_ports;
+	/* Routes installed in the container (gateways resolved), its default route among them
+	 * when this attach gave it one. */
+	struct netd_route routes[NETD_ROUTES_MAX + 1];
+	size_t n_routes;
+	/*
+	 * Not recorded: this attach switched net.ipv4.ip_forward from 0 to 1. Also set when the
+	 * attach failed afterwards (the switch is not undone: other networks may rely on it). The
+	 * library never prints; front ends say so on stderr with netd_ip_forward_notice().
+	 */
+	bool ip_forward_switched_on;
 };
+
+/* What turning on IP forwarding means for the host, in one line (no trailing newline). */
+const char *netd_ip_forward_notice(void);
 
 void netd_endpoint_clear(struct netd_endpoint *ep);
 void netd_endpoints_free(struct netd_endpoint *eps, size_t n);
@@ -70,7 +95,10 @@ int netd_network_open(const char *name, struct netd_netconf *nc,
 
 /*
  * Attaches a namespace: bridge (if needed), veth whose peer lands in the namespace as ifname,
- * address, default route, published ports. On failure nothing is left behind.
+ * address, routes (see default_route), published ports. The caller's own network namespace is
+ * refused, and so is a network whose name or subnet another network of the host holds. On
+ * failure nothing is left behind (the bridge too, when this attach made it and no other
+ * endpoint of the network has appeared since).
  */
 int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint *ep,
 			struct netd_err *err) NETD_MUST_USE;

@@ -2,10 +2,13 @@
 /* netd gc | doctor | serve */
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <systemd/sd-daemon.h>
 #include "cli.h"
 
 int cli_gc(int argc, char **argv)
@@ -72,8 +75,11 @@ int cli_doctor(int argc, char **argv)
 	struct netd_err err = {0};
 	size_t n = 0;
 	int fails = 0;
-	json_t *arr = json_array();
+	json_t *arr;
 
+	if (argc > 2 || (argc == 2 && !json))
+		return cli_usage("doctor: only --json is accepted");
+	arr = json_array();
 	if (netd_doctor_run(&f, &n, &err) < 0) {
 		json_decref(arr);
 		return cli_fail(&err, "doctor");
@@ -105,36 +111,77 @@ static void on_stop(int sig)
 	stop_serving = 1;
 }
 
+static uint64_t now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * Under systemd (Type=notify; NOTIFY_SOCKET set) serve says READY=1 once the first round has put
+ * table ip netd back, keeps STATUS= current, and pings the watchdog at half its interval when
+ * WatchdogSec= is set. Without NOTIFY_SOCKET these calls do nothing.
+ */
 int cli_serve(int argc, char **argv)
 {
 	bool once = argc > 1 && strcmp(argv[1], "--once") == 0;
 	struct sigaction sa = {.sa_handler = on_stop};
 	struct netd_err err = {0};
+	uint64_t watchdog = 0, last_ping = 0;
+	bool ready = false;
 	int fd;
+
+	if (argc > 2 || (argc == 2 && !once))
+		return cli_usage("serve: only --once is accepted");
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	fd = netd_serve_open(&err);
-	if (fd < 0)
+	if (fd < 0) {
+		sd_notifyf(0, "STATUS=failed: %s", err.msg);
 		return cli_fail(&err, "serve");
+	}
+	if (sd_watchdog_enabled(0, &watchdog) <= 0)
+		watchdog = 0;
 	fprintf(stderr, "netd serve: watching link events (pid %d)\n", (int)getpid());
 	while (!stop_serving) {
 		struct netd_serve_report rep;
 		/* Short waits keep the "within a second" promise for a flushed ruleset. */
-		if (netd_serve_step(fd, 250, &rep, &err) < 0)
+		if (netd_serve_step(fd, 250, &rep, &err) < 0) {
 			fprintf(stderr, "netd serve: %s\n", err.msg);
+			sd_notifyf(0, "STATUS=watching link events; last error: %s", err.msg);
+		}
 		if (rep.gc_ran &&
-		    (rep.gc.endpoints || rep.gc.veths || rep.gc.leases || rep.gc.ports))
+		    (rep.gc.endpoints || rep.gc.veths || rep.gc.leases || rep.gc.ports)) {
 			fprintf(stderr,
 				"netd serve: gc removed %u endpoint(s), %u veth(s), %u lease(s), "
 				"%u port(s)\n",
 				rep.gc.endpoints, rep.gc.veths, rep.gc.leases, rep.gc.ports);
-		if (rep.nat_restored)
+			sd_notifyf(0,
+				   "STATUS=watching link events; last gc removed %u endpoint(s), "
+				   "%u veth(s), %u lease(s), %u port(s)",
+				   rep.gc.endpoints, rep.gc.veths, rep.gc.leases, rep.gc.ports);
+		}
+		if (rep.nat_restored) {
 			fprintf(stderr,
 				"netd serve: table ip netd was missing; restored from state\n");
+			sd_notify(0,
+				  "STATUS=watching link events; table ip netd restored from state");
+		}
+		if (!ready) {
+			sd_notify(0, "READY=1\nSTATUS=watching link events");
+			ready = true;
+		}
+		if (watchdog && now_usec() - last_ping >= watchdog / 2) {
+			sd_notify(0, "WATCHDOG=1");
+			last_ping = now_usec();
+		}
 		if (once)
 			break;
 	}
+	sd_notify(0, "STOPPING=1");
 	close(fd);
 	return CLI_EXIT_OK;
 }

@@ -2,6 +2,8 @@
 #ifndef NETD_CLI_H
 #define NETD_CLI_H
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <netd/netd.h>
 
@@ -16,6 +18,11 @@ enum {
 };
 
 int cli_fail(const struct netd_err *err, const char *verb);
+/* help.c: `netd --help` (to f), `netd CMD --help` ("network rm"), --help or -h among argv[1..]. */
+void cli_help_all(FILE *f);
+int cli_help_cmd(const char *cmd);
+bool cli_help_asked(int argc, char **argv);
+int cli_version(void);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_print_json(json_t *j);
 json_t *cli_endpoint_json(const struct netd_endpoint *ep);
@@ -37,6 +44,8 @@ bool cli_explain_opt(struct cli_explain_opts *xo, int c, const char *arg);
  * Returns 0 or an exit code. */
 int cli_explain_start(const struct cli_explain_opts *xo, const char *verb, int argc, char **argv);
 void cli_explain_end(void);
+/* A line for the user on stderr ("netd: TEXT"); call it before cli_explain_end. */
+void cli_notice(const char *text);
 
 int cli_network(int argc, char **argv);
 int cli_attach(int argc, char **argv);

@@ -32,6 +32,7 @@ int cli_attach(int argc, char **argv)
 	    {"ip", required_argument, NULL, 'a'},
 	    {"mac", required_argument, NULL, 'm'},
 	    {"publish", required_argument, NULL, 'p'},
+	    {"default-route", no_argument, NULL, 'd'},
 	    CLI_EXPLAIN_OPTIONS,
 	    {0},
 	};
@@ -72,6 +73,10 @@ int cli_attach(int argc, char **argv)
 			}
 			req.has_mac = true;
 			break;
+		case 'd':
+			/* Without it only a namespace's first interface gets the default route. */
+			req.default_route = NETD_DEFAULT_ROUTE_ALWAYS;
+			break;
 		case 'p':
 			if (netd_portspec_parse(optarg, ports, CLI_PORTS_MAX, &n_ports, &err) < 0) {
 				free(ports);
@@ -98,6 +103,8 @@ int cli_attach(int argc, char **argv)
 		return r;
 	}
 	r = netd_network_attach(&req, &ep, &err);
+	if (ep.ip_forward_switched_on)
+		cli_notice(netd_ip_forward_notice());
 	cli_explain_end();
 	free(ports);
 	if (r < 0)

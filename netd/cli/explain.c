@@ -65,6 +65,12 @@ int cli_explain_start(const struct cli_explain_opts *xo, const char *verb, int a
 	return 0;
 }
 
+void cli_notice(const char *text)
+{
+	/* While the explained script goes to stderr, the notice is a comment in it. */
+	fprintf(stderr, "%snetd: %s\n", explain_out == stderr ? "# " : "", text);
+}
+
 void cli_explain_end(void)
 {
 	netd_explain_set(NULL, NULL);

@@ -11,6 +11,24 @@ static json_t *ip_json(struct in_addr a)
 	return json_string(s);
 }
 
+static json_t *routes_json(const struct netd_route *routes, size_t n)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		char dst[INET_ADDRSTRLEN + 4], d[INET_ADDRSTRLEN];
+		json_t *rj = json_object();
+
+		inet_ntop(AF_INET, &routes[i].dst, d, sizeof(d));
+		snprintf(dst, sizeof(dst), "%s/%u", d, routes[i].prefix);
+		json_object_set_new(rj, "dst", json_string(dst));
+		if (routes[i].gw.s_addr)
+			json_object_set_new(rj, "gw", ip_json(routes[i].gw));
+		json_array_append_new(arr, rj);
+	}
+	return arr;
+}
+
 json_t *cli_endpoint_json(const struct netd_endpoint *ep)
 {
 	char addr[INET_ADDRSTRLEN + 4], ip[INET_ADDRSTRLEN], mac[18];
@@ -42,6 +60,7 @@ json_t *cli_endpoint_json(const struct netd_endpoint *ep)
 		json_array_append_new(ports, pj);
 	}
 	json_object_set_new(o, "ports", ports);
+	json_object_set_new(o, "routes", routes_json(ep->routes, ep->n_routes));
 	return o;
 }
 
@@ -63,5 +82,9 @@ json_t *cli_netconf_json(const struct netd_netconf *nc)
 	json_object_set_new(o, "bridge", json_string(nc->bridge));
 	json_object_set_new(o, "mtu", json_integer(nc->mtu));
 	json_object_set_new(o, "masquerade", json_boolean(nc->masquerade));
+	if (nc->n_routes)
+		json_object_set_new(o, "routes", routes_json(nc->routes, nc->n_routes));
+	json_object_set_new(o, "gateway_mode",
+			    json_string(netd_gateway_mode_name(nc->gateway_mode)));
 	return o;
 }

@@ -6,32 +6,6 @@
 #include <string.h>
 #include "cli.h"
 
-static const char usage_text[] =
-    "usage: netd COMMAND [ARGS]\n"
-    "\n"
-    "networks:\n"
-    "  network create NAME --subnet CIDR [--gateway IP] [--range A-B] [--bridge BR]\n"
-    "                      [--mtu N] [--no-masquerade]\n"
-    "  network ls [--json]\n"
-    "  network inspect NAME [--json]\n"
-    "  network rm NAME [--force]\n"
-    "endpoints:\n"
-    "  attach NETWORK --netns PATH --id ID [--ifname IF] [--ip IP] [--mac MAC] [-p SPEC]...\n"
-    "  detach NETWORK --id ID [--ifname IF]\n"
-    "  check NETWORK --id ID [--ifname IF] [--netns PATH]\n"
-    "  ps [--network NAME] [--json]\n"
-    "housekeeping:\n"
-    "  gc [--network NAME] [--json]     remove what belongs to dead namespaces\n"
-    "  doctor [--json]                  what would stop container traffic here\n"
-    "  serve [--once]                   gc when namespaces die, restore the nft table\n"
-    "\n"
-    "-p SPEC as in Docker: [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp|sctp], ranges 8000-8010:80-90.\n"
-    "attach, detach and network create also take --explain[=FILE] (the equivalent shell commands,\n"
-    "as they happen, to stderr or FILE) and --dry-run (explain only, change nothing).\n"
-    "Environment: NETD_CONFIG_DIR (default /etc/netd/networks), NETD_STATE_DIR (/var/lib/netd).\n"
-    "Exit codes: 0 ok, 1 failed, 2 bad usage or input, 3 conflict (exists, in use, busy),\n"
-    "            4 not found, 5 range exhausted.\n";
-
 int cli_usage(const char *fmt, ...)
 {
 	va_list ap;
@@ -95,11 +69,18 @@ int main(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
+		cli_help_all(argc < 2 ? stderr : stdout);
 		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].fn(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0)
+		return cli_version();
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name) != 0)
+			continue;
+		/* network finds its subcommand first (cli_network) */
+		if (cmds[i].fn != cli_network && cli_help_asked(argc - 1, argv + 1))
+			return cli_help_cmd(cmds[i].name);
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
 	return cli_usage("unknown command \"%s\"", argv[1]);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* netd network create | ls | inspect | rm */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +17,13 @@ static int net_create(int argc, char **argv)
 	    {"bridge", required_argument, NULL, 'b'},
 	    {"mtu", required_argument, NULL, 'm'},
 	    {"no-masquerade", no_argument, NULL, 'n'},
+	    {"routed", no_argument, NULL, 'R'},
 	    CLI_EXPLAIN_OPTIONS,
 	    {0},
 	};
 	struct cli_explain_opts xo = {0};
 	const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *mtu = NULL;
-	bool masq = true;
+	bool masq = true, routed = false;
 	struct netd_netconf nc;
 	struct netd_err err = {0};
 	char text[1024];
@@ -49,6 +51,9 @@ static int net_create(int argc, char **argv)
 		case 'n':
 			masq = false;
 			break;
+		case 'R':
+			routed = true;
+			break;
 		default:
 			if (cli_explain_opt(&xo, c, optarg))
 				break;
@@ -74,9 +79,12 @@ static int net_create(int argc, char **argv)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "bridge=%s\n", bridge);
 	if (mtu)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "mtu=%s\n", mtu);
+	if (routed)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "gateway_mode=routed\n");
 	if (len >= sizeof(text))
 		return cli_usage("network create: options too long");
-	r = netd_netconf_parse(argv[optind], "netd network create", text, &nc, &err);
+	/* (No file: errors name the network, and the keys are the options' names.) */
+	r = netd_netconf_parse(argv[optind], NULL, text, &nc, &err);
 	if (r == 0) {
 		r = cli_explain_start(&xo, "network create", argc, argv);
 		if (r)
@@ -85,7 +93,7 @@ static int net_create(int argc, char **argv)
 		cli_explain_end();
 	}
 	if (r < 0)
-		return cli_fail(&err, "network create");
+		return cli_fail(&err, NULL);
 	return cli_print_json(cli_netconf_json(&nc));
 }
 
@@ -101,40 +109,46 @@ static int count_endpoints(const char *name)
 	return (int)n;
 }
 
+/* Networks of both config dirs: netd's and netd-cni's ("cni" in ORIGIN). */
 static int net_ls(int argc, char **argv)
 {
 	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
 	struct netd_err err = {0};
-	char **names = NULL;
+	struct netd_netdef *defs = NULL;
 	size_t n = 0;
 	json_t *arr = json ? json_array() : NULL;
 
 	if (argc > 2 || (argc == 2 && !json))
 		return cli_usage("network ls: only --json is accepted");
-	if (netd_netconf_list(&names, &n, &err) < 0)
+	if (netd_netconf_list_all(&defs, &n, &err) < 0)
 		return cli_fail(&err, "network ls");
 	if (!json)
-		printf("%-16s %-18s %-15s %-15s %s\n", "NAME", "SUBNET", "GATEWAY", "BRIDGE",
-		       "ENDPOINTS");
+		printf("%-16s %-18s %-15s %-15s %-6s %s\n", "NAME", "SUBNET", "GATEWAY", "BRIDGE",
+		       "ORIGIN", "ENDPOINTS");
 	for (size_t i = 0; i < n; i++) {
-		struct netd_netconf nc;
-		if (netd_netconf_load(names[i], &nc, &err) < 0) {
-			fprintf(stderr, "netd: %s\n", err.msg);
+		const struct netd_netconf *nc = &defs[i].nc;
+		const char *origin = netd_netconf_origin_name(defs[i].origin);
+		json_t *o;
+
+		if (defs[i].error[0]) {
+			fprintf(stderr, "netd: %s\n", defs[i].error);
 			continue;
 		}
-		json_t *o = cli_netconf_json(&nc);
-		json_object_set_new(o, "endpoints", json_integer(count_endpoints(nc.name)));
+		o = cli_netconf_json(nc);
+		json_object_set_new(o, "origin", json_string(origin));
+		json_object_set_new(o, "path", json_string(defs[i].path));
+		json_object_set_new(o, "endpoints", json_integer(count_endpoints(nc->name)));
 		if (json) {
 			json_array_append_new(arr, o);
 			continue;
 		}
-		printf("%-16s %-18s %-15s %-15s %d\n", nc.name,
+		printf("%-16s %-18s %-15s %-15s %-6s %d\n", nc->name,
 		       json_string_value(json_object_get(o, "subnet")),
-		       json_string_value(json_object_get(o, "gateway")), nc.bridge,
-		       count_endpoints(nc.name));
+		       json_string_value(json_object_get(o, "gateway")), nc->bridge, origin,
+		       count_endpoints(nc->name));
 		json_decref(o);
 	}
-	netd_strv_free(names, n);
+	free(defs);
 	return json ? cli_print_json(arr) : CLI_EXIT_OK;
 }
 
@@ -142,11 +156,12 @@ static int net_inspect(int argc, char **argv)
 {
 	bool json = false;
 	const char *name = NULL;
-	struct netd_netconf nc;
+	struct netd_netdef *def = NULL;
 	struct netd_bridge_state bs;
 	struct netd_endpoint *eps = NULL;
 	struct netd_err err = {0};
 	size_t n = 0;
+	int r;
 	json_t *o, *br, *arr;
 
 	for (int i = 1; i < argc; i++) {
@@ -159,11 +174,23 @@ static int net_inspect(int argc, char **argv)
 	}
 	if (!name)
 		return cli_usage("network inspect: NAME expected");
-	if (netd_network_open(name, &nc, &err) < 0 ||
-	    netd_network_bridge_state(&nc, &bs, &err) < 0 ||
-	    netd_endpoint_list(nc.name, &eps, &n, &err) < 0)
+	def = calloc(1, sizeof(*def));
+	if (!def)
+		return CLI_EXIT_FAIL;
+	/* Either config dir; the default network is made on first use, as attach makes it. */
+	r = netd_netconf_find(name, def, &err);
+	if (r == -ENOENT && strcmp(name, NETD_DEFAULT_NETWORK) == 0 &&
+	    netd_network_open(name, &def->nc, &err) == 0 && netd_netconf_find(name, def, &err) == 0)
+		r = 0;
+	if (r < 0 || netd_network_bridge_state(&def->nc, &bs, &err) < 0 ||
+	    netd_endpoint_list(def->nc.name, &eps, &n, &err) < 0) {
+		free(def);
 		return cli_fail(&err, "network inspect");
+	}
+	const struct netd_netconf nc = def->nc;
 	o = cli_netconf_json(&nc);
+	json_object_set_new(o, "origin", json_string(netd_netconf_origin_name(def->origin)));
+	json_object_set_new(o, "path", json_string(def->path));
 	br = json_object();
 	json_object_set_new(br, "name", json_string(nc.bridge));
 	json_object_set_new(br, "exists", json_boolean(bs.exists));
@@ -176,15 +203,32 @@ static int net_inspect(int argc, char **argv)
 		json_array_append_new(arr, cli_endpoint_json(&eps[i]));
 	json_object_set_new(o, "endpoints", arr);
 	netd_endpoints_free(eps, n);
-	if (json)
+	if (json) {
+		free(def);
 		return cli_print_json(o);
-	printf("network %s\n  subnet   %s\n  gateway  %s\n  range    %s\n  bridge   %s (%s)\n"
-	       "  mtu      %u%s\n  masquerade %s\n  endpoints %zu\n",
-	       nc.name, json_string_value(json_object_get(o, "subnet")),
+	}
+	printf("network %s\n  defined  %s (%s)\n  subnet   %s\n  gateway  %s\n  range    %s\n"
+	       "  bridge   %s (%s)\n  mtu      %u%s\n  masquerade %s\n  gateway mode %s%s\n",
+	       nc.name, def->path,
+	       def->origin == NETD_NETCONF_CNI ? "by netd-cni, from a CNI config" : "netd",
+	       json_string_value(json_object_get(o, "subnet")),
 	       json_string_value(json_object_get(o, "gateway")),
 	       json_string_value(json_object_get(o, "range")), nc.bridge,
 	       bs.exists ? (bs.up ? "up" : "down") : "not created yet", nc.mtu,
-	       nc.mtu ? "" : " (host default)", nc.masquerade ? "yes" : "no", n);
+	       nc.mtu ? "" : " (host default)", nc.masquerade ? "yes" : "no",
+	       netd_gateway_mode_name(nc.gateway_mode),
+	       nc.gateway_mode == NETD_GATEWAY_ROUTED
+		   ? " (every container port is reachable from outside)"
+		   : " (from outside only published ports)");
+	free(def);
+	for (size_t i = 0; i < json_array_size(json_object_get(o, "routes")); i++) {
+		json_t *rt = json_array_get(json_object_get(o, "routes"), i);
+		const char *gw = json_string_value(json_object_get(rt, "gw"));
+
+		printf("%s%s via %s\n", i ? "           " : "  routes   ",
+		       json_string_value(json_object_get(rt, "dst")), gw ? gw : "the gateway");
+	}
+	printf("  endpoints %zu\n", n);
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		json_t *e = json_array_get(arr, i);
 		printf("    %s/%s %s via %s\n", json_string_value(json_object_get(e, "id")),
@@ -219,15 +263,29 @@ static int net_rm(int argc, char **argv)
 
 int cli_network(int argc, char **argv)
 {
-	if (argc < 2)
-		return cli_usage("network: create, ls, inspect or rm expected");
-	if (strcmp(argv[1], "create") == 0)
-		return net_create(argc - 1, argv + 1);
-	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)
-		return net_ls(argc - 1, argv + 1);
-	if (strcmp(argv[1], "inspect") == 0)
-		return net_inspect(argc - 1, argv + 1);
-	if (strcmp(argv[1], "rm") == 0 || strcmp(argv[1], "remove") == 0)
-		return net_rm(argc - 1, argv + 1);
+	static const struct {
+		const char *name, *alias;
+		int (*fn)(int, char **);
+	} subs[] = {
+	    {"create", NULL, net_create},
+	    {"ls", "list", net_ls},
+	    {"inspect", NULL, net_inspect},
+	    {"rm", "remove", net_rm},
+	};
+	char help[32];
+
+	if (argc < 2 || cli_help_asked(2, argv))
+		return argc < 2 ? cli_usage("network: create, ls, inspect or rm expected")
+				: cli_help_cmd("network");
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (strcmp(argv[1], subs[i].name) != 0 &&
+		    !(subs[i].alias && strcmp(argv[1], subs[i].alias) == 0))
+			continue;
+		if (cli_help_asked(argc - 1, argv + 1)) {
+			snprintf(help, sizeof(help), "network %s", subs[i].name);
+			return cli_help_cmd(help);
+		}
+		return subs[i].fn(argc - 1, argv + 1);
+	}
 	return cli_usage("network: unknown subcommand \"%s\"", argv[1]);
 }

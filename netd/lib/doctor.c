@@ -17,6 +17,7 @@
 #include <netd/network.h>
 #include "link.h"
 #include "nat.h"
+#include "netconf_priv.h"
 #include "store.h"
 #include "util.h"
 
@@ -69,7 +70,12 @@ static void check_forwarding(struct findings *f)
 		    "attach turns it on; or write 1 to /proc/sys/net/ipv4/ip_forward.",
 		    v);
 	else
-		add(f, NETD_DOCTOR_OK, "ip_forward", "IP forwarding is on");
+		add(f, NETD_DOCTOR_OK, "ip_forward",
+		    "IP forwarding is on (netd attach turns it on: containers need it). The host "
+		    "routes between all its interfaces: table ip netd lets new connections into "
+		    "its bridges only through published ports (or into routed networks), but "
+		    "traffic between the host's other interfaces is forwarded unless a firewall's "
+		    "forward chain drops it.");
 }
 
 static void check_br_netfilter(struct findings *f)
@@ -159,6 +165,7 @@ static void check_endpoints(struct findings *f)
 {
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
 	struct netd_endpoint *eps = NULL;
+	struct netd_nat_table tab;
 	struct netd_err e;
 	size_t n = 0, dead = 0, ports = 0;
 
@@ -178,15 +185,22 @@ static void check_endpoints(struct findings *f)
 			    eps[i].id, eps[i].ifname, eps[i].network, eps[i].host_ifname);
 		}
 	}
-	bool table = false;
-	if (n && netd_nat_table_probe(&table, &e) < 0)
-		add(f, NETD_DOCTOR_WARN, "nft-table", "cannot look at table ip netd: %s", e.msg);
-	else if (n && !table)
+	int tr = netd_nat_table_query(&tab, &e);
+	if (tr < 0) {
+		if (n)
+			add(f, NETD_DOCTOR_WARN, "nft-table", "cannot look at table ip netd: %s",
+			    e.msg);
+	} else if (n && !tab.exists)
 		add(f, NETD_DOCTOR_FAIL, "nft-table",
 		    "table ip netd is missing (ruleset flushed?): %zu published port(s) and "
 		    "masquerading are off. netd gc puts it back from the endpoint records (netd "
 		    "serve does within a second).",
 		    ports);
+	else if (tab.exists && !tab.current)
+		add(f, NETD_DOCTOR_WARN, "nft-table",
+		    "table ip netd was made by an older netd: its rules are not this version's "
+		    "firewall (see docs/design.md). The next attach, or netd serve, replaces it "
+		    "and puts every port and network back.");
 	else if (n)
 		add(f, NETD_DOCTOR_OK, "nft-table", "table ip netd is present");
 	add(f, NETD_DOCTOR_OK, "endpoints", "%zu endpoint(s), %zu stale", n, dead);
@@ -211,42 +225,61 @@ static int orphan_cb(const char *name, const struct netd_link_info *info, void *
 	return 0;
 }
 
+/* Both config dirs (netd's and netd-cni's): what could not work, and networks that overlap. */
 static void check_networks(struct findings *f)
 {
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
-	char **names = NULL;
+	struct netd_netdef *defs = NULL;
 	size_t n = 0;
 	struct netd_err e;
 
-	if (netd_netconf_list(&names, &n, &e) < 0 || netd_rtnl_open(&rt, &e) < 0) {
+	if (netd_netconf_list_all(&defs, &n, &e) < 0 || netd_rtnl_open(&rt, &e) < 0) {
 		add(f, NETD_DOCTOR_WARN, "networks", "cannot list networks: %s", e.msg);
-		netd_strv_free(names, n);
+		free(defs);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct netd_netconf nc;
+		const struct netd_netconf *nc = &defs[i].nc;
+		const char *origin = defs[i].origin == NETD_NETCONF_CNI ? " (netd-cni's)" : "";
+		const struct netd_netdef *o;
 		struct netd_link_info li;
 		bool overlap = false;
-		char s[INET_ADDRSTRLEN];
+		char s[INET_ADDRSTRLEN], os[INET_ADDRSTRLEN];
 
-		if (netd_netconf_load(names[i], &nc, &e) < 0) {
-			add(f, NETD_DOCTOR_FAIL, "subnet-file", "%s", e.msg);
+		if (defs[i].error[0]) {
+			add(f, NETD_DOCTOR_FAIL, "subnet-file", "%s", defs[i].error);
 			continue;
 		}
-		inet_ntop(AF_INET, &nc.subnet, s, sizeof(s));
+		inet_ntop(AF_INET, &nc->subnet, s, sizeof(s));
+		/* Each pair once: the later of the two names it. */
+		o = netd_netdef_overlapping(defs, i, NULL, nc->subnet, nc->prefix);
+		if (o || (i && !strcmp(defs[i - 1].nc.name, nc->name))) {
+			if (!o)
+				o = &defs[i - 1];
+			inet_ntop(AF_INET, &o->nc.subnet, os, sizeof(os));
+			add(f, NETD_DOCTOR_FAIL, "network-conflict",
+			    "network %s%s (%s/%u, %s) and network %s (%s/%u, %s) %s: attaches to "
+			    "either are refused until one of them is removed or changed.",
+			    nc->name, origin, s, nc->prefix, defs[i].path, o->nc.name, os,
+			    o->nc.prefix, o->path,
+			    strcmp(o->nc.name, nc->name) ? "overlap" : "have the same name");
+			continue;
+		}
 		/* With the bridge up its own route overlaps by definition. */
-		if (netd_link_get(rt, nc.bridge, &li, &e) == -ENODEV &&
-		    netd_route_overlaps(rt, nc.subnet, nc.prefix, &overlap, &e) == 0 && overlap)
+		if (netd_link_get(rt, nc->bridge, &li, &e) == -ENODEV &&
+		    netd_route_overlaps(rt, nc->subnet, nc->prefix, &overlap, &e) == 0 && overlap)
 			add(f, NETD_DOCTOR_FAIL, "subnet-overlap",
-			    "network %s: subnet %s/%u overlaps a route of this host: containers "
-			    "could "
-			    "not reach that part of the network. Pick another subnet.",
-			    nc.name, s, nc.prefix);
+			    "network %s%s: subnet %s/%u overlaps a route of this host: containers "
+			    "could not reach that part of the network. Pick another subnet.",
+			    nc->name, origin, s, nc->prefix);
 		else
-			add(f, NETD_DOCTOR_OK, "network", "network %s: %s/%u on bridge %s", nc.name,
-			    s, nc.prefix, nc.bridge);
+			add(f, NETD_DOCTOR_OK, "network", "network %s%s: %s/%u on bridge %s%s",
+			    nc->name, origin, s, nc->prefix, nc->bridge,
+			    nc->gateway_mode == NETD_GATEWAY_ROUTED
+				? " (routed: every container port is reachable from outside)"
+				: "");
 	}
-	netd_strv_free(names, n);
+	free(defs);
 	if (netd_link_foreach_alias(rt, "netd:", orphan_cb, f, &e) < 0)
 		add(f, NETD_DOCTOR_WARN, "links", "cannot list links: %s", e.msg);
 }

@@ -201,10 +201,16 @@ static void undo_del(struct netd_rtnl *r, const char *name)
 
 /* ---- bridge ---- */
 
+/*
+ * route_localnet: localhost publishing (127.0.0.1:PORT DNATed to a container) sends
+ * 127.0.0.1-sourced packets out of the bridge and gets their replies back to 127.0.0.1; without
+ * it the kernel drops both as martians. Table ip netd's guard chain (nat.c) drops every other
+ * packet to or from 127/8 that does not come in on lo.
+ */
 static int bridge_sysctls(const char *name, struct netd_err *err)
 {
 	static const char *const keys[] = {"route_localnet", "arp_notify"};
-	char path[PATH_MAX], cur[16];
+	char path[PATH_MAX];
 	int rc;
 
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -216,9 +222,23 @@ static int bridge_sysctls(const char *name, struct netd_err *err)
 		if (rc < 0)
 			return rc;
 	}
-	rc = netd_sysctl_read("/proc/sys/net/ipv4/ip_forward", cur, sizeof(cur), err);
-	if (rc == 0 && strcmp(cur, "1") != 0)
-		rc = netd_sysctl_write("/proc/sys/net/ipv4/ip_forward", "1", err);
+	return 0;
+}
+
+int netd_ip_forward_on(bool *switched_on, struct netd_err *err)
+{
+	static const char path[] = "/proc/sys/net/ipv4/ip_forward";
+	char cur[16];
+	int rc;
+
+	*switched_on = false;
+	rc = netd_sysctl_read(path, cur, sizeof(cur), err);
+	if (rc < 0 || strcmp(cur, "1") == 0)
+		return rc;
+	rc = netd_sysctl_write(path, "1", err);
+	/* A dry run only says it would. */
+	if (rc == 0 && !netd_dry())
+		*switched_on = true;
 	return rc;
 }
 

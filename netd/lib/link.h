@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include <netd/err.h>
+#include <netd/netconf.h>
 
 struct netd_rtnl; /* an rtnetlink socket bound to one network namespace */
 
@@ -29,6 +30,8 @@ static inline void netd_rtnl_closep(struct netd_rtnl **r)
 
 /* Opens a netns path (O_RDONLY|O_CLOEXEC) and checks that it is a network namespace. */
 int netd_netns_open(const char *path, struct netd_err *err) NETD_MUST_USE;
+/* True when netns_fd is the calling thread's own network namespace (nsfs device and inode). */
+int netd_netns_is_own(int netns_fd, bool *own, struct netd_err *err) NETD_MUST_USE;
 
 struct netd_link_info {
 	int ifindex;
@@ -51,12 +54,18 @@ int netd_link_del(struct netd_rtnl *r, const char *name, struct netd_err *err) N
 /*
  * Creates the bridge if it does not exist, sets mtu (when non-zero), adds gw/prefix (existing
  * address is fine), brings it up. Sets route_localnet=1 and arp_notify on it (via /proc/sys of the
- * current netns) and net.ipv4.ip_forward=1. Returns its ifindex.
+ * current netns). Returns its ifindex.
  * created is set to true when this call created the bridge (so the caller can undo).
  */
 int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw, unsigned prefix,
 		       unsigned mtu, int *ifindex, bool *created,
 		       struct netd_err *err) NETD_MUST_USE;
+
+/*
+ * Sets net.ipv4.ip_forward=1 in the current netns when it is not; switched_on says whether this
+ * call turned it on (the front ends tell the user; see netd_endpoint.ip_forward_switched_on).
+ */
+int netd_ip_forward_on(bool *switched_on, struct netd_err *err) NETD_MUST_USE;
 
 /*
  * One RTM_NEWLINK: a veth host_name (enslaved to master_ifindex, alias set, up) whose peer is
@@ -71,22 +80,36 @@ int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const cha
 			   const char *alias, int *host_ifindex,
 			   struct netd_err *err) NETD_MUST_USE;
 
+/* What a container's interface gets: address, then routes. */
+struct netd_ctr_conf {
+	const char *ifname;
+	struct in_addr ip, gw;
+	unsigned prefix;
+	const struct netd_route *routes; /* replace what is there for each dst (gw resolved) */
+	size_t n_routes;
+	bool default_if_none; /* and a default route via gw when the namespace has none yet */
+};
+
 /*
  * Inside the container (ns is a socket opened in its netns): brings lo up, adds ip/prefix to
- * ifname, brings it up, adds the default route via gw (when gw is not INADDR_ANY). Returns the
- * interface's ifindex and mac.
+ * ifname, brings it up, installs the routes. Returns the interface's ifindex and mac, and
+ * whether the default route of default_if_none was added.
  */
-int netd_ctr_configure(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, unsigned prefix,
-		       struct in_addr gw, int *ifindex, uint8_t mac[6],
-		       struct netd_err *err) NETD_MUST_USE;
+int netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int *ifindex,
+		       uint8_t mac[6], bool *default_added, struct netd_err *err) NETD_MUST_USE;
 
-/* Inside the container: -ENOENT/-ENODEV with a clear message when ifname, the address or the
- * default route via gw is missing. */
+/* Inside the container: -ENOENT/-ENODEV with a clear message when ifname, the address or one of
+ * the routes (dst/prefix via gw) is missing. */
 int netd_ctr_check(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, unsigned prefix,
-		   struct in_addr gw, struct netd_err *err) NETD_MUST_USE;
+		   const struct netd_route *routes, size_t n_routes,
+		   struct netd_err *err) NETD_MUST_USE;
 
 /* MTU of the interface the default route (to a public address) leaves by; 1500 if none. */
 int netd_route_default_mtu(struct netd_rtnl *r, unsigned *mtu, struct netd_err *err) NETD_MUST_USE;
+
+/* True when ip is an address of this host (its route lookup says local), as "ip route get". */
+int netd_route_is_local(struct netd_rtnl *r, struct in_addr ip, bool *local,
+			struct netd_err *err) NETD_MUST_USE;
 
 /* dump: true when net/prefix overlaps any IPv4 route in the main table (or a local address). */
 int netd_route_overlaps(struct netd_rtnl *r, struct in_addr net, unsigned prefix, bool *overlap,

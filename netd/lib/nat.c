@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Table ip netd: published ports are elements of two maps (pub_ip keyed by host ip . proto .
- * port, pub_any keyed by proto . port), masquerade and isolation use sets of our networks.
- * Every change is one atomic batch (see nftmsg.c). Nothing outside our table is touched.
+ * port, pub_any keyed by proto . port), masquerade, isolation and the forward filter use sets of
+ * our networks. Every change is one atomic batch (see nftmsg.c). Nothing outside our table is
+ * touched. The firewall model this table implements is stated in docs/design.md ("The network
+ * boundary"); base_rules[] below is its one home.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -43,7 +45,22 @@
 #define NFT_BYTEORDER_HOST 1
 #define NFT_BYTEORDER_BIG  2
 
-enum { SET_NETS = 1, SET_MASQ, SET_BRIDGES, SET_PUB_ANY, SET_PUB_IP, SET_BRIDGE_SELF };
+enum {
+	SET_NETS = 1,
+	SET_MASQ,
+	SET_BRIDGES,
+	SET_PUB_ANY,
+	SET_PUB_IP,
+	SET_BRIDGE_SELF,
+	SET_ROUTED,
+};
+
+/*
+ * The table's comment names the layout of its chains and rules. A table made by an older netd
+ * (another comment, or none) is replaced as a whole by netd_nat_ensure, so that a host running
+ * since before an upgrade gets the current rules, not only new elements in old chains.
+ */
+#define LAYOUT "netd layout 2"
 
 static const char *proto_name(uint8_t proto)
 {
@@ -248,11 +265,26 @@ static int e_addr_in(struct nftnl_rule *r, bool daddr, const char *set, uint32_t
 	return e_lookup(r, set, id, NFT_REG_1, -1, inv);
 }
 
-static int e_ifname_in_bridges(struct nftnl_rule *r, uint32_t meta_key)
+static int e_ifname_in(struct nftnl_rule *r, uint32_t meta_key, const char *set, uint32_t id)
 {
 	if (e_meta(r, meta_key, NFT_REG_1) < 0)
 		return -ENOMEM;
-	return e_lookup(r, "bridges", SET_BRIDGES, NFT_REG_1, -1, false);
+	return e_lookup(r, set, id, NFT_REG_1, -1, false);
+}
+
+static int e_ifname_in_bridges(struct nftnl_rule *r, uint32_t meta_key)
+{
+	return e_ifname_in(r, meta_key, "bridges", SET_BRIDGES);
+}
+
+/* meta iif != "lo": the loopback device is always ifindex 1 (LOOPBACK_IFINDEX). */
+static int e_not_from_lo(struct nftnl_rule *r)
+{
+	uint32_t lo = 1;
+
+	if (e_meta(r, NFT_META_IIF, NFT_REG_1) < 0)
+		return -ENOMEM;
+	return e_cmp(r, NFT_CMP_NEQ, &lo, 4);
 }
 
 static int e_ct_dnat(struct nftnl_rule *r)
@@ -381,20 +413,38 @@ static void nft_udata_freep(struct nftnl_udata_buf **u)
 #define cleanup_nft_table __attribute__((cleanup(nft_table_freep)))
 #define cleanup_nft_udata __attribute__((cleanup(nft_udata_freep)))
 
-static int add_table(struct netd_nft_batch *b, uint16_t type, uint16_t flags)
+/*
+ * NEWTABLE carries the layout comment. DELTABLE with a handle deletes that very table only: when
+ * a concurrent caller has replaced it already, the batch fails with ENOENT instead of deleting
+ * the new one (and the elements added to it since).
+ */
+static int add_table(struct netd_nft_batch *b, uint16_t type, uint16_t flags,
+		     const uint64_t *handle)
 {
 	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
+	cleanup_nft_udata struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
 	struct nlmsghdr *nlh;
 
-	if (!t)
+	if (!t || !ud)
 		return -ENOMEM;
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, T);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
+	if (handle)
+		nftnl_table_set_u64(t, NFTNL_TABLE_HANDLE, *handle);
+	if (type == NFT_MSG_NEWTABLE) {
+		if (!nftnl_udata_put_strz(ud, NFTNL_UDATA_TABLE_COMMENT, LAYOUT))
+			return -ENOMEM;
+		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(ud),
+				     nftnl_udata_buf_len(ud));
+	}
 	nlh = netd_nft_batch_add(b, type, flags, "table ip " T);
 	if (!nlh)
 		return -ENOMEM;
 	nftnl_table_nlmsg_build_payload(nlh, t);
-	xp("nft %s table ip " T, type == NFT_MSG_DELTABLE ? "delete" : "add");
+	if (type == NFT_MSG_DELTABLE)
+		xp("nft delete table ip " T);
+	else
+		xp("nft add table ip " T " '{ comment \"" LAYOUT "\"; }'");
 	return 0;
 }
 
@@ -603,11 +653,47 @@ static int rule_fwd_from_bridge(struct nftnl_rule *r)
 	return e_verdict(r, NF_ACCEPT, NULL);
 }
 
+/* A routed network (gateway_mode=routed) takes new connections from outside on every port. */
+static int rule_fwd_to_routed(struct nftnl_rule *r)
+{
+	if (e_ifname_in(r, NFT_META_OIFNAME, "routed", SET_ROUTED) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_ACCEPT, NULL);
+}
+
+/*
+ * What is left going into a bridge is a new connection from outside (another interface, a
+ * neighbour routing our subnet via this host) that no published port DNATed: dropped, so an
+ * unpublished container port is not reachable from the LAN.
+ */
 static int rule_fwd_to_bridge(struct nftnl_rule *r)
 {
 	if (e_ifname_in_bridges(r, NFT_META_OIFNAME) < 0)
 		return -ENOMEM;
-	return e_verdict(r, NF_ACCEPT, NULL);
+	return e_verdict(r, NF_DROP, NULL);
+}
+
+/*
+ * 127.0.0.0/8 never comes in from the wire. Bridges have route_localnet=1 (localhost publishing
+ * sends 127.0.0.1-sourced packets out of them, and their replies come back to 127.0.0.1), which
+ * would also let a container with CAP_NET_RAW, or a neighbour routing 127/8 at us, reach sockets
+ * bound to 127.0.0.1 (CVE-2020-8558). Those replies still carry the container's and the bridge's
+ * addresses here: their NAT is undone later, in the nat hooks. So at raw priority, before
+ * conntrack, anything to or from 127/8 that did not come in on lo is dropped: it makes no
+ * conntrack entry and reaches no socket.
+ */
+static int rule_guard_daddr(struct nftnl_rule *r)
+{
+	if (e_not_from_lo(r) < 0 || e_loopback(r, true, NFT_CMP_EQ) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_DROP, NULL);
+}
+
+static int rule_guard_saddr(struct nftnl_rule *r)
+{
+	if (e_not_from_lo(r) < 0 || e_loopback(r, false, NFT_CMP_EQ) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_DROP, NULL);
 }
 
 /*
@@ -621,6 +707,10 @@ static const struct {
 	int (*build)(struct nftnl_rule *r);
 	const char *nft;
 } base_rules[] = {
+    {"guard", "127/8 not from lo: drop (daddr)", rule_guard_daddr,
+     "iif != \"lo\" ip daddr 127.0.0.0/8 drop"},
+    {"guard", "127/8 not from lo: drop (saddr)", rule_guard_saddr,
+     "iif != \"lo\" ip saddr 127.0.0.0/8 drop"},
     {"publish", "pub_ip dnat", rule_pub_ip,
      "dnat ip to ip daddr . meta l4proto . th dport map @pub_ip"},
     {"publish", "pub_any dnat", rule_pub_any, "dnat ip to meta l4proto . th dport map @pub_any"},
@@ -639,17 +729,20 @@ static const struct {
      "iifname . oifname @bridge_self accept"},
     {"forward", "isolation drop", rule_fwd_isolate, "iifname @bridges oifname @bridges drop"},
     {"forward", "from bridges accept", rule_fwd_from_bridge, "iifname @bridges accept"},
-    {"forward", "to bridges accept", rule_fwd_to_bridge, "oifname @bridges accept"},
+    {"forward", "to routed accept", rule_fwd_to_routed, "oifname @routed accept"},
+    {"forward", "to bridges drop", rule_fwd_to_bridge, "oifname @bridges drop"},
 };
 
-int netd_nat_build_ensure(struct netd_nft_batch *b)
+int netd_nat_build_ensure(struct netd_nft_batch *b, const uint64_t *stale)
 {
 	uint32_t any_key = CONCAT2(NFT_TYPE_INET_PROTO, NFT_TYPE_INET_SERVICE);
 	uint32_t ip_key = CONCAT3(NFT_TYPE_IPADDR, NFT_TYPE_INET_PROTO, NFT_TYPE_INET_SERVICE);
 	uint32_t data = CONCAT2(NFT_TYPE_IPADDR, NFT_TYPE_INET_SERVICE);
 
+	if (stale && add_table(b, NFT_MSG_DELTABLE, 0, stale) < 0)
+		return -ENOMEM;
 	/* Exclusive: when the table exists the whole batch fails with EEXIST, nothing doubles. */
-	if (add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL) < 0)
+	if (add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, NULL) < 0)
 		return -ENOMEM;
 	if (add_set(b, "nets", SET_NETS, NFT_SET_INTERVAL, NFT_TYPE_IPADDR, 4, NFT_BYTEORDER_BIG, 0,
 		    0) < 0 ||
@@ -659,12 +752,15 @@ int netd_nat_build_ensure(struct netd_nft_batch *b)
 		    0) < 0 ||
 	    add_set(b, "bridge_self", SET_BRIDGE_SELF, 0, CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_IFNAME),
 		    2 * IFNAMSIZ, NFT_BYTEORDER_HOST, 0, 0) < 0 ||
+	    add_set(b, "routed", SET_ROUTED, 0, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST, 0,
+		    0) < 0 ||
 	    add_set(b, "pub_any", SET_PUB_ANY, NFT_SET_MAP, any_key, 8, NFT_BYTEORDER_BIG, data,
 		    8) < 0 ||
 	    add_set(b, "pub_ip", SET_PUB_IP, NFT_SET_MAP, ip_key, 12, NFT_BYTEORDER_BIG, data, 8) <
 		0)
 		return -ENOMEM;
-	if (add_chain(b, "publish", NULL, 0, 0) < 0 ||
+	if (add_chain(b, "guard", "filter", NF_INET_PRE_ROUTING, -300) < 0 ||
+	    add_chain(b, "publish", NULL, 0, 0) < 0 ||
 	    add_chain(b, "prerouting", "nat", NF_INET_PRE_ROUTING, -100) < 0 ||
 	    add_chain(b, "output", "nat", NF_INET_LOCAL_OUT, -100) < 0 ||
 	    add_chain(b, "postrouting", "nat", NF_INET_POST_ROUTING, 100) < 0 ||
@@ -754,6 +850,21 @@ int netd_nat_build_publish(struct netd_nft_batch *b, const struct netd_port *por
 	return netd_nft_batch_end(b);
 }
 
+/*
+ * A network's element in an optional set (masq_nets, routed): added when the network has the
+ * property; when it has not, added and deleted again in the same batch, which removes an element
+ * left from before the subnet file changed and is no error when there is none.
+ */
+static int put_optional(struct netd_nft_batch *b, const char *set, bool want, uint16_t flags,
+			const struct elem *el, size_t n, const char *what, const char *nft)
+{
+	if (add_elems(b, set, true, flags, el, n, what, nft) < 0)
+		return -ENOMEM;
+	if (!want && add_elems(b, set, false, 0, el, n, what, nft) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add)
 {
 	char ifname[IFNAMSIZ] = {0}, pair[2 * IFNAMSIZ] = {0};
@@ -783,14 +894,31 @@ int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *
 	snprintf(nft_self, sizeof(nft_self), "\"%s\" . \"%s\"", net->bridge, net->bridge);
 	if (add_elems(b, "nets", add, flags, range, nrange, what, nft_net) < 0)
 		return -ENOMEM;
-	/* On delete, masq_nets is always cleaned: the flag may have changed since the add. */
-	if ((net->masquerade || !add) &&
-	    add_elems(b, "masq_nets", add, flags, range, nrange, what, nft_net) < 0)
+	if (add) {
+		if (put_optional(b, "masq_nets", net->masquerade, flags, range, nrange, what,
+				 nft_net) < 0 ||
+		    put_optional(b, "routed", net->routed, flags, &br, 1, what, nft_br) < 0)
+			return -ENOMEM;
+	} else if (add_elems(b, "masq_nets", false, flags, range, nrange, what, nft_net) < 0 ||
+		   add_elems(b, "routed", false, flags, &br, 1, what, nft_br) < 0) {
+		/* On delete both are always cleaned: the flags may have changed since the add. */
 		return -ENOMEM;
+	}
 	if (add_elems(b, "bridges", add, flags, &br, 1, what, nft_br) < 0 ||
 	    add_elems(b, "bridge_self", add, flags, &self, 1, what, nft_self) < 0)
 		return -ENOMEM;
 	return netd_nft_batch_end(b);
+}
+
+void netd_nat_net_of(const struct netd_netconf *nc, struct netd_nat_net *nn)
+{
+	*nn = (struct netd_nat_net){
+	    .bridge = nc->bridge,
+	    .subnet = nc->subnet,
+	    .prefix = nc->prefix,
+	    .masquerade = nc->masquerade,
+	    .routed = nc->gateway_mode == NETD_GATEWAY_ROUTED,
+	};
 }
 
 /* ---- operations ---- */
@@ -805,35 +933,157 @@ static int send_built(struct netd_nft_batch *b, int built, const char *what, str
 	return netd_nft_batch_send(b, err);
 }
 
-int netd_nat_ensure(struct netd_err *err)
+static int table_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct netd_nft_batch b;
+	struct netd_nat_table *info = data;
+	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
+	const void *ud;
+	uint32_t len = 0;
+
+	if (!t || nftnl_table_nlmsg_parse(nlh, t) < 0)
+		return MNL_CB_OK;
+	info->exists = true;
+	if (nftnl_table_is_set(t, NFTNL_TABLE_HANDLE))
+		info->handle = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
+	ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
+	info->commented = ud != NULL;
+	/* The comment is the only attribute we put there: a NUL-terminated TLV. */
+	info->current = ud && netd_nat_layout_matches(ud, len);
+	return MNL_CB_OK;
+}
+
+static int cb_ignore(const struct nlmsghdr *nlh, void *data)
+{
+	return MNL_CB_OK;
+}
+
+/* True when our table has chain name (one GETCHAIN). */
+static bool chain_exists(const char *name)
+{
+	char buf[512] = {0};
+	cleanup_nft_chain struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+	struct netd_err e;
+
+	if (!c)
+		return false;
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, T);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_IPV4, 0, netd_nft_seq());
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	return netd_nft_request(nlh, cb_ignore, NULL, "table ip " T, &e) == 0;
+}
+
+bool netd_nat_layout_matches(const void *udata, uint32_t len)
+{
+	const uint8_t *p = udata;
+	size_t n = strlen(LAYOUT) + 1;
+
+	/* struct nftnl_udata: type (1 byte), len (1 byte), value */
+	return len == 2 + n && p[0] == NFTNL_UDATA_TABLE_COMMENT && p[1] == n &&
+	       memcmp(p + 2, LAYOUT, n) == 0;
+}
+
+int netd_nat_table_query(struct netd_nat_table *info, struct netd_err *err)
+{
+	char buf[512] = {0}; /* padding goes to the kernel too */
+	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
 	int r;
 
+	memset(info, 0, sizeof(*info));
+	if (!t)
+		return netd_err_set(err, ENOMEM, "table ip " T ": out of memory");
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, T);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_IPV4, 0, netd_nft_seq());
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	r = netd_nft_request(nlh, table_cb, info, "table ip " T, err);
+	if (r < 0) {
+		memset(info, 0, sizeof(*info));
+		if (r != -ENOENT)
+			return r;
+		netd_err_clear(err);
+		return 0;
+	}
+	/*
+	 * No comment at all: an older netd's table, or a kernel that keeps no table userdata
+	 * (before Linux 5.13), which must not make every attach replace the table. This layout's
+	 * first chain tells them apart; the extra request is made only in this case.
+	 */
+	if (info->exists && !info->commented)
+		info->current = chain_exists("guard");
+	return 0;
+}
+
+void netd_nat_table_get(struct netd_nat_table *info)
+{
+	struct netd_err e;
+
+	if (netd_nat_table_query(info, &e) < 0)
+		memset(info, 0, sizeof(*info));
+}
+
+int netd_nat_table_probe(bool *exists, struct netd_err *err)
+{
+	struct netd_nat_table info;
+	int r = netd_nat_table_query(&info, err);
+
+	*exists = r == 0 && info.exists;
+	return r;
+}
+
+bool netd_nat_table_exists(void)
+{
+	struct netd_nat_table info;
+
+	netd_nat_table_get(&info);
+	return info.exists;
+}
+
+int netd_nat_ensure(struct netd_err *err)
+{
 	/* A dry run explains the table once, as the first real ensure would create it once. */
 	static bool dry_made;
-	bool existed = false;
+	struct netd_nat_table info;
+	int r = 0;
 
-	if (netd_explain_dry_run() && (dry_made || netd_nat_table_exists()))
+	if (netd_explain_dry_run() && dry_made)
 		return 0;
 	/*
-	 * The common case, the table is there: one GETTABLE costs the same at any number of
-	 * elements, while the exclusive create batch that the kernel refuses grows with them.
+	 * Bounded: each round either finds the current table, makes it, or lost a race to a
+	 * concurrent caller that changed it (then the next look sees what that caller made).
 	 */
-	if (!netd_explain_dry_run() && netd_nat_table_exists())
-		return 0;
-	dry_made = netd_explain_dry_run();
-	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
-		return netd_err_sys(err, ENOMEM, "table ip " T ": create");
-	explain_done(false);
-	r = send_built(&b, netd_nat_build_ensure(&b), "table ip " T, err);
-	/* The exclusive NEWTABLE failed: the table is there already (made by us, atomically). */
-	if (r < 0 && b.nmsgs && b.msgs[0].error == EEXIST) {
-		r = 0;
-		existed = true;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		struct netd_nft_batch b;
+		bool raced;
+
+		/*
+		 * The common case, the table is there: one GETTABLE costs the same at any number
+		 * of elements, while the exclusive create batch the kernel refuses grows with them.
+		 */
+		netd_nat_table_get(&info);
+		if (info.exists && info.current)
+			return 0;
+		dry_made = netd_explain_dry_run();
+		if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
+			return netd_err_sys(err, ENOMEM, "table ip " T ": create");
+		explain_done(false);
+		/* An older layout: deleted and made anew in one batch, its elements with it. */
+		r = send_built(&b, netd_nat_build_ensure(&b, info.exists ? &info.handle : NULL),
+			       "table ip " T, err);
+		/*
+		 * EEXIST on the exclusive NEWTABLE: someone made the table meanwhile (atomically,
+		 * so whole). ENOENT on the DELTABLE of an old table: someone replaced or deleted
+		 * it.
+		 */
+		raced = r < 0 && b.nmsgs &&
+			(b.msgs[0].error == EEXIST || (info.exists && b.msgs[0].error == ENOENT));
+		explain_done(r == 0);
+		netd_nft_batch_free(&b);
+		if (!raced)
+			return r == 0 && info.exists ? 1 : r;
+		netd_err_clear(err);
 	}
-	explain_done(r == 0 && !existed);
-	netd_nft_batch_free(&b);
 	return r;
 }
 
@@ -844,7 +1094,7 @@ int netd_nat_destroy(struct netd_err *err)
 
 	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
 		return netd_err_sys(err, ENOMEM, "table ip " T ": delete");
-	r = add_table(&b, NFT_MSG_DELTABLE, 0);
+	r = add_table(&b, NFT_MSG_DELTABLE, 0, NULL);
 	if (r == 0)
 		r = netd_nft_batch_end(&b);
 	r = send_built(&b, r, "table ip " T, err);
@@ -853,41 +1103,6 @@ int netd_nat_destroy(struct netd_err *err)
 		r = 0;
 	netd_nft_batch_free(&b);
 	return r;
-}
-
-static int cb_ignore(const struct nlmsghdr *nlh, void *data)
-{
-	return MNL_CB_OK;
-}
-
-int netd_nat_table_probe(bool *exists, struct netd_err *err)
-{
-	char buf[512] = {0}; /* padding goes to the kernel too */
-	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
-	struct nlmsghdr *nlh;
-	int r;
-
-	*exists = false;
-	if (!t)
-		return netd_err_set(err, ENOMEM, "table ip " T ": out of memory");
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, T);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_IPV4, 0, netd_nft_seq());
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	r = netd_nft_request(nlh, cb_ignore, NULL, "table ip " T, err);
-	if (r == -ENOENT) {
-		netd_err_clear(err);
-		return 0;
-	}
-	*exists = r == 0;
-	return r;
-}
-
-bool netd_nat_table_exists(void)
-{
-	struct netd_err e;
-	bool exists;
-
-	return netd_nat_table_probe(&exists, &e) == 0 && exists;
 }
 
 int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err)

@@ -13,22 +13,32 @@
 #include <stdint.h>
 #include <netinet/in.h>
 #include <netd/err.h>
+#include <netd/netconf.h>
 #include <netd/portspec.h>
 
 #define NETD_NFT_TABLE "netd"
 
-/* A network as nat.c needs it: its bridge, subnet and whether egress is masqueraded. */
+/*
+ * A network as nat.c needs it: its bridge, subnet, whether egress is masqueraded and whether it
+ * is routed (new connections from outside reach every port of its containers).
+ */
 struct netd_nat_net {
 	const char *bridge;
 	struct in_addr subnet;
 	unsigned prefix;
 	bool masquerade;
+	bool routed;
 };
+
+/* The nat view of a network definition (nn borrows nc's bridge name). */
+void netd_nat_net_of(const struct netd_netconf *nc, struct netd_nat_net *nn);
 
 /*
  * Creates table ip netd with its chains, maps and base rules if it does not exist (atomic: one
  * batch whose first message is an exclusive NEWTABLE, so concurrent callers cannot duplicate
- * rules). Idempotent.
+ * rules). Idempotent: 0. A table of an older layout (its comment says which) is replaced in one
+ * batch; then 1 is returned: its elements are gone, and the caller puts them back from state
+ * (netd_network_restore_nat).
  */
 int netd_nat_ensure(struct netd_err *err) NETD_MUST_USE;
 /* Deletes the whole table (every trace of us in nf_tables); missing counts as done. */
@@ -37,6 +47,21 @@ bool netd_nat_table_exists(void);
 /* Whether table ip netd exists: 0 with *exists, or the error that kept us from knowing (EPERM:
  * nf_tables answers nothing without CAP_NET_ADMIN; that is never "missing"). */
 int netd_nat_table_probe(bool *exists, struct netd_err *err) NETD_MUST_USE;
+
+struct netd_nat_table {
+	bool exists;
+	bool commented;	 /* it has a comment (any) */
+	bool current;	 /* made by this netd's layout */
+	uint64_t handle; /* the kernel's: a new one each time the table is made */
+};
+/* One GETTABLE (and a GETCHAIN for a table without comment); all false/0 when there is no
+ * table (or nf_tables cannot be asked). */
+void netd_nat_table_get(struct netd_nat_table *info);
+/* The same, telling "no table" (0, info->exists false) from "could not ask" (the error: EPERM
+ * without CAP_NET_ADMIN is never "missing"). */
+int netd_nat_table_query(struct netd_nat_table *info, struct netd_err *err) NETD_MUST_USE;
+/* True when a table's userdata is the comment of the current layout. */
+bool netd_nat_layout_matches(const void *udata, uint32_t len);
 
 /* Adds (idempotent) / removes (missing is fine) a network's masquerade and isolation entries. */
 int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err) NETD_MUST_USE;
@@ -122,8 +147,8 @@ int netd_nft_batch_parse_acks(struct netd_nft_batch *b, const void *buf, size_t 
 /* After parsing: 0, or the first failing message's -errno with err naming it. */
 int netd_nft_batch_result(const struct netd_nft_batch *b, struct netd_err *err) NETD_MUST_USE;
 
-/* Builders (no kernel). */
-int netd_nat_build_ensure(struct netd_nft_batch *b) NETD_MUST_USE;
+/* Builders (no kernel). stale: the handle of a table of an older layout to replace, or NULL. */
+int netd_nat_build_ensure(struct netd_nft_batch *b, const uint64_t *stale) NETD_MUST_USE;
 int netd_nat_build_publish(struct netd_nft_batch *b, const struct netd_port *ports, size_t n,
 			   struct in_addr ctr_ip, bool add) NETD_MUST_USE;
 int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *net,

@@ -16,34 +16,24 @@
 #include "store.h"
 #include "util.h"
 
-static bool prefixes_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
+/*
+ * Defining a network (create, ensure, the default network) holds this host-wide lock from the
+ * check that its name and subnet are free to the write of its subnet file, so two definitions
+ * cannot both pass the check. A dry run writes nothing and takes no lock (-1).
+ */
+static int networks_lock(struct netd_err *err)
 {
-	unsigned p = pa < pb ? pa : pb;
-	uint32_t mask = p ? htonl(~0u << (32 - p)) : 0;
-
-	return (a.s_addr & mask) == (b.s_addr & mask);
-}
-
-/* True when net/prefix overlaps a network already defined here. */
-static int overlaps_defined(struct in_addr net, unsigned prefix, bool *overlap,
-			    struct netd_err *err)
-{
-	char **names = NULL;
-	size_t n = 0;
+	char path[4096];
 	int r;
 
-	*overlap = false;
-	r = netd_netconf_list(&names, &n, err);
+	if (netd_dry())
+		return -1;
+	r = netd_mkdirs(netd_state_dir(), true, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n && !*overlap; i++) {
-		struct netd_netconf o;
-		struct netd_err e2;
-		if (netd_netconf_load(names[i], &o, &e2) == 0)
-			*overlap = prefixes_overlap(net, prefix, o.subnet, o.prefix);
-	}
-	netd_strv_free(names, n);
-	return 0;
+	if (netd_path_fmt(path, sizeof(path), "%s/netd.lock", netd_state_dir()) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "state dir path too long");
+	return netd_lock_file(path, err);
 }
 
 /* Saves a network's subnet file, saying so; a dry run only says so. */
@@ -53,11 +43,12 @@ static int explain_save(struct netd_netconf *nc, struct netd_err *err)
 
 	inet_ntop(AF_INET, &nc->subnet, sub, sizeof(sub));
 	inet_ntop(AF_INET, &nc->gateway, gw, sizeof(gw));
-	netd_explain("# netd: network %s: subnet file %s/%s.conf (subnet %s/%u, gateway %s, "
-		     "bridge %s, masquerade %s); the bridge and table ip netd come with the first "
-		     "attach",
-		     nc->name, netd_config_dir(), nc->name, sub, nc->prefix, gw, nc->bridge,
-		     nc->masquerade ? "yes" : "no");
+	netd_explain(
+	    "# netd: network %s: subnet file %s/%s.conf (subnet %s/%u, gateway %s, "
+	    "bridge %s, masquerade %s, gateway mode %s); the bridge and table ip netd come "
+	    "with the first attach",
+	    nc->name, netd_config_dir(), nc->name, sub, nc->prefix, gw, nc->bridge,
+	    nc->masquerade ? "yes" : "no", netd_gateway_mode_name(nc->gateway_mode));
 	if (netd_dry())
 		return 0;
 	return netd_netconf_save(nc, err);
@@ -66,17 +57,12 @@ static int explain_save(struct netd_netconf *nc, struct netd_err *err)
 int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 {
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	cleanup_free struct netd_netdef *defs = NULL;
 	cleanup_close int lk = -1;
-	char path[4096];
+	size_t n = 0;
 	int r;
 
-	/* A dry run writes nothing (no state dir, no lock): it only picks the subnet. */
-	r = netd_dry() ? 0 : netd_mkdirs(netd_state_dir(), true, err);
-	if (r < 0)
-		return r;
-	if (netd_path_fmt(path, sizeof(path), "%s/netd.lock", netd_state_dir()) < 0)
-		return netd_err_set(err, ENAMETOOLONG, "state dir path too long");
-	lk = netd_dry() ? -1 : netd_lock_file(path, err);
+	lk = networks_lock(err);
 	if (lk < 0 && !netd_dry())
 		return lk;
 	/* Someone may have created it while we waited for the lock. */
@@ -85,6 +71,8 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 		return r;
 	netd_err_clear(err);
 	r = netd_rtnl_open(&rt, err);
+	if (r == 0)
+		r = netd_netconf_list_all(&defs, &n, err);
 	if (r < 0)
 		return r;
 	/* Docker's ranges first (172.17-31), then 10.89-99: the first /16 nobody routes yet. */
@@ -99,11 +87,9 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 			snprintf(text, sizeof(text), "10.%u.0.0", 89 + (i - 15));
 		inet_pton(AF_INET, text, &net);
 		r = netd_route_overlaps(rt, net, 16, &busy, err);
-		if (r == 0 && !busy)
-			r = overlaps_defined(net, 16, &busy, err);
 		if (r < 0)
 			return r;
-		if (busy)
+		if (busy || netd_netdef_overlapping(defs, n, NULL, net, 16))
 			continue;
 		memset(nc, 0, sizeof(*nc));
 		snprintf(nc->name, sizeof(nc->name), "%s", NETD_DEFAULT_NETWORK);
@@ -112,50 +98,74 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 		nc->masquerade = true;
 		r = netd_netconf_finish(nc, "default network", err);
 		if (r == 0)
+			r = netd_netconf_check_unique(nc, err);
+		if (r == 0)
 			r = explain_save(nc, err);
 		return r;
 	}
 	return netd_err_set(
 	    err, EADDRNOTAVAIL,
 	    "default network: every candidate /16 (172.17-31.0.0, 10.89-99.0.0) "
-	    "overlaps a host route; create it with netd network create %s --subnet ...",
+	    "overlaps a host route or another network; create it with netd network create %s "
+	    "--subnet ...",
 	    NETD_DEFAULT_NETWORK);
 }
 
 int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
 {
-	bool overlap = false;
+	struct netd_netdef *cur;
+	cleanup_close int lk = -1;
 	int r;
 
 	r = netd_name_check_network(nc->name, err);
 	if (r == 0)
 		r = netd_netconf_finish(nc, nc->name, err);
-	if (r == 0)
-		r = overlaps_defined(nc->subnet, nc->prefix, &overlap, err);
 	if (r < 0)
 		return r;
-	if (overlap) {
-		char s[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &nc->subnet, s, sizeof(s));
-		return netd_err_set(err, EEXIST,
-				    "network %s: subnet %s/%u overlaps another network", nc->name,
-				    s, nc->prefix);
+	lk = networks_lock(err);
+	if (lk < 0 && !netd_dry())
+		return lk;
+	cur = malloc(sizeof(*cur));
+	if (!cur)
+		return netd_err_set(err, ENOMEM, "network %s: out of memory", nc->name);
+	/* Its own name first: a re-run of the same create is "already defined", not an overlap. */
+	r = netd_netconf_find(nc->name, cur, err);
+	if (r != -ENOENT) {
+		if (r == 0)
+			r = netd_err_set(err, EEXIST, "network %s: already defined (%s)", nc->name,
+					 cur->path);
+		free(cur);
+		return r;
 	}
+	free(cur);
+	netd_err_clear(err);
+	r = netd_netconf_check_unique(nc, err);
+	if (r < 0)
+		return r;
 	return explain_save(nc, err);
 }
 
 static bool netconf_equal(const struct netd_netconf *a, const struct netd_netconf *b)
 {
+	if (a->n_routes != b->n_routes)
+		return false;
+	for (size_t i = 0; i < a->n_routes; i++)
+		if (a->routes[i].dst.s_addr != b->routes[i].dst.s_addr ||
+		    a->routes[i].prefix != b->routes[i].prefix ||
+		    a->routes[i].gw.s_addr != b->routes[i].gw.s_addr)
+			return false;
 	return strcmp(a->bridge, b->bridge) == 0 && a->subnet.s_addr == b->subnet.s_addr &&
 	       a->prefix == b->prefix && a->gateway.s_addr == b->gateway.s_addr &&
 	       a->range_start.s_addr == b->range_start.s_addr &&
 	       a->range_end.s_addr == b->range_end.s_addr && a->mtu == b->mtu &&
-	       a->masquerade == b->masquerade;
+	       a->masquerade == b->masquerade && a->gateway_mode == b->gateway_mode;
 }
 
 int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
 {
 	struct netd_netconf cur;
+	cleanup_close int lk = -1;
+	bool exists;
 	int r;
 
 	r = netd_name_check_network(nc->name, err);
@@ -163,20 +173,28 @@ int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
 		r = netd_netconf_finish(nc, nc->name, err);
 	if (r < 0)
 		return r;
+	/* The common case, every ADD after the first: defined as it is, nothing to write. */
 	r = netd_netconf_load(nc->name, &cur, err);
-	if (r == -ENOENT) {
-		netd_err_clear(err);
-		r = netd_netconf_save(nc, err);
-		if (r != -EEXIST)
-			return r;
-		netd_err_clear(err);
-		r = netd_netconf_load(nc->name, &cur, err);
-	}
+	if (r == 0 && netconf_equal(nc, &cur))
+		return 0;
+	if (r < 0 && r != -ENOENT)
+		return r;
+	lk = networks_lock(err);
+	if (lk < 0 && !netd_dry())
+		return lk;
+	r = netd_netconf_load(nc->name, &cur, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	exists = r == 0;
+	netd_err_clear(err);
+	if (exists && netconf_equal(nc, &cur))
+		return 0;
+	r = netd_netconf_check_unique(nc, err);
 	if (r < 0)
 		return r;
-	if (netconf_equal(nc, &cur))
-		return 0;
-	return netd_netconf_replace(nc, err);
+	if (netd_dry())
+		return explain_save(nc, err);
+	return exists ? netd_netconf_replace(nc, err) : netd_netconf_save(nc, err);
 }
 
 int netd_network_remove(const char *name, bool force, struct netd_err *err)
@@ -191,6 +209,19 @@ int netd_network_remove(const char *name, bool force, struct netd_err *err)
 	int r;
 
 	r = netd_netconf_load(name, &nc, err);
+	if (r == -ENOENT) {
+		struct netd_netdef *other = malloc(sizeof(*other));
+		struct netd_err e2;
+
+		/* Not this process's to remove: the other front end defines it. */
+		if (other && netd_netconf_find(name, other, &e2) == 0 && !other->here)
+			r = netd_err_set(err, ENOENT,
+					 "network %s: not defined here but in %s (a %s network: "
+					 "its definition belongs to that side)",
+					 name, other->path,
+					 other->origin == NETD_NETCONF_CNI ? "netd-cni" : "netd");
+		free(other);
+	}
 	if (r == 0)
 		r = netd_need_admin("network rm", err);
 	if (r < 0)
@@ -240,14 +271,10 @@ int netd_network_remove(const char *name, bool force, struct netd_err *err)
 	}
 	if (!es.first) {
 		cleanup_rtnl struct netd_rtnl *rt = NULL;
-		struct netd_nat_net nn = {
-		    .bridge = nc.bridge,
-		    .subnet = nc.subnet,
-		    .prefix = nc.prefix,
-		    .masquerade = nc.masquerade,
-		};
+		struct netd_nat_net nn;
 		bool table = false;
 
+		netd_nat_net_of(&nc, &nn);
 		r = netd_rtnl_open(&rt, &e);
 		if (r == 0)
 			r = netd_link_del(rt, nc.bridge, &e);
@@ -333,8 +360,8 @@ int netd_network_free_addresses(const char *name, unsigned long *free_count, str
 int netd_network_restore_nat(struct netd_err *err)
 {
 	struct netd_endpoint *eps = NULL;
-	char **names = NULL;
 	char key[NETD_KEY_MAX], owner[NETD_KEY_MAX + 1];
+	struct netd_netdef *defs = NULL;
 	size_t n = 0, ne = 0;
 	int lk = -1;
 	int r;
@@ -342,20 +369,20 @@ int netd_network_restore_nat(struct netd_err *err)
 	r = netd_need_admin("restoring table ip netd", err);
 	if (r == 0)
 		r = netd_nat_ensure(err);
-	if (r == 0)
-		r = netd_netconf_list(&names, &n, err);
+	if (r >= 0)
+		r = netd_netconf_list_all(&defs, &n, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r == 0; i++) {
-		struct netd_netconf nc;
-		struct netd_err e2;
+		const struct netd_netconf *nc = &defs[i].nc;
 		struct netd_nat_net nn;
-		if (netd_netconf_load(names[i], &nc, &e2) < 0)
+
+		if (defs[i].error[0])
 			continue;
-		nn = (struct netd_nat_net){nc.bridge, nc.subnet, nc.prefix, nc.masquerade};
+		netd_nat_net_of(nc, &nn);
 		r = netd_nat_network_add(&nn, err);
 	}
-	netd_strv_free(names, n);
+	free(defs);
 	if (r < 0)
 		return r;
 	r = netd_store_endpoint_list(NULL, &eps, &ne, err);

@@ -27,7 +27,9 @@ enum {
 	F_BRIDGE,
 	F_MTU,
 	F_MASQ,
+	F_GWMODE,
 	F_FLNETWORK,
+	F_ROUTES,
 	F_COUNT,
 };
 
@@ -39,6 +41,7 @@ struct seen {
 struct pctx {
 	const char *where; /* path, for "PATH:LINE: ..." */
 	unsigned line;
+	bool lines; /* the text is a file: name its lines */
 	struct netd_err *err;
 	/* Values are quoted in messages only when the caller handed us the text (command line
 	 * options): a file may not be ours (a symlink to /etc/shadow, a CNI subnetFile pointing
@@ -48,7 +51,8 @@ struct pctx {
 
 static const char *const known_keys[] = {
     "subnet",	  "gateway",	    "range",	   "bridge",	     "mtu",
-    "masquerade", "FLANNEL_SUBNET", "FLANNEL_MTU", "FLANNEL_IPMASQ", "FLANNEL_NETWORK",
+    "masquerade", "routes", "gateway_mode", "FLANNEL_SUBNET", "FLANNEL_MTU", "FLANNEL_IPMASQ",
+    "FLANNEL_NETWORK",
 };
 
 /* " \"VAL\"" after the name of what is bad, or "" when the text is not to be shown. */
@@ -80,6 +84,8 @@ static int perr(struct pctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (!c->lines)
+		return netd_err_set(c->err, EINVAL, "%s: %s", c->where, msg);
 	return netd_err_set(c->err, EINVAL, "%s:%u: %s", c->where, c->line, msg);
 }
 
@@ -143,6 +149,28 @@ static int parse_bool(const char *s)
 	if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0"))
 		return 0;
 	return -1;
+}
+
+const char *netd_gateway_mode_name(enum netd_gateway_mode m)
+{
+	switch (m) {
+	case NETD_GATEWAY_NAT:
+		return "nat";
+	case NETD_GATEWAY_ROUTED:
+		return "routed";
+	}
+	return NULL;
+}
+
+int netd_gateway_mode_parse(const char *s, enum netd_gateway_mode *m)
+{
+	if (!strcmp(s, "nat"))
+		*m = NETD_GATEWAY_NAT;
+	else if (!strcmp(s, "routed"))
+		*m = NETD_GATEWAY_ROUTED;
+	else
+		return -1;
+	return 0;
 }
 
 static char *trim(char *s)
@@ -214,6 +242,64 @@ static int check_range(const struct netd_netconf *nc, char *why, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+/* The routes against the subnet: on-link gateways, no duplicate destination. */
+static int check_routes(const struct netd_netconf *nc, char *why, size_t len)
+{
+	char sn[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+	uint32_t mask = prefix_mask(nc->prefix), net = ntohl(nc->subnet.s_addr);
+
+	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
+	if (nc->n_routes > NETD_ROUTES_MAX) {
+		snprintf(why, len, "%zu routes: at most %d", nc->n_routes, NETD_ROUTES_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < nc->n_routes; i++) {
+		const struct netd_route *rt = &nc->routes[i];
+		uint32_t gw = ntohl(rt->gw.s_addr);
+
+		inet_ntop(AF_INET, &rt->dst, d, sizeof(d));
+		inet_ntop(AF_INET, &rt->gw, g, sizeof(g));
+		if (rt->prefix > 32 || (ntohl(rt->dst.s_addr) & ~prefix_mask(rt->prefix))) {
+			snprintf(why, len, "route %s/%u: host bits are set in the destination", d,
+				 rt->prefix);
+			return -1;
+		}
+		/* The container reaches a gateway on its own link only. */
+		if (gw && (!in_subnet(gw, net, mask) || gw == net || gw == (net | ~mask))) {
+			snprintf(why, len,
+				 "route %s/%u via %s: the gateway is not a host address of subnet "
+				 "%s/%u",
+				 d, rt->prefix, g, sn, nc->prefix);
+			return -1;
+		}
+		for (size_t k = 0; k < i; k++)
+			if (nc->routes[k].dst.s_addr == rt->dst.s_addr &&
+			    nc->routes[k].prefix == rt->prefix) {
+				snprintf(why, len, "route %s/%u is given twice", d, rt->prefix);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* "DST/P" or "DST/P via GW" (spaces around "via" as in ip route). */
+static bool parse_route(char *s, struct netd_route *rt)
+{
+	char *via = strstr(s, " via ");
+	unsigned p;
+
+	memset(rt, 0, sizeof(*rt));
+	if (via) {
+		*via = '\0';
+		if (!parse_ip(trim(via + 5), &rt->gw) || !rt->gw.s_addr)
+			return false;
+	}
+	if (!parse_cidr(trim(s), &rt->dst, &p))
+		return false;
+	rt->prefix = p;
+	return true;
 }
 
 static int mark(struct pctx *c, struct seen *seen, int field, const char *key)
@@ -345,6 +431,30 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 			return perr(c, "bad %s%s: want yes or no (true/false, 1/0)", key,
 				    shown(c, q, sizeof(q), val));
 		nc->masquerade = b;
+	} else if (!strcmp(key, "routes")) {
+		char *save = NULL, *tok;
+
+		if ((r = mark(c, seen, F_ROUTES, key)) < 0)
+			return r;
+		shown(c, q, sizeof(q), val);
+		nc->n_routes = 0;
+		for (tok = strtok_r(val, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (nc->n_routes == NETD_ROUTES_MAX)
+				return perr(c, "routes: more than %d", NETD_ROUTES_MAX);
+			if (!parse_route(tok, &nc->routes[nc->n_routes]))
+				return perr(
+				    c,
+				    "bad routes%s: want DST/PREFIX[ via GATEWAY], ... e.g. "
+				    "10.1.0.0/16, 192.168.0.0/16 via 10.88.0.254",
+				    q);
+			nc->n_routes++;
+		}
+	} else if (!strcmp(key, "gateway_mode")) {
+		if ((r = mark(c, seen, F_GWMODE, key)) < 0)
+			return r;
+		if (netd_gateway_mode_parse(val, &nc->gateway_mode) < 0)
+			return perr(c, "bad gateway_mode%s: want nat or routed",
+				    shown(c, q, sizeof(q), val));
 	} else if (!strcmp(key, "FLANNEL_NETWORK")) {
 		/* The cluster-wide CIDR: not ours to use, but it must at least be one. */
 		if ((r = mark(c, seen, F_FLNETWORK, key)) < 0)
@@ -355,8 +465,8 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 	} else {
 		return perr(c,
 			    "unknown key%s; known: subnet, gateway, range, bridge, mtu, "
-			    "masquerade, FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
-			    "FLANNEL_NETWORK",
+			    "masquerade, routes, gateway_mode, FLANNEL_SUBNET, FLANNEL_MTU, "
+			    "FLANNEL_IPMASQ, FLANNEL_NETWORK",
 			    shown(c, q, sizeof(q), key));
 	}
 	return 0;
@@ -366,8 +476,9 @@ static int parse_text(const char *name, const char *path, const char *text, bool
 		      struct netd_netconf *nc, struct netd_err *err)
 {
 	cleanup_free char *buf = NULL;
+	char where[NETD_NETNAME_MAX + 16];
 	struct pctx c = {
-	    .where = path ? path : "(subnet file)", .line = 0, .err = err, .quote = quote};
+	    .where = path, .line = 0, .lines = path != NULL, .err = err, .quote = quote};
 	struct seen seen;
 	char why[256];
 	char *line, *next;
@@ -378,8 +489,12 @@ static int parse_text(const char *name, const char *path, const char *text, bool
 	nc->masquerade = true;
 	r = netd_name_check_network(name, err);
 	if (r < 0)
-		return netd_err_prefix(err, "%s", c.where);
+		return path ? netd_err_prefix(err, "%s", path) : r;
 	snprintf(nc->name, sizeof(nc->name), "%s", name);
+	if (!path) {
+		snprintf(where, sizeof(where), "network %s", name);
+		c.where = where;
+	}
 	buf = strdup(text ? text : "");
 	if (!buf)
 		return netd_err_set(err, ENOMEM, "%s: out of memory", c.where);
@@ -435,6 +550,10 @@ static int parse_text(const char *name, const char *path, const char *text, bool
 		c.line = seen.line[F_RANGE];
 		return perr(&c, "%s", why);
 	}
+	if (seen.line[F_ROUTES] && check_routes(nc, why, sizeof(why)) < 0) {
+		c.line = seen.line[F_ROUTES];
+		return perr(&c, "%s", why);
+	}
 	return netd_netconf_finish(nc, c.where, err);
 }
 
@@ -486,11 +605,12 @@ int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_
 
 	if (!nc->bridge[0]) {
 		if (netd_name_check_ifname(nc->name, &e) < 0)
-			return netd_err_set(err, EINVAL,
-					    "%s: network name %s is not a valid interface name for "
-					    "its bridge (at most %d characters); set bridge=NAME",
-					    where, netd_quote(q, sizeof(q), nc->name),
-					    NETD_IFNAME_MAX);
+			return netd_err_set(
+			    err, EINVAL,
+			    "%s: network name %s is too long for a bridge name (at "
+			    "most %d characters): name the bridge with bridge=NAME in a "
+			    "subnet file, --bridge NAME with netd network create",
+			    where, netd_quote(q, sizeof(q), nc->name), NETD_IFNAME_MAX);
 		snprintf(nc->bridge, sizeof(nc->bridge), "%s", nc->name);
 	} else if (netd_name_check_ifname(nc->bridge, err) < 0) {
 		return netd_err_prefix(err, "%s: bridge", where);
@@ -498,13 +618,19 @@ int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_
 	if (nc->mtu && (nc->mtu < 68 || nc->mtu > 65535))
 		return netd_err_set(err, EINVAL, "%s: mtu %u is out of range (68-65535)", where,
 				    nc->mtu);
+	if (check_routes(nc, why, sizeof(why)) < 0)
+		return netd_err_set(err, EINVAL, "%s: %s", where, why);
+	if (!netd_gateway_mode_name(nc->gateway_mode))
+		return netd_err_set(err, EINVAL, "%s: gateway mode %d is not nat or routed", where,
+				    (int)nc->gateway_mode);
 	return 0;
 }
 
 int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 {
 	char sn[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
-	char mtu[24] = "";
+	char mtu[24] = "", routes[NETD_ROUTES_MAX * 48 + 16] = "", mode[32] = "";
+	size_t o = 0;
 
 	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
 	inet_ntop(AF_INET, &nc->gateway, gw, sizeof(gw));
@@ -512,6 +638,23 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 	inet_ntop(AF_INET, &nc->range_end, hi, sizeof(hi));
 	if (nc->mtu)
 		snprintf(mtu, sizeof(mtu), "mtu=%u\n", nc->mtu);
+	for (size_t i = 0; i < nc->n_routes && i < NETD_ROUTES_MAX; i++) {
+		char d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN + 8] = "";
+
+		inet_ntop(AF_INET, &nc->routes[i].dst, d, sizeof(d));
+		if (nc->routes[i].gw.s_addr) {
+			memcpy(g, " via ", 5);
+			inet_ntop(AF_INET, &nc->routes[i].gw, g + 5, sizeof(g) - 5);
+		}
+		o += (size_t)snprintf(routes + o, sizeof(routes) - o, "%s%s/%u%s",
+				      i ? ", " : "routes=", d, nc->routes[i].prefix, g);
+	}
+	if (o)
+		snprintf(routes + o, sizeof(routes) - o, "\n");
+	/* Only when not the default, so that files of nat networks read as before. */
+	if (nc->gateway_mode != NETD_GATEWAY_NAT)
+		snprintf(mode, sizeof(mode), "gateway_mode=%s\n",
+			 netd_gateway_mode_name(nc->gateway_mode));
 	return snprintf(buf, len,
 			"# netd network %s (subnet file; see docs/subnet-file.md)\n"
 			"subnet=%s/%u\n"
@@ -519,9 +662,10 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 			"range=%s-%s\n"
 			"bridge=%s\n"
 			"%s"
-			"masquerade=%s\n",
+			"masquerade=%s\n"
+			"%s%s",
 			nc->name, sn, nc->prefix, gw, lo, hi, nc->bridge, mtu,
-			nc->masquerade ? "yes" : "no");
+			nc->masquerade ? "yes" : "no", routes, mode);
 }
 
 static int conf_path(char *buf, size_t len, const char *name, struct netd_err *err)
@@ -532,20 +676,14 @@ static int conf_path(char *buf, size_t len, const char *name, struct netd_err *e
 	return 0;
 }
 
-int netd_netconf_load(const char *name, struct netd_netconf *nc, struct netd_err *err)
+/* The subnet file at path, for network name; -ENOENT (err set) when there is none. */
+static int load_path(const char *name, const char *path, struct netd_netconf *nc,
+		     struct netd_err *err)
 {
 	cleanup_free char *text = NULL;
-	char path[PATH_MAX];
 	size_t len = 0;
 	int r;
 
-	r = netd_name_check_network(name, err);
-	if (r < 0)
-		return r;
-	r = conf_path(path, sizeof(path), name, err);
-	if (r < 0)
-		return r;
-	/* Not followed: a symlink has no business among our subnet files. */
 	r = netd_file_read(path, 0, &text, &len, err);
 	if (r == -ENOENT)
 		return netd_err_set(err, ENOENT, "network %s: not defined (no %s)", name, path);
@@ -584,12 +722,26 @@ bool netd_netconf_defined(const char *name)
 	return lstat(path, &st) == 0;
 }
 
+int netd_netconf_load(const char *name, struct netd_netconf *nc, struct netd_err *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = netd_name_check_network(name, err);
+	if (r < 0)
+		return r;
+	r = conf_path(path, sizeof(path), name, err);
+	if (r < 0)
+		return r;
+	return load_path(name, path, nc, err);
+}
+
 /* Validates nc, writes its text to a temp file in the config dir; returns its fd. */
 static int write_temp(const struct netd_netconf *nc, char *path, size_t plen, char *tmp,
 		      size_t tlen, struct netd_err *err)
 {
 	struct netd_netconf v = *nc;
-	char text[1024];
+	char text[4096];
 	char where[NETD_NETNAME_MAX + 16];
 	cleanup_close int fd = -1;
 	const char *dir = netd_config_dir();
@@ -712,10 +864,10 @@ static void closedirp(DIR **d)
 		closedir(*d);
 }
 
-int netd_netconf_list(char ***names, size_t *n, struct netd_err *err)
+/* Names of the subnet files in dir, sorted; a missing dir holds none. */
+static int list_dir(const char *dir, char ***names, size_t *n, struct netd_err *err)
 {
 	__attribute__((cleanup(closedirp))) DIR *d = NULL;
-	const char *dir = netd_config_dir();
 	char **v = NULL;
 	size_t cnt = 0, cap = 0;
 	struct dirent *de;
@@ -778,4 +930,236 @@ int netd_netconf_list(char ***names, size_t *n, struct netd_err *err)
 	*names = v;
 	*n = cnt;
 	return 0;
+}
+
+int netd_netconf_list(char ***names, size_t *n, struct netd_err *err)
+{
+	return list_dir(netd_config_dir(), names, n, err);
+}
+
+/* ---- every network of this host: netd's dir and netd-cni's ---- */
+
+static bool cni_dir_mode;
+
+void netd_netconf_use_cni_dir(void)
+{
+	cni_dir_mode = true;
+}
+
+/* netd's own dir, whichever this process defines networks in. */
+static const char *netd_dir(void)
+{
+	const char *d = getenv("NETD_CONFIG_DIR");
+	return d && *d ? d : "/etc/netd/networks";
+}
+
+const char *netd_cni_config_dir(void)
+{
+	static __thread char buf[NETD_CONF_PATH_MAX];
+	const char *d = getenv("NETD_CNI_CONFIG_DIR");
+
+	if (d && *d)
+		return d;
+	snprintf(buf, sizeof(buf), "%s/cni-networks", netd_state_dir());
+	return buf;
+}
+
+const char *netd_config_dir(void)
+{
+	const char *cni = getenv("NETD_CNI_CONFIG_DIR");
+
+	if (!cni_dir_mode)
+		return netd_dir();
+	/* netd-cni: NETD_CONFIG_DIR alone still means "define them there", as it always did. */
+	if (!(cni && *cni) && getenv("NETD_CONFIG_DIR") && *getenv("NETD_CONFIG_DIR"))
+		return netd_dir();
+	return netd_cni_config_dir();
+}
+
+const char *netd_netconf_origin_name(enum netd_netconf_origin origin)
+{
+	return origin == NETD_NETCONF_CNI ? "cni" : "netd";
+}
+
+struct conf_dir {
+	char path[NETD_CONF_PATH_MAX];
+	enum netd_netconf_origin origin;
+	bool here;
+};
+
+static bool same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (strcmp(a, b) == 0)
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* The directories networks are defined in, each once; returns how many. */
+static size_t conf_dirs(struct conf_dir d[2])
+{
+	const char *own = netd_config_dir();
+
+	snprintf(d[0].path, sizeof(d[0].path), "%s", netd_dir());
+	d[0].origin = NETD_NETCONF_NETD;
+	snprintf(d[1].path, sizeof(d[1].path), "%s", netd_cni_config_dir());
+	d[1].origin = NETD_NETCONF_CNI;
+	/* (NETD_CONFIG_DIR set for netd-cni too: its networks live in netd's dir.) */
+	if (same_dir(d[0].path, d[1].path)) {
+		d[0].here = true;
+		return 1;
+	}
+	d[0].here = same_dir(d[0].path, own);
+	d[1].here = !d[0].here;
+	return 2;
+}
+
+static void def_load(struct netd_netdef *def, const struct conf_dir *dir, const char *name)
+{
+	struct netd_err e = {0};
+
+	memset(def, 0, sizeof(*def));
+	snprintf(def->nc.name, sizeof(def->nc.name), "%s", name);
+	def->origin = dir->origin;
+	def->here = dir->here;
+	if (netd_path_fmt(def->path, sizeof(def->path), "%s/%s.conf", dir->path, name) < 0) {
+		snprintf(def->error, sizeof(def->error), "network %s: %s: path too long", name,
+			 dir->path);
+		return;
+	}
+	if (load_path(name, def->path, &def->nc, &e) < 0) {
+		snprintf(def->error, sizeof(def->error), "%s", e.msg[0] ? e.msg : "cannot load");
+		memset(&def->nc, 0, sizeof(def->nc));
+		snprintf(def->nc.name, sizeof(def->nc.name), "%s", name);
+	}
+}
+
+static int cmp_def(const void *a, const void *b)
+{
+	const struct netd_netdef *x = a, *y = b;
+	int c = strcmp(x->nc.name, y->nc.name);
+
+	return c ? c : (int)x->origin - (int)y->origin;
+}
+
+int netd_netconf_list_all(struct netd_netdef **defs, size_t *n, struct netd_err *err)
+{
+	struct conf_dir dirs[2];
+	size_t nd = conf_dirs(dirs), cnt = 0;
+	struct netd_netdef *v = NULL;
+
+	*defs = NULL;
+	*n = 0;
+	for (size_t i = 0; i < nd; i++) {
+		char **names = NULL;
+		size_t nn = 0;
+		struct netd_netdef *nv;
+		int r = list_dir(dirs[i].path, &names, &nn, err);
+
+		if (r < 0) {
+			free(v);
+			return r;
+		}
+		nv = nn ? realloc(v, (cnt + nn) * sizeof(*v)) : v;
+		if (nn && !nv) {
+			netd_strv_free(names, nn);
+			free(v);
+			return netd_err_set(err, ENOMEM, "list networks: out of memory");
+		}
+		v = nv;
+		for (size_t k = 0; k < nn; k++)
+			def_load(&v[cnt++], &dirs[i], names[k]);
+		netd_strv_free(names, nn);
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), cmp_def);
+	*defs = v;
+	*n = cnt;
+	return 0;
+}
+
+int netd_netconf_find(const char *name, struct netd_netdef *def, struct netd_err *err)
+{
+	struct conf_dir dirs[2];
+	size_t nd = conf_dirs(dirs);
+	char path[PATH_MAX];
+	int r;
+
+	r = netd_name_check_network(name, err);
+	if (r < 0)
+		return r;
+	/* This process's own dir first. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < nd; i++) {
+			struct stat st;
+
+			if (dirs[i].here != (pass == 0))
+				continue;
+			if (netd_path_fmt(path, sizeof(path), "%s/%s.conf", dirs[i].path, name) <
+				0 ||
+			    stat(path, &st) < 0)
+				continue;
+			def_load(def, &dirs[i], name);
+			if (def->error[0])
+				return netd_err_set(err, EINVAL, "%s", def->error);
+			return 0;
+		}
+	}
+	r = conf_path(path, sizeof(path), name, err);
+	if (r < 0)
+		return r;
+	return netd_err_set(err, ENOENT, "network %s: not defined (no %s)", name, path);
+}
+
+bool netd_netconf_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
+{
+	uint32_t mask = prefix_mask(pa < pb ? pa : pb);
+
+	return (ntohl(a.s_addr) & mask) == (ntohl(b.s_addr) & mask);
+}
+
+const struct netd_netdef *netd_netdef_overlapping(const struct netd_netdef *defs, size_t n,
+						  const char *self, struct in_addr net,
+						  unsigned prefix)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (defs[i].error[0] || (self && defs[i].here && !strcmp(defs[i].nc.name, self)))
+			continue;
+		if (netd_netconf_overlap(net, prefix, defs[i].nc.subnet, defs[i].nc.prefix))
+			return &defs[i];
+	}
+	return NULL;
+}
+
+int netd_netconf_check_unique(const struct netd_netconf *nc, struct netd_err *err)
+{
+	struct netd_netdef *defs = NULL;
+	const struct netd_netdef *o;
+	size_t n = 0;
+	int r;
+
+	r = netd_netconf_list_all(&defs, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (strcmp(defs[i].nc.name, nc->name) != 0 || defs[i].here)
+			continue;
+		r = netd_err_set(err, EEXIST, "network %s: already defined in %s (a %s network)",
+				 nc->name, defs[i].path,
+				 defs[i].origin == NETD_NETCONF_CNI ? "netd-cni" : "netd");
+	}
+	o = r == 0 ? netd_netdef_overlapping(defs, n, nc->name, nc->subnet, nc->prefix) : NULL;
+	if (o) {
+		char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &nc->subnet, a, sizeof(a));
+		inet_ntop(AF_INET, &o->nc.subnet, b, sizeof(b));
+		r = netd_err_set(err, EEXIST,
+				 "network %s: subnet %s/%u overlaps network %s (%s/%u, %s)",
+				 nc->name, a, nc->prefix, o->nc.name, b, o->nc.prefix, o->path);
+	}
+	free(defs);
+	return r;
 }

@@ -3,6 +3,7 @@
 #ifndef NETD_NETCONF_PRIV_H
 #define NETD_NETCONF_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <netd/err.h>
@@ -17,6 +18,19 @@ int netd_netconf_replace(const struct netd_netconf *nc, struct netd_err *err) NE
 /* Whether NAME.conf is in the config dir (one lstat; attach asks again under the network lock,
  * which network rm holds while it removes the network). */
 bool netd_netconf_defined(const char *name);
+/* True when a/pa and b/pb share an address. */
+bool netd_netconf_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb);
+/* The first of defs[0..n) whose subnet overlaps net/prefix, NULL when none; self (a name) skips
+ * that network's own definition in this process's dir. Files that do not load are skipped. */
+const struct netd_netdef *netd_netdef_overlapping(const struct netd_netdef *defs, size_t n,
+						  const char *self, struct in_addr net,
+						  unsigned prefix);
+/*
+ * The rule that keeps networks apart on a host: -EEXIST naming the other network when one in
+ * either config dir has nc's name (its own file in this process's dir aside) or a subnet that
+ * overlaps nc's. Every path that defines or uses a network calls it.
+ */
+int netd_netconf_check_unique(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 
 /* Longest part of an outside string that error messages quote. */
 #define NETD_QUOTE_SHOW 40

@@ -9,6 +9,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
+#include <netd/network.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include "explain_priv.h"
@@ -71,6 +72,19 @@ int netd_rtnl_open_in_netns(int netns_fd, struct netd_rtnl **out, struct netd_er
 	return 0;
 }
 
+/* A bare name ("c1") is a relative path: say so when ip netns knows it by that name. */
+static int netns_missing(const char *path, struct netd_err *err)
+{
+	char named[NETD_NETNS_PATH_MAX];
+	struct stat st;
+
+	if (!strchr(path, '/') && netd_path_fmt(named, sizeof(named), "/run/netns/%s", path) == 0 &&
+	    stat(named, &st) == 0)
+		return netd_err_set(err, ENOENT, "netns %s: does not exist (did you mean %s?)",
+				    path, named);
+	return netd_err_set(err, ENOENT, "netns %s: does not exist", path);
+}
+
 int netd_netns_open(const char *path, struct netd_err *err)
 {
 	cleanup_close int fd = -1;
@@ -96,7 +110,7 @@ int netd_netns_open(const char *path, struct netd_err *err)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return netd_err_set(err, ENOENT, "netns %s: does not exist", path);
+			return netns_missing(path, err);
 		return netd_err_sys(err, errno, "netns %s: open", path);
 	}
 	if (fstatfs(fd, &sfs) < 0)
@@ -111,4 +125,18 @@ int netd_netns_open(const char *path, struct netd_err *err)
 		return netd_err_set(err, EINVAL, "netns %s: is not a network namespace", path);
 	netd_explain_netns_register(fd, path);
 	return steal_fd(&fd);
+}
+
+int netd_netns_is_own(int netns_fd, bool *own, struct netd_err *err)
+{
+	cleanup_close int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	struct stat a, b;
+
+	if (self < 0)
+		return netd_err_sys(err, errno, "netns: open the calling thread's own");
+	if (fstat(self, &a) < 0 || fstat(netns_fd, &b) < 0)
+		return netd_err_sys(err, errno, "netns: stat");
+	/* nsfs identifies a namespace by device and inode (what ip netns identify compares). */
+	*own = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return 0;
 }

@@ -36,10 +36,12 @@ static void host_ifname_for(const char *key, char out[NETD_IFNAME_MAX + 1])
 	snprintf(out, NETD_IFNAME_MAX + 1, HOST_IF_PREFIX "%08x", netd_hash32(key));
 }
 
+#ifdef NETD_FAULT_INJECTION
 /*
  * Fault injection for the rollback tests: NETD_FAIL_AT=<step> fails that step. With
  * NETD_FAIL_AT_KILL=1 the process dies of SIGKILL there instead (no rollback), as a crash would:
- * the chaos tests use it to prove gc finishes what a dead attach left.
+ * the chaos tests use it to prove gc finishes what a dead attach left. Test builds only (make
+ * SAN=1): a library must not let an environment variable kill its caller.
  */
 static int fail_at(const char *step, struct netd_err *err)
 {
@@ -53,6 +55,14 @@ static int fail_at(const char *step, struct netd_err *err)
 	}
 	return 0;
 }
+#else
+static inline int fail_at(const char *step, struct netd_err *err)
+{
+	(void)step;
+	(void)err;
+	return 0;
+}
+#endif
 
 static bool port_is_udp_like(const struct netd_port *p)
 {
@@ -82,10 +92,38 @@ struct attach_ctx {
 	struct netd_endpoint *ep;
 	char key[NETD_KEY_MAX];
 	int netns_fd;
-	bool leased, recorded, claimed_ports, veth, published, resave;
+	bool leased, recorded, claimed_ports, veth, published, resave, bridge_created;
 	bool configured, lo_was_down;
 	size_t n_claimed;
 };
+
+/*
+ * A bridge this attach created goes with its rollback unless another endpoint of the network
+ * has appeared. Records are written under the network lock before their attach touches the
+ * bridge, and the caller holds that lock: an attach that finds no record here has not reached
+ * the bridge yet, and will create it again when it does.
+ */
+static void rollback_bridge(struct attach_ctx *c)
+{
+	struct netd_endpoint *eps = NULL;
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	struct netd_nat_net nn;
+	struct netd_endpoint_damaged *bad = NULL;
+	struct netd_err e2;
+	size_t n = 0, n_bad = 0;
+
+	/* A damaged record is an endpoint too: its veth may hang on the bridge. */
+	if (netd_store_endpoint_scan(c->nc.name, &eps, &n, &bad, &n_bad, &e2) < 0)
+		return;
+	netd_endpoints_free(eps, n);
+	free(bad);
+	if (n || n_bad || netd_rtnl_open(&rt, &e2) < 0)
+		return;
+	ignore_result(netd_link_del(rt, c->nc.bridge, &e2));
+	netd_nat_net_of(&c->nc, &nn);
+	if (netd_nat_table_exists())
+		ignore_result(netd_nat_network_del(&nn, &e2));
+}
 
 /* Undoes what attach did, newest first; errors here are secondary to the one being reported. */
 static void attach_rollback(struct attach_ctx *c)
@@ -119,7 +157,7 @@ static void attach_rollback(struct attach_ctx *c)
 		if (lk >= 0)
 			close(lk);
 	}
-	if (c->recorded || c->leased) {
+	if (c->recorded || c->leased || c->bridge_created) {
 		/* Not made again if network rm removed the network meanwhile: nothing is left. */
 		int lk = netd_store_lock_network_existing(ep->network, &e2);
 		struct netd_endpoint cur = {0};
@@ -137,6 +175,8 @@ static void attach_rollback(struct attach_ctx *c)
 			    netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e2));
 		if (ours && c->leased)
 			ignore_result(netd_ipam_release(ep->network, ep->ip, c->key, &e2));
+		if (c->bridge_created && lk >= 0)
+			rollback_bridge(c);
 		if (lk >= 0)
 			close(lk);
 	}
@@ -408,6 +448,124 @@ static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_err
 	return netd_err_set(err, EADDRINUSE, "port %s: no free host port in %u-%u", buf, lo, hi);
 }
 
+static bool port_is_range(const struct netd_port *p)
+{
+	return p->host_port_max > p->host_port;
+}
+
+/* A fixed host port: given as one, not chosen from a range or by us. */
+static bool port_is_fixed(const struct netd_port *p)
+{
+	return p->host_port && !port_is_range(p);
+}
+
+static bool addrs_meet(struct in_addr a, struct in_addr b)
+{
+	return a.s_addr == INADDR_ANY || b.s_addr == INADDR_ANY || a.s_addr == b.s_addr;
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	const struct netd_port *x = *(const struct netd_port *const *)a;
+	const struct netd_port *y = *(const struct netd_port *const *)b;
+
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return x->host_port < y->host_port ? -1 : x->host_port > y->host_port;
+}
+
+static int port_twice(const struct netd_port *p, struct netd_err *err)
+{
+	char a[INET_ADDRSTRLEN], buf[64];
+
+	inet_ntop(AF_INET, &p->host_ip, a, sizeof(a));
+	snprintf(buf, sizeof(buf), "%s%s%u/%s", p->host_ip.s_addr != INADDR_ANY ? a : "",
+		 p->host_ip.s_addr != INADDR_ANY ? ":" : "", p->host_port,
+		 netd_proto_name(p->proto));
+	return netd_err_set(err, EINVAL, "host port %s given twice", buf);
+}
+
+/* A fixed host port that another port of the request names too (fixed, or inside a range);
+ * ranges may share ports: each takes a free one. Sorted, so a long list costs n log n. */
+static int ports_given_twice(const struct netd_endpoint *ep, struct netd_err *err)
+{
+	cleanup_free const struct netd_port **fx = calloc(ep->n_ports, sizeof(*fx));
+	size_t nf = 0;
+
+	if (!fx)
+		return netd_err_set(err, ENOMEM, "ports: out of memory");
+	for (size_t i = 0; i < ep->n_ports; i++)
+		if (port_is_fixed(&ep->ports[i]))
+			fx[nf++] = &ep->ports[i];
+	qsort(fx, nf, sizeof(*fx), cmp_port);
+	for (size_t i = 0; i < nf; i++)
+		for (size_t k = i + 1; k < nf && !cmp_port(&fx[i], &fx[k]); k++)
+			if (addrs_meet(fx[i]->host_ip, fx[k]->host_ip))
+				return port_twice(fx[i], err);
+	for (size_t i = 0; i < ep->n_ports; i++) {
+		const struct netd_port *r = &ep->ports[i];
+		struct netd_port lo = {.proto = r->proto, .host_port = r->host_port};
+		const struct netd_port *key = &lo;
+		size_t a = 0, b = nf;
+
+		if (!port_is_range(r))
+			continue;
+		while (a < b) { /* the first fixed port at or after (proto, lo) */
+			size_t m = a + (b - a) / 2;
+			if (cmp_port(&fx[m], &key) < 0)
+				a = m + 1;
+			else
+				b = m;
+		}
+		for (; a < nf && fx[a]->proto == r->proto && fx[a]->host_port <= r->host_port_max;
+		     a++)
+			if (addrs_meet(fx[a]->host_ip, r->host_ip))
+				return port_twice(fx[a], err);
+	}
+	return 0;
+}
+
+/*
+ * What the ports ask for must be possible before any is claimed: no fixed host port named twice,
+ * and a specific host address must be one of this host's (nothing else ever reaches it, and its
+ * claim would block the port for all).
+ */
+static int ports_check(const struct netd_endpoint *ep, struct netd_err *err)
+{
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	char buf[96], a[INET_ADDRSTRLEN];
+	struct in_addr seen = {.s_addr = INADDR_ANY};
+	int r;
+
+	r = ports_given_twice(ep, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ep->n_ports; i++) {
+		const struct netd_port *p = &ep->ports[i];
+		bool local = false;
+
+		/* (ports of one address usually come together: one lookup for them) */
+		if (p->host_ip.s_addr == INADDR_ANY || p->host_ip.s_addr == seen.s_addr)
+			continue;
+		if (!rt && (r = netd_rtnl_open(&rt, err)) < 0)
+			return r;
+		r = netd_route_is_local(rt, p->host_ip, &local, err);
+		if (r < 0)
+			return r;
+		if (local) {
+			seen = p->host_ip;
+			continue;
+		}
+		inet_ntop(AF_INET, &p->host_ip, a, sizeof(a));
+		netd_port_format(p, buf, sizeof(buf));
+		return netd_err_set(err, EADDRNOTAVAIL,
+				    "port %s: %s is not an address of this host (publish on one of "
+				    "its addresses, or leave the address out for all of them)",
+				    buf, a);
+	}
+	return 0;
+}
+
 static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 {
 	struct netd_endpoint *ep = c->ep;
@@ -416,6 +574,16 @@ static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 
 	if (!ep->n_ports)
 		return 0;
+	if (c->req->bridge_no_address)
+		return netd_err_set(
+		    err, EINVAL,
+		    "network %s: ports cannot be published through a bridge without "
+		    "the gateway address (CNI isGateway false): the host has no route "
+		    "to the containers",
+		    ep->network);
+	r = ports_check(ep, err);
+	if (r < 0)
+		return r;
 	lk = netd_dry() ? -1 : netd_store_lock_ports(err);
 	if (lk < 0 && !netd_dry())
 		return lk;
@@ -438,6 +606,47 @@ static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 	return r;
 }
 
+/*
+ * Address and routes inside the namespace: the network's routes (a 0.0.0.0/0 among them is the
+ * default route), else the default route as the request says. ep->routes ends up holding what
+ * was installed.
+ */
+static int attach_configure(struct attach_ctx *c, struct netd_rtnl *ns, struct netd_err *err)
+{
+	struct netd_endpoint *ep = c->ep;
+	const struct netd_route dflt = {.gw = ep->gateway};
+	struct netd_ctr_conf cc = {
+	    .ifname = ep->ifname,
+	    .ip = ep->ip,
+	    .gw = ep->gateway,
+	    .prefix = ep->prefix,
+	    .routes = ep->routes,
+	};
+	bool has_default = false, added = false;
+	int r;
+
+	ep->n_routes = 0;
+	/* Without a gateway (an external IPAM gave none) no route has a next hop. */
+	for (size_t i = 0; ep->gateway.s_addr && i < c->nc.n_routes; i++) {
+		struct netd_route *rt = &ep->routes[ep->n_routes++];
+
+		*rt = c->nc.routes[i];
+		if (!rt->gw.s_addr)
+			rt->gw = ep->gateway;
+		has_default |= rt->prefix == 0;
+	}
+	if (ep->gateway.s_addr && !has_default &&
+	    c->req->default_route == NETD_DEFAULT_ROUTE_ALWAYS)
+		ep->routes[ep->n_routes++] = dflt;
+	cc.n_routes = ep->n_routes;
+	cc.default_if_none =
+	    ep->gateway.s_addr && !has_default && c->req->default_route == NETD_DEFAULT_ROUTE_AUTO;
+	r = netd_ctr_configure(ns, &cc, &ep->ctr_ifindex, ep->mac, &added, err);
+	if (r == 0 && added)
+		ep->routes[ep->n_routes++] = dflt;
+	return r;
+}
+
 static bool stale_host_veth(struct netd_rtnl *rt, const char *name, const char *alias)
 {
 	struct netd_link_info li;
@@ -451,12 +660,7 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	struct netd_endpoint *ep = c->ep;
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
 	cleanup_rtnl struct netd_rtnl *ns = NULL;
-	struct netd_nat_net nn = {
-	    .bridge = c->nc.bridge,
-	    .subnet = c->nc.subnet,
-	    .prefix = c->nc.prefix,
-	    .masquerade = c->nc.masquerade,
-	};
+	struct netd_nat_net nn;
 	char alias[NETD_KEY_MAX + 8];
 	int br_ifindex;
 	bool created;
@@ -470,11 +674,20 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 		if (r < 0)
 			return r;
 	}
-	r = netd_bridge_ensure(rt, c->nc.bridge, c->nc.gateway, c->nc.prefix, c->nc.mtu,
-			       &br_ifindex, &created, err);
+	r = netd_bridge_ensure(rt, c->nc.bridge,
+			       c->req->bridge_no_address ? (struct in_addr){0} : c->nc.gateway,
+			       c->nc.prefix, c->nc.mtu, &br_ifindex, &created, err);
 	if (r < 0)
 		return r;
+	c->bridge_created = created;
+	r = netd_ip_forward_on(&ep->ip_forward_switched_on, err);
+	if (r < 0)
+		return r;
+	netd_nat_net_of(&c->nc, &nn);
 	r = netd_nat_ensure(err);
+	/* A table of an older netd was replaced: every network's and endpoint's elements back. */
+	if (r == 1)
+		r = netd_network_restore_nat(err);
 	if (r == 0)
 		r = netd_nat_network_add(&nn, err);
 	if (r == 0)
@@ -512,8 +725,7 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	}
 	if (r == 0) {
 		c->configured = true;
-		r = netd_ctr_configure(ns, ep->ifname, ep->ip, ep->prefix, ep->gateway,
-				       &ep->ctr_ifindex, ep->mac, err);
+		r = attach_configure(c, ns, err);
 	}
 	return r;
 }
@@ -571,6 +783,7 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 	struct attach_ctx c = {.req = req, .ep = ep, .netns_fd = -1};
 	const char *ifname = req->ifname ? req->ifname : "eth0";
 	cleanup_close int nsfd = -1;
+	bool own = false;
 	int r;
 
 	memset(ep, 0, sizeof(*ep));
@@ -590,11 +803,20 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 	if (req->external_ipam && req->ip.s_addr == INADDR_ANY)
 		return netd_err_set(err, EINVAL, "attach %s: external IPAM without an address",
 				    req->id);
-	r = netd_network_open(req->network, &c.nc, err);
-	if (r < 0)
-		return netd_err_prefix(err, "attach %s", req->id);
 	nsfd = netd_netns_open(req->netns, err);
 	if (nsfd < 0)
+		return netd_err_prefix(err, "attach %s", req->id);
+	r = netd_netns_is_own(nsfd, &own, err);
+	if (r == 0 && own)
+		r = netd_err_set(err, EINVAL,
+				 "netns %s is the caller's own network namespace (the host's), not "
+				 "a container's: its routes and addresses would be changed",
+				 req->netns);
+	if (r == 0)
+		r = netd_network_open(req->network, &c.nc, err);
+	if (r == 0)
+		r = netd_netconf_check_unique(&c.nc, err);
+	if (r < 0)
 		return netd_err_prefix(err, "attach %s", req->id);
 	c.netns_fd = nsfd;
 
@@ -636,11 +858,21 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 			netd_ipam_note_last(ep->network, ep->ip);
 	}
 	if (r < 0) {
+		bool fwd = ep->ip_forward_switched_on;
+
 		attach_rollback(&c);
 		netd_endpoint_clear(ep);
+		ep->ip_forward_switched_on = fwd;
 		return netd_err_prefix(err, "attach %s/%s", req->id, ifname);
 	}
 	return 0;
+}
+
+const char *netd_ip_forward_notice(void)
+{
+	return "turned on IP forwarding (net.ipv4.ip_forward was 0, now 1) so that containers "
+	       "reach beyond this host: it now routes packets between all its interfaces, not "
+	       "only for containers; see netd doctor";
 }
 
 /* ---- detach ---- */
@@ -965,7 +1197,7 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 	if (r == 0)
 		r = netd_rtnl_open_in_netns(nsfd, &ns, err);
 	if (r == 0)
-		r = netd_ctr_check(ns, ep.ifname, ep.ip, ep.prefix, ep.gateway, err);
+		r = netd_ctr_check(ns, ep.ifname, ep.ip, ep.prefix, ep.routes, ep.n_routes, err);
 	if (r == 0 && !ep.external_ipam) {
 		r = netd_ipam_owner(ep.network, ep.ip, owner, sizeof(owner), err);
 		if (r == -ENOENT || (r == 0 && strcmp(owner, key) != 0)) {

@@ -18,6 +18,7 @@
 #include <netlink/route/route.h>
 #include "explain_priv.h"
 #include "link.h"
+#include "netconf_priv.h"
 #include "nlerr.h"
 #include "util.h"
 
@@ -124,16 +125,18 @@ static bool is_addr(struct nl_object *obj)
 
 /* ---- the container side ---- */
 
-static int default_route_replace(struct netd_rtnl *r, int ifindex, struct in_addr gw)
+/* RTM_NEWROUTE dst/prefix via gw dev ifindex in the main table: replace (what the caller
+ * asked for wins), or, exclusive, only when no route to dst/prefix is there (-NLE_EXIST). */
+static int route_add(struct netd_rtnl *r, int ifindex, struct in_addr dst, unsigned prefix,
+		     struct in_addr gw, bool exclusive)
 {
 	struct rtnl_route *rt = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct in_addr any = {.s_addr = INADDR_ANY};
-	cleanup_nl_addr struct nl_addr *dst = netd_nl_inet_addr(any, 0);
+	cleanup_nl_addr struct nl_addr *d = netd_nl_inet_addr(dst, prefix);
 	cleanup_nl_addr struct nl_addr *via = netd_nl_inet_addr(gw, 32);
 	int nle;
 
-	if (!rt || !nh || !dst || !via) {
+	if (!rt || !nh || !d || !via) {
 		if (nh)
 			rtnl_route_nh_free(nh);
 		if (rt)
@@ -145,47 +148,136 @@ static int default_route_replace(struct netd_rtnl *r, int ifindex, struct in_add
 	rtnl_route_add_nexthop(rt, nh); /* rt owns nh from here */
 	nle = rtnl_route_set_family(rt, AF_INET);
 	if (nle == 0)
-		nle = rtnl_route_set_dst(rt, dst);
+		nle = rtnl_route_set_dst(rt, d);
 	if (nle == 0) {
 		rtnl_route_set_table(rt, RT_TABLE_MAIN);
 		rtnl_route_set_type(rt, RTN_UNICAST);
 		netd_nl_reset(r);
-		/* Replace: the container's namespace is ours, re-running converges. */
-		nle = rtnl_route_add(r->sk, rt, NLM_F_REPLACE);
+		nle = rtnl_route_add(r->sk, rt, exclusive ? NLM_F_EXCL : NLM_F_REPLACE);
 	}
 	rtnl_route_put(rt);
 	return nle;
 }
 
-int netd_ctr_configure(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, unsigned prefix,
-		       struct in_addr gw, int *ifindex, uint8_t mac[6], struct netd_err *err)
+/* "default" or "10.1.0.0/16", as ip route writes a destination. */
+static void route_dst_text(struct in_addr dst, unsigned prefix, char *buf, size_t len)
+{
+	char d[INET_ADDRSTRLEN];
+
+	if (prefix == 0) {
+		snprintf(buf, len, "default");
+		return;
+	}
+	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	snprintf(buf, len, "%s/%u", d, prefix);
+}
+
+struct any_default {
+	bool found;
+};
+
+static void find_any_default(struct nl_object *obj, void *arg)
+{
+	struct any_default *f = arg;
+	struct rtnl_route *rt = (struct rtnl_route *)obj;
+	struct nl_addr *dst;
+
+	if (!is_route(obj) || rtnl_route_get_family(rt) != AF_INET ||
+	    rtnl_route_get_table(rt) != RT_TABLE_MAIN)
+		return;
+	dst = rtnl_route_get_dst(rt);
+	if (!dst || nl_addr_get_prefixlen(dst) == 0)
+		f->found = true;
+}
+
+/* dump (of a container's small table): does it have an IPv4 default route? */
+static int has_default_route(struct netd_rtnl *r, bool *has)
+{
+	struct any_default f = {0};
+	int nle = -NLE_DUMP_INTR;
+
+	for (int attempt = 0; attempt < 3 && nle == -NLE_DUMP_INTR; attempt++)
+		nle = dump_main_routes(r, find_any_default, &f);
+	*has = f.found;
+	return nle;
+}
+
+/* The routes of cc, then the default route when it is to be added only if there is none. */
+static int ctr_routes(struct netd_rtnl *ns, const char *ipc, int ifindex,
+		      const struct netd_ctr_conf *cc, bool *default_added, struct netd_err *err)
+{
+	char dst[INET_ADDRSTRLEN + 4], gws[INET_ADDRSTRLEN];
+	bool has = false;
+	int nle;
+
+	for (size_t i = 0; i < cc->n_routes; i++) {
+		const struct netd_route *rt = &cc->routes[i];
+
+		route_dst_text(rt->dst, rt->prefix, dst, sizeof(dst));
+		inet_ntop(AF_INET, &rt->gw, gws, sizeof(gws));
+		netd_explain("%s route replace %s via %s dev %s", ipc, dst, gws, cc->ifname);
+		if (netd_dry())
+			continue;
+		nle = route_add(ns, ifindex, rt->dst, rt->prefix, rt->gw, false);
+		if (nle < 0)
+			return netd_nl_err(err, ns, nle, "%s route via %s dev %s: add", dst, gws,
+					   cc->ifname);
+	}
+	if (!cc->default_if_none)
+		return 0;
+	inet_ntop(AF_INET, &cc->gw, gws, sizeof(gws));
+	nle = has_default_route(ns, &has);
+	if (nle < 0)
+		return netd_nl_err(err, ns, nle, "list routes");
+	if (!has && !netd_dry()) {
+		struct in_addr any = {.s_addr = INADDR_ANY};
+
+		nle = route_add(ns, ifindex, any, 0, cc->gw, true);
+		/* A concurrent attach of another interface got there first: it keeps it. */
+		has = nle < 0 && netd_nl_errno(ns, nle) == EEXIST;
+		if (nle < 0 && !has)
+			return netd_nl_err(err, ns, nle, "default route via %s dev %s: add", gws,
+					   cc->ifname);
+	}
+	if (has) {
+		netd_explain("# the namespace has a default route already: %s gets none",
+			     cc->ifname);
+		return 0;
+	}
+	netd_explain("%s route add default via %s dev %s", ipc, gws, cc->ifname);
+	*default_added = true;
+	return 0;
+}
+
+int netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int *ifindex,
+		       uint8_t mac[6], bool *default_added, struct netd_err *err)
 {
 	cleanup_nl_link struct rtnl_link *l = NULL;
 	struct netd_link_info info;
-	char ips[INET_ADDRSTRLEN], gws[INET_ADDRSTRLEN], ipc[320] = "ip";
+	const char *ifname = cc->ifname;
+	char ips[INET_ADDRSTRLEN], ipc[320] = "ip";
 	int nle, rc;
 
+	*default_added = false;
 	rc = netd_nl_check_ifname("container interface", ifname, err);
 	if (rc < 0)
 		return rc;
-	if (prefix > 32)
-		return netd_err_set(err, EINVAL, "%s: invalid prefix length %u", ifname, prefix);
-	inet_ntop(AF_INET, &ip, ips, sizeof(ips));
-	inet_ntop(AF_INET, &gw, gws, sizeof(gws));
+	if (cc->prefix > 32)
+		return netd_err_set(err, EINVAL, "%s: invalid prefix length %u", ifname,
+				    cc->prefix);
+	inet_ntop(AF_INET, &cc->ip, ips, sizeof(ips));
 	if (netd_explain_enabled())
 		netd_explain_ip(nl_socket_get_fd(ns->sk), ipc, sizeof(ipc));
 	if (netd_dry()) {
 		/* The interface does not exist in a dry run: say what would be done. */
 		netd_explain("%s link set lo up", ipc);
-		netd_explain_addr_add(ipc, ifname, ip, prefix);
+		netd_explain_addr_add(ipc, ifname, cc->ip, cc->prefix);
 		netd_explain("%s link set %s up", ipc, ifname);
-		if (gw.s_addr != INADDR_ANY)
-			netd_explain("%s route replace default via %s dev %s", ipc, gws, ifname);
 		if (ifindex)
 			*ifindex = 0;
 		if (mac)
 			memset(mac, 0, 6);
-		return 0;
+		return ctr_routes(ns, ipc, 0, cc, default_added, err);
 	}
 
 	netd_explain("%s link set lo up", ipc);
@@ -200,22 +292,18 @@ int netd_ctr_configure(struct netd_rtnl *ns, const char *ifname, struct in_addr 
 		return netd_nl_err(err, ns, nle, "%s: get", ifname);
 	}
 	netd_nl_link_info(l, &info);
-	nle = netd_nl_addr_add(ns, info.ifindex, ip, prefix);
+	nle = netd_nl_addr_add(ns, info.ifindex, cc->ip, cc->prefix);
 	if (nle < 0 && netd_nl_errno(ns, nle) != EEXIST)
-		return netd_nl_err(err, ns, nle, "%s: add address %s/%u", ifname, ips, prefix);
+		return netd_nl_err(err, ns, nle, "%s: add address %s/%u", ifname, ips, cc->prefix);
 	if (nle == 0)
-		netd_explain_addr_add(ipc, ifname, ip, prefix);
+		netd_explain_addr_add(ipc, ifname, cc->ip, cc->prefix);
 	netd_explain("%s link set %s up", ipc, ifname);
 	nle = netd_nl_link_modify(ns, info.ifindex, NULL, 0, true, NULL);
 	if (nle < 0)
 		return netd_nl_err(err, ns, nle, "%s: up", ifname);
-	if (gw.s_addr != INADDR_ANY) {
-		netd_explain("%s route replace default via %s dev %s", ipc, gws, ifname);
-		nle = default_route_replace(ns, info.ifindex, gw);
-		if (nle < 0)
-			return netd_nl_err(err, ns, nle, "default route via %s dev %s: add", gws,
-					   ifname);
-	}
+	rc = ctr_routes(ns, ipc, info.ifindex, cc, default_added, err);
+	if (rc < 0)
+		return rc;
 	if (ifindex)
 		*ifindex = info.ifindex;
 	if (mac)
@@ -242,22 +330,25 @@ static void find_addr(struct nl_object *obj, void *arg)
 		f->found = true;
 }
 
-struct gw_find {
-	struct in_addr gw;
+struct route_find {
+	struct in_addr dst, gw;
+	unsigned prefix;
 	bool found;
 };
 
-static void find_default_via(struct nl_object *obj, void *arg)
+static void find_route_via(struct nl_object *obj, void *arg)
 {
-	struct gw_find *f = arg;
+	struct route_find *f = arg;
 	struct rtnl_route *rt = (struct rtnl_route *)obj;
 	struct nl_addr *dst;
+	unsigned plen;
 
 	if (!is_route(obj) || rtnl_route_get_family(rt) != AF_INET ||
 	    rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_type(rt) != RTN_UNICAST)
 		return;
 	dst = rtnl_route_get_dst(rt);
-	if (dst && nl_addr_get_prefixlen(dst) != 0)
+	plen = dst ? (unsigned)nl_addr_get_prefixlen(dst) : 0;
+	if (plen != f->prefix || (plen && addr_v4(dst).s_addr != f->dst.s_addr))
 		return;
 	for (int i = 0; i < rtnl_route_get_nnexthops(rt); i++) {
 		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
@@ -267,19 +358,17 @@ static void find_default_via(struct nl_object *obj, void *arg)
 }
 
 int netd_ctr_check(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, unsigned prefix,
-		   struct in_addr gw, struct netd_err *err)
+		   const struct netd_route *routes, size_t n_routes, struct netd_err *err)
 {
 	cleanup_nl_link struct rtnl_link *l = NULL;
 	struct addr_find af = {.ip = ip, .prefix = prefix};
-	struct gw_find gf = {.gw = gw};
-	char ips[INET_ADDRSTRLEN], gws[INET_ADDRSTRLEN];
+	char ips[INET_ADDRSTRLEN], gws[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN + 4];
 	int nle, rc;
 
 	rc = netd_nl_check_ifname("container interface", ifname, err);
 	if (rc < 0)
 		return rc;
 	inet_ntop(AF_INET, &ip, ips, sizeof(ips));
-	inet_ntop(AF_INET, &gw, gws, sizeof(gws));
 	nle = netd_nl_link_lookup(ns, ifname, &l);
 	if (nle < 0) {
 		if (netd_nl_errno(ns, nle) == ENODEV)
@@ -293,13 +382,19 @@ int netd_ctr_check(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, 
 		return netd_nl_err(err, ns, nle, "%s: list addresses", ifname);
 	if (!af.found)
 		return netd_err_set(err, ENOENT, "%s: address %s/%u missing", ifname, ips, prefix);
-	if (gw.s_addr == INADDR_ANY)
-		return 0;
-	nle = dump_main_routes(ns, find_default_via, &gf);
-	if (nle < 0)
-		return netd_nl_err(err, ns, nle, "list routes");
-	if (!gf.found)
-		return netd_err_set(err, ENOENT, "no default route via %s", gws);
+	for (size_t i = 0; i < n_routes; i++) {
+		struct route_find f = {
+		    .dst = routes[i].dst, .prefix = routes[i].prefix, .gw = routes[i].gw};
+
+		nle = dump_main_routes(ns, find_route_via, &f);
+		if (nle < 0)
+			return netd_nl_err(err, ns, nle, "list routes");
+		if (!f.found) {
+			route_dst_text(routes[i].dst, routes[i].prefix, dst, sizeof(dst));
+			inet_ntop(AF_INET, &routes[i].gw, gws, sizeof(gws));
+			return netd_err_set(err, ENOENT, "no %s route via %s", dst, gws);
+		}
+	}
 	return 0;
 }
 
@@ -365,14 +460,6 @@ int netd_route_default_mtu(struct netd_rtnl *r, unsigned *mtu, struct netd_err *
 	return 0;
 }
 
-static bool prefixes_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
-{
-	unsigned p = pa < pb ? pa : pb;
-	uint32_t mask = p ? htonl(~0u << (32 - p)) : 0;
-
-	return (a.s_addr & mask) == (b.s_addr & mask);
-}
-
 struct overlap_ctx {
 	struct in_addr net;
 	unsigned prefix;
@@ -394,7 +481,7 @@ static void overlap_route(struct nl_object *obj, void *arg)
 	/* The default route covers everything and so overlaps nothing in particular. */
 	if (plen <= 0 || plen > 32)
 		return;
-	if (prefixes_overlap(c->net, c->prefix, addr_v4(dst), (unsigned)plen))
+	if (netd_netconf_overlap(c->net, c->prefix, addr_v4(dst), (unsigned)plen))
 		c->hit = true;
 }
 
@@ -410,8 +497,8 @@ static void overlap_addr(struct nl_object *obj, void *arg)
 	if (plen < 0 || plen > 32)
 		return;
 	/* A /0 address is as meaningless as a default route here: only its own /32 counts. */
-	if (prefixes_overlap(c->net, c->prefix, addr_v4(rtnl_addr_get_local(a)),
-			     plen ? (unsigned)plen : 32))
+	if (netd_netconf_overlap(c->net, c->prefix, addr_v4(rtnl_addr_get_local(a)),
+				 plen ? (unsigned)plen : 32))
 		c->hit = true;
 }
 
@@ -441,5 +528,45 @@ int netd_route_overlaps(struct netd_rtnl *r, struct in_addr net, unsigned prefix
 	if (nle < 0)
 		return netd_nl_err(err, r, nle, "subnet %s/%u: list addresses", nets, prefix);
 	*overlap = c.hit;
+	return 0;
+}
+
+struct local_pick {
+	bool got, local;
+};
+
+static void pick_local(struct nl_object *obj, void *arg)
+{
+	struct local_pick *p = arg;
+
+	if (!is_route(obj) || p->got)
+		return;
+	p->got = true;
+	p->local = rtnl_route_get_type((struct rtnl_route *)obj) == RTN_LOCAL;
+}
+
+int netd_route_is_local(struct netd_rtnl *r, struct in_addr ip, bool *local, struct netd_err *err)
+{
+	struct rtmsg rtm = {.rtm_family = AF_INET, .rtm_dst_len = 32};
+	struct local_pick p = {0};
+	cleanup_nl_msg struct nl_msg *req = nlmsg_alloc_simple(RTM_GETROUTE, 0);
+	char a[INET_ADDRSTRLEN];
+	int nle, code;
+
+	inet_ntop(AF_INET, &ip, a, sizeof(a));
+	if (!req || nlmsg_append(req, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(req, RTA_DST, sizeof(ip), &ip) < 0)
+		return netd_err_set(err, ENOMEM, "address %s: lookup: out of memory", a);
+	/* "ip route get A": the FIB says local when A is one of this host's addresses. */
+	nle = netd_nl_request(r, req, pick_local, &p);
+	if (nle < 0) {
+		code = netd_nl_errno(r, nle);
+		if (code == ENETUNREACH || code == EHOSTUNREACH) {
+			*local = false;
+			return 0;
+		}
+		return netd_nl_err(err, r, nle, "address %s: route lookup", a);
+	}
+	*local = p.got && p.local;
 	return 0;
 }

@@ -5,12 +5,8 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include <libmnl/libmnl.h>
-#include <libnftnl/table.h>
 #include <netd/serve.h>
 #include "nat.h"
 #include "store.h"
@@ -75,37 +71,13 @@ static bool have_endpoints(void)
 	return any;
 }
 
-static int table_cb(const struct nlmsghdr *nlh, void *data)
-{
-	uint64_t *handle = data;
-	struct nftnl_table *t = nftnl_table_alloc();
-
-	if (!t)
-		return MNL_CB_OK;
-	if (nftnl_table_nlmsg_parse(nlh, t) == 0 && nftnl_table_is_set(t, NFTNL_TABLE_HANDLE))
-		*handle = nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
-	nftnl_table_free(t);
-	return MNL_CB_OK;
-}
-
 /* The kernel's handle of table ip netd: a new one each time the table is created; 0 if none. */
 static uint64_t table_handle(void)
 {
-	char buf[512] = {0}; /* padding goes to the kernel too */
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nlmsghdr *nlh;
-	struct netd_err e;
-	uint64_t handle = 0;
+	struct netd_nat_table info;
 
-	if (!t)
-		return 0;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, "netd");
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_IPV4, 0, netd_nft_seq());
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
-	if (netd_nft_request(nlh, table_cb, &handle, "table ip netd", &e) < 0)
-		return 0;
-	return handle;
+	netd_nat_table_get(&info);
+	return info.exists ? info.handle : 0;
 }
 
 /*

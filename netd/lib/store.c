@@ -244,6 +244,9 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	    ep->created < 0 || ep->pid < 0)
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: field out of range", ep->id,
 				    ep->ifname);
+	if (ep->n_routes > ARRAY_SIZE(ep->routes))
+		return netd_err_set(err, EINVAL, "endpoint %s@%s: too many routes", ep->id,
+				    ep->ifname);
 	if (ep->n_ports > MAX_PORTS || (ep->n_ports && !ep->ports))
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: bad port list", ep->id,
 				    ep->ifname);
@@ -271,6 +274,14 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 		}
 		inet_ntop(AF_INET, &p->host_ip, hip, sizeof(hip));
 		sb_printf(&b, "port=%s %s %u %u\n", pn, hip, p->host_port, p->ctr_port);
+	}
+	/* "none" keeps a record without routes apart from one written before routes were. */
+	if (!ep->n_routes)
+		sb_printf(&b, "route=none\n");
+	for (size_t i = 0; i < ep->n_routes && i < ARRAY_SIZE(ep->routes); i++) {
+		inet_ntop(AF_INET, &ep->routes[i].dst, ip, sizeof(ip));
+		inet_ntop(AF_INET, &ep->routes[i].gw, gw, sizeof(gw));
+		sb_printf(&b, "route=%s/%u %s\n", ip, ep->routes[i].prefix, gw);
 	}
 	if (b.oom) {
 		free(b.p);
@@ -345,6 +356,26 @@ static bool copy_field(char *dst, size_t size, const char *s, size_t len)
 	return true;
 }
 
+/* "DST/PREFIX GW", or "none" (then nothing is added) */
+static bool parse_route(const char *s, size_t len, struct netd_endpoint *ep)
+{
+	const char *slash = memchr(s, '/', len), *sp = memchr(s, ' ', len);
+	struct netd_route rt = {0};
+	uint64_t v;
+
+	if (len == 4 && !memcmp(s, "none", 4))
+		return true;
+	if (!slash || !sp || sp < slash || ep->n_routes >= ARRAY_SIZE(ep->routes))
+		return false;
+	if (!parse_ip(s, (size_t)(slash - s), &rt.dst) ||
+	    !parse_uint(slash + 1, (size_t)(sp - slash - 1), 32, &v) ||
+	    !parse_ip(sp + 1, len - (size_t)(sp + 1 - s), &rt.gw))
+		return false;
+	rt.prefix = (unsigned)v;
+	ep->routes[ep->n_routes++] = rt;
+	return true;
+}
+
 /* "PROTO HOSTIP HOSTPORT CTRPORT" */
 static bool parse_port(const char *s, size_t len, struct netd_port *p)
 {
@@ -400,6 +431,7 @@ enum ep_key {
 	K_PID,
 	K_IPAM,
 	K_PORT,
+	K_ROUTE,
 	K_COUNT,
 };
 
@@ -421,6 +453,7 @@ static const char *const ep_keys[K_COUNT] = {
     [K_PID] = "pid",
     [K_IPAM] = "ipam",
     [K_PORT] = "port",
+    [K_ROUTE] = "route",
 };
 
 /* Sets one field from a value; false when the value is not valid for it. */
@@ -494,6 +527,7 @@ static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, si
 			return false;
 		return true;
 	case K_PORT:
+	case K_ROUTE:
 	case K_COUNT:
 		break;
 	}
@@ -578,6 +612,16 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 			}
 			goto next;
 		}
+		if (k == K_ROUTE) {
+			seen[k] = true;
+			if (!parse_route(eq + 1, len - kl - 1, &tmp)) {
+				r = netd_err_set(err, EINVAL,
+						 "%s:%u: bad route (want DST/PREFIX GATEWAY)",
+						 where, line);
+				goto fail;
+			}
+			goto next;
+		}
 		if (seen[k]) {
 			r = netd_err_set(err, EINVAL, "%s:%u: duplicate key '%s'", where, line,
 					 ep_keys[k]);
@@ -599,6 +643,9 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 			goto fail;
 		}
 	}
+	/* Written before routes were recorded: every attach then set the default route. */
+	if (!seen[K_ROUTE] && tmp.gateway.s_addr)
+		tmp.routes[tmp.n_routes++] = (struct netd_route){.gw = tmp.gateway};
 	*ep = tmp;
 	return 0;
 fail:

@@ -530,12 +530,6 @@ uint32_t netd_hash32(const char *s)
 	return h;
 }
 
-const char *netd_config_dir(void)
-{
-	const char *d = getenv("NETD_CONFIG_DIR");
-	return d && *d ? d : "/etc/netd/networks";
-}
-
 const char *netd_state_dir(void)
 {
 	const char *d = getenv("NETD_STATE_DIR");

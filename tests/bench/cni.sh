@@ -6,8 +6,7 @@
 #   - ADD/DEL without ports with 1 and with BENCH_N (500) other containers present, and every ADD
 #     of the fill from 1 to BENCH_N (the growth curve of docs/perf.svg).
 # Plugins are exec'd as a runtime does (CNI_* env, config on stdin, prevResult for the chained
-# portmap and for DEL), each exec timed with bash's $EPOCHREALTIME, as
-# ../shared/anchors/cni-bridge-anchors.sh measured the trio. Writes rows to $BENCH_ROWS.
+# portmap and for DEL), each exec timed with bash's $EPOCHREALTIME. Writes rows to $BENCH_ROWS.
 # Root. Env: BUILD (default build), RUNS=30, BENCH_N=500, REF_DIR=/usr/lib/cni, CNI_SETS="netd ref".
 BUILD=${BUILD:-build}
 source "$(dirname "$0")/../lib.sh"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Data path through a published port, next to docker-proxy, and what a published port costs in
-# processes and memory. Method as ../shared/anchors/portpub-datapath.sh, in a lab host:
+# processes and memory, in a lab host:
 #   ext netns (client) 10.210.0.2 ==veth== 10.210.0.1 [lab host] netd network "dp" ==veth== ctr
 #   ctr runs nginx (keep-alive, 1 worker, 612-byte page) on :8000 and iperf3 -s on :5201,
 #   attached by `netd attach -p 8081:8000 -p 5301:5201`;
@@ -45,7 +45,9 @@ mkdir -p "$W/www" "$W/ngx/t"
 
 # ---- topology ----
 sysctl -qw net.ipv4.ip_forward=1
-"$NETD" network create dp --subnet 10.88.0.0/24 >/dev/null || exit 1
+# --routed: mode "direct" reaches the container's own address from ext; a nat network would drop
+# that new connection from outside (only published ports take them).
+"$NETD" network create dp --subnet 10.88.0.0/24 --routed >/dev/null || exit 1
 mkns ctr
 mkns ext
 "$NETD" attach dp --netns /run/netns/ctr --id ctr -p 8081:8000 -p 5301:5201 >"$W/ctr.json" || exit 1

@@ -14,9 +14,15 @@ W=$LAB_DIR/w
 mkdir -p "$W"
 CMD='hostname; echo "pid=$$"; cat /explain-marker; ip -4 -o addr show eth0 | awk "{print \$4}"'
 
+# (stderr apart: the first attach says there that it turned IP forwarding on)
 out=$(timeout 30 "$NSBOX" run --name web --hostname boxy -p 8080:80 --explain="$W/run.sh" \
-	"$ROOTFS" sh -c "$CMD" 2>&1)
+	"$ROOTFS" sh -c "$CMD" 2>"$W/run.err")
+sed 's/^/# stderr: /' "$W/run.err"
 check_eq "nsbox run --explain runs the container" "boxy pid=1 rootfs-marker 172.17.0.2/16" "$(echo $out)"
+check "the script says, as a comment, that IP forwarding was turned on" \
+	grep -q '^# nsbox: turned on IP forwarding' "$W/run.sh"
+check "... and so does stderr (the script went to a file)" \
+	grep -q '^nsbox: turned on IP forwarding' "$W/run.err"
 check "explain: unshare with new namespaces" grep -q '^unshare --pid --mount --uts --ipc --net --fork' "$W/run.sh"
 check "explain: pivot_root" grep -qx 'pivot_root . .' "$W/run.sh"
 check "explain: proc mounted in the rootfs" grep -qx "mount -t proc -o nosuid,nodev,noexec proc $ROOTFS/proc" "$W/run.sh"

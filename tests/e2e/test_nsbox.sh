@@ -35,8 +35,11 @@ wait_until() {
 	done
 	return 1
 }
+# the cgroup tree is the machine's: count only what appeared since this test began
+CG_BEFORE=$(find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | sort)
 count_cgroups() {
-	find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | wc -l
+	comm -13 <(printf '%s\n' "$CG_BEFORE") <(find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | sort) |
+		grep -c .
 }
 count_state() {
 	find "$NETD_STATE_DIR/nsbox" -mindepth 1 -maxdepth 1 ! -name '.*' 2>/dev/null | wc -l
@@ -85,7 +88,7 @@ bad "bad --cpus" "$NSBOX" run --cpus -1 "$ROOTFS" true
 bad "bad --pids-limit" "$NSBOX" run --pids-limit 0 "$ROOTFS" true
 bad "bad -p" "$NSBOX" run -p 99999:80 "$ROOTFS" true
 bad "bad --name" "$NSBOX" run --name ../x "$ROOTFS" true
-bad "-w to a missing dir (found inside, torn down)" "$NSBOX" run --network none -w /nonexistent "$ROOTFS" true
+check "-w to a missing dir: made, as Docker does" "$NSBOX" run --network none --overlay -w /nonexistent "$ROOTFS" true
 busybox nc -l -p 8085 >/dev/null 2>&1 &
 BG+=("$!")
 wait_until 20 sh -c 'ss -ltn | grep -q ":8085 "'
@@ -96,7 +99,8 @@ check_eq "bad input created no nft table" "" "$(nft list tables 2>/dev/null)"
 
 
 # ---- the README's command: a web server on a published port ----
-out=$(nsbox run -d --name web -p 8080:80 "$ROOTFS" httpd -f -p 80 2>&1)
+out=$(nsbox run -d --name web -p 8080:80 "$ROOTFS" httpd -f -p 80 2>"$LAB_DIR/web.err")
+sed 's/^/# stderr: /' "$LAB_DIR/web.err" # (the first attach turned IP forwarding on, and says so)
 check_eq "run -d prints the name" web "$out"
 wait_until 30 curl -sf -m 1 http://127.0.0.1:8080/
 page=$(curl -sS -m 2 http://127.0.0.1:8080/ 2>&1)

@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct netd_netconf a, b;
 	struct netd_err err = {0};
-	char text[1024];
+	char text[4096]; /* as the subnet file writer's: 32 routes fit */
 	char *in;
 	int r;
 
@@ -40,7 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    a.prefix != b.prefix || a.gateway.s_addr != b.gateway.s_addr ||
 	    a.range_start.s_addr != b.range_start.s_addr ||
 	    a.range_end.s_addr != b.range_end.s_addr || a.mtu != b.mtu ||
-	    a.masquerade != b.masquerade)
+	    a.masquerade != b.masquerade || a.n_routes != b.n_routes ||
+	    memcmp(a.routes, b.routes, a.n_routes * sizeof(a.routes[0])) ||
+	    a.gateway_mode != b.gateway_mode)
 		abort();
 	return 0;
 }

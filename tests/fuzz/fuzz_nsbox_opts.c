@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer target: nsbox's option values (runtime/opts.c). The first byte picks the parser:
- * --memory SIZE, --cpus N.N, --pids-limit N, -u UID[:GID], --hostname. Accepted values must be
- * in range and survive a round trip through their canonical form.
+ * --memory SIZE, --cpus N.N, --pids-limit N, -u UID[:GID], --hostname, cgroup.procs as the
+ * kill path reads it, -v, --tmpfs, --mount, --restart, --add-host, --env-file lines, capability
+ * names, and the rootfs' /etc/passwd and /etc/group (hostile: a container image's). Accepted
+ * values must be in range and survive a round trip through their canonical form; container
+ * paths are absolute and free of "." and "..".
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,14 +24,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uid_t uid = 7;
 	gid_t gid = 7;
 
-	if (size < 1 || size > 256)
+	if (size < 1 || size > 4096)
 		return 0;
 	s = malloc(size);
 	if (!s)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 5) {
+	switch (data[0] % 14) {
 	case 0: {
 		long long v = nsbox_parse_size(s);
 		if (v > 0) {
@@ -69,6 +73,92 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* outputs untouched on error */
 		}
 		break;
+	case 5: {
+		pid_t pids[64];
+		size_t n = 0, off = 0;
+		char out[1024];
+		int r = nsbox_parse_pid_list(s, size - 1, pids, 64, &n);
+		if (r == 0) {
+			for (size_t i = 0; i < n; i++) {
+				if (pids[i] < 1 || pids[i] > 4194304)
+					abort();
+				off += (size_t)snprintf(out + off, sizeof(out) - off, "%d\n",
+							(int)pids[i]);
+			}
+			if (off != size - 1 || memcmp(out, s, off))
+				abort(); /* only the canonical form parses */
+		} else if (r != -EINVAL && r != -E2BIG) {
+			abort();
+		}
+		break;
+	}
+	case 6:
+	case 7:
+	case 8: {
+		static struct nsbox_mount m;
+		struct netd_err err = {0};
+		int r = data[0] % 14 == 6   ? nsbox_parse_volume(s, &m, &err)
+			: data[0] % 14 == 7 ? nsbox_parse_tmpfs(s, &m, &err)
+					    : nsbox_parse_mount(s, &m, &err);
+		if (r == 0) {
+			if (m.dst[0] != '/' || !m.dst[1] || strstr(m.dst, "/../") ||
+			    strstr(m.dst, "//") ||
+			    (strlen(m.dst) >= 3 && !strcmp(m.dst + strlen(m.dst) - 3, "/..")))
+				abort();
+			if (m.type == NSBOX_MOUNT_BIND && m.src[0] != '/')
+				abort();
+			if (m.type == NSBOX_MOUNT_TMPFS && (m.size < 0 || m.mode > 07777))
+				abort();
+		} else if (!err.msg[0]) {
+			abort();
+		}
+		break;
+	}
+	case 9: {
+		int pol = -1;
+		long max = -1;
+		if (nsbox_parse_restart(s, &pol, &max) == 0 &&
+		    (pol < NSBOX_RESTART_NO || pol > NSBOX_RESTART_ALWAYS || max < 0 ||
+		     max > 1000000))
+			abort();
+		break;
+	}
+	case 10: {
+		char n[256], ip[64];
+		if (nsbox_parse_add_host(s, n, sizeof(n), ip, sizeof(ip)) == 0 &&
+		    (!n[0] || strchr(n, ':') || !nsbox_ip_ok(ip)))
+			abort();
+		break;
+	}
+	case 11: {
+		char out[300];
+		int r = nsbox_env_line(s, strlen(s), out, sizeof(out));
+		if (r == 1 && (out[0] == '=' || out[0] == ' ' || out[0] == '#'))
+			abort();
+		int c = nsbox_cap_parse(s);
+		if (c >= 0 && nsbox_cap_parse(nsbox_cap_name(c)) != c)
+			abort();
+		break;
+	}
+	case 12: {
+		/* passwd: the input is the file, the user looked up is its first name or a uid */
+		struct nsbox_pwent pw;
+		if (nsbox_passwd_find(s, size - 1, "www-data", &pw) &&
+		    (strcmp(pw.name, "www-data") || (pw.home[0] && pw.home[0] != '/')))
+			abort();
+		if (nsbox_passwd_find(s, size - 1, "0", &pw) && pw.uid != 0)
+			abort();
+		break;
+	}
+	case 13: {
+		gid_t g[8], g1 = 12345;
+		size_t n = nsbox_group_members(s, size - 1, "www-data", g, 8);
+		if (n > 8)
+			abort();
+		if (nsbox_group_find(s, size - 1, "7", &g1) && g1 != 7)
+			abort();
+		break;
+	}
 	default:
 		if (nsbox_hostname_ok(s)) {
 			size_t n = strlen(s);

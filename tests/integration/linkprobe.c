@@ -27,7 +27,7 @@ static int usage(void)
 			"       linkprobe veth HOST PEER NETNS BRIDGE MTU [MAC|-] [ALIAS]\n"
 			"       linkprobe ctrcfg NETNS IFNAME IP/PFX GW\n"
 			"       linkprobe ctrcheck NETNS IFNAME IP/PFX GW\n"
-			"       linkprobe get NAME | del NAME | netns PATH | mtu\n"
+			"       linkprobe get NAME | del NAME | netns PATH | mtu | forward\n"
 			"       linkprobe overlap CIDR | aliases PREFIX\n");
 	return 2;
 }
@@ -82,8 +82,11 @@ static int ctr(int argc, char **argv, bool check, struct netd_err *e)
 	cleanup_rtnl struct netd_rtnl *ns = NULL;
 	cleanup_close int fd = -1;
 	struct in_addr ip, gw;
+	struct netd_route dflt = {0};
+	struct netd_ctr_conf cc;
 	unsigned prefix;
 	uint8_t mac[6];
+	bool added;
 	int ifindex;
 
 	if (argc != 6 || parse_cidr(argv[4], &ip, &prefix) < 0 ||
@@ -94,13 +97,21 @@ static int ctr(int argc, char **argv, bool check, struct netd_err *e)
 		return fail(e);
 	if (netd_rtnl_open_in_netns(fd, &ns, e) < 0)
 		return fail(e);
+	/* A gateway given: the default route via it, replacing one that is there. */
+	dflt.gw = gw;
+	cc = (struct netd_ctr_conf){.ifname = argv[3],
+				    .ip = ip,
+				    .gw = gw,
+				    .prefix = prefix,
+				    .routes = &dflt,
+				    .n_routes = gw.s_addr ? 1 : 0};
 	if (check) {
-		if (netd_ctr_check(ns, argv[3], ip, prefix, gw, e) < 0)
+		if (netd_ctr_check(ns, argv[3], ip, prefix, cc.routes, cc.n_routes, e) < 0)
 			return fail(e);
 		printf("ok\n");
 		return 0;
 	}
-	if (netd_ctr_configure(ns, argv[3], ip, prefix, gw, &ifindex, mac, e) < 0)
+	if (netd_ctr_configure(ns, &cc, &ifindex, mac, &added, e) < 0)
 		return fail(e);
 	printf("ifindex=%d mac=%02x:%02x:%02x:%02x:%02x:%02x\n", ifindex, mac[0], mac[1], mac[2],
 	       mac[3], mac[4], mac[5]);
@@ -143,6 +154,13 @@ int main(int argc, char **argv)
 				       &created, &e) < 0)
 			return fail(&e);
 		printf("ifindex=%d created=%d\n", ifindex, created);
+		return 0;
+	}
+	if (!strcmp(cmd, "forward") && argc == 2) {
+		bool switched = false;
+		if (netd_ip_forward_on(&switched, &e) < 0)
+			return fail(&e);
+		printf("switched_on=%d\n", switched);
 		return 0;
 	}
 	if (!strcmp(cmd, "veth") && argc >= 7 && argc <= 9) {

@@ -71,7 +71,9 @@ static int parse_net(char **argv, struct netd_nat_net *net, char *cidr)
 	net->bridge = argv[0];
 	net->subnet = ip_of(cidr);
 	net->prefix = (unsigned)atoi(slash + 1);
-	net->masquerade = !strcmp(argv[2], "masq");
+	/* masq | nomasq, optionally with ",routed" */
+	net->masquerade = !strncmp(argv[2], "masq", 4);
+	net->routed = strstr(argv[2], ",routed") != NULL;
 	return 0;
 }
 
@@ -105,7 +107,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if ((!strcmp(cmd, "net-add") || !strcmp(cmd, "net-del")) && argc == 5) {
-		struct netd_nat_net net;
+		struct netd_nat_net net = {0};
 		int r;
 
 		if (parse_net(argv + 2, &net, argv[3]) < 0)

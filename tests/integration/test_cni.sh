@@ -207,7 +207,7 @@ check "STATUS after DEL succeeds again" sh -c "printf '%s' '$TINY' | CNI_COMMAND
 
 # ---- delegated IPAM: the reference host-local
 if [ -x "$REF/host-local" ]; then
-	HL="{\"cniVersion\":\"1.0.0\",\"name\":\"hl\",\"type\":\"netd-cni\",\"bridge\":\"br-hl\",\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"$W/hl\",\"ranges\":[[{\"subnet\":\"10.93.0.0/24\",\"rangeStart\":\"10.93.0.100\"}]]}}"
+	HL="{\"cniVersion\":\"1.0.0\",\"name\":\"hl\",\"type\":\"netd-cni\",\"bridge\":\"br-hl\",\"isGateway\":true,\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"$W/hl\",\"ranges\":[[{\"subnet\":\"10.93.0.0/24\",\"rangeStart\":\"10.93.0.100\"}]],\"routes\":[{\"dst\":\"0.0.0.0/0\"}]}}"
 	mkns h1
 	check "ADD h1 with ipam host-local (delegated)" cni ADD h1 /run/netns/h1 eth0 "$HL"
 	check_eq "  ... address from host-local's range" "10.93.0.100/24" "$(pyq 'd["ips"][0]["address"]' "$OUT")"
@@ -230,7 +230,7 @@ fi
 
 # ---- subnetFile: flannel's subnet.env as the node's pod CIDR
 printf 'FLANNEL_NETWORK=10.98.0.0/16\nFLANNEL_SUBNET=10.98.7.1/24\nFLANNEL_MTU=1400\nFLANNEL_IPMASQ=true\n' >"$W/subnet.env"
-FL="{\"cniVersion\":\"0.4.0\",\"name\":\"fl\",\"type\":\"netd-cni\",\"bridge\":\"br-fl\",\"subnetFile\":\"$W/subnet.env\"}"
+FL="{\"cniVersion\":\"0.4.0\",\"name\":\"fl\",\"type\":\"netd-cni\",\"bridge\":\"br-fl\",\"isGateway\":true,\"subnetFile\":\"$W/subnet.env\",\"ipam\":{\"routes\":[{\"dst\":\"0.0.0.0/0\"}]}}"
 mkns f1
 check "ADD f1 with subnetFile (flannel subnet.env)" cni ADD f1 /run/netns/f1 eth0 "$FL"
 check_eq "  ... address in FLANNEL_SUBNET, gateway its address" "10.98.7.2/24 10.98.7.1" \

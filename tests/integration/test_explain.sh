@@ -51,7 +51,8 @@ check "explained commands are ip, nft and /proc/sys writes only" \
 	bash -c "! grep -vE '^(#|ip |nft |echo [01] > /proc/sys/|conntrack |\$)' '$W/attach.sh'"
 for want in "ip link add lab up type bridge" "ip addr add 10.77.0.1/24 broadcast 10.77.0.255 dev lab" \
 	"echo 1 > /proc/sys/net/ipv4/ip_forward" "ip -n c1 addr add 10.77.0.2/24 broadcast 10.77.0.255 dev eth0" \
-	"ip -n c1 route replace default via 10.77.0.1 dev eth0" "nft add table ip netd"; do
+	"ip -n c1 route add default via 10.77.0.1 dev eth0" \
+	"nft add table ip netd '{ comment \"netd layout 2\"; }'"; do
 	check "explained: $want" grep -qxF "$want" "$W/attach.sh"
 done
 check "explained veth has master lab" grep -q '^ip link add nd[0-9a-f]\{8\} mtu [0-9]* master lab up type veth' "$W/attach.sh"
@@ -116,5 +117,22 @@ check "fresh lab: 127.0.0.1:8080 reaches c1:80" grep -qx "localhost: hello from 
 check "fresh lab: table ip netd lists the same as netd built it" diff "$W/table-a.nft" "$W/table-b.nft"
 check "fresh lab: detach script runs" grep -qx "detach script: ok" <<<"$res"
 check "fresh lab: after detach no veth and the port is closed" grep -qx "after-detach: 0 closed" <<<"$res"
+
+# --- lab 4's sample --explain output (docs/labs/04-bridge.md) is what attach prints today ---
+cat >"$W/lab4.sh" <<EOF
+mount -t tmpfs lab4 /run/netns
+ip link set lo up
+export NETD_STATE_DIR=$W/lab4/state NETD_CONFIG_DIR=$W/lab4/etc
+$NETD network create lab --subnet 10.88.0.0/24 >/dev/null
+for n in d1 d2 d3; do ip netns add \$n; done
+$NETD attach lab --netns /run/netns/d1 --id d1 >/dev/null 2>&1 # (it says it turned on ip_forward)
+$NETD attach lab --netns /run/netns/d2 --id d2 >/dev/null
+$NETD attach lab --netns /run/netns/d3 --id d3 --explain 2>&1 >/dev/null
+for n in d1 d2 d3; do ip netns del \$n; done
+EOF
+got=$(timeout 60 unshare --net --mount --propagation private -- bash "$W/lab4.sh" 2>&1)
+want=$(awk '/^What you should see \(the second time/ { f = 1 } f && /^```console/ { p = 1; next }
+	p && /^```/ { exit } p' "$TOP/docs/labs/04-bridge.md")
+check_eq "docs/labs/04-bridge.md shows what attach --explain prints" "$want" "$got"
 
 finish

@@ -41,7 +41,12 @@ check_eq "bridge: sysctl arp_notify=1 on the bridge" "1" "$(cat /proc/sys/net/ip
 check_eq "bridge: route_localnet untouched on all/lo" "0 0" \
 	"$(cat /proc/sys/net/ipv4/conf/all/route_localnet) $(cat /proc/sys/net/ipv4/conf/lo/route_localnet)"
 check_eq "bridge: arp_notify untouched on all" "0" "$(cat /proc/sys/net/ipv4/conf/all/arp_notify)"
-check_eq "bridge: ip_forward=1" "1" "$(cat /proc/sys/net/ipv4/ip_forward)"
+check_eq "bridge: ip_forward left alone (attach turns it on, and says so)" "0" \
+	"$(cat /proc/sys/net/ipv4/ip_forward)"
+check_eq "forward: switches ip_forward from 0 to 1, and says it did" "switched_on=1 1" \
+	"$("$P" forward) $(cat /proc/sys/net/ipv4/ip_forward)"
+check_eq "forward: already on: nothing to say" "switched_on=0 1" \
+	"$("$P" forward) $(cat /proc/sys/net/ipv4/ip_forward)"
 
 # A link of another kind under the bridge's name (a veth pair: no dummy module needed).
 ip link add vx0 type veth peer name vx1

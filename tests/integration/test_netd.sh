@@ -50,8 +50,9 @@ check_eq "gateway defaults to the first address" "10.55.0.1" \
 
 # ---- attach ----
 mkns c1
-out=$("$NETD" attach lab1 --netns /run/netns/c1 --id c1 -p 8080:80 2>&1)
+out=$("$NETD" attach lab1 --netns /run/netns/c1 --id c1 -p 8080:80 2>"$LAB_DIR/attach.err")
 check_eq "attach c1 succeeds" 0 $?
+sed 's/^/# stderr: /' "$LAB_DIR/attach.err"
 echo "$out" | sed 's/^/# /' | head -30
 C1IP=$(echo "$out" | jget '["address"]' | cut -d/ -f1)
 check_eq "c1 address in subnet" "10.55.0" "$(echo "$C1IP" | cut -d. -f1-3)"

@@ -107,7 +107,8 @@ EOF
 
 cniconf() { # NAME -> a config JSON with that name (any bytes, escaped by python)
 	python3 -c 'import json,sys; print(json.dumps({"cniVersion":"1.0.0","name":sys.argv[1],
-"type":"netd-cni","bridge":"br-cs","ipam":{"type":"netd","subnet":"10.63.0.0/24"}}))' "$1"
+"type":"netd-cni","bridge":"br-cs","isGateway":True,"ipam":{"type":"netd","subnet":"10.63.0.0/24",
+"routes":[{"dst":"0.0.0.0/0"}]}}))' "$1"
 }
 
 # q NAME: printable, short, for test names

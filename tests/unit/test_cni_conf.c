@@ -358,6 +358,33 @@ static void test_conf_runtime_config(void **state)
 	assert_string_equal(ip_str(c.ip), "10.22.0.9");
 	cni_conf_free(&c);
 
+	/* containerd's CRI plugin sends Go field names: matched in any case, as Go's decoder does
+	 */
+	parse_ok("{" BASE ",\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":8080,"
+		 "\"ContainerPort\":80,\"Protocol\":\"udp\",\"HostIP\":\"\"},"
+		 "{\"HOSTPORT\":8443,\"containerport\":443,\"hostIp\":\"127.0.0.1\"}]}}",
+		 CNI_ADD, &c);
+	assert_int_equal(c.n_ports, 2);
+	assert_int_equal(c.ports[0].host_port, 8080);
+	assert_int_equal(c.ports[0].ctr_port, 80);
+	assert_int_equal(c.ports[0].proto, NETD_PROTO_UDP);
+	assert_int_equal(c.ports[0].host_ip.s_addr, INADDR_ANY);
+	assert_int_equal(c.ports[1].host_port, 8443);
+	assert_int_equal(c.ports[1].ctr_port, 443);
+	assert_int_equal(c.ports[1].proto, NETD_PROTO_TCP);
+	assert_string_equal(ip_str(c.ports[1].host_ip), "127.0.0.1");
+	cni_conf_free(&c);
+	/* the exact name wins over another spelling */
+	parse_ok("{" BASE ",\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":1,"
+		 "\"hostPort\":2,\"containerPort\":80}]}}",
+		 CNI_ADD, &c);
+	assert_int_equal(c.ports[0].host_port, 2);
+	cni_conf_free(&c);
+	m = parse_fails("{" BASE ",\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":80,"
+			"\"ContainerPort\":80,\"Protocol\":6}]}}",
+			CNI_ADD, CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "protocol: expected a string"));
+
 	/* DEL does not look at runtimeConfig: teardown is from host-side state */
 	parse_ok("{" BASE ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":0}]}}", CNI_DEL, &c);
 	assert_int_equal(c.n_ports, 0);
@@ -450,6 +477,29 @@ static void test_netconf_ranges(void **state)
 	assert_true(c.has_subnet);
 	assert_true(c.bridge_set);
 	assert_true(c.mtu_set);
+	/* ipam.routes become the network's routes (gw absent: the network's gateway) */
+	assert_true(c.routes_set);
+	assert_int_equal(nc.n_routes, 2);
+	assert_int_equal(nc.routes[0].prefix, 0);
+	assert_int_equal(nc.routes[0].gw.s_addr, 0);
+	assert_string_equal(ip_str(nc.routes[1].dst), "10.0.0.0");
+	assert_int_equal(nc.routes[1].prefix, 8);
+	assert_string_equal(ip_str(nc.routes[1].gw), "10.22.3.254");
+	cni_conf_free(&c);
+
+	/* IPv6 routes are another plugin's; host bits of a destination go, as in host-local */
+	netconf_ok(
+	    "{" BASE ",\"ipam\":{\"subnet\":\"10.22.4.0/24\",\"routes\":[{\"dst\":"
+	    "\"::/0\"},{\"dst\":\"10.9.9.9/16\"},{\"dst\":\"10.8.0.0/16\",\"gw\":\"fd00::1\"}]}}",
+	    &c, &nc);
+	assert_int_equal(nc.n_routes, 1);
+	assert_string_equal(ip_str(nc.routes[0].dst), "10.9.0.0");
+	assert_int_equal(nc.routes[0].prefix, 16);
+	cni_conf_free(&c);
+	/* no routes: no default route either (isDefaultGateway aside) */
+	netconf_ok("{" BASE ",\"ipam\":{\"subnet\":\"10.22.5.0/24\"}}", &c, &nc);
+	assert_false(c.routes_set);
+	assert_int_equal(nc.n_routes, 0);
 	cni_conf_free(&c);
 
 	/* the old flat form; host bits in the subnet taken off as host-local does; defaults */
@@ -462,6 +512,20 @@ static void test_netconf_ranges(void **state)
 	assert_false(nc.masquerade);
 	assert_false(c.bridge_set);
 	assert_int_equal(nc.mtu, 0);
+	assert_int_equal(nc.gateway_mode, NETD_GATEWAY_NAT);
+	assert_false(c.gw_mode_set);
+	cni_conf_free(&c);
+
+	/* gatewayMode, the subnet file's gateway_mode */
+	netconf_ok("{" BASE ",\"gatewayMode\":\"routed\",\"ipam\":{\"subnet\":\"10.25.0.0/24\"}}",
+		   &c, &nc);
+	assert_int_equal(nc.gateway_mode, NETD_GATEWAY_ROUTED);
+	assert_true(c.gw_mode_set);
+	cni_conf_free(&c);
+	netconf_ok("{" BASE ",\"gatewayMode\":\"nat\",\"ipam\":{\"subnet\":\"10.25.0.0/24\"}}", &c,
+		   &nc);
+	assert_int_equal(nc.gateway_mode, NETD_GATEWAY_NAT);
+	assert_true(c.gw_mode_set);
 	cni_conf_free(&c);
 
 	/* only one end of the range given: the other is the subnet's first/last host */
@@ -520,6 +584,10 @@ static void test_netconf_errors(void **state)
 	netconf_fails("{" BASE ",\"mtu\":50}", CNI_ERR_CONFIG);
 	netconf_fails("{" BASE ",\"mtu\":\"1500\"}", CNI_ERR_CONFIG);
 	netconf_fails("{" BASE ",\"mtu\":70000}", CNI_ERR_CONFIG);
+	m = parse_fails("{" BASE ",\"gatewayMode\":\"bridge\"}", CNI_ADD, CNI_ERR_CONFIG);
+	assert_string_equal(m, "gatewayMode \"bridge\": expected \"nat\" or \"routed\"");
+	m = parse_fails("{" BASE ",\"gatewayMode\":true}", CNI_ADD, CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "gatewayMode: expected a string"));
 }
 
 static void test_overlay(void **state)
@@ -546,6 +614,21 @@ static void test_overlay(void **state)
 	assert_string_equal(file.bridge, "cni1");
 	assert_int_equal(file.mtu, 1400);
 	assert_false(file.masquerade);
+	assert_int_equal(file.gateway_mode, NETD_GATEWAY_NAT);
+	cni_conf_free(&c);
+
+	/* gatewayMode over a subnet file's gateway_mode, both ways */
+	netconf_ok("{" BASE ",\"subnetFile\":\"/x\",\"gatewayMode\":\"routed\"}", &c, &nc);
+	cni_conf_overlay(&c, &file);
+	assert_int_equal(file.gateway_mode, NETD_GATEWAY_ROUTED);
+	cni_conf_free(&c);
+	netconf_ok("{" BASE ",\"subnetFile\":\"/x\"}", &c, &nc);
+	cni_conf_overlay(&c, &file);
+	assert_int_equal(file.gateway_mode, NETD_GATEWAY_ROUTED);
+	cni_conf_free(&c);
+	netconf_ok("{" BASE ",\"subnetFile\":\"/x\",\"gatewayMode\":\"nat\"}", &c, &nc);
+	cni_conf_overlay(&c, &file);
+	assert_int_equal(file.gateway_mode, NETD_GATEWAY_NAT);
 	cni_conf_free(&c);
 }
 

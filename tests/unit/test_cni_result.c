@@ -28,6 +28,7 @@ static struct cni_add_result sample(void)
 {
 	struct cni_add_result r = {0};
 	static const uint8_t m0[6] = {0x0a, 0, 0, 0, 0, 1}, m2[6] = {0x0a, 0x58, 10, 22, 0, 5};
+	static struct netd_route dflt[1];
 
 	r.ifaces[0].name = "cni0";
 	r.ifaces[0].has_mac = true;
@@ -41,7 +42,9 @@ static struct cni_add_result sample(void)
 	inet_pton(AF_INET, "10.22.0.5", &r.ip);
 	inet_pton(AF_INET, "10.22.0.1", &r.gateway);
 	r.prefix = 16;
-	r.default_route = true;
+	dflt[0].gw = r.gateway;
+	r.routes = dflt;
+	r.n_routes = 1;
 	return r;
 }
 

@@ -11,7 +11,12 @@
 #include <string.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter.h>
 #include <linux/netlink.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
 #include <cmocka.h>
 #include "nat.h"
 
@@ -71,13 +76,58 @@ static void test_port_key(void **state)
 	assert_string_equal(name, "127.0.0.1:53/udp");
 }
 
+/* The i-th message parsed back as a rule, rendered by libnftnl ("[ meta load iif => reg 1 ]...").
+ */
+static void rule_text(const struct netd_nft_batch *b, size_t i, char *buf, size_t len)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+
+	assert_non_null(r);
+	assert_int_equal(msg_type(b, i), NFT_MSG_NEWRULE);
+	assert_int_equal(nftnl_rule_nlmsg_parse(msg_at(b, i), r), 0);
+	nftnl_rule_snprintf(buf, len, r, NFTNL_OUTPUT_DEFAULT, 0);
+	nftnl_rule_free(r);
+	/* one line: "ip netd CHAIN [ expr ] [ expr ] ..." */
+	for (char *in = buf, *out = buf;; in++) {
+		if (*in == '\n') {
+			while (in[1] == ' ')
+				in++;
+			*in = ' ';
+		}
+		*out++ = *in;
+		if (!*in)
+			break;
+	}
+}
+
+static size_t find_what(const struct netd_nft_batch *b, const char *needle)
+{
+	for (size_t i = 0; i < b->nmsgs; i++)
+		if (strstr(b->msgs[i].what, needle))
+			return i;
+	fail_msg("no message for %s", needle);
+	return 0;
+}
+
+static void assert_has(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("'%s' not in '%s'", needle, hay);
+}
+
 static void test_build_ensure(void **state)
 {
 	struct netd_nft_batch b;
+	struct nftnl_table *t;
+	struct nftnl_chain *c;
+	const void *ud;
+	uint32_t udlen = 0;
+	char text[1024];
+	uint64_t stale = 42;
 
 	(void)state;
 	assert_int_equal(netd_nft_batch_init(&b, 100), 0);
-	assert_int_equal(netd_nat_build_ensure(&b), 0);
+	assert_int_equal(netd_nat_build_ensure(&b, NULL), 0);
 	assert_true(b.ended);
 	/* The table first, exclusively: a second ensure fails as a whole instead of doubling. */
 	assert_int_equal(msg_type(&b, 0), NFT_MSG_NEWTABLE);
@@ -86,24 +136,65 @@ static void test_build_ensure(void **state)
 		assert_true(msg_at(&b, i)->nlmsg_flags & NLM_F_ACK);
 		assert_int_equal(b.msgs[i].seq, 101 + i); /* BEGIN took 100 */
 	}
+	/* The table's comment names the layout; parsed back it matches, anything else not. */
+	t = nftnl_table_alloc();
+	assert_int_equal(nftnl_table_nlmsg_parse(msg_at(&b, 0), t), 0);
+	ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &udlen);
+	assert_non_null(ud);
+	assert_true(netd_nat_layout_matches(ud, udlen));
+	assert_false(netd_nat_layout_matches(ud, udlen - 1));
+	assert_false(netd_nat_layout_matches("\0\x0enetd layout 1", 16));
+	nftnl_table_free(t);
+
 	assert_true(has_what(&b, "set pub_any"));
 	assert_true(has_what(&b, "set pub_ip"));
 	assert_true(has_what(&b, "set bridge_self"));
+	assert_true(has_what(&b, "set routed"));
 	assert_true(has_what(&b, "chain prerouting"));
 	assert_true(has_what(&b, "rule same bridge accept"));
 	assert_true(has_what(&b, "rule isolation drop"));
-	/* Rules are appended in order: same-bridge accept must come before the isolation drop. */
-	{
-		size_t same = 0, drop = 0;
 
-		for (size_t i = 0; i < b.nmsgs; i++) {
-			if (strstr(b.msgs[i].what, "same bridge accept"))
-				same = i;
-			if (strstr(b.msgs[i].what, "isolation drop"))
-				drop = i;
-		}
-		assert_true(same < drop);
-	}
+	/* The 127/8 guard: a filter chain on prerouting at raw priority, before conntrack. */
+	c = nftnl_chain_alloc();
+	assert_int_equal(nftnl_chain_nlmsg_parse(msg_at(&b, find_what(&b, "chain guard")), c), 0);
+	assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE), "filter");
+	assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM), NF_INET_PRE_ROUTING);
+	assert_int_equal(nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO), -300);
+	nftnl_chain_free(c);
+	rule_text(&b, find_what(&b, "127/8 not from lo: drop (daddr)"), text, sizeof(text));
+	assert_has(text, "guard");
+	assert_has(text, "[ meta load iif => reg 1 ] [ cmp neq reg 1 0x00000001 ]");
+	assert_has(text, "[ payload load 1b @ network header + 16 => reg 1 ] [ cmp eq reg 1 "
+			 "0x0000007f ] [ immediate reg 0 drop ]");
+	rule_text(&b, find_what(&b, "127/8 not from lo: drop (saddr)"), text, sizeof(text));
+	assert_has(text, "[ payload load 1b @ network header + 12 => reg 1 ] [ cmp eq reg 1 "
+			 "0x0000007f ] [ immediate reg 0 drop ]");
+	/* The forward chain ends: routed networks accept, every other bridge drops. */
+	rule_text(&b, find_what(&b, "to routed accept"), text, sizeof(text));
+	assert_has(text, "[ meta load oifname => reg 1 ] [ lookup reg 1 set routed ] [ immediate "
+			 "reg 0 accept ]");
+	rule_text(&b, find_what(&b, "to bridges drop"), text, sizeof(text));
+	assert_has(text, "[ meta load oifname => reg 1 ] [ lookup reg 1 set bridges ] [ immediate "
+			 "reg 0 drop ]");
+	/* Rules are appended in order: accepts before the drops they must escape. */
+	assert_true(find_what(&b, "same bridge accept") < find_what(&b, "isolation drop"));
+	assert_true(find_what(&b, "dnat accept") < find_what(&b, "to bridges drop"));
+	assert_true(find_what(&b, "established accept") < find_what(&b, "to bridges drop"));
+	assert_true(find_what(&b, "from bridges accept") < find_what(&b, "to bridges drop"));
+	assert_true(find_what(&b, "to routed accept") < find_what(&b, "to bridges drop"));
+	assert_int_equal(find_what(&b, "to bridges drop"), b.nmsgs - 1);
+	netd_nft_batch_free(&b);
+
+	/* Replacing an older layout: that very table (by handle) goes first, in the same batch. */
+	assert_int_equal(netd_nft_batch_init(&b, 100), 0);
+	assert_int_equal(netd_nat_build_ensure(&b, &stale), 0);
+	assert_int_equal(msg_type(&b, 0), NFT_MSG_DELTABLE);
+	t = nftnl_table_alloc();
+	assert_int_equal(nftnl_table_nlmsg_parse(msg_at(&b, 0), t), 0);
+	assert_int_equal(nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE), 42);
+	nftnl_table_free(t);
+	assert_int_equal(msg_type(&b, 1), NFT_MSG_NEWTABLE);
+	assert_true(msg_at(&b, 1)->nlmsg_flags & NLM_F_EXCL);
 	netd_nft_batch_free(&b);
 }
 
@@ -145,35 +236,72 @@ static void test_build_publish(void **state)
 static void test_build_network(void **state)
 {
 	struct netd_nat_net net = {.bridge = "br-lab", .prefix = 24, .masquerade = true};
+	struct netd_netconf nc = {.bridge = "br-x", .prefix = 16, .masquerade = false};
 	struct netd_nft_batch b;
 
 	(void)state;
 	inet_pton(AF_INET, "10.9.8.0", &net.subnet);
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, true), 0);
-	/* nets, masq_nets, bridges, bridge_self */
-	assert_int_equal(b.nmsgs, 4);
+	/* nets, masq_nets, routed added and deleted again (not routed), bridges, bridge_self */
+	assert_int_equal(b.nmsgs, 6);
 	assert_true(has_what(&b, "network br-lab (10.9.8.0/24): set masq_nets"));
 	assert_true(has_what(&b, "set bridge_self"));
+	assert_int_equal(msg_type(&b, 2), NFT_MSG_NEWSETELEM);
+	assert_non_null(strstr(b.msgs[2].what, "set routed"));
+	assert_int_equal(msg_type(&b, 3), NFT_MSG_DELSETELEM);
+	assert_non_null(strstr(b.msgs[3].what, "set routed"));
 	netd_nft_batch_free(&b);
 
+	/* Not masqueraded: its masq_nets element is made sure to be absent too. */
 	net.masquerade = false;
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, true), 0);
-	assert_int_equal(b.nmsgs, 3);
-	assert_false(has_what(&b, "masq_nets"));
+	assert_int_equal(b.nmsgs, 7);
+	assert_int_equal(msg_type(&b, 1), NFT_MSG_NEWSETELEM);
+	assert_int_equal(msg_type(&b, 2), NFT_MSG_DELSETELEM);
+	assert_non_null(strstr(b.msgs[2].what, "set masq_nets"));
 	netd_nft_batch_free(&b);
 
-	/* Removal always cleans masq_nets: the flag may have changed since the add. */
+	/* Routed: one element in set routed, no rule of its own. */
+	net.routed = true;
+	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
+	assert_int_equal(netd_nat_build_network(&b, &net, true), 0);
+	assert_int_equal(b.nmsgs, 6);
+	for (size_t i = 0; i < b.nmsgs; i++) {
+		assert_true(msg_type(&b, i) == NFT_MSG_NEWSETELEM ||
+			    msg_type(&b, i) == NFT_MSG_DELSETELEM);
+		if (strstr(b.msgs[i].what, "set routed"))
+			assert_int_equal(msg_type(&b, i), NFT_MSG_NEWSETELEM);
+	}
+	netd_nft_batch_free(&b);
+
+	/* Removal always cleans masq_nets and routed: the flags may have changed since the add. */
+	net.routed = false;
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, false), 0);
-	assert_int_equal(b.nmsgs, 4);
+	assert_int_equal(b.nmsgs, 5);
+	for (size_t i = 0; i < b.nmsgs; i++)
+		assert_int_equal(msg_type(&b, i), NFT_MSG_DELSETELEM);
+	assert_true(has_what(&b, "set masq_nets"));
+	assert_true(has_what(&b, "set routed"));
 	netd_nft_batch_free(&b);
 
 	net.bridge = "a-bridge-name-far-too-long";
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, true), -EINVAL);
 	netd_nft_batch_free(&b);
+
+	/* The nat view of a subnet file: one place maps gateway_mode to the routed flag. */
+	netd_nat_net_of(&nc, &net);
+	assert_string_equal(net.bridge, "br-x");
+	assert_false(net.masquerade);
+	assert_false(net.routed);
+	nc.gateway_mode = NETD_GATEWAY_ROUTED;
+	nc.masquerade = true;
+	netd_nat_net_of(&nc, &net);
+	assert_true(net.routed);
+	assert_true(net.masquerade);
 }
 
 /* An NLMSG_ERROR ACK for seq with error (negative errno or 0). */

@@ -169,10 +169,11 @@ static void test_errors(void **state)
 	parse_bad("n", "=10.0.0.0/24\n", "t.conf:1: missing key before '='");
 	parse_bad("n", "\n\nsubnet=10.0.0.0/24\ncolour=blue\n",
 		  "t.conf:4: unknown key \"colour\"; known: subnet, gateway, range, bridge, mtu, "
-		  "masquerade, FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, FLANNEL_NETWORK");
+		  "masquerade, routes, gateway_mode, FLANNEL_SUBNET, FLANNEL_MTU, "
+		  "FLANNEL_IPMASQ, FLANNEL_NETWORK");
 	parse_bad("n", "Subnet=10.0.0.0/24\n",
 		  "t.conf:1: unknown key \"Subnet\"; known: subnet, "
-		  "gateway, range, bridge, mtu, masquerade, "
+		  "gateway, range, bridge, mtu, masquerade, routes, gateway_mode, "
 		  "FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
 		  "FLANNEL_NETWORK");
 	parse_bad("n", "subnet=\n", "t.conf:1: subnet has an empty value");
@@ -332,14 +333,31 @@ static void test_errors_values(void **state)
 		  "t.conf:2: bad masquerade \"maybe\": want yes or no (true/false, 1/0)");
 	parse_bad("n", "FLANNEL_SUBNET=10.1.0.1/16\nFLANNEL_IPMASQ=on\n",
 		  "t.conf:2: bad FLANNEL_IPMASQ \"on\": want yes or no (true/false, 1/0)");
+	parse_bad("n", "subnet=10.0.0.0/24\ngateway_mode=Routed\n",
+		  "t.conf:2: bad gateway_mode \"Routed\": want nat or routed");
+	parse_bad("n", "subnet=10.0.0.0/24\ngateway_mode=nat-unprotected\n",
+		  "t.conf:2: bad gateway_mode \"nat-unprotected\": want nat or routed");
+	parse_bad("n", "subnet=10.0.0.0/24\ngateway_mode=routed\ngateway_mode=nat\n",
+		  "t.conf:3: duplicate key gateway_mode (first set on line 2)");
 
 	/* the name: validated, and as the default bridge name */
 	parse_bad("../etc", "subnet=10.0.0.0/24\n",
 		  "t.conf: invalid network name \"../etc\": use letters, digits, '_', '.', '-', "
 		  "starting with a letter or digit (at most 64)");
 	parse_bad("a-network-name-too-long", "subnet=10.0.0.0/24\n",
-		  "t.conf: network name \"a-network-name-too-long\" is not a valid interface name "
-		  "for its bridge (at most 15 characters); set bridge=NAME");
+		  "t.conf: network name \"a-network-name-too-long\" is too long for a bridge name "
+		  "(at most 15 characters): name the bridge with bridge=NAME in a subnet file, "
+		  "--bridge NAME with netd network create");
+	/* Not a file (netd network create's options): no path, no line numbers. */
+	{
+		struct netd_netconf nc;
+		struct netd_err e = {0};
+
+		assert_int_equal(netd_netconf_parse("opt", NULL, "subnet=10.0.0.1/24\n", &nc, &e),
+				 -EINVAL);
+		assert_string_equal(e.msg, "network opt: bad subnet \"10.0.0.1/24\": host bits are "
+					   "set; did you mean 10.0.0.0/24?");
+	}
 	{
 		struct netd_netconf nc;
 		parse_ok("a-network-name-too-long", "subnet=10.0.0.0/24\nbridge=br0\n", &nc);
@@ -386,6 +404,67 @@ static void assert_nc_equal(const struct netd_netconf *a, const struct netd_netc
 	assert_int_equal(a->range_end.s_addr, b->range_end.s_addr);
 	assert_int_equal(a->mtu, b->mtu);
 	assert_int_equal(a->masquerade, b->masquerade);
+	assert_int_equal(a->n_routes, b->n_routes);
+	for (size_t i = 0; i < a->n_routes; i++) {
+		assert_int_equal(a->routes[i].dst.s_addr, b->routes[i].dst.s_addr);
+		assert_int_equal(a->routes[i].prefix, b->routes[i].prefix);
+		assert_int_equal(a->routes[i].gw.s_addr, b->routes[i].gw.s_addr);
+	}
+	assert_int_equal(a->gateway_mode, b->gateway_mode);
+}
+
+static void test_routes(void **state)
+{
+	struct netd_netconf nc;
+
+	(void)state;
+	parse_ok("n",
+		 "subnet=10.88.0.0/24\nroutes=0.0.0.0/0,10.1.0.0/16 via 10.88.0.254 , "
+		 "192.168.0.0/16\n",
+		 &nc);
+	assert_int_equal(nc.n_routes, 3);
+	assert_string_equal(ip(nc.routes[0].dst), "0.0.0.0");
+	assert_int_equal(nc.routes[0].prefix, 0);
+	assert_int_equal(nc.routes[0].gw.s_addr, 0); /* the network's gateway */
+	assert_string_equal(ip(nc.routes[1].dst), "10.1.0.0");
+	assert_int_equal(nc.routes[1].prefix, 16);
+	assert_string_equal(ip(nc.routes[1].gw), "10.88.0.254");
+	assert_string_equal(ip(nc.routes[2].dst), "192.168.0.0");
+	parse_ok("n", "subnet=10.88.0.0/24\n", &nc);
+	assert_int_equal(nc.n_routes, 0);
+
+	parse_bad("n", "subnet=10.88.0.0/24\nroutes=10.1.0.0\n",
+		  "t.conf:2: bad routes \"10.1.0.0\": want DST/PREFIX[ via GATEWAY], ... e.g. "
+		  "10.1.0.0/16, 192.168.0.0/16 via 10.88.0.254");
+	parse_bad("n", "subnet=10.88.0.0/24\nroutes=10.1.0.0/16 via nowhere\n",
+		  "t.conf:2: bad routes \"10.1.0.0/16 via nowhere\": want DST/PREFIX[ via "
+		  "GATEWAY], ... e.g. 10.1.0.0/16, 192.168.0.0/16 via 10.88.0.254");
+	parse_bad("n", "subnet=10.88.0.0/24\nroutes=10.1.0.1/16\n",
+		  "t.conf:2: route 10.1.0.1/16: host bits are set in the destination");
+	parse_bad("n", "subnet=10.88.0.0/24\nroutes=10.1.0.0/16 via 10.9.0.1\n",
+		  "t.conf:2: route 10.1.0.0/16 via 10.9.0.1: the gateway is not a host address of "
+		  "subnet 10.88.0.0/24");
+	parse_bad("n", "subnet=10.88.0.0/24\nroutes=10.1.0.0/16 via 10.88.0.255\n",
+		  "t.conf:2: route 10.1.0.0/16 via 10.88.0.255: the gateway is not a host address "
+		  "of subnet 10.88.0.0/24");
+	parse_bad("n", "subnet=10.88.0.0/24\nroutes=10.1.0.0/16, 10.1.0.0/16 via 10.88.0.9\n",
+		  "t.conf:2: route 10.1.0.0/16 is given twice");
+	/* finish checks what did not come from a file (CNI's ipam.routes) the same way */
+	{
+		struct netd_err e = {0};
+
+		memset(&nc, 0, sizeof(nc));
+		snprintf(nc.name, sizeof(nc.name), "cni");
+		inet_pton(AF_INET, "10.88.0.0", &nc.subnet);
+		nc.prefix = 24;
+		nc.n_routes = 1;
+		inet_pton(AF_INET, "10.2.0.0", &nc.routes[0].dst);
+		nc.routes[0].prefix = 16;
+		inet_pton(AF_INET, "192.0.2.1", &nc.routes[0].gw);
+		assert_int_equal(netd_netconf_finish(&nc, "cni", &e), -EINVAL);
+		assert_string_equal(e.msg, "cni: route 10.2.0.0/16 via 192.0.2.1: the gateway is "
+					   "not a host address of subnet 10.88.0.0/24");
+	}
 }
 
 static void test_format_roundtrip(void **state)
@@ -396,6 +475,9 @@ static void test_format_roundtrip(void **state)
 	    "bridge=br-web\nmtu=9000\nmasquerade=no\n",
 	    "FLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=false\n",
 	    "subnet=192.168.100.252/30\nmasquerade=1\n",
+	    "subnet=10.88.0.0/24\nroutes=0.0.0.0/0, 10.1.0.0/16 via 10.88.0.254\n",
+	    "subnet=10.30.0.0/24\ngateway_mode=routed\nmasquerade=no\n",
+	    "FLANNEL_SUBNET=10.244.1.1/24\ngateway_mode=nat\n",
 	};
 	struct netd_netconf a, b;
 	char buf[1024];
@@ -421,6 +503,16 @@ static void test_format_roundtrip(void **state)
 	netd_netconf_format(&a, buf, sizeof(buf));
 	assert_null(strstr(buf, "mtu="));
 	assert_non_null(strstr(buf, "\nmasquerade=yes\n"));
+	/* gateway_mode: nat is the default and is not written; routed is, after masquerade */
+	assert_int_equal(a.gateway_mode, NETD_GATEWAY_NAT);
+	assert_null(strstr(buf, "gateway_mode"));
+	parse_ok("net1", texts[5], &a);
+	assert_int_equal(a.gateway_mode, NETD_GATEWAY_ROUTED);
+	netd_netconf_format(&a, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\nmasquerade=no\ngateway_mode=routed\n"));
+	assert_string_equal(netd_gateway_mode_name(NETD_GATEWAY_NAT), "nat");
+	assert_string_equal(netd_gateway_mode_name(NETD_GATEWAY_ROUTED), "routed");
+	assert_null(netd_gateway_mode_name((enum netd_gateway_mode)7));
 	/* snprintf semantics on a short buffer */
 	{
 		char small[10];
@@ -461,6 +553,11 @@ static void test_finish(void **state)
 	assert_int_equal(netd_netconf_finish(&nc, "network api", &err), -EINVAL);
 	assert_string_equal(err.msg, "network api: mtu 20 is out of range (68-65535)");
 	nc.mtu = 0;
+	nc.gateway_mode = (enum netd_gateway_mode)9;
+	assert_int_equal(netd_netconf_finish(&nc, "network api", &err), -EINVAL);
+	assert_string_equal(err.msg, "network api: gateway mode 9 is not nat or routed");
+	nc.gateway_mode = NETD_GATEWAY_ROUTED;
+	assert_int_equal(netd_netconf_finish(&nc, "network api", &err), 0);
 	strcpy(nc.bridge, "a/b");
 	assert_int_equal(netd_netconf_finish(&nc, "network api", &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "network api: bridge: invalid interface name \"a/b\""));
@@ -751,6 +848,7 @@ int main(void)
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_errors_values),
 	    cmocka_unit_test(test_long_input),
+	    cmocka_unit_test(test_routes),
 	    cmocka_unit_test(test_format_roundtrip),
 	    cmocka_unit_test(test_finish),
 	    cmocka_unit_test_setup_teardown(test_store, setup_dir, teardown_dir),

@@ -135,6 +135,12 @@ static void assert_ep_equal(const struct netd_endpoint *a, const struct netd_end
 	assert_int_equal(a->created, b->created);
 	assert_string_equal(a->state, b->state);
 	assert_int_equal(a->pid, b->pid);
+	assert_int_equal(a->n_routes, b->n_routes);
+	for (size_t i = 0; i < a->n_routes; i++) {
+		assert_int_equal(a->routes[i].dst.s_addr, b->routes[i].dst.s_addr);
+		assert_int_equal(a->routes[i].prefix, b->routes[i].prefix);
+		assert_int_equal(a->routes[i].gw.s_addr, b->routes[i].gw.s_addr);
+	}
 	assert_int_equal(a->n_ports, b->n_ports);
 	for (size_t i = 0; i < a->n_ports; i++) {
 		assert_int_equal(a->ports[i].proto, b->ports[i].proto);
@@ -169,7 +175,12 @@ static void test_format_parse_roundtrip(void **state)
 	ports2[2].host_ip = A("192.168.1.10");
 	ep.ports = ports2;
 	ep.n_ports = 3;
+	ep.routes[0] = (struct netd_route){.gw = A("10.88.0.1")};
+	ep.routes[1] =
+	    (struct netd_route){.dst = A("10.1.0.0"), .prefix = 16, .gw = A("10.88.0.9")};
+	ep.n_routes = 2;
 	assert_int_equal(netd_endpoint_format(&ep, &text, &err), 0);
+	assert_non_null(strstr(text, "\nroute=0.0.0.0/0 10.88.0.1\nroute=10.1.0.0/16 10.88.0.9\n"));
 	assert_non_null(strstr(text, "network=netd0\nid=4f1d2c3b5a6e\nifname=eth0\n"));
 	assert_non_null(strstr(text, "\nmac=02:42:ac:11:00:fe\n"));
 	assert_non_null(strstr(text, "\nip=10.88.0.7/16\ngateway=10.88.0.1\n"));
@@ -187,11 +198,12 @@ static void test_format_parse_roundtrip(void **state)
 	assert_string_equal(back.id, "");
 	free(text);
 
-	/* No ports, empty optional fields ("creating" before the veth exists). */
+	/* No ports, no routes, empty optional fields ("creating" before the veth exists). */
 	fill_ep(&ep, "n1", "c1", "net1");
 	ep.host_ifname[0] = ep.bridge[0] = ep.netns[0] = '\0';
 	snprintf(ep.state, sizeof(ep.state), "creating");
 	assert_int_equal(netd_endpoint_format(&ep, &text, &err), 0);
+	assert_non_null(strstr(text, "\nroute=none\n"));
 	assert_int_equal(netd_endpoint_parse(text, "rec", &back, &err), 0);
 	assert_ep_equal(&ep, &back);
 	assert_null(back.ports);
@@ -296,6 +308,18 @@ static void test_parse_errors(void **state)
 	assert_int_equal(ep.ports[1].host_port, 3);
 	assert_int_equal(ep.ports[1].ctr_port, 4);
 	netd_endpoint_clear(&ep);
+
+	/* Routes: a record from before they were recorded had its default route via gateway. */
+	expect_parse_error(HEAD "route=10.1.0.0/16\n", "c1@eth0:4: bad route");
+	expect_parse_error(HEAD "route=10.1.0.0/33 10.0.0.1\n", "c1@eth0:4: bad route");
+	expect_parse_error(HEAD "route=nope\n", "c1@eth0:4: bad route");
+	assert_int_equal(netd_endpoint_parse(HEAD "gateway=10.0.0.1\n", "x", &ep, &err), 0);
+	assert_int_equal(ep.n_routes, 1);
+	assert_int_equal(ep.routes[0].prefix, 0);
+	assert_int_equal(ep.routes[0].gw.s_addr, A("10.0.0.1").s_addr);
+	assert_int_equal(netd_endpoint_parse(HEAD "gateway=10.0.0.1\nroute=none\n", "x", &ep, &err),
+			 0);
+	assert_int_equal(ep.n_routes, 0);
 }
 
 static void test_save_load_delete(void **state)

@@ -1,0 +1,125 @@
+#!/bin/bash
+# netd-cni behind podman's CNI backend (Debian 12's podman 4.3, `--network-backend cni`): a
+# conflist in a lab-private network_config_dir, a busybox container from a rootfs dir with
+# `-p 8080:80`, the port answering, another container reaching it, libcni's CHECK of podman's
+# attachment, `network reload`, stop (DEL), start (ADD), rm, and nothing left behind.
+# podman's state (storage, runroot, tmp, events) is on the lab's tmpfs; containers run with
+# --cgroups=disabled, so nothing is made in the machine's cgroup tree.
+# shellcheck source=clients.sh
+source "$(dirname "$0")/clients.sh"
+clients_enter "$@"
+need_bin podman crun conmon curl
+build_cnirun
+
+NET=pdnet
+SUBNET=10.98.2.0/24
+GW=10.98.2.1
+mkdir -p "$WORK/net.d" "$WORK/podman-tmp"
+# "ips" beside "portMappings", as podman's own configs declare: `network reload` re-adds the
+# container with its old address through it, and podman 4.3 then replaces a capability list
+# that lacks "ips" with {"ips": true}, which would drop the port mappings.
+write_conflist "$WORK/net.d/$NET.conflist" $NET pdbr0 $SUBNET \
+	', "capabilities": { "portMappings": true, "ips": true }'
+cat >"$WORK/containers.conf" <<EOF
+[containers]
+log_driver = "k8s-file"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$WORK/podman-events.log"
+runtime = "crun"
+tmp_dir = "$WORK/podman-tmp"
+[network]
+network_backend = "cni"
+cni_plugin_dirs = ["$PLUGINS"]
+network_config_dir = "$WORK/net.d"
+default_network = "$NET"
+EOF
+cat >"$WORK/storage.conf" <<EOF
+[storage]
+driver = "vfs"
+runroot = "$WORK/podman-run"
+graphroot = "$WORK/podman-storage"
+EOF
+export CONTAINERS_CONF=$WORK/containers.conf CONTAINERS_STORAGE_CONF=$WORK/storage.conf
+export TMPDIR=$WORK/podman-tmp
+ROOTFS=$WORK/rootfs
+make_rootfs "$ROOTFS" podman-page || {
+	not_ok "mkrootfs"
+	finish
+	exit 1
+}
+# crun 1.8 refuses a hybrid cgroup layout (v1 controllers plus cgroup2 at
+# /sys/fs/cgroup/unified) even with --cgroups=disabled: hide the cgroup2 mount from it, in the
+# lab's mount namespace only.
+umount /sys/fs/cgroup/unified 2>/dev/null
+libpod_cgroups() { find /sys/fs/cgroup -maxdepth 3 -type d -name 'libpod_parent*' 2>/dev/null | wc -l; }
+CG_BEFORE=$(libpod_cgroups)
+
+pm() { timeout -k 5 120 podman --network-backend cni --cgroup-manager cgroupfs "$@"; }
+# The container ends are torn down by `podman rm` at the latest; the trap covers a failure.
+trap 'pm rm -a -f -t 0 >/dev/null 2>&1; lab_exit' EXIT
+RUNOPTS=(--cgroups=disabled --network $NET)
+ip_of() { pm inspect "$1" --format "{{(index .NetworkSettings.Networks \"$NET\").IPAddress}}" 2>/dev/null; }
+
+check_eq "podman uses the CNI backend" cni "$(pm info --format '{{.Host.NetworkBackend}}' 2>&1)"
+check "podman network ls shows $NET from our conflist" \
+	sh -c "podman --network-backend cni network ls --format '{{.Name}}' | grep -qx $NET"
+
+# -- run: CNI ADD with runtimeConfig.portMappings
+check "podman run -d -p 8080:80 (busybox httpd)" \
+	pm run -d --name web -p 8080:80 "${RUNOPTS[@]}" --rootfs "$ROOTFS" /bin/httpd -f -p 80 -h /www
+IP=$(ip_of web)
+check "web got an address in $SUBNET (${IP:-none})" test "${IP%.*}" = "${GW%.*}"
+check "eth0 inside web carries $IP" sh -c "podman exec web ip -4 addr show eth0 | grep -q 'inet $IP/'"
+check "web's default route goes via $GW" sh -c "podman exec web ip route | grep -q '^default via $GW '"
+check_eq "ADD got runtimeConfig.portMappings with hostPort 8080" 1 \
+	"$(configs_with ADD '"portMappings": *\[ *\{[^]]*"hostPort": *8080')"
+check "ADD got podman's CNI_ARGS (K8S_POD_NAME=web)" grep -q '^ADD .*K8S_POD_NAME=web' "$SPYLOG"
+check_eq "one lease, one claim, one map element" "1 1 1" \
+	"$(count_leases) $(count_claims) $(count_map_elements)"
+until_ok 50 curl -fsS -m 1 -o /dev/null "http://$IP/"
+check "the published port answers on 127.0.0.1:8080" page_is http://127.0.0.1:8080/ podman-page
+check "the published port answers on the gateway $GW:8080" page_is http://$GW:8080/ podman-page
+
+# -- CHECK of podman's attachment, through libcni and the result cache podman left
+ID=$(pm inspect web --format '{{.Id}}' 2>/dev/null)
+NETNS=$(pm inspect web --format '{{.NetworkSettings.SandboxKey}}' 2>/dev/null)
+check "libcni CHECK of podman's attachment ($NETNS)" timeout 60 "$CNIRUN" \
+	-conflist "$WORK/net.d/$NET.conflist" -path "$PLUGINS" -netns "$NETNS" -id "$ID" check
+
+# -- a one-shot second container reaches web, and is torn down when it ends
+ONESHOT=(pm run --rm --timeout 20 "${RUNOPTS[@]}" --rootfs "$ROOTFS")
+out=$("${ONESHOT[@]}" /bin/wget -q -O - "http://$IP/" 2>&1)
+check_eq "a second container reaches web:80" podman-page "$out"
+out=$("${ONESHOT[@]}" /bin/wget -q -O - "http://$GW:8080/" 2>&1)
+check_eq "a second container reaches the published port through the gateway" podman-page "$out"
+check_eq "the one-shot containers were detached (1 veth, 1 lease left)" "1 1" \
+	"$(count_veths) $(count_leases)"
+
+# -- network reload: DEL + ADD with the old address, the port kept
+check "podman network reload web" pm network reload web
+check_eq "reload kept the address" "$IP" "$(ip_of web)"
+until_ok 30 curl -fsS -m 1 -o /dev/null http://127.0.0.1:8080/
+check "the published port answers after reload" page_is http://127.0.0.1:8080/ podman-page
+
+# -- stop: DEL
+check "podman stop web" pm stop -t 0 web
+check_fails "the port no longer answers after stop" curl -fsS -m 2 http://127.0.0.1:8080/
+check "libcni's result cache is empty after stop" \
+	sh -c "[ -z \"\$(ls -A /var/lib/cni/results 2>/dev/null)\" ]"
+nothing_left "after stop"
+
+# -- start: ADD again
+check "podman start web" pm start web
+until_ok 50 curl -fsS -m 1 -o /dev/null http://127.0.0.1:8080/
+check "the published port answers after start" page_is http://127.0.0.1:8080/ podman-page
+
+# -- rm: DEL, nothing left
+check "podman rm -f web" pm rm -f -t 0 web
+check_fails "the port no longer answers after rm" curl -fsS -m 2 http://127.0.0.1:8080/
+nothing_left "after rm"
+check "no conmon or container process left" sh -c "! ps -eo comm= | grep -Eqx 'conmon|httpd|busybox'"
+check_eq "no libpod cgroup was made" "$CG_BEFORE" "$(libpod_cgroups)"
+check "every ADD was matched by a DEL" test "$(calls ADD)" -le "$(calls DEL)"
+finish
