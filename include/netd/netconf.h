@@ -74,6 +74,7 @@ struct netd_netdef {
 	bool here; /* in netd_config_dir(), this process's own */
 	char path[NETD_CONF_PATH_MAX];
 	char error[NETD_ERR_MSG_MAX]; /* why the subnet file does not load; "" when it does */
+	int error_code;		      /* and its error code (EINVAL: the text is bad) */
 };
 
 /* Every network defined on this host (both dirs), sorted by name; free(*defs) when done. */

@@ -50,9 +50,9 @@ struct pctx {
 };
 
 static const char *const known_keys[] = {
-    "subnet",	  "gateway",	    "range",	   "bridge",	     "mtu",
-    "masquerade", "routes", "gateway_mode", "FLANNEL_SUBNET", "FLANNEL_MTU", "FLANNEL_IPMASQ",
-    "FLANNEL_NETWORK",
+    "subnet",	      "gateway",	 "range",	 "bridge",	   "mtu",
+    "masquerade",     "routes",		 "gateway_mode", "FLANNEL_SUBNET", "FLANNEL_MTU",
+    "FLANNEL_IPMASQ", "FLANNEL_NETWORK",
 };
 
 /* " \"VAL\"" after the name of what is bad, or "" when the text is not to be shown. */
@@ -442,11 +442,10 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 			if (nc->n_routes == NETD_ROUTES_MAX)
 				return perr(c, "routes: more than %d", NETD_ROUTES_MAX);
 			if (!parse_route(tok, &nc->routes[nc->n_routes]))
-				return perr(
-				    c,
-				    "bad routes%s: want DST/PREFIX[ via GATEWAY], ... e.g. "
-				    "10.1.0.0/16, 192.168.0.0/16 via 10.88.0.254",
-				    q);
+				return perr(c,
+					    "bad routes%s: want DST/PREFIX[ via GATEWAY], ... e.g. "
+					    "10.1.0.0/16, 192.168.0.0/16 via 10.88.0.254",
+					    q);
 			nc->n_routes++;
 		}
 	} else if (!strcmp(key, "gateway_mode")) {
@@ -1027,10 +1026,12 @@ static void def_load(struct netd_netdef *def, const struct conf_dir *dir, const 
 	if (netd_path_fmt(def->path, sizeof(def->path), "%s/%s.conf", dir->path, name) < 0) {
 		snprintf(def->error, sizeof(def->error), "network %s: %s: path too long", name,
 			 dir->path);
+		def->error_code = ENAMETOOLONG;
 		return;
 	}
 	if (load_path(name, def->path, &def->nc, &e) < 0) {
 		snprintf(def->error, sizeof(def->error), "%s", e.msg[0] ? e.msg : "cannot load");
+		def->error_code = e.code ? e.code : EINVAL;
 		memset(&def->nc, 0, sizeof(def->nc));
 		snprintf(def->nc.name, sizeof(def->nc.name), "%s", name);
 	}
@@ -1103,7 +1104,7 @@ int netd_netconf_find(const char *name, struct netd_netdef *def, struct netd_err
 				continue;
 			def_load(def, &dirs[i], name);
 			if (def->error[0])
-				return netd_err_set(err, EINVAL, "%s", def->error);
+				return netd_err_set(err, def->error_code, "%s", def->error);
 			return 0;
 		}
 	}

@@ -99,7 +99,7 @@ int netd_netns_open(const char *path, struct netd_err *err)
 	 */
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
-			return netd_err_set(err, ENOENT, "netns %s: does not exist", path);
+			return netns_missing(path, err);
 		return netd_err_sys(err, errno, "netns %s: open", path);
 	}
 	if (!S_ISREG(st.st_mode))
