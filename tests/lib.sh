@@ -112,9 +112,9 @@ count_leases() {
 	find "$NETD_STATE_DIR/networks" -path '*/ips/*' -type f 2>/dev/null | wc -l
 }
 
-# Host-port claims: one file per (proto, port, address) under the state dir (store.c).
+# Host-port claims: ports/PROTO-PORT/ADDR (temp files start with '.').
 count_claims() {
-	find "$NETD_STATE_DIR/ports" -mindepth 2 -type f 2>/dev/null | wc -l
+	find "$NETD_STATE_DIR/ports" -mindepth 2 -type f ! -name '.*' 2>/dev/null | wc -l
 }
 
 count_map_elements() {

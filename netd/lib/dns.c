@@ -299,7 +299,7 @@ static char *read_or_null(const char *path)
 	struct netd_err e;
 	char *t = NULL;
 
-	return netd_file_read(path, &t, NULL, &e) == 0 ? t : NULL;
+	return netd_file_read(path, NETD_FILE_FOLLOW, &t, NULL, &e) == 0 ? t : NULL;
 }
 
 /* The listening address of ep's network: its bridge's address. */
@@ -812,7 +812,7 @@ static int sync_file(const struct netd_netconf *nc, bool *changed, struct netd_e
 	netd_endpoints_free(eps, n);
 	if (r < 0)
 		return r;
-	if (netd_file_read(path, &old, NULL, &e) < 0)
+	if (netd_file_read(path, 0, &old, NULL, &e) < 0)
 		old = NULL;
 	if (!text) {
 		if (!old)

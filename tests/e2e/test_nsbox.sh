@@ -57,6 +57,7 @@ veths_settle() { # the kernel destroys the veth pair with the dying netns, in it
 nothing_left() { # NAME: everything a container makes is gone
 	check_eq "$1: no veths left (within 2 s)" 0 "$(veths_settle)"
 	check_eq "$1: no leases left" 0 "$(count_leases)"
+	check_eq "$1: no port claims left" 0 "$(count_claims)"
 	check_eq "$1: no published-port map elements left" 0 "$(count_map_elements)"
 	check_eq "$1: no cgroups left" 0 "$(count_cgroups)"
 	check_eq "$1: no state left" 0 "$(count_state)"
@@ -277,6 +278,7 @@ if [ -f "$BUILD/netd" ] && [ -x "$BUILD/netd" ]; then
 	"$BUILD/netd" gc >/dev/null 2>&1
 	check_eq "after netd gc: no veths" 0 "$(count_veths)"
 	check_eq "after netd gc: no leases" 0 "$(count_leases)"
+	check_eq "after netd gc: no port claims" 0 "$(count_claims)"
 	check_eq "after netd gc: no map elements" 0 "$(count_map_elements)"
 fi
 nsbox ps >/dev/null

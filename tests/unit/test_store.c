@@ -255,7 +255,8 @@ static void test_parse_errors(void **state)
 	char big[NETD_ID_MAX + 17];
 
 	(void)state;
-	expect_parse_error(HEAD "colour=blue\n", "c1@eth0:4: unknown key 'colour'");
+	/* The key is not quoted: a damaged record may hold anything. */
+	expect_parse_error(HEAD "colour=blue\n", "c1@eth0:4: unknown key (a record has");
 	expect_parse_error("network=n1\n\n# comment\nid=c1\nifname=eth0\ngarbage\n",
 			   "c1@eth0:6: expected key=value");
 	expect_parse_error(HEAD "ip=10.0.0.300/24\n", "c1@eth0:4: bad ip");
@@ -398,7 +399,7 @@ static void test_save_load_delete(void **state)
 	/* A record whose content names another endpoint is not loaded under this name. */
 	snprintf(path, sizeof(path), "networks/n1/endpoints/c9@eth0");
 	write_state(path, "network=n1\nid=c1\nifname=eth0\n");
-	assert_int_equal(netd_store_endpoint_load("n1", "c9", "eth0", &back, &err), -EINVAL);
+	assert_int_equal(netd_store_endpoint_load("n1", "c9", "eth0", &back, &err), -EUCLEAN);
 	assert_null(back.ports);
 
 	assert_int_equal(netd_store_endpoint_delete("n1", "c1", "eth0", &err), 0);
