@@ -115,6 +115,7 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 {
 	cni_cleanup_json json_t *ipam_res = NULL;
 	cni_cleanup_json json_t *res = NULL;
+	cni_cleanup_json json_t *own_dns = NULL;
 	struct netd_attach_req req = {0};
 	struct netd_endpoint ep = {0};
 	struct netd_netconf nc = {0};
@@ -165,6 +166,8 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	req.ports = c->ports;
 	req.n_ports = c->n_ports;
 	req.ignore_host_listeners = true;
+	req.aliases = c->aliases;
+	req.n_aliases = c->n_aliases;
 	/* As the reference bridge: a default route from isDefaultGateway, or from a 0.0.0.0/0
 	 * entry of ipam.routes (the network's routes); never because the interface is first. */
 	req.default_route =
@@ -201,6 +204,12 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	ar.n_routes = ep.n_routes;
 	if (!c->dns && ipam_res && json_is_object(json_object_get(ipam_res, "dns")))
 		c->dns = json_object_get(ipam_res, "dns");
+	/* Names on the network: the network's server answers them, and passes the rest on. */
+	if (!c->dns && netd_dns_serves(&ep)) {
+		own_dns = json_pack("{s:[s], s:[s]}", "nameservers", inet_ntoa(nc.gateway),
+				    "search", NETD_DNS_DOMAIN);
+		c->dns = own_dns;
+	}
 	res = cni_result_build(c, &ar, e);
 	if (!res || cni_print_json(res) < 0) {
 		if (res)

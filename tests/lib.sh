@@ -49,6 +49,10 @@ lab_exit() {
 	[ -n "${T_RC:-}" ] && rc=$T_RC
 	lab_reap
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do ip netns del "$ns" 2>/dev/null; done
+	# A name server netd started for this lab (dns.c) holds the lab's network namespace.
+	local dp
+	dp=$(cat "$NETD_STATE_DIR/dns/aardvark.pid" 2>/dev/null)
+	[ -n "$dp" ] && grep -qs aardvark "/proc/$dp/comm" && kill -9 "$dp" 2>/dev/null
 	umount "$LAB_DIR" 2>/dev/null
 	rmdir "$LAB_DIR" 2>/dev/null
 	exit $rc

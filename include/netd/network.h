@@ -12,6 +12,7 @@
 #include <netd/portspec.h>
 
 #define NETD_NETNS_PATH_MAX 256
+#define NETD_ALIASES_MAX    16 /* aliases per endpoint */
 
 /* Whether an attach gives the container its IPv4 default route via the network's gateway (a
  * 0.0.0.0/0 entry in the network's routes always does). */
@@ -42,6 +43,11 @@ struct netd_attach_req {
 	 * manager); DNAT wins over such a socket, and refusing would break podman's network reload.
 	 */
 	bool ignore_host_listeners;
+	/* Names other endpoints of the network find this one by (include/netd/dns.h): each a DNS
+	 * label, unique on the network; NULL / 0: none. A name given twice counts once. */
+	const char *name;
+	const char *const *aliases;
+	size_t n_aliases;
 	enum netd_default_route default_route;
 	/* The bridge gets no address (CNI "isGateway": false): a layer-2 segment whose router, if
 	 * any, is elsewhere; the host does not route to it, so no port can be published. */
@@ -68,6 +74,9 @@ struct netd_endpoint {
 	bool external_ipam;	 /* the address came from another IPAM (no lease of ours) */
 	struct netd_port *ports; /* host ports resolved */
 	size_t n_ports;
+	char name[NETD_DNSNAME_MAX + 1]; /* "" when none */
+	char aliases[NETD_ALIASES_MAX][NETD_DNSNAME_MAX + 1];
+	size_t n_aliases;
 	/* Routes installed in the container (gateways resolved), its default route among them
 	 * when this attach gave it one. */
 	struct netd_route routes[NETD_ROUTES_MAX + 1];

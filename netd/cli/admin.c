@@ -170,6 +170,13 @@ int cli_serve(int argc, char **argv)
 			sd_notify(0,
 				  "STATUS=watching link events; table ip netd restored from state");
 		}
+		if (rep.dns_started) {
+			fprintf(stderr,
+				"netd serve: the name server was not running; started it "
+				"(pid %d)\n",
+				netd_dns_server_pid());
+			sd_notify(0, "STATUS=watching link events; name server restarted");
+		}
 		if (!ready) {
 			sd_notify(0, "READY=1\nSTATUS=watching link events");
 			ready = true;

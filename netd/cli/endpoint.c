@@ -33,6 +33,8 @@ int cli_attach(int argc, char **argv)
 	    {"mac", required_argument, NULL, 'm'},
 	    {"publish", required_argument, NULL, 'p'},
 	    {"default-route", no_argument, NULL, 'd'},
+	    {"name", required_argument, NULL, 'N'},
+	    {"alias", required_argument, NULL, 'A'},
 	    CLI_EXPLAIN_OPTIONS,
 	    {0},
 	};
@@ -41,7 +43,8 @@ int cli_attach(int argc, char **argv)
 	struct netd_endpoint ep;
 	struct netd_err err = {0};
 	struct netd_port *ports = calloc(CLI_PORTS_MAX, sizeof(*ports));
-	size_t n_ports = 0;
+	const char *aliases[NETD_ALIASES_MAX];
+	size_t n_ports = 0, n_aliases = 0;
 	int c, r;
 
 	if (!ports)
@@ -83,6 +86,16 @@ int cli_attach(int argc, char **argv)
 				return cli_fail(&err, "attach");
 			}
 			break;
+		case 'N':
+			req.name = optarg;
+			break;
+		case 'A':
+			if (n_aliases == NETD_ALIASES_MAX) {
+				free(ports);
+				return cli_usage("attach: more than %d --alias", NETD_ALIASES_MAX);
+			}
+			aliases[n_aliases++] = optarg;
+			break;
 		default:
 			if (cli_explain_opt(&xo, c, optarg))
 				break;
@@ -97,6 +110,8 @@ int cli_attach(int argc, char **argv)
 	req.network = argv[optind];
 	req.ports = ports;
 	req.n_ports = n_ports;
+	req.aliases = aliases;
+	req.n_aliases = n_aliases;
 	r = cli_explain_start(&xo, "attach", argc, argv);
 	if (r) {
 		free(ports);

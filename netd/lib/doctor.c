@@ -13,6 +13,7 @@
 #include <libnftnl/chain.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <netd/dns.h>
 #include <netd/doctor.h>
 #include <netd/network.h>
 #include "link.h"
@@ -284,6 +285,46 @@ static void check_networks(struct findings *f)
 		add(f, NETD_DOCTOR_WARN, "links", "cannot list links: %s", e.msg);
 }
 
+/* Names: is there a server binary, and is it running while names are in use. */
+static void check_dns(struct findings *f)
+{
+	struct netd_endpoint *eps = NULL;
+	const char *bin = netd_dns_server_path();
+	struct netd_err e;
+	size_t n = 0, named = 0;
+	int pid;
+
+	if (netd_store_endpoint_list(NULL, &eps, &n, &e) == 0)
+		for (size_t i = 0; i < n; i++)
+			named += netd_dns_named(&eps[i]);
+	netd_endpoints_free(eps, n);
+	pid = netd_dns_server_pid();
+	if (!bin && named)
+		add(f, NETD_DOCTOR_WARN, "dns",
+		    "aardvark-dns is not installed: %zu endpoint(s) have names that nothing "
+		    "answers, so containers cannot find each other by name (they use the host's "
+		    "resolvers). Install the aardvark-dns package%s.",
+		    named, getenv("NETD_AARDVARK") ? " (or fix $NETD_AARDVARK)" : "");
+	else if (!bin)
+		add(f, NETD_DOCTOR_WARN, "dns",
+		    "aardvark-dns is not installed: containers will not find each other by name "
+		    "(--name, --alias); everything else works. Install the aardvark-dns "
+		    "package%s.",
+		    getenv("NETD_AARDVARK") ? " (or fix $NETD_AARDVARK)" : "");
+	else if (named && !pid)
+		add(f, NETD_DOCTOR_WARN, "dns",
+		    "the name server (%s) is not running although %zu endpoint(s) have names: "
+		    "they are not answered. netd serve restarts it within a second; or run netd "
+		    "gc.",
+		    bin, named);
+	else if (named)
+		add(f, NETD_DOCTOR_OK, "dns",
+		    "name server %s running (pid %d) for %zu named endpoint(s)", bin, pid, named);
+	else
+		add(f, NETD_DOCTOR_OK, "dns",
+		    "name server %s present; it starts with the first named endpoint", bin);
+}
+
 /* ---- the state files against each other: records, leases, claims ---- */
 
 struct lease_look {
@@ -483,6 +524,7 @@ int netd_doctor_run(struct netd_doctor_finding **out, size_t *n, struct netd_err
 	check_br_netfilter(&f);
 	check_networks(&f);
 	check_endpoints(&f);
+	check_dns(&f);
 	check_state(&f);
 	if (f.oom) {
 		free(f.v);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <netd/netconf.h>
 #include <netd/network.h>
+#include "dns_priv.h"
 #include "link.h"
 #include "nat.h"
 #include "network_priv.h"
@@ -698,5 +699,8 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 		netd_errs_note(&es, r, &e);
 	}
 	gc_tmp();
+	/* Names of the endpoints torn down above, and whatever a killed writer left. */
+	r = netd_dns_converge(&e);
+	netd_errs_note(&es, r, &e);
 	return netd_errs_result(&es, NULL);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netd/network.h>
+#include "dns_priv.h"
 #include "explain_priv.h"
 #include "link.h"
 #include "nat.h"
@@ -297,6 +298,14 @@ int netd_network_remove(const char *name, bool force, struct netd_err *err)
 	r = netd_errs_result(&es, NULL);
 	if (r < 0)
 		netd_err_prefix(err, "network rm %s", name);
+	/* The names of the endpoints torn down above (their teardown, under our lock, could not
+	 * take it again); with the network gone its server file goes too. */
+	close(steal_fd(&lk));
+	if (r == 0 && !netd_dry()) {
+		r = netd_dns_sync(name, err);
+		if (r < 0)
+			netd_err_prefix(err, "network rm %s", name);
+	}
 out:
 	netd_endpoints_free(eps, n);
 	free(bad);

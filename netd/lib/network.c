@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <netd/network.h>
+#include "dns_priv.h"
 #include "explain_priv.h"
 #include "link.h"
 #include "nat.h"
@@ -92,7 +93,7 @@ struct attach_ctx {
 	struct netd_endpoint *ep;
 	char key[NETD_KEY_MAX];
 	int netns_fd;
-	bool leased, recorded, claimed_ports, veth, published, resave, bridge_created;
+	bool leased, recorded, claimed_ports, veth, published, resave, bridge_created, dns;
 	bool configured, lo_was_down;
 	size_t n_claimed;
 };
@@ -180,6 +181,9 @@ static void attach_rollback(struct attach_ctx *c)
 		if (lk >= 0)
 			close(lk);
 	}
+	/* A concurrent sync may have put the names of the "creating" record in already. */
+	if (c->dns || (c->recorded && netd_dns_named(ep)))
+		ignore_result(netd_dns_sync(ep->network, &e2));
 }
 
 /*
@@ -278,6 +282,9 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 	if (r != -ENOENT)
 		return r;
 	netd_err_clear(err);
+	r = netd_dns_names_free(ep, err);
+	if (r < 0)
+		return r;
 	if (req->external_ipam) {
 		ep->external_ipam = true;
 		ep->ip = req->ip;
@@ -777,6 +784,26 @@ static int attach_publish(struct attach_ctx *c, struct netd_err *err)
 	return 0;
 }
 
+/* Names: the record holds them (reserve); the server's config is rebuilt from the records. */
+static int attach_dns(struct attach_ctx *c, struct netd_err *err)
+{
+	char names[(NETD_ALIASES_MAX + 1) * (NETD_DNSNAME_MAX + 1)], ip[INET_ADDRSTRLEN];
+	int r;
+
+	if (!netd_dns_named(c->ep))
+		return 0;
+	netd_dns_names_text(c->ep, names, sizeof(names));
+	inet_ntop(AF_INET, &c->ep->ip, ip, sizeof(ip));
+	netd_explain("# netd: dns: %s -> %s on network %s (%s)", names, ip, c->ep->network,
+		     netd_dns_server_path() ? "answered on its gateway"
+					    : "aardvark-dns is not installed: nothing answers");
+	r = fail_at("dns", err);
+	if (r < 0 || netd_dry())
+		return r;
+	c->dns = true;
+	return netd_dns_sync(c->ep->network, err);
+}
+
 int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint *ep,
 			struct netd_err *err)
 {
@@ -794,6 +821,8 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 		r = netd_name_check_ifname(ifname, err);
 	if (r == 0 && req->network)
 		r = netd_name_check_network(req->network, err);
+	if (r == 0)
+		r = netd_dns_names_set(ep, req, err);
 	if (r < 0)
 		return r;
 	if (!req->netns || !*req->netns)
@@ -802,6 +831,12 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 		return netd_err_set(err, ENAMETOOLONG, "attach %s: netns path too long", req->id);
 	if (req->external_ipam && req->ip.s_addr == INADDR_ANY)
 		return netd_err_set(err, EINVAL, "attach %s: external IPAM without an address",
+				    req->id);
+	/* The name server listens on the gateway address, which such a bridge does not have. */
+	if (req->bridge_no_address && netd_dns_named(ep))
+		return netd_err_set(err, EINVAL,
+				    "attach %s: names cannot be answered on a bridge without the "
+				    "gateway address (CNI isGateway false)",
 				    req->id);
 	nsfd = netd_netns_open(req->netns, err);
 	if (nsfd < 0)
@@ -846,6 +881,8 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 		r = attach_links(&c, err);
 	if (r == 0)
 		r = attach_publish(&c, err);
+	if (r == 0)
+		r = attach_dns(&c, err);
 	if (r == 0) {
 		snprintf(ep->state, sizeof(ep->state), "%s", netd_dry() ? "dry-run" : "ready");
 		ep->pid = 0;
@@ -1009,6 +1046,15 @@ int netd_endpoint_teardown_flags(const struct netd_endpoint *ep, unsigned flags,
 		netd_endpoint_clear(&cur);
 		if (lk >= 0)
 			close(lk);
+	}
+	if (netd_dns_named(ep)) {
+		netd_explain("# netd: dns: the names of %s go with its record", key);
+		/* Under the caller's network lock (network rm) the caller syncs: flock would wait
+		 * for itself. */
+		if (!es.first && !netd_dry() && !(flags & NETD_TD_LOCKED)) {
+			r = netd_dns_sync(ep->network, &e);
+			netd_errs_note(&es, r, &e);
+		}
 	}
 	return netd_errs_result(&es, key);
 }

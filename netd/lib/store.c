@@ -224,6 +224,23 @@ static void NETD_PRINTF(2, 3) sb_printf(struct sbuf *b, const char *fmt, ...)
 	}
 }
 
+/* The names of an endpoint on its network (dns.c): DNS labels, at most NETD_ALIASES_MAX. */
+static int dns_names_ok(const struct netd_endpoint *ep, struct netd_err *err)
+{
+	struct netd_err e2;
+
+	if (ep->n_aliases > NETD_ALIASES_MAX)
+		return netd_err_set(err, EINVAL, "endpoint %s@%s: more than %d aliases", ep->id,
+				    ep->ifname, NETD_ALIASES_MAX);
+	if (ep->name[0] && netd_name_check_dns(ep->name, &e2) < 0)
+		return netd_err_set(err, EINVAL, "endpoint %s@%s: %s", ep->id, ep->ifname, e2.msg);
+	for (size_t i = 0; i < ep->n_aliases; i++)
+		if (netd_name_check_dns(ep->aliases[i], &e2) < 0)
+			return netd_err_set(err, EINVAL, "endpoint %s@%s: alias: %s", ep->id,
+					    ep->ifname, e2.msg);
+	return 0;
+}
+
 int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd_err *err)
 {
 	struct sbuf b = {0};
@@ -250,6 +267,9 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	if (ep->n_ports > MAX_PORTS || (ep->n_ports && !ep->ports))
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: bad port list", ep->id,
 				    ep->ifname);
+	r = dns_names_ok(ep, err);
+	if (r < 0)
+		return r;
 	inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
 	inet_ntop(AF_INET, &ep->gateway, gw, sizeof(gw));
 
@@ -263,6 +283,10 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 		  ep->pid);
 	if (ep->external_ipam)
 		sb_printf(&b, "ipam=external\n");
+	if (ep->name[0])
+		sb_printf(&b, "name=%s\n", ep->name);
+	for (size_t i = 0; i < ep->n_aliases; i++)
+		sb_printf(&b, "alias=%s\n", ep->aliases[i]);
 	for (size_t i = 0; i < ep->n_ports; i++) {
 		const struct netd_port *p = &ep->ports[i];
 		const char *pn = proto_name(p->proto);
@@ -432,6 +456,8 @@ enum ep_key {
 	K_IPAM,
 	K_PORT,
 	K_ROUTE,
+	K_NAME,
+	K_ALIAS,
 	K_COUNT,
 };
 
@@ -454,11 +480,14 @@ static const char *const ep_keys[K_COUNT] = {
     [K_IPAM] = "ipam",
     [K_PORT] = "port",
     [K_ROUTE] = "route",
+    [K_NAME] = "name",
+    [K_ALIAS] = "alias",
 };
 
 /* Sets one field from a value; false when the value is not valid for it. */
 static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, size_t vl)
 {
+	struct netd_err e2;
 	uint64_t u;
 
 	switch (k) {
@@ -525,6 +554,16 @@ static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, si
 			ep->external_ipam = true;
 		else
 			return false;
+		return true;
+	case K_NAME:
+		return copy_field(ep->name, sizeof(ep->name), v, vl) &&
+		       netd_name_check_dns(ep->name, &e2) == 0;
+	case K_ALIAS:
+		if (ep->n_aliases >= NETD_ALIASES_MAX ||
+		    !copy_field(ep->aliases[ep->n_aliases], sizeof(ep->aliases[0]), v, vl) ||
+		    netd_name_check_dns(ep->aliases[ep->n_aliases], &e2) < 0)
+			return false;
+		ep->n_aliases++;
 		return true;
 	case K_PORT:
 	case K_ROUTE:
@@ -622,7 +661,7 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 			}
 			goto next;
 		}
-		if (seen[k]) {
+		if (seen[k] && k != K_ALIAS) {
 			r = netd_err_set(err, EINVAL, "%s:%u: duplicate key '%s'", where, line,
 					 ep_keys[k]);
 			goto fail;

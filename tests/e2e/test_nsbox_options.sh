@@ -171,7 +171,7 @@ check_eq "--env-file" "1|two words|from-env" "$(C=from-env nsbox run --network n
 hosts=$(nsbox run --network none --add-host db:10.1.2.3 --add-host v6:[fd00::1] "$ROOTFS" cat /etc/hosts)
 check "--add-host NAME:IP in /etc/hosts" grep -qx $'10.1.2.3\tdb' <<<"$hosts"
 check "--add-host NAME:[IPv6]" grep -qx $'fd00::1\tv6' <<<"$hosts"
-check_eq "--dns and --dns-search replace the host's" "nameserver 192.0.2.53|search corp.example lab.example" \
+check_eq "--dns and --dns-search replace the host's" "search corp.example lab.example|nameserver 192.0.2.53" \
 	"$(nsbox run --network none --dns 192.0.2.53 --dns-search corp.example --dns-search lab.example "$ROOTFS" sh -c 'grep -E "^(nameserver|search)" /etc/resolv.conf | paste -sd "|"')"
 
 # ---- --explain ----
