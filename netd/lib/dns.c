@@ -411,16 +411,22 @@ static bool is_our_server(pid_t pid, const char *dir)
 static pid_t read_pid(void)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
-	char key[32];
+	cleanup_free char *text = NULL;
 	struct netd_err e;
+	size_t n = 0;
 	char *end;
 	long v;
 
+	/* aardvark writes the pid with no newline; not an owner key, so not netd_owner_read. */
 	if (state_path(dir, sizeof(dir), DNS_DIR, NULL) < 0 ||
 	    state_path(path, sizeof(path), DNS_DIR, PID_FILE) < 0 ||
-	    netd_owner_read(path, key, sizeof(key), &e) < 0)
+	    netd_file_read(path, 0, &text, &n, &e) < 0)
 		return 0;
-	v = strtol(key, &end, 10);
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+	if (n == 0 || n > 10 || strlen(text) != n || text[0] < '1' || text[0] > '9')
+		return 0;
+	v = strtol(text, &end, 10);
 	if (*end || v <= 1 || v > INT_MAX)
 		return 0;
 	return alive((pid_t)v) && is_our_server((pid_t)v, dir) ? (pid_t)v : 0;
