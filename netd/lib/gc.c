@@ -20,6 +20,7 @@
 #include "nat.h"
 #include "network_priv.h"
 #include "store.h"
+#include "tombstone.h"
 #include "util.h"
 
 #define ALIAS_PREFIX "netd:"
@@ -394,7 +395,7 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 			drop = false;
 		if (!drop)
 			continue;
-		r = netd_endpoint_teardown(&eps[i], &e);
+		r = netd_endpoint_teardown_flags(&eps[i], NETD_TEARDOWN_WAIT, &e);
 		if (r < 0 && !first) {
 			first = r;
 			*err = e;
@@ -414,6 +415,7 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 	free(ov.names);
 	if (r < 0 && !first)
 		first = r;
+	st->veths += netd_tomb_sweep(rt);
 
 	{
 		struct netd_netdef *defs = NULL;

@@ -20,6 +20,7 @@
 #include "netconf_priv.h"
 #include "network_priv.h"
 #include "store.h"
+#include "tombstone.h"
 #include "util.h"
 
 #define HOST_IF_PREFIX "nd"
@@ -831,6 +832,30 @@ static int td_result(struct teardown *td, const char *what)
 	return td->first;
 }
 
+/*
+ * The veth pair, buried (tombstone.c) so that the caller does not wait for its unregister;
+ * deleted here when it cannot be buried or the caller wants it gone on return.
+ */
+static int remove_veth(const struct netd_endpoint *ep, const char *key, unsigned flags,
+		       struct netd_err *err)
+{
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	char alias[NETD_KEY_MAX + 8];
+	int r;
+
+	r = netd_rtnl_open(&rt, err);
+	if (r < 0)
+		return r;
+	if (!(flags & NETD_TEARDOWN_WAIT)) {
+		snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", key);
+		r = netd_tomb_bury(rt, ep->host_ifname, alias, ep->ifname, ep->netns, err);
+		if (r == 0 || r == -ENODEV)
+			return 0;
+		netd_err_clear(err);
+	}
+	return netd_link_del(rt, ep->host_ifname, err);
+}
+
 int netd_endpoint_teardown(const struct netd_endpoint *ep, struct netd_err *err)
 {
 	return netd_endpoint_teardown_flags(ep, 0, err);
@@ -870,10 +895,7 @@ int netd_endpoint_teardown_flags(const struct netd_endpoint *ep, unsigned flags,
 	if (ep->host_ifname[0] && (flags & NETD_DETACH_NETNS_DYING)) {
 		netd_explain("# %s goes with its namespace", ep->host_ifname);
 	} else if (ep->host_ifname[0]) {
-		cleanup_rtnl struct netd_rtnl *rt = NULL;
-		r = netd_rtnl_open(&rt, &e);
-		if (r == 0)
-			r = netd_link_del(rt, ep->host_ifname, &e);
+		r = remove_veth(ep, key, flags, &e);
 		td_note(&td, r, &e);
 	}
 	netd_explain("# netd: release the lease of %s, then remove its endpoint record", key);
