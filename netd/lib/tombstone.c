@@ -48,7 +48,8 @@ static int tomb_path(char *buf, size_t len, const char *name)
 	return netd_path_fmt(buf, len, "%s/tombstones", netd_state_dir());
 }
 
-/* The tombstone's file, created and locked (the lock says "a deleter is on it"); holds the alias. */
+/* The tombstone's file, created and locked (the lock says "a deleter is on it"); holds the alias.
+ */
 static int tomb_file_create(const char *name, const char *alias, struct netd_err *err)
 {
 	char dir[4096], path[4096];
@@ -150,6 +151,16 @@ __attribute__((noreturn)) static void deleter(const char *path, int ifindex)
 			_exit(1);
 	if (fstat(fd, &a) < 0 || stat(path, &b) < 0 || a.st_ino != b.st_ino)
 		_exit(0);
+#ifdef NETD_FAULT_INJECTION
+	/*
+	 * Test builds only: a deleter killed at work (gc and serve must finish its tombstone), or
+	 * a slow one (its caller must not wait for it).
+	 */
+	if (getenv("NETD_FAIL_AT") && strcmp(getenv("NETD_FAIL_AT"), "deleter") == 0)
+		raise(SIGKILL);
+	if (getenv("NETD_FAIL_AT") && strcmp(getenv("NETD_FAIL_AT"), "deleter-slow") == 0)
+		sleep(3);
+#endif
 	dellink_raw(ifindex);
 	unlink(path);
 	_exit(0);
