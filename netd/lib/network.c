@@ -625,8 +625,15 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	/* A table of an older netd was replaced: every network's and endpoint's elements back. */
 	if (r == 1)
 		r = netd_network_restore_nat(err);
-	if (r == 0)
-		r = netd_nat_network_add(&nn, err);
+	/*
+	 * One nf_tables batch: the network's elements and the ports. From here the rollback
+	 * unpublishes (a batch may have committed although its ACKs were lost); the ports are
+	 * claimed by us, so their elements can belong to no one else.
+	 */
+	if (r == 0) {
+		c->published = ep->n_ports > 0;
+		r = netd_nat_attach(&nn, ep->ports, ep->n_ports, ep->ip, err);
+	}
 	if (r == 0)
 		r = fail_at("veth", err);
 	if (r < 0)
@@ -681,15 +688,8 @@ static int attach_publish(struct attach_ctx *c, struct netd_err *err)
 
 	if (!ep->n_ports)
 		return 0;
+	/* The ports were published with the network's elements (attach_links). */
 	r = fail_at("publish", err);
-	if (r < 0)
-		return r;
-	/*
-	 * From here the rollback unpublishes: a batch may have committed although its ACKs were
-	 * lost. The ports are claimed by us, so their elements can belong to no one else.
-	 */
-	c->published = true;
-	r = netd_nat_publish(ep->ports, ep->n_ports, ep->ip, err);
 	if (r < 0)
 		return r;
 	/* A re-published UDP port must not keep sending to a dead container's conntrack entry. */
