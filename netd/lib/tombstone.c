@@ -256,14 +256,29 @@ int netd_tomb_bury(struct netd_rtnl *rt, const char *host_ifname, const char *al
 			return lk;
 	}
 	r = bury_ctr_end(netns, ctr_ifname, (int)rtnl_link_get_link(l), tomb, err);
+	/* The host end too: its name is free for the next attach of this endpoint at once. */
+	if (r == 0 && !netd_dry()) {
+		nle = down_and_rename(rt, ifindex, tomb);
+		if (nle < 0)
+			r = netd_nl_err(err, rt, nle, "link %s: bury as %s", host_ifname, tomb);
+	}
+	if (r == 0 && netd_explain_enabled()) {
+		netd_explain("ip link set %s down", host_ifname);
+		netd_explain("ip link set %s name %s", host_ifname, tomb);
+	}
 	if (r == 0 && !netd_dry() && !spawn_deleter(tomb, ifindex))
 		r = netd_err_sys(err, errno, "link %s: start its deleter", host_ifname);
 	if (r < 0) {
+		struct netd_err e2;
+
 		if (tomb_path(path, sizeof(path), tomb) == 0)
 			unlink(path);
+		/* Renamed already: the caller deletes the pair by the name it knows. */
+		if (!netd_dry())
+			ignore_result(netd_link_del(rt, tomb, &e2));
 		return r;
 	}
-	netd_explain("ip link del %s 2>/dev/null || true", host_ifname);
+	netd_explain("ip link del %s 2>/dev/null || true", tomb);
 	return 0;
 }
 

@@ -3,13 +3,13 @@
  * Tombstones: a detach that does not wait for the kernel to unregister its veth pair.
  *
  * RTM_DELLINK of a veth returns only once the kernel has unregistered both ends (an RCU barrier:
- * ~16-25 ms here), most of a CNI DEL. Instead the container end is taken down and renamed to
- * "nt" + 8 hex digits of the host end's ifindex, so CNI_IFNAME is free at once, and a deleter
- * (a child with no inherited fds, in a session of its own) deletes the pair by the host end's
- * ifindex. The host end keeps its name: with its peer down it carries nothing, and an attach of
- * the same endpoint that finds it deletes it (network.c), as gc does (its record is gone).
- * While the deleter works it holds the flock of $NETD_STATE_DIR/tombstones/NAME; gc and
- * `netd serve` finish tombstones whose file is not locked (their deleter died). Private.
+ * ~16-25 ms here), most of a CNI DEL. Instead both ends are taken down and renamed to "nt" + 8
+ * hex digits of the host end's ifindex, so CNI_IFNAME and the host name are free at once, and a
+ * deleter (a child with no inherited fds, in a session of its own) deletes the pair by the host
+ * end's ifindex. The host end keeps its alias, so gc also knows it when everything else is lost
+ * (its record is gone: an orphan). While the deleter works it holds the flock of
+ * $NETD_STATE_DIR/tombstones/NAME; gc and `netd serve` finish tombstones whose file is not
+ * locked (their deleter died). Private to libnetd.
  */
 #ifndef NETD_TOMBSTONE_H
 #define NETD_TOMBSTONE_H
