@@ -17,6 +17,7 @@
 #include "nat.h"
 #include "netconf_priv.h"
 #include "store.h"
+#include "tombstone.h"
 #include "util.h"
 
 struct findings {
@@ -209,7 +210,7 @@ static int orphan_cb(const char *name, const struct netd_link_info *info, void *
 	struct netd_endpoint ep = {0};
 	struct netd_err e;
 
-	if (!slash || !at || at < slash)
+	if (!slash || !at || at < slash || netd_tomb_pending(name))
 		return 0;
 	snprintf(net, sizeof(net), "%.*s", (int)(slash - key), key);
 	snprintf(id, sizeof(id), "%.*s", (int)(at - slash - 1), slash + 1);

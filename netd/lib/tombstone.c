@@ -299,6 +299,21 @@ static int tomb_take(const char *name, char *path, size_t len)
 	return fd;
 }
 
+bool netd_tomb_pending(const char *name)
+{
+	char path[4096];
+	int ifindex, fd;
+
+	if (!tomb_parse(name, &ifindex) || tomb_path(path, sizeof(path), name) < 0 ||
+	    access(path, F_OK) < 0)
+		return false;
+	fd = tomb_take(name, path, sizeof(path));
+	if (fd < 0)
+		return true;
+	close(fd);
+	return false;
+}
+
 /* Deletes the host end at ifindex when it still carries the tombstone's alias. */
 static bool finish(struct netd_rtnl *rt, int ifindex, const char *path)
 {

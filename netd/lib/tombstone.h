@@ -29,6 +29,9 @@ struct netd_rtnl;
 int netd_tomb_bury(struct netd_rtnl *rt, const char *host_ifname, const char *alias,
 		   const char *ctr_ifname, const char *netns, struct netd_err *err) NETD_MUST_USE;
 
+/* True when name is a tombstone whose deleter is at work (not a leak to report). */
+bool netd_tomb_pending(const char *name);
+
 /*
  * Deletes the pairs of tombstones whose deleter died (when the host end at that ifindex still
  * carries the alias recorded in the tombstone) and their files; returns how many links it
