@@ -59,38 +59,6 @@ static bool host_mac(const char *ifname, uint8_t mac[6])
 	return true;
 }
 
-static int read_small_file(const char *path, char **out, struct cni_err *e)
-{
-	cni_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	cni_cleanup_free char *buf = NULL;
-	size_t len = 0;
-	struct stat st;
-
-	if (fd < 0)
-		return cni_err_set(e, CNI_ERR_CONFIG, "subnetFile %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 65536)
-		return cni_err_set(e, CNI_ERR_CONFIG, "subnetFile %s: not a small regular file",
-				   path);
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return cni_err_set(e, CNI_ERR_GENERIC, "out of memory");
-	while (len < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return cni_err_set(e, CNI_ERR_CONFIG, "subnetFile %s: read: %s", path,
-					   strerror(errno));
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*out = cni_steal(&buf);
-	return 0;
-}
-
 static uint32_t mask_of(unsigned prefix)
 {
 	return prefix ? htonl(~0u << (32 - prefix)) : 0;
@@ -109,12 +77,11 @@ static int add_netconf(struct cni_conf *c, bool have_ext, struct in_addr ext_ip,
 	if (cni_conf_netconf(c, nc, e) < 0)
 		return -1;
 	if (c->subnet_file) {
-		cni_cleanup_free char *text = NULL;
 		struct netd_netconf fnc = {0};
 
-		if (read_small_file(c->subnet_file, &text, e) < 0)
-			return -1;
-		if (netd_netconf_parse(c->name, c->subnet_file, text, &fnc, &ne) < 0)
+		/* Read as netd reads subnet files: a FIFO never blocks, the file is never quoted
+		 * (subnetFile may point anywhere). */
+		if (netd_netconf_read(c->name, c->subnet_file, &fnc, &ne) < 0)
 			return cni_err_set(e, CNI_ERR_CONFIG, "subnetFile: %s", ne.msg);
 		cni_conf_overlay(c, &fnc);
 		*nc = fnc;
@@ -148,6 +115,7 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 {
 	cni_cleanup_json json_t *ipam_res = NULL;
 	cni_cleanup_json json_t *res = NULL;
+	cni_cleanup_json json_t *own_dns = NULL;
 	struct netd_attach_req req = {0};
 	struct netd_endpoint ep = {0};
 	struct netd_netconf nc = {0};
@@ -198,6 +166,8 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	req.ports = c->ports;
 	req.n_ports = c->n_ports;
 	req.ignore_host_listeners = true;
+	req.aliases = c->aliases;
+	req.n_aliases = c->n_aliases;
 	/* As the reference bridge: a default route from isDefaultGateway, or from a 0.0.0.0/0
 	 * entry of ipam.routes (the network's routes); never because the interface is first. */
 	req.default_route =
@@ -234,6 +204,12 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	ar.n_routes = ep.n_routes;
 	if (!c->dns && ipam_res && json_is_object(json_object_get(ipam_res, "dns")))
 		c->dns = json_object_get(ipam_res, "dns");
+	/* Names on the network: the network's server answers them, and passes the rest on. */
+	if (!c->dns && netd_dns_serves(&ep)) {
+		own_dns = json_pack("{s:[s], s:[s]}", "nameservers", inet_ntoa(nc.gateway),
+				    "search", NETD_DNS_DOMAIN);
+		c->dns = own_dns;
+	}
 	res = cni_result_build(c, &ar, e);
 	if (!res || cni_print_json(res) < 0) {
 		if (res)

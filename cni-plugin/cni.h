@@ -105,6 +105,10 @@ struct cni_conf {
 	struct in_addr ip;
 	bool has_mac; /* runtimeConfig.mac */
 	uint8_t mac[6];
+	/* runtimeConfig.aliases (the "aliases" capability, as podman passes it): the names of
+	 * this network's entry; borrowed from root. */
+	const char *aliases[NETD_ALIASES_MAX];
+	size_t n_aliases;
 	bool has_keep; /* GC: cni.dev/valid-attachments or cni.dev/attachments */
 	struct netd_attachment_ref *keep;
 	size_t n_keep;

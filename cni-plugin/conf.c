@@ -475,6 +475,37 @@ static int parse_port(json_t *pm, size_t i, struct netd_port *p, bool *skip, str
 	return 0;
 }
 
+/* "aliases": {"NETWORK": ["web", "www"]}: the names on this network (dns.h). */
+static int parse_aliases(struct cni_conf *c, json_t *rc, struct cni_err *e)
+{
+	json_t *all = NULL, *mine, *v;
+	struct netd_err ne;
+	size_t i;
+
+	if (get_obj(rc, "runtimeConfig.", "aliases", &all, e) < 0)
+		return -1;
+	mine = all && c->name ? json_object_get(all, c->name) : NULL;
+	if (!mine)
+		return 0;
+	if (!json_is_array(mine))
+		return cni_err_set(e, CNI_ERR_CONFIG, "runtimeConfig.aliases.%s: expected an array",
+				   c->name);
+	json_array_foreach(mine, i, v)
+	{
+		const char *a = json_string_value(v);
+
+		if (!a || netd_name_check_dns(a, &ne) < 0)
+			return cni_err_set(e, CNI_ERR_CONFIG, "runtimeConfig.aliases.%s[%zu]: %s",
+					   c->name, i, a ? ne.msg : "expected a string");
+		if (c->n_aliases == NETD_ALIASES_MAX)
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "runtimeConfig.aliases.%s: more than %d names", c->name,
+					   NETD_ALIASES_MAX);
+		c->aliases[c->n_aliases++] = a;
+	}
+	return 0;
+}
+
 static int parse_runtime_config(struct cni_conf *c, struct cni_err *e)
 {
 	json_t *rc, *pms = NULL, *ips = NULL;
@@ -536,7 +567,7 @@ static int parse_runtime_config(struct cni_conf *c, struct cni_err *e)
 			    "runtimeConfig.mac: \"%.32s\" is not a unicast MAC address", mac);
 		c->has_mac = true;
 	}
-	return 0;
+	return parse_aliases(c, rc, e);
 }
 
 /* host-local's "args": {"cni": {"ips": [...]}} */

@@ -72,12 +72,15 @@ static void usage(FILE *f)
 	    "run options:\n"
 	    "  -p, --publish SPEC     publish a port ([IP:][HOST:]CTR[/PROTO], ranges); "
 	    "repeatable\n"
-	    "  --name NAME            container name (default: nsbox-PID)\n"
+	    "  --name NAME            container name (default: nsbox-PID); given, also its name\n"
+	    "                         on its network (a DNS label)\n"
 	    "  --hostname NAME        hostname (default: the name)\n"
 	    "  -e, --env KEY=VALUE    environment variable; repeatable\n"
 	    "  -w, --workdir DIR      working directory inside the container\n"
 	    "  -u, --user USER[:GROUP]  name (the rootfs' /etc/passwd, /etc/group) or number\n"
 	    "  --network NAME|host|none  network (default: the default network)\n"
+	    "  --network-alias NAME   one more name the container is found by on its network\n"
+	    "                         (a --name is one already); repeatable\n"
 	    "  --memory SIZE          memory limit (k/m/g)\n"
 	    "  --cpus N.N             CPU limit\n"
 	    "  --pids-limit N         process limit\n"
@@ -136,6 +139,7 @@ enum {
 	OPT_ADD_HOST,
 	OPT_DNS,
 	OPT_DNS_SEARCH,
+	OPT_ALIAS,
 };
 
 /* A small file of the rootfs (/etc/passwd, /etc/group), resolved inside it: a symlink cannot
@@ -432,6 +436,7 @@ static int cmd_run(int argc, char **argv)
 	    {"user", required_argument, NULL, 'u'},
 	    {"network", required_argument, NULL, OPT_NETWORK},
 	    {"net", required_argument, NULL, OPT_NETWORK},
+	    {"network-alias", required_argument, NULL, OPT_ALIAS},
 	    {"memory", required_argument, NULL, OPT_MEMORY},
 	    {"cpus", required_argument, NULL, OPT_CPUS},
 	    {"pids-limit", required_argument, NULL, OPT_PIDS},
@@ -617,6 +622,17 @@ static int cmd_run(int argc, char **argv)
 				o.network = optarg;
 			}
 			break;
+		case OPT_ALIAS:
+			if (netd_name_check_dns(optarg, &err) < 0) {
+				nsbox_error("--network-alias: %s", err.msg);
+				return NSBOX_EXIT_ERROR;
+			}
+			if (o.n_aliases == NETD_ALIASES_MAX) {
+				nsbox_error("--network-alias: at most %d", NETD_ALIASES_MAX);
+				return NSBOX_EXIT_ERROR;
+			}
+			o.aliases[o.n_aliases++] = optarg;
+			break;
 		case OPT_MEMORY:
 			o.memory = nsbox_parse_size(optarg);
 			if (o.memory < (4 << 20)) {
@@ -679,6 +695,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (o.n_ports && o.net_mode != NSBOX_NET_BRIDGE) {
 		nsbox_error("-p needs a network (not --network host or none)");
+		return NSBOX_EXIT_ERROR;
+	}
+	if (o.n_aliases && o.net_mode != NSBOX_NET_BRIDGE) {
+		nsbox_error("--network-alias needs a network (not --network host or none)");
 		return NSBOX_EXIT_ERROR;
 	}
 	if (o.userns && o.net_mode == NSBOX_NET_HOST) {
@@ -749,6 +769,7 @@ static int cmd_run(int argc, char **argv)
 			return NSBOX_EXIT_ERROR;
 		}
 		snprintf(o.name, sizeof(o.name), "%s", name);
+		o.name_given = true;
 	} else {
 		snprintf(o.name, sizeof(o.name), "nsbox-%d", (int)getpid());
 	}

@@ -100,6 +100,7 @@ struct nsbox_opts {
 	char **argv;		 /* the command and its arguments */
 	char cmd_path[PATH_MAX]; /* the command resolved inside the rootfs */
 	char name[NETD_ID_MAX + 1];
+	bool name_given; /* --name: also the container's name on its network (nsbox-PID is not) */
 	char hostname[65];
 	const char *env[NSBOX_MAX_ENV + 8];
 	size_t n_env;
@@ -108,10 +109,12 @@ struct nsbox_opts {
 	uid_t uid;
 	gid_t gid;
 	enum nsbox_net_mode net_mode;
-	const char *network; /* NULL: libnetd's default network */
-	long long memory;    /* bytes, 0: no limit */
-	long cpu_quota_us;   /* per 100 ms period, 0: no limit */
-	long pids_limit;     /* 0: no limit */
+	const char *network;		       /* NULL: libnetd's default network */
+	const char *aliases[NETD_ALIASES_MAX]; /* --network-alias: more names on the network */
+	size_t n_aliases;
+	long long memory;  /* bytes, 0: no limit */
+	long cpu_quota_us; /* per 100 ms period, 0: no limit */
+	long pids_limit;   /* 0: no limit */
 	bool read_only, overlay, init, detach, interactive, tty, userns;
 	bool explain;		  /* --explain[=FILE]: the equivalent shell commands (run.c) */
 	const char *explain_file; /* NULL: stderr */
@@ -158,8 +161,9 @@ struct nsbox_cgroup {
 /* What the state dir records about a running container (the "record" file). */
 struct nsbox_record {
 	char name[NETD_ID_MAX + 1];
-	pid_t pid;			    /* the container's PID 1, as the host sees it */
-	pid_t monitor;			    /* the nsbox process that waits for it */
+	bool name_given; /* --name: also the container's name on its network (nsbox-PID is not) */
+	pid_t pid;	 /* the container's PID 1, as the host sees it */
+	pid_t monitor;	 /* the nsbox process that waits for it */
 	char network[NETD_NETNAME_MAX + 1]; /* "" for host/none */
 	char net_mode[8];
 	char ip[16];

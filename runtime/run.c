@@ -497,43 +497,19 @@ static void hosts_text(const struct run_ctx *c, char *buf, size_t len)
 		n += snprintf(buf + n, len - (size_t)n, "%s\t%s\n", o->hosts[i][1], o->hosts[i][0]);
 }
 
-/* The host's resolv.conf; loopback name servers mean nothing in another namespace. */
-static void resolv_text(const struct nsbox_opts *o, char *buf, size_t len)
+/* libnetd's rule: the network's name server when the container has names there, else the
+ * host's resolvers a container can reach; --dns and --dns-search replace what they name. */
+static void resolv_text(const struct run_ctx *c, char *buf, size_t len)
 {
-	FILE *f = fopen("/etc/resolv.conf", "re");
-	char line[512];
-	size_t n = 0;
+	const struct netd_dns_user user = {
+	    .nameservers = c->o->dns,
+	    .n_nameservers = c->o->n_dns,
+	    .search = c->o->dns_search,
+	    .n_search = c->o->n_dns_search,
+	};
 
-	buf[0] = '\0';
-	/* --dns replaces the host's name servers, --dns-search its search list (as Docker) */
-	for (size_t i = 0; i < o->n_dns && n + 64 < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "nameserver %s\n", o->dns[i]);
-	if (o->n_dns_search && n + 16 < len) {
-		n += (size_t)snprintf(buf + n, len - n, "search");
-		for (size_t i = 0; i < o->n_dns_search && n + 260 < len; i++)
-			n += (size_t)snprintf(buf + n, len - n, " %s", o->dns_search[i]);
-		n += (size_t)snprintf(buf + n, len - n, "\n");
-	}
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if ((o->n_dns && !strncmp(line, "nameserver", 10)) ||
-		    (o->n_dns_search &&
-		     (!strncmp(line, "search", 6) || !strncmp(line, "domain", 6))))
-			continue;
-		if (o->net_mode != NSBOX_NET_HOST && !strncmp(line, "nameserver", 10)) {
-			const char *a = line + 10;
-			a += strspn(a, " \t");
-			if (!strncmp(a, "127.", 4) || !strncmp(a, "::1", 3))
-				continue;
-		}
-		size_t l = strlen(line);
-		if (n + l + 1 > len)
-			break;
-		memcpy(buf + n, line, l + 1);
-		n += l;
-	}
-	fclose(f);
+	netd_dns_resolv_conf(c->attached ? &c->ep : NULL, c->o->net_mode == NSBOX_NET_HOST, &user,
+			     buf, len);
 }
 
 static int state_files(struct run_ctx *c, struct netd_err *err)
@@ -550,7 +526,7 @@ static int state_files(struct run_ctx *c, struct netd_err *err)
 		r = nsbox_state_put(c->o->name, "hostname", buf, err);
 	}
 	if (r == 0) {
-		resolv_text(c->o, buf, sizeof(buf));
+		resolv_text(c, buf, sizeof(buf));
 		explain_put(c->state_dir, "resolv.conf", buf);
 		r = nsbox_state_put(c->o->name, "resolv.conf", buf, err);
 	}
@@ -1081,6 +1057,7 @@ static int start_once(struct run_ctx *c, int *code)
 	if (o->net_mode == NSBOX_NET_BRIDGE) {
 		char netns[64];
 		snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)c->pid);
+		struct netd_err e2;
 		struct netd_attach_req req = {
 		    .network = o->network,
 		    .netns = netns,
@@ -1088,6 +1065,12 @@ static int start_once(struct run_ctx *c, int *code)
 		    .ifname = NSBOX_IFNAME,
 		    .ports = o->ports,
 		    .n_ports = o->n_ports,
+		    /* A --name that is no DNS label (my_app) is no name on the network, and
+		     * nobody looks up a generated nsbox-PID: no name server for those. */
+		    .name =
+			o->name_given && netd_name_check_dns(o->name, &e2) == 0 ? o->name : NULL,
+		    .aliases = o->aliases,
+		    .n_aliases = o->n_aliases,
 		};
 		int ar = netd_network_attach(&req, &c->ep, &err);
 
@@ -1108,10 +1091,17 @@ static int start_once(struct run_ctx *c, int *code)
 			return -1;
 		}
 		c->attached = true;
-		char hosts[1024];
+		char hosts[4096];
 		hosts_text(c, hosts, sizeof(hosts));
 		explain_put(c->state_dir, "hosts", hosts);
 		if (nsbox_state_put(o->name, "hosts", hosts, &err) < 0) {
+			*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+			return -1;
+		}
+		char resolv[4096];
+		resolv_text(c, resolv, sizeof(resolv));
+		explain_put(c->state_dir, "resolv.conf", resolv);
+		if (nsbox_state_put(o->name, "resolv.conf", resolv, &err) < 0) {
 			*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
 			return -1;
 		}

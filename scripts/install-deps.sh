@@ -10,6 +10,8 @@ PKGS=(
 	# Debian packages of our own (tests/e2e/test_deb.sh): dpkg-buildpackage, lintian
 	debhelper dpkg-dev fakeroot lintian
 	iproute2 nftables conntrack curl busybox-static python3 iputils-ping util-linux procps valgrind
+	# names on networks (netd/lib/dns.c; optional at run time, tested by tests/e2e/test_dns.sh)
+	aardvark-dns
 	# real CNI clients (tests/e2e/test_cni_*.sh): libcni, reference plugins, podman, containerd
 	golang-go golang-github-appc-cni-dev containernetworking-plugins iptables jq
 	podman containerd runc crun conmon

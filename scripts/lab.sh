@@ -30,7 +30,7 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 LABS_RUN=${NETD_LABS_RUN:-/run/netd-labs}
 case $LABS_RUN in /*) ;; *) LABS_RUN=$PWD/$LABS_RUN ;; esac
-LABS=(1 2 3 4 5 6 7)
+LABS=(1 2 3 4 5 6 7 8)
 
 die() {
 	echo "lab.sh: $*" >&2
@@ -667,6 +667,44 @@ check_4() {
 	local ip2
 	ip2=$(addr_of eth0 d2)
 	need "d1 pings d2 (${ip2%/*})" "d1 cannot ping d2 (${ip2%/*})" pings d1 "${ip2%/*}"
+}
+
+# ---- lab 8: names
+ns_resolves() { # NS FILE NAME: NAME as the C library of NS sees it with FILE as /etc/hosts
+	ip netns exec "$1" unshare -m sh -c "mount --bind '$2' /etc/hosts && getent hosts '$3'" 2>/dev/null | awk '{print $1; exit}'
+}
+dns_answer() { # NS SERVER NAME: the A answer for NAME from SERVER, asked from netns NS
+	ip netns exec "$1" busybox nslookup -type=A "$3" "$2" 2>/dev/null |
+		awk '/^Name:/ {n=1} n && /^Address/ {sub(/^Address:? */, ""); print; exit}'
+}
+ctr_answer() { # CTR NAME: the A answer for NAME inside nsbox container CTR (its resolv.conf)
+	timeout 10 nsbox exec "$1" nslookup -type=A "$2" 2>/dev/null |
+		awk '/^Name:/ {n=1} n && /^Address/ {sub(/^Address:? */, ""); print; exit}'
+}
+check_8() {
+	local web n3
+	echo " by hand:"
+	need "br0 has 10.0.0.1/24" "no bridge br0 with 10.0.0.1/24 (step 1)" has_addr br0 10.0.0.1/24 || return 0
+	for n in 1 2; do
+		need "n$n has 10.0.0.$((n + 1))" "n$n has no eth0 with 10.0.0.$((n + 1))/24 on br0 (step 1)" has_addr eth0 10.0.0.$((n + 1))/24 n$n
+	done
+	need "n1 finds n2 through \$LAB_DIR/hosts-n1" "n1 does not find n2 as 10.0.0.3 through \$LAB_DIR/hosts-n1 (step 2)" \
+		test "$(ns_resolves n1 "$LAB_DIR/hosts-n1" n2)" = 10.0.0.3
+	need "the server on 10.0.0.1 answers one (10.0.0.2)" "nothing on 10.0.0.1:53 answers one as 10.0.0.2 (step 3)" \
+		test "$(dns_answer n2 10.0.0.1 one)" = 10.0.0.2
+	need "...and two (10.0.0.3)" "the server on 10.0.0.1 does not answer two as 10.0.0.3 (add its line, kill -HUP)" \
+		test "$(dns_answer n1 10.0.0.1 two)" = 10.0.0.3
+	echo " with netd:"
+	need "network names" "no netd network names (netd network create names --subnet 10.88.8.0/24)" netd network inspect names || return 0
+	need "nsbox container web runs" "no running nsbox container web on network names (step 4)" test -n "$(nsbox_pid web)" || return 0
+	web=$(sed -n 's/^ip=//p' "$NETD_STATE_DIR/nsbox/web/record" 2>/dev/null)
+	need "web's alias www is its address ($web)" "www does not resolve to web's address inside web (--network-alias www)" \
+		test "$(ctr_answer web www)" = "$web"
+	need "web is reached by name: http://web/" "wget http://web/ from a container gets no page" \
+		eval "timeout 10 nsbox exec web wget -qO- http://web/ 2>/dev/null | grep -q ."
+	n3=$(addr_of eth0 n3)
+	need "web finds probe (n3, ${n3%/*})" "web does not find probe as n3's address (netd attach names --netns /run/netns/n3 --id n3 --name probe)" \
+		test -n "$n3" -a "$(ctr_answer web probe)" = "${n3%/*}"
 }
 
 holder() { # N (PID 1 of the lab)

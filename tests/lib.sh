@@ -49,6 +49,10 @@ lab_exit() {
 	[ -n "${T_RC:-}" ] && rc=$T_RC
 	lab_reap
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do ip netns del "$ns" 2>/dev/null; done
+	# A name server netd started for this lab (dns.c) holds the lab's network namespace.
+	local dp
+	dp=$(cat "$NETD_STATE_DIR/dns/aardvark.pid" 2>/dev/null)
+	[ -n "$dp" ] && grep -qs aardvark "/proc/$dp/comm" && kill -9 "$dp" 2>/dev/null
 	umount "$LAB_DIR" 2>/dev/null
 	rmdir "$LAB_DIR" 2>/dev/null
 	exit $rc
@@ -108,9 +112,9 @@ count_leases() {
 	find "$NETD_STATE_DIR/networks" -path '*/ips/*' -type f 2>/dev/null | wc -l
 }
 
-# Host-port claims: one file per (proto, port, address) under the state dir (store.c).
+# Host-port claims: ports/PROTO-PORT/ADDR (temp files start with '.').
 count_claims() {
-	find "$NETD_STATE_DIR/ports" -mindepth 2 -type f 2>/dev/null | wc -l
+	find "$NETD_STATE_DIR/ports" -mindepth 2 -type f ! -name '.*' 2>/dev/null | wc -l
 }
 
 count_map_elements() {

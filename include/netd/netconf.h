@@ -74,6 +74,7 @@ struct netd_netdef {
 	bool here; /* in netd_config_dir(), this process's own */
 	char path[NETD_CONF_PATH_MAX];
 	char error[NETD_ERR_MSG_MAX]; /* why the subnet file does not load; "" when it does */
+	int error_code;		      /* and its error code (EINVAL: the text is bad) */
 };
 
 /* Every network defined on this host (both dirs), sorted by name; free(*defs) when done. */
@@ -87,8 +88,9 @@ int netd_netconf_find(const char *name, struct netd_netdef *def,
  * routes, gateway_mode; or flannel's FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ; '#' comments,
  * blank lines), fills defaults (gateway: first address; range: the subnet minus network and
  * broadcast; bridge: the name) and validates. Errors name path and line: "netd0.conf:3: bad
- * subnet ...". path NULL: the text is not a file (netd network create's options): errors name
- * the network instead.
+ * subnet ...", quoting the value: text the caller hands over is its own (netd_netconf_load and
+ * _read, which read files that may not be ours, quote nothing). path NULL: the text is not a
+ * file (netd network create's options): errors name the network instead.
  */
 int netd_netconf_parse(const char *name, const char *path, const char *text,
 		       struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
@@ -102,7 +104,13 @@ int netd_gateway_mode_parse(const char *s, enum netd_gateway_mode *m) NETD_MUST_
 /* The canonical subnet-file text of nc; returns snprintf's result. */
 int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len);
 
+/* Loads $NETD_CONFIG_DIR/NAME.conf: a regular file, not a symlink; a message about a bad line
+ * names file and line and never quotes the file. */
 int netd_netconf_load(const char *name, struct netd_netconf *nc,
+		      struct netd_err *err) NETD_MUST_USE;
+/* Reads the subnet file at path for network name (a CNI subnetFile: a path someone gave us, so
+ * symlinks are followed), as load does: never blocking on a FIFO, never quoting the file. */
+int netd_netconf_read(const char *name, const char *path, struct netd_netconf *nc,
 		      struct netd_err *err) NETD_MUST_USE;
 /* Writes the subnet file atomically; -EEXIST if the network exists. */
 int netd_netconf_save(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;

@@ -8,6 +8,7 @@
 #include <netd/netconf.h>
 #include <netd/network.h>
 #include <netd/doctor.h>
+#include <netd/dns.h>
 #include <netd/serve.h>
 #include <netd/version.h>
 

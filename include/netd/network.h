@@ -12,6 +12,7 @@
 #include <netd/portspec.h>
 
 #define NETD_NETNS_PATH_MAX 256
+#define NETD_ALIASES_MAX    16 /* aliases per endpoint */
 
 /* Whether an attach gives the container its IPv4 default route via the network's gateway (a
  * 0.0.0.0/0 entry in the network's routes always does). */
@@ -42,6 +43,11 @@ struct netd_attach_req {
 	 * manager); DNAT wins over such a socket, and refusing would break podman's network reload.
 	 */
 	bool ignore_host_listeners;
+	/* Names other endpoints of the network find this one by (include/netd/dns.h): each a DNS
+	 * label, unique on the network; NULL / 0: none. A name given twice counts once. */
+	const char *name;
+	const char *const *aliases;
+	size_t n_aliases;
 	enum netd_default_route default_route;
 	/* The bridge gets no address (CNI "isGateway": false): a layer-2 segment whose router, if
 	 * any, is elsewhere; the host does not route to it, so no port can be published. */
@@ -62,11 +68,15 @@ struct netd_endpoint {
 	unsigned mtu;
 	int host_ifindex, ctr_ifindex;
 	time_t created;
-	char state[16];		 /* "creating" while an attach runs, then "ready" */
-	int pid;		 /* the attaching process while "creating" */
+	char state[16];		 /* "creating" while an attach runs, "ready", "removing" while a
+				    teardown runs */
+	int pid;		 /* the attaching or removing process, while it runs */
 	bool external_ipam;	 /* the address came from another IPAM (no lease of ours) */
 	struct netd_port *ports; /* host ports resolved */
 	size_t n_ports;
+	char name[NETD_DNSNAME_MAX + 1]; /* "" when none */
+	char aliases[NETD_ALIASES_MAX][NETD_DNSNAME_MAX + 1];
+	size_t n_aliases;
 	/* Routes installed in the container (gateways resolved), its default route among them
 	 * when this attach gave it one. */
 	struct netd_route routes[NETD_ROUTES_MAX + 1];
@@ -123,8 +133,26 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 
 int netd_endpoint_get(const char *network, const char *id, const char *ifname,
 		      struct netd_endpoint *ep, struct netd_err *err) NETD_MUST_USE;
-/* Endpoints of one network (or all when network is NULL). */
+/* Endpoints of one network (or all when network is NULL); damaged records are left out. */
 int netd_endpoint_list(const char *network, struct netd_endpoint **eps, size_t *n,
+		       struct netd_err *err) NETD_MUST_USE;
+
+/*
+ * An endpoint record that is there but cannot be read as one (garbage, truncated, a symlink, a
+ * FIFO or directory in its place): who its file name says it is, and why it is unreadable.
+ * detach tears such an endpoint down from what the kernel and the other state files say; gc does
+ * once its veth (and so its namespace) is gone.
+ */
+struct netd_endpoint_damaged {
+	char network[NETD_NETNAME_MAX + 1];
+	char id[NETD_ID_MAX + 1];
+	char ifname[NETD_IFNAME_MAX + 1];
+	char why[NETD_ERR_MSG_MAX]; /* names the file; never quotes what it holds */
+};
+
+/* netd_endpoint_list plus the damaged records (free *bad with free()). */
+int netd_endpoint_scan(const char *network, struct netd_endpoint **eps, size_t *n,
+		       struct netd_endpoint_damaged **bad, size_t *n_bad,
 		       struct netd_err *err) NETD_MUST_USE;
 
 struct netd_gc_stats {
@@ -132,6 +160,9 @@ struct netd_gc_stats {
 	unsigned veths;	    /* orphan veths deleted */
 	unsigned leases;    /* orphan leases released */
 	unsigned ports;	    /* orphan port claims / map elements removed */
+	unsigned repaired;  /* leases and port claims rewritten from the records */
+	unsigned damaged;   /* damaged records left alone: their veth (their namespace) lives */
+	unsigned conflicts; /* addresses or ports two live records claim: reported, not touched */
 };
 
 /* keep: the (id, ifname) pairs to keep, as CNI GC's valid-attachments; NULL keeps every live one.
@@ -142,8 +173,11 @@ struct netd_attachment_ref {
 };
 
 /*
- * Removes endpoints whose namespace is gone, orphan veths, leases and map elements; with keep,
- * also every endpoint of network not listed there.
+ * Converges the host to what it can trust, kernel first: removes endpoints whose namespace is
+ * gone, orphan veths, leases and map elements; repairs leases and port claims of live endpoints
+ * from their records; puts table ip netd back from the records. Never tears down an endpoint
+ * because a file about it is damaged. With keep, also removes every endpoint of network not
+ * listed there. Goes on past errors: returns the first, err names it and counts the others.
  */
 int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t n_keep,
 	    struct netd_gc_stats *st, struct netd_err *err) NETD_MUST_USE;
@@ -153,7 +187,12 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 /* Creates a network's subnet file (after validation; -EEXIST when defined). */
 int netd_network_create(struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
-/* Removes a network: refuses while endpoints exist unless force (then detaches them). */
+/*
+ * Removes a network: refuses while endpoints exist unless force (then detaches them; an attach or
+ * detach still running is waited for by no one: -EBUSY). Holds the network's lock throughout, so
+ * a concurrent attach either finishes first (and rm refuses or detaches it) or finds the network
+ * gone. Goes on past errors and keeps the definition when any.
+ */
 int netd_network_remove(const char *name, bool force, struct netd_err *err) NETD_MUST_USE;
 
 struct netd_bridge_state {

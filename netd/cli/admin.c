@@ -44,10 +44,25 @@ int cli_gc(int argc, char **argv)
 		json_object_set_new(o, "veths", json_integer(st.veths));
 		json_object_set_new(o, "leases", json_integer(st.leases));
 		json_object_set_new(o, "ports", json_integer(st.ports));
+		json_object_set_new(o, "repaired", json_integer(st.repaired));
+		json_object_set_new(o, "damaged", json_integer(st.damaged));
+		json_object_set_new(o, "conflicts", json_integer(st.conflicts));
 		cli_print_json(o);
 	} else {
 		printf("removed: %u endpoint(s), %u veth(s), %u lease(s), %u port(s)\n",
 		       st.endpoints, st.veths, st.leases, st.ports);
+		if (st.repaired)
+			printf("repaired: %u lease(s) and port claim(s) rewritten from the "
+			       "endpoint records\n",
+			       st.repaired);
+		if (st.damaged)
+			printf("kept: %u damaged endpoint record(s) whose namespace lives (netd "
+			       "doctor names them)\n",
+			       st.damaged);
+		if (st.conflicts)
+			printf("conflicts: %u address(es) or port(s) claimed by two records, left "
+			       "alone (netd doctor names them)\n",
+			       st.conflicts);
 	}
 	return r < 0 ? cli_fail(&err, "gc") : CLI_EXIT_OK;
 }
@@ -154,6 +169,13 @@ int cli_serve(int argc, char **argv)
 				"netd serve: table ip netd was missing; restored from state\n");
 			sd_notify(0,
 				  "STATUS=watching link events; table ip netd restored from state");
+		}
+		if (rep.dns_started) {
+			fprintf(stderr,
+				"netd serve: the name server was not running; started it "
+				"(pid %d)\n",
+				netd_dns_server_pid());
+			sd_notify(0, "STATUS=watching link events; name server restarted");
 		}
 		if (!ready) {
 			sd_notify(0, "READY=1\nSTATUS=watching link events");

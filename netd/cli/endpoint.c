@@ -33,6 +33,8 @@ int cli_attach(int argc, char **argv)
 	    {"mac", required_argument, NULL, 'm'},
 	    {"publish", required_argument, NULL, 'p'},
 	    {"default-route", no_argument, NULL, 'd'},
+	    {"name", required_argument, NULL, 'N'},
+	    {"alias", required_argument, NULL, 'A'},
 	    CLI_EXPLAIN_OPTIONS,
 	    {0},
 	};
@@ -41,7 +43,8 @@ int cli_attach(int argc, char **argv)
 	struct netd_endpoint ep;
 	struct netd_err err = {0};
 	struct netd_port *ports = calloc(CLI_PORTS_MAX, sizeof(*ports));
-	size_t n_ports = 0;
+	const char *aliases[NETD_ALIASES_MAX];
+	size_t n_ports = 0, n_aliases = 0;
 	int c, r;
 
 	if (!ports)
@@ -83,6 +86,16 @@ int cli_attach(int argc, char **argv)
 				return cli_fail(&err, "attach");
 			}
 			break;
+		case 'N':
+			req.name = optarg;
+			break;
+		case 'A':
+			if (n_aliases == NETD_ALIASES_MAX) {
+				free(ports);
+				return cli_usage("attach: more than %d --alias", NETD_ALIASES_MAX);
+			}
+			aliases[n_aliases++] = optarg;
+			break;
 		default:
 			if (cli_explain_opt(&xo, c, optarg))
 				break;
@@ -97,6 +110,8 @@ int cli_attach(int argc, char **argv)
 	req.network = argv[optind];
 	req.ports = ports;
 	req.n_ports = n_ports;
+	req.aliases = aliases;
+	req.n_aliases = n_aliases;
 	r = cli_explain_start(&xo, "attach", argc, argv);
 	if (r) {
 		free(ports);
@@ -202,10 +217,11 @@ int cli_ps(int argc, char **argv)
 	const char *net = NULL;
 	bool json = false;
 	struct netd_endpoint *eps = NULL;
+	struct netd_endpoint_damaged *bad = NULL;
 	struct netd_err err = {0};
-	size_t n = 0;
+	size_t n = 0, n_bad = 0;
 	json_t *arr;
-	int c;
+	int c, r;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -222,31 +238,54 @@ int cli_ps(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage("ps: unexpected argument \"%s\"", argv[optind]);
-	if (netd_endpoint_list(net, &eps, &n, &err) < 0)
+	if (netd_endpoint_scan(net, &eps, &n, &bad, &n_bad, &err) < 0)
 		return cli_fail(&err, "ps");
 	arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, cli_endpoint_json(&eps[i]));
+	/* A damaged record is an endpoint too: shown, never silently left out. */
+	for (size_t i = 0; i < n_bad; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_string(bad[i].id));
+		json_object_set_new(o, "network", json_string(bad[i].network));
+		json_object_set_new(o, "ifname", json_string(bad[i].ifname));
+		json_object_set_new(o, "state", json_string("damaged"));
+		json_object_set_new(o, "error", json_string(bad[i].why));
+		json_array_append_new(arr, o);
+	}
 	if (json) {
-		netd_endpoints_free(eps, n);
-		return cli_print_json(arr);
-	}
-	printf("%-20s %-8s %-12s %-18s %-12s %s\n", "ID", "IFNAME", "NETWORK", "ADDRESS", "HOST-IF",
-	       "PORTS");
-	for (size_t i = 0; i < n; i++) {
-		char ports[256] = "", one[96];
-		size_t used = 0;
-		for (size_t k = 0; k < eps[i].n_ports && used < sizeof(ports) - 1; k++) {
-			netd_port_format(&eps[i].ports[k], one, sizeof(one));
-			used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%s",
-						 k ? "," : "", one);
+		r = cli_print_json(arr);
+	} else {
+		printf("%-20s %-8s %-12s %-18s %-12s %s\n", "ID", "IFNAME", "NETWORK", "ADDRESS",
+		       "HOST-IF", "PORTS");
+		for (size_t i = 0; i < n; i++) {
+			char ports[256] = "", one[96];
+			size_t used = 0;
+			for (size_t k = 0; k < eps[i].n_ports && used < sizeof(ports) - 1; k++) {
+				netd_port_format(&eps[i].ports[k], one, sizeof(one));
+				used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%s",
+							 k ? "," : "", one);
+			}
+			printf(
+			    "%-20s %-8s %-12s %-18s %-12s %s\n", eps[i].id, eps[i].ifname,
+			    eps[i].network,
+			    json_string_value(json_object_get(json_array_get(arr, i), "address")),
+			    eps[i].host_ifname, ports);
 		}
-		printf("%-20s %-8s %-12s %-18s %-12s %s\n", eps[i].id, eps[i].ifname,
-		       eps[i].network,
-		       json_string_value(json_object_get(json_array_get(arr, i), "address")),
-		       eps[i].host_ifname, ports);
+		for (size_t i = 0; i < n_bad; i++)
+			printf("%-20s %-8s %-12s DAMAGED: %s\n", bad[i].id, bad[i].ifname,
+			       bad[i].network, bad[i].why);
+		json_decref(arr);
+		r = CLI_EXIT_OK;
 	}
-	json_decref(arr);
+	if (n_bad) {
+		fprintf(stderr,
+			"netd: ps: %zu endpoint record(s) damaged; netd doctor names them, netd "
+			"detach tears one down\n",
+			n_bad);
+		r = CLI_EXIT_FAIL;
+	}
 	netd_endpoints_free(eps, n);
-	return CLI_EXIT_OK;
+	free(bad);
+	return r;
 }

@@ -43,7 +43,7 @@ static const struct cli_help helps[] = {
      0},
     {"endpoints", "attach",
      "NETWORK --netns PATH --id ID [--ifname IF] [--ip IP] [--mac MAC] [-p SPEC]...\n"
-     "            [--default-route]",
+     "            [--default-route] [--name NAME] [--alias ALIAS]...",
      NULL,
      "Attaches a network namespace to NETWORK: a veth whose peer is created inside the namespace\n"
      "as IF, an address from the network's range, the network's routes, a default route via the\n"
@@ -55,7 +55,12 @@ static const struct cli_help helps[] = {
      "  --ip IP           this address instead of the next free one\n"
      "  --mac MAC         this MAC address for IF (aa:bb:cc:dd:ee:ff)\n"
      "  -p, --publish SPEC  publish a port (repeatable)\n"
-     "  --default-route   the default route via this network even when the namespace has one\n",
+     "  --default-route   the default route via this network even when the namespace has one\n"
+     "  --name NAME       the name other endpoints of NETWORK find this one by (a DNS label)\n"
+     "  --alias ALIAS     one more such name (repeatable, at most 16)\n"
+     "Names are answered by aardvark-dns on the network's gateway (search domain dns.netd);\n"
+     "a name another endpoint of the network holds is refused. Without aardvark-dns the names\n"
+     "are kept but nothing answers them (netd doctor says so).\n",
      NOTE_PORTS | NOTE_EXPLAIN},
     {NULL, "detach", "NETWORK --id ID [--ifname IF]", NULL,
      "Undoes an attach from netd's state: veth, lease, published ports, record. What is already\n"
@@ -73,11 +78,12 @@ static const struct cli_help helps[] = {
     {NULL, "doctor", "[--json]", "what would stop container traffic here",
      "Says in plain words what would stop container traffic on this host: IP forwarding off,\n"
      "another table's forward chain with policy drop, br_netfilter, a subnet overlapping a host\n"
-     "route, leaked veths. Exits 1 when a check fails.\n",
+     "route, leaked veths, a missing or stopped name server. Exits 1 when a check fails.\n",
      0},
     {NULL, "serve", "[--once]", "gc when namespaces die, restore the nft table",
      "Watches link events: runs gc within a second of a namespace dying, and puts table ip netd\n"
-     "back from state when the ruleset was flushed (a reload of nftables.service). Tells systemd\n"
+     "back from state when the ruleset was flushed (a reload of nftables.service), and restarts\n"
+     "the name server (aardvark-dns) when it dies while names are in use. Tells systemd\n"
      "when it is ready (Type=notify) and feeds its watchdog. --once: one round, then exit.\n",
      0},
 };

@@ -61,6 +61,27 @@ json_t *cli_endpoint_json(const struct netd_endpoint *ep)
 	}
 	json_object_set_new(o, "ports", ports);
 	json_object_set_new(o, "routes", routes_json(ep->routes, ep->n_routes));
+	if (netd_dns_named(ep)) {
+		json_t *al = json_array(), *dns = json_object(), *ns = json_array();
+		struct netd_netconf nc;
+		struct netd_err err;
+
+		if (ep->name[0])
+			json_object_set_new(o, "name", json_string(ep->name));
+		for (size_t i = 0; i < ep->n_aliases; i++)
+			json_array_append_new(al, json_string(ep->aliases[i]));
+		json_object_set_new(o, "aliases", al);
+		/* Where the names are answered: the network's gateway, when a server can run. */
+		if (netd_dns_serves(ep) && netd_netconf_load(ep->network, &nc, &err) == 0) {
+			json_array_append_new(ns, ip_json(nc.gateway));
+			json_object_set_new(dns, "nameservers", ns);
+			json_object_set_new(dns, "search", json_pack("[s]", NETD_DNS_DOMAIN));
+			json_object_set_new(o, "dns", dns);
+		} else {
+			json_decref(ns);
+			json_decref(dns);
+		}
+	}
 	return o;
 }
 

@@ -21,6 +21,10 @@ int cli_usage(const char *fmt, ...)
 int cli_fail(const struct netd_err *err, const char *verb)
 {
 	fprintf(stderr, "netd: %s%s%s\n", verb ? verb : "", verb ? ": " : "", err->msg);
+	/* Not being allowed to look is never an answer: say what it takes. */
+	if ((err->code == EPERM || err->code == EACCES) && !strstr(err->msg, "needs root"))
+		fprintf(stderr, "netd: %s needs root (CAP_NET_ADMIN and access to %s)\n",
+			verb ? verb : "this command", netd_state_dir());
 	switch (err->code) {
 	case EINVAL:
 	case ENAMETOOLONG:
@@ -33,7 +37,7 @@ int cli_fail(const struct netd_err *err, const char *verb)
 	case ENODEV:
 	case ESRCH:
 		return CLI_EXIT_NOTFOUND;
-	case ENOSPC:
+	case EADDRNOTAVAIL: /* ENOSPC is a full disk: an I/O failure (1) */
 		return CLI_EXIT_NOSPACE;
 	default:
 		return CLI_EXIT_FAIL;

@@ -21,20 +21,6 @@
 
 #define CT_MAX_MATCHES 65536
 
-struct ct_tuple {
-	uint32_t src, dst;     /* network order */
-	uint16_t sport, dport; /* network order */
-	uint8_t proto;
-	uint16_t zone; /* host order; 0 when none */
-};
-
-struct ct_dump {
-	const struct netd_port *p;
-	struct ct_tuple *v;
-	size_t n, cap;
-	int error;
-};
-
 static int attr_cb(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;
@@ -51,7 +37,7 @@ static void parse_nested(const struct nlattr *a, const struct nlattr **tb, size_
 	mnl_attr_parse_nested(a, attr_cb, tb);
 }
 
-static bool parse_tuple(const struct nlattr *orig, struct ct_tuple *t)
+static bool parse_tuple(const struct nlattr *orig, struct netd_ct_tuple *t)
 {
 	const struct nlattr *tb[CTA_MAX + 1], *ip[CTA_MAX + 1], *pr[CTA_MAX + 1];
 
@@ -79,9 +65,9 @@ static bool parse_tuple(const struct nlattr *orig, struct ct_tuple *t)
 
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct ct_dump *d = data;
+	struct netd_ct_matches *d = data;
 	const struct nlattr *tb[CTA_MAX + 1] = {0};
-	struct ct_tuple t = {0};
+	struct netd_ct_tuple t = {0};
 
 	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, tb) < 0 || !tb[CTA_TUPLE_ORIG])
 		return MNL_CB_OK;
@@ -95,7 +81,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 		t.zone = ntohs(mnl_attr_get_u16(tb[CTA_ZONE]));
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct ct_tuple *v;
+		struct netd_ct_tuple *v;
 
 		if (cap > CT_MAX_MATCHES) {
 			d->error = E2BIG;
@@ -128,7 +114,7 @@ static struct nlmsghdr *ct_hdr(char *buf, uint16_t msg, uint16_t flags, uint32_t
 	return nlh;
 }
 
-static void put_tuple(struct nlmsghdr *nlh, const struct ct_tuple *t)
+static void put_tuple(struct nlmsghdr *nlh, const struct netd_ct_tuple *t)
 {
 	struct nlattr *orig = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
 	struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
@@ -153,11 +139,43 @@ static void mnl_closep(struct mnl_socket **nl)
 		mnl_socket_close(*nl);
 }
 
-/* Sends nlh and runs cb over the answers until DONE/ACK; returns 0 or -errno. */
-static int ct_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+int netd_conntrack_parse_dump(const void *buf, size_t len, uint32_t seq, struct netd_ct_matches *m)
+{
+	int r;
+
+	if (!netd_nlmsgs_ok(buf, len))
+		return -EBADMSG;
+	errno = 0;
+	r = mnl_cb_run(buf, len, seq, 0, dump_cb, m);
+	if (r < 0)
+		return -netd_nl_errno_sane();
+	return r;
+}
+
+/* An ACK (or the kernel's error) for a delete. */
+static int parse_ack(const void *buf, size_t len, uint32_t seq, void *arg)
+{
+	int r;
+
+	if (!netd_nlmsgs_ok(buf, len))
+		return -EBADMSG;
+	errno = 0;
+	r = mnl_cb_run(buf, len, seq, 0, NULL, NULL);
+	if (r < 0)
+		return -netd_nl_errno_sane();
+	return r;
+}
+
+static int parse_matches(const void *buf, size_t len, uint32_t seq, void *arg)
+{
+	return netd_conntrack_parse_dump(buf, len, seq, arg);
+}
+
+/* Sends nlh and parses the answers until DONE/ACK; returns 0 or -errno. */
+static int ct_talk(struct mnl_socket *nl, struct nlmsghdr *nlh,
+		   int (*parse)(const void *, size_t, uint32_t, void *), void *data)
 {
 	char buf[16384];
-	uint32_t portid = mnl_socket_get_portid(nl);
 
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
@@ -170,9 +188,9 @@ static int ct_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, voi
 				continue;
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
 		}
-		r = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, cb, data);
+		r = parse(buf, (size_t)n, nlh->nlmsg_seq, data);
 		if (r < 0)
-			return -errno;
+			return r;
 		if (r == MNL_CB_STOP)
 			return 0;
 	}
@@ -182,7 +200,7 @@ int netd_conntrack_flush_port(const struct netd_port *p, struct netd_err *err)
 {
 	__attribute__((cleanup(mnl_closep))) struct mnl_socket *nl = NULL;
 	struct timeval tv = {.tv_sec = 10};
-	struct ct_dump d = {.p = p};
+	struct netd_ct_matches d = {.p = p};
 	char buf[16384];
 	struct nlmsghdr *nlh;
 	uint32_t seq = (uint32_t)time(NULL);
@@ -199,7 +217,7 @@ int netd_conntrack_flush_port(const struct netd_port *p, struct netd_err *err)
 		return netd_err_sys(err, errno, "conntrack flush %s: bind", name);
 
 	nlh = ct_hdr(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq++);
-	r = ct_talk(nl, nlh, dump_cb, &d);
+	r = ct_talk(nl, nlh, parse_matches, &d);
 	if (r < 0 || d.error) {
 		free(d.v);
 		return netd_err_sys(err, r < 0 ? -r : d.error, "conntrack flush %s: dump", name);
@@ -207,7 +225,7 @@ int netd_conntrack_flush_port(const struct netd_port *p, struct netd_err *err)
 	for (size_t i = 0; i < d.n; i++) {
 		nlh = ct_hdr(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, seq++);
 		put_tuple(nlh, &d.v[i]);
-		r = ct_talk(nl, nlh, NULL, NULL);
+		r = ct_talk(nl, nlh, parse_ack, NULL);
 		if (r < 0 && r != -ENOENT) { /* ENOENT: it went away meanwhile */
 			if (!first)
 				first = r;

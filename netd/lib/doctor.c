@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* `netd doctor`: what would stop container traffic on this host, in plain words. */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <libnftnl/chain.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <netd/dns.h>
 #include <netd/doctor.h>
 #include <netd/network.h>
 #include "link.h"
@@ -87,9 +90,10 @@ static void check_br_netfilter(struct findings *f)
 	    strcmp(v, "1") == 0)
 		add(f, NETD_DOCTOR_WARN, "br_netfilter",
 		    "br_netfilter is loaded and bridged traffic goes through iptables/nftables "
-		    "(bridge-nf-call-iptables=1): a drop policy elsewhere can cut traffic between "
-		    "containers on the same bridge. Unload it (modprobe -r br_netfilter) unless "
-		    "something here needs it.");
+		    "(bridge-nf-call-iptables=1): a drop policy in another table's forward chain "
+		    "can cut traffic between containers on the same bridge (netd's own rules "
+		    "allow it). Keep br_netfilter: kube-proxy and Docker need it. Make such "
+		    "chains accept traffic of the container bridges instead.");
 }
 
 struct chain_scan {
@@ -183,12 +187,16 @@ static void check_endpoints(struct findings *f)
 			    eps[i].id, eps[i].ifname, eps[i].network, eps[i].host_ifname);
 		}
 	}
-	netd_nat_table_get(&tab);
-	if (n && !tab.exists)
+	int tr = netd_nat_table_query(&tab, &e);
+	if (tr < 0) {
+		if (n)
+			add(f, NETD_DOCTOR_WARN, "nft-table", "cannot look at table ip netd: %s",
+			    e.msg);
+	} else if (n && !tab.exists)
 		add(f, NETD_DOCTOR_FAIL, "nft-table",
 		    "table ip netd is missing (ruleset flushed?): %zu published port(s) and "
-		    "masquerading are off. netd serve puts it back within a second; or run netd "
-		    "gc.",
+		    "masquerading are off. netd gc puts it back from the endpoint records (netd "
+		    "serve does within a second).",
 		    ports);
 	else if (tab.exists && !tab.current)
 		add(f, NETD_DOCTOR_WARN, "nft-table",
@@ -205,16 +213,12 @@ static int orphan_cb(const char *name, const struct netd_link_info *info, void *
 {
 	struct findings *f = arg;
 	const char *key = info->alias + 5;
-	const char *slash = strchr(key, '/'), *at = strrchr(key, '@');
 	char net[NETD_NETNAME_MAX + 1], id[NETD_ID_MAX + 1], ifn[NETD_IFNAME_MAX + 1];
 	struct netd_endpoint ep = {0};
 	struct netd_err e;
 
-	if (!slash || !at || at < slash || netd_tomb_pending(name))
+	if (netd_tomb_pending(name) || !netd_key_split(key, net, id, ifn))
 		return 0;
-	snprintf(net, sizeof(net), "%.*s", (int)(slash - key), key);
-	snprintf(id, sizeof(id), "%.*s", (int)(at - slash - 1), slash + 1);
-	snprintf(ifn, sizeof(ifn), "%s", at + 1);
 	if (netd_store_endpoint_load(net, id, ifn, &ep, &e) == -ENOENT)
 		add(f, NETD_DOCTOR_WARN, "leaked-veth",
 		    "veth %s (owner %s) belongs to no endpoint: leaked; netd gc removes it", name,
@@ -282,15 +286,247 @@ static void check_networks(struct findings *f)
 		add(f, NETD_DOCTOR_WARN, "links", "cannot list links: %s", e.msg);
 }
 
+/* Names: is there a server binary, and is it running while names are in use. */
+static void check_dns(struct findings *f)
+{
+	struct netd_endpoint *eps = NULL;
+	const char *bin = netd_dns_server_path();
+	struct netd_err e;
+	size_t n = 0, named = 0;
+	int pid;
+
+	if (netd_store_endpoint_list(NULL, &eps, &n, &e) == 0)
+		for (size_t i = 0; i < n; i++)
+			named += netd_dns_named(&eps[i]);
+	netd_endpoints_free(eps, n);
+	pid = netd_dns_server_pid();
+	if (!bin && named)
+		add(f, NETD_DOCTOR_WARN, "dns",
+		    "aardvark-dns is not installed: %zu endpoint(s) have names that nothing "
+		    "answers, so containers cannot find each other by name (they use the host's "
+		    "resolvers). Install the aardvark-dns package%s.",
+		    named, getenv("NETD_AARDVARK") ? " (or fix $NETD_AARDVARK)" : "");
+	else if (!bin)
+		add(f, NETD_DOCTOR_WARN, "dns",
+		    "aardvark-dns is not installed: containers will not find each other by name "
+		    "(--name, --alias); everything else works. Install the aardvark-dns "
+		    "package%s.",
+		    getenv("NETD_AARDVARK") ? " (or fix $NETD_AARDVARK)" : "");
+	else if (named && !pid)
+		add(f, NETD_DOCTOR_WARN, "dns",
+		    "the name server (%s) is not running although %zu endpoint(s) have names: "
+		    "they are not answered. netd serve restarts it within a second; or run netd "
+		    "gc.",
+		    bin, named);
+	else if (named)
+		add(f, NETD_DOCTOR_OK, "dns",
+		    "name server %s running (pid %d) for %zu named endpoint(s)", bin, pid, named);
+	else
+		add(f, NETD_DOCTOR_OK, "dns",
+		    "name server %s present; it starts with the first named endpoint", bin);
+}
+
+/* ---- the state files against each other: records, leases, claims ---- */
+
+struct lease_look {
+	struct findings *f;
+	const char *network;
+	const struct netd_endpoint *eps;
+	size_t n;
+	bool *leased;
+};
+
+static void key_of(const struct netd_endpoint *ep, char *k, size_t len)
+{
+	netd_store_key(k, len, ep->network, ep->id, ep->ifname);
+}
+
+static int look_lease(struct in_addr ip, const char *key, void *arg)
+{
+	struct lease_look *l = arg;
+	char a[INET_ADDRSTRLEN], k[NETD_KEY_MAX];
+	const struct netd_endpoint *holder = NULL;
+
+	inet_ntop(AF_INET, &ip, a, sizeof(a));
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->eps[i].external_ipam || l->eps[i].ip.s_addr != ip.s_addr ||
+		    strcmp(l->eps[i].network, l->network) != 0)
+			continue;
+		if (holder) {
+			add(l->f, NETD_DOCTOR_FAIL, "duplicate-address",
+			    "address %s on network %s is held by two endpoints, %s/%s and %s/%s: "
+			    "one "
+			    "of them must be detached",
+			    a, l->network, holder->id, holder->ifname, l->eps[i].id,
+			    l->eps[i].ifname);
+			continue;
+		}
+		holder = &l->eps[i];
+		l->leased[i] = true;
+	}
+	if (!key) {
+		add(l->f, NETD_DOCTOR_FAIL, "damaged-lease",
+		    "lease file %s/networks/%s/ips/%s is damaged (not a readable owner key): the "
+		    "address must not be handed out again while it may be in use. netd gc rewrites "
+		    "it from the endpoint record that holds %s (%s), or releases it when none "
+		    "does.",
+		    netd_state_dir(), l->network, a, a,
+		    holder ? holder->id : "no readable record does");
+		return 0;
+	}
+	if (holder) {
+		key_of(holder, k, sizeof(k));
+		if (strcmp(k, key) != 0)
+			add(l->f, NETD_DOCTOR_FAIL, "lease-owner",
+			    "lease of %s on network %s names %s, but endpoint %s/%s holds %s: netd "
+			    "gc rewrites the lease",
+			    a, l->network, key, holder->id, holder->ifname, a);
+		return 0;
+	}
+	add(l->f, NETD_DOCTOR_WARN, "orphan-lease",
+	    "lease of %s on network %s names %s, whose endpoint record does not hold it: netd gc "
+	    "releases it",
+	    a, l->network, key);
+	return 0;
+}
+
+struct claim_look {
+	struct findings *f;
+	const struct netd_endpoint *eps;
+	size_t n;
+};
+
+static bool ep_lists(const struct netd_endpoint *ep, const struct netd_port *p)
+{
+	for (size_t i = 0; i < ep->n_ports; i++)
+		if (ep->ports[i].proto == p->proto && ep->ports[i].host_port == p->host_port &&
+		    ep->ports[i].host_ip.s_addr == p->host_ip.s_addr)
+			return true;
+	return false;
+}
+
+static int look_claim(const struct netd_port *p, const char *key, void *arg)
+{
+	struct claim_look *c = arg;
+	const struct netd_endpoint *holder = NULL;
+	char name[96], k[NETD_KEY_MAX];
+
+	netd_port_format(p, name, sizeof(name));
+	for (size_t i = 0; i < c->n && !holder; i++)
+		if (strcmp(c->eps[i].state, "removing") != 0 && ep_lists(&c->eps[i], p))
+			holder = &c->eps[i];
+	if (!key) {
+		add(c->f, NETD_DOCTOR_FAIL, "damaged-claim",
+		    "claim file of host port %s (under %s/ports) is damaged (not a readable owner "
+		    "key): the port stays taken. netd gc rewrites it from the endpoint record that "
+		    "publishes the port%s%s, or releases it when none does.",
+		    name, netd_state_dir(), holder ? ": " : "", holder ? holder->id : "");
+		return 0;
+	}
+	if (!holder)
+		return 0; /* an orphan claim: gc releases it; an attach choosing its port */
+	key_of(holder, k, sizeof(k));
+	if (strcmp(k, key) != 0)
+		add(c->f, NETD_DOCTOR_FAIL, "claim-owner",
+		    "claim of host port %s names %s, but endpoint %s/%s publishes it: netd gc "
+		    "rewrites the claim",
+		    name, key, holder->id, holder->ifname);
+	return 0;
+}
+
+static void check_state(struct findings *f)
+{
+	struct netd_endpoint *eps = NULL;
+	struct netd_endpoint_damaged *bad = NULL;
+	struct netd_err e;
+	char path[PATH_MAX], k[NETD_KEY_MAX], owner[NETD_KEY_MAX + 1];
+	size_t n = 0, n_bad = 0, problems = f->n;
+	bool *leased;
+	DIR *d;
+	struct dirent *de;
+
+	if (netd_store_endpoint_scan(NULL, &eps, &n, &bad, &n_bad, &e) < 0) {
+		add(f, NETD_DOCTOR_FAIL, "state", "cannot read the state dir: %s", e.msg);
+		return;
+	}
+	for (size_t i = 0; i < n_bad; i++)
+		add(f, NETD_DOCTOR_FAIL, "damaged-record",
+		    "%s. netd detach %s --id %s --ifname %s tears it down from what the kernel and "
+		    "the other state files say; netd gc does once its namespace is gone.",
+		    bad[i].why, bad[i].network, bad[i].id, bad[i].ifname);
+	leased = calloc(n ? n : 1, sizeof(*leased));
+	if (netd_path_fmt(path, sizeof(path), "%s/networks", netd_state_dir()) == 0 && leased &&
+	    (d = opendir(path))) {
+		while ((de = readdir(d))) {
+			struct lease_look l = {f, de->d_name, eps, n, leased};
+
+			if (de->d_name[0] == '.' || netd_name_check_network(de->d_name, NULL) < 0)
+				continue;
+			if (netd_ipam_foreach(de->d_name, look_lease, &l, &e) < 0)
+				add(f, NETD_DOCTOR_WARN, "leases", "cannot read the leases: %s",
+				    e.msg);
+		}
+		closedir(d);
+	}
+	for (size_t i = 0; leased && i < n; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		if (leased[i] || eps[i].external_ipam || strcmp(eps[i].state, "ready") != 0)
+			continue;
+		inet_ntop(AF_INET, &eps[i].ip, a, sizeof(a));
+		add(f, NETD_DOCTOR_FAIL, "lease-missing",
+		    "endpoint %s/%s on %s holds %s, but no lease file names it: the allocator "
+		    "could hand %s out again. netd gc leases it again.",
+		    eps[i].id, eps[i].ifname, eps[i].network, a, a);
+	}
+	free(leased);
+	{
+		struct claim_look c = {f, eps, n};
+		if (netd_store_port_foreach(look_claim, &c, &e) < 0)
+			add(f, NETD_DOCTOR_WARN, "claims", "cannot read the port claims: %s",
+			    e.msg);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(eps[i].state, "ready") != 0)
+			continue;
+		key_of(&eps[i], k, sizeof(k));
+		for (size_t j = 0; j < eps[i].n_ports; j++) {
+			struct netd_port p = eps[i].ports[j];
+			char name[96];
+
+			p.host_port_max = 0;
+			if (netd_store_port_owner(&p, owner, sizeof(owner), &e) != -ENOENT)
+				continue;
+			netd_port_format(&p, name, sizeof(name));
+			add(f, NETD_DOCTOR_FAIL, "claim-missing",
+			    "endpoint %s/%s publishes host port %s, but no claim file holds it: "
+			    "another attach could take the port. netd gc claims it again.",
+			    eps[i].id, eps[i].ifname, name);
+		}
+	}
+	if (f->n == problems)
+		add(f, NETD_DOCTOR_OK, "state",
+		    "endpoint records, leases and port claims agree with each other");
+	netd_endpoints_free(eps, n);
+	free(bad);
+}
+
 int netd_doctor_run(struct netd_doctor_finding **out, size_t *n, struct netd_err *err)
 {
 	struct findings f = {0};
+	int r;
 
+	/* Without it nf_tables answers nothing: every table would look missing. */
+	r = netd_need_admin("doctor", err);
+	if (r < 0)
+		return r;
 	check_forwarding(&f);
 	check_forward_chains(&f);
 	check_br_netfilter(&f);
 	check_networks(&f);
 	check_endpoints(&f);
+	check_dns(&f);
+	check_state(&f);
 	if (f.oom) {
 		free(f.v);
 		return netd_err_set(err, ENOMEM, "doctor: out of memory");

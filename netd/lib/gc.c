@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Garbage collection: converges the host to what the endpoint records say. An endpoint whose
- * namespace is gone (its veth pair died with it) is torn down; veths, leases and port claims that
- * no record owns are removed. Records are written before the objects they own are created, so an
- * attach in progress is never mistaken for garbage.
+ * Garbage collection and repair: converges the host to what it can trust, in this order (the
+ * reasons are in docs/design.md, "What gc trusts"):
+ *   1. the kernel: a veth whose alias names its owner lives exactly as long as the owner's
+ *      namespace; a map element is what publishes a port;
+ *   2. endpoint records: written before anything they own exists, removed last;
+ *   3. leases, then 4. port claims: one-line files that can be checked against the records.
+ * What the kernel shows alive is never torn down because a file about it is damaged: a damaged
+ * lease or claim is rewritten from the record that holds its address or port, a damaged record
+ * is kept while its veth lives. An endpoint whose namespace is gone (its veth died with it) is
+ * torn down; veths, leases and claims that no record owns are removed; table ip netd is put back
+ * from the records. Records are written before the objects they own, so an attach in progress
+ * is never mistaken for garbage.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +24,7 @@
 #include <unistd.h>
 #include <netd/netconf.h>
 #include <netd/network.h>
+#include "dns_priv.h"
 #include "link.h"
 #include "nat.h"
 #include "network_priv.h"
@@ -25,23 +34,24 @@
 
 #define ALIAS_PREFIX "netd:"
 
-/* "NET/ID@IFNAME" -> parts; false when malformed. */
-static bool key_split(const char *key, char *net, char *id, char *ifn)
+/* A growing array of n elements of size; -ENOMEM when it cannot grow. */
+static int grow(void **v, size_t *cap, size_t n, size_t size)
 {
-	const char *slash = strchr(key, '/');
-	const char *at = strrchr(key, '@');
+	void *nv;
+	size_t ncap;
 
-	if (!slash || !at || at < slash)
-		return false;
-	if ((size_t)(slash - key) > NETD_NETNAME_MAX || (size_t)(at - slash - 1) > NETD_ID_MAX ||
-	    strlen(at + 1) > NETD_IFNAME_MAX)
-		return false;
-	snprintf(net, NETD_NETNAME_MAX + 1, "%.*s", (int)(slash - key), key);
-	snprintf(id, NETD_ID_MAX + 1, "%.*s", (int)(at - slash - 1), slash + 1);
-	snprintf(ifn, NETD_IFNAME_MAX + 1, "%s", at + 1);
-	return true;
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	nv = realloc(*v, ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
 }
 
+/* Only a definite "no record" makes something garbage: a damaged or unreadable one counts. */
 static bool record_exists(const char *key)
 {
 	char net[NETD_NETNAME_MAX + 1], id[NETD_ID_MAX + 1], ifn[NETD_IFNAME_MAX + 1];
@@ -49,72 +59,68 @@ static bool record_exists(const char *key)
 	struct netd_err e;
 	int r;
 
-	if (!key_split(key, net, id, ifn))
+	if (!netd_key_split(key, net, id, ifn))
 		return false;
 	r = netd_store_endpoint_load(net, id, ifn, &ep, &e);
 	netd_endpoint_clear(&ep);
-	/* Only a definite "no record" makes something garbage. */
 	return r != -ENOENT;
 }
 
-static bool in_keep(const struct netd_endpoint *ep, const struct netd_attachment_ref *keep,
+static bool in_keep(const char *id, const char *ifname, const struct netd_attachment_ref *keep,
 		    size_t n_keep)
 {
 	for (size_t i = 0; i < n_keep; i++) {
 		const char *ifn = keep[i].ifname ? keep[i].ifname : "eth0";
-		if (keep[i].id && strcmp(keep[i].id, ep->id) == 0 && strcmp(ifn, ep->ifname) == 0)
+		if (keep[i].id && strcmp(keep[i].id, id) == 0 && strcmp(ifn, ifname) == 0)
 			return true;
 	}
 	return false;
+}
+
+/* The process that runs an attach or a teardown: alive (or not ours to signal) keeps it. */
+static bool pid_alive(int pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
 /*
- * A ready endpoint whose host port claims are not all its own is a detach that was interrupted:
- * attach marks a record ready only once every port is claimed, and only teardown releases them.
- * (Its map elements went first; keeping the record would let a table restore publish ports
- * that another endpoint may claim meanwhile.)
+ * Whether an endpoint is garbage: an attach or teardown that died half-way, or a ready endpoint
+ * whose namespace is gone. Its veth pair dies with its namespace, so the kernel says which; a
+ * netns path that no longer exists says so too. A permission error says nothing.
  */
-static bool claims_lost(const struct netd_endpoint *ep)
-{
-	char key[NETD_KEY_MAX], owner[NETD_KEY_MAX + 1];
-	struct netd_err e;
-
-	if (!ep->n_ports)
-		return false;
-	netd_store_key(key, sizeof(key), ep->network, ep->id, ep->ifname);
-	for (size_t i = 0; i < ep->n_ports; i++) {
-		struct netd_port p = ep->ports[i];
-		int r;
-
-		p.host_port_max = 0;
-		r = netd_store_port_claimed(&p, owner, sizeof(owner), &e);
-		if (r == 0 || (r > 0 && strcmp(owner, key) != 0))
-			return true;
-	}
-	return false;
-}
-
 static bool endpoint_dead(struct netd_rtnl *rt, const struct netd_endpoint *ep)
 {
 	struct netd_link_info li;
 	struct netd_err e;
 	int fd;
 
-	if (strcmp(ep->state, "ready") != 0) {
-		/* An attach that is still running owns its half-built endpoint. */
-		if (ep->pid > 0 && (kill(ep->pid, 0) == 0 || errno == EPERM))
-			return false;
-		return true;
-	}
+	if (strcmp(ep->state, "ready") != 0)
+		return !pid_alive(ep->pid);
 	if (netd_link_get(rt, ep->host_ifname, &li, &e) == -ENODEV)
-		return true;
-	if (claims_lost(ep))
 		return true;
 	fd = netd_netns_open(ep->netns, &e);
 	if (fd < 0)
 		return fd == -ENOENT || fd == -EINVAL;
 	close(fd);
 	return false;
+}
+
+/* The kernel on a damaged record: its veth (name from the key, alias naming it) lives or not. */
+static bool damaged_alive(struct netd_rtnl *rt, const struct netd_endpoint_damaged *b)
+{
+	char key[NETD_KEY_MAX], host[NETD_IFNAME_MAX + 1], alias[NETD_KEY_MAX + 8];
+	struct netd_link_info li;
+	struct netd_err e;
+	int r;
+
+	netd_store_key(key, sizeof(key), b->network, b->id, b->ifname);
+	snprintf(host, sizeof(host), "nd%08x", netd_hash32(key));
+	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", key);
+	r = netd_link_get(rt, host, &li, &e);
+	if (r == -ENODEV)
+		return false;
+	/* Another link by that name is not its veth; an error proves nothing either way. */
+	return r < 0 || strcmp(li.alias, alias) == 0;
 }
 
 struct orphan_veths {
@@ -133,143 +139,384 @@ static int collect_veth(const char *name, const struct netd_link_info *info, voi
 		return 0;
 	if (record_exists(key))
 		return 0;
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 16;
-		void *nn = realloc(o->names, cap * sizeof(*o->names));
-		if (!nn)
-			return -ENOMEM;
-		o->names = nn;
-		o->cap = cap;
-	}
+	if (grow((void **)&o->names, &o->cap, o->n, sizeof(*o->names)) < 0)
+		return -ENOMEM;
 	snprintf(o->names[o->n++], NETD_IFNAME_MAX + 1, "%s", name);
 	return 0;
 }
 
-struct orphan_leases {
-	struct in_addr *ips;
-	size_t n, cap;
+/* ---- leases: against the records of their network, under its lock ---- */
+
+struct lease_fix {
+	struct in_addr ip;
+	char key[NETD_KEY_MAX + 1]; /* "": release the lease; else: rewrite it to name key */
 };
 
-/*
- * Whether key's record holds the lease of ip. An attach killed between leasing and writing its
- * record leaves a lease its retry does not find (allocation does not look up leases by owner),
- * so one key can own a second, stale lease: the record names the address that counts. Called
- * under the network lock, so no attach is between leasing and recording.
- */
-static bool record_holds(const char *key, struct in_addr ip)
+struct lease_walk {
+	const char *network;
+	const struct netd_endpoint *eps; /* the network's records, read under its lock */
+	size_t n;
+	size_t n_bad; /* damaged records of the network: owners we cannot read */
+	bool *leased; /* per record: its own lease was seen */
+	struct lease_fix *fix;
+	size_t n_fix, cap_fix;
+	unsigned conflicts;
+};
+
+static bool holds_address(const struct netd_endpoint *ep, struct in_addr ip)
+{
+	return !ep->external_ipam && ep->ip.s_addr == ip.s_addr;
+}
+
+static int add_fix(struct lease_walk *w, struct in_addr ip, const char *key)
+{
+	if (grow((void **)&w->fix, &w->cap_fix, w->n_fix, sizeof(*w->fix)) < 0)
+		return -ENOMEM;
+	w->fix[w->n_fix].ip = ip;
+	snprintf(w->fix[w->n_fix].key, sizeof(w->fix[w->n_fix].key), "%s", key ? key : "");
+	w->n_fix++;
+	return 0;
+}
+
+static int check_lease(struct in_addr ip, const char *key, void *arg)
+{
+	struct lease_walk *w = arg;
+	char k[NETD_KEY_MAX];
+	size_t holder = SIZE_MAX, holders = 0;
+	bool owner_recorded = false;
+
+	/* The record that holds the address decides whose lease it is. */
+	for (size_t i = 0; i < w->n; i++) {
+		if (!holds_address(&w->eps[i], ip))
+			continue;
+		holders++;
+		holder = i;
+	}
+	if (holders > 1) {
+		w->conflicts++; /* two records, one address: reported (doctor), not guessed at */
+		return 0;
+	}
+	if (holders == 1) {
+		netd_store_key(k, sizeof(k), w->eps[holder].network, w->eps[holder].id,
+			       w->eps[holder].ifname);
+		w->leased[holder] = true;
+		if (key && strcmp(key, k) == 0)
+			return 0;
+		/* Empty, garbage or another owner's key in the lease of a held address. */
+		return add_fix(w, ip, k);
+	}
+	if (key) {
+		for (size_t i = 0; i < w->n; i++) {
+			netd_store_key(k, sizeof(k), w->eps[i].network, w->eps[i].id,
+				       w->eps[i].ifname);
+			if (strcmp(k, key) == 0)
+				owner_recorded = true;
+		}
+		/* Its owner's record may be one of the damaged ones: it may hold this address. */
+		if (!owner_recorded && w->n_bad && record_exists(key))
+			return 0;
+		/* No record holds it: an orphan, or the stale first lease of a retried attach
+		 * (allocation does not look leases up by owner; the record names the address that
+		 * counts). */
+		return add_fix(w, ip, NULL);
+	}
+	/* A damaged lease no readable record holds: only a damaged record may still. */
+	if (w->n_bad)
+		return 0;
+	return add_fix(w, ip, NULL);
+}
+
+static void gc_leases(const char *network, struct netd_gc_stats *st, struct netd_errs *es)
+{
+	struct lease_walk w = {.network = network};
+	struct netd_endpoint *eps = NULL;
+	struct netd_endpoint_damaged *bad = NULL;
+	struct netd_err e = {0};
+	cleanup_close int lk = -1;
+	char key[NETD_KEY_MAX];
+	size_t n = 0, n_bad = 0;
+	int r;
+
+	/* Under the network lock no attach is between leasing and recording, and no record
+	 * changes: a lease without a record cannot belong to a running attach. */
+	lk = netd_store_lock_network_existing(network, &e);
+	if (lk == -ENOENT)
+		return;
+	if (lk < 0) {
+		netd_errs_note(es, lk, &e);
+		return;
+	}
+	r = netd_store_endpoint_scan(network, &eps, &n, &bad, &n_bad, &e);
+	if (r < 0) {
+		netd_errs_note(es, r, &e);
+		return;
+	}
+	free(bad);
+	w.eps = eps;
+	w.n = n;
+	w.n_bad = n_bad;
+	w.leased = calloc(n ? n : 1, sizeof(*w.leased));
+	if (!w.leased) {
+		netd_errs_note(es, netd_err_set(&e, ENOMEM, "gc %s: out of memory", network), &e);
+		netd_endpoints_free(eps, n);
+		return;
+	}
+	r = netd_ipam_foreach(network, check_lease, &w, &e);
+	if (r == -ENOMEM)
+		netd_err_set(&e, ENOMEM, "gc %s: out of memory", network);
+	netd_errs_note(es, r, &e);
+	for (size_t i = 0; r == 0 && i < w.n_fix; i++) {
+		int r2;
+
+		if (w.fix[i].key[0])
+			r2 = netd_ipam_repair(network, w.fix[i].ip, w.fix[i].key, &e);
+		else
+			r2 = netd_ipam_release(network, w.fix[i].ip, NULL, &e);
+		netd_errs_note(es, r2, &e);
+		if (r2 == 0 && w.fix[i].key[0])
+			st->repaired++;
+		else if (r2 == 0)
+			st->leases++;
+	}
+	/* A ready record whose lease file is gone: its address is in use, lease it again. */
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (w.leased[i] || eps[i].external_ipam || strcmp(eps[i].state, "ready") != 0)
+			continue;
+		bool shared = false;
+		for (size_t j = 0; j < n; j++)
+			if (j != i && holds_address(&eps[j], eps[i].ip))
+				shared = true;
+		if (shared)
+			continue; /* counted as a conflict when its lease was seen */
+		netd_store_key(key, sizeof(key), eps[i].network, eps[i].id, eps[i].ifname);
+		r = netd_ipam_repair(network, eps[i].ip, key, &e);
+		netd_errs_note(es, r, &e);
+		if (r == 0)
+			st->repaired++;
+		r = 0;
+	}
+	st->conflicts += w.conflicts;
+	free(w.fix);
+	free(w.leased);
+	netd_endpoints_free(eps, n);
+}
+
+/* Every network that has state, whether or not its subnet file is in this config dir (the CNI
+ * plugin keeps its own). */
+static void gc_all_leases(const char *network, struct netd_gc_stats *st, struct netd_errs *es)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (network) {
+		gc_leases(network, st, es);
+		return;
+	}
+	if (netd_path_fmt(dir, sizeof(dir), "%s/networks", netd_state_dir()) < 0)
+		return;
+	d = opendir(dir);
+	if (!d) {
+		if (errno != ENOENT) {
+			struct netd_err e;
+			netd_errs_note(es, netd_err_sys(&e, errno, "gc: open %s", dir), &e);
+		}
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && netd_name_check_network(de->d_name, NULL) == 0)
+			gc_leases(de->d_name, st, es);
+	closedir(d);
+}
+
+/* ---- port claims: against the records, under the ports lock ---- */
+
+static bool same_port(const struct netd_port *a, const struct netd_port *b)
+{
+	return a->proto == b->proto && a->host_port == b->host_port &&
+	       a->host_ip.s_addr == b->host_ip.s_addr;
+}
+
+static bool lists_port(const struct netd_endpoint *ep, const struct netd_port *p)
+{
+	for (size_t i = 0; i < ep->n_ports; i++)
+		if (same_port(&ep->ports[i], p))
+			return true;
+	return false;
+}
+
+struct claim_fix {
+	struct netd_port p;
+	char key[NETD_KEY_MAX + 1]; /* "": an orphan, unpublish and release; else: rewrite */
+};
+
+struct claim_walk {
+	const char *network;		 /* NULL: every network's claims */
+	const struct netd_endpoint *eps; /* every record, as gc read them */
+	size_t n;
+	size_t n_bad;
+	struct claim_fix *fix;
+	size_t n_fix, cap_fix;
+	unsigned conflicts;
+};
+
+/* The one ready (or creating) record listing exactly this port, by key in k; false if none or
+ * more than one (counted as a conflict). */
+static bool port_holder(struct claim_walk *w, const struct netd_port *p, char *k, size_t len)
+{
+	size_t holders = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		if (strcmp(w->eps[i].state, "removing") == 0 || !lists_port(&w->eps[i], p))
+			continue;
+		if (holders++ == 0)
+			netd_store_key(k, len, w->eps[i].network, w->eps[i].id, w->eps[i].ifname);
+	}
+	if (holders > 1)
+		w->conflicts++;
+	return holders == 1;
+}
+
+static int add_claim_fix(struct claim_walk *w, const struct netd_port *p, const char *key)
+{
+	if (grow((void **)&w->fix, &w->cap_fix, w->n_fix, sizeof(*w->fix)) < 0)
+		return -ENOMEM;
+	w->fix[w->n_fix].p = *p;
+	snprintf(w->fix[w->n_fix].key, sizeof(w->fix[w->n_fix].key), "%s", key ? key : "");
+	w->n_fix++;
+	return 0;
+}
+
+static int check_claim(const struct netd_port *p, const char *key, void *arg)
+{
+	struct claim_walk *w = arg;
+	char net[NETD_NETNAME_MAX + 1], id[NETD_ID_MAX + 1], ifn[NETD_IFNAME_MAX + 1];
+	char holder[NETD_KEY_MAX];
+	size_t nl = w->network ? strlen(w->network) : 0;
+	bool held;
+
+	if (key && w->network && (strncmp(key, w->network, nl) != 0 || key[nl] != '/'))
+		return 0;
+	if (key && netd_key_split(key, net, id, ifn)) {
+		struct netd_endpoint ep = {0};
+		struct netd_err e;
+		int r = netd_store_endpoint_load(net, id, ifn, &ep, &e);
+		bool listed = r == 0 && lists_port(&ep, p);
+
+		netd_endpoint_clear(&ep);
+		/* Its owner's record says so, or cannot be read (it may). */
+		if (listed || (r < 0 && r != -ENOENT))
+			return 0;
+		held = port_holder(w, p, holder, sizeof(holder));
+		if (held)
+			return add_claim_fix(w, p, holder); /* another record's port */
+		if (r == 0)
+			return 0; /* not listed yet: an attach still choosing its port */
+		return add_claim_fix(w, p, NULL); /* no record: an orphan */
+	}
+	/* A damaged claim: the record listing the port owns it. */
+	if (port_holder(w, p, holder, sizeof(holder)))
+		return add_claim_fix(w, p, holder);
+	/* A damaged record may own it, or (gc of one network) another network's record. */
+	if (w->n_bad || w->network)
+		return 0;
+	return add_claim_fix(w, p, NULL);
+}
+
+/* A repair of a claim only stands when its record still lists the port, ready or creating: the
+ * records were read before the ports lock was taken. */
+static bool still_holds(const char *key, const struct netd_port *p)
 {
 	char net[NETD_NETNAME_MAX + 1], id[NETD_ID_MAX + 1], ifn[NETD_IFNAME_MAX + 1];
 	struct netd_endpoint ep = {0};
 	struct netd_err e;
 	bool holds;
-	int r;
 
-	if (!key_split(key, net, id, ifn))
+	if (!netd_key_split(key, net, id, ifn) ||
+	    netd_store_endpoint_load(net, id, ifn, &ep, &e) < 0)
 		return false;
-	r = netd_store_endpoint_load(net, id, ifn, &ep, &e);
-	if (r < 0)
-		return r != -ENOENT; /* only a definite "no record" makes something garbage */
-	holds = !ep.external_ipam && ep.ip.s_addr == ip.s_addr;
+	holds = strcmp(ep.state, "removing") != 0 && lists_port(&ep, p);
 	netd_endpoint_clear(&ep);
 	return holds;
 }
 
-static int collect_lease(struct in_addr ip, const char *key, void *arg)
+static void gc_ports(const char *network, const struct netd_endpoint *eps, size_t n, size_t n_bad,
+		     struct netd_gc_stats *st, struct netd_errs *es)
 {
-	struct orphan_leases *o = arg;
-
-	if (record_holds(key, ip))
-		return 0;
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 16;
-		void *nn = realloc(o->ips, cap * sizeof(*o->ips));
-		if (!nn)
-			return -ENOMEM;
-		o->ips = nn;
-		o->cap = cap;
-	}
-	o->ips[o->n++] = ip;
-	return 0;
-}
-
-struct orphan_ports {
-	struct netd_port *ports;
-	size_t n, cap;
-	const char *network;
-};
-
-static int collect_port(const struct netd_port *p, const char *key, void *arg)
-{
-	struct orphan_ports *o = arg;
-	size_t nl = o->network ? strlen(o->network) : 0;
-
-	if (o->network && (strncmp(key, o->network, nl) != 0 || key[nl] != '/'))
-		return 0;
-	if (record_exists(key))
-		return 0;
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 16;
-		void *nn = realloc(o->ports, cap * sizeof(*o->ports));
-		if (!nn)
-			return -ENOMEM;
-		o->ports = nn;
-		o->cap = cap;
-	}
-	o->ports[o->n++] = *p;
-	return 0;
-}
-
-static int gc_leases(const char *network, struct netd_gc_stats *st, struct netd_err *err)
-{
-	struct orphan_leases o = {0};
-	cleanup_close int lk = -1;
-	char dir[PATH_MAX];
-	int r;
-
-	/* No state yet, no leases: taking the lock would create the network's state dir. */
-	if (netd_path_fmt(dir, sizeof(dir), "%s/networks/%s", netd_state_dir(), network) < 0)
-		return netd_err_set(err, ENAMETOOLONG, "gc %s: state path too long", network);
-	if (access(dir, F_OK) < 0 && errno == ENOENT)
-		return 0;
-
-	/* Under the network lock a lease without a record cannot belong to a running attach. */
-	lk = netd_store_lock_network(network, err);
-	if (lk < 0)
-		return lk;
-	r = netd_ipam_foreach(network, collect_lease, &o, err);
-	for (size_t i = 0; r == 0 && i < o.n; i++) {
-		r = netd_ipam_release(network, o.ips[i], NULL, err);
-		if (r == 0)
-			st->leases++;
-	}
-	free(o.ips);
-	return r;
-}
-
-static int gc_ports(const char *network, struct netd_gc_stats *st, struct netd_err *err)
-{
-	struct orphan_ports o = {.network = network};
-	cleanup_close int lk = -1;
+	struct claim_walk w = {.network = network, .eps = eps, .n = n, .n_bad = n_bad};
 	struct in_addr any = {0};
+	struct netd_err e = {0};
+	cleanup_close int lk = -1;
+	char key[NETD_KEY_MAX], owner[NETD_KEY_MAX + 1];
 	int r;
 
-	lk = netd_store_lock_ports(err);
-	if (lk < 0)
-		return lk;
-	r = netd_store_port_foreach(collect_port, &o, err);
-	for (size_t i = 0; r == 0 && i < o.n; i++) {
-		if (netd_nat_table_exists())
-			r = netd_nat_unpublish(&o.ports[i], 1, any, err);
-		if (r == 0)
-			r = netd_store_port_release(&o.ports[i], NULL, err);
-		if (r == 0)
-			st->ports++;
+	lk = netd_store_lock_ports(&e);
+	if (lk < 0) {
+		netd_errs_note(es, lk, &e);
+		return;
 	}
-	free(o.ports);
-	return r;
+	r = netd_store_port_foreach(check_claim, &w, &e);
+	if (r == -ENOMEM)
+		netd_err_set(&e, ENOMEM, "gc: ports: out of memory");
+	netd_errs_note(es, r, &e);
+	for (size_t i = 0; r == 0 && i < w.n_fix; i++) {
+		struct claim_fix *f = &w.fix[i];
+		int r2 = 0;
+
+		if (f->key[0]) {
+			if (!still_holds(f->key, &f->p))
+				continue;
+			r2 = netd_store_port_repair(&f->p, f->key, &e);
+			if (r2 == 0)
+				st->repaired++;
+		} else {
+			bool exists = false;
+			r2 = netd_nat_table_probe(&exists, &e);
+			if (r2 == 0 && exists)
+				r2 = netd_nat_unpublish(&f->p, 1, any, &e);
+			if (r2 == 0)
+				r2 = netd_store_port_release(&f->p, NULL, &e);
+			if (r2 == 0)
+				st->ports++;
+		}
+		netd_errs_note(es, r2, &e);
+	}
+	/* A ready record's port whose claim file is gone: claim it again, unless someone else
+	 * holds the port by now (a conflict, reported). */
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (strcmp(eps[i].state, "ready") != 0)
+			continue;
+		if (network && strcmp(eps[i].network, network) != 0)
+			continue;
+		netd_store_key(key, sizeof(key), eps[i].network, eps[i].id, eps[i].ifname);
+		for (size_t k = 0; k < eps[i].n_ports; k++) {
+			struct netd_port p = eps[i].ports[k];
+			int r2;
+
+			p.host_port_max = 0;
+			r2 = netd_store_port_owner(&p, owner, sizeof(owner), &e);
+			if (r2 != -ENOENT)
+				continue; /* there, seen by the walk above */
+			if (!still_holds(key, &p))
+				break;
+			r2 = netd_store_port_claim(&p, key, &e);
+			if (r2 == -EADDRINUSE) {
+				w.conflicts++;
+				continue;
+			}
+			netd_errs_note(es, r2, &e);
+			if (r2 == 0)
+				st->repaired++;
+		}
+	}
+	st->conflicts += w.conflicts;
+	free(w.fix);
 }
 
-/* The writer's pid in a temp file name: ".tmp-PID-N" (leases, claims), "NAME.tmp.PID" (records). */
+/* ---- temp files of dead writers ---- */
+
+/* The writer's pid in a temp file name: ".tmp-PID-N" (every atomic write), "NAME.tmp.PID"
+ * (records and hints of older versions). */
 static int tmp_pid(const char *name)
 {
 	const char *p = NULL;
@@ -365,10 +612,12 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 {
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
 	struct netd_endpoint *eps = NULL;
+	struct netd_endpoint_damaged *bad = NULL;
+	struct netd_errs es = {.err = err};
 	struct netd_gc_stats dummy;
 	struct orphan_veths ov = {0};
-	int first = 0;
-	size_t n = 0;
+	struct netd_err e = {0};
+	size_t n = 0, n_bad = 0;
 	int r;
 
 	if (!st)
@@ -381,60 +630,80 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 		if (r < 0)
 			return r;
 	}
-	r = netd_rtnl_open(&rt, err);
+	/* Checked first: without the capability every step would fail, and a failure to look is
+	 * never taken for something gone. */
+	r = netd_need_admin("gc", err);
 	if (r == 0)
-		r = netd_store_endpoint_list(network, &eps, &n, err);
+		r = netd_rtnl_open(&rt, err);
+	if (r == 0)
+		r = netd_store_endpoint_scan(network, &eps, &n, &bad, &n_bad, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n; i++) {
-		bool drop = keep ? !in_keep(&eps[i], keep, n_keep) : endpoint_dead(rt, &eps[i]);
-		struct netd_err e;
 
-		if (keep && strcmp(eps[i].state, "ready") != 0 && eps[i].pid > 0 &&
-		    kill(eps[i].pid, 0) == 0)
+	/* 1. Endpoints: those whose namespace is gone, or (keep) not listed. */
+	for (size_t i = 0; i < n; i++) {
+		bool drop = keep ? !in_keep(eps[i].id, eps[i].ifname, keep, n_keep)
+				 : endpoint_dead(rt, &eps[i]);
+
+		if (keep && strcmp(eps[i].state, "ready") != 0 && pid_alive(eps[i].pid))
 			drop = false;
 		if (!drop)
 			continue;
 		r = netd_endpoint_teardown_flags(&eps[i], NETD_TEARDOWN_WAIT, &e);
-		if (r < 0 && !first) {
-			first = r;
-			*err = e;
-		} else if (r == 0) {
+		netd_errs_note(&es, r, &e);
+		if (r == 0) {
 			st->endpoints++;
+			snprintf(eps[i].state, sizeof(eps[i].state), "removing");
+			eps[i].n_ports = 0; /* gone: no longer holds its ports or address */
+			eps[i].ip.s_addr = 0;
 		}
 	}
-	netd_endpoints_free(eps, n);
+	/* 2. Damaged records: torn down from what the other files say once the kernel says the
+	 * namespace is gone (its veth went with it); kept, and counted, while it lives. */
+	for (size_t i = 0; i < n_bad; i++) {
+		bool drop = keep ? !in_keep(bad[i].id, bad[i].ifname, keep, n_keep)
+				 : !damaged_alive(rt, &bad[i]);
 
-	ov.network = network;
-	r = netd_link_foreach_alias(rt, ALIAS_PREFIX, collect_veth, &ov, err);
-	for (size_t i = 0; r == 0 && i < ov.n; i++) {
-		r = netd_link_del(rt, ov.names[i], err);
+		if (!drop) {
+			st->damaged++;
+			continue;
+		}
+		r = netd_endpoint_teardown_damaged(bad[i].network, bad[i].id, bad[i].ifname, 0, &e);
+		netd_errs_note(&es, r, &e);
 		if (r == 0)
+			st->endpoints++;
+		else
+			st->damaged++;
+	}
+
+	/* 3. Veths whose alias names no record. */
+	ov.network = network;
+	r = netd_link_foreach_alias(rt, ALIAS_PREFIX, collect_veth, &ov, &e);
+	netd_errs_note(&es, r, &e);
+	for (size_t i = 0; r == 0 && i < ov.n; i++) {
+		int r2 = netd_link_del(rt, ov.names[i], &e);
+		netd_errs_note(&es, r2, &e);
+		if (r2 == 0)
 			st->veths++;
 	}
 	free(ov.names);
-	if (r < 0 && !first)
-		first = r;
+	/* Tombstones whose deleter died (tombstone.c). */
 	st->veths += netd_tomb_sweep(rt);
 
-	{
-		struct netd_netdef *defs = NULL;
-		size_t nn = 0;
-		if (network) {
-			r = gc_leases(network, st, err);
-		} else {
-			/* netd-cni's networks too: one state dir holds the leases of both. */
-			r = netd_netconf_list_all(&defs, &nn, err);
-			for (size_t i = 0; r == 0 && i < nn; i++)
-				r = gc_leases(defs[i].nc.name, st, err);
-			free(defs);
-		}
-		if (r < 0 && !first)
-			first = r;
+	/* 4. Leases, 5. claims: checked against the records, repaired or released. */
+	gc_all_leases(network, st, &es);
+	gc_ports(network, eps, n, st->damaged, st, &es);
+	netd_endpoints_free(eps, n);
+	free(bad);
+
+	/* 6. Table ip netd from the records (after a flushed ruleset). */
+	if (!keep) {
+		r = netd_network_restore_nat(&e);
+		netd_errs_note(&es, r, &e);
 	}
-	r = gc_ports(network, st, err);
-	if (r < 0 && !first)
-		first = r;
 	gc_tmp();
-	return first;
+	/* Names of the endpoints torn down above, and whatever a killed writer left. */
+	r = netd_dns_converge(&e);
+	netd_errs_note(&es, r, &e);
+	return netd_errs_result(&es, NULL);
 }

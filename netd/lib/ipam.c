@@ -18,9 +18,6 @@
 #include "store.h"
 #include "util.h"
 
-/* Temp files in ips/ start with '.', which no lease name does. */
-#define TMP_PREFIX ".tmp-"
-
 static bool name_ok(const char *s, size_t max)
 {
 	size_t n = 0;
@@ -87,35 +84,29 @@ static int lease_path(char *buf, size_t len, const char *network, uint32_t host,
 	return 0;
 }
 
-/* Reads a lease file's owner key (trailing newline stripped). -ENOENT passes through quietly. */
 /*
- * A complete claim file waiting to be linked into place: ips/.tmp-PID-N holding "KEY\n".
+ * A complete lease file waiting to be linked into place: ips/.tmp-PID-N holding "KEY\n".
  * Creates ips/ when missing.
  */
 static int claim_tmp_create(const char *ipsdir, const char *key, char *tmp, size_t tmplen,
 			    struct netd_err *err)
 {
-	static unsigned counter;
 	cleanup_close int fd = -1;
 	int r;
 
-	if (netd_path_fmt(tmp, tmplen, "%s/" TMP_PREFIX "%d-%u", ipsdir, (int)getpid(), counter++) <
-	    0)
-		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", ipsdir);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (fd >= 0 || errno != ENOENT || attempt)
-			break;
+	fd = netd_file_tmp(ipsdir, 0644, tmp, tmplen, err);
+	if (fd == -ENOENT) {
 		r = netd_mkdirs(ipsdir, false, err);
 		if (r < 0)
 			return r;
+		fd = netd_file_tmp(ipsdir, 0644, tmp, tmplen, err);
 	}
 	if (fd < 0)
-		return netd_err_sys(err, errno, "create %s", tmp);
+		return fd;
 	r = netd_owner_write(fd, key);
 	if (r < 0) {
 		unlink(tmp);
-		return netd_err_sys(err, -r, "write %s", tmp);
+		return netd_err_write(err, -r, tmp, "write %s", tmp);
 	}
 	return 0;
 }
@@ -185,15 +176,16 @@ static unsigned long count_leases(const char *ipsdir)
 	return n;
 }
 
-static void save_last(const char *network, uint32_t ip)
+void netd_ipam_note_last(const char *network, struct in_addr ip)
 {
 	char path[PATH_MAX];
 	char buf[INET_ADDRSTRLEN + 1];
 	struct netd_err ignored;
 
-	if (net_path(path, sizeof(path), network, "last", &ignored) < 0)
+	if (check_network(network, &ignored) < 0 ||
+	    net_path(path, sizeof(path), network, "last", &ignored) < 0)
 		return;
-	ip_str(ip, buf);
+	ip_str(ntohl(ip.s_addr), buf);
 	strcat(buf, "\n");
 	/* Only a hint: a lost update means the next walk starts a little earlier. */
 	if (netd_file_write_atomic(path, buf, strlen(buf), 0644, &ignored) < 0)
@@ -210,7 +202,7 @@ static uint32_t load_last(const char *network, const struct span *s)
 
 	if (net_path(path, sizeof(path), network, "last", &ignored) < 0)
 		return s->end;
-	if (netd_file_read(path, &buf, NULL, &ignored) < 0)
+	if (netd_file_read(path, 0, &buf, NULL, &ignored) < 0)
 		return s->end; /* so the walk starts at range_start */
 	nl = strchr(buf, '\n');
 	if (nl)
@@ -253,6 +245,12 @@ static int alloc_want(const struct netd_netconf *nc, const struct span *s, const
 	if (r == -ENOENT) /* released between link and read: cannot happen under the lock */
 		return netd_err_set(err, EAGAIN, "network %s: lease %s changed under us", nc->name,
 				    ip);
+	/* Its owner is unknown, not absent: the address may be in use. */
+	if (r == -NETD_EDAMAGED)
+		return netd_err_set(err, EADDRINUSE,
+				    "address %s on network %s: its lease file is damaged (netd gc "
+				    "repairs it from the endpoint record that holds the address)",
+				    ip, nc->name);
 	if (r < 0)
 		return r;
 	if (strcmp(owner, key) == 0)
@@ -314,14 +312,13 @@ int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_ad
 
 		ip_str(s.start, a);
 		ip_str(s.end, b);
-		return netd_err_set(err, ENOSPC,
+		return netd_err_set(err, EADDRNOTAVAIL,
 				    "network %s: no free address left in range %s-%s (%lu leases)",
 				    nc->name, a, b, count_leases(ipsdir));
 	}
 	if (r < 0)
 		return r;
 	netd_fsync_dir(ipsdir);
-	save_last(nc->name, ip);
 	got->s_addr = htonl(ip);
 	return 0;
 }
@@ -344,8 +341,8 @@ int netd_ipam_release(const char *network, struct in_addr ip, const char *key, s
 		r = netd_owner_read(path, owner, sizeof(owner), &e2);
 		if (r == -ENOENT)
 			return 0;
-		/* A key too long for ours is not ours. */
-		if (r == -ERANGE)
+		/* A damaged lease's owner is unknown: gc decides from the records. */
+		if (r == -NETD_EDAMAGED)
 			return 0;
 		if (r < 0) {
 			*err = e2;
@@ -403,17 +400,23 @@ int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg, struct n
 		return netd_err_sys(err, errno, "network %s: open %s", network, ipsdir);
 	}
 	while ((de = readdir(d))) {
-		struct netd_err ignored;
+		struct netd_err e = {0};
 		struct in_addr a;
 
 		if (de->d_name[0] == '.' || inet_pton(AF_INET, de->d_name, &a) != 1)
 			continue;
 		if (netd_path_fmt(path, sizeof(path), "%s/%s", ipsdir, de->d_name) < 0)
 			continue;
-		/* Released while we walk, or not ours to read: not a lease to report. */
-		if (netd_owner_read(path, owner, sizeof(owner), &ignored) < 0)
+		r = netd_owner_read(path, owner, sizeof(owner), &e);
+		if (r == -ENOENT) {
+			r = 0; /* released while we walk */
 			continue;
-		r = fn(a, owner, arg);
+		}
+		if (r < 0 && r != -NETD_EDAMAGED) {
+			*err = e;
+			break;
+		}
+		r = fn(a, r == 0 ? owner : NULL, arg);
 		if (r < 0)
 			break;
 		r = 0;
@@ -462,10 +465,52 @@ static int remove_tree(int dfd, const char *name, int depth)
 	return r;
 }
 
-int netd_ipam_purge(const char *network, struct netd_err *err)
+int netd_ipam_repair(const char *network, struct in_addr ip, const char *key, struct netd_err *err)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	int r;
+
+	r = check_network(network, err);
+	if (r == 0)
+		r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
+	if (r == 0)
+		r = net_path(dir, sizeof(dir), network, "ips", err);
+	if (r == 0)
+		r = netd_mkdirs(dir, false, err);
+	if (r == 0)
+		r = netd_owner_replace(path, key, err);
+	if (r < 0)
+		return netd_err_prefix(err, "network %s: repair lease", network);
+	return 0;
+}
+
+void netd_ipam_drop_empty(const char *network)
 {
 	char dir[PATH_MAX];
-	int r;
+	struct netd_err e;
+	cleanup_close int dfd = -1;
+
+	if (check_network(network, &e) < 0 || net_path(dir, sizeof(dir), network, NULL, &e) < 0)
+		return;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return;
+	/* Only what holds nothing: a lease or record here is never ours to drop. */
+	if (unlinkat(dfd, "ips", AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return;
+	if (unlinkat(dfd, "endpoints", AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return;
+	(void)unlinkat(dfd, "last", 0);
+	(void)unlinkat(dfd, "lock", 0); /* held by the caller: see netd_ipam_purge */
+	(void)rmdir(dir);
+}
+
+int netd_ipam_purge(const char *network, struct netd_err *err)
+{
+	static const char *const parts[] = {"ips", "endpoints", "last"};
+	char dir[PATH_MAX];
+	cleanup_close int dfd = -1;
+	int r = 0;
 
 	r = check_network(network, err);
 	if (r < 0)
@@ -473,7 +518,23 @@ int netd_ipam_purge(const char *network, struct netd_err *err)
 	r = net_path(dir, sizeof(dir), network, NULL, err);
 	if (r < 0)
 		return r;
-	r = remove_tree(AT_FDCWD, dir, 3);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return netd_err_sys(err, errno, "network %s: remove %s", network, dir);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(parts) && r == 0; i++)
+		r = remove_tree(dfd, parts[i], 3);
+	/*
+	 * The lock file last, unlinked while the caller holds it: a waiter that gets it next sees
+	 * that the path no longer names what it locked, starts over and finds no network. Whatever
+	 * else is left (temp files of dead writers) goes with the directory.
+	 */
+	if (r == 0 && unlinkat(dfd, "lock", 0) < 0 && errno != ENOENT)
+		r = -errno;
+	if (r == 0)
+		r = remove_tree(AT_FDCWD, dir, 3);
 	if (r < 0)
 		return netd_err_sys(err, -r, "network %s: remove %s", network, dir);
 	return 0;

@@ -170,6 +170,26 @@ int netd_link_del(struct netd_rtnl *r, const char *name, struct netd_err *err)
 	return 0;
 }
 
+int netd_link_set_down(struct netd_rtnl *r, const char *name, struct netd_err *err)
+{
+	cleanup_nl_link struct rtnl_link *orig = rtnl_link_alloc();
+	cleanup_nl_link struct rtnl_link *ch = rtnl_link_alloc();
+	int nle, rc;
+
+	rc = netd_nl_check_ifname("link", name, err);
+	if (rc < 0)
+		return rc;
+	if (!orig || !ch)
+		return netd_err_set(err, ENOMEM, "link %s: down: out of memory", name);
+	rtnl_link_set_name(ch, name);
+	rtnl_link_unset_flags(ch, IFF_UP);
+	netd_nl_reset(r);
+	nle = rtnl_link_change(r->sk, orig, ch, 0);
+	if (nle < 0)
+		return netd_nl_err(err, r, nle, "link %s: down", name);
+	return 0;
+}
+
 /* Best-effort delete on an error path: the first error is the one reported. */
 static void undo_del(struct netd_rtnl *r, const char *name)
 {

@@ -46,6 +46,8 @@ struct netd_link_info {
 /* -ENODEV when there is no such link. */
 int netd_link_get(struct netd_rtnl *r, const char *name, struct netd_link_info *info,
 		  struct netd_err *err) NETD_MUST_USE;
+/* Takes a link down (an undo: a failed attach leaves the container's lo as it found it). */
+int netd_link_set_down(struct netd_rtnl *r, const char *name, struct netd_err *err) NETD_MUST_USE;
 /* Deletes a link by name; a missing link counts as done (returns 0). */
 int netd_link_del(struct netd_rtnl *r, const char *name, struct netd_err *err) NETD_MUST_USE;
 

@@ -64,3 +64,37 @@ int netd_name_check_ifname(const char *ifname, struct netd_err *err)
 {
 	return name_check(ifname, "interface name", NETD_IFNAME_MAX, err);
 }
+
+static bool dns_char_ok(char c)
+{
+	return name_first_ok(c) || c == '-';
+}
+
+/* RFC 1123 host name labels: what every resolver accepts and nothing needs quoting. */
+int netd_name_check_dns(const char *name, struct netd_err *err)
+{
+	char q[NETD_QUOTE_MAX];
+	size_t len;
+
+	if (!name || !*name)
+		return netd_err_set(err, EINVAL,
+				    "invalid name \"\": empty; a name on a network is a DNS label: "
+				    "letters, digits and '-' (at most %d)",
+				    NETD_DNSNAME_MAX);
+	len = strnlen(name, NETD_DNSNAME_MAX + 1);
+	if (len > NETD_DNSNAME_MAX)
+		return netd_err_set(err, EINVAL,
+				    "invalid name %s: too long (%zu characters, at most %d)",
+				    netd_quote(q, sizeof(q), name), strlen(name), NETD_DNSNAME_MAX);
+	for (size_t i = 0; i < len; i++)
+		if (!dns_char_ok(name[i]))
+			goto bad;
+	if (name[0] == '-' || name[len - 1] == '-')
+		goto bad;
+	return 0;
+bad:
+	return netd_err_set(err, EINVAL,
+			    "invalid name %s: a name on a network is a DNS label: letters, digits "
+			    "and '-', starting and ending with a letter or digit (at most %d)",
+			    netd_quote(q, sizeof(q), name), NETD_DNSNAME_MAX);
+}

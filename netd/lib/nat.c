@@ -1009,21 +1009,27 @@ bool netd_nat_layout_matches(const void *udata, uint32_t len)
 	       memcmp(p + 2, LAYOUT, n) == 0;
 }
 
-void netd_nat_table_get(struct netd_nat_table *info)
+int netd_nat_table_query(struct netd_nat_table *info, struct netd_err *err)
 {
 	char buf[512] = {0}; /* padding goes to the kernel too */
 	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
-	struct netd_err e;
+	int r;
 
 	memset(info, 0, sizeof(*info));
 	if (!t)
-		return;
+		return netd_err_set(err, ENOMEM, "table ip " T ": out of memory");
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, T);
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_IPV4, 0, netd_nft_seq());
 	nftnl_table_nlmsg_build_payload(nlh, t);
-	if (netd_nft_request(nlh, table_cb, info, "table ip " T, &e) < 0)
+	r = netd_nft_request(nlh, table_cb, info, "table ip " T, err);
+	if (r < 0) {
 		memset(info, 0, sizeof(*info));
+		if (r != -ENOENT)
+			return r;
+		netd_err_clear(err);
+		return 0;
+	}
 	/*
 	 * No comment at all: an older netd's table, or a kernel that keeps no table userdata
 	 * (before Linux 5.13), which must not make every attach replace the table. This layout's
@@ -1031,6 +1037,24 @@ void netd_nat_table_get(struct netd_nat_table *info)
 	 */
 	if (info->exists && !info->commented)
 		info->current = chain_exists("guard");
+	return 0;
+}
+
+void netd_nat_table_get(struct netd_nat_table *info)
+{
+	struct netd_err e;
+
+	if (netd_nat_table_query(info, &e) < 0)
+		memset(info, 0, sizeof(*info));
+}
+
+int netd_nat_table_probe(bool *exists, struct netd_err *err)
+{
+	struct netd_nat_table info;
+	int r = netd_nat_table_query(&info, err);
+
+	*exists = r == 0 && info.exists;
+	return r;
 }
 
 bool netd_nat_table_exists(void)
@@ -1247,29 +1271,54 @@ struct lookup_ctx {
 	bool found;
 };
 
+/*
+ * NFTA_SET_ELEM_LIST_ELEMENTS > NFTA_LIST_ELEM > NFTA_SET_ELEM_DATA > NFTA_DATA_VALUE, read with
+ * libmnl's bounded attribute walk: the data is all a lookup needs, and libnftnl's element parser
+ * reads past the end of an expression name that lacks its NUL (found by fuzz_nft_reply).
+ */
 static int elem_data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct lookup_ctx *ctx = data;
-	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
-	struct nftnl_set_elems_iter *it;
-	struct nftnl_set_elem *e;
+	const struct nlattr *a, *el, *x, *v;
 
-	if (!s || nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct nfgenmsg))
 		return MNL_CB_OK;
-	it = nftnl_set_elems_iter_create(s);
-	if (!it)
-		return MNL_CB_OK;
-	for (e = nftnl_set_elems_iter_next(it); e; e = nftnl_set_elems_iter_next(it)) {
-		uint32_t len = 0;
-		const void *d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &len);
-
-		if (d && len == sizeof(ctx->data)) {
-			memcpy(ctx->data, d, len);
-			ctx->found = true;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(el, a)
+		{
+			if (mnl_attr_get_type(el) != NFTA_LIST_ELEM)
+				continue;
+			mnl_attr_for_each_nested(x, el)
+			{
+				if (mnl_attr_get_type(x) != NFTA_SET_ELEM_DATA)
+					continue;
+				mnl_attr_for_each_nested(v, x)
+				{
+					if (mnl_attr_get_type(v) != NFTA_DATA_VALUE ||
+					    mnl_attr_get_payload_len(v) != sizeof(ctx->data))
+						continue;
+					memcpy(ctx->data, mnl_attr_get_payload(v),
+					       sizeof(ctx->data));
+					ctx->found = true;
+				}
+			}
 		}
 	}
-	nftnl_set_elems_iter_destroy(it);
 	return MNL_CB_OK;
+}
+
+int netd_nat_parse_lookup(const void *buf, size_t len, uint32_t seq, uint8_t data[8], bool *found)
+{
+	struct lookup_ctx ctx = {.found = false};
+	int r = netd_nft_reply_parse(buf, len, seq, 0, elem_data_cb, &ctx);
+
+	*found = ctx.found;
+	if (ctx.found)
+		memcpy(data, ctx.data, sizeof(ctx.data));
+	return r;
 }
 
 int netd_nat_port_lookup(const struct netd_port *p, struct in_addr ctr_ip, bool *present,

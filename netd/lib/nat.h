@@ -44,6 +44,9 @@ int netd_nat_ensure(struct netd_err *err) NETD_MUST_USE;
 /* Deletes the whole table (every trace of us in nf_tables); missing counts as done. */
 int netd_nat_destroy(struct netd_err *err) NETD_MUST_USE;
 bool netd_nat_table_exists(void);
+/* Whether table ip netd exists: 0 with *exists, or the error that kept us from knowing (EPERM:
+ * nf_tables answers nothing without CAP_NET_ADMIN; that is never "missing"). */
+int netd_nat_table_probe(bool *exists, struct netd_err *err) NETD_MUST_USE;
 
 struct netd_nat_table {
 	bool exists;
@@ -54,6 +57,9 @@ struct netd_nat_table {
 /* One GETTABLE (and a GETCHAIN for a table without comment); all false/0 when there is no
  * table (or nf_tables cannot be asked). */
 void netd_nat_table_get(struct netd_nat_table *info);
+/* The same, telling "no table" (0, info->exists false) from "could not ask" (the error: EPERM
+ * without CAP_NET_ADMIN is never "missing"). */
+int netd_nat_table_query(struct netd_nat_table *info, struct netd_err *err) NETD_MUST_USE;
 /* True when a table's userdata is the comment of the current layout. */
 bool netd_nat_layout_matches(const void *udata, uint32_t len);
 
@@ -88,6 +94,27 @@ int netd_conntrack_flush_port(const struct netd_port *p, struct netd_err *err) N
 
 /* sock_diag: true when a socket of this netns listens on (proto, port) at host_ip or wildcard. */
 int netd_port_in_use(const struct netd_port *p, bool *in_use, struct netd_err *err) NETD_MUST_USE;
+
+/* The reply parsers of the two above, pure so they can be fuzzed. Each takes one datagram of
+ * replies to request seq; 1: more to come, 0: done, -errno: the kernel's error or a malformed
+ * reply. */
+struct netd_ct_tuple {
+	uint32_t src, dst;     /* network order */
+	uint16_t sport, dport; /* network order */
+	uint8_t proto;
+	uint16_t zone; /* host order; 0 when none */
+};
+/* The conntrack entries of a dump whose original destination is p's (proto, port[, ip]). */
+struct netd_ct_matches {
+	const struct netd_port *p;
+	struct netd_ct_tuple *v; /* free() */
+	size_t n, cap;
+	int error; /* E2BIG, ENOMEM: the matches are incomplete */
+};
+int netd_conntrack_parse_dump(const void *buf, size_t len, uint32_t seq, struct netd_ct_matches *m);
+/* Sets *in_use when a socket in the sock_diag dump of family binds p's port (and address). */
+int netd_port_diag_parse(const void *buf, size_t len, uint32_t seq, const struct netd_port *p,
+			 int family, bool *in_use);
 
 /*
  * Below: seams for the unit tests (tests/unit/test_nat.c). A batch is built into a buffer before
@@ -158,6 +185,12 @@ int netd_nft_batch_retry_each(const struct netd_nft_batch *b, int ignore,
 			      struct netd_err *err) NETD_MUST_USE;
 /* One request (or dump when NLM_F_DUMP) on a new socket; cb gets each reply message. */
 typedef int (*netd_nft_cb)(const struct nlmsghdr *nlh, void *data);
+/* One datagram of replies to request seq (pure; fuzzed): runs cb over each message. 1: more to
+ * come (a dump), 0: done, -errno: the kernel's error or a malformed reply. */
+int netd_nft_reply_parse(const void *buf, size_t len, uint32_t seq, uint32_t portid, netd_nft_cb cb,
+			 void *data);
+/* A GETSETELEM reply (pure; fuzzed): the element's data, when the reply holds one. */
+int netd_nat_parse_lookup(const void *buf, size_t len, uint32_t seq, uint8_t data[8], bool *found);
 int netd_nft_request(struct nlmsghdr *nlh, netd_nft_cb cb, void *data, const char *what,
 		     struct netd_err *err) NETD_MUST_USE;
 

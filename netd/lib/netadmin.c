@@ -2,10 +2,13 @@
 /* Networks as a whole: define, remove, the default network, bridge state, nat restore. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <netd/network.h>
+#include "dns_priv.h"
 #include "explain_priv.h"
 #include "link.h"
 #include "nat.h"
@@ -198,8 +201,12 @@ int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
 int netd_network_remove(const char *name, bool force, struct netd_err *err)
 {
 	struct netd_endpoint *eps = NULL;
+	struct netd_endpoint_damaged *bad = NULL;
+	struct netd_errs es = {.err = err};
 	struct netd_netconf nc;
-	size_t n = 0;
+	struct netd_err e = {0};
+	cleanup_close int lk = -1;
+	size_t n = 0, n_bad = 0;
 	int r;
 
 	r = netd_netconf_load(name, &nc, err);
@@ -216,45 +223,93 @@ int netd_network_remove(const char *name, bool force, struct netd_err *err)
 					 other->origin == NETD_NETCONF_CNI ? "netd-cni" : "netd");
 		free(other);
 	}
+	if (r == 0)
+		r = netd_need_admin("network rm", err);
 	if (r < 0)
 		return r;
-	r = netd_store_endpoint_list(name, &eps, &n, err);
-	if (r < 0)
-		return r;
-	if (n && !force) {
-		r = netd_err_set(
-		    err, EBUSY,
-		    "network %s has %zu endpoint(s) (first: %s/%s); detach them or use --force",
-		    name, n, eps[0].id, eps[0].ifname);
-		netd_endpoints_free(eps, n);
-		return r;
-	}
-	for (size_t i = 0; i < n; i++) {
-		r = netd_endpoint_teardown(&eps[i], err);
-		if (r < 0) {
-			netd_endpoints_free(eps, n);
-			return netd_err_prefix(err, "network rm %s", name);
-		}
-	}
-	netd_endpoints_free(eps, n);
-	{
-		cleanup_rtnl struct netd_rtnl *rt = NULL;
-		struct netd_nat_net nn;
-
-		netd_nat_net_of(&nc, &nn);
-		r = netd_rtnl_open(&rt, err);
-		if (r == 0)
-			r = netd_link_del(rt, nc.bridge, err);
-		if (r == 0 && netd_nat_table_exists())
-			r = netd_nat_network_del(&nn, err);
-	}
-	if (r == 0)
-		r = netd_ipam_purge(name, err);
-	if (r == 0)
-		r = netd_netconf_remove(name, err);
+	/*
+	 * The network lock from the listing to the last file (made if the network has no state
+	 * yet: a first attach may be about to make it): an attach either reserved before (its
+	 * record is listed here) or finds the network gone when it gets the lock.
+	 */
+	lk = netd_store_lock_network(name, err);
+	if (lk < 0)
+		return netd_err_prefix(err, "network rm %s", name);
+	r = netd_store_endpoint_scan(name, &eps, &n, &bad, &n_bad, err);
 	if (r < 0)
 		return netd_err_prefix(err, "network rm %s", name);
-	return 0;
+	if ((n || n_bad) && !force) {
+		r = netd_err_set(
+		    err, EBUSY,
+		    "network %s has %zu endpoint(s) (first: %s/%s); detach them or use "
+		    "--force",
+		    name, n + n_bad, n ? eps[0].id : bad[0].id, n ? eps[0].ifname : bad[0].ifname);
+		goto out;
+	}
+	/* An attach or a teardown still running owns its endpoint: not ours to take away. */
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(eps[i].state, "ready") != 0 && eps[i].pid > 0 &&
+		    (kill(eps[i].pid, 0) == 0 || errno == EPERM)) {
+			r = netd_err_set(
+			    err, EBUSY,
+			    "network %s: endpoint %s/%s is being %s by process %d; try "
+			    "again once it is done",
+			    name, eps[i].id, eps[i].ifname,
+			    strcmp(eps[i].state, "creating") == 0 ? "attached" : "detached",
+			    eps[i].pid);
+			goto out;
+		}
+	}
+	/* Every endpoint, past errors: one that fails stays, with the definition. */
+	for (size_t i = 0; i < n; i++) {
+		r = netd_endpoint_teardown_flags(&eps[i], NETD_TD_LOCKED, &e);
+		netd_errs_note(&es, r, &e);
+	}
+	for (size_t i = 0; i < n_bad; i++) {
+		r = netd_endpoint_teardown_damaged(bad[i].network, bad[i].id, bad[i].ifname,
+						   NETD_TD_LOCKED, &e);
+		netd_errs_note(&es, r, &e);
+	}
+	if (!es.first) {
+		cleanup_rtnl struct netd_rtnl *rt = NULL;
+		struct netd_nat_net nn;
+		bool table = false;
+
+		netd_nat_net_of(&nc, &nn);
+		r = netd_rtnl_open(&rt, &e);
+		if (r == 0)
+			r = netd_link_del(rt, nc.bridge, &e);
+		netd_errs_note(&es, r, &e);
+		r = netd_nat_table_probe(&table, &e);
+		if (r == 0 && table)
+			r = netd_nat_network_del(&nn, &e);
+		netd_errs_note(&es, r, &e);
+	}
+	/* The definition goes before the state: an attach waiting for the lock then finds the
+	 * network undefined and makes nothing. */
+	if (!es.first) {
+		r = netd_netconf_remove(name, &e);
+		netd_errs_note(&es, r, &e);
+	}
+	if (!es.first) {
+		r = netd_ipam_purge(name, &e);
+		netd_errs_note(&es, r, &e);
+	}
+	r = netd_errs_result(&es, NULL);
+	if (r < 0)
+		netd_err_prefix(err, "network rm %s", name);
+	/* The names of the endpoints torn down above (their teardown, under our lock, could not
+	 * take it again); with the network gone its server file goes too. */
+	close(steal_fd(&lk));
+	if (r == 0 && !netd_dry()) {
+		r = netd_dns_sync(name, err);
+		if (r < 0)
+			netd_err_prefix(err, "network rm %s", name);
+	}
+out:
+	netd_endpoints_free(eps, n);
+	free(bad);
+	return r;
 }
 
 int netd_network_bridge_state(const struct netd_netconf *nc, struct netd_bridge_state *st,
@@ -314,11 +369,15 @@ int netd_network_free_addresses(const char *name, unsigned long *free_count, str
 int netd_network_restore_nat(struct netd_err *err)
 {
 	struct netd_endpoint *eps = NULL;
+	char key[NETD_KEY_MAX], owner[NETD_KEY_MAX + 1];
 	struct netd_netdef *defs = NULL;
 	size_t n = 0, ne = 0;
+	int lk = -1;
 	int r;
 
-	r = netd_nat_ensure(err);
+	r = netd_need_admin("restoring table ip netd", err);
+	if (r == 0)
+		r = netd_nat_ensure(err);
 	if (r >= 0)
 		r = netd_netconf_list_all(&defs, &n, err);
 	if (r < 0)
@@ -338,16 +397,37 @@ int netd_network_restore_nat(struct netd_err *err)
 	r = netd_store_endpoint_list(NULL, &eps, &ne, err);
 	if (r < 0)
 		return r;
+	/*
+	 * Only a ready endpoint's ports, and only those whose claim is its own, checked under the
+	 * ports lock: a teardown unpublishes and releases under it, so what is put back here is
+	 * never an element whose claim is being released.
+	 */
 	for (size_t i = 0; i < ne && r == 0; i++) {
 		if (!eps[i].n_ports || strcmp(eps[i].state, "ready") != 0)
 			continue;
+		if (lk < 0) {
+			lk = netd_store_lock_ports(err);
+			if (lk < 0) {
+				r = lk;
+				break;
+			}
+		}
+		netd_store_key(key, sizeof(key), eps[i].network, eps[i].id, eps[i].ifname);
 		for (size_t k = 0; k < eps[i].n_ports && r == 0; k++) {
+			struct netd_err e2;
 			bool present = false;
+
+			if (netd_store_port_owner(&eps[i].ports[k], owner, sizeof(owner), &e2) <
+				0 ||
+			    strcmp(owner, key) != 0)
+				continue;
 			r = netd_nat_port_lookup(&eps[i].ports[k], eps[i].ip, &present, err);
 			if (r == 0 && !present)
 				r = netd_nat_publish(&eps[i].ports[k], 1, eps[i].ip, err);
 		}
 	}
+	if (lk >= 0)
+		close(lk);
 	netd_endpoints_free(eps, ne);
 	return r;
 }

@@ -43,7 +43,37 @@ struct pctx {
 	unsigned line;
 	bool lines; /* the text is a file: name its lines */
 	struct netd_err *err;
+	/* Values are quoted in messages only when the caller handed us the text (command line
+	 * options): a file may not be ours (a symlink to /etc/shadow, a CNI subnetFile pointing
+	 * anywhere), so for a file the message names file, line and what was expected, no more. */
+	bool quote;
 };
+
+static const char *const known_keys[] = {
+    "subnet",	      "gateway",	 "range",	 "bridge",	   "mtu",
+    "masquerade",     "routes",		 "gateway_mode", "FLANNEL_SUBNET", "FLANNEL_MTU",
+    "FLANNEL_IPMASQ", "FLANNEL_NETWORK",
+};
+
+/* " \"VAL\"" after the name of what is bad, or "" when the text is not to be shown. */
+static const char *shown(const struct pctx *c, char *buf, size_t len, const char *val)
+{
+	char q[NETD_QUOTE_MAX];
+
+	buf[0] = '\0';
+	if (c->quote)
+		snprintf(buf, len, " %s", netd_quote(q, sizeof(q), val));
+	return buf;
+}
+
+/* A key as messages may name it: one of ours, or any when the text is the caller's. */
+static const char *key_name(const struct pctx *c, const char *key)
+{
+	for (size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
+		if (!strcmp(key, known_keys[i]))
+			return key;
+	return c->quote ? key : "the value";
+}
 
 static int perr(struct pctx *c, const char *fmt, ...) NETD_PRINTF(2, 3);
 static int perr(struct pctx *c, const char *fmt, ...)
@@ -289,30 +319,30 @@ static int mark(struct pctx *c, struct seen *seen, int field, const char *key)
 static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 		      struct netd_netconf *nc)
 {
-	char q[NETD_QUOTE_MAX];
+	char q[NETD_QUOTE_MAX + 1];
 	struct in_addr a;
 	unsigned u;
 	int r, b;
 
 	if (!*val)
-		return perr(c, "%s has an empty value", key);
+		return perr(c, "%s has an empty value", key_name(c, key));
 
 	if (!strcmp(key, "subnet")) {
 		if ((r = mark(c, seen, F_SUBNET, key)) < 0)
 			return r;
 		if (!parse_cidr(val, &a, &u))
-			return perr(c, "bad subnet %s: want A.B.C.D/PREFIX, e.g. 10.88.0.0/16",
-				    netd_quote(q, sizeof(q), val));
+			return perr(c, "bad subnet%s: want A.B.C.D/PREFIX, e.g. 10.88.0.0/16",
+				    shown(c, q, sizeof(q), val));
 		if (u < 8 || u > 30)
-			return perr(c, "bad subnet %s: prefix /%u is not supported (use /8 to /30)",
-				    netd_quote(q, sizeof(q), val), u);
+			return perr(c, "bad subnet%s: prefix /%u is not supported (use /8 to /30)",
+				    shown(c, q, sizeof(q), val), u);
 		if (ntohl(a.s_addr) & ~prefix_mask(u)) {
 			char ip[INET_ADDRSTRLEN];
 			struct in_addr m = {.s_addr = htonl(ntohl(a.s_addr) & prefix_mask(u))};
 
 			inet_ntop(AF_INET, &m, ip, sizeof(ip));
-			return perr(c, "bad subnet %s: host bits are set; did you mean %s/%u?",
-				    netd_quote(q, sizeof(q), val), ip, u);
+			return perr(c, "bad subnet%s: host bits are set; did you mean %s/%u?",
+				    shown(c, q, sizeof(q), val), ip, u);
 		}
 		nc->subnet = a;
 		nc->prefix = u;
@@ -329,14 +359,14 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 		seen->key[F_GATEWAY] = key;
 		if (!parse_cidr(val, &a, &u))
 			return perr(c,
-				    "bad FLANNEL_SUBNET %s: want A.B.C.D/PREFIX (the bridge "
+				    "bad FLANNEL_SUBNET%s: want A.B.C.D/PREFIX (the bridge "
 				    "address), e.g. 10.244.1.1/24",
-				    netd_quote(q, sizeof(q), val));
+				    shown(c, q, sizeof(q), val));
 		if (u < 8 || u > 30)
 			return perr(c,
-				    "bad FLANNEL_SUBNET %s: prefix /%u is not supported (use /8 to "
+				    "bad FLANNEL_SUBNET%s: prefix /%u is not supported (use /8 to "
 				    "/30)",
-				    netd_quote(q, sizeof(q), val), u);
+				    shown(c, q, sizeof(q), val), u);
 		nc->subnet.s_addr = htonl(ntohl(a.s_addr) & prefix_mask(u));
 		nc->prefix = u;
 		/* The network address itself is no gateway: leave the default then. */
@@ -345,11 +375,11 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 		if ((r = mark(c, seen, F_GATEWAY, key)) < 0)
 			return r;
 		if (!parse_ip(val, &a))
-			return perr(c, "bad gateway %s: want an IPv4 address A.B.C.D",
-				    netd_quote(q, sizeof(q), val));
+			return perr(c, "bad gateway%s: want an IPv4 address A.B.C.D",
+				    shown(c, q, sizeof(q), val));
 		if (!a.s_addr)
-			return perr(c, "bad gateway %s: 0.0.0.0 is no gateway",
-				    netd_quote(q, sizeof(q), val));
+			return perr(c, "bad gateway%s: 0.0.0.0 is no gateway",
+				    shown(c, q, sizeof(q), val));
 		nc->gateway = a;
 	} else if (!strcmp(key, "range")) {
 		struct in_addr lo, hi;
@@ -359,19 +389,19 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 		if ((r = mark(c, seen, F_RANGE, key)) < 0)
 			return r;
 		if (!dash)
-			return perr(c, "bad range %s: want FIRST-LAST, e.g. 10.88.0.10-10.88.0.200",
-				    netd_quote(q, sizeof(q), val));
-		netd_quote(q, sizeof(q), val);
+			return perr(c, "bad range%s: want FIRST-LAST, e.g. 10.88.0.10-10.88.0.200",
+				    shown(c, q, sizeof(q), val));
+		shown(c, q, sizeof(q), val);
 		*dash = '\0';
 		l = trim(val);
 		h = trim(dash + 1);
 		if (!parse_ip(l, &lo) || !parse_ip(h, &hi))
-			return perr(c, "bad range %s: want FIRST-LAST, e.g. 10.88.0.10-10.88.0.200",
+			return perr(c, "bad range%s: want FIRST-LAST, e.g. 10.88.0.10-10.88.0.200",
 				    q);
 		if (!lo.s_addr || !hi.s_addr)
-			return perr(c, "bad range %s: 0.0.0.0 is not an address to hand out", q);
+			return perr(c, "bad range%s: 0.0.0.0 is not an address to hand out", q);
 		if (ntohl(lo.s_addr) > ntohl(hi.s_addr))
-			return perr(c, "bad range %s: the first address is after the last", q);
+			return perr(c, "bad range%s: the first address is after the last", q);
 		nc->range_start = lo;
 		nc->range_end = hi;
 	} else if (!strcmp(key, "bridge")) {
@@ -380,70 +410,74 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 		if ((r = mark(c, seen, F_BRIDGE, key)) < 0)
 			return r;
 		if (netd_name_check_ifname(val, &e) < 0)
-			return perr(c, "bad bridge: %s", e.msg);
+			return c->quote ? perr(c, "bad bridge: %s", e.msg)
+					: perr(c,
+					       "bad bridge: want an interface name (letters, "
+					       "digits, '_', '.', '-', at most %d)",
+					       NETD_IFNAME_MAX);
 		snprintf(nc->bridge, sizeof(nc->bridge), "%s", val);
 	} else if (!strcmp(key, "mtu") || !strcmp(key, "FLANNEL_MTU")) {
 		if ((r = mark(c, seen, F_MTU, key)) < 0)
 			return r;
 		if (!parse_uint(val, 65535, &u) || u < 68)
-			return perr(c, "bad %s %s: want a number from 68 to 65535", key,
-				    netd_quote(q, sizeof(q), val));
+			return perr(c, "bad %s%s: want a number from 68 to 65535", key,
+				    shown(c, q, sizeof(q), val));
 		nc->mtu = u;
 	} else if (!strcmp(key, "masquerade") || !strcmp(key, "FLANNEL_IPMASQ")) {
 		if ((r = mark(c, seen, F_MASQ, key)) < 0)
 			return r;
 		b = parse_bool(val);
 		if (b < 0)
-			return perr(c, "bad %s %s: want yes or no (true/false, 1/0)", key,
-				    netd_quote(q, sizeof(q), val));
+			return perr(c, "bad %s%s: want yes or no (true/false, 1/0)", key,
+				    shown(c, q, sizeof(q), val));
 		nc->masquerade = b;
 	} else if (!strcmp(key, "routes")) {
 		char *save = NULL, *tok;
 
 		if ((r = mark(c, seen, F_ROUTES, key)) < 0)
 			return r;
-		netd_quote(q, sizeof(q), val);
+		shown(c, q, sizeof(q), val);
 		nc->n_routes = 0;
 		for (tok = strtok_r(val, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			if (nc->n_routes == NETD_ROUTES_MAX)
 				return perr(c, "routes: more than %d", NETD_ROUTES_MAX);
 			if (!parse_route(tok, &nc->routes[nc->n_routes]))
-				return perr(
-				    c,
-				    "bad routes %s: want DST/PREFIX[ via GATEWAY], ... e.g. "
-				    "10.1.0.0/16, 192.168.0.0/16 via 10.88.0.254",
-				    q);
+				return perr(c,
+					    "bad routes%s: want DST/PREFIX[ via GATEWAY], ... e.g. "
+					    "10.1.0.0/16, 192.168.0.0/16 via 10.88.0.254",
+					    q);
 			nc->n_routes++;
 		}
 	} else if (!strcmp(key, "gateway_mode")) {
 		if ((r = mark(c, seen, F_GWMODE, key)) < 0)
 			return r;
 		if (netd_gateway_mode_parse(val, &nc->gateway_mode) < 0)
-			return perr(c, "bad gateway_mode %s: want nat or routed",
-				    netd_quote(q, sizeof(q), val));
+			return perr(c, "bad gateway_mode%s: want nat or routed",
+				    shown(c, q, sizeof(q), val));
 	} else if (!strcmp(key, "FLANNEL_NETWORK")) {
 		/* The cluster-wide CIDR: not ours to use, but it must at least be one. */
 		if ((r = mark(c, seen, F_FLNETWORK, key)) < 0)
 			return r;
 		if (!parse_cidr(val, &a, &u))
-			return perr(c, "bad FLANNEL_NETWORK %s: want A.B.C.D/PREFIX",
-				    netd_quote(q, sizeof(q), val));
+			return perr(c, "bad FLANNEL_NETWORK%s: want A.B.C.D/PREFIX",
+				    shown(c, q, sizeof(q), val));
 	} else {
 		return perr(c,
-			    "unknown key %s; known: subnet, gateway, range, bridge, mtu, "
+			    "unknown key%s; known: subnet, gateway, range, bridge, mtu, "
 			    "masquerade, routes, gateway_mode, FLANNEL_SUBNET, FLANNEL_MTU, "
 			    "FLANNEL_IPMASQ, FLANNEL_NETWORK",
-			    netd_quote(q, sizeof(q), key));
+			    shown(c, q, sizeof(q), key));
 	}
 	return 0;
 }
 
-int netd_netconf_parse(const char *name, const char *path, const char *text,
-		       struct netd_netconf *nc, struct netd_err *err)
+static int parse_text(const char *name, const char *path, const char *text, bool quote,
+		      struct netd_netconf *nc, struct netd_err *err)
 {
 	cleanup_free char *buf = NULL;
 	char where[NETD_NETNAME_MAX + 16];
-	struct pctx c = {.where = path, .line = 0, .lines = path != NULL, .err = err};
+	struct pctx c = {
+	    .where = path, .line = 0, .lines = path != NULL, .err = err, .quote = quote};
 	struct seen seen;
 	char why[256];
 	char *line, *next;
@@ -477,6 +511,8 @@ int netd_netconf_parse(const char *name, const char *path, const char *text,
 		if (!*line || *line == '#')
 			continue;
 		eq = strchr(line, '=');
+		if (!eq && !c.quote)
+			return perr(&c, "missing '=' (lines are key=value)");
 		if (!eq)
 			return perr(&c, "%s: missing '=' (lines are key=value)",
 				    netd_quote(q, sizeof(q), line));
@@ -488,11 +524,13 @@ int netd_netconf_parse(const char *name, const char *path, const char *text,
 		vlen = strlen(val);
 		if (vlen && val[0] == '"') {
 			if (vlen < 2 || val[vlen - 1] != '"')
-				return perr(&c, "%s: unbalanced '\"' in the value", key);
+				return perr(&c, "%s: unbalanced '\"' in the value",
+					    key_name(&c, key));
 			val[vlen - 1] = '\0';
 			val++;
 			if (strchr(val, '"'))
-				return perr(&c, "%s: stray '\"' inside the value", key);
+				return perr(&c, "%s: stray '\"' inside the value",
+					    key_name(&c, key));
 		}
 		r = parse_line(&c, &seen, key, val, nc);
 		if (r < 0)
@@ -516,6 +554,12 @@ int netd_netconf_parse(const char *name, const char *path, const char *text,
 		return perr(&c, "%s", why);
 	}
 	return netd_netconf_finish(nc, c.where, err);
+}
+
+int netd_netconf_parse(const char *name, const char *path, const char *text,
+		       struct netd_netconf *nc, struct netd_err *err)
+{
+	return parse_text(name, path, text, true, nc, err);
 }
 
 int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_err *err)
@@ -639,14 +683,42 @@ static int load_path(const char *name, const char *path, struct netd_netconf *nc
 	size_t len = 0;
 	int r;
 
-	r = netd_file_read(path, &text, &len, err);
+	r = netd_file_read(path, 0, &text, &len, err);
 	if (r == -ENOENT)
 		return netd_err_set(err, ENOENT, "network %s: not defined (no %s)", name, path);
 	if (r < 0)
 		return netd_err_prefix(err, "network %s", name);
 	if (strlen(text) != len)
 		return netd_err_set(err, EINVAL, "%s: contains a NUL byte", path);
-	return netd_netconf_parse(name, path, text, nc, err);
+	return parse_text(name, path, text, false, nc, err);
+}
+
+int netd_netconf_read(const char *name, const char *path, struct netd_netconf *nc,
+		      struct netd_err *err)
+{
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = netd_file_read(path, NETD_FILE_FOLLOW, &text, &len, err);
+	if (r < 0)
+		return r;
+	if (len > 65536)
+		return netd_err_set(err, EFBIG, "%s: too large for a subnet file", path);
+	if (strlen(text) != len)
+		return netd_err_set(err, EINVAL, "%s: contains a NUL byte", path);
+	return parse_text(name, path, text, false, nc, err);
+}
+
+bool netd_netconf_defined(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (netd_name_check_network(name, NULL) < 0 ||
+	    netd_path_fmt(path, sizeof(path), "%s/%s.conf", netd_config_dir(), name) < 0)
+		return false;
+	return lstat(path, &st) == 0;
 }
 
 int netd_netconf_load(const char *name, struct netd_netconf *nc, struct netd_err *err)
@@ -954,10 +1026,12 @@ static void def_load(struct netd_netdef *def, const struct conf_dir *dir, const 
 	if (netd_path_fmt(def->path, sizeof(def->path), "%s/%s.conf", dir->path, name) < 0) {
 		snprintf(def->error, sizeof(def->error), "network %s: %s: path too long", name,
 			 dir->path);
+		def->error_code = ENAMETOOLONG;
 		return;
 	}
 	if (load_path(name, def->path, &def->nc, &e) < 0) {
 		snprintf(def->error, sizeof(def->error), "%s", e.msg[0] ? e.msg : "cannot load");
+		def->error_code = e.code ? e.code : EINVAL;
 		memset(&def->nc, 0, sizeof(def->nc));
 		snprintf(def->nc.name, sizeof(def->nc.name), "%s", name);
 	}
@@ -1030,7 +1104,7 @@ int netd_netconf_find(const char *name, struct netd_netdef *def, struct netd_err
 				continue;
 			def_load(def, &dirs[i], name);
 			if (def->error[0])
-				return netd_err_set(err, EINVAL, "%s", def->error);
+				return netd_err_set(err, def->error_code, "%s", def->error);
 			return 0;
 		}
 	}

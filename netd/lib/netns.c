@@ -89,9 +89,25 @@ int netd_netns_open(const char *path, struct netd_err *err)
 {
 	cleanup_close int fd = -1;
 	struct statfs sfs;
+	struct stat st;
 	int type;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Looked at first (following links: /proc/PID/ns/net is one): a namespace file is a
+	 * regular nsfs inode, and opening a FIFO would block, a device act. O_NONBLOCK for a
+	 * FIFO put in its place meanwhile.
+	 */
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return netns_missing(path, err);
+		return netd_err_sys(err, errno, "netns %s: open", path);
+	}
+	if (!S_ISREG(st.st_mode))
+		return netd_err_set(err, EINVAL,
+				    "netns %s: is not a network namespace (not even "
+				    "a regular file)",
+				    path);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return netns_missing(path, err);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <netd/network.h>
+#include "dns_priv.h"
 #include "explain_priv.h"
 #include "link.h"
 #include "nat.h"
@@ -93,7 +94,8 @@ struct attach_ctx {
 	struct netd_endpoint *ep;
 	char key[NETD_KEY_MAX];
 	int netns_fd;
-	bool leased, recorded, claimed_ports, veth, published, resave, bridge_created;
+	bool leased, recorded, claimed_ports, veth, published, resave, bridge_created, dns;
+	bool configured, lo_was_down;
 	size_t n_claimed;
 };
 
@@ -108,13 +110,16 @@ static void rollback_bridge(struct attach_ctx *c)
 	struct netd_endpoint *eps = NULL;
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
 	struct netd_nat_net nn;
+	struct netd_endpoint_damaged *bad = NULL;
 	struct netd_err e2;
-	size_t n = 0;
+	size_t n = 0, n_bad = 0;
 
-	if (netd_store_endpoint_list(c->nc.name, &eps, &n, &e2) < 0)
+	/* A damaged record is an endpoint too: its veth may hang on the bridge. */
+	if (netd_store_endpoint_scan(c->nc.name, &eps, &n, &bad, &n_bad, &e2) < 0)
 		return;
 	netd_endpoints_free(eps, n);
-	if (n || netd_rtnl_open(&rt, &e2) < 0)
+	free(bad);
+	if (n || n_bad || netd_rtnl_open(&rt, &e2) < 0)
 		return;
 	ignore_result(netd_link_del(rt, c->nc.bridge, &e2));
 	netd_nat_net_of(&c->nc, &nn);
@@ -130,6 +135,12 @@ static void attach_rollback(struct attach_ctx *c)
 
 	if (netd_dry())
 		return; /* nothing was made */
+	/* The container's lo as it was found: configure brings it up. */
+	if (c->configured && c->lo_was_down) {
+		cleanup_rtnl struct netd_rtnl *ns = NULL;
+		if (netd_rtnl_open_in_netns(c->netns_fd, &ns, &e2) == 0)
+			ignore_result(netd_link_set_down(ns, "lo", &e2));
+	}
 	if (c->published) {
 		ignore_result(netd_nat_unpublish(ep->ports, ep->n_ports, ep->ip, &e2));
 		for (size_t i = 0; i < ep->n_ports; i++)
@@ -149,17 +160,31 @@ static void attach_rollback(struct attach_ctx *c)
 			close(lk);
 	}
 	if (c->recorded || c->leased || c->bridge_created) {
-		int lk = netd_store_lock_network(ep->network, &e2);
-		if (c->recorded)
+		/* Not made again if network rm removed the network meanwhile: nothing is left. */
+		int lk = netd_store_lock_network_existing(ep->network, &e2);
+		struct netd_endpoint cur = {0};
+		bool ours = !c->recorded;
+
+		/* Whoever took the record away (a detach) took the lease with it; a record that is
+		 * not this attach's belongs to a later one. */
+		if (c->recorded &&
+		    netd_store_endpoint_load(ep->network, ep->id, ep->ifname, &cur, &e2) == 0)
+			ours = strcmp(cur.state, "creating") == 0 && cur.pid == (int)getpid() &&
+			       cur.created == ep->created;
+		netd_endpoint_clear(&cur);
+		if (ours && c->recorded)
 			ignore_result(
 			    netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e2));
-		if (c->leased)
+		if (ours && c->leased)
 			ignore_result(netd_ipam_release(ep->network, ep->ip, c->key, &e2));
 		if (c->bridge_created && lk >= 0)
 			rollback_bridge(c);
 		if (lk >= 0)
 			close(lk);
 	}
+	/* A concurrent sync may have put the names of the "creating" record in already. */
+	if (c->dns || (c->recorded && netd_dns_named(ep)))
+		ignore_result(netd_dns_sync(ep->network, &e2));
 }
 
 /*
@@ -200,7 +225,7 @@ static int dry_pick_address(const struct netd_netconf *nc, const char *key, stru
 	end = nc->range_end.s_addr ? ntohl(nc->range_end.s_addr) : bcast - 1;
 	ip = end;
 	r = netd_path_fmt(path, sizeof(path), "%s/networks/%s/last", netd_state_dir(), nc->name);
-	if (r == 0 && netd_file_read(path, &hint, NULL, err) == 0) {
+	if (r == 0 && netd_file_read(path, 0, &hint, NULL, err) == 0) {
 		hint[strcspn(hint, "\n")] = '\0';
 		if (inet_pton(AF_INET, hint, &h) == 1 && ntohl(h.s_addr) >= start &&
 		    ntohl(h.s_addr) <= end)
@@ -219,7 +244,7 @@ static int dry_pick_address(const struct netd_netconf *nc, const char *key, stru
 		if (r < 0)
 			return r;
 	}
-	return netd_err_set(err, ENOSPC, "network %s: no free address left", nc->name);
+	return netd_err_set(err, EADDRNOTAVAIL, "network %s: no free address left", nc->name);
 }
 
 /* Lease an address and write the "creating" record, both under the network lock. */
@@ -236,6 +261,12 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 	lk = netd_dry() ? -1 : netd_store_lock_network(ep->network, err);
 	if (lk < 0 && !netd_dry())
 		return lk;
+	/* network rm removes a network under this lock: it may have done so while we waited. */
+	if (!netd_dry() && !netd_netconf_defined(ep->network)) {
+		netd_ipam_drop_empty(ep->network);
+		return netd_err_set(err, ENOENT, "network %s: removed while attaching",
+				    ep->network);
+	}
 	r = netd_store_endpoint_load(ep->network, ep->id, ep->ifname, &old, err);
 	if (r == 0) {
 		netd_endpoint_clear(&old);
@@ -244,9 +275,17 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 		    "endpoint %s/%s is already attached to network %s (detach it first)", ep->id,
 		    ep->ifname, ep->network);
 	}
+	if (r == -NETD_EDAMAGED)
+		return netd_err_prefix(err,
+				       "endpoint %s/%s exists (netd detach %s --id %s "
+				       "--ifname %s removes it)",
+				       ep->id, ep->ifname, ep->network, ep->id, ep->ifname);
 	if (r != -ENOENT)
 		return r;
 	netd_err_clear(err);
+	r = netd_dns_names_free(ep, err);
+	if (r < 0)
+		return r;
 	if (req->external_ipam) {
 		ep->external_ipam = true;
 		ep->ip = req->ip;
@@ -294,6 +333,35 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 		return r;
 	c->recorded = true;
 	return 0;
+}
+
+/*
+ * Rewrites this attach's record under the network lock (every record write happens under it),
+ * once sure the record is still the one this attach wrote: a detach or network rm --force may
+ * have taken the endpoint away meanwhile, and must not see it come back.
+ */
+static int record_update(const struct netd_endpoint *ep, struct netd_err *err)
+{
+	struct netd_endpoint cur = {0};
+	cleanup_close int lk = -1;
+	int r;
+
+	lk = netd_store_lock_network_existing(ep->network, err);
+	if (lk < 0 && lk != -ENOENT)
+		return lk;
+	r = lk < 0 ? lk : netd_store_endpoint_load(ep->network, ep->id, ep->ifname, &cur, err);
+	if (r == 0 && (strcmp(cur.state, "creating") != 0 || cur.pid != (int)getpid() ||
+		       cur.created != ep->created))
+		r = -ECANCELED;
+	netd_endpoint_clear(&cur);
+	if (r == -ENOENT || r == -ECANCELED)
+		return netd_err_set(err, ECANCELED,
+				    "endpoint %s/%s was detached (or its network removed) while "
+				    "being attached",
+				    ep->id, ep->ifname);
+	if (r < 0)
+		return r;
+	return netd_store_endpoint_save(ep, err);
 }
 
 static int read_port_range(uint16_t *lo, uint16_t *hi)
@@ -509,8 +577,8 @@ static int ports_check(const struct netd_endpoint *ep, struct netd_err *err)
 static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 {
 	struct netd_endpoint *ep = c->ep;
-	cleanup_close int lk = -1;
-	int r;
+	int lk = -1;
+	int r = 0;
 
 	if (!ep->n_ports)
 		return 0;
@@ -527,19 +595,22 @@ static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 	lk = netd_dry() ? -1 : netd_store_lock_ports(err);
 	if (lk < 0 && !netd_dry())
 		return lk;
-	for (size_t i = 0; i < ep->n_ports; i++) {
+	for (size_t i = 0; i < ep->n_ports && r == 0; i++) {
 		char buf[96];
 
 		r = claim_port(c, &ep->ports[i], err);
 		if (r < 0)
-			return r;
+			break;
 		c->n_claimed = i + 1;
 		netd_port_format(&ep->ports[i], buf, sizeof(buf));
 		netd_explain("# netd: claim host port %s for %s", buf, c->key);
 	}
-	r = fail_at("ports", err);
+	if (lk >= 0)
+		close(lk); /* before the network lock: that one comes first */
+	if (r == 0)
+		r = fail_at("ports", err);
 	if (r == 0 && c->resave && !netd_dry())
-		r = netd_store_endpoint_save(ep, err);
+		r = record_update(ep, err);
 	return r;
 }
 
@@ -661,8 +732,16 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	r = fail_at("configure", err);
 	if (r == 0)
 		r = netd_rtnl_open_in_netns(c->netns_fd, &ns, err);
-	if (r == 0)
+	if (r == 0 && !netd_dry()) {
+		struct netd_link_info lo;
+		struct netd_err e2;
+
+		c->lo_was_down = netd_link_get(ns, "lo", &lo, &e2) == 0 && !lo.up;
+	}
+	if (r == 0) {
+		c->configured = true;
 		r = attach_configure(c, ns, err);
+	}
 	return r;
 }
 
@@ -706,6 +785,26 @@ static int attach_publish(struct attach_ctx *c, struct netd_err *err)
 	return 0;
 }
 
+/* Names: the record holds them (reserve); the server's config is rebuilt from the records. */
+static int attach_dns(struct attach_ctx *c, struct netd_err *err)
+{
+	char names[(NETD_ALIASES_MAX + 1) * (NETD_DNSNAME_MAX + 1)], ip[INET_ADDRSTRLEN];
+	int r;
+
+	if (!netd_dns_named(c->ep))
+		return 0;
+	netd_dns_names_text(c->ep, names, sizeof(names));
+	inet_ntop(AF_INET, &c->ep->ip, ip, sizeof(ip));
+	netd_explain("# netd: dns: %s -> %s on network %s (%s)", names, ip, c->ep->network,
+		     netd_dns_server_path() ? "answered on its gateway"
+					    : "aardvark-dns is not installed: nothing answers");
+	r = fail_at("dns", err);
+	if (r < 0 || netd_dry())
+		return r;
+	c->dns = true;
+	return netd_dns_sync(c->ep->network, err);
+}
+
 int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint *ep,
 			struct netd_err *err)
 {
@@ -716,11 +815,15 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 	int r;
 
 	memset(ep, 0, sizeof(*ep));
-	r = netd_name_check_id(req->id ? req->id : "", err);
+	r = netd_dry() ? 0 : netd_need_admin("attach", err);
+	if (r == 0)
+		r = netd_name_check_id(req->id ? req->id : "", err);
 	if (r == 0)
 		r = netd_name_check_ifname(ifname, err);
 	if (r == 0 && req->network)
 		r = netd_name_check_network(req->network, err);
+	if (r == 0)
+		r = netd_dns_names_set(ep, req, err);
 	if (r < 0)
 		return r;
 	if (!req->netns || !*req->netns)
@@ -729,6 +832,12 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 		return netd_err_set(err, ENAMETOOLONG, "attach %s: netns path too long", req->id);
 	if (req->external_ipam && req->ip.s_addr == INADDR_ANY)
 		return netd_err_set(err, EINVAL, "attach %s: external IPAM without an address",
+				    req->id);
+	/* The name server listens on the gateway address, which such a bridge does not have. */
+	if (req->bridge_no_address && netd_dns_named(ep))
+		return netd_err_set(err, EINVAL,
+				    "attach %s: names cannot be answered on a bridge without the "
+				    "gateway address (CNI isGateway false)",
 				    req->id);
 	nsfd = netd_netns_open(req->netns, err);
 	if (nsfd < 0)
@@ -773,13 +882,18 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 		r = attach_links(&c, err);
 	if (r == 0)
 		r = attach_publish(&c, err);
+	if (r == 0)
+		r = attach_dns(&c, err);
 	if (r == 0) {
 		snprintf(ep->state, sizeof(ep->state), "%s", netd_dry() ? "dry-run" : "ready");
 		ep->pid = 0;
 		r = fail_at("commit", err);
 		netd_explain("# netd: endpoint record %s (state ready)", c.key);
 		if (r == 0 && !netd_dry())
-			r = netd_store_endpoint_save(ep, err);
+			r = record_update(ep, err);
+		/* Only a whole attach moves the allocator on: a failed one leaves nothing. */
+		if (r == 0 && c.leased)
+			netd_ipam_note_last(ep->network, ep->ip);
 	}
 	if (r < 0) {
 		bool fwd = ep->ip_forward_switched_on;
@@ -801,35 +915,82 @@ const char *netd_ip_forward_notice(void)
 
 /* ---- detach ---- */
 
-struct teardown {
-	int first;
-	unsigned more;
-	struct netd_err *err;
-};
-
-/* Teardown goes on past errors: keep the first, count the rest. */
-static void td_note(struct teardown *td, int r, const struct netd_err *e)
+/* Under the network lock unless the caller (network rm) holds it. */
+static int lock_for(const char *network, unsigned flags, struct netd_err *err)
 {
-	if (r >= 0 || r == -ENOENT || r == -ENODEV || r == -ESRCH)
-		return;
-	if (!td->first) {
-		td->first = r;
-		if (td->err)
-			*td->err = *e;
-	} else {
-		td->more++;
-	}
+	if (flags & NETD_TD_LOCKED)
+		return -1;
+	return netd_store_lock_network_existing(network, err);
 }
 
-static int td_result(struct teardown *td, const char *what)
+/*
+ * Marks the record "removing" (with our pid) before anything is taken away: from here on no
+ * reader sees a ready record whose parts are going, a table restore republishes none of its
+ * ports, and a teardown that dies half-way is one gc finishes (the pid is dead). Returns 0 to go
+ * on, 1 when the record is gone or is another attachment's by now (someone else tore it down and
+ * maybe attached again: nothing of it is ours to touch).
+ */
+static int mark_removing(const struct netd_endpoint *ep, unsigned flags)
 {
-	if (!td->first)
-		return 0;
-	if (td->more)
-		netd_err_prefix(td->err, "%s (and %u more errors)", what, td->more);
-	else
-		netd_err_prefix(td->err, "%s", what);
-	return td->first;
+	struct netd_endpoint cur = {0}, m;
+	struct netd_err e = {0};
+	int lk, r;
+
+	lk = lock_for(ep->network, flags, &e);
+	if (lk < 0 && !(flags & NETD_TD_LOCKED))
+		return lk == -ENOENT ? 1 : 0;
+	r = netd_store_endpoint_load(ep->network, ep->id, ep->ifname, &cur, &e);
+	if (r == -ENOENT ||
+	    (r == 0 && (cur.created != ep->created || cur.ip.s_addr != ep->ip.s_addr))) {
+		netd_endpoint_clear(&cur);
+		if (lk >= 0)
+			close(lk);
+		return 1;
+	}
+	if (r == 0 && !(strcmp(cur.state, "removing") == 0 && cur.pid == (int)getpid())) {
+		m = cur;
+		snprintf(m.state, sizeof(m.state), "removing");
+		m.pid = (int)getpid();
+		/* Best effort: on a full disk the teardown goes on without the mark. */
+		ignore_result(netd_store_endpoint_save(&m, &e));
+	}
+	netd_endpoint_clear(&cur);
+	if (lk >= 0)
+		close(lk);
+	return 0;
+}
+
+/* Map elements and claims of ports go together under the ports lock, so a table restore (which
+ * publishes only ports whose claim is the endpoint's own, under that lock) never puts back an
+ * element whose claim is being released. */
+static void td_ports(const char *key, const struct netd_port *ports, size_t n, struct in_addr ip,
+		     struct netd_errs *es)
+{
+	struct netd_err e = {0};
+	int lk = -1, r;
+
+	if (!n)
+		return;
+	if (!netd_dry()) {
+		lk = netd_store_lock_ports(&e);
+		netd_errs_note(es, lk, &e);
+	}
+	r = netd_nat_unpublish(ports, n, ip, &e);
+	netd_errs_note(es, r, &e);
+	netd_explain("# netd: release the host ports of %s", key);
+	for (size_t i = 0; i < n && !netd_dry(); i++) {
+		r = netd_store_port_release(&ports[i], key, &e);
+		netd_errs_note(es, r, &e);
+	}
+	if (lk >= 0)
+		close(lk);
+	for (size_t i = 0; i < n; i++) {
+		if (!port_is_udp_like(&ports[i]))
+			continue;
+		explain_conntrack_flush(&ports[i]);
+		r = netd_dry() ? 0 : netd_conntrack_flush_port(&ports[i], &e);
+		netd_errs_note(es, r, &e);
+	}
 }
 
 /*
@@ -864,55 +1025,163 @@ int netd_endpoint_teardown(const struct netd_endpoint *ep, struct netd_err *err)
 int netd_endpoint_teardown_flags(const struct netd_endpoint *ep, unsigned flags,
 				 struct netd_err *err)
 {
-	struct teardown td = {.err = err};
+	struct netd_errs es = {.err = err};
 	char key[NETD_KEY_MAX];
-	struct netd_err e;
+	struct netd_err e = {0};
 	int r;
 
 	netd_store_key(key, sizeof(key), ep->network, ep->id, ep->ifname);
-	if (ep->n_ports) {
-		r = netd_nat_unpublish(ep->ports, ep->n_ports, ep->ip, &e);
-		td_note(&td, r, &e);
-		for (size_t i = 0; i < ep->n_ports; i++) {
-			if (port_is_udp_like(&ep->ports[i])) {
-				explain_conntrack_flush(&ep->ports[i]);
-				r = netd_dry() ? 0 : netd_conntrack_flush_port(&ep->ports[i], &e);
-				td_note(&td, r, &e);
-			}
-		}
-		netd_explain("# netd: release the host ports of %s", key);
-	}
-	if (ep->n_ports && !netd_dry()) {
-		int lk = netd_store_lock_ports(&e);
-		td_note(&td, lk, &e);
-		for (size_t i = 0; i < ep->n_ports; i++) {
-			r = netd_store_port_release(&ep->ports[i], key, &e);
-			td_note(&td, r, &e);
-		}
-		if (lk >= 0)
-			close(lk);
-	}
+	if (!netd_dry() && mark_removing(ep, flags) == 1)
+		return 0;
+	td_ports(key, ep->ports, ep->n_ports, ep->ip, &es);
+	/* A teardown that dies here has unpublished and released its ports, nothing else. */
+	r = netd_dry() ? 0 : fail_at("detach", &e);
+	netd_errs_note(&es, r, &e);
 	if (ep->host_ifname[0] && (flags & NETD_DETACH_NETNS_DYING)) {
 		netd_explain("# %s goes with its namespace", ep->host_ifname);
 	} else if (ep->host_ifname[0]) {
 		r = remove_veth(ep, key, flags, &e);
-		td_note(&td, r, &e);
+		netd_errs_note(&es, r, &e);
 	}
 	netd_explain("# netd: release the lease of %s, then remove its endpoint record", key);
 	if (!netd_dry()) {
-		int lk = netd_store_lock_network(ep->network, &e);
-		td_note(&td, lk, &e);
-		r = netd_ipam_release(ep->network, ep->ip, key, &e);
-		td_note(&td, r, &e);
-		/* The record goes last: while it exists, gc can finish what failed here. */
-		if (!td.first) {
-			r = netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e);
-			td_note(&td, r, &e);
+		int lk = lock_for(ep->network, flags, &e);
+		struct netd_endpoint cur = {0};
+
+		if (lk == -ENOENT)
+			return netd_errs_result(&es, key); /* the network's state is gone */
+		if (!(flags & NETD_TD_LOCKED))
+			netd_errs_note(&es, lk, &e);
+		/* Still our record? Another teardown may have finished and a new attach begun. */
+		r = netd_store_endpoint_load(ep->network, ep->id, ep->ifname, &cur, &e);
+		if (r == 0 && cur.created == ep->created && cur.ip.s_addr == ep->ip.s_addr) {
+			r = netd_ipam_release(ep->network, ep->ip, key, &e);
+			netd_errs_note(&es, r, &e);
+			/* The record goes last: while it exists, gc can finish what failed here. */
+			if (!es.first) {
+				r = netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e);
+				netd_errs_note(&es, r, &e);
+			}
+		} else if (r < 0 && r != -ENOENT) {
+			netd_errs_note(&es, r, &e);
 		}
+		netd_endpoint_clear(&cur);
 		if (lk >= 0)
 			close(lk);
 	}
-	return td_result(&td, key);
+	if (netd_dns_named(ep)) {
+		netd_explain("# netd: dns: the names of %s go with its record", key);
+		/* Under the caller's network lock (network rm) the caller syncs: flock would wait
+		 * for itself. */
+		if (!es.first && !netd_dry() && !(flags & NETD_TD_LOCKED)) {
+			r = netd_dns_sync(ep->network, &e);
+			netd_errs_note(&es, r, &e);
+		}
+	}
+	return netd_errs_result(&es, key);
+}
+
+struct owned_ports {
+	const char *key;
+	struct netd_port *v;
+	size_t n, cap;
+};
+
+static int collect_owned_port(const struct netd_port *p, const char *key, void *arg)
+{
+	struct owned_ports *o = arg;
+
+	if (!key || strcmp(key, o->key) != 0)
+		return 0;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 8;
+		void *nv = realloc(o->v, cap * sizeof(*o->v));
+
+		if (!nv)
+			return -ENOMEM;
+		o->v = nv;
+		o->cap = cap;
+	}
+	o->v[o->n++] = *p;
+	return 0;
+}
+
+struct owned_leases {
+	const char *key;
+	struct in_addr ips[8];
+	size_t n;
+};
+
+static int collect_owned_lease(struct in_addr ip, const char *key, void *arg)
+{
+	struct owned_leases *o = arg;
+
+	if (key && strcmp(key, o->key) == 0 && o->n < ARRAY_SIZE(o->ips))
+		o->ips[o->n++] = ip;
+	return 0;
+}
+
+int netd_endpoint_teardown_damaged(const char *network, const char *id, const char *ifname,
+				   unsigned flags, struct netd_err *err)
+{
+	struct netd_errs es = {.err = err};
+	struct owned_ports op = {0};
+	struct owned_leases ol = {0};
+	char key[NETD_KEY_MAX], alias[NETD_KEY_MAX + 8], host[NETD_IFNAME_MAX + 1];
+	struct netd_err e = {0};
+	struct in_addr any = {0};
+	int lk, r;
+
+	netd_store_key(key, sizeof(key), network, id, ifname);
+	host_ifname_for(key, host);
+	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", key);
+	op.key = ol.key = key;
+	/*
+	 * The record cannot say what the endpoint owns; the kernel and the other files can. Claims
+	 * and leases name their owner (a walk of each: this is the repair path, not the hot one),
+	 * map elements are keyed by the claimed port, the host veth's name comes from the key and
+	 * its alias names the owner.
+	 */
+	r = netd_store_port_foreach(collect_owned_port, &op, &e);
+	if (r < 0 && r != -ENOMEM)
+		netd_errs_note(&es, r, &e);
+	else if (r == -ENOMEM)
+		netd_errs_note(&es, netd_err_set(&e, ENOMEM, "%s: out of memory", key), &e);
+	if (r == 0)
+		td_ports(key, op.v, op.n, any, &es);
+	free(op.v);
+	if (!(flags & NETD_DETACH_NETNS_DYING)) {
+		cleanup_rtnl struct netd_rtnl *rt = NULL;
+		struct netd_link_info li;
+
+		r = netd_rtnl_open(&rt, &e);
+		if (r == 0)
+			r = netd_link_get(rt, host, &li, &e);
+		/* Only a veth whose alias names this endpoint is its own. */
+		if (r == 0 && strcmp(li.alias, alias) == 0)
+			r = netd_link_del(rt, host, &e);
+		netd_errs_note(&es, r, &e);
+	}
+	if (netd_dry())
+		return netd_errs_result(&es, key);
+	lk = lock_for(network, flags, &e);
+	if (lk == -ENOENT)
+		return netd_errs_result(&es, key);
+	if (!(flags & NETD_TD_LOCKED))
+		netd_errs_note(&es, lk, &e);
+	r = netd_ipam_foreach(network, collect_owned_lease, &ol, &e);
+	netd_errs_note(&es, r, &e);
+	for (size_t i = 0; i < ol.n; i++) {
+		r = netd_ipam_release(network, ol.ips[i], key, &e);
+		netd_errs_note(&es, r, &e);
+	}
+	if (!es.first) {
+		r = netd_store_endpoint_delete(network, id, ifname, &e);
+		netd_errs_note(&es, r, &e);
+	}
+	if (lk >= 0)
+		close(lk);
+	return netd_errs_result(&es, key);
 }
 
 int netd_network_detach(const char *network, const char *id, const char *ifname,
@@ -936,6 +1205,8 @@ int netd_network_detach_flags(const char *network, const char *id, const char *i
 		r = netd_name_check_id(id ? id : "", err);
 	if (r == 0)
 		r = netd_name_check_ifname(ifname, err);
+	if (r == 0 && !netd_dry())
+		r = netd_need_admin("detach", err);
 	if (r < 0)
 		return r;
 	r = netd_store_endpoint_load(network, id, ifname, &ep, err);
@@ -944,9 +1215,14 @@ int netd_network_detach_flags(const char *network, const char *id, const char *i
 		netd_err_clear(err);
 		return 0;
 	}
+	if (r == -NETD_EDAMAGED) {
+		netd_err_clear(err);
+		return netd_endpoint_teardown_damaged(network, id, ifname, flags & ~NETD_TD_LOCKED,
+						      err);
+	}
 	if (r < 0)
 		return netd_err_prefix(err, "detach %s/%s", id, ifname);
-	r = netd_endpoint_teardown_flags(&ep, flags, err);
+	r = netd_endpoint_teardown_flags(&ep, flags & ~NETD_TD_LOCKED, err);
 	netd_endpoint_clear(&ep);
 	return r;
 }
@@ -1045,4 +1321,15 @@ int netd_endpoint_list(const char *network, struct netd_endpoint **eps, size_t *
 			return r;
 	}
 	return netd_store_endpoint_list(network, eps, n, err);
+}
+
+int netd_endpoint_scan(const char *network, struct netd_endpoint **eps, size_t *n,
+		       struct netd_endpoint_damaged **bad, size_t *n_bad, struct netd_err *err)
+{
+	if (network) {
+		int r = netd_name_check_network(network, err);
+		if (r < 0)
+			return r;
+	}
+	return netd_store_endpoint_scan(network, eps, n, bad, n_bad, err);
 }

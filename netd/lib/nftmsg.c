@@ -173,6 +173,8 @@ int netd_nft_batch_parse_acks(struct netd_nft_batch *b, const void *buf, size_t 
 
 	if (len > INT32_MAX)
 		return -EINVAL;
+	if (!netd_nlmsgs_ok(buf, len))
+		return -EBADMSG;
 	while (mnl_nlmsg_ok(nlh, left)) {
 		const struct nlmsgerr *e;
 		struct netd_nft_msg *m;
@@ -182,6 +184,8 @@ int netd_nft_batch_parse_acks(struct netd_nft_batch *b, const void *buf, size_t 
 		if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
 			return -EBADMSG;
 		e = mnl_nlmsg_get_payload(nlh);
+		if (e->error > 0 || e->error < -4095)
+			return -EBADMSG; /* no errno the kernel sends */
 		m = batch_find(b, nlh->nlmsg_seq);
 		if (!m) {
 			/* Addressed to BEGIN (or unknown): the batch as a whole failed. */
@@ -377,6 +381,20 @@ int netd_nft_batch_retry_each(const struct netd_nft_batch *b, int ignore, struct
 	return first;
 }
 
+int netd_nft_reply_parse(const void *buf, size_t len, uint32_t seq, uint32_t portid, netd_nft_cb cb,
+			 void *data)
+{
+	int r;
+
+	if (!netd_nlmsgs_ok(buf, len))
+		return -EBADMSG;
+	errno = 0;
+	r = mnl_cb_run(buf, len, seq, portid, (mnl_cb_t)cb, data);
+	if (r < 0)
+		return -netd_nl_errno_sane();
+	return r;
+}
+
 int netd_nft_request(struct nlmsghdr *nlh, netd_nft_cb cb, void *data, const char *what,
 		     struct netd_err *err)
 {
@@ -405,9 +423,9 @@ int netd_nft_request(struct nlmsghdr *nlh, netd_nft_cb cb, void *data, const cha
 				return netd_err_set(err, ETIMEDOUT, "%s: no answer", what);
 			return netd_err_sys(err, errno, "%s: receive", what);
 		}
-		r = mnl_cb_run(rbuf, (size_t)n, nlh->nlmsg_seq, portid, (mnl_cb_t)cb, data);
+		r = netd_nft_reply_parse(rbuf, (size_t)n, nlh->nlmsg_seq, portid, cb, data);
 		if (r < 0)
-			return netd_err_sys(err, errno, "%s", what);
+			return netd_err_sys(err, -r, "%s", what);
 		if (r == MNL_CB_STOP || !(nlh->nlmsg_flags & NLM_F_DUMP))
 			return 0;
 	}

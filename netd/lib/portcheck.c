@@ -84,7 +84,6 @@ static int diag_dump(struct mnl_socket *nl, struct diag_ctx *c, uint8_t proto, u
 	char buf[16384];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
-	uint32_t portid = mnl_socket_get_portid(nl);
 
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -108,12 +107,28 @@ static int diag_dump(struct mnl_socket *nl, struct diag_ctx *c, uint8_t proto, u
 				continue;
 			return errno == EAGAIN ? -ETIMEDOUT : -errno;
 		}
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, diag_cb, c);
+		r = netd_port_diag_parse(buf, (size_t)n, seq, c->p, c->family, &c->in_use);
 		if (r < 0)
-			return -errno;
+			return r;
 		if (r == MNL_CB_STOP)
 			return 0;
 	}
+}
+
+int netd_port_diag_parse(const void *buf, size_t len, uint32_t seq, const struct netd_port *p,
+			 int family, bool *in_use)
+{
+	struct diag_ctx c = {.p = p, .family = family, .in_use = *in_use};
+	int r;
+
+	if (!netd_nlmsgs_ok(buf, len))
+		return -EBADMSG;
+	errno = 0;
+	r = mnl_cb_run(buf, len, seq, 0, diag_cb, &c);
+	*in_use = c.in_use;
+	if (r < 0)
+		return -netd_nl_errno_sane();
+	return r;
 }
 
 int netd_port_in_use(const struct netd_port *p, bool *in_use, struct netd_err *err)

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <netd/dns.h>
 #include <netd/serve.h>
 #include "nat.h"
 #include "store.h"
@@ -127,5 +128,6 @@ int netd_serve_step(int fd, int timeout_ms, struct netd_serve_report *rep, struc
 		}
 		seen_handle = h;
 	}
-	return 0;
+	/* A name server that was killed (or crashed) comes back within a round. */
+	return netd_dns_ensure(&rep->dns_started, err);
 }

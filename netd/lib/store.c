@@ -18,7 +18,6 @@
 #include "store.h"
 #include "util.h"
 
-#define TMP_PREFIX    ".tmp-"
 #define MAX_PORTS     65536 /* per record: a full range 1-65535 fits */
 #define WILDCARD_NAME "0.0.0.0"
 
@@ -92,7 +91,7 @@ int netd_store_key(char *buf, size_t len, const char *network, const char *id, c
 /* Reads an owner key file, trailing newline stripped; -ENOENT passes through. */
 /* ---- locks ---- */
 
-int netd_store_lock_network(const char *network, struct netd_err *err)
+static int lock_network(const char *network, bool create, struct netd_err *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	int r;
@@ -100,22 +99,33 @@ int netd_store_lock_network(const char *network, struct netd_err *err)
 	if (!name_ok(network, NETD_NETNAME_MAX))
 		return netd_err_set(err, EINVAL, "network %s: invalid name",
 				    network ? network : "(null)");
-	if (netd_path_fmt(dir, sizeof(dir), "%s/networks/%s/ips", netd_state_dir(), network) < 0)
+	if (netd_path_fmt(path, sizeof(path), "%s/networks/%s/lock", netd_state_dir(), network) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
-	r = netd_mkdirs(dir, false, err);
-	if (r < 0)
-		return netd_err_prefix(err, "network %s: lock", network);
-	if (netd_path_fmt(dir, sizeof(dir), "%s/networks/%s/endpoints", netd_state_dir(), network) <
-		0 ||
-	    netd_path_fmt(path, sizeof(path), "%s/networks/%s/lock", netd_state_dir(), network) < 0)
-		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
-	r = netd_mkdirs(dir, false, err);
-	if (r < 0)
-		return netd_err_prefix(err, "network %s: lock", network);
+	for (int i = 0; create && i < 2; i++) {
+		if (netd_path_fmt(dir, sizeof(dir), "%s/networks/%s/%s", netd_state_dir(), network,
+				  i ? "endpoints" : "ips") < 0)
+			return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long",
+					    network);
+		r = netd_mkdirs(dir, false, err);
+		if (r < 0)
+			return netd_err_prefix(err, "network %s: lock", network);
+	}
 	r = netd_lock_file(path, err);
+	if (r == -ENOENT && !create)
+		return netd_err_set(err, ENOENT, "network %s: no state", network);
 	if (r < 0)
 		return netd_err_prefix(err, "network %s", network);
 	return r;
+}
+
+int netd_store_lock_network(const char *network, struct netd_err *err)
+{
+	return lock_network(network, true, err);
+}
+
+int netd_store_lock_network_existing(const char *network, struct netd_err *err)
+{
+	return lock_network(network, false, err);
 }
 
 int netd_store_lock_ports(struct netd_err *err)
@@ -214,6 +224,23 @@ static void NETD_PRINTF(2, 3) sb_printf(struct sbuf *b, const char *fmt, ...)
 	}
 }
 
+/* The names of an endpoint on its network (dns.c): DNS labels, at most NETD_ALIASES_MAX. */
+static int dns_names_ok(const struct netd_endpoint *ep, struct netd_err *err)
+{
+	struct netd_err e2;
+
+	if (ep->n_aliases > NETD_ALIASES_MAX)
+		return netd_err_set(err, EINVAL, "endpoint %s@%s: more than %d aliases", ep->id,
+				    ep->ifname, NETD_ALIASES_MAX);
+	if (ep->name[0] && netd_name_check_dns(ep->name, &e2) < 0)
+		return netd_err_set(err, EINVAL, "endpoint %s@%s: %s", ep->id, ep->ifname, e2.msg);
+	for (size_t i = 0; i < ep->n_aliases; i++)
+		if (netd_name_check_dns(ep->aliases[i], &e2) < 0)
+			return netd_err_set(err, EINVAL, "endpoint %s@%s: alias: %s", ep->id,
+					    ep->ifname, e2.msg);
+	return 0;
+}
+
 int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd_err *err)
 {
 	struct sbuf b = {0};
@@ -240,6 +267,9 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	if (ep->n_ports > MAX_PORTS || (ep->n_ports && !ep->ports))
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: bad port list", ep->id,
 				    ep->ifname);
+	r = dns_names_ok(ep, err);
+	if (r < 0)
+		return r;
 	inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
 	inet_ntop(AF_INET, &ep->gateway, gw, sizeof(gw));
 
@@ -253,6 +283,10 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 		  ep->pid);
 	if (ep->external_ipam)
 		sb_printf(&b, "ipam=external\n");
+	if (ep->name[0])
+		sb_printf(&b, "name=%s\n", ep->name);
+	for (size_t i = 0; i < ep->n_aliases; i++)
+		sb_printf(&b, "alias=%s\n", ep->aliases[i]);
 	for (size_t i = 0; i < ep->n_ports; i++) {
 		const struct netd_port *p = &ep->ports[i];
 		const char *pn = proto_name(p->proto);
@@ -422,6 +456,8 @@ enum ep_key {
 	K_IPAM,
 	K_PORT,
 	K_ROUTE,
+	K_NAME,
+	K_ALIAS,
 	K_COUNT,
 };
 
@@ -444,11 +480,14 @@ static const char *const ep_keys[K_COUNT] = {
     [K_IPAM] = "ipam",
     [K_PORT] = "port",
     [K_ROUTE] = "route",
+    [K_NAME] = "name",
+    [K_ALIAS] = "alias",
 };
 
 /* Sets one field from a value; false when the value is not valid for it. */
 static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, size_t vl)
 {
+	struct netd_err e2;
 	uint64_t u;
 
 	switch (k) {
@@ -516,6 +555,16 @@ static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, si
 		else
 			return false;
 		return true;
+	case K_NAME:
+		return copy_field(ep->name, sizeof(ep->name), v, vl) &&
+		       netd_name_check_dns(ep->name, &e2) == 0;
+	case K_ALIAS:
+		if (ep->n_aliases >= NETD_ALIASES_MAX ||
+		    !copy_field(ep->aliases[ep->n_aliases], sizeof(ep->aliases[0]), v, vl) ||
+		    netd_name_check_dns(ep->aliases[ep->n_aliases], &e2) < 0)
+			return false;
+		ep->n_aliases++;
+		return true;
 	case K_PORT:
 	case K_ROUTE:
 	case K_COUNT:
@@ -575,8 +624,13 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 			if (strlen(ep_keys[k]) == kl && !memcmp(ep_keys[k], p, kl))
 				break;
 		if (k == K_COUNT) {
-			r = netd_err_set(err, EINVAL, "%s:%u: unknown key '%.*s'", where, line,
-					 (int)(kl > 32 ? 32 : kl), p);
+			/* The key is not quoted: a damaged file may hold anything. */
+			r = netd_err_set(
+			    err, EINVAL,
+			    "%s:%u: unknown key (a record has network, id, ifname, "
+			    "host_ifname, bridge, netns, mac, ip, gateway, mtu, "
+			    "host_ifindex, ctr_ifindex, created, state, pid, ipam, port)",
+			    where, line);
 			goto fail;
 		}
 		if (k == K_PORT) {
@@ -607,7 +661,7 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 			}
 			goto next;
 		}
-		if (seen[k]) {
+		if (seen[k] && k != K_ALIAS) {
 			r = netd_err_set(err, EINVAL, "%s:%u: duplicate key '%s'", where, line,
 					 ep_keys[k]);
 			goto fail;
@@ -674,24 +728,34 @@ int netd_store_endpoint_save(const struct netd_endpoint *ep, struct netd_err *er
 	return 0;
 }
 
-/* Reads and parses one record file; the record must be the one its name says. */
+/*
+ * Reads and parses one record file; the record must be the one its name says. A file that is
+ * there but is no such record (not a regular file, a symlink, garbage, truncated, another
+ * endpoint's) is -NETD_EDAMAGED, with a message that names the file and never quotes it.
+ */
 static int load_file(const char *path, const char *network, const char *id, const char *ifname,
 		     struct netd_endpoint *ep, struct netd_err *err)
 {
 	cleanup_free char *text = NULL;
 	const char *where = strrchr(path, '/');
+	size_t len = 0;
 	int r;
 
-	r = netd_file_read(path, &text, NULL, err);
+	r = netd_file_read(path, 0, &text, &len, err);
 	if (r < 0)
 		return r;
+	if (strlen(text) != len)
+		return netd_err_set(err, NETD_EDAMAGED, "%s: damaged: holds a NUL byte", path);
 	r = netd_endpoint_parse(text, where ? where + 1 : path, ep, err);
-	if (r < 0)
-		return r;
+	if (r < 0) {
+		netd_err_prefix(err, "%s: damaged", path);
+		err->code = NETD_EDAMAGED;
+		return -NETD_EDAMAGED;
+	}
 	if (strcmp(ep->network, network) || strcmp(ep->id, id) || strcmp(ep->ifname, ifname)) {
 		netd_endpoint_clear(ep);
-		return netd_err_set(err, EINVAL, "%s: record is for %s/%s@%s", path, ep->network,
-				    ep->id, ep->ifname);
+		return netd_err_set(err, NETD_EDAMAGED,
+				    "%s: damaged: holds the record of another endpoint", path);
 	}
 	return 0;
 }
@@ -729,7 +793,8 @@ int netd_store_endpoint_delete(const char *network, const char *id, const char *
 	r = endpoint_path(path, sizeof(path), network, id, ifname, err);
 	if (r < 0)
 		return r;
-	if (unlink(path) < 0 && errno != ENOENT)
+	/* A damaged record may be an empty directory in the record's place. */
+	if (unlink(path) < 0 && errno != ENOENT && !(errno == EISDIR && rmdir(path) == 0))
 		return netd_err_sys(err, errno, "endpoint %s@%s: delete %s", id, ifname, path);
 	return 0;
 }
@@ -737,9 +802,46 @@ int netd_store_endpoint_delete(const char *network, const char *id, const char *
 struct eplist {
 	struct netd_endpoint *v;
 	size_t n, cap;
+	struct netd_endpoint_damaged *bad; /* NULL: damaged records are not collected */
+	size_t n_bad, cap_bad;
+	bool want_bad;
 };
 
-/* Appends every readable record of one network; only allocation failures are errors. */
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	nv = realloc(*v, ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+/* A temp file of an atomic write: ".tmp-PID-N" now, "NAME.tmp.PID" before. Not a record. */
+static bool temp_name(const char *name)
+{
+	const char *t = strstr(name, ".tmp.");
+
+	if (name[0] == '.')
+		return true;
+	if (!t)
+		return false;
+	for (t += 5; *t; t++)
+		if (*t < '0' || *t > '9')
+			return false;
+	return true;
+}
+
+/*
+ * Appends every record of one network; a record that cannot be read as one is damaged (kept in
+ * l->bad when asked for), a permission error fails the walk: it is never taken for "no record".
+ */
 static int list_network(const char *network, struct eplist *l, struct netd_err *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
@@ -751,15 +853,18 @@ static int list_network(const char *network, struct eplist *l, struct netd_err *
 	    0)
 		return 0;
 	d = opendir(dir);
-	if (!d)
-		return 0; /* no endpoints dir: no endpoints; unreadable: skipped */
+	if (!d) {
+		if (errno == ENOENT)
+			return 0; /* no endpoints dir: no endpoints */
+		return netd_err_sys(err, errno, "list endpoints: open %s", dir);
+	}
 	while ((de = readdir(d))) {
 		char name[NETD_ID_MAX + NETD_IFNAME_MAX + 2];
 		struct netd_endpoint ep;
-		struct netd_err ignored;
+		struct netd_err e = {0};
 		char *at;
 
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(name))
+		if (temp_name(de->d_name) || strlen(de->d_name) >= sizeof(name))
 			continue;
 		strcpy(name, de->d_name);
 		at = strrchr(name, '@');
@@ -767,22 +872,39 @@ static int list_network(const char *network, struct eplist *l, struct netd_err *
 			continue;
 		*at = '\0';
 		if (!name_ok(name, NETD_ID_MAX) || !name_ok(at + 1, NETD_IFNAME_MAX))
-			continue;
+			continue; /* not a name of ours: not a record */
 		if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
 			continue;
-		if (load_file(path, network, name, at + 1, &ep, &ignored) < 0)
+		r = load_file(path, network, name, at + 1, &ep, &e);
+		if (r == -ENOENT) {
+			r = 0; /* removed while we walk */
 			continue;
-		if (l->n == l->cap) {
-			size_t ncap = l->cap ? l->cap * 2 : 16;
-			struct netd_endpoint *nv = realloc(l->v, ncap * sizeof(*nv));
-
-			if (!nv) {
-				netd_endpoint_clear(&ep);
+		}
+		if (r == -NETD_EDAMAGED) {
+			r = 0;
+			if (!l->want_bad)
+				continue;
+			if (grow((void **)&l->bad, &l->cap_bad, l->n_bad, sizeof(*l->bad)) < 0) {
 				r = netd_err_set(err, ENOMEM, "list endpoints: out of memory");
 				break;
 			}
-			l->v = nv;
-			l->cap = ncap;
+			struct netd_endpoint_damaged *b = &l->bad[l->n_bad++];
+			memset(b, 0, sizeof(*b));
+			snprintf(b->network, sizeof(b->network), "%s", network);
+			snprintf(b->id, sizeof(b->id), "%s", name);
+			snprintf(b->ifname, sizeof(b->ifname), "%s", at + 1);
+			snprintf(b->why, sizeof(b->why), "%s", e.msg);
+			continue;
+		}
+		if (r < 0) {
+			*err = e;
+			netd_err_prefix(err, "list endpoints");
+			break;
+		}
+		if (grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v)) < 0) {
+			netd_endpoint_clear(&ep);
+			r = netd_err_set(err, ENOMEM, "list endpoints: out of memory");
+			break;
 		}
 		l->v[l->n++] = ep;
 	}
@@ -802,14 +924,31 @@ static int ep_cmp(const void *a, const void *b)
 	return c;
 }
 
-int netd_store_endpoint_list(const char *network, struct netd_endpoint **eps, size_t *n,
+static int bad_cmp(const void *a, const void *b)
+{
+	const struct netd_endpoint_damaged *x = a, *y = b;
+	int c = strcmp(x->network, y->network);
+
+	if (!c)
+		c = strcmp(x->id, y->id);
+	if (!c)
+		c = strcmp(x->ifname, y->ifname);
+	return c;
+}
+
+int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, size_t *n,
+			     struct netd_endpoint_damaged **bad, size_t *n_bad,
 			     struct netd_err *err)
 {
-	struct eplist l = {0};
+	struct eplist l = {.want_bad = bad != NULL};
 	int r = 0;
 
 	*eps = NULL;
 	*n = 0;
+	if (bad) {
+		*bad = NULL;
+		*n_bad = 0;
+	}
 	if (network) {
 		if (!name_ok(network, NETD_NETNAME_MAX))
 			return netd_err_set(err, EINVAL, "network %s: invalid name", network);
@@ -834,13 +973,26 @@ int netd_store_endpoint_list(const char *network, struct netd_endpoint **eps, si
 	}
 	if (r < 0) {
 		netd_endpoints_free(l.v, l.n);
+		free(l.bad);
 		return r;
 	}
 	if (l.n > 1)
 		qsort(l.v, l.n, sizeof(*l.v), ep_cmp);
+	if (l.n_bad > 1)
+		qsort(l.bad, l.n_bad, sizeof(*l.bad), bad_cmp);
 	*eps = l.v;
 	*n = l.n;
+	if (bad) {
+		*bad = l.bad;
+		*n_bad = l.n_bad;
+	}
 	return 0;
+}
+
+int netd_store_endpoint_list(const char *network, struct netd_endpoint **eps, size_t *n,
+			     struct netd_err *err)
+{
+	return netd_store_endpoint_scan(network, eps, n, NULL, NULL, err);
 }
 
 /* ---- host port claims ---- */
@@ -864,6 +1016,27 @@ struct conflict {
 	char addr[INET_ADDRSTRLEN]; /* the address that holds the port */
 	char owner[NETD_KEY_MAX + 1];
 };
+
+#define DAMAGED_OWNER "a damaged claim file (netd gc repairs it)"
+
+/*
+ * The owner of a claim file. A damaged claim still holds its port (its owner is unknown, not
+ * absent): the owner reads as DAMAGED_OWNER. -ENOENT when there is none; other errors (a
+ * permission error) fail.
+ */
+static int claim_owner(const char *path, char *owner, size_t len, struct netd_err *err)
+{
+	struct netd_err e = {0};
+	int r = netd_owner_read(path, owner, len, &e);
+
+	if (r == -NETD_EDAMAGED) {
+		snprintf(owner, len, "%s", DAMAGED_OWNER);
+		return 0;
+	}
+	if (r < 0 && r != -ENOENT)
+		*err = e;
+	return r;
+}
 
 /*
  * Looks for a claim that conflicts with (p, key): the same address, the wildcard when p is
@@ -896,14 +1069,18 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 		r = 0;
 		while ((de = readdir(d))) {
 			struct in_addr a;
-			struct netd_err ignored;
 
 			if (de->d_name[0] == '.' || inet_pton(AF_INET, de->d_name, &a) != 1)
 				continue;
 			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
 				continue;
-			if (netd_owner_read(path, c->owner, sizeof(c->owner), &ignored) < 0)
+			r = claim_owner(path, c->owner, sizeof(c->owner), err);
+			if (r == -ENOENT) {
+				r = 0; /* released while we walk */
 				continue;
+			}
+			if (r < 0)
+				break;
 			if (key && a.s_addr == INADDR_ANY && !strcmp(c->owner, key))
 				continue;
 			snprintf(c->addr, sizeof(c->addr), "%s", de->d_name);
@@ -914,19 +1091,13 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 		return r;
 	}
 	for (size_t i = 0; i < n_names; i++) {
-		struct netd_err e2 = {0};
-
 		if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, names[i]) < 0)
 			return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
-		r = netd_owner_read(path, c->owner, sizeof(c->owner), &e2);
+		r = claim_owner(path, c->owner, sizeof(c->owner), err);
 		if (r == -ENOENT)
 			continue;
-		if (r == -ERANGE) {
-			snprintf(c->owner, sizeof(c->owner), "(unknown)");
-		} else if (r < 0) {
-			*err = e2;
+		if (r < 0)
 			return r;
-		}
 		if (i == 0 && key && !strcmp(c->owner, key))
 			continue;
 		snprintf(c->addr, sizeof(c->addr), "%s", names[i]);
@@ -961,7 +1132,6 @@ static int conflict_error(const struct netd_port *p, const struct conflict *c, s
 
 int netd_store_port_claim(const struct netd_port *p, const char *key, struct netd_err *err)
 {
-	static unsigned counter;
 	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
 	char ip[INET_ADDRSTRLEN];
 	struct conflict c;
@@ -982,18 +1152,16 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 		return conflict_error(p, &c, err);
 
 	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
-	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0 ||
-	    netd_path_fmt(tmp, sizeof(tmp), "%s/" TMP_PREFIX "%d-%u", dir, (int)getpid(),
-			  counter++) < 0)
+	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	r = netd_mkdirs(dir, false, err);
 	if (r < 0)
 		return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
 				       proto_name(p->proto));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = netd_file_tmp(dir, 0644, tmp, sizeof(tmp), err);
 	if (fd < 0)
-		return netd_err_sys(err, errno, "port %u/%s: create %s", p->host_port,
-				    proto_name(p->proto), tmp);
+		return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
+				       proto_name(p->proto));
 	r = netd_owner_write(fd, key);
 	if (r == 0 && link(tmp, path) < 0)
 		r = -errno;
@@ -1009,9 +1177,29 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 		return 0;
 	}
 	if (r < 0)
-		return netd_err_sys(err, -r, "port %u/%s: claim %s", p->host_port,
-				    proto_name(p->proto), path);
+		return netd_err_write(err, -r, path, "port %u/%s: claim %s", p->host_port,
+				      proto_name(p->proto), path);
 	netd_fsync_dir(dir);
+	return 0;
+}
+
+int netd_store_port_repair(const struct netd_port *p, const char *key, struct netd_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX], ip[INET_ADDRSTRLEN];
+	int r;
+
+	r = port_dir(dir, sizeof(dir), p, err);
+	if (r < 0)
+		return r;
+	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
+	r = netd_mkdirs(dir, false, err);
+	if (r == 0)
+		r = netd_owner_replace(path, key, err);
+	if (r < 0)
+		return netd_err_prefix(err, "port %u/%s: repair claim", p->host_port,
+				       proto_name(p->proto));
 	return 0;
 }
 
@@ -1032,7 +1220,8 @@ int netd_store_port_release(const struct netd_port *p, const char *key, struct n
 		struct netd_err e2 = {0};
 
 		r = netd_owner_read(path, owner, sizeof(owner), &e2);
-		if (r == -ENOENT || r == -ERANGE)
+		/* A damaged claim's owner is unknown: gc decides from the records. */
+		if (r == -ENOENT || r == -NETD_EDAMAGED)
 			return 0;
 		if (r < 0) {
 			*err = e2;
@@ -1049,6 +1238,20 @@ int netd_store_port_release(const struct netd_port *p, const char *key, struct n
 		return netd_err_sys(err, errno, "port %u/%s: remove %s", p->host_port,
 				    proto_name(p->proto), dir);
 	return 0;
+}
+
+int netd_store_port_owner(const struct netd_port *p, char *owner, size_t len, struct netd_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX], ip[INET_ADDRSTRLEN];
+	int r;
+
+	r = port_dir(dir, sizeof(dir), p, err);
+	if (r < 0)
+		return r;
+	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
+	return netd_owner_read(path, owner, len, err);
 }
 
 int netd_store_port_claimed(const struct netd_port *p, char *owner, size_t len,
@@ -1111,19 +1314,28 @@ int netd_store_port_foreach(netd_portclaim_fn fn, void *arg, struct netd_err *er
 		if (netd_path_fmt(dir, sizeof(dir), "%s/%s", top, de->d_name) < 0)
 			continue;
 		d2 = opendir(dir);
-		if (!d2)
-			continue; /* removed while we walk */
+		if (!d2) {
+			if (errno == ENOENT || errno == ENOTDIR)
+				continue; /* removed while we walk; not a port dir */
+			r = netd_err_sys(err, errno, "ports: open %s", dir);
+			break;
+		}
 		while ((de2 = readdir(d2))) {
-			struct netd_err ignored;
+			struct netd_err e = {0};
 
 			if (de2->d_name[0] == '.' ||
 			    inet_pton(AF_INET, de2->d_name, &p.host_ip) != 1)
 				continue;
 			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de2->d_name) < 0)
 				continue;
-			if (netd_owner_read(path, owner, sizeof(owner), &ignored) < 0)
-				continue;
-			r = fn(&p, owner, arg);
+			r = netd_owner_read(path, owner, sizeof(owner), &e);
+			if (r == -ENOENT)
+				continue; /* released while we walk */
+			if (r < 0 && r != -NETD_EDAMAGED) {
+				*err = e;
+				break;
+			}
+			r = fn(&p, r == 0 ? owner : NULL, arg);
 			if (r < 0)
 				break;
 			r = 0;

@@ -28,8 +28,14 @@
 /* "NET/ID@IFNAME" (names must already be validated). */
 int netd_store_key(char *buf, size_t len, const char *network, const char *id, const char *ifname);
 
-/* Locks: return an fd (close it to unlock). Creates the directories as needed. */
+/*
+ * Locks: return an fd (close it to unlock). Lock order: a network lock before the ports lock,
+ * never the other way. Every write of a network's leases and records happens under its lock.
+ * netd_store_lock_network creates the network's state directories as needed (attach);
+ * netd_store_lock_network_existing does not (-ENOENT when the network has no state).
+ */
 int netd_store_lock_network(const char *network, struct netd_err *err) NETD_MUST_USE;
+int netd_store_lock_network_existing(const char *network, struct netd_err *err) NETD_MUST_USE;
 int netd_store_lock_ports(struct netd_err *err) NETD_MUST_USE;
 
 /* ---- IPAM (ipam.c); the caller holds the network lock ---- */
@@ -37,8 +43,10 @@ int netd_store_lock_ports(struct netd_err *err) NETD_MUST_USE;
 /*
  * Leases an address to key. want == INADDR_ANY: the next free address of the range after the
  * last one handed out (wrapping). Otherwise exactly want, which must lie in the subnet and not be
- * the network, broadcast or gateway address. -EADDRINUSE names the owner; -ENOSPC says the range
- * is exhausted.
+ * the network, broadcast or gateway address. -EADDRINUSE names the owner; -EADDRNOTAVAIL says
+ * the range is exhausted (-ENOSPC is a full disk). Every lease file that exists, damaged or not,
+ * holds its address: the allocator never hands out an address whose lease it cannot read.
+ * The "last" hint is not moved here: netd_ipam_note_last does that once the attach succeeded.
  */
 int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_addr want,
 		    struct in_addr *got, struct netd_err *err) NETD_MUST_USE;
@@ -48,12 +56,29 @@ int netd_ipam_release(const char *network, struct in_addr ip, const char *key,
 /* The owner key of a lease; -ENOENT when free. */
 int netd_ipam_owner(const char *network, struct in_addr ip, char *key, size_t len,
 		    struct netd_err *err) NETD_MUST_USE;
+/* Where the next allocation starts looking: after ip (only a hint; a failed attach leaves it). */
+void netd_ipam_note_last(const char *network, struct in_addr ip);
+/* Rewrites the lease of ip to name key (gc's repair of a damaged or wrong lease; a missing one is
+ * made). The caller holds the network lock. */
+int netd_ipam_repair(const char *network, struct in_addr ip, const char *key,
+		     struct netd_err *err) NETD_MUST_USE;
+/* key is NULL for a damaged lease (its file unreadable as an owner key). */
 typedef int (*netd_lease_fn)(struct in_addr ip, const char *key, void *arg);
-/* Calls fn for every lease of the network (gc, STATUS); fn returning < 0 stops the walk. */
+/*
+ * Calls fn for every lease of the network (gc, STATUS, doctor); fn returning < 0 stops the walk.
+ * A permission error fails the walk.
+ */
 int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg,
 		      struct netd_err *err) NETD_MUST_USE;
-/* Removes the network's whole state directory (network rm). */
+/*
+ * Removes the network's whole state directory (network rm). The caller holds the network lock
+ * (lk): the lock file goes last, unlinked while held, so a waiter for it starts over and finds
+ * the network gone.
+ */
 int netd_ipam_purge(const char *network, struct netd_err *err) NETD_MUST_USE;
+/* The same, only when the network's state holds no lease and no record (an attach that found
+ * its network removed undoes the directories it made). The caller holds the network lock. */
+void netd_ipam_drop_empty(const char *network);
 
 /* ---- endpoint records (store.c) ---- */
 
@@ -70,7 +95,14 @@ int netd_store_endpoint_load(const char *network, const char *id, const char *if
 /* A missing record counts as done. */
 int netd_store_endpoint_delete(const char *network, const char *id, const char *ifname,
 			       struct netd_err *err) NETD_MUST_USE;
-/* Every record of network (NULL: of all networks). Unreadable records are skipped. */
+/*
+ * Every record of network (NULL: of all networks), sorted. -NETD_EDAMAGED from load (and those
+ * in bad): a record file that is no such record. A permission error fails the scan: it is never
+ * taken for "no record". bad NULL: damaged records are left out.
+ */
+int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, size_t *n,
+			     struct netd_endpoint_damaged **bad, size_t *n_bad,
+			     struct netd_err *err) NETD_MUST_USE;
 int netd_store_endpoint_list(const char *network, struct netd_endpoint **eps, size_t *n,
 			     struct netd_err *err) NETD_MUST_USE;
 
@@ -84,12 +116,22 @@ int netd_store_endpoint_list(const char *network, struct netd_endpoint **eps, si
  */
 int netd_store_port_claim(const struct netd_port *p, const char *key,
 			  struct netd_err *err) NETD_MUST_USE;
-/* Releases the claim if key holds it (key NULL: whoever); missing counts as done. */
+/* Makes key the owner of the claim (gc's repair of a damaged or wrong claim file). */
+int netd_store_port_repair(const struct netd_port *p, const char *key,
+			   struct netd_err *err) NETD_MUST_USE;
+/* Releases the claim if key holds it (key NULL: whoever); missing counts as done, and so does a
+ * damaged claim when key is given (its owner is unknown: gc decides). */
 int netd_store_port_release(const struct netd_port *p, const char *key,
 			    struct netd_err *err) NETD_MUST_USE;
-/* True (1) when any claim covers (proto, port) for host_ip as claim would see it; 0 when free. */
+/* The owner of exactly this claim file: -ENOENT when there is none, -NETD_EDAMAGED when it is
+ * unreadable as an owner key. */
+int netd_store_port_owner(const struct netd_port *p, char *owner, size_t len,
+			  struct netd_err *err) NETD_MUST_USE;
+/* True (1) when any claim covers (proto, port) for host_ip as claim would see it; 0 when free.
+ * A damaged claim covers its port. */
 int netd_store_port_claimed(const struct netd_port *p, char *owner, size_t len,
 			    struct netd_err *err) NETD_MUST_USE;
+/* key is NULL for a damaged claim. A permission error fails the walk. */
 typedef int (*netd_portclaim_fn)(const struct netd_port *p, const char *key, void *arg);
 int netd_store_port_foreach(netd_portclaim_fn fn, void *arg, struct netd_err *err) NETD_MUST_USE;
 

@@ -322,7 +322,7 @@ static bool finish(struct netd_rtnl *rt, int ifindex, const char *path)
 	struct netd_err e2;
 	const char *a;
 
-	if (netd_file_read(path, &alias, NULL, &e2) < 0)
+	if (netd_file_read(path, 0, &alias, NULL, &e2) < 0)
 		return false;
 	alias[strcspn(alias, "\n")] = '\0';
 	netd_nl_reset(rt);

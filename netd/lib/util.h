@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <netd/err.h>
+#include <netd/names.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -58,28 +59,110 @@ int netd_path_fmt(char *buf, size_t len, const char *fmt, ...) NETD_PRINTF(3, 4)
 /* mkdir -p with mode 0755 (0700 for the last component when private). */
 int netd_mkdirs(const char *path, bool private_last, struct netd_err *err) NETD_MUST_USE;
 
-/* Writes data to path via a temp file in the same dir, fsync and rename (and fsync of the dir). */
+/*
+ * A state or config file that is there but cannot be what it claims to be: not a regular file, a
+ * symlink where none belongs, empty or garbage content. Never a reason to tear anything down:
+ * callers report it and gc repairs it from what the kernel and the other files say.
+ */
+#define NETD_EDAMAGED EUCLEAN
+
+/*
+ * Writes data to path via a temp file in the same dir (".tmp-PID-N", created O_EXCL|O_NOFOLLOW so
+ * a planted file or symlink is never written through), fsync and rename (and fsync of the dir).
+ */
 int netd_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
 			   struct netd_err *err) NETD_MUST_USE;
+/* Creates dir/.tmp-PID-N (O_EXCL|O_NOFOLLOW) for a file that is then linked or renamed into
+ * place; returns its fd, its name in tmp. gc removes those of writers that died. */
+int netd_file_tmp(const char *dir, unsigned mode, char *tmp, size_t len,
+		  struct netd_err *err) NETD_MUST_USE;
 
-/* Reads a whole (small) file into a NUL-terminated malloc'ed buffer. -ENOENT passes through. */
-int netd_file_read(const char *path, char **out, size_t *len, struct netd_err *err) NETD_MUST_USE;
+/* A path someone handed us (CNI subnetFile): a symlink may lead elsewhere. Without this flag a
+ * symlink is refused: in netd's own directories it has no business. */
+#define NETD_FILE_FOLLOW 0x1u
+/*
+ * Opens a regular file for reading: never blocks on a FIFO, never opens a device, directory or
+ * socket (-NETD_EDAMAGED naming what it is), never follows a symlink unless NETD_FILE_FOLLOW.
+ * -ENOENT passes through. Returns the fd.
+ */
+int netd_file_open(const char *path, unsigned flags, struct netd_err *err) NETD_MUST_USE;
+/* Reads a whole (small) file, opened as netd_file_open does, into a NUL-terminated malloc'ed
+ * buffer. -ENOENT passes through. */
+int netd_file_read(const char *path, unsigned flags, char **out, size_t *len,
+		   struct netd_err *err) NETD_MUST_USE;
 
 /* write(2) until done or a real error (EINTR retried); 0 or -errno. */
 int netd_write_all(int fd, const void *data, size_t len) NETD_MUST_USE;
 /* Makes a rename or link in dir durable; best effort. */
 void netd_fsync_dir(const char *dir);
-/* Owner key files (leases, port claims): "KEY\n". write: key, newline, fsync; 0 or -errno.
- * read: trailing newline stripped; -ENOENT passes through. */
+/*
+ * A failed write or create of path, as netd_err_sys reports it; when the file system is full
+ * (ENOSPC, EDQUOT) the message says which one: the one holding the state or config dir.
+ */
+int netd_err_write(struct netd_err *err, int code, const char *path, const char *fmt, ...)
+    NETD_PRINTF(4, 5);
+/*
+ * Owner key files (leases, port claims): "KEY\n". write: key, newline, fsync; 0 or -errno.
+ * read: the key, checked to be NET/ID@IFNAME with valid names; -ENOENT passes through, an empty,
+ * overlong or malformed key is -NETD_EDAMAGED (err says what is wrong, never what it holds).
+ */
 int netd_owner_write(int fd, const char *key) NETD_MUST_USE;
 int netd_owner_read(const char *path, char *key, size_t len, struct netd_err *err) NETD_MUST_USE;
+/*
+ * Replaces an owner key file (a damaged lease or claim gc repairs) with one holding key: temp
+ * file, then rename over it. A directory in its place is not replaced (-EISDIR).
+ */
+int netd_owner_replace(const char *path, const char *key, struct netd_err *err) NETD_MUST_USE;
+
+/* "NET/ID@IFNAME" -> its three names, each checked; false when malformed. */
+bool netd_key_split(const char *key, char net[NETD_NETNAME_MAX + 1], char id[NETD_ID_MAX + 1],
+		    char ifn[NETD_IFNAME_MAX + 1]);
+
+/*
+ * Commands that change or read the kernel's network state need CAP_NET_ADMIN (nf_tables refuses
+ * even reads without it). -EPERM with "WHAT needs root (CAP_NET_ADMIN)" when it is not in the
+ * effective set: checked first, so such a command changes nothing and reports nothing as missing.
+ */
+int netd_need_admin(const char *what, struct netd_err *err) NETD_MUST_USE;
+
+/*
+ * Teardown and gc go on past errors: the first error is kept (its code and message), the later
+ * ones are appended to the message while it has room, and counted.
+ */
+struct netd_errs {
+	struct netd_err *err;
+	int first; /* the first error's -errno, 0 while none */
+	unsigned more;
+};
+/* Notes r (< 0 with e filled in); ENOENT, ENODEV and ESRCH count as done. */
+void netd_errs_note(struct netd_errs *es, int r, const struct netd_err *e);
+/* 0, or the first error with "WHAT: " before it and "(and N more errors)" after. */
+int netd_errs_result(struct netd_errs *es, const char *what);
 
 /* Writes a short string to a /proc/sys file (no shell-out to sysctl). */
 int netd_sysctl_write(const char *path, const char *value, struct netd_err *err) NETD_MUST_USE;
 int netd_sysctl_read(const char *path, char *buf, size_t len, struct netd_err *err) NETD_MUST_USE;
 
-/* An exclusive flock on path (created 0600); returns the fd, closing it unlocks. */
+/*
+ * An exclusive flock on path (created 0600); returns the fd, closing it unlocks. The holder may
+ * unlink the file (network rm): a waiter that then gets the lock finds the path no longer names
+ * the file it locked and starts over, so a removed lock never protects anything.
+ */
 int netd_lock_file(const char *path, struct netd_err *err) NETD_MUST_USE;
+
+/*
+ * Whether a datagram of netlink messages is well formed: every header whole, every nlmsg_len
+ * at least a header and within what is left. libmnl's own check casts nlmsg_len to int, so a
+ * length above 2 GiB passes it and the walk runs off the buffer: replies are checked with this
+ * before they are handed to libmnl.
+ */
+bool netd_nlmsgs_ok(const void *buf, size_t len);
+/* errno after a failed libmnl callback run, as a positive errno; a value no kernel sends (an
+ * error field of INT_MIN in a hostile reply) is EPROTO. */
+static inline int netd_nl_errno_sane(void)
+{
+	return errno > 0 && errno < 4096 ? errno : EPROTO;
+}
 
 /* FNV-1a 32-bit, for stable short interface names. */
 uint32_t netd_hash32(const char *s);

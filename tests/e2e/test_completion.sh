@@ -28,7 +28,7 @@ check_eq "netd net<tab>" network "$(comp netd net)"
 check_eq "netd network <tab>: subcommands" "create ls inspect rm --help" "$(comp netd network "")"
 check_eq "netd network rm <tab>: network names" "lab web" "$(comp netd network rm "")"
 check_eq "netd attach <tab>: network names" "lab web" "$(comp netd attach "")"
-check_eq "netd attach lab --n<tab>" "--netns" "$(comp netd attach lab --n)"
+check_eq "netd attach lab --n<tab>" "--netns --name" "$(comp netd attach lab --n)"
 check_eq "netd network create x --<tab>" \
 	"--subnet --gateway --range --bridge --mtu --no-masquerade --routed --explain --dry-run --help" \
 	"$(comp netd network create x --)"
@@ -41,4 +41,21 @@ for c in attach detach check ps gc doctor serve; do
 		check "netd $c --help names $o" grep -q -- "$o" <<<"$("$BUILD/netd" "$c" --help)"
 	done
 done
+# contrib/bash-completion/nsbox offers every long option of nsbox run --help.
+# shellcheck source=../../contrib/bash-completion/nsbox
+source "$TOP/contrib/bash-completion/nsbox"
+ncomp() {
+	COMP_WORDS=("$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	_nsbox
+	printf '%s\n' "${COMPREPLY[@]}"
+}
+offered=$(ncomp nsbox run -)
+missing=()
+while read -r o; do
+	grep -qx -- "$o" <<<"$offered" || missing+=("$o")
+done < <("$BUILD/nsbox" run --help 2>&1 | grep -v '^ *nsbox --version' | grep -oE -- '--[a-z][a-z-]*' | sort -u)
+check_eq "nsbox run -<tab> offers every option of nsbox run --help" "" "${missing[*]}"
+check_eq "nsbox run --network-alias <tab>: a name, nothing offered" "" "$(ncomp nsbox run --network-alias "")"
 finish

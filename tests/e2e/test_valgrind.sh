@@ -68,7 +68,7 @@ mkns v2
 "$NETD" attach vg1 --netns /run/netns/v2 --id v2 -p 9090:90 >/dev/null
 ip netns del v2
 vg "netd gc (a dead namespace)" "$NETD" gc
-check_eq "... gc collected it" "0 0 0" "$(count_veths) $(count_leases) $(count_map_elements)"
+check_eq "... gc collected it" "0 0 0 0" "$(count_veths) $(count_leases) $(count_claims) $(count_map_elements)"
 vg "netd serve --once" "$NETD" serve --once
 vg "netd network rm" "$NETD" network rm vg1
 
@@ -102,7 +102,7 @@ VG_IN=$LOGS/conf.json cniv "netd-cni DEL" DEL k1
 VG_IN=$LOGS/conf.json cniv "netd-cni DEL again (already gone)" DEL k1
 printf '{"cniVersion":"1.0.0","name":' >"$LOGS/bad.json"
 VG_IN=$LOGS/bad.json VG_RC=1 cniv "netd-cni error path (bad JSON)" ADD k2
-check_eq "... nothing left after DEL" "0 0" "$(count_veths) $(count_leases)"
+check_eq "... nothing left after DEL" "0 0 0" "$(count_veths) $(count_leases) $(count_claims)"
 
 # ---- nsbox ----
 ROOTFS=$LAB_DIR/rootfs
@@ -112,7 +112,7 @@ if "$TOP/scripts/mkrootfs.sh" "$ROOTFS" >/dev/null 2>&1; then
 	vg "nsbox run -p" timeout 120 "$NSBOX" run --name vgp -p 8099:80 "$ROOTFS" /bin/true
 	vg "nsbox ps" "$NSBOX" ps
 	VG_RC=125 vg "nsbox run refused (bad --memory)" "$NSBOX" run --memory 1x "$ROOTFS" /bin/true
-	check_eq "... nsbox left nothing" "0 0" "$(count_veths) $(count_leases)"
+	check_eq "... nsbox left nothing" "0 0 0" "$(count_veths) $(count_leases) $(count_claims)"
 else
 	not_ok "mkrootfs for nsbox"
 fi

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target: names from outside (container ids, network names, ifnames) become file and
- * interface names. Whatever is accepted must be one harmless path component of bounded length;
- * whatever is refused must say why in one printable line.
+ * libFuzzer target: names from outside (container ids, network names, ifnames, names on a
+ * network) become file, interface and DNS names. Whatever is accepted must be one harmless path
+ * component of bounded length; whatever is refused must say why in one printable line.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -76,6 +76,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the shorter limits imply the longer ones: same alphabet */
 	if ((if_ok && !net_ok) || (net_ok && !id_ok))
 		abort();
+	/* a name on a network (DNS label) is also a valid id: nsbox uses one as the other */
+	memset(&err, 0, sizeof(err));
+	if (netd_name_check_dns(s, &err) == 0) {
+		check_ok(s, NETD_DNSNAME_MAX);
+		if (!id_ok || strchr(s, '_') || strchr(s, '.') || s[strlen(s) - 1] == '-')
+			abort();
+	} else {
+		check_msg(&err);
+	}
 	/* an owner key of valid names always fits */
 	if (if_ok) {
 		if (netd_store_key(key, sizeof(key), s, s, s) < 0 ||

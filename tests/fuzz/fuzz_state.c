@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <sys/stat.h>
 #include "store.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -67,20 +68,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* An owner key handed out is a checked one (NULL: the file is damaged, its owner unknown). */
+static void check_key(const char *key)
+{
+	char net[NETD_NETNAME_MAX + 1], id[NETD_ID_MAX + 1], ifn[NETD_IFNAME_MAX + 1];
+
+	if (key && (strlen(key) > NETD_KEY_MAX || !netd_key_split(key, net, id, ifn)))
+		abort();
+}
+
 static int lease_cb(struct in_addr ip, const char *key, void *arg)
 {
 	(void)ip;
 	(void)arg;
-	if (strlen(key) > NETD_KEY_MAX)
-		abort();
+	check_key(key);
 	return 0;
 }
 
 static int claim_cb(const struct netd_port *p, const char *key, void *arg)
 {
 	(void)arg;
-	if (!p->host_port || !netd_proto_name(p->proto) || strlen(key) > NETD_KEY_MAX)
+	if (!p->host_port || !netd_proto_name(p->proto))
 		abort();
+	check_key(key);
 	return 0;
 }
 
@@ -129,8 +139,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	put("networks/f0/endpoints/c1@eth0", part[3], plen[3]);
 
 	inet_pton(AF_INET, "10.9.0.5", &ip);
-	if (netd_ipam_owner("f0", ip, key, sizeof(key), &err) == 0 && strlen(key) >= sizeof(key))
-		abort();
+	if (netd_ipam_owner("f0", ip, key, sizeof(key), &err) == 0)
+		check_key(key);
 	if (netd_ipam_foreach("f0", lease_cb, NULL, &err) < 0 && err.code == 0)
 		abort();
 
@@ -168,10 +178,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		netd_endpoint_clear(&ep);
 	}
-	if (netd_store_endpoint_list(NULL, &eps, &n, &err) == 0) {
-		for (size_t i = 0; i < n; i++)
-			check_ep(&eps[i]);
-		netd_endpoints_free(eps, n);
+	{
+		struct netd_endpoint_damaged *bad = NULL;
+		size_t n_bad = 0;
+
+		if (netd_store_endpoint_scan(NULL, &eps, &n, &bad, &n_bad, &err) == 0) {
+			for (size_t i = 0; i < n; i++)
+				check_ep(&eps[i]);
+			/* a damaged record is named by its file, never by what it holds */
+			for (size_t i = 0; i < n_bad; i++)
+				if (strcmp(bad[i].network, "f0") || strcmp(bad[i].id, "c1") ||
+				    strcmp(bad[i].ifname, "eth0") ||
+				    !memchr(bad[i].why, '\0', sizeof(bad[i].why)))
+					abort();
+			if (n + n_bad != 1)
+				abort(); /* the one record file is either */
+			netd_endpoints_free(eps, n);
+			free(bad);
+		}
 	}
 	return 0;
 }

@@ -170,6 +170,7 @@ ip netns del c3
 check "DEL c3 after its namespace is gone" cni DEL c3 /run/netns/c3 eth0 "$C1"
 check_eq "no veth left" 0 "$(count_veths)"
 check_eq "no lease left" 0 "$(count_leases)"
+check_eq "no port claim left" 0 "$(count_claims)"
 check "DEL of a container never added succeeds" cni DEL never /run/netns/c1 eth0 "$C1"
 check "DEL on a network never defined succeeds" cni DEL c1 "" eth0 "$(conf nx 10.95.0.0/24)"
 
@@ -274,6 +275,6 @@ for i in $(seq 1 $N); do
 	printf '%s' "$C1" | CNI_COMMAND=DEL CNI_CONTAINERID="p$i" CNI_NETNS="/run/netns/p$i" CNI_IFNAME=eth0 "$P" >/dev/null 2>&1 &
 done
 wait
-check_eq "$N parallel DELs: no veth, no lease left" "0 0" "$(count_veths) $(count_leases)"
+check_eq "$N parallel DELs: no veth, lease or port claim left" "0 0 0" "$(count_veths) $(count_leases) $(count_claims)"
 
 finish

@@ -18,7 +18,7 @@ httpd() {
 	PIDS+=($!)
 }
 jget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$1"; }
-state_snapshot() { echo "veths=$(count_veths) leases=$(count_leases) elems=$(count_map_elements)"; }
+state_snapshot() { echo "veths=$(count_veths) leases=$(count_leases) claims=$(count_claims) elems=$(count_map_elements)"; }
 
 # An "external" machine routed through the lab host.
 ip link add ext0 type veth peer name ext1
@@ -136,12 +136,12 @@ check "gc" "$NETD" gc
 check_fails "c4 endpoint gone after gc" "$NETD" check lab1 --id c4
 check "detach c2" "$NETD" detach lab1 --id c2
 check "detach c3" "$NETD" detach lab2 --id c3
-check_eq "zero leftovers after detach + gc" "veths=0 leases=0 elems=0" "$(state_snapshot)"
+check_eq "zero leftovers after detach + gc" "veths=0 leases=0 claims=0 elems=0" "$(state_snapshot)"
 
 # ---- rollback after an injected failure at each step ----
 for step in record ports veth configure publish commit; do
 	NETD_FAIL_AT=$step "$NETD" attach lab1 --netns /run/netns/c1 --id rb -p 8282:80 >/dev/null 2>&1
-	check_eq "rollback at $step leaves nothing" "veths=0 leases=0 elems=0 eth0=no" \
+	check_eq "rollback at $step leaves nothing" "veths=0 leases=0 claims=0 elems=0 eth0=no" \
 		"$(state_snapshot) eth0=$(ip -n c1 link show eth0 >/dev/null 2>&1 && echo yes || echo no)"
 done
 check_eq "no endpoint record after rollbacks" 0 "$("$NETD" ps --json | jget '.__len__()')"
@@ -158,7 +158,7 @@ rc=0; "$NETD" network rm tiny >/dev/null 2>&1 || rc=$?
 check_eq "network rm refuses while endpoints exist" 3 "$rc"
 check "network rm --force" "$NETD" network rm tiny --force
 check_fails "tiny bridge gone" ip link show tiny
-check_eq "tiny: no leftovers" "veths=0 leases=0" "veths=$(count_veths) leases=$(count_leases)"
+check_eq "tiny: no leftovers" "veths=0 leases=0 claims=0" "veths=$(count_veths) leases=$(count_leases) claims=$(count_claims)"
 
 # ---- 16 parallel attaches ----
 for i in $(seq 1 16); do mkns p$i; done
@@ -169,7 +169,7 @@ check_eq "16 parallel attaches get 16 distinct addresses" 16 "$distinct"
 check_eq "16 leases" 16 "$(count_leases)"
 for i in $(seq 1 16); do "$NETD" detach lab1 --id p$i & done
 wait
-check_eq "parallel detaches leave nothing" "veths=0 leases=0 elems=0" "$(state_snapshot)"
+check_eq "parallel detaches leave nothing" "veths=0 leases=0 claims=0 elems=0" "$(state_snapshot)"
 
 # ---- 200 attach/detach cycles ----
 fails=0
@@ -178,7 +178,7 @@ for i in $(seq 1 200); do
 	"$NETD" detach lab1 --id cyc >/dev/null 2>&1 || fails=$((fails + 1))
 done
 check_eq "200 attach/detach cycles without a failure" 0 "$fails"
-check_eq "200 cycles: zero leftovers" "veths=0 leases=0 elems=0" "$(state_snapshot)"
+check_eq "200 cycles: zero leftovers" "veths=0 leases=0 claims=0 elems=0" "$(state_snapshot)"
 
 # ---- the default network ----
 out=$("$NETD" attach netd0 --netns /run/netns/c1 --id d1)
@@ -220,5 +220,5 @@ check "doctor says so in plain words" grep -q "IP forwarding is off" "$LAB_DIR/d
 echo 1 >/proc/sys/net/ipv4/ip_forward
 
 check "network rm lab2" "$NETD" network rm lab2
-check_eq "final: zero leftovers" "veths=0 leases=0 elems=0" "$(state_snapshot)"
+check_eq "final: zero leftovers" "veths=0 leases=0 claims=0 elems=0" "$(state_snapshot)"
 finish

@@ -21,11 +21,6 @@ count_records() {
 	find "$NETD_STATE_DIR/networks" -path '*/endpoints/*' -type f ! -name '.*' ! -name '*.tmp.*' 2>/dev/null | wc -l
 }
 
-# Host-port claims: ports/PROTO-PORT/ADDR.
-count_claims() {
-	find "$NETD_STATE_DIR/ports" -mindepth 2 -type f ! -name '.*' 2>/dev/null | wc -l
-}
-
 # Empty or not, every ports/PROTO-PORT directory that is still there.
 count_port_dirs() {
 	find "$NETD_STATE_DIR/ports" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l
@@ -97,23 +92,35 @@ network_gone_counts() {
 
 # State files are never corrupt: every record file parses (ps --json lists exactly the record
 # files), no two records or leases share an address, every lease names its owner, every record
-# of a ready endpoint has its lease.
+# of a ready endpoint has its lease (a teardown marks the record "removing" before it takes
+# anything away, so no reader ever sees a ready record without its lease).
 # With "strict" (after a gc) a stale second lease of one owner is an error too; before gc it is
 # only noted: an attach killed between leasing and recording leaves one for gc to release.
+# The snapshot (ps --json, then the record and lease files) is taken holding every network's
+# lock, the lock gc and every writer of leases and records take: with `netd serve` collecting in
+# the background, a ps snapshot followed by a directory listing would otherwise see endpoints
+# that serve removed in between, and their leases gone.
 check_state_sane() {
-	local what=$1 strict=${2:-} ps
-	ps=$LAB_DIR/ps.json
-	if ! timeout 60 "$NETD" ps --json >"$ps" 2>"$ps.err"; then
-		not_ok "$what: netd ps --json fails: $(tail -2 "$ps.err")"
-		return
-	fi
-	python3 - "$NETD_STATE_DIR" "$what" "$ps" "$strict" <<'EOF'
-import json, os, sys
-state, what, strict = sys.argv[1], sys.argv[2], sys.argv[4] == "strict"
+	local what=$1 strict=${2:-}
+	python3 - "$NETD_STATE_DIR" "$what" "$strict" "$NETD" <<'EOF'
+import fcntl, json, os, subprocess, sys
+state, what, strict, netd = sys.argv[1], sys.argv[2], sys.argv[3] == "strict", sys.argv[4]
 notes = []
-ps = json.load(open(sys.argv[3]))
-files = []
 nets = os.path.join(state, "networks")
+held = []
+for net in sorted(os.listdir(nets) if os.path.isdir(nets) else []):
+    try:
+        fd = os.open(os.path.join(nets, net, "lock"), os.O_RDWR | os.O_NOFOLLOW)
+    except OSError:
+        continue  # no lock file yet: no lease or record either
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    held.append(fd)
+p = subprocess.run([netd, "ps", "--json"], capture_output=True, timeout=60)
+if p.returncode != 0:
+    print("#   %s: netd ps --json fails (%d): %s" % (what, p.returncode, p.stderr.decode()[-300:]))
+    sys.exit(1)
+ps = json.loads(p.stdout)
+files = []
 for net in (os.listdir(nets) if os.path.isdir(nets) else []):
     ed = os.path.join(nets, net, "endpoints")
     for f in (os.listdir(ed) if os.path.isdir(ed) else []):
@@ -149,7 +156,9 @@ for e in ps:
         key = "%s/%s@%s" % (e.get("network"), e.get("id"), e.get("ifname"))
         ip = (e.get("address") or "").split("/")[0]
         if leased_ips.get(ip) != key:
-            (bad if strict else notes).append("ready endpoint %s: its address %s is leased to %s" % (key, ip, leased_ips.get(ip)))
+            bad.append("ready endpoint %s: its address %s is leased to %s" % (key, ip, leased_ips.get(ip)))
+for fd in held:
+    os.close(fd)
 print("# %s: %d records, %d leases, all parse" % (what, len(ps), len(owners)))
 for b in notes:
     print("#   note (gc releases it): " + b)

@@ -764,7 +764,7 @@ static void test_store(void **state)
 	{
 		char want[PATH_MAX + 64];
 		snprintf(want, sizeof(want),
-			 "%s/hand.conf:3: bad mtu \"big\": want a number from 68 to 65535",
+			 "%s/hand.conf:3: bad mtu: want a number from 68 to 65535",
 			 getenv("NETD_CONFIG_DIR"));
 		assert_string_equal(err.msg, want);
 	}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libFuzzer target: a ctnetlink dump (nested tuples, zones, DONE and ERROR messages), as read to
+ * find the conntrack entries of one published port. Whatever comes in, only entries of that
+ * port are collected. The first byte picks the port's address (wildcard or 10.0.0.1); the rest
+ * is the datagram.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "nat.h"
+
+#define SEQ 1000
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct netd_port p = {.proto = NETD_PROTO_UDP, .host_port = 5353, .ctr_port = 53};
+	struct netd_ct_matches m = {.p = &p};
+	void *buf;
+	size_t len;
+	int r;
+
+	if (size < 1 || size > 1 << 16)
+		return 0;
+	if (data[0] & 1)
+		inet_pton(AF_INET, "10.0.0.1", &p.host_ip);
+	len = size - 1;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		abort();
+	memcpy(buf, data + 1, len);
+	r = netd_conntrack_parse_dump(buf, len, SEQ, &m);
+	if (r > 1 || m.n > m.cap)
+		abort();
+	for (size_t i = 0; i < m.n; i++)
+		if (m.v[i].proto != p.proto || m.v[i].dport != htons(p.host_port) ||
+		    (p.host_ip.s_addr && m.v[i].dst != p.host_ip.s_addr))
+			abort();
+	free(m.v);
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/* Names on networks (dns.c): the DNS label rule, the resolv.conf a container gets, the server
+ * binary lookup, and the config file rebuilt from endpoint records (no server: the binary is
+ * pointed at a path that does not exist, so nothing is started). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <netd/dns.h>
+#include <netd/names.h>
+#include <netd/netconf.h>
+#include "dns_priv.h"
+#include "store.h"
+
+static char top[PATH_MAX];
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int setup(void **state)
+{
+	char d[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(top, sizeof(top), "/tmp/netd-test-dns.XXXXXX");
+	if (!mkdtemp(top))
+		return -1;
+	snprintf(d, sizeof(d), "%s/state", top);
+	setenv("NETD_STATE_DIR", d, 1);
+	snprintf(d, sizeof(d), "%s/etc", top);
+	setenv("NETD_CONFIG_DIR", d, 1);
+	setenv("NETD_AARDVARK", "/nonexistent/aardvark-dns", 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	nftw(top, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	unsetenv("NETD_AARDVARK");
+	return 0;
+}
+
+static void test_label(void **state)
+{
+	struct netd_err err = {0};
+	char max[NETD_DNSNAME_MAX + 2];
+
+	(void)state;
+	assert_int_equal(netd_name_check_dns("web", &err), 0);
+	assert_int_equal(netd_name_check_dns("Web-1", &err), 0);
+	assert_int_equal(netd_name_check_dns("0", &err), 0);
+	memset(max, 'a', NETD_DNSNAME_MAX);
+	max[NETD_DNSNAME_MAX] = '\0';
+	assert_int_equal(netd_name_check_dns(max, &err), 0);
+	max[NETD_DNSNAME_MAX] = 'a';
+	max[NETD_DNSNAME_MAX + 1] = '\0';
+	assert_int_equal(netd_name_check_dns(max, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "too long (64 characters, at most 63)"));
+	static const char *const bad[] = {"", "-web", "web-", "my_app", "a.b", "a b", "x/y", "é"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err.code = 0;
+		assert_int_equal(netd_name_check_dns(bad[i], &err), -EINVAL);
+		assert_int_equal(err.code, EINVAL);
+		assert_non_null(strstr(err.msg, "invalid name"));
+	}
+	assert_int_equal(netd_name_check_dns(NULL, &err), -EINVAL);
+}
+
+static void render(const char *host, const char *resolved, const char *gw, const char *want)
+{
+	char buf[1024];
+	struct in_addr g;
+
+	if (gw)
+		inet_pton(AF_INET, gw, &g);
+	netd_dns_resolv_render(host, resolved, gw ? &g : NULL, false, NULL, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+}
+
+static void test_resolv(void **state)
+{
+	(void)state;
+	/* Served: the gateway alone, our search domain first, the host's after; options kept. */
+	render("search corp.example\nnameserver 10.1.1.1\noptions ndots:2\n", NULL, "10.77.0.1",
+	       "search dns.netd corp.example\nnameserver 10.77.0.1\noptions ndots:2\n");
+	render("nameserver 10.1.1.1\n", NULL, "10.77.0.1",
+	       "search dns.netd\nnameserver 10.77.0.1\n");
+	/* Not served: the host's resolvers a container can reach; loopback, IPv6 and scoped go. */
+	render("# c\nnameserver 127.0.0.1\n  nameserver\t10.1.1.1  \nnameserver ::1\n"
+	       "nameserver 2001:db8::1\nnameserver fe80::1%eth0\nnameserver 10.1.1.2\n"
+	       "domain a.example\nsearch b.example c.example\n",
+	       NULL, NULL,
+	       "search b.example c.example\nnameserver 10.1.1.1\nnameserver 10.1.1.2\n");
+	/* systemd-resolved: only its stub -> the upstreams it uses. */
+	render("nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n",
+	       "nameserver 192.0.2.1\nnameserver 192.0.2.2\n", NULL,
+	       "search lan\nnameserver 192.0.2.1\nnameserver 192.0.2.2\noptions edns0 trust-ad\n");
+	/* Nothing reachable anywhere: Docker's public fallbacks. */
+	render("nameserver 127.0.0.53\n", "nameserver 127.0.0.1\n", NULL,
+	       "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	render(NULL, NULL, NULL, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	/* At most three name servers (glibc reads no more); garbage lines ignored. */
+	render("nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\nnameserver "
+	       "10.0.0.4\nnameserverX 10.0.0.9\nnameserver 10.0.0.300\n",
+	       NULL, NULL, "nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n");
+}
+
+static void render_user(const char *host, const char *gw, bool host_netns,
+			const struct netd_dns_user *u, const char *want)
+{
+	char buf[1024];
+	struct in_addr g;
+
+	if (gw)
+		inet_pton(AF_INET, gw, &g);
+	netd_dns_resolv_render(host, NULL, gw ? &g : NULL, host_netns, u, buf, sizeof(buf));
+	assert_string_equal(buf, want);
+}
+
+static void test_resolv_user(void **state)
+{
+	static const char *const ns[] = {"192.0.2.9", "192.0.2.10"};
+	static const char *const search[] = {"a.example", "b.example"};
+	const struct netd_dns_user both = {ns, 2, search, 2}, only_ns = {ns, 1, NULL, 0},
+				   only_search = {NULL, 0, search, 1};
+	const char *host = "search corp.example\nnameserver 127.0.0.1\nnameserver 10.1.1.1\n"
+			   "options ndots:2\n";
+
+	(void)state;
+	/* --dns wins over the network's server, and the search list is then the host's. */
+	render_user(host, "10.77.0.1", false, &only_ns,
+		    "search corp.example\nnameserver 192.0.2.9\noptions ndots:2\n");
+	/* --dns-search replaces the search list; the network's server stays. */
+	render_user(host, "10.77.0.1", false, &only_search,
+		    "search a.example\nnameserver 10.77.0.1\noptions ndots:2\n");
+	render_user(host, NULL, false, &both,
+		    "search a.example b.example\nnameserver 192.0.2.9\nnameserver 192.0.2.10\n"
+		    "options ndots:2\n");
+	/* The host's namespace: its loopback resolver is reachable and kept. */
+	render_user(host, NULL, true, &only_search,
+		    "search a.example\nnameserver 127.0.0.1\nnameserver 10.1.1.1\n"
+		    "options ndots:2\n");
+	/* Nothing asked: the rule as without a user. */
+	render_user(host, "10.77.0.1", false, &(const struct netd_dns_user){0},
+		    "search dns.netd corp.example\nnameserver 10.77.0.1\noptions ndots:2\n");
+}
+
+static void test_server_path(void **state)
+{
+	(void)state;
+	setenv("NETD_AARDVARK", "/nonexistent/aardvark-dns", 1);
+	assert_null(netd_dns_server_path());
+	setenv("NETD_AARDVARK", "/bin/true", 1);
+	assert_string_equal(netd_dns_server_path(), "/bin/true");
+	setenv("NETD_AARDVARK", "/nonexistent/aardvark-dns", 1);
+}
+
+static struct netd_endpoint ep_named(const char *net, const char *id, const char *ip,
+				     const char *name, const char *alias)
+{
+	struct netd_endpoint ep = {0};
+
+	snprintf(ep.network, sizeof(ep.network), "%s", net);
+	snprintf(ep.id, sizeof(ep.id), "%s", id);
+	snprintf(ep.ifname, sizeof(ep.ifname), "eth0");
+	snprintf(ep.state, sizeof(ep.state), "ready");
+	inet_pton(AF_INET, ip, &ep.ip);
+	ep.prefix = 24;
+	if (name)
+		snprintf(ep.name, sizeof(ep.name), "%s", name);
+	if (alias) {
+		snprintf(ep.aliases[0], sizeof(ep.aliases[0]), "%s", alias);
+		ep.n_aliases = 1;
+	}
+	return ep;
+}
+
+static char *config_text(const char *net)
+{
+	char path[PATH_MAX + 32], *t = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/state/dns/%s", top, net);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	if (getdelim(&t, &n, '\0', f) < 0) {
+		free(t);
+		t = NULL;
+	}
+	fclose(f);
+	return t;
+}
+
+/* The config file is the records' names, rebuilt on every sync, gone with the last name. */
+static void test_sync(void **state)
+{
+	struct netd_netconf nc = {0};
+	struct netd_endpoint a = ep_named("lab", "c1", "10.77.0.2", "web", "www");
+	struct netd_endpoint b = ep_named("lab", "c2", "10.77.0.3", NULL, "db");
+	struct netd_endpoint c = ep_named("lab", "c3", "10.77.0.4", NULL, NULL);
+	struct netd_endpoint d = ep_named("lab", "c4", "10.77.0.5", "WWW", NULL);
+	struct netd_attach_req req = {0};
+	const char *dup[] = {"www", "Www", "x"};
+	struct netd_err err = {0};
+	char *t;
+
+	(void)state;
+	snprintf(nc.name, sizeof(nc.name), "lab");
+	inet_pton(AF_INET, "10.77.0.0", &nc.subnet);
+	nc.prefix = 24;
+	assert_int_equal(netd_netconf_finish(&nc, "lab", &err), 0);
+	assert_int_equal(netd_netconf_save(&nc, &err), 0);
+
+	assert_int_equal(netd_dns_sync("lab", &err), 0);
+	assert_null(config_text("lab"));
+	assert_int_equal(netd_store_endpoint_save(&a, &err), 0);
+	assert_int_equal(netd_store_endpoint_save(&b, &err), 0);
+	assert_int_equal(netd_store_endpoint_save(&c, &err), 0);
+	assert_int_equal(netd_dns_sync("lab", &err), 0);
+	t = config_text("lab");
+	assert_non_null(t);
+	/* First line: the gateway, then the upstreams; no line for the unnamed c3. */
+	assert_true(strncmp(t, "10.77.0.1 ", 10) == 0);
+	assert_non_null(strstr(t, "\nc1 10.77.0.2  web,www\nc2 10.77.0.3  db\n"));
+	assert_null(strstr(t, "c3"));
+	free(t);
+
+	/* A taken name (any case) is refused; the endpoint's own record does not count. */
+	assert_int_equal(netd_dns_names_free(&d, &err), -EADDRINUSE);
+	assert_non_null(
+	    strstr(err.msg, "name WWW is already taken on network lab by endpoint c1/eth0"));
+	assert_int_equal(netd_dns_names_free(&a, &err), 0);
+	d.name[0] = '\0';
+	assert_int_equal(netd_dns_names_free(&d, &err), 0);
+
+	/* Names of a request: checked, each once. */
+	req.name = "www";
+	req.aliases = dup;
+	req.n_aliases = 3;
+	assert_int_equal(netd_dns_names_set(&d, &req, &err), 0);
+	assert_string_equal(d.name, "www");
+	assert_int_equal(d.n_aliases, 1);
+	assert_string_equal(d.aliases[0], "x");
+	req.name = "a_b";
+	assert_int_equal(netd_dns_names_set(&d, &req, &err), -EINVAL);
+
+	assert_int_equal(netd_store_endpoint_delete("lab", "c1", "eth0", &err), 0);
+	assert_int_equal(netd_dns_sync("lab", &err), 0);
+	t = config_text("lab");
+	assert_non_null(t);
+	assert_null(strstr(t, "web"));
+	free(t);
+	assert_int_equal(netd_store_endpoint_delete("lab", "c2", "eth0", &err), 0);
+	assert_int_equal(netd_dns_converge(&err), 0);
+	assert_null(config_text("lab"));
+	assert_int_equal(netd_dns_server_pid(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_label),
+	    cmocka_unit_test(test_resolv),
+	    cmocka_unit_test(test_resolv_user),
+	    cmocka_unit_test_setup_teardown(test_server_path, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
