@@ -20,6 +20,7 @@
 #include "nat.h"
 #include "netconf_priv.h"
 #include "store.h"
+#include "tombstone.h"
 #include "util.h"
 
 struct findings {
@@ -216,7 +217,7 @@ static int orphan_cb(const char *name, const struct netd_link_info *info, void *
 	struct netd_endpoint ep = {0};
 	struct netd_err e;
 
-	if (!netd_key_split(key, net, id, ifn))
+	if (netd_tomb_pending(name) || !netd_key_split(key, net, id, ifn))
 		return 0;
 	if (netd_store_endpoint_load(net, id, ifn, &ep, &e) == -ENOENT)
 		add(f, NETD_DOCTOR_WARN, "leaked-veth",

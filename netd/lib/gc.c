@@ -29,6 +29,7 @@
 #include "nat.h"
 #include "network_priv.h"
 #include "store.h"
+#include "tombstone.h"
 #include "util.h"
 
 #define ALIAS_PREFIX "netd:"
@@ -648,7 +649,7 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 			drop = false;
 		if (!drop)
 			continue;
-		r = netd_endpoint_teardown(&eps[i], &e);
+		r = netd_endpoint_teardown_flags(&eps[i], NETD_TEARDOWN_WAIT, &e);
 		netd_errs_note(&es, r, &e);
 		if (r == 0) {
 			st->endpoints++;
@@ -686,6 +687,8 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 			st->veths++;
 	}
 	free(ov.names);
+	/* Tombstones whose deleter died (tombstone.c). */
+	st->veths += netd_tomb_sweep(rt);
 
 	/* 4. Leases, 5. claims: checked against the records, repaired or released. */
 	gc_all_leases(network, st, &es);

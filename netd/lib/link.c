@@ -244,16 +244,20 @@ int netd_ip_forward_on(bool *switched_on, struct netd_err *err)
 
 /* Everything after the bridge exists: kind check, mtu, up, address, sysctls. */
 static int bridge_setup(struct netd_rtnl *r, const char *name, struct in_addr gw, unsigned prefix,
-			unsigned mtu, int *ifindex, struct netd_err *err)
+			unsigned mtu, struct rtnl_link *found, int *ifindex, struct netd_err *err)
 {
-	cleanup_nl_link struct rtnl_link *l = NULL;
+	cleanup_nl_link struct rtnl_link *got = NULL;
+	struct rtnl_link *l = found;
 	const char *kind;
 	char ip[INET_ADDRSTRLEN];
 	int nle, rc;
 
-	nle = netd_nl_link_lookup(r, name, &l);
-	if (nle < 0)
-		return netd_nl_err(err, r, nle, "bridge %s: get", name);
+	if (!l) {
+		nle = netd_nl_link_lookup(r, name, &got);
+		if (nle < 0)
+			return netd_nl_err(err, r, nle, "bridge %s: get", name);
+		l = got;
+	}
 	kind = rtnl_link_get_type(l);
 	if (!kind || strcmp(kind, "bridge") != 0)
 		return netd_err_set(err, EEXIST, "bridge %s: exists and is not a bridge (kind %s)",
@@ -317,6 +321,7 @@ int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw,
 		       unsigned mtu, int *ifindex, bool *created, struct netd_err *err)
 {
 	cleanup_nl_link struct rtnl_link *l = NULL;
+	cleanup_nl_link struct rtnl_link *cur = NULL;
 	bool made = false;
 	int nle, rc;
 
@@ -326,15 +331,21 @@ int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw,
 	if (prefix > 32)
 		return netd_err_set(err, EINVAL, "bridge %s: invalid prefix length %u", name,
 				    prefix);
+	/*
+	 * The common case, the bridge is there: one GETLINK, which bridge_setup needs anyway,
+	 * instead of a create the kernel refuses first.
+	 */
+	if (netd_nl_link_lookup(r, name, &cur) == 0) {
+		rc = bridge_setup(r, name, gw, prefix, mtu, cur, ifindex, err);
+		if (rc == 0 && created)
+			*created = false;
+		return rc;
+	}
+	if (netd_dry())
+		return bridge_dry_create(name, gw, prefix, mtu, ifindex, created, err);
 	l = rtnl_link_alloc();
 	if (!l)
 		return netd_err_set(err, ENOMEM, "bridge %s: create: out of memory", name);
-	if (netd_dry()) {
-		cleanup_nl_link struct rtnl_link *cur = NULL;
-
-		if (netd_nl_link_lookup(r, name, &cur) < 0)
-			return bridge_dry_create(name, gw, prefix, mtu, ifindex, created, err);
-	}
 	nle = rtnl_link_set_type(l, "bridge");
 	if (nle == 0) {
 		rtnl_link_set_name(l, name);
@@ -351,7 +362,7 @@ int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw,
 		return netd_nl_err(err, r, nle, "bridge %s: create", name);
 	}
 
-	rc = bridge_setup(r, name, gw, prefix, mtu, ifindex, err);
+	rc = bridge_setup(r, name, gw, prefix, mtu, NULL, ifindex, err);
 	if (rc < 0) {
 		/* Leave the host as it was: a bridge this call made goes again. */
 		if (made)

@@ -818,8 +818,8 @@ static int add_elems(struct netd_nft_batch *b, const char *set, bool add, uint16
 	return 0;
 }
 
-int netd_nat_build_publish(struct netd_nft_batch *b, const struct netd_port *ports, size_t n,
-			   struct in_addr ctr_ip, bool add)
+static int build_publish_elems(struct netd_nft_batch *b, const struct netd_port *ports, size_t n,
+			       struct in_addr ctr_ip, bool add)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint8_t key[12], data[8];
@@ -847,7 +847,15 @@ int netd_nat_build_publish(struct netd_nft_batch *b, const struct netd_port *por
 		    0)
 			return -ENOMEM;
 	}
-	return netd_nft_batch_end(b);
+	return 0;
+}
+
+int netd_nat_build_publish(struct netd_nft_batch *b, const struct netd_port *ports, size_t n,
+			   struct in_addr ctr_ip, bool add)
+{
+	int r = build_publish_elems(b, ports, n, ctr_ip, add);
+
+	return r < 0 ? r : netd_nft_batch_end(b);
 }
 
 /*
@@ -865,7 +873,7 @@ static int put_optional(struct netd_nft_batch *b, const char *set, bool want, ui
 	return 0;
 }
 
-int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add)
+static int build_network_elems(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add)
 {
 	char ifname[IFNAMSIZ] = {0}, pair[2 * IFNAMSIZ] = {0};
 	uint32_t mask = net->prefix ? ~0u << (32 - net->prefix) : 0;
@@ -907,7 +915,24 @@ int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *
 	if (add_elems(b, "bridges", add, flags, &br, 1, what, nft_br) < 0 ||
 	    add_elems(b, "bridge_self", add, flags, &self, 1, what, nft_self) < 0)
 		return -ENOMEM;
-	return netd_nft_batch_end(b);
+	return 0;
+}
+
+int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add)
+{
+	int r = build_network_elems(b, net, add);
+
+	return r < 0 ? r : netd_nft_batch_end(b);
+}
+
+int netd_nat_build_attach(struct netd_nft_batch *b, const struct netd_nat_net *net,
+			  const struct netd_port *ports, size_t n, struct in_addr ctr_ip)
+{
+	int r = build_network_elems(b, net, true);
+
+	if (r == 0)
+		r = build_publish_elems(b, ports, n, ctr_ip, true);
+	return r < 0 ? r : netd_nft_batch_end(b);
 }
 
 void netd_nat_net_of(const struct netd_netconf *nc, struct netd_nat_net *nn)
@@ -1125,6 +1150,37 @@ int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err)
 	explain_done(r == 0);
 	netd_nft_batch_free(&b);
 	return r;
+}
+
+int netd_nat_attach(const struct netd_nat_net *net, const struct netd_port *ports, size_t n,
+		    struct in_addr ctr_ip, struct netd_err *err)
+{
+	struct netd_nft_batch b;
+	int r;
+
+	for (int attempt = 0;; attempt++) {
+		if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
+			return netd_err_sys(err, ENOMEM, "network %s", net->bridge);
+		explain_done(false);
+		r = netd_nat_build_attach(&b, net, ports, n, ctr_ip);
+		if (r == -EINVAL) {
+			netd_nft_batch_free(&b);
+			return netd_err_set(err, EINVAL,
+					    "network %s: bad bridge name or prefix /%u",
+					    net->bridge ? net->bridge : "(null)", net->prefix);
+		}
+		r = send_built(&b, r, n ? "network and publish" : "network", err);
+		explain_done(r == 0);
+		netd_nft_batch_free(&b);
+		/* ENOENT: our table was deleted since the caller ensured it; once more. */
+		if (r == -ENOENT && attempt == 0 && !netd_nat_table_exists()) {
+			r = netd_nat_ensure(err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		return r;
+	}
 }
 
 /* A failed delete batch: when every error is ENOENT, redo the messages one by one (skipping

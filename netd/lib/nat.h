@@ -68,6 +68,13 @@ int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err) N
 int netd_nat_network_del(const struct netd_nat_net *net, struct netd_err *err) NETD_MUST_USE;
 
 /*
+ * What one attach adds, in one batch: the network's elements (as netd_nat_network_add) and the
+ * endpoint's ports (as netd_nat_publish). The caller has made sure of the table
+ * (netd_nat_ensure); a table deleted meanwhile is made again once.
+ */
+int netd_nat_attach(const struct netd_nat_net *net, const struct netd_port *ports, size_t n,
+		    struct in_addr ctr_ip, struct netd_err *err) NETD_MUST_USE;
+/*
  * Publishes ports (host_port already resolved) to ctr_ip in one batch: all or nothing.
  * An element that already exists fails the batch with -EEXIST naming the port.
  */
@@ -151,6 +158,9 @@ int netd_nft_batch_result(const struct netd_nft_batch *b, struct netd_err *err) 
 int netd_nat_build_ensure(struct netd_nft_batch *b, const uint64_t *stale) NETD_MUST_USE;
 int netd_nat_build_publish(struct netd_nft_batch *b, const struct netd_port *ports, size_t n,
 			   struct in_addr ctr_ip, bool add) NETD_MUST_USE;
+int netd_nat_build_attach(struct netd_nft_batch *b, const struct netd_nat_net *net,
+			  const struct netd_port *ports, size_t n,
+			  struct in_addr ctr_ip) NETD_MUST_USE;
 int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *net,
 			   bool add) NETD_MUST_USE;
 /* The map a port lives in and its key bytes (8 or 12); data is ctr ip + ctr port (8 bytes). */

@@ -21,6 +21,7 @@
 #include "netconf_priv.h"
 #include "network_priv.h"
 #include "store.h"
+#include "tombstone.h"
 #include "util.h"
 
 #define HOST_IF_PREFIX "nd"
@@ -695,8 +696,15 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	/* A table of an older netd was replaced: every network's and endpoint's elements back. */
 	if (r == 1)
 		r = netd_network_restore_nat(err);
-	if (r == 0)
-		r = netd_nat_network_add(&nn, err);
+	/*
+	 * One nf_tables batch: the network's elements and the ports. From here the rollback
+	 * unpublishes (a batch may have committed although its ACKs were lost); the ports are
+	 * claimed by us, so their elements can belong to no one else.
+	 */
+	if (r == 0) {
+		c->published = ep->n_ports > 0;
+		r = netd_nat_attach(&nn, ep->ports, ep->n_ports, ep->ip, err);
+	}
 	if (r == 0)
 		r = fail_at("veth", err);
 	if (r < 0)
@@ -759,15 +767,8 @@ static int attach_publish(struct attach_ctx *c, struct netd_err *err)
 
 	if (!ep->n_ports)
 		return 0;
+	/* The ports were published with the network's elements (attach_links). */
 	r = fail_at("publish", err);
-	if (r < 0)
-		return r;
-	/*
-	 * From here the rollback unpublishes: a batch may have committed although its ACKs were
-	 * lost. The ports are claimed by us, so their elements can belong to no one else.
-	 */
-	c->published = true;
-	r = netd_nat_publish(ep->ports, ep->n_ports, ep->ip, err);
 	if (r < 0)
 		return r;
 	/* A re-published UDP port must not keep sending to a dead container's conntrack entry. */
@@ -992,6 +993,30 @@ static void td_ports(const char *key, const struct netd_port *ports, size_t n, s
 	}
 }
 
+/*
+ * The veth pair, buried (tombstone.c) so that the caller does not wait for its unregister;
+ * deleted here when it cannot be buried or the caller wants it gone on return.
+ */
+static int remove_veth(const struct netd_endpoint *ep, const char *key, unsigned flags,
+		       struct netd_err *err)
+{
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	char alias[NETD_KEY_MAX + 8];
+	int r;
+
+	r = netd_rtnl_open(&rt, err);
+	if (r < 0)
+		return r;
+	if (!(flags & NETD_TEARDOWN_WAIT)) {
+		snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", key);
+		r = netd_tomb_bury(rt, ep->host_ifname, alias, ep->ifname, ep->netns, err);
+		if (r == 0 || r == -ENODEV)
+			return 0;
+		netd_err_clear(err);
+	}
+	return netd_link_del(rt, ep->host_ifname, err);
+}
+
 int netd_endpoint_teardown(const struct netd_endpoint *ep, struct netd_err *err)
 {
 	return netd_endpoint_teardown_flags(ep, 0, err);
@@ -1015,10 +1040,7 @@ int netd_endpoint_teardown_flags(const struct netd_endpoint *ep, unsigned flags,
 	if (ep->host_ifname[0] && (flags & NETD_DETACH_NETNS_DYING)) {
 		netd_explain("# %s goes with its namespace", ep->host_ifname);
 	} else if (ep->host_ifname[0]) {
-		cleanup_rtnl struct netd_rtnl *rt = NULL;
-		r = netd_rtnl_open(&rt, &e);
-		if (r == 0)
-			r = netd_link_del(rt, ep->host_ifname, &e);
+		r = remove_veth(ep, key, flags, &e);
 		netd_errs_note(&es, r, &e);
 	}
 	netd_explain("# netd: release the lease of %s, then remove its endpoint record", key);

@@ -16,6 +16,8 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err) N
  * another attachment's, by the time the teardown looks (someone else tore it down).
  */
 int netd_endpoint_teardown(const struct netd_endpoint *ep, struct netd_err *err) NETD_MUST_USE;
+/* Teardown flag (private): delete the veth pair and wait for it, no tombstone (gc). */
+#define NETD_TEARDOWN_WAIT 0x200u
 int netd_endpoint_teardown_flags(const struct netd_endpoint *ep, unsigned flags,
 				 struct netd_err *err) NETD_MUST_USE;
 /* The same for an endpoint whose record is damaged: from what the kernel and the other state

@@ -11,6 +11,7 @@
 #include <netd/serve.h>
 #include "nat.h"
 #include "store.h"
+#include "tombstone.h"
 #include "util.h"
 
 int netd_serve_open(struct netd_err *err)
@@ -105,7 +106,8 @@ int netd_serve_step(int fd, int timeout_ms, struct netd_serve_report *rep, struc
 		if (r < 0)
 			return r;
 	}
-	if (gone) {
+	/* A deleter that died leaves its tombstone, and no link event says so. */
+	if (gone || netd_tomb_stale()) {
 		r = netd_gc(NULL, NULL, 0, &rep->gc, err);
 		rep->gc_ran = true;
 		if (r < 0)

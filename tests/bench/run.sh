@@ -3,10 +3,10 @@
 # Prints one table (ours, the anchor measured in the same run, ratio, target, met), writes
 # bench/results.json, regenerates docs/perf.md's table from it and docs/perf.svg (ADD latency vs
 # containers present, ours and bridge+host-local).
-#   BENCH_PARTS="cni netd datapath runtime"   which parts (rows of the others are kept)
+#   BENCH_PARTS="cni churn netd datapath runtime"   which parts (rows of the others are kept)
 #   BENCH_PART_TIMEOUT=900                    seconds per part, then it is stopped
 #   BENCH_WRITE=1                             0: print only, leave results.json and docs alone
-#   knobs of the parts: RUNS BENCH_N (cni.sh), PUB_SAMPLES BG_PORTS (netd.sh),
+#   knobs of the parts: RUNS BENCH_N (cni.sh), PODS SCALE_N (churn.sh), PUB_SAMPLES BG_PORTS (netd.sh),
 #   REPS IPERF_T WRK_D NPROXY (datapath.sh), RT_RUNS WARMUP (runtime.sh), QUIET_MAX (wait, s)
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -51,7 +51,7 @@ echo "# make bench: build $SRC_BUILD (snapshot $BUILD), raw data in $OUT; kernel
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 t0=$SECONDS
 rc=0
-for p in ${BENCH_PARTS:-cni netd datapath runtime}; do
+for p in ${BENCH_PARTS:-cni churn netd datapath runtime}; do
 	echo "== $p"
 	ts=$SECONDS
 	if [ "$p" = runtime ]; then
