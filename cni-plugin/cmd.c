@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <netd/addr.h>
 #include "cni.h"
 
 int cni_err_from_netd(struct cni_err *e, int r, const struct netd_err *ne)
@@ -100,8 +101,8 @@ static int add_netconf(struct cni_conf *c, bool have_ext, struct in_addr ext_ip,
 	if (have_ext && ((ext_ip.s_addr ^ nc->subnet.s_addr) & mask_of(nc->prefix))) {
 		char a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
 
-		inet_ntop(AF_INET, &ext_ip, a, sizeof(a));
-		inet_ntop(AF_INET, &nc->subnet, s, sizeof(s));
+		netd_ip4_format(ext_ip, a, sizeof(a));
+		netd_ip4_format(nc->subnet, s, sizeof(s));
 		return cni_err_set(
 		    e, CNI_ERR_CONFIG,
 		    "ipam plugin %s handed out %s, outside the network's subnet %s/%u",

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netd/addr.h>
 #include "cni.h"
 
 const char *const cni_versions[CNI_NVERSIONS] = {"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
@@ -36,60 +37,26 @@ int cni_err_set(struct cni_err *e, int code, const char *fmt, ...)
 
 int cni_parse_ip4(const char *s, struct in_addr *ip)
 {
-	return s && inet_pton(AF_INET, s, ip) == 1 ? 0 : -1;
+	return netd_ip4_parse(s, ip, NULL) == 0 ? 0 : -1;
 }
 
 int cni_parse_cidr4(const char *s, struct in_addr *ip, unsigned *prefix)
 {
-	char buf[INET_ADDRSTRLEN];
-	const char *slash;
-	char *end;
-	unsigned long p;
-	size_t n;
+	struct netd_prefix p;
 
-	if (!s || !(slash = strchr(s, '/')))
+	if (netd_prefix_parse(s, AF_INET, &p, NULL) < 0)
 		return -1;
-	n = (size_t)(slash - s);
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (cni_parse_ip4(buf, ip) < 0)
-		return -1;
-	if (!isdigit((unsigned char)slash[1]))
-		return -1;
-	errno = 0;
-	p = strtoul(slash + 1, &end, 10);
-	if (errno || *end || p > 32)
-		return -1;
-	*prefix = (unsigned)p;
+	*ip = p.ip.v4;
+	*prefix = p.len;
 	return 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int cni_parse_mac(const char *s, uint8_t mac[6])
 {
-	uint8_t m[6];
+	uint8_t m[NETD_MAC_LEN];
 
-	if (!s || strlen(s) != 17)
+	if (netd_mac_parse(s, m, NULL) < 0)
 		return -1;
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
-			return -1;
-		m[i] = (uint8_t)(hi << 4 | lo);
-	}
 	/* A container interface needs a unicast address. */
 	if (m[0] & 1)
 		return -1;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <netd/addr.h>
 #include <netd/names.h>
 #include "store.h"
 #include "util.h"
@@ -48,7 +49,7 @@ static void ip_str(uint32_t host, char *buf)
 {
 	struct in_addr a = {.s_addr = htonl(host)};
 
-	inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	netd_ip4_format(a, buf, INET_ADDRSTRLEN);
 }
 
 /* "NET/ID@IFNAME" -> "ID@IFNAME"; other text as is. */
@@ -207,7 +208,7 @@ static uint32_t load_last(const char *network, const struct span *s)
 	nl = strchr(buf, '\n');
 	if (nl)
 		*nl = '\0';
-	if (inet_pton(AF_INET, buf, &a) != 1)
+	if (netd_ip4_parse(buf, &a, NULL) < 0)
 		return s->end;
 	if (ntohl(a.s_addr) < s->start || ntohl(a.s_addr) > s->end)
 		return s->end;
@@ -371,7 +372,7 @@ int netd_ipam_owner(const char *network, struct in_addr ip, char *key, size_t le
 		return r;
 	r = netd_owner_read(path, key, len, err);
 	if (r == -ENOENT) {
-		inet_ntop(AF_INET, &ip, a, sizeof(a));
+		netd_ip4_format(ip, a, sizeof(a));
 		return netd_err_set(err, ENOENT, "network %s: address %s is not leased", network,
 				    a);
 	}
@@ -403,7 +404,7 @@ int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg, struct n
 		struct netd_err e = {0};
 		struct in_addr a;
 
-		if (de->d_name[0] == '.' || inet_pton(AF_INET, de->d_name, &a) != 1)
+		if (de->d_name[0] == '.' || netd_ip4_parse(de->d_name, &a, NULL) < 0)
 			continue;
 		if (netd_path_fmt(path, sizeof(path), "%s/%s", ipsdir, de->d_name) < 0)
 			continue;

@@ -16,6 +16,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/rtnl.h>
+#include <netd/addr.h>
 #include "explain_priv.h"
 #include "link.h"
 #include "nlerr.h"
@@ -274,7 +275,7 @@ static int bridge_setup(struct netd_rtnl *r, const char *name, struct in_addr gw
 	if (gw.s_addr != INADDR_ANY && !netd_dry()) {
 		nle = netd_nl_addr_add(r, *ifindex, gw, prefix);
 		if (nle < 0 && netd_nl_errno(r, nle) != EEXIST) {
-			inet_ntop(AF_INET, &gw, ip, sizeof(ip));
+			netd_ip4_format(gw, ip, sizeof(ip));
 			return netd_nl_err(err, r, nle, "bridge %s: add address %s/%u", name, ip,
 					   prefix);
 		}
@@ -439,9 +440,11 @@ static void explain_veth_add(const char *host_name, const char *peer_name, int n
 	}
 	if (mtu)
 		snprintf(mtus, sizeof(mtus), " mtu %u", mtu);
-	if (mac)
-		snprintf(macs, sizeof(macs), " address %02x:%02x:%02x:%02x:%02x:%02x", mac[0],
-			 mac[1], mac[2], mac[3], mac[4], mac[5]);
+	if (mac) {
+		char m[NETD_MAC_STRLEN];
+
+		snprintf(macs, sizeof(macs), " address %s", netd_mac_format(mac, m, sizeof(m)));
+	}
 	netd_explain("ip link add %s%s%s up type veth peer name %s netns %s%s%s", host_name, mtus,
 		     master, peer_name, ns, mtus, macs);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <netd/addr.h>
 #include <netd/network.h>
 #include "explain_priv.h"
 #include "link.h"
@@ -202,7 +203,7 @@ static int dry_pick_address(const struct netd_netconf *nc, const char *key, stru
 	if (want.s_addr != INADDR_ANY) {
 		r = netd_ipam_owner(nc->name, want, owner, sizeof(owner), err);
 		if (r == 0 && strcmp(owner, key) != 0) {
-			inet_ntop(AF_INET, &want, a, sizeof(a));
+			netd_ip4_format(want, a, sizeof(a));
 			return netd_err_set(err, EADDRINUSE, "address %s is already leased to %s",
 					    a, owner);
 		}
@@ -222,7 +223,7 @@ static int dry_pick_address(const struct netd_netconf *nc, const char *key, stru
 	r = netd_path_fmt(path, sizeof(path), "%s/networks/%s/last", netd_state_dir(), nc->name);
 	if (r == 0 && netd_file_read(path, 0, &hint, NULL, err) == 0) {
 		hint[strcspn(hint, "\n")] = '\0';
-		if (inet_pton(AF_INET, hint, &h) == 1 && ntohl(h.s_addr) >= start &&
+		if (netd_ip4_parse(hint, &h, NULL) == 0 && ntohl(h.s_addr) >= start &&
 		    ntohl(h.s_addr) <= end)
 			ip = ntohl(h.s_addr);
 	}
@@ -293,7 +294,7 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 		c->leased = !netd_dry();
 		ep->prefix = c->nc.prefix;
 		ep->gateway = c->nc.gateway;
-		inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
+		netd_ip4_format(ep->ip, ip, sizeof(ip));
 		netd_explain("# netd: lease %s for %s%s", ip, c->key,
 			     netd_dry() ? " (dry run: the address the allocator would pick)" : "");
 	}
@@ -478,7 +479,7 @@ static int port_twice(const struct netd_port *p, struct netd_err *err)
 {
 	char a[INET_ADDRSTRLEN], buf[64];
 
-	inet_ntop(AF_INET, &p->host_ip, a, sizeof(a));
+	netd_ip4_format(p->host_ip, a, sizeof(a));
 	snprintf(buf, sizeof(buf), "%s%s%u/%s", p->host_ip.s_addr != INADDR_ANY ? a : "",
 		 p->host_ip.s_addr != INADDR_ANY ? ":" : "", p->host_port,
 		 netd_proto_name(p->proto));
@@ -556,7 +557,7 @@ static int ports_check(const struct netd_endpoint *ep, struct netd_err *err)
 			seen = p->host_ip;
 			continue;
 		}
-		inet_ntop(AF_INET, &p->host_ip, a, sizeof(a));
+		netd_ip4_format(p->host_ip, a, sizeof(a));
 		netd_port_format(p, buf, sizeof(buf));
 		return netd_err_set(err, EADDRNOTAVAIL,
 				    "port %s: %s is not an address of this host (publish on one of "
@@ -738,7 +739,7 @@ static void explain_conntrack_flush(const struct netd_port *p)
 	if (!netd_explain_enabled())
 		return;
 	if (p->host_ip.s_addr != INADDR_ANY) {
-		inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+		netd_ip4_format(p->host_ip, ip, sizeof(ip));
 		snprintf(dst, sizeof(dst), " --orig-dst %s", ip);
 	}
 	netd_explain("conntrack -D -p %s --orig-port-dst %u%s 2>/dev/null || true",
@@ -1202,7 +1203,7 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 		r = netd_ipam_owner(ep.network, ep.ip, owner, sizeof(owner), err);
 		if (r == -ENOENT || (r == 0 && strcmp(owner, key) != 0)) {
 			char ip[INET_ADDRSTRLEN];
-			inet_ntop(AF_INET, &ep.ip, ip, sizeof(ip));
+			netd_ip4_format(ep.ip, ip, sizeof(ip));
 			r = netd_err_set(err, ENOENT, "lease of %s for %s is missing", ip, key);
 		}
 	}

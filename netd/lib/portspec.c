@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include <netd/addr.h>
 #include <netd/portspec.h>
 #include "netconf_priv.h"
 
@@ -150,7 +151,7 @@ int netd_portspec_parse(const char *spec, struct netd_port *out, size_t cap, siz
 					    "port spec %s: host IP is empty; leave out \"IP:\" to "
 					    "publish on every address",
 					    qs);
-		if (inet_pton(AF_INET, parts[0], &ip) != 1)
+		if (netd_ip4_parse(parts[0], &ip, NULL) < 0)
 			return netd_err_set(err, EINVAL,
 					    "port spec %s: host IP %s is not an IPv4 address", qs,
 					    netd_quote(qp, sizeof(qp), parts[0]));
@@ -210,8 +211,7 @@ int netd_port_format(const struct netd_port *p, char *buf, size_t len)
 	char proto[8];
 	const char *pn = netd_proto_name(p->proto);
 
-	if (!inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip)))
-		snprintf(ip, sizeof(ip), "?");
+	netd_ip4_format(p->host_ip, ip, sizeof(ip));
 	if (!p->host_port)
 		snprintf(host, sizeof(host), "?");
 	else if (p->host_port_max > p->host_port)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <netd/addr.h>
 #include <netd/names.h>
 #include "store.h"
 #include "util.h"
@@ -228,6 +229,7 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 {
 	struct sbuf b = {0};
 	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], hip[INET_ADDRSTRLEN];
+	char mac[NETD_MAC_STRLEN];
 	int r;
 
 	r = check_names(ep->network, ep->id, ep->ifname, err);
@@ -250,13 +252,12 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	if (ep->n_ports > MAX_PORTS || (ep->n_ports && !ep->ports))
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: bad port list", ep->id,
 				    ep->ifname);
-	inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
-	inet_ntop(AF_INET, &ep->gateway, gw, sizeof(gw));
+	netd_ip4_format(ep->ip, ip, sizeof(ip));
+	netd_ip4_format(ep->gateway, gw, sizeof(gw));
 
 	sb_printf(&b, "network=%s\nid=%s\nifname=%s\nhost_ifname=%s\nbridge=%s\nnetns=%s\n",
 		  ep->network, ep->id, ep->ifname, ep->host_ifname, ep->bridge, ep->netns);
-	sb_printf(&b, "mac=%02x:%02x:%02x:%02x:%02x:%02x\n", ep->mac[0], ep->mac[1], ep->mac[2],
-		  ep->mac[3], ep->mac[4], ep->mac[5]);
+	sb_printf(&b, "mac=%s\n", netd_mac_format(ep->mac, mac, sizeof(mac)));
 	sb_printf(&b, "ip=%s/%u\ngateway=%s\nmtu=%u\nhost_ifindex=%d\nctr_ifindex=%d\n", ip,
 		  ep->prefix, gw, ep->mtu, ep->host_ifindex, ep->ctr_ifindex);
 	sb_printf(&b, "created=%" PRId64 "\nstate=%s\npid=%d\n", (int64_t)ep->created, ep->state,
@@ -272,15 +273,15 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 			return netd_err_set(err, EINVAL, "endpoint %s@%s: port %zu is invalid",
 					    ep->id, ep->ifname, i + 1);
 		}
-		inet_ntop(AF_INET, &p->host_ip, hip, sizeof(hip));
+		netd_ip4_format(p->host_ip, hip, sizeof(hip));
 		sb_printf(&b, "port=%s %s %u %u\n", pn, hip, p->host_port, p->ctr_port);
 	}
 	/* "none" keeps a record without routes apart from one written before routes were. */
 	if (!ep->n_routes)
 		sb_printf(&b, "route=none\n");
 	for (size_t i = 0; i < ep->n_routes && i < ARRAY_SIZE(ep->routes); i++) {
-		inet_ntop(AF_INET, &ep->routes[i].dst, ip, sizeof(ip));
-		inet_ntop(AF_INET, &ep->routes[i].gw, gw, sizeof(gw));
+		netd_ip4_format(ep->routes[i].dst, ip, sizeof(ip));
+		netd_ip4_format(ep->routes[i].gw, gw, sizeof(gw));
 		sb_printf(&b, "route=%s/%u %s\n", ip, ep->routes[i].prefix, gw);
 	}
 	if (b.oom) {
@@ -312,38 +313,17 @@ static bool parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
 
 static bool parse_ip(const char *s, size_t len, struct in_addr *a)
 {
-	char buf[INET_ADDRSTRLEN];
+	struct netd_ip ip;
 
-	if (len == 0 || len >= sizeof(buf))
+	if (netd_ip_parse_n(s, len, AF_INET, &ip, NULL) < 0)
 		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return inet_pton(AF_INET, buf, a) == 1;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	*a = ip.v4;
+	return true;
 }
 
 static bool parse_mac(const char *s, size_t len, uint8_t mac[6])
 {
-	if (len != 17)
-		return false;
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
-			return false;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
+	return netd_mac_parse_n(s, len, mac, NULL) == 0;
 }
 
 /* Copies a value into a fixed field; false when it does not fit. */
@@ -359,19 +339,19 @@ static bool copy_field(char *dst, size_t size, const char *s, size_t len)
 /* "DST/PREFIX GW", or "none" (then nothing is added) */
 static bool parse_route(const char *s, size_t len, struct netd_endpoint *ep)
 {
-	const char *slash = memchr(s, '/', len), *sp = memchr(s, ' ', len);
+	const char *sp = memchr(s, ' ', len);
 	struct netd_route rt = {0};
-	uint64_t v;
+	struct netd_prefix dst;
 
 	if (len == 4 && !memcmp(s, "none", 4))
 		return true;
-	if (!slash || !sp || sp < slash || ep->n_routes >= ARRAY_SIZE(ep->routes))
+	if (!sp || ep->n_routes >= ARRAY_SIZE(ep->routes))
 		return false;
-	if (!parse_ip(s, (size_t)(slash - s), &rt.dst) ||
-	    !parse_uint(slash + 1, (size_t)(sp - slash - 1), 32, &v) ||
+	if (netd_prefix_parse_n(s, (size_t)(sp - s), AF_INET, &dst, NULL) < 0 ||
 	    !parse_ip(sp + 1, len - (size_t)(sp + 1 - s), &rt.gw))
 		return false;
-	rt.prefix = (unsigned)v;
+	rt.dst = dst.ip.v4;
+	rt.prefix = dst.len;
 	ep->routes[ep->n_routes++] = rt;
 	return true;
 }
@@ -482,13 +462,12 @@ static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, si
 	case K_MAC:
 		return parse_mac(v, vl, ep->mac);
 	case K_IP: {
-		const char *slash = memchr(v, '/', vl);
+		struct netd_prefix p;
 
-		if (!slash || !parse_ip(v, (size_t)(slash - v), &ep->ip))
+		if (netd_prefix_parse_n(v, vl, AF_INET, &p, NULL) < 0)
 			return false;
-		if (!parse_uint(slash + 1, vl - (size_t)(slash + 1 - v), 32, &u))
-			return false;
-		ep->prefix = (unsigned)u;
+		ep->ip = p.ip.v4;
+		ep->prefix = p.len;
 		return true;
 	}
 	case K_GATEWAY:
@@ -1013,7 +992,7 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 	size_t n_names = 0;
 	int r;
 
-	inet_ntop(AF_INET, &p->host_ip, want, sizeof(want));
+	netd_ip4_format(p->host_ip, want, sizeof(want));
 	if (p->host_ip.s_addr != INADDR_ANY) {
 		names[n_names++] = want;
 		names[n_names++] = WILDCARD_NAME;
@@ -1031,7 +1010,7 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 		while ((de = readdir(d))) {
 			struct in_addr a;
 
-			if (de->d_name[0] == '.' || inet_pton(AF_INET, de->d_name, &a) != 1)
+			if (de->d_name[0] == '.' || netd_ip4_parse(de->d_name, &a, NULL) < 0)
 				continue;
 			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
 				continue;
@@ -1076,7 +1055,7 @@ static int conflict_error(const struct netd_port *p, const struct conflict *c, s
 	const char *at = strrchr(c->owner, '@');
 	char on[INET_ADDRSTRLEN + 8] = "";
 
-	inet_ntop(AF_INET, &p->host_ip, want, sizeof(want));
+	netd_ip4_format(p->host_ip, want, sizeof(want));
 	if (strcmp(want, c->addr))
 		snprintf(on, sizeof(on), " on %s", c->addr);
 	if (slash && at && at > slash && (size_t)(slash - c->owner) < sizeof(net)) {
@@ -1112,7 +1091,7 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 	if (r > 0)
 		return conflict_error(p, &c, err);
 
-	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	netd_ip4_format(p->host_ip, ip, sizeof(ip));
 	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	r = netd_mkdirs(dir, false, err);
@@ -1152,7 +1131,7 @@ int netd_store_port_repair(const struct netd_port *p, const char *key, struct ne
 	r = port_dir(dir, sizeof(dir), p, err);
 	if (r < 0)
 		return r;
-	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	netd_ip4_format(p->host_ip, ip, sizeof(ip));
 	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	r = netd_mkdirs(dir, false, err);
@@ -1174,7 +1153,7 @@ int netd_store_port_release(const struct netd_port *p, const char *key, struct n
 	r = port_dir(dir, sizeof(dir), p, err);
 	if (r < 0)
 		return r;
-	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	netd_ip4_format(p->host_ip, ip, sizeof(ip));
 	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	if (key) {
@@ -1209,7 +1188,7 @@ int netd_store_port_owner(const struct netd_port *p, char *owner, size_t len, st
 	r = port_dir(dir, sizeof(dir), p, err);
 	if (r < 0)
 		return r;
-	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	netd_ip4_format(p->host_ip, ip, sizeof(ip));
 	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	return netd_owner_read(path, owner, len, err);
@@ -1285,7 +1264,7 @@ int netd_store_port_foreach(netd_portclaim_fn fn, void *arg, struct netd_err *er
 			struct netd_err e = {0};
 
 			if (de2->d_name[0] == '.' ||
-			    inet_pton(AF_INET, de2->d_name, &p.host_ip) != 1)
+			    netd_ip4_parse(de2->d_name, &p.host_ip, NULL) < 0)
 				continue;
 			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de2->d_name) < 0)
 				continue;
