@@ -65,15 +65,9 @@ enum {
 
 static const char *proto_name(uint8_t proto)
 {
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_SCTP:
-		return "sctp";
-	}
-	return "?";
+	const char *n = netd_proto_name(proto);
+
+	return n ? n : "?";
 }
 
 void netd_nat_port_name(const struct netd_port *p, char *buf, size_t len)

@@ -9,33 +9,42 @@
 #include <netd/addr.h>
 #include <netd/portspec.h>
 #include "netconf_priv.h"
+#include "util.h"
 
 /* Longest spec we look at: "255.255.255.255:65535-65535:65535-65535/sctp" is 44. */
 #define SPEC_MAX 128
 
+/* The protocols a port can be published for, and their names: the one table. */
+static const struct {
+	uint8_t proto;
+	const char *name;
+} protos[] = {
+    {NETD_PROTO_TCP, "tcp"},
+    {NETD_PROTO_UDP, "udp"},
+    {NETD_PROTO_SCTP, "sctp"},
+};
+
 const char *netd_proto_name(uint8_t proto)
 {
-	switch (proto) {
-	case NETD_PROTO_TCP:
-		return "tcp";
-	case NETD_PROTO_UDP:
-		return "udp";
-	case NETD_PROTO_SCTP:
-		return "sctp";
-	}
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
 	return NULL;
 }
 
 uint8_t netd_proto_from_name(const char *name)
 {
-	if (!name)
-		return 0;
-	if (!strcasecmp(name, "tcp"))
-		return NETD_PROTO_TCP;
-	if (!strcasecmp(name, "udp"))
-		return NETD_PROTO_UDP;
-	if (!strcasecmp(name, "sctp"))
-		return NETD_PROTO_SCTP;
+	for (size_t i = 0; name && i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (!strcasecmp(name, protos[i].name))
+			return protos[i].proto;
+	return 0;
+}
+
+uint8_t netd_proto_from_text(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (strlen(protos[i].name) == len && !memcmp(protos[i].name, name, len))
+			return protos[i].proto;
 	return 0;
 }
 

@@ -59,31 +59,6 @@ static int check_names(const char *network, const char *id, const char *ifname,
 	return 0;
 }
 
-static const struct {
-	uint8_t proto;
-	const char *name;
-} protos[] = {
-    {NETD_PROTO_TCP, "tcp"},
-    {NETD_PROTO_UDP, "udp"},
-    {NETD_PROTO_SCTP, "sctp"},
-};
-
-static const char *proto_name(uint8_t proto)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
-		if (protos[i].proto == proto)
-			return protos[i].name;
-	return NULL;
-}
-
-static uint8_t proto_from_name(const char *name, size_t len)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
-		if (strlen(protos[i].name) == len && !memcmp(protos[i].name, name, len))
-			return protos[i].proto;
-	return 0;
-}
-
 int netd_store_key(char *buf, size_t len, const char *network, const char *id, const char *ifname)
 {
 	return netd_path_fmt(buf, len, "%s/%s@%s", network, id, ifname);
@@ -266,7 +241,7 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 		sb_printf(&b, "ipam=external\n");
 	for (size_t i = 0; i < ep->n_ports; i++) {
 		const struct netd_port *p = &ep->ports[i];
-		const char *pn = proto_name(p->proto);
+		const char *pn = netd_proto_name(p->proto);
 
 		if (!pn || !p->host_port || !p->ctr_port) {
 			free(b.p);
@@ -381,7 +356,7 @@ static bool parse_port(const char *s, size_t len, struct netd_port *p)
 	if (nf != 4)
 		return false;
 	memset(p, 0, sizeof(*p));
-	p->proto = proto_from_name(f[0], fl[0]);
+	p->proto = netd_proto_from_text(f[0], fl[0]);
 	if (!p->proto || !parse_ip(f[1], fl[1], &p->host_ip))
 		return false;
 	if (!parse_uint(f[2], fl[2], 65535, &v) || v == 0)
@@ -939,7 +914,7 @@ int netd_store_endpoint_list(const char *network, struct netd_endpoint **eps, si
 
 static int port_dir(char *buf, size_t len, const struct netd_port *p, struct netd_err *err)
 {
-	const char *pn = proto_name(p->proto);
+	const char *pn = netd_proto_name(p->proto);
 
 	if (!pn)
 		return netd_err_set(err, EINVAL, "port %u: unknown protocol %u", p->host_port,
@@ -1050,7 +1025,7 @@ static int conflict_error(const struct netd_port *p, const struct conflict *c, s
 {
 	char want[INET_ADDRSTRLEN];
 	char net[NETD_NETNAME_MAX + 1];
-	const char *pn = proto_name(p->proto);
+	const char *pn = netd_proto_name(p->proto);
 	const char *slash = strchr(c->owner, '/');
 	const char *at = strrchr(c->owner, '@');
 	char on[INET_ADDRSTRLEN + 8] = "";
@@ -1083,11 +1058,11 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 		return r;
 	if (!key || !*key || strlen(key) > NETD_KEY_MAX || strchr(key, '\n'))
 		return netd_err_set(err, EINVAL, "port %u/%s: invalid owner key", p->host_port,
-				    proto_name(p->proto));
+				    netd_proto_name(p->proto));
 	r = find_conflict(dir, p, key, &c, err);
 	if (r < 0)
 		return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
-				       proto_name(p->proto));
+				       netd_proto_name(p->proto));
 	if (r > 0)
 		return conflict_error(p, &c, err);
 
@@ -1097,11 +1072,11 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 	r = netd_mkdirs(dir, false, err);
 	if (r < 0)
 		return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
-				       proto_name(p->proto));
+				       netd_proto_name(p->proto));
 	fd = netd_file_tmp(dir, 0644, tmp, sizeof(tmp), err);
 	if (fd < 0)
 		return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
-				       proto_name(p->proto));
+				       netd_proto_name(p->proto));
 	r = netd_owner_write(fd, key);
 	if (r == 0 && link(tmp, path) < 0)
 		r = -errno;
@@ -1113,12 +1088,12 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 			return conflict_error(p, &c, err);
 		if (r < 0)
 			return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
-					       proto_name(p->proto));
+					       netd_proto_name(p->proto));
 		return 0;
 	}
 	if (r < 0)
 		return netd_err_write(err, -r, path, "port %u/%s: claim %s", p->host_port,
-				      proto_name(p->proto), path);
+				      netd_proto_name(p->proto), path);
 	netd_fsync_dir(dir);
 	return 0;
 }
@@ -1139,7 +1114,7 @@ int netd_store_port_repair(const struct netd_port *p, const char *key, struct ne
 		r = netd_owner_replace(path, key, err);
 	if (r < 0)
 		return netd_err_prefix(err, "port %u/%s: repair claim", p->host_port,
-				       proto_name(p->proto));
+				       netd_proto_name(p->proto));
 	return 0;
 }
 
@@ -1166,17 +1141,17 @@ int netd_store_port_release(const struct netd_port *p, const char *key, struct n
 		if (r < 0) {
 			*err = e2;
 			return netd_err_prefix(err, "port %u/%s: release", p->host_port,
-					       proto_name(p->proto));
+					       netd_proto_name(p->proto));
 		}
 		if (strcmp(owner, key))
 			return 0; /* someone else's claim: not ours to drop */
 	}
 	if (unlink(path) < 0 && errno != ENOENT)
 		return netd_err_sys(err, errno, "port %u/%s: release %s", p->host_port,
-				    proto_name(p->proto), path);
+				    netd_proto_name(p->proto), path);
 	if (rmdir(dir) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
 		return netd_err_sys(err, errno, "port %u/%s: remove %s", p->host_port,
-				    proto_name(p->proto), dir);
+				    netd_proto_name(p->proto), dir);
 	return 0;
 }
 
@@ -1206,7 +1181,7 @@ int netd_store_port_claimed(const struct netd_port *p, char *owner, size_t len,
 		return r;
 	r = find_conflict(dir, p, NULL, &c, err);
 	if (r < 0)
-		return netd_err_prefix(err, "port %u/%s", p->host_port, proto_name(p->proto));
+		return netd_err_prefix(err, "port %u/%s", p->host_port, netd_proto_name(p->proto));
 	if (r > 0 && owner && len)
 		snprintf(owner, len, "%s", c.owner);
 	return r;
@@ -1221,7 +1196,7 @@ static bool parse_port_dir(const char *name, struct netd_port *p)
 	if (!dash)
 		return false;
 	memset(p, 0, sizeof(*p));
-	p->proto = proto_from_name(name, (size_t)(dash - name));
+	p->proto = netd_proto_from_text(name, (size_t)(dash - name));
 	if (!p->proto || !parse_uint(dash + 1, strlen(dash + 1), 65535, &v) || v == 0)
 		return false;
 	p->host_port = (uint16_t)v;
