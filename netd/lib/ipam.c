@@ -19,32 +19,6 @@
 #include "store.h"
 #include "util.h"
 
-static bool name_ok(const char *s, size_t max)
-{
-	size_t n = 0;
-
-	if (!s || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-		    (s[0] >= '0' && s[0] <= '9')))
-		return false;
-	for (; s[n]; n++) {
-		char c = s[n];
-		if (n >= max)
-			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-static int check_network(const char *network, struct netd_err *err)
-{
-	if (!name_ok(network, NETD_NETNAME_MAX))
-		return netd_err_set(err, EINVAL, "network %s: invalid name",
-				    network ? network : "(null)");
-	return 0;
-}
-
 static void ip_str(uint32_t host, char *buf)
 {
 	struct in_addr a = {.s_addr = htonl(host)};
@@ -183,7 +157,7 @@ void netd_ipam_note_last(const char *network, struct in_addr ip)
 	char buf[INET_ADDRSTRLEN + 1];
 	struct netd_err ignored;
 
-	if (check_network(network, &ignored) < 0 ||
+	if (netd_name_check_network(network, &ignored) < 0 ||
 	    net_path(path, sizeof(path), network, "last", &ignored) < 0)
 		return;
 	ip_str(ntohl(ip.s_addr), buf);
@@ -269,7 +243,7 @@ int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_ad
 	uint32_t ip, size;
 	int r;
 
-	r = check_network(nc->name, err);
+	r = netd_name_check_network(nc->name, err);
 	if (r < 0)
 		return r;
 	if (!key || !*key || strlen(key) > NETD_KEY_MAX || strchr(key, '\n'))
@@ -330,7 +304,7 @@ int netd_ipam_release(const char *network, struct in_addr ip, const char *key, s
 	char owner[NETD_KEY_MAX + 1];
 	int r;
 
-	r = check_network(network, err);
+	r = netd_name_check_network(network, err);
 	if (r < 0)
 		return r;
 	r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
@@ -364,7 +338,7 @@ int netd_ipam_owner(const char *network, struct in_addr ip, char *key, size_t le
 	char a[INET_ADDRSTRLEN];
 	int r;
 
-	r = check_network(network, err);
+	r = netd_name_check_network(network, err);
 	if (r < 0)
 		return r;
 	r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
@@ -388,7 +362,7 @@ int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg, struct n
 	DIR *d;
 	int r = 0;
 
-	r = check_network(network, err);
+	r = netd_name_check_network(network, err);
 	if (r < 0)
 		return r;
 	r = net_path(ipsdir, sizeof(ipsdir), network, "ips", err);
@@ -471,7 +445,7 @@ int netd_ipam_repair(const char *network, struct in_addr ip, const char *key, st
 	char path[PATH_MAX], dir[PATH_MAX];
 	int r;
 
-	r = check_network(network, err);
+	r = netd_name_check_network(network, err);
 	if (r == 0)
 		r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
 	if (r == 0)
@@ -491,7 +465,8 @@ void netd_ipam_drop_empty(const char *network)
 	struct netd_err e;
 	cleanup_close int dfd = -1;
 
-	if (check_network(network, &e) < 0 || net_path(dir, sizeof(dir), network, NULL, &e) < 0)
+	if (netd_name_check_network(network, &e) < 0 ||
+	    net_path(dir, sizeof(dir), network, NULL, &e) < 0)
 		return;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
@@ -513,7 +488,7 @@ int netd_ipam_purge(const char *network, struct netd_err *err)
 	cleanup_close int dfd = -1;
 	int r = 0;
 
-	r = check_network(network, err);
+	r = netd_name_check_network(network, err);
 	if (r < 0)
 		return r;
 	r = net_path(dir, sizeof(dir), network, NULL, err);

@@ -17,6 +17,7 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/rtnl.h>
 #include <netd/addr.h>
+#include <netd/names.h>
 #include "explain_priv.h"
 #include "link.h"
 #include "nlerr.h"
@@ -26,11 +27,8 @@
 
 int netd_nl_check_ifname(const char *what, const char *name, struct netd_err *err)
 {
-	size_t len = name ? strlen(name) : 0;
-
-	if (len == 0 || len >= IFNAMSIZ || strchr(name, '/') || strchr(name, ' '))
-		return netd_err_set(err, EINVAL, "%s %s: invalid interface name", what,
-				    name ? name : "(null)");
+	if (netd_name_check_ifname(name, err) < 0)
+		return netd_err_prefix(err, "%s", what);
 	return 0;
 }
 

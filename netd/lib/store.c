@@ -24,39 +24,17 @@
 
 /* ---- small helpers (names, protocols, keys) ---- */
 
-static bool name_char(char c, bool first)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	return !first && (c == '_' || c == '.' || c == '-');
-}
-
-/* The rule of include/netd/names.h: [A-Za-z0-9][A-Za-z0-9_.-]*, at most max characters. */
-static bool name_ok(const char *s, size_t max)
-{
-	size_t n;
-
-	if (!s || !name_char(s[0], true))
-		return false;
-	for (n = 1; s[n]; n++)
-		if (n >= max || !name_char(s[n], false))
-			return false;
-	return true;
-}
-
+/* The rules of names.c; err may be NULL. */
 static int check_names(const char *network, const char *id, const char *ifname,
 		       struct netd_err *err)
 {
-	if (!name_ok(network, NETD_NETNAME_MAX))
-		return netd_err_set(err, EINVAL, "network %s: invalid name",
-				    network ? network : "(null)");
-	if (!name_ok(id, NETD_ID_MAX))
-		return netd_err_set(err, EINVAL, "endpoint id %s: invalid name",
-				    id ? id : "(null)");
-	if (!name_ok(ifname, NETD_IFNAME_MAX))
-		return netd_err_set(err, EINVAL, "interface name %s: invalid name",
-				    ifname ? ifname : "(null)");
-	return 0;
+	int r = netd_name_check_network(network, err);
+
+	if (r == 0)
+		r = netd_name_check_id(id, err);
+	if (r == 0)
+		r = netd_name_check_ifname(ifname, err);
+	return r;
 }
 
 int netd_store_key(char *buf, size_t len, const char *network, const char *id, const char *ifname)
@@ -72,9 +50,8 @@ static int lock_network(const char *network, bool create, struct netd_err *err)
 	char dir[PATH_MAX], path[PATH_MAX];
 	int r;
 
-	if (!name_ok(network, NETD_NETNAME_MAX))
-		return netd_err_set(err, EINVAL, "network %s: invalid name",
-				    network ? network : "(null)");
+	if (netd_name_check_network(network, err) < 0)
+		return -EINVAL;
 	if (netd_path_fmt(path, sizeof(path), "%s/networks/%s/lock", netd_state_dir(), network) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
 	for (int i = 0; create && i < 2; i++) {
@@ -210,8 +187,8 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	r = check_names(ep->network, ep->id, ep->ifname, err);
 	if (r < 0)
 		return netd_err_prefix(err, "endpoint record");
-	if ((ep->host_ifname[0] && !name_ok(ep->host_ifname, NETD_IFNAME_MAX)) ||
-	    (ep->bridge[0] && !name_ok(ep->bridge, NETD_IFNAME_MAX)))
+	if ((ep->host_ifname[0] && netd_name_check_ifname(ep->host_ifname, NULL) < 0) ||
+	    (ep->bridge[0] && netd_name_check_ifname(ep->bridge, NULL) < 0))
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: invalid interface name", ep->id,
 				    ep->ifname);
 	if (!text_ok(ep->netns, sizeof(ep->netns)) || !state_ok(ep->state, sizeof(ep->state)))
@@ -419,18 +396,19 @@ static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, si
 	switch (k) {
 	case K_NETWORK:
 		return copy_field(ep->network, sizeof(ep->network), v, vl) &&
-		       name_ok(ep->network, NETD_NETNAME_MAX);
+		       netd_name_check_network(ep->network, NULL) == 0;
 	case K_ID:
-		return copy_field(ep->id, sizeof(ep->id), v, vl) && name_ok(ep->id, NETD_ID_MAX);
+		return copy_field(ep->id, sizeof(ep->id), v, vl) &&
+		       netd_name_check_id(ep->id, NULL) == 0;
 	case K_IFNAME:
 		return copy_field(ep->ifname, sizeof(ep->ifname), v, vl) &&
-		       name_ok(ep->ifname, NETD_IFNAME_MAX);
+		       netd_name_check_ifname(ep->ifname, NULL) == 0;
 	case K_HOST_IFNAME:
 		return copy_field(ep->host_ifname, sizeof(ep->host_ifname), v, vl) &&
-		       (!vl || name_ok(ep->host_ifname, NETD_IFNAME_MAX));
+		       (!vl || netd_name_check_ifname(ep->host_ifname, NULL) == 0);
 	case K_BRIDGE:
 		return copy_field(ep->bridge, sizeof(ep->bridge), v, vl) &&
-		       (!vl || name_ok(ep->bridge, NETD_IFNAME_MAX));
+		       (!vl || netd_name_check_ifname(ep->bridge, NULL) == 0);
 	case K_NETNS:
 		return copy_field(ep->netns, sizeof(ep->netns), v, vl) &&
 		       text_ok(ep->netns, sizeof(ep->netns));
@@ -786,7 +764,7 @@ static int list_network(const char *network, struct eplist *l, struct netd_err *
 		if (!at)
 			continue;
 		*at = '\0';
-		if (!name_ok(name, NETD_ID_MAX) || !name_ok(at + 1, NETD_IFNAME_MAX))
+		if (netd_name_check_id(name, NULL) < 0 || netd_name_check_ifname(at + 1, NULL) < 0)
 			continue; /* not a name of ours: not a record */
 		if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
 			continue;
@@ -865,7 +843,7 @@ int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, si
 		*n_bad = 0;
 	}
 	if (network) {
-		if (!name_ok(network, NETD_NETNAME_MAX))
+		if (netd_name_check_network(network, NULL) < 0)
 			return netd_err_set(err, EINVAL, "network %s: invalid name", network);
 		r = list_network(network, &l, err);
 	} else {
@@ -882,7 +860,7 @@ int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, si
 			return netd_err_sys(err, errno, "list endpoints: open %s", dir);
 		}
 		while (r == 0 && (de = readdir(d)))
-			if (name_ok(de->d_name, NETD_NETNAME_MAX))
+			if (netd_name_check_network(de->d_name, NULL) == 0)
 				r = list_network(de->d_name, &l, err);
 		closedir(d);
 	}

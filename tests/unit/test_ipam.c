@@ -255,7 +255,7 @@ static void test_bad_input(void **state)
 	(void)state;
 	mknet(&nc, "../evil", "10.5.0.0", 24, "10.5.0.1", "10.5.0.2", "10.5.0.254");
 	assert_int_equal(netd_ipam_alloc(&nc, "k", any, &got, &err), -EINVAL);
-	assert_msg(&err, "invalid name");
+	assert_msg(&err, "invalid network name");
 	assert_int_equal(netd_ipam_release("a/b", any, NULL, &err), -EINVAL);
 	assert_int_equal(netd_ipam_owner("..", any, key, sizeof(key), &err), -EINVAL);
 	assert_int_equal(netd_ipam_purge("../..", &err), -EINVAL);
