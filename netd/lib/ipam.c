@@ -234,13 +234,107 @@ static int alloc_want(const struct netd_netconf *nc, const struct span *s, const
 			    key_endpoint(owner), nc->name);
 }
 
+/*
+ * The allocator's walk, the one rule of which address comes next: from the one after the "last"
+ * hint, every address of the range once, wrapping to its start, the reserved ones skipped. fn
+ * answers -EEXIST to go on; the walk stops at any other answer (*ip is then the address) and
+ * returns it, or -EEXIST when the range is used up.
+ */
+static int walk(const char *network, const struct span *s, int (*fn)(uint32_t ip, void *arg),
+		void *arg, uint32_t *ip)
+{
+	uint32_t a = load_last(network, s);
+	uint32_t size = s->end - s->start; /* addresses in the range, minus one */
+	int r = -EEXIST;
+
+	for (uint32_t i = 0;; i++) {
+		a = a >= s->end ? s->start : a + 1;
+		if (!reserved(s, a)) {
+			r = fn(a, arg);
+			if (r != -EEXIST)
+				break;
+		}
+		if (i == size)
+			break;
+	}
+	*ip = a;
+	return r;
+}
+
+struct claim_arg {
+	const char *tmp, *network;
+	struct netd_err *err;
+};
+
+static int claim_one(uint32_t ip, void *arg)
+{
+	struct claim_arg *c = arg;
+
+	return try_claim(c->tmp, c->network, ip, c->err);
+}
+
+struct peek_arg {
+	const char *network;
+	struct netd_err *err;
+};
+
+/* -EEXIST while ip has a lease (of anyone), 0 at the first without one. */
+static int free_one(uint32_t ip, void *arg)
+{
+	struct peek_arg *p = arg;
+	char owner[NETD_KEY_MAX + 1];
+	struct in_addr a = {.s_addr = htonl(ip)};
+	int r = netd_ipam_owner(p->network, a, owner, sizeof(owner), p->err);
+
+	if (r == -ENOENT) {
+		netd_err_clear(p->err);
+		return 0;
+	}
+	return r < 0 ? r : -EEXIST;
+}
+
+int netd_ipam_peek(const struct netd_netconf *nc, const char *key, struct in_addr want,
+		   struct in_addr *got, struct netd_err *err)
+{
+	char owner[NETD_KEY_MAX + 1], a[INET_ADDRSTRLEN];
+	struct peek_arg pa = {.network = nc->name, .err = err};
+	struct span s = {0};
+	uint32_t ip;
+	int r;
+
+	r = span_of(nc, &s, err);
+	if (r < 0)
+		return r;
+	if (want.s_addr != INADDR_ANY) {
+		r = netd_ipam_owner(nc->name, want, owner, sizeof(owner), err);
+		if (r == 0 && strcmp(owner, key) != 0) {
+			netd_ip4_format(want, a, sizeof(a));
+			return netd_err_set(err, EADDRINUSE, "address %s is already leased to %s",
+					    a, owner);
+		}
+		if (r < 0 && r != -ENOENT)
+			return r;
+		netd_err_clear(err);
+		*got = want;
+		return 0;
+	}
+	r = walk(nc->name, &s, free_one, &pa, &ip);
+	if (r == -EEXIST)
+		return netd_err_set(err, EADDRNOTAVAIL, "network %s: no free address left",
+				    nc->name);
+	if (r < 0)
+		return r;
+	got->s_addr = htonl(ip);
+	return 0;
+}
+
 int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_addr want,
 		    struct in_addr *got, struct netd_err *err)
 {
 	char ipsdir[PATH_MAX];
 	char tmp[PATH_MAX];
 	struct span s = {0};
-	uint32_t ip, size;
+	uint32_t ip;
 	int r;
 
 	r = netd_name_check_network(nc->name, err);
@@ -268,18 +362,10 @@ int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_ad
 		return 0;
 	}
 
-	ip = load_last(nc->name, &s);
-	size = s.end - s.start; /* addresses in the range, minus one */
-	r = -EEXIST;
-	for (uint32_t i = 0;; i++) {
-		ip = ip >= s.end ? s.start : ip + 1;
-		if (!reserved(&s, ip)) {
-			r = try_claim(tmp, nc->name, ip, err);
-			if (r != -EEXIST)
-				break;
-		}
-		if (i == size)
-			break;
+	{
+		struct claim_arg ca = {.tmp = tmp, .network = nc->name, .err = err};
+
+		r = walk(nc->name, &s, claim_one, &ca, &ip);
 	}
 	unlink(tmp);
 	if (r == -EEXIST) {

@@ -183,66 +183,6 @@ static void attach_rollback(struct attach_ctx *c)
 	}
 }
 
-/*
- * Dry run: the address netd_ipam_alloc would hand out, found without taking a lease. The wanted
- * one when it is free (or already ours); else, as the allocator walks, the first address after
- * its "last" hint (networks/NET/last) that is not reserved and has no lease file.
- */
-static int dry_pick_address(const struct netd_netconf *nc, const char *key, struct in_addr want,
-			    struct in_addr *got, struct netd_err *err)
-{
-	uint32_t mask, net, bcast, gw, start, end, ip;
-	char path[4096], owner[NETD_KEY_MAX], a[INET_ADDRSTRLEN];
-	cleanup_free char *hint = NULL;
-	struct in_addr h;
-	int r;
-
-	if (nc->prefix < 1 || nc->prefix > 30)
-		return netd_err_set(err, EINVAL, "network %s: prefix /%u leaves no host addresses",
-				    nc->name, nc->prefix);
-	if (want.s_addr != INADDR_ANY) {
-		r = netd_ipam_owner(nc->name, want, owner, sizeof(owner), err);
-		if (r == 0 && strcmp(owner, key) != 0) {
-			netd_ip4_format(want, a, sizeof(a));
-			return netd_err_set(err, EADDRINUSE, "address %s is already leased to %s",
-					    a, owner);
-		}
-		if (r < 0 && r != -ENOENT)
-			return r;
-		netd_err_clear(err);
-		*got = want;
-		return 0;
-	}
-	mask = ~0u << (32 - nc->prefix);
-	net = ntohl(nc->subnet.s_addr) & mask;
-	bcast = net | ~mask;
-	gw = ntohl(nc->gateway.s_addr);
-	start = nc->range_start.s_addr ? ntohl(nc->range_start.s_addr) : net + 1;
-	end = nc->range_end.s_addr ? ntohl(nc->range_end.s_addr) : bcast - 1;
-	ip = end;
-	r = netd_path_fmt(path, sizeof(path), "%s/networks/%s/last", netd_state_dir(), nc->name);
-	if (r == 0 && netd_file_read(path, 0, &hint, NULL, err) == 0) {
-		hint[strcspn(hint, "\n")] = '\0';
-		if (netd_ip4_parse(hint, &h, NULL) == 0 && ntohl(h.s_addr) >= start &&
-		    ntohl(h.s_addr) <= end)
-			ip = ntohl(h.s_addr);
-	}
-	for (uint32_t i = 0; start <= end && i <= end - start; i++) {
-		ip = ip >= end ? start : ip + 1;
-		if (ip == net || ip == bcast || ip == gw)
-			continue;
-		got->s_addr = htonl(ip);
-		r = netd_ipam_owner(nc->name, *got, owner, sizeof(owner), err);
-		if (r == -ENOENT) {
-			netd_err_clear(err);
-			return 0;
-		}
-		if (r < 0)
-			return r;
-	}
-	return netd_err_set(err, EADDRNOTAVAIL, "network %s: no free address left", nc->name);
-}
-
 /* Lease an address and write the "creating" record, both under the network lock. */
 static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 {
@@ -286,7 +226,7 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 		ep->gateway = req->gateway;
 	} else {
 		if (netd_dry())
-			r = dry_pick_address(&c->nc, c->key, req->ip, &ep->ip, err);
+			r = netd_ipam_peek(&c->nc, c->key, req->ip, &ep->ip, err);
 		else
 			r = netd_ipam_alloc(&c->nc, c->key, req->ip, &ep->ip, err);
 		if (r < 0)
