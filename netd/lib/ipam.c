@@ -157,8 +157,7 @@ void netd_ipam_note_last(const char *network, struct in_addr ip)
 	char buf[INET_ADDRSTRLEN + 1];
 	struct netd_err ignored;
 
-	if (netd_name_check_network(network, &ignored) < 0 ||
-	    net_path(path, sizeof(path), network, "last", &ignored) < 0)
+	if (net_path(path, sizeof(path), network, "last", &ignored) < 0)
 		return;
 	ip_str(ntohl(ip.s_addr), buf);
 	strcat(buf, "\n");

@@ -468,6 +468,19 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 	return 0;
 }
 
+static int finish(struct netd_netconf *nc, const char *where, struct netd_err *err);
+
+/* The door of a name handed in with a text or a file to parse. */
+static int check_name(const char *name, const char *path, struct netd_err *err)
+{
+	int r = netd_name_check_network(name, err);
+
+	if (r < 0 && path)
+		return netd_err_prefix(err, "%s", path);
+	return r;
+}
+
+/* name has been checked: by the public caller, or as a file name of the config dir. */
 static int parse_text(const char *name, const char *path, const char *text, bool quote,
 		      struct netd_netconf *nc, struct netd_err *err)
 {
@@ -483,9 +496,6 @@ static int parse_text(const char *name, const char *path, const char *text, bool
 	memset(nc, 0, sizeof(*nc));
 	memset(&seen, 0, sizeof(seen));
 	nc->masquerade = true;
-	r = netd_name_check_network(name, err);
-	if (r < 0)
-		return path ? netd_err_prefix(err, "%s", path) : r;
 	snprintf(nc->name, sizeof(nc->name), "%s", name);
 	if (!path) {
 		snprintf(where, sizeof(where), "network %s", name);
@@ -550,16 +560,26 @@ static int parse_text(const char *name, const char *path, const char *text, bool
 		c.line = seen.line[F_ROUTES];
 		return perr(&c, "%s", why);
 	}
-	return netd_netconf_finish(nc, c.where, err);
+	return finish(nc, c.where, err);
 }
 
 int netd_netconf_parse(const char *name, const char *path, const char *text,
 		       struct netd_netconf *nc, struct netd_err *err)
 {
-	return parse_text(name, path, text, true, nc, err);
+	int r = check_name(name, path, err);
+
+	return r < 0 ? r : parse_text(name, path, text, true, nc, err);
 }
 
 int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_err *err)
+{
+	if (netd_name_check_network(nc->name, err) < 0)
+		return netd_err_prefix(err, "%s", where ? where : "network");
+	return finish(nc, where, err);
+}
+
+/* netd_netconf_finish for an nc whose name has been checked. */
+static int finish(struct netd_netconf *nc, const char *where, struct netd_err *err)
 {
 	char q[NETD_QUOTE_MAX], why[256];
 	char sn[NETD_PREFIX_STRLEN], ms[NETD_PREFIX_STRLEN];
@@ -570,8 +590,6 @@ int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_
 
 	if (!where)
 		where = "network";
-	if (netd_name_check_network(nc->name, err) < 0)
-		return netd_err_prefix(err, "%s", where);
 	if (nc->prefix < 8 || nc->prefix > 30)
 		return netd_err_set(err, EINVAL,
 				    "%s: subnet prefix /%u is not supported (use /8 to /30)", where,
@@ -697,6 +715,9 @@ int netd_netconf_read(const char *name, const char *path, struct netd_netconf *n
 	size_t len = 0;
 	int r;
 
+	r = check_name(name, path, err);
+	if (r < 0)
+		return r;
 	r = netd_file_read(path, NETD_FILE_FOLLOW, &text, &len, err);
 	if (r < 0)
 		return r;
@@ -712,8 +733,7 @@ bool netd_netconf_defined(const char *name)
 	char path[PATH_MAX];
 	struct stat st;
 
-	if (netd_name_check_network(name, NULL) < 0 ||
-	    netd_path_fmt(path, sizeof(path), "%s/%s.conf", netd_config_dir(), name) < 0)
+	if (netd_path_fmt(path, sizeof(path), "%s/%s.conf", netd_config_dir(), name) < 0)
 		return false;
 	return lstat(path, &st) == 0;
 }
@@ -748,7 +768,7 @@ static int write_temp(const struct netd_netconf *nc, char *path, size_t plen, ch
 	if (r < 0)
 		return r;
 	snprintf(where, sizeof(where), "network %s", nc->name);
-	r = netd_netconf_finish(&v, where, err);
+	r = finish(&v, where, err);
 	if (r < 0)
 		return r;
 	r = conf_path(path, plen, nc->name, err);

@@ -15,8 +15,8 @@
  */
 int netd_netconf_replace(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 
-/* Whether NAME.conf is in the config dir (one lstat; attach asks again under the network lock,
- * which network rm holds while it removes the network). */
+/* Whether NAME.conf is in the config dir, name checked by the caller (one lstat; attach asks again
+ * under the network lock, which network rm holds while it removes the network). */
 bool netd_netconf_defined(const char *name);
 /* The first of defs[0..n) whose subnet overlaps net/prefix, NULL when none; self (a name) skips
  * that network's own definition in this process's dir. Files that do not load are skipped. */
