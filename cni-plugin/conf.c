@@ -722,7 +722,7 @@ static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netcon
 	char where[32] = "ipam.";
 	struct in_addr a;
 	unsigned prefix;
-	uint32_t mask;
+	struct netd_prefix sub;
 
 	if (get_arr(ipam, "ipam.", "ranges", &ranges, e) < 0)
 		return -1;
@@ -761,9 +761,10 @@ static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netcon
 		return cni_err_set(e, CNI_ERR_CONFIG,
 				   "%ssubnet %.64s: prefix /%u is not supported (use /8 to /30)",
 				   where, subnet, prefix);
-	mask = prefix ? htonl(~0u << (32 - prefix)) : 0;
 	/* host-local accepts an address inside the subnet and takes its network. */
-	nc->subnet.s_addr = a.s_addr & mask;
+	sub = netd_prefix_from4(a, prefix);
+	sub = netd_prefix_network(&sub);
+	nc->subnet = sub.ip.v4;
 	nc->prefix = prefix;
 	c->has_subnet = true;
 	if (start && cni_parse_ip4(start, &nc->range_start) < 0)
@@ -776,10 +777,21 @@ static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netcon
 		return cni_err_set(e, CNI_ERR_CONFIG, "%sgateway \"%.64s\" is not an IPv4 address",
 				   where, gw);
 	/* host-local's defaults when only one end is given: the subnet's first/last host. */
-	if (start && !end)
-		nc->range_end.s_addr = htonl((ntohl(nc->subnet.s_addr) | ~ntohl(mask)) - 1);
-	if (end && !start)
-		nc->range_start.s_addr = htonl(ntohl(nc->subnet.s_addr) + 1);
+	if (start && !end) {
+		struct netd_ip last = netd_prefix_last(&sub);
+		uint64_t size = 0;
+
+		/* /8 to /30: the subnet has a last host */
+		if (netd_ip_diff(&sub.ip, &last, &size) == 0 &&
+		    netd_ip_add(&sub.ip, size - 1, &last) == 0)
+			nc->range_end = last.v4;
+	}
+	if (end && !start) {
+		struct netd_ip first;
+
+		if (netd_ip_add(&sub.ip, 1, &first) == 0)
+			nc->range_start = first.v4;
+	}
 	return 0;
 }
 
@@ -824,7 +836,12 @@ static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netco
 			return cni_err_set(e, CNI_ERR_CONFIG,
 					   "ipam.routes: more than %d IPv4 routes",
 					   NETD_ROUTES_MAX);
-		rt.dst.s_addr &= rt.prefix ? htonl(~0u << (32 - rt.prefix)) : 0;
+		{
+			struct netd_prefix d = netd_prefix_from4(rt.dst, rt.prefix);
+
+			d = netd_prefix_network(&d);
+			rt.dst = d.ip.v4;
+		}
 		nc->routes[nc->n_routes++] = rt;
 	}
 	return 0;
