@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <netd/addr.h>
 #include "cni.h"
 
 int cni_err_from_netd(struct cni_err *e, int r, const struct netd_err *ne)
@@ -59,11 +60,6 @@ static bool host_mac(const char *ifname, uint8_t mac[6])
 	return true;
 }
 
-static uint32_t mask_of(unsigned prefix)
-{
-	return prefix ? htonl(~0u << (32 - prefix)) : 0;
-}
-
 /*
  * The network definition for an ADD: from subnetFile, from the ipam section, or (delegated IPAM
  * without a subnet in the config) from the address the delegate handed out.
@@ -91,17 +87,23 @@ static int add_netconf(struct cni_conf *c, bool have_ext, struct in_addr ext_ip,
 					   "network %s has no subnet: set ipam.subnet or "
 					   "ipam.ranges (host-local form), or subnetFile",
 					   c->name);
-		nc->subnet.s_addr = ext_ip.s_addr & mask_of(ext_prefix);
+		struct netd_prefix p = netd_prefix_from4(ext_ip, ext_prefix);
+
+		p = netd_prefix_network(&p);
+		nc->subnet = p.ip.v4;
 		nc->prefix = ext_prefix;
 		nc->gateway = ext_gw;
 	}
 	if (netd_netconf_finish(nc, c->name, &ne) < 0)
 		return cni_err_set(e, CNI_ERR_CONFIG, "%s", ne.msg);
-	if (have_ext && ((ext_ip.s_addr ^ nc->subnet.s_addr) & mask_of(nc->prefix))) {
+	struct netd_prefix sub = netd_prefix_from4(nc->subnet, nc->prefix);
+	struct netd_ip ext = netd_ip_from4(ext_ip);
+
+	if (have_ext && !netd_prefix_contains(&sub, &ext)) {
 		char a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
 
-		inet_ntop(AF_INET, &ext_ip, a, sizeof(a));
-		inet_ntop(AF_INET, &nc->subnet, s, sizeof(s));
+		netd_ip4_format(ext_ip, a, sizeof(a));
+		netd_ip4_format(nc->subnet, s, sizeof(s));
 		return cni_err_set(
 		    e, CNI_ERR_CONFIG,
 		    "ipam plugin %s handed out %s, outside the network's subnet %s/%u",

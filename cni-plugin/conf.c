@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netd/addr.h>
 #include "cni.h"
 
 const char *const cni_versions[CNI_NVERSIONS] = {"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};
@@ -36,60 +37,26 @@ int cni_err_set(struct cni_err *e, int code, const char *fmt, ...)
 
 int cni_parse_ip4(const char *s, struct in_addr *ip)
 {
-	return s && inet_pton(AF_INET, s, ip) == 1 ? 0 : -1;
+	return netd_ip4_parse(s, ip, NULL) == 0 ? 0 : -1;
 }
 
 int cni_parse_cidr4(const char *s, struct in_addr *ip, unsigned *prefix)
 {
-	char buf[INET_ADDRSTRLEN];
-	const char *slash;
-	char *end;
-	unsigned long p;
-	size_t n;
+	struct netd_prefix p;
 
-	if (!s || !(slash = strchr(s, '/')))
+	if (netd_prefix_parse(s, AF_INET, &p, NULL) < 0)
 		return -1;
-	n = (size_t)(slash - s);
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	if (cni_parse_ip4(buf, ip) < 0)
-		return -1;
-	if (!isdigit((unsigned char)slash[1]))
-		return -1;
-	errno = 0;
-	p = strtoul(slash + 1, &end, 10);
-	if (errno || *end || p > 32)
-		return -1;
-	*prefix = (unsigned)p;
+	*ip = p.ip.v4;
+	*prefix = p.len;
 	return 0;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int cni_parse_mac(const char *s, uint8_t mac[6])
 {
-	uint8_t m[6];
+	uint8_t m[NETD_MAC_LEN];
 
-	if (!s || strlen(s) != 17)
+	if (netd_mac_parse(s, m, NULL) < 0)
 		return -1;
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
-			return -1;
-		m[i] = (uint8_t)(hi << 4 | lo);
-	}
 	/* A container interface needs a unicast address. */
 	if (m[0] & 1)
 		return -1;
@@ -786,7 +753,7 @@ static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netcon
 	char where[32] = "ipam.";
 	struct in_addr a;
 	unsigned prefix;
-	uint32_t mask;
+	struct netd_prefix sub;
 
 	if (get_arr(ipam, "ipam.", "ranges", &ranges, e) < 0)
 		return -1;
@@ -825,9 +792,10 @@ static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netcon
 		return cni_err_set(e, CNI_ERR_CONFIG,
 				   "%ssubnet %.64s: prefix /%u is not supported (use /8 to /30)",
 				   where, subnet, prefix);
-	mask = prefix ? htonl(~0u << (32 - prefix)) : 0;
 	/* host-local accepts an address inside the subnet and takes its network. */
-	nc->subnet.s_addr = a.s_addr & mask;
+	sub = netd_prefix_from4(a, prefix);
+	sub = netd_prefix_network(&sub);
+	nc->subnet = sub.ip.v4;
 	nc->prefix = prefix;
 	c->has_subnet = true;
 	if (start && cni_parse_ip4(start, &nc->range_start) < 0)
@@ -840,10 +808,21 @@ static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netcon
 		return cni_err_set(e, CNI_ERR_CONFIG, "%sgateway \"%.64s\" is not an IPv4 address",
 				   where, gw);
 	/* host-local's defaults when only one end is given: the subnet's first/last host. */
-	if (start && !end)
-		nc->range_end.s_addr = htonl((ntohl(nc->subnet.s_addr) | ~ntohl(mask)) - 1);
-	if (end && !start)
-		nc->range_start.s_addr = htonl(ntohl(nc->subnet.s_addr) + 1);
+	if (start && !end) {
+		struct netd_ip last = netd_prefix_last(&sub);
+		uint64_t size = 0;
+
+		/* /8 to /30: the subnet has a last host */
+		if (netd_ip_diff(&sub.ip, &last, &size) == 0 &&
+		    netd_ip_add(&sub.ip, size - 1, &last) == 0)
+			nc->range_end = last.v4;
+	}
+	if (end && !start) {
+		struct netd_ip first;
+
+		if (netd_ip_add(&sub.ip, 1, &first) == 0)
+			nc->range_start = first.v4;
+	}
 	return 0;
 }
 
@@ -888,7 +867,12 @@ static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netco
 			return cni_err_set(e, CNI_ERR_CONFIG,
 					   "ipam.routes: more than %d IPv4 routes",
 					   NETD_ROUTES_MAX);
-		rt.dst.s_addr &= rt.prefix ? htonl(~0u << (32 - rt.prefix)) : 0;
+		{
+			struct netd_prefix d = netd_prefix_from4(rt.dst, rt.prefix);
+
+			d = netd_prefix_network(&d);
+			rt.dst = d.ip.v4;
+		}
 		nc->routes[nc->n_routes++] = rt;
 	}
 	return 0;

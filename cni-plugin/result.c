@@ -3,23 +3,22 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <netd/addr.h>
 #include "cni.h"
 
 static json_t *ip4_str(struct in_addr a)
 {
 	char buf[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &a, buf, sizeof(buf));
+	netd_ip4_format(a, buf, sizeof(buf));
 	return json_string(buf);
 }
 
 static json_t *mac_str(const uint8_t m[6])
 {
-	char buf[18];
+	char buf[NETD_MAC_STRLEN];
 
-	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
-		 m[5]);
-	return json_string(buf);
+	return json_string(netd_mac_format(m, buf, sizeof(buf)));
 }
 
 /* json_object_set_new that reports failure (jansson frees value on failure). */
@@ -89,8 +88,8 @@ json_t *cni_result_build(const struct cni_conf *c, const struct cni_add_result *
 {
 	json_t *res, *ifaces, *ips, *routes, *o;
 	size_t base, ctr = 0;
-	char addr[INET_ADDRSTRLEN + 4];
-	char ipbuf[INET_ADDRSTRLEN];
+	char addr[NETD_PREFIX_STRLEN];
+	struct netd_prefix pfx;
 
 	if (c->prev_result) {
 		/* Chained after another interface plugin: append to what it reported. */
@@ -129,8 +128,8 @@ json_t *cni_result_build(const struct cni_conf *c, const struct cni_add_result *
 		if (f->sandbox)
 			ctr = i;
 	}
-	inet_ntop(AF_INET, &r->ip, ipbuf, sizeof(ipbuf));
-	snprintf(addr, sizeof(addr), "%s/%u", ipbuf, r->prefix);
+	pfx = netd_prefix_from4(r->ip, r->prefix);
+	netd_prefix_format(&pfx, addr, sizeof(addr));
 	o = json_object();
 	if (!o || set_new(o, "address", json_string(addr)) < 0 ||
 	    (r->gateway.s_addr && set_new(o, "gateway", ip4_str(r->gateway)) < 0) ||
@@ -142,8 +141,8 @@ json_t *cni_result_build(const struct cni_conf *c, const struct cni_add_result *
 	for (size_t i = 0; i < r->n_routes; i++) {
 		const struct netd_route *rt = &r->routes[i];
 
-		inet_ntop(AF_INET, &rt->dst, ipbuf, sizeof(ipbuf));
-		snprintf(addr, sizeof(addr), "%s/%u", ipbuf, rt->prefix);
+		pfx = netd_prefix_from4(rt->dst, rt->prefix);
+		netd_prefix_format(&pfx, addr, sizeof(addr));
 		o = json_object();
 		if (!o || set_new(o, "dst", json_string(addr)) < 0 ||
 		    (rt->gw.s_addr && set_new(o, "gw", ip4_str(rt->gw)) < 0) ||
@@ -207,7 +206,7 @@ int cni_prev_result_check(json_t *prev, const char *ifname, const char *netns, s
 	long idx = -1;
 	size_t i;
 
-	inet_ntop(AF_INET, &ip, want, sizeof(want));
+	netd_ip4_format(ip, want, sizeof(want));
 	json_array_foreach(ifaces, i, v)
 	{
 		const char *name = json_string_value(json_object_get(v, "name"));

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <netd/addr.h>
 #include "nsbox.h"
 
 long long nsbox_parse_size(const char *s)
@@ -528,15 +529,15 @@ static bool host_name_ok(const char *s, size_t n)
 
 bool nsbox_ip_ok(const char *s)
 {
-	unsigned char b[16];
+	struct netd_ip ip;
 
-	return inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
+	return netd_ip_parse(s, AF_UNSPEC, &ip, NULL) == 0;
 }
 
 int nsbox_parse_add_host(const char *s, char *name, size_t nlen, char *ip, size_t iplen)
 {
 	const char *c = strchr(s, ':');
-	char a[INET6_ADDRSTRLEN + 2];
+	struct netd_ip addr;
 	size_t al;
 
 	if (!c || !host_name_ok(s, (size_t)(c - s)) || (size_t)(c - s) >= nlen)
@@ -547,15 +548,13 @@ int nsbox_parse_add_host(const char *s, char *name, size_t nlen, char *ip, size_
 		c++;
 		al -= 2;
 	}
-	if (al >= sizeof(a) || al >= iplen)
-		return -1;
-	memcpy(a, c, al);
-	a[al] = '\0';
-	if (!nsbox_ip_ok(a))
+	if (al >= iplen || netd_ip_parse_n(c, al, AF_UNSPEC, &addr, NULL) < 0)
 		return -1;
 	memcpy(name, s, (size_t)(strchr(s, ':') - s));
 	name[strchr(s, ':') - s] = '\0';
-	strcpy(ip, a);
+	/* as given, not canonical: the hosts file shows what the user wrote */
+	memcpy(ip, c, al);
+	ip[al] = '\0';
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <netd/addr.h>
 #include "nsbox.h"
 
 /* The kernel's PID_MAX_LIMIT (4 Mi): no pid is larger. */
@@ -261,7 +262,7 @@ int nsbox_record_parse(const char *text, size_t len, const char *file, struct ns
 			break;
 		case K_IP: {
 			struct in_addr a;
-			if (*v && (strlen(v) >= sizeof(r->ip) || inet_pton(AF_INET, v, &a) != 1))
+			if (*v && (strlen(v) >= sizeof(r->ip) || netd_ip4_parse(v, &a, NULL) < 0))
 				return bad(err, file, lineno,
 					   "ip: want an IPv4 address or nothing");
 			snprintf(r->ip, sizeof(r->ip), "%s", v);

@@ -32,6 +32,7 @@
 #include <termios.h>
 #include <time.h>
 #include <linux/openat2.h>
+#include <netd/addr.h>
 #include "nsbox.h"
 
 /* struct clone_args of <linux/sched.h>, spelled out: that header clashes with glibc's. */
@@ -483,8 +484,8 @@ static void hosts_text(const struct run_ctx *c, char *buf, size_t len)
 
 	n = snprintf(buf, len, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 	if (c->attached) {
-		inet_ntop(AF_INET, &c->ep.ip, ip, sizeof(ip));
-		inet_ntop(AF_INET, &c->ep.gateway, gw, sizeof(gw));
+		netd_ip4_format(c->ep.ip, ip, sizeof(ip));
+		netd_ip4_format(c->ep.gateway, gw, sizeof(gw));
 		n += snprintf(buf + n, len - (size_t)n, "%s\t%s", ip, o->hostname);
 		if (strcmp(o->hostname, o->name))
 			n += snprintf(buf + n, len - (size_t)n, " %s", o->name);
@@ -632,7 +633,7 @@ static void record_fill(struct run_ctx *c)
 			 : o->network ? o->network
 				      : NETD_DEFAULT_NETWORK);
 	if (c->attached) {
-		inet_ntop(AF_INET, &c->ep.ip, r->ip, sizeof(r->ip));
+		netd_ip4_format(c->ep.ip, r->ip, sizeof(r->ip));
 		for (size_t i = 0; i < c->ep.n_ports; i++) {
 			char pb[96];
 			netd_port_format(&c->ep.ports[i], pb, sizeof(pb));

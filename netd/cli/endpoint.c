@@ -5,20 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netd/addr.h>
 #include "cli.h"
 
 #define CLI_PORTS_MAX 4096
 
 static int parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char tail;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != 6)
+	if (netd_mac_parse(s, mac, NULL) < 0)
 		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
 	/* A multicast MAC cannot be an interface address. */
 	return (mac[0] & 1) ? -1 : 0;
 }
@@ -62,7 +57,7 @@ int cli_attach(int argc, char **argv)
 			req.ifname = optarg;
 			break;
 		case 'a':
-			if (inet_pton(AF_INET, optarg, &req.ip) != 1) {
+			if (netd_ip4_parse(optarg, &req.ip, NULL) < 0) {
 				free(ports);
 				return cli_usage("attach: --ip %s is not an IPv4 address", optarg);
 			}

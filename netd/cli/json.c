@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <netd/addr.h>
 #include "cli.h"
 
 static json_t *ip_json(struct in_addr a)
 {
 	char s[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &a, s, sizeof(s));
+	netd_ip4_format(a, s, sizeof(s));
 	return json_string(s);
 }
 
@@ -16,11 +17,11 @@ static json_t *routes_json(const struct netd_route *routes, size_t n)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < n; i++) {
-		char dst[INET_ADDRSTRLEN + 4], d[INET_ADDRSTRLEN];
+		struct netd_prefix p = netd_prefix_from4(routes[i].dst, routes[i].prefix);
+		char dst[NETD_PREFIX_STRLEN];
 		json_t *rj = json_object();
 
-		inet_ntop(AF_INET, &routes[i].dst, d, sizeof(d));
-		snprintf(dst, sizeof(dst), "%s/%u", d, routes[i].prefix);
+		netd_prefix_format(&p, dst, sizeof(dst));
 		json_object_set_new(rj, "dst", json_string(dst));
 		if (routes[i].gw.s_addr)
 			json_object_set_new(rj, "gw", ip_json(routes[i].gw));
@@ -31,13 +32,12 @@ static json_t *routes_json(const struct netd_route *routes, size_t n)
 
 json_t *cli_endpoint_json(const struct netd_endpoint *ep)
 {
-	char addr[INET_ADDRSTRLEN + 4], ip[INET_ADDRSTRLEN], mac[18];
+	struct netd_prefix pfx = netd_prefix_from4(ep->ip, ep->prefix);
+	char addr[NETD_PREFIX_STRLEN], mac[NETD_MAC_STRLEN];
 	json_t *o = json_object(), *ports = json_array();
 
-	inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
-	snprintf(addr, sizeof(addr), "%s/%u", ip, ep->prefix);
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ep->mac[0], ep->mac[1],
-		 ep->mac[2], ep->mac[3], ep->mac[4], ep->mac[5]);
+	netd_prefix_format(&pfx, addr, sizeof(addr));
+	netd_mac_format(ep->mac, mac, sizeof(mac));
 	json_object_set_new(o, "id", json_string(ep->id));
 	json_object_set_new(o, "network", json_string(ep->network));
 	json_object_set_new(o, "ifname", json_string(ep->ifname));
@@ -91,10 +91,10 @@ json_t *cli_netconf_json(const struct netd_netconf *nc)
 	char range[2 * INET_ADDRSTRLEN + 2];
 	json_t *o = json_object();
 
-	inet_ntop(AF_INET, &nc->subnet, s, sizeof(s));
+	netd_ip4_format(nc->subnet, s, sizeof(s));
 	snprintf(sub, sizeof(sub), "%s/%u", s, nc->prefix);
-	inet_ntop(AF_INET, &nc->range_start, a, sizeof(a));
-	inet_ntop(AF_INET, &nc->range_end, b, sizeof(b));
+	netd_ip4_format(nc->range_start, a, sizeof(a));
+	netd_ip4_format(nc->range_end, b, sizeof(b));
 	snprintf(range, sizeof(range), "%s-%s", a, b);
 	json_object_set_new(o, "name", json_string(nc->name));
 	json_object_set_new(o, "subnet", json_string(sub));

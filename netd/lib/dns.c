@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <netd/addr.h>
 #include <netd/dns.h>
 #include <netd/netconf.h>
 #include "dns_priv.h"
@@ -155,12 +156,13 @@ struct resolv {
 
 static bool is_loopback(const char *a)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
+	struct netd_ip ip;
 
-	if (inet_pton(AF_INET, a, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	return inet_pton(AF_INET6, a, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+	if (netd_ip_parse(a, AF_UNSPEC, &ip, NULL) < 0)
+		return false;
+	if (ip.family == AF_INET)
+		return (ntohl(ip.v4.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&ip.v6);
 }
 
 /* The words after a keyword ("search a b"), trimmed; NULL when line is not that keyword. */
@@ -197,15 +199,15 @@ static void resolv_parse(const char *text, bool keep_loopback, bool v4_only, str
 		}
 		if ((w = keyword(p, len, "nameserver", &wl))) {
 			char a[INET6_ADDRSTRLEN];
-			struct in6_addr a6;
-			struct in_addr a4;
+			struct netd_ip ip;
 
 			wl = strcspn(w, " \t\r\n") < wl ? strcspn(w, " \t\r\n") : wl;
 			if (wl < sizeof(a) && r->n_ns < MAX_RESOLV) {
 				memcpy(a, w, wl);
 				a[wl] = '\0';
-				bool v4 = inet_pton(AF_INET, a, &a4) == 1;
-				bool v6 = !v4 && inet_pton(AF_INET6, a, &a6) == 1;
+				bool known = netd_ip_parse(a, AF_UNSPEC, &ip, NULL) == 0;
+				bool v4 = known && ip.family == AF_INET;
+				bool v6 = known && ip.family == AF_INET6;
 				if ((v4 || (v6 && !v4_only)) && (keep_loopback || !is_loopback(a)))
 					snprintf(r->ns[r->n_ns++], sizeof(r->ns[0]), "%s", a);
 			}
@@ -260,7 +262,7 @@ int netd_dns_resolv_render(const char *host, const char *resolved, const struct 
 	if (user->n_nameservers)
 		gw = NULL;
 	if (gw)
-		inet_ntop(AF_INET, gw, g, sizeof(g));
+		netd_ip4_format(*gw, g, sizeof(g));
 	buf[0] = '\0';
 #define OUT(...)                                                                                   \
 	do {                                                                                       \
@@ -504,7 +506,7 @@ static void listeners_of_configs(struct listeners *l)
 			continue;
 		if (fgets(line, sizeof(line), f)) {
 			line[strcspn(line, " ,\n")] = '\0';
-			if (inet_pton(AF_INET, line, &l->gw[l->n]) == 1)
+			if (netd_ip4_parse(line, &l->gw[l->n], NULL) == 0)
 				l->n++;
 		}
 		fclose(f);
@@ -739,7 +741,7 @@ static int render(const struct netd_netconf *nc, const struct netd_endpoint *eps
 	if (!f)
 		return netd_err_set(err, ENOMEM, "dns %s: out of memory", nc->name);
 	upstreams(host, resolved, true, &up);
-	inet_ntop(AF_INET, &nc->gateway, gw, sizeof(gw));
+	netd_ip4_format(nc->gateway, gw, sizeof(gw));
 	fprintf(f, "%s ", gw);
 	for (size_t i = 0; i < up.n_ns; i++)
 		fprintf(f, "%s%s", i ? "," : "", up.ns[i]);
@@ -747,7 +749,7 @@ static int render(const struct netd_netconf *nc, const struct netd_endpoint *eps
 	for (size_t i = 0; i < n; i++) {
 		if (!netd_dns_named(&eps[i]) || !eps[i].ip.s_addr)
 			continue;
-		inet_ntop(AF_INET, &eps[i].ip, ip, sizeof(ip));
+		netd_ip4_format(eps[i].ip, ip, sizeof(ip));
 		netd_dns_names_text(&eps[i], names, sizeof(names));
 		/* The third column is the IPv6 address: empty until networks are dual-stack (the
 		 * AAAA answers come with it). The id groups one container's endpoints across

@@ -14,6 +14,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <netd/dns.h>
+#include <netd/addr.h>
 #include <netd/doctor.h>
 #include <netd/network.h>
 #include "link.h"
@@ -252,13 +253,13 @@ static void check_networks(struct findings *f)
 			add(f, NETD_DOCTOR_FAIL, "subnet-file", "%s", defs[i].error);
 			continue;
 		}
-		inet_ntop(AF_INET, &nc->subnet, s, sizeof(s));
+		netd_ip4_format(nc->subnet, s, sizeof(s));
 		/* Each pair once: the later of the two names it. */
 		o = netd_netdef_overlapping(defs, i, NULL, nc->subnet, nc->prefix);
 		if (o || (i && !strcmp(defs[i - 1].nc.name, nc->name))) {
 			if (!o)
 				o = &defs[i - 1];
-			inet_ntop(AF_INET, &o->nc.subnet, os, sizeof(os));
+			netd_ip4_format(o->nc.subnet, os, sizeof(os));
 			add(f, NETD_DOCTOR_FAIL, "network-conflict",
 			    "network %s%s (%s/%u, %s) and network %s (%s/%u, %s) %s: attaches to "
 			    "either are refused until one of them is removed or changed.",
@@ -347,7 +348,7 @@ static int look_lease(struct in_addr ip, const char *key, void *arg)
 	char a[INET_ADDRSTRLEN], k[NETD_KEY_MAX];
 	const struct netd_endpoint *holder = NULL;
 
-	inet_ntop(AF_INET, &ip, a, sizeof(a));
+	netd_ip4_format(ip, a, sizeof(a));
 	for (size_t i = 0; i < l->n; i++) {
 		if (l->eps[i].external_ipam || l->eps[i].ip.s_addr != ip.s_addr ||
 		    strcmp(l->eps[i].network, l->network) != 0)
@@ -473,7 +474,7 @@ static void check_state(struct findings *f)
 
 		if (leased[i] || eps[i].external_ipam || strcmp(eps[i].state, "ready") != 0)
 			continue;
-		inet_ntop(AF_INET, &eps[i].ip, a, sizeof(a));
+		netd_ip4_format(eps[i].ip, a, sizeof(a));
 		add(f, NETD_DOCTOR_FAIL, "lease-missing",
 		    "endpoint %s/%s on %s holds %s, but no lease file names it: the allocator "
 		    "could hand %s out again. netd gc leases it again.",

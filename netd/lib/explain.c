@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <linux/sockios.h>
+#include <netd/addr.h>
 #include "explain_priv.h"
 #include "util.h"
 
@@ -226,10 +227,10 @@ void netd_explain_addr_add(const char *ip, const char *dev, struct in_addr a, un
 
 	if (!sink)
 		return;
-	inet_ntop(AF_INET, &a, as, sizeof(as));
+	netd_ip4_format(a, as, sizeof(as));
 	if (prefix < 31) {
 		b.s_addr = a.s_addr | htonl(~0u >> prefix);
-		inet_ntop(AF_INET, &b, bs, sizeof(bs));
+		netd_ip4_format(b, bs, sizeof(bs));
 		netd_explain("%s addr add %s/%u broadcast %s dev %s", ip, as, prefix, bs, dev);
 	} else {
 		netd_explain("%s addr add %s/%u dev %s", ip, as, prefix, dev);

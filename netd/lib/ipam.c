@@ -14,41 +14,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <netd/addr.h>
 #include <netd/names.h>
 #include "store.h"
 #include "util.h"
-
-static bool name_ok(const char *s, size_t max)
-{
-	size_t n = 0;
-
-	if (!s || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-		    (s[0] >= '0' && s[0] <= '9')))
-		return false;
-	for (; s[n]; n++) {
-		char c = s[n];
-		if (n >= max)
-			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-static int check_network(const char *network, struct netd_err *err)
-{
-	if (!name_ok(network, NETD_NETNAME_MAX))
-		return netd_err_set(err, EINVAL, "network %s: invalid name",
-				    network ? network : "(null)");
-	return 0;
-}
 
 static void ip_str(uint32_t host, char *buf)
 {
 	struct in_addr a = {.s_addr = htonl(host)};
 
-	inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	netd_ip4_format(a, buf, INET_ADDRSTRLEN);
 }
 
 /* "NET/ID@IFNAME" -> "ID@IFNAME"; other text as is. */
@@ -182,8 +157,7 @@ void netd_ipam_note_last(const char *network, struct in_addr ip)
 	char buf[INET_ADDRSTRLEN + 1];
 	struct netd_err ignored;
 
-	if (check_network(network, &ignored) < 0 ||
-	    net_path(path, sizeof(path), network, "last", &ignored) < 0)
+	if (net_path(path, sizeof(path), network, "last", &ignored) < 0)
 		return;
 	ip_str(ntohl(ip.s_addr), buf);
 	strcat(buf, "\n");
@@ -207,7 +181,7 @@ static uint32_t load_last(const char *network, const struct span *s)
 	nl = strchr(buf, '\n');
 	if (nl)
 		*nl = '\0';
-	if (inet_pton(AF_INET, buf, &a) != 1)
+	if (netd_ip4_parse(buf, &a, NULL) < 0)
 		return s->end;
 	if (ntohl(a.s_addr) < s->start || ntohl(a.s_addr) > s->end)
 		return s->end;
@@ -259,16 +233,110 @@ static int alloc_want(const struct netd_netconf *nc, const struct span *s, const
 			    key_endpoint(owner), nc->name);
 }
 
+/*
+ * The allocator's walk, the one rule of which address comes next: from the one after the "last"
+ * hint, every address of the range once, wrapping to its start, the reserved ones skipped. fn
+ * answers -EEXIST to go on; the walk stops at any other answer (*ip is then the address) and
+ * returns it, or -EEXIST when the range is used up.
+ */
+static int walk(const char *network, const struct span *s, int (*fn)(uint32_t ip, void *arg),
+		void *arg, uint32_t *ip)
+{
+	uint32_t a = load_last(network, s);
+	uint32_t size = s->end - s->start; /* addresses in the range, minus one */
+	int r = -EEXIST;
+
+	for (uint32_t i = 0;; i++) {
+		a = a >= s->end ? s->start : a + 1;
+		if (!reserved(s, a)) {
+			r = fn(a, arg);
+			if (r != -EEXIST)
+				break;
+		}
+		if (i == size)
+			break;
+	}
+	*ip = a;
+	return r;
+}
+
+struct claim_arg {
+	const char *tmp, *network;
+	struct netd_err *err;
+};
+
+static int claim_one(uint32_t ip, void *arg)
+{
+	struct claim_arg *c = arg;
+
+	return try_claim(c->tmp, c->network, ip, c->err);
+}
+
+struct peek_arg {
+	const char *network;
+	struct netd_err *err;
+};
+
+/* -EEXIST while ip has a lease (of anyone), 0 at the first without one. */
+static int free_one(uint32_t ip, void *arg)
+{
+	struct peek_arg *p = arg;
+	char owner[NETD_KEY_MAX + 1];
+	struct in_addr a = {.s_addr = htonl(ip)};
+	int r = netd_ipam_owner(p->network, a, owner, sizeof(owner), p->err);
+
+	if (r == -ENOENT) {
+		netd_err_clear(p->err);
+		return 0;
+	}
+	return r < 0 ? r : -EEXIST;
+}
+
+int netd_ipam_peek(const struct netd_netconf *nc, const char *key, struct in_addr want,
+		   struct in_addr *got, struct netd_err *err)
+{
+	char owner[NETD_KEY_MAX + 1], a[INET_ADDRSTRLEN];
+	struct peek_arg pa = {.network = nc->name, .err = err};
+	struct span s = {0};
+	uint32_t ip;
+	int r;
+
+	r = span_of(nc, &s, err);
+	if (r < 0)
+		return r;
+	if (want.s_addr != INADDR_ANY) {
+		r = netd_ipam_owner(nc->name, want, owner, sizeof(owner), err);
+		if (r == 0 && strcmp(owner, key) != 0) {
+			netd_ip4_format(want, a, sizeof(a));
+			return netd_err_set(err, EADDRINUSE, "address %s is already leased to %s",
+					    a, owner);
+		}
+		if (r < 0 && r != -ENOENT)
+			return r;
+		netd_err_clear(err);
+		*got = want;
+		return 0;
+	}
+	r = walk(nc->name, &s, free_one, &pa, &ip);
+	if (r == -EEXIST)
+		return netd_err_set(err, EADDRNOTAVAIL, "network %s: no free address left",
+				    nc->name);
+	if (r < 0)
+		return r;
+	got->s_addr = htonl(ip);
+	return 0;
+}
+
 int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_addr want,
 		    struct in_addr *got, struct netd_err *err)
 {
 	char ipsdir[PATH_MAX];
 	char tmp[PATH_MAX];
 	struct span s = {0};
-	uint32_t ip, size;
+	uint32_t ip;
 	int r;
 
-	r = check_network(nc->name, err);
+	r = netd_name_check_network(nc->name, err);
 	if (r < 0)
 		return r;
 	if (!key || !*key || strlen(key) > NETD_KEY_MAX || strchr(key, '\n'))
@@ -293,18 +361,10 @@ int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_ad
 		return 0;
 	}
 
-	ip = load_last(nc->name, &s);
-	size = s.end - s.start; /* addresses in the range, minus one */
-	r = -EEXIST;
-	for (uint32_t i = 0;; i++) {
-		ip = ip >= s.end ? s.start : ip + 1;
-		if (!reserved(&s, ip)) {
-			r = try_claim(tmp, nc->name, ip, err);
-			if (r != -EEXIST)
-				break;
-		}
-		if (i == size)
-			break;
+	{
+		struct claim_arg ca = {.tmp = tmp, .network = nc->name, .err = err};
+
+		r = walk(nc->name, &s, claim_one, &ca, &ip);
 	}
 	unlink(tmp);
 	if (r == -EEXIST) {
@@ -329,7 +389,7 @@ int netd_ipam_release(const char *network, struct in_addr ip, const char *key, s
 	char owner[NETD_KEY_MAX + 1];
 	int r;
 
-	r = check_network(network, err);
+	r = netd_name_check_network(network, err);
 	if (r < 0)
 		return r;
 	r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
@@ -363,7 +423,7 @@ int netd_ipam_owner(const char *network, struct in_addr ip, char *key, size_t le
 	char a[INET_ADDRSTRLEN];
 	int r;
 
-	r = check_network(network, err);
+	r = netd_name_check_network(network, err);
 	if (r < 0)
 		return r;
 	r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
@@ -371,7 +431,7 @@ int netd_ipam_owner(const char *network, struct in_addr ip, char *key, size_t le
 		return r;
 	r = netd_owner_read(path, key, len, err);
 	if (r == -ENOENT) {
-		inet_ntop(AF_INET, &ip, a, sizeof(a));
+		netd_ip4_format(ip, a, sizeof(a));
 		return netd_err_set(err, ENOENT, "network %s: address %s is not leased", network,
 				    a);
 	}
@@ -387,7 +447,7 @@ int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg, struct n
 	DIR *d;
 	int r = 0;
 
-	r = check_network(network, err);
+	r = netd_name_check_network(network, err);
 	if (r < 0)
 		return r;
 	r = net_path(ipsdir, sizeof(ipsdir), network, "ips", err);
@@ -403,7 +463,7 @@ int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg, struct n
 		struct netd_err e = {0};
 		struct in_addr a;
 
-		if (de->d_name[0] == '.' || inet_pton(AF_INET, de->d_name, &a) != 1)
+		if (de->d_name[0] == '.' || netd_ip4_parse(de->d_name, &a, NULL) < 0)
 			continue;
 		if (netd_path_fmt(path, sizeof(path), "%s/%s", ipsdir, de->d_name) < 0)
 			continue;
@@ -470,7 +530,7 @@ int netd_ipam_repair(const char *network, struct in_addr ip, const char *key, st
 	char path[PATH_MAX], dir[PATH_MAX];
 	int r;
 
-	r = check_network(network, err);
+	r = netd_name_check_network(network, err);
 	if (r == 0)
 		r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
 	if (r == 0)
@@ -490,7 +550,8 @@ void netd_ipam_drop_empty(const char *network)
 	struct netd_err e;
 	cleanup_close int dfd = -1;
 
-	if (check_network(network, &e) < 0 || net_path(dir, sizeof(dir), network, NULL, &e) < 0)
+	if (netd_name_check_network(network, &e) < 0 ||
+	    net_path(dir, sizeof(dir), network, NULL, &e) < 0)
 		return;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
@@ -512,7 +573,7 @@ int netd_ipam_purge(const char *network, struct netd_err *err)
 	cleanup_close int dfd = -1;
 	int r = 0;
 
-	r = check_network(network, err);
+	r = netd_name_check_network(network, err);
 	if (r < 0)
 		return r;
 	r = net_path(dir, sizeof(dir), network, NULL, err);

@@ -16,6 +16,8 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/rtnl.h>
+#include <netd/addr.h>
+#include <netd/names.h>
 #include "explain_priv.h"
 #include "link.h"
 #include "nlerr.h"
@@ -25,11 +27,8 @@
 
 int netd_nl_check_ifname(const char *what, const char *name, struct netd_err *err)
 {
-	size_t len = name ? strlen(name) : 0;
-
-	if (len == 0 || len >= IFNAMSIZ || strchr(name, '/') || strchr(name, ' '))
-		return netd_err_set(err, EINVAL, "%s %s: invalid interface name", what,
-				    name ? name : "(null)");
+	if (netd_name_check_ifname(name, err) < 0)
+		return netd_err_prefix(err, "%s", what);
 	return 0;
 }
 
@@ -278,7 +277,7 @@ static int bridge_setup(struct netd_rtnl *r, const char *name, struct in_addr gw
 	if (gw.s_addr != INADDR_ANY && !netd_dry()) {
 		nle = netd_nl_addr_add(r, *ifindex, gw, prefix);
 		if (nle < 0 && netd_nl_errno(r, nle) != EEXIST) {
-			inet_ntop(AF_INET, &gw, ip, sizeof(ip));
+			netd_ip4_format(gw, ip, sizeof(ip));
 			return netd_nl_err(err, r, nle, "bridge %s: add address %s/%u", name, ip,
 					   prefix);
 		}
@@ -450,9 +449,11 @@ static void explain_veth_add(const char *host_name, const char *peer_name, int n
 	}
 	if (mtu)
 		snprintf(mtus, sizeof(mtus), " mtu %u", mtu);
-	if (mac)
-		snprintf(macs, sizeof(macs), " address %02x:%02x:%02x:%02x:%02x:%02x", mac[0],
-			 mac[1], mac[2], mac[3], mac[4], mac[5]);
+	if (mac) {
+		char m[NETD_MAC_STRLEN];
+
+		snprintf(macs, sizeof(macs), " address %s", netd_mac_format(mac, m, sizeof(m)));
+	}
 	netd_explain("ip link add %s%s%s up type veth peer name %s netns %s%s%s", host_name, mtus,
 		     master, peer_name, ns, mtus, macs);
 }

@@ -27,6 +27,7 @@
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
+#include <netd/addr.h>
 #include <netd/explain.h>
 #include "nat.h"
 #include "util.h"
@@ -64,22 +65,16 @@ enum {
 
 static const char *proto_name(uint8_t proto)
 {
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case IPPROTO_SCTP:
-		return "sctp";
-	}
-	return "?";
+	const char *n = netd_proto_name(proto);
+
+	return n ? n : "?";
 }
 
 void netd_nat_port_name(const struct netd_port *p, char *buf, size_t len)
 {
 	char ip[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	netd_ip4_format(p->host_ip, ip, sizeof(ip));
 	snprintf(buf, len, "%s:%u/%s", ip, p->host_port, proto_name(p->proto));
 }
 
@@ -833,8 +828,8 @@ static int build_publish_elems(struct netd_nft_batch *b, const struct netd_port 
 		netd_nat_port_name(&ports[i], name, sizeof(name));
 		snprintf(what, sizeof(what), "%s %s", add ? "publish" : "unpublish", name);
 		if (netd_explain_enabled()) {
-			inet_ntop(AF_INET, &ports[i].host_ip, hip, sizeof(hip));
-			inet_ntop(AF_INET, &ctr_ip, cip, sizeof(cip));
+			netd_ip4_format(ports[i].host_ip, hip, sizeof(hip));
+			netd_ip4_format(ctr_ip, cip, sizeof(cip));
 			if (key_len == 12)
 				n1 = snprintf(nft, sizeof(nft), "%s . ", hip);
 			n1 += snprintf(nft + n1, sizeof(nft) - (size_t)n1, "%s . %u",
@@ -895,7 +890,7 @@ static int build_network_elems(struct netd_nft_batch *b, const struct netd_nat_n
 	memcpy(ifname, net->bridge, strlen(net->bridge));
 	memcpy(pair, ifname, IFNAMSIZ);
 	memcpy(pair + IFNAMSIZ, ifname, IFNAMSIZ);
-	inet_ntop(AF_INET, &start_be, cidr, sizeof(cidr));
+	netd_ip4_format((struct in_addr){.s_addr = start_be}, cidr, sizeof(cidr));
 	snprintf(what, sizeof(what), "network %s (%s/%u)", net->bridge, cidr, net->prefix);
 	snprintf(nft_net, sizeof(nft_net), "%s/%u", cidr, net->prefix);
 	snprintf(nft_br, sizeof(nft_br), "\"%s\"", net->bridge);

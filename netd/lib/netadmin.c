@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netd/addr.h>
 #include <netd/network.h>
 #include "dns_priv.h"
 #include "explain_priv.h"
@@ -42,8 +43,8 @@ static int explain_save(struct netd_netconf *nc, struct netd_err *err)
 {
 	char sub[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &nc->subnet, sub, sizeof(sub));
-	inet_ntop(AF_INET, &nc->gateway, gw, sizeof(gw));
+	netd_ip4_format(nc->subnet, sub, sizeof(sub));
+	netd_ip4_format(nc->gateway, gw, sizeof(gw));
 	netd_explain(
 	    "# netd: network %s: subnet file %s/%s.conf (subnet %s/%u, gateway %s, "
 	    "bridge %s, masquerade %s, gateway mode %s); the bridge and table ip netd come "
@@ -86,7 +87,9 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 			snprintf(text, sizeof(text), "172.%u.0.0", 17 + i);
 		else
 			snprintf(text, sizeof(text), "10.%u.0.0", 89 + (i - 15));
-		inet_pton(AF_INET, text, &net);
+		r = netd_ip4_parse(text, &net, err);
+		if (r < 0)
+			return r;
 		r = netd_route_overlaps(rt, net, 16, &busy, err);
 		if (r < 0)
 			return r;

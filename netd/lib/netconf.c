@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <arpa/inet.h>
+#include <netd/addr.h>
 #include <netd/names.h>
 #include <netd/netconf.h>
 #include "netconf_priv.h"
@@ -89,40 +90,45 @@ static int perr(struct pctx *c, const char *fmt, ...)
 	return netd_err_set(c->err, EINVAL, "%s:%u: %s", c->where, c->line, msg);
 }
 
-static uint32_t prefix_mask(unsigned prefix)
+/* The subnet as a prefix, and its network and broadcast addresses. */
+static struct netd_prefix subnet_of(const struct netd_netconf *nc)
 {
-	return prefix ? ~(uint32_t)0 << (32 - prefix) : 0;
+	return netd_prefix_from4(nc->subnet, nc->prefix);
 }
 
-/* Dotted quad, nothing else (inet_pton is strict: no short forms, no octal). */
-static bool parse_ip(const char *s, struct in_addr *a)
+/* "network" or "broadcast" when a is that address of sn, else NULL. */
+static const char *net_or_bcast(const struct netd_prefix *sn, struct in_addr a)
 {
-	return inet_pton(AF_INET, s, a) == 1;
+	struct netd_ip ip = netd_ip_from4(a), last = netd_prefix_last(sn);
+	struct netd_prefix net = netd_prefix_network(sn);
+
+	if (netd_ip_equal(&ip, &net.ip))
+		return "network";
+	return netd_ip_equal(&ip, &last) ? "broadcast" : NULL;
 }
 
-/* "A.B.C.D/P", P 0..32; host bits may be set (the caller decides). */
+static bool in_subnet(const struct netd_prefix *sn, struct in_addr a)
+{
+	struct netd_ip ip = netd_ip_from4(a);
+
+	return netd_prefix_contains(sn, &ip);
+}
+
+/* "A.B.C.D/P"; host bits may be set (the caller decides). */
 static bool parse_cidr(const char *s, struct in_addr *a, unsigned *prefix)
 {
-	char ip[INET_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	const char *p;
-	unsigned v = 0;
+	struct netd_prefix p;
 
-	if (!slash || (size_t)(slash - s) >= sizeof(ip) || !slash[1])
+	if (netd_prefix_parse(s, AF_INET, &p, NULL) < 0)
 		return false;
-	memcpy(ip, s, (size_t)(slash - s));
-	ip[slash - s] = '\0';
-	if (!parse_ip(ip, a))
-		return false;
-	for (p = slash + 1; *p; p++) {
-		if (*p < '0' || *p > '9' || p - slash > 2)
-			return false;
-		v = v * 10 + (unsigned)(*p - '0');
-	}
-	if (v > 32)
-		return false;
-	*prefix = v;
+	*a = p.ip.v4;
+	*prefix = p.len;
 	return true;
+}
+
+static bool parse_ip(const char *s, struct in_addr *a)
+{
+	return netd_ip4_parse(s, a, NULL) == 0;
 }
 
 static bool parse_uint(const char *s, unsigned max, unsigned *out)
@@ -185,27 +191,21 @@ static char *trim(char *s)
 	return s;
 }
 
-static bool in_subnet(uint32_t a, uint32_t net, uint32_t mask)
-{
-	return (a & mask) == net;
-}
-
 /* The gateway against the subnet (both set); why says what is wrong. */
 static int check_gateway(const struct netd_netconf *nc, char *why, size_t len)
 {
 	char sn[INET_ADDRSTRLEN], gs[INET_ADDRSTRLEN];
-	uint32_t mask = prefix_mask(nc->prefix), net = ntohl(nc->subnet.s_addr);
-	uint32_t bcast = net | ~mask, gw = ntohl(nc->gateway.s_addr);
+	struct netd_prefix sub = subnet_of(nc);
 
-	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
-	inet_ntop(AF_INET, &nc->gateway, gs, sizeof(gs));
-	if (!in_subnet(gw, net, mask)) {
+	netd_ip4_format(nc->subnet, sn, sizeof(sn));
+	netd_ip4_format(nc->gateway, gs, sizeof(gs));
+	if (!in_subnet(&sub, nc->gateway)) {
 		snprintf(why, len, "gateway %s is outside subnet %s/%u", gs, sn, nc->prefix);
 		return -1;
 	}
-	if (gw == net || gw == bcast) {
+	if (net_or_bcast(&sub, nc->gateway)) {
 		snprintf(why, len, "gateway %s is the %s address of subnet %s/%u", gs,
-			 gw == net ? "network" : "broadcast", sn, nc->prefix);
+			 net_or_bcast(&sub, nc->gateway), sn, nc->prefix);
 		return -1;
 	}
 	return 0;
@@ -215,28 +215,29 @@ static int check_gateway(const struct netd_netconf *nc, char *why, size_t len)
 static int check_range(const struct netd_netconf *nc, char *why, size_t len)
 {
 	char sn[INET_ADDRSTRLEN], a1[INET_ADDRSTRLEN], a2[INET_ADDRSTRLEN];
-	uint32_t mask = prefix_mask(nc->prefix), net = ntohl(nc->subnet.s_addr);
-	uint32_t bcast = net | ~mask;
-	uint32_t lo = ntohl(nc->range_start.s_addr), hi = ntohl(nc->range_end.s_addr);
+	struct netd_prefix sub = subnet_of(nc);
+	struct netd_ip lo = netd_ip_from4(nc->range_start), hi = netd_ip_from4(nc->range_end);
+	struct netd_ip gw = netd_ip_from4(nc->gateway);
 
-	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
-	inet_ntop(AF_INET, &nc->range_start, a1, sizeof(a1));
-	inet_ntop(AF_INET, &nc->range_end, a2, sizeof(a2));
-	if (!in_subnet(lo, net, mask) || !in_subnet(hi, net, mask)) {
+	netd_ip4_format(nc->subnet, sn, sizeof(sn));
+	netd_ip4_format(nc->range_start, a1, sizeof(a1));
+	netd_ip4_format(nc->range_end, a2, sizeof(a2));
+	if (!netd_prefix_contains(&sub, &lo) || !netd_prefix_contains(&sub, &hi)) {
 		snprintf(why, len, "range %s-%s is not inside subnet %s/%u", a1, a2, sn,
 			 nc->prefix);
 		return -1;
 	}
-	if (lo > hi) {
+	if (netd_ip_cmp(&lo, &hi) > 0) {
 		snprintf(why, len, "range %s-%s: the first address is after the last", a1, a2);
 		return -1;
 	}
-	if (lo == net || hi == bcast) {
+	if (net_or_bcast(&sub, nc->range_start) || net_or_bcast(&sub, nc->range_end)) {
 		snprintf(why, len, "range %s-%s includes the %s address of subnet %s/%u", a1, a2,
-			 lo == net ? "network" : "broadcast", sn, nc->prefix);
+			 net_or_bcast(&sub, nc->range_start) ?: net_or_bcast(&sub, nc->range_end),
+			 sn, nc->prefix);
 		return -1;
 	}
-	if (lo == hi && nc->gateway.s_addr && lo == ntohl(nc->gateway.s_addr)) {
+	if (netd_ip_equal(&lo, &hi) && !netd_ip_is_zero(&gw) && netd_ip_equal(&lo, &gw)) {
 		snprintf(why, len, "range %s-%s holds only the gateway: no address to hand out", a1,
 			 a2);
 		return -1;
@@ -248,26 +249,26 @@ static int check_range(const struct netd_netconf *nc, char *why, size_t len)
 static int check_routes(const struct netd_netconf *nc, char *why, size_t len)
 {
 	char sn[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
-	uint32_t mask = prefix_mask(nc->prefix), net = ntohl(nc->subnet.s_addr);
+	struct netd_prefix sub = subnet_of(nc);
 
-	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
+	netd_ip4_format(nc->subnet, sn, sizeof(sn));
 	if (nc->n_routes > NETD_ROUTES_MAX) {
 		snprintf(why, len, "%zu routes: at most %d", nc->n_routes, NETD_ROUTES_MAX);
 		return -1;
 	}
 	for (size_t i = 0; i < nc->n_routes; i++) {
 		const struct netd_route *rt = &nc->routes[i];
-		uint32_t gw = ntohl(rt->gw.s_addr);
+		struct netd_prefix dst = netd_prefix_from4(rt->dst, rt->prefix);
 
-		inet_ntop(AF_INET, &rt->dst, d, sizeof(d));
-		inet_ntop(AF_INET, &rt->gw, g, sizeof(g));
-		if (rt->prefix > 32 || (ntohl(rt->dst.s_addr) & ~prefix_mask(rt->prefix))) {
+		netd_ip4_format(rt->dst, d, sizeof(d));
+		netd_ip4_format(rt->gw, g, sizeof(g));
+		if (rt->prefix > 32 || !netd_prefix_is_network(&dst)) {
 			snprintf(why, len, "route %s/%u: host bits are set in the destination", d,
 				 rt->prefix);
 			return -1;
 		}
 		/* The container reaches a gateway on its own link only. */
-		if (gw && (!in_subnet(gw, net, mask) || gw == net || gw == (net | ~mask))) {
+		if (rt->gw.s_addr && (!in_subnet(&sub, rt->gw) || net_or_bcast(&sub, rt->gw))) {
 			snprintf(why, len,
 				 "route %s/%u via %s: the gateway is not a host address of subnet "
 				 "%s/%u",
@@ -320,6 +321,7 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 		      struct netd_netconf *nc)
 {
 	char q[NETD_QUOTE_MAX + 1];
+	struct netd_prefix pfx;
 	struct in_addr a;
 	unsigned u;
 	int r, b;
@@ -336,13 +338,14 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 		if (u < 8 || u > 30)
 			return perr(c, "bad subnet%s: prefix /%u is not supported (use /8 to /30)",
 				    shown(c, q, sizeof(q), val), u);
-		if (ntohl(a.s_addr) & ~prefix_mask(u)) {
-			char ip[INET_ADDRSTRLEN];
-			struct in_addr m = {.s_addr = htonl(ntohl(a.s_addr) & prefix_mask(u))};
+		pfx = netd_prefix_from4(a, u);
+		if (!netd_prefix_is_network(&pfx)) {
+			char net[NETD_PREFIX_STRLEN];
 
-			inet_ntop(AF_INET, &m, ip, sizeof(ip));
-			return perr(c, "bad subnet%s: host bits are set; did you mean %s/%u?",
-				    shown(c, q, sizeof(q), val), ip, u);
+			pfx = netd_prefix_network(&pfx);
+			return perr(c, "bad subnet%s: host bits are set; did you mean %s?",
+				    shown(c, q, sizeof(q), val),
+				    netd_prefix_format(&pfx, net, sizeof(net)));
 		}
 		nc->subnet = a;
 		nc->prefix = u;
@@ -367,7 +370,9 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 				    "bad FLANNEL_SUBNET%s: prefix /%u is not supported (use /8 to "
 				    "/30)",
 				    shown(c, q, sizeof(q), val), u);
-		nc->subnet.s_addr = htonl(ntohl(a.s_addr) & prefix_mask(u));
+		pfx = netd_prefix_from4(a, u);
+		pfx = netd_prefix_network(&pfx);
+		nc->subnet = pfx.ip.v4;
 		nc->prefix = u;
 		/* The network address itself is no gateway: leave the default then. */
 		nc->gateway.s_addr = a.s_addr == nc->subnet.s_addr ? 0 : a.s_addr;
@@ -382,28 +387,20 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 				    shown(c, q, sizeof(q), val));
 		nc->gateway = a;
 	} else if (!strcmp(key, "range")) {
-		struct in_addr lo, hi;
-		char *dash = strchr(val, '-');
-		char *l, *h;
+		struct netd_ip_range rg;
 
 		if ((r = mark(c, seen, F_RANGE, key)) < 0)
 			return r;
-		if (!dash)
-			return perr(c, "bad range%s: want FIRST-LAST, e.g. 10.88.0.10-10.88.0.200",
-				    shown(c, q, sizeof(q), val));
 		shown(c, q, sizeof(q), val);
-		*dash = '\0';
-		l = trim(val);
-		h = trim(dash + 1);
-		if (!parse_ip(l, &lo) || !parse_ip(h, &hi))
+		if (netd_range_parse(val, AF_INET, &rg, NULL) < 0)
 			return perr(c, "bad range%s: want FIRST-LAST, e.g. 10.88.0.10-10.88.0.200",
 				    q);
-		if (!lo.s_addr || !hi.s_addr)
+		if (netd_ip_is_zero(&rg.first) || netd_ip_is_zero(&rg.last))
 			return perr(c, "bad range%s: 0.0.0.0 is not an address to hand out", q);
-		if (ntohl(lo.s_addr) > ntohl(hi.s_addr))
+		if (netd_ip_cmp(&rg.first, &rg.last) > 0)
 			return perr(c, "bad range%s: the first address is after the last", q);
-		nc->range_start = lo;
-		nc->range_end = hi;
+		nc->range_start = rg.first.v4;
+		nc->range_end = rg.last.v4;
 	} else if (!strcmp(key, "bridge")) {
 		struct netd_err e = {0};
 
@@ -471,6 +468,19 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 	return 0;
 }
 
+static int finish(struct netd_netconf *nc, const char *where, struct netd_err *err);
+
+/* The door of a name handed in with a text or a file to parse. */
+static int check_name(const char *name, const char *path, struct netd_err *err)
+{
+	int r = netd_name_check_network(name, err);
+
+	if (r < 0 && path)
+		return netd_err_prefix(err, "%s", path);
+	return r;
+}
+
+/* name has been checked: by the public caller, or as a file name of the config dir. */
 static int parse_text(const char *name, const char *path, const char *text, bool quote,
 		      struct netd_netconf *nc, struct netd_err *err)
 {
@@ -486,9 +496,6 @@ static int parse_text(const char *name, const char *path, const char *text, bool
 	memset(nc, 0, sizeof(*nc));
 	memset(&seen, 0, sizeof(seen));
 	nc->masquerade = true;
-	r = netd_name_check_network(name, err);
-	if (r < 0)
-		return path ? netd_err_prefix(err, "%s", path) : r;
 	snprintf(nc->name, sizeof(nc->name), "%s", name);
 	if (!path) {
 		snprintf(where, sizeof(where), "network %s", name);
@@ -553,51 +560,59 @@ static int parse_text(const char *name, const char *path, const char *text, bool
 		c.line = seen.line[F_ROUTES];
 		return perr(&c, "%s", why);
 	}
-	return netd_netconf_finish(nc, c.where, err);
+	return finish(nc, c.where, err);
 }
 
 int netd_netconf_parse(const char *name, const char *path, const char *text,
 		       struct netd_netconf *nc, struct netd_err *err)
 {
-	return parse_text(name, path, text, true, nc, err);
+	int r = check_name(name, path, err);
+
+	return r < 0 ? r : parse_text(name, path, text, true, nc, err);
 }
 
 int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_err *err)
 {
+	if (netd_name_check_network(nc->name, err) < 0)
+		return netd_err_prefix(err, "%s", where ? where : "network");
+	return finish(nc, where, err);
+}
+
+/* netd_netconf_finish for an nc whose name has been checked. */
+static int finish(struct netd_netconf *nc, const char *where, struct netd_err *err)
+{
 	char q[NETD_QUOTE_MAX], why[256];
-	char sn[INET_ADDRSTRLEN], ms[INET_ADDRSTRLEN];
-	uint32_t mask, net, bcast;
+	char sn[NETD_PREFIX_STRLEN], ms[NETD_PREFIX_STRLEN];
+	struct netd_prefix sub = subnet_of(nc), net = netd_prefix_network(&sub);
+	struct netd_ip first, last, bcast = netd_prefix_last(&sub);
 	struct netd_err e = {0};
+	uint64_t size = 0;
 
 	if (!where)
 		where = "network";
-	if (netd_name_check_network(nc->name, err) < 0)
-		return netd_err_prefix(err, "%s", where);
 	if (nc->prefix < 8 || nc->prefix > 30)
 		return netd_err_set(err, EINVAL,
 				    "%s: subnet prefix /%u is not supported (use /8 to /30)", where,
 				    nc->prefix);
-	mask = prefix_mask(nc->prefix);
-	net = ntohl(nc->subnet.s_addr);
-	if (net & ~mask) {
-		struct in_addr m = {.s_addr = htonl(net & mask)};
-
-		inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
-		inet_ntop(AF_INET, &m, ms, sizeof(ms));
+	if (!netd_prefix_is_network(&sub))
 		return netd_err_set(err, EINVAL,
-				    "%s: subnet %s/%u has host bits set; did you mean %s/%u?",
-				    where, sn, nc->prefix, ms, nc->prefix);
-	}
-	bcast = net | ~mask;
+				    "%s: subnet %s has host bits set; did you mean %s?", where,
+				    netd_prefix_format(&sub, sn, sizeof(sn)),
+				    netd_prefix_format(&net, ms, sizeof(ms)));
+	/* /8 to /30: network + 1 and broadcast - 1 exist and lie inside. */
+	if (netd_ip_add(&net.ip, 1, &first) < 0 || netd_ip_diff(&net.ip, &bcast, &size) < 0 ||
+	    netd_ip_add(&net.ip, size - 1, &last) < 0)
+		return netd_err_set(err, EINVAL, "%s: subnet %s has no host addresses", where,
+				    netd_prefix_format(&sub, sn, sizeof(sn)));
 
 	if (!nc->gateway.s_addr)
-		nc->gateway.s_addr = htonl(net + 1);
+		nc->gateway = first.v4;
 	if (check_gateway(nc, why, sizeof(why)) < 0)
 		return netd_err_set(err, EINVAL, "%s: %s", where, why);
 	/* The whole subnet but network and broadcast; the allocator skips the gateway. */
 	if (!nc->range_start.s_addr && !nc->range_end.s_addr) {
-		nc->range_start.s_addr = htonl(net + 1);
-		nc->range_end.s_addr = htonl(bcast - 1);
+		nc->range_start = first.v4;
+		nc->range_end = last.v4;
 	}
 	if (check_range(nc, why, sizeof(why)) < 0)
 		return netd_err_set(err, EINVAL, "%s: %s", where, why);
@@ -631,19 +646,19 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 	char mtu[24] = "", routes[NETD_ROUTES_MAX * 48 + 16] = "", mode[32] = "";
 	size_t o = 0;
 
-	inet_ntop(AF_INET, &nc->subnet, sn, sizeof(sn));
-	inet_ntop(AF_INET, &nc->gateway, gw, sizeof(gw));
-	inet_ntop(AF_INET, &nc->range_start, lo, sizeof(lo));
-	inet_ntop(AF_INET, &nc->range_end, hi, sizeof(hi));
+	netd_ip4_format(nc->subnet, sn, sizeof(sn));
+	netd_ip4_format(nc->gateway, gw, sizeof(gw));
+	netd_ip4_format(nc->range_start, lo, sizeof(lo));
+	netd_ip4_format(nc->range_end, hi, sizeof(hi));
 	if (nc->mtu)
 		snprintf(mtu, sizeof(mtu), "mtu=%u\n", nc->mtu);
 	for (size_t i = 0; i < nc->n_routes && i < NETD_ROUTES_MAX; i++) {
 		char d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN + 8] = "";
 
-		inet_ntop(AF_INET, &nc->routes[i].dst, d, sizeof(d));
+		netd_ip4_format(nc->routes[i].dst, d, sizeof(d));
 		if (nc->routes[i].gw.s_addr) {
 			memcpy(g, " via ", 5);
-			inet_ntop(AF_INET, &nc->routes[i].gw, g + 5, sizeof(g) - 5);
+			netd_ip4_format(nc->routes[i].gw, g + 5, sizeof(g) - 5);
 		}
 		o += (size_t)snprintf(routes + o, sizeof(routes) - o, "%s%s/%u%s",
 				      i ? ", " : "routes=", d, nc->routes[i].prefix, g);
@@ -700,6 +715,9 @@ int netd_netconf_read(const char *name, const char *path, struct netd_netconf *n
 	size_t len = 0;
 	int r;
 
+	r = check_name(name, path, err);
+	if (r < 0)
+		return r;
 	r = netd_file_read(path, NETD_FILE_FOLLOW, &text, &len, err);
 	if (r < 0)
 		return r;
@@ -715,8 +733,7 @@ bool netd_netconf_defined(const char *name)
 	char path[PATH_MAX];
 	struct stat st;
 
-	if (netd_name_check_network(name, NULL) < 0 ||
-	    netd_path_fmt(path, sizeof(path), "%s/%s.conf", netd_config_dir(), name) < 0)
+	if (netd_path_fmt(path, sizeof(path), "%s/%s.conf", netd_config_dir(), name) < 0)
 		return false;
 	return lstat(path, &st) == 0;
 }
@@ -751,7 +768,7 @@ static int write_temp(const struct netd_netconf *nc, char *path, size_t plen, ch
 	if (r < 0)
 		return r;
 	snprintf(where, sizeof(where), "network %s", nc->name);
-	r = netd_netconf_finish(&v, where, err);
+	r = finish(&v, where, err);
 	if (r < 0)
 		return r;
 	r = conf_path(path, plen, nc->name, err);
@@ -1114,13 +1131,6 @@ int netd_netconf_find(const char *name, struct netd_netdef *def, struct netd_err
 	return netd_err_set(err, ENOENT, "network %s: not defined (no %s)", name, path);
 }
 
-bool netd_netconf_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
-{
-	uint32_t mask = prefix_mask(pa < pb ? pa : pb);
-
-	return (ntohl(a.s_addr) & mask) == (ntohl(b.s_addr) & mask);
-}
-
 const struct netd_netdef *netd_netdef_overlapping(const struct netd_netdef *defs, size_t n,
 						  const char *self, struct in_addr net,
 						  unsigned prefix)
@@ -1128,7 +1138,10 @@ const struct netd_netdef *netd_netdef_overlapping(const struct netd_netdef *defs
 	for (size_t i = 0; i < n; i++) {
 		if (defs[i].error[0] || (self && defs[i].here && !strcmp(defs[i].nc.name, self)))
 			continue;
-		if (netd_netconf_overlap(net, prefix, defs[i].nc.subnet, defs[i].nc.prefix))
+		struct netd_prefix a = netd_prefix_from4(net, prefix);
+		struct netd_prefix b = netd_prefix_from4(defs[i].nc.subnet, defs[i].nc.prefix);
+
+		if (netd_prefix_overlap(&a, &b))
 			return &defs[i];
 	}
 	return NULL;
@@ -1155,8 +1168,8 @@ int netd_netconf_check_unique(const struct netd_netconf *nc, struct netd_err *er
 	if (o) {
 		char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
-		inet_ntop(AF_INET, &nc->subnet, a, sizeof(a));
-		inet_ntop(AF_INET, &o->nc.subnet, b, sizeof(b));
+		netd_ip4_format(nc->subnet, a, sizeof(a));
+		netd_ip4_format(o->nc.subnet, b, sizeof(b));
 		r = netd_err_set(err, EEXIST,
 				 "network %s: subnet %s/%u overlaps network %s (%s/%u, %s)",
 				 nc->name, a, nc->prefix, o->nc.name, b, o->nc.prefix, o->path);

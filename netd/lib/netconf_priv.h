@@ -15,11 +15,9 @@
  */
 int netd_netconf_replace(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 
-/* Whether NAME.conf is in the config dir (one lstat; attach asks again under the network lock,
- * which network rm holds while it removes the network). */
+/* Whether NAME.conf is in the config dir, name checked by the caller (one lstat; attach asks again
+ * under the network lock, which network rm holds while it removes the network). */
 bool netd_netconf_defined(const char *name);
-/* True when a/pa and b/pb share an address. */
-bool netd_netconf_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb);
 /* The first of defs[0..n) whose subnet overlaps net/prefix, NULL when none; self (a name) skips
  * that network's own definition in this process's dir. Files that do not load are skipped. */
 const struct netd_netdef *netd_netdef_overlapping(const struct netd_netdef *defs, size_t n,

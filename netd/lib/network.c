@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <netd/addr.h>
 #include <netd/network.h>
 #include "dns_priv.h"
 #include "explain_priv.h"
@@ -187,66 +188,6 @@ static void attach_rollback(struct attach_ctx *c)
 		ignore_result(netd_dns_sync(ep->network, &e2));
 }
 
-/*
- * Dry run: the address netd_ipam_alloc would hand out, found without taking a lease. The wanted
- * one when it is free (or already ours); else, as the allocator walks, the first address after
- * its "last" hint (networks/NET/last) that is not reserved and has no lease file.
- */
-static int dry_pick_address(const struct netd_netconf *nc, const char *key, struct in_addr want,
-			    struct in_addr *got, struct netd_err *err)
-{
-	uint32_t mask, net, bcast, gw, start, end, ip;
-	char path[4096], owner[NETD_KEY_MAX], a[INET_ADDRSTRLEN];
-	cleanup_free char *hint = NULL;
-	struct in_addr h;
-	int r;
-
-	if (nc->prefix < 1 || nc->prefix > 30)
-		return netd_err_set(err, EINVAL, "network %s: prefix /%u leaves no host addresses",
-				    nc->name, nc->prefix);
-	if (want.s_addr != INADDR_ANY) {
-		r = netd_ipam_owner(nc->name, want, owner, sizeof(owner), err);
-		if (r == 0 && strcmp(owner, key) != 0) {
-			inet_ntop(AF_INET, &want, a, sizeof(a));
-			return netd_err_set(err, EADDRINUSE, "address %s is already leased to %s",
-					    a, owner);
-		}
-		if (r < 0 && r != -ENOENT)
-			return r;
-		netd_err_clear(err);
-		*got = want;
-		return 0;
-	}
-	mask = ~0u << (32 - nc->prefix);
-	net = ntohl(nc->subnet.s_addr) & mask;
-	bcast = net | ~mask;
-	gw = ntohl(nc->gateway.s_addr);
-	start = nc->range_start.s_addr ? ntohl(nc->range_start.s_addr) : net + 1;
-	end = nc->range_end.s_addr ? ntohl(nc->range_end.s_addr) : bcast - 1;
-	ip = end;
-	r = netd_path_fmt(path, sizeof(path), "%s/networks/%s/last", netd_state_dir(), nc->name);
-	if (r == 0 && netd_file_read(path, 0, &hint, NULL, err) == 0) {
-		hint[strcspn(hint, "\n")] = '\0';
-		if (inet_pton(AF_INET, hint, &h) == 1 && ntohl(h.s_addr) >= start &&
-		    ntohl(h.s_addr) <= end)
-			ip = ntohl(h.s_addr);
-	}
-	for (uint32_t i = 0; start <= end && i <= end - start; i++) {
-		ip = ip >= end ? start : ip + 1;
-		if (ip == net || ip == bcast || ip == gw)
-			continue;
-		got->s_addr = htonl(ip);
-		r = netd_ipam_owner(nc->name, *got, owner, sizeof(owner), err);
-		if (r == -ENOENT) {
-			netd_err_clear(err);
-			return 0;
-		}
-		if (r < 0)
-			return r;
-	}
-	return netd_err_set(err, EADDRNOTAVAIL, "network %s: no free address left", nc->name);
-}
-
 /* Lease an address and write the "creating" record, both under the network lock. */
 static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 {
@@ -293,7 +234,7 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 		ep->gateway = req->gateway;
 	} else {
 		if (netd_dry())
-			r = dry_pick_address(&c->nc, c->key, req->ip, &ep->ip, err);
+			r = netd_ipam_peek(&c->nc, c->key, req->ip, &ep->ip, err);
 		else
 			r = netd_ipam_alloc(&c->nc, c->key, req->ip, &ep->ip, err);
 		if (r < 0)
@@ -301,7 +242,7 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 		c->leased = !netd_dry();
 		ep->prefix = c->nc.prefix;
 		ep->gateway = c->nc.gateway;
-		inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
+		netd_ip4_format(ep->ip, ip, sizeof(ip));
 		netd_explain("# netd: lease %s for %s%s", ip, c->key,
 			     netd_dry() ? " (dry run: the address the allocator would pick)" : "");
 	}
@@ -486,7 +427,7 @@ static int port_twice(const struct netd_port *p, struct netd_err *err)
 {
 	char a[INET_ADDRSTRLEN], buf[64];
 
-	inet_ntop(AF_INET, &p->host_ip, a, sizeof(a));
+	netd_ip4_format(p->host_ip, a, sizeof(a));
 	snprintf(buf, sizeof(buf), "%s%s%u/%s", p->host_ip.s_addr != INADDR_ANY ? a : "",
 		 p->host_ip.s_addr != INADDR_ANY ? ":" : "", p->host_port,
 		 netd_proto_name(p->proto));
@@ -564,7 +505,7 @@ static int ports_check(const struct netd_endpoint *ep, struct netd_err *err)
 			seen = p->host_ip;
 			continue;
 		}
-		inet_ntop(AF_INET, &p->host_ip, a, sizeof(a));
+		netd_ip4_format(p->host_ip, a, sizeof(a));
 		netd_port_format(p, buf, sizeof(buf));
 		return netd_err_set(err, EADDRNOTAVAIL,
 				    "port %s: %s is not an address of this host (publish on one of "
@@ -753,7 +694,7 @@ static void explain_conntrack_flush(const struct netd_port *p)
 	if (!netd_explain_enabled())
 		return;
 	if (p->host_ip.s_addr != INADDR_ANY) {
-		inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+		netd_ip4_format(p->host_ip, ip, sizeof(ip));
 		snprintf(dst, sizeof(dst), " --orig-dst %s", ip);
 	}
 	netd_explain("conntrack -D -p %s --orig-port-dst %u%s 2>/dev/null || true",
@@ -794,7 +735,7 @@ static int attach_dns(struct attach_ctx *c, struct netd_err *err)
 	if (!netd_dns_named(c->ep))
 		return 0;
 	netd_dns_names_text(c->ep, names, sizeof(names));
-	inet_ntop(AF_INET, &c->ep->ip, ip, sizeof(ip));
+	netd_ip4_format(c->ep->ip, ip, sizeof(ip));
 	netd_explain("# netd: dns: %s -> %s on network %s (%s)", names, ip, c->ep->network,
 		     netd_dns_server_path() ? "answered on its gateway"
 					    : "aardvark-dns is not installed: nothing answers");
@@ -1270,7 +1211,7 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 		r = netd_ipam_owner(ep.network, ep.ip, owner, sizeof(owner), err);
 		if (r == -ENOENT || (r == 0 && strcmp(owner, key) != 0)) {
 			char ip[INET_ADDRSTRLEN];
-			inet_ntop(AF_INET, &ep.ip, ip, sizeof(ip));
+			netd_ip4_format(ep.ip, ip, sizeof(ip));
 			r = netd_err_set(err, ENOENT, "lease of %s for %s is missing", ip, key);
 		}
 	}

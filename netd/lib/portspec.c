@@ -6,35 +6,45 @@
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include <netd/addr.h>
 #include <netd/portspec.h>
 #include "netconf_priv.h"
+#include "util.h"
 
 /* Longest spec we look at: "255.255.255.255:65535-65535:65535-65535/sctp" is 44. */
 #define SPEC_MAX 128
 
+/* The protocols a port can be published for, and their names: the one table. */
+static const struct {
+	uint8_t proto;
+	const char *name;
+} protos[] = {
+    {NETD_PROTO_TCP, "tcp"},
+    {NETD_PROTO_UDP, "udp"},
+    {NETD_PROTO_SCTP, "sctp"},
+};
+
 const char *netd_proto_name(uint8_t proto)
 {
-	switch (proto) {
-	case NETD_PROTO_TCP:
-		return "tcp";
-	case NETD_PROTO_UDP:
-		return "udp";
-	case NETD_PROTO_SCTP:
-		return "sctp";
-	}
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].proto == proto)
+			return protos[i].name;
 	return NULL;
 }
 
 uint8_t netd_proto_from_name(const char *name)
 {
-	if (!name)
-		return 0;
-	if (!strcasecmp(name, "tcp"))
-		return NETD_PROTO_TCP;
-	if (!strcasecmp(name, "udp"))
-		return NETD_PROTO_UDP;
-	if (!strcasecmp(name, "sctp"))
-		return NETD_PROTO_SCTP;
+	for (size_t i = 0; name && i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (!strcasecmp(name, protos[i].name))
+			return protos[i].proto;
+	return 0;
+}
+
+uint8_t netd_proto_from_text(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (strlen(protos[i].name) == len && !memcmp(protos[i].name, name, len))
+			return protos[i].proto;
 	return 0;
 }
 
@@ -150,7 +160,7 @@ int netd_portspec_parse(const char *spec, struct netd_port *out, size_t cap, siz
 					    "port spec %s: host IP is empty; leave out \"IP:\" to "
 					    "publish on every address",
 					    qs);
-		if (inet_pton(AF_INET, parts[0], &ip) != 1)
+		if (netd_ip4_parse(parts[0], &ip, NULL) < 0)
 			return netd_err_set(err, EINVAL,
 					    "port spec %s: host IP %s is not an IPv4 address", qs,
 					    netd_quote(qp, sizeof(qp), parts[0]));
@@ -210,8 +220,7 @@ int netd_port_format(const struct netd_port *p, char *buf, size_t len)
 	char proto[8];
 	const char *pn = netd_proto_name(p->proto);
 
-	if (!inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip)))
-		snprintf(ip, sizeof(ip), "?");
+	netd_ip4_format(p->host_ip, ip, sizeof(ip));
 	if (!p->host_port)
 		snprintf(host, sizeof(host), "?");
 	else if (p->host_port_max > p->host_port)

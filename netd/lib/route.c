@@ -16,6 +16,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
+#include <netd/addr.h>
 #include "explain_priv.h"
 #include "link.h"
 #include "netconf_priv.h"
@@ -168,7 +169,7 @@ static void route_dst_text(struct in_addr dst, unsigned prefix, char *buf, size_
 		snprintf(buf, len, "default");
 		return;
 	}
-	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	netd_ip4_format(dst, d, sizeof(d));
 	snprintf(buf, len, "%s/%u", d, prefix);
 }
 
@@ -214,7 +215,7 @@ static int ctr_routes(struct netd_rtnl *ns, const char *ipc, int ifindex,
 		const struct netd_route *rt = &cc->routes[i];
 
 		route_dst_text(rt->dst, rt->prefix, dst, sizeof(dst));
-		inet_ntop(AF_INET, &rt->gw, gws, sizeof(gws));
+		netd_ip4_format(rt->gw, gws, sizeof(gws));
 		netd_explain("%s route replace %s via %s dev %s", ipc, dst, gws, cc->ifname);
 		if (netd_dry())
 			continue;
@@ -225,7 +226,7 @@ static int ctr_routes(struct netd_rtnl *ns, const char *ipc, int ifindex,
 	}
 	if (!cc->default_if_none)
 		return 0;
-	inet_ntop(AF_INET, &cc->gw, gws, sizeof(gws));
+	netd_ip4_format(cc->gw, gws, sizeof(gws));
 	nle = has_default_route(ns, &has);
 	if (nle < 0)
 		return netd_nl_err(err, ns, nle, "list routes");
@@ -265,7 +266,7 @@ int netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int
 	if (cc->prefix > 32)
 		return netd_err_set(err, EINVAL, "%s: invalid prefix length %u", ifname,
 				    cc->prefix);
-	inet_ntop(AF_INET, &cc->ip, ips, sizeof(ips));
+	netd_ip4_format(cc->ip, ips, sizeof(ips));
 	if (netd_explain_enabled())
 		netd_explain_ip(nl_socket_get_fd(ns->sk), ipc, sizeof(ipc));
 	if (netd_dry()) {
@@ -368,7 +369,7 @@ int netd_ctr_check(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, 
 	rc = netd_nl_check_ifname("container interface", ifname, err);
 	if (rc < 0)
 		return rc;
-	inet_ntop(AF_INET, &ip, ips, sizeof(ips));
+	netd_ip4_format(ip, ips, sizeof(ips));
 	nle = netd_nl_link_lookup(ns, ifname, &l);
 	if (nle < 0) {
 		if (netd_nl_errno(ns, nle) == ENODEV)
@@ -391,7 +392,7 @@ int netd_ctr_check(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, 
 			return netd_nl_err(err, ns, nle, "list routes");
 		if (!f.found) {
 			route_dst_text(routes[i].dst, routes[i].prefix, dst, sizeof(dst));
-			inet_ntop(AF_INET, &routes[i].gw, gws, sizeof(gws));
+			netd_ip4_format(routes[i].gw, gws, sizeof(gws));
 			return netd_err_set(err, ENOENT, "no %s route via %s", dst, gws);
 		}
 	}
@@ -431,7 +432,8 @@ int netd_route_default_mtu(struct netd_rtnl *r, unsigned *mtu, struct netd_err *
 	unsigned link_mtu;
 	int nle, code;
 
-	inet_pton(AF_INET, PUBLIC_PROBE, &probe);
+	if (netd_ip4_parse(PUBLIC_PROBE, &probe, err) < 0)
+		return netd_err_prefix(err, "default route: probe address");
 	if (!req || nlmsg_append(req, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
 	    nla_put(req, RTA_DST, sizeof(probe), &probe) < 0)
 		return netd_err_set(err, ENOMEM, "default route: lookup: out of memory");
@@ -461,10 +463,17 @@ int netd_route_default_mtu(struct netd_rtnl *r, unsigned *mtu, struct netd_err *
 }
 
 struct overlap_ctx {
-	struct in_addr net;
-	unsigned prefix;
+	struct netd_prefix net;
 	bool hit;
 };
+
+/* Whether c's subnet shares an address with a/plen. */
+static bool overlaps(const struct overlap_ctx *c, struct in_addr a, unsigned plen)
+{
+	struct netd_prefix p = netd_prefix_from4(a, plen);
+
+	return netd_prefix_overlap(&c->net, &p);
+}
 
 static void overlap_route(struct nl_object *obj, void *arg)
 {
@@ -481,7 +490,7 @@ static void overlap_route(struct nl_object *obj, void *arg)
 	/* The default route covers everything and so overlaps nothing in particular. */
 	if (plen <= 0 || plen > 32)
 		return;
-	if (netd_netconf_overlap(c->net, c->prefix, addr_v4(dst), (unsigned)plen))
+	if (overlaps(c, addr_v4(dst), (unsigned)plen))
 		c->hit = true;
 }
 
@@ -497,19 +506,18 @@ static void overlap_addr(struct nl_object *obj, void *arg)
 	if (plen < 0 || plen > 32)
 		return;
 	/* A /0 address is as meaningless as a default route here: only its own /32 counts. */
-	if (netd_netconf_overlap(c->net, c->prefix, addr_v4(rtnl_addr_get_local(a)),
-				 plen ? (unsigned)plen : 32))
+	if (overlaps(c, addr_v4(rtnl_addr_get_local(a)), plen ? (unsigned)plen : 32))
 		c->hit = true;
 }
 
 int netd_route_overlaps(struct netd_rtnl *r, struct in_addr net, unsigned prefix, bool *overlap,
 			struct netd_err *err)
 {
-	struct overlap_ctx c = {.net = net, .prefix = prefix};
+	struct overlap_ctx c = {.net = netd_prefix_from4(net, prefix)};
 	char nets[INET_ADDRSTRLEN];
 	int nle;
 
-	inet_ntop(AF_INET, &net, nets, sizeof(nets));
+	netd_ip4_format(net, nets, sizeof(nets));
 	if (prefix > 32)
 		return netd_err_set(err, EINVAL, "subnet %s/%u: invalid prefix length", nets,
 				    prefix);
@@ -553,7 +561,7 @@ int netd_route_is_local(struct netd_rtnl *r, struct in_addr ip, bool *local, str
 	char a[INET_ADDRSTRLEN];
 	int nle, code;
 
-	inet_ntop(AF_INET, &ip, a, sizeof(a));
+	netd_ip4_format(ip, a, sizeof(a));
 	if (!req || nlmsg_append(req, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
 	    nla_put(req, RTA_DST, sizeof(ip), &ip) < 0)
 		return netd_err_set(err, ENOMEM, "address %s: lookup: out of memory", a);

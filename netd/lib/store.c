@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <netd/addr.h>
 #include <netd/names.h>
 #include "store.h"
 #include "util.h"
@@ -23,64 +24,17 @@
 
 /* ---- small helpers (names, protocols, keys) ---- */
 
-static bool name_char(char c, bool first)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	return !first && (c == '_' || c == '.' || c == '-');
-}
-
-/* The rule of include/netd/names.h: [A-Za-z0-9][A-Za-z0-9_.-]*, at most max characters. */
-static bool name_ok(const char *s, size_t max)
-{
-	size_t n;
-
-	if (!s || !name_char(s[0], true))
-		return false;
-	for (n = 1; s[n]; n++)
-		if (n >= max || !name_char(s[n], false))
-			return false;
-	return true;
-}
-
+/* The rules of names.c; err may be NULL. */
 static int check_names(const char *network, const char *id, const char *ifname,
 		       struct netd_err *err)
 {
-	if (!name_ok(network, NETD_NETNAME_MAX))
-		return netd_err_set(err, EINVAL, "network %s: invalid name",
-				    network ? network : "(null)");
-	if (!name_ok(id, NETD_ID_MAX))
-		return netd_err_set(err, EINVAL, "endpoint id %s: invalid name",
-				    id ? id : "(null)");
-	if (!name_ok(ifname, NETD_IFNAME_MAX))
-		return netd_err_set(err, EINVAL, "interface name %s: invalid name",
-				    ifname ? ifname : "(null)");
-	return 0;
-}
+	int r = netd_name_check_network(network, err);
 
-static const struct {
-	uint8_t proto;
-	const char *name;
-} protos[] = {
-    {NETD_PROTO_TCP, "tcp"},
-    {NETD_PROTO_UDP, "udp"},
-    {NETD_PROTO_SCTP, "sctp"},
-};
-
-static const char *proto_name(uint8_t proto)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
-		if (protos[i].proto == proto)
-			return protos[i].name;
-	return NULL;
-}
-
-static uint8_t proto_from_name(const char *name, size_t len)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(protos); i++)
-		if (strlen(protos[i].name) == len && !memcmp(protos[i].name, name, len))
-			return protos[i].proto;
-	return 0;
+	if (r == 0)
+		r = netd_name_check_id(id, err);
+	if (r == 0)
+		r = netd_name_check_ifname(ifname, err);
+	return r;
 }
 
 int netd_store_key(char *buf, size_t len, const char *network, const char *id, const char *ifname)
@@ -96,9 +50,8 @@ static int lock_network(const char *network, bool create, struct netd_err *err)
 	char dir[PATH_MAX], path[PATH_MAX];
 	int r;
 
-	if (!name_ok(network, NETD_NETNAME_MAX))
-		return netd_err_set(err, EINVAL, "network %s: invalid name",
-				    network ? network : "(null)");
+	if (netd_name_check_network(network, err) < 0)
+		return -EINVAL;
 	if (netd_path_fmt(path, sizeof(path), "%s/networks/%s/lock", netd_state_dir(), network) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
 	for (int i = 0; create && i < 2; i++) {
@@ -245,13 +198,14 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 {
 	struct sbuf b = {0};
 	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], hip[INET_ADDRSTRLEN];
+	char mac[NETD_MAC_STRLEN];
 	int r;
 
 	r = check_names(ep->network, ep->id, ep->ifname, err);
 	if (r < 0)
 		return netd_err_prefix(err, "endpoint record");
-	if ((ep->host_ifname[0] && !name_ok(ep->host_ifname, NETD_IFNAME_MAX)) ||
-	    (ep->bridge[0] && !name_ok(ep->bridge, NETD_IFNAME_MAX)))
+	if ((ep->host_ifname[0] && netd_name_check_ifname(ep->host_ifname, NULL) < 0) ||
+	    (ep->bridge[0] && netd_name_check_ifname(ep->bridge, NULL) < 0))
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: invalid interface name", ep->id,
 				    ep->ifname);
 	if (!text_ok(ep->netns, sizeof(ep->netns)) || !state_ok(ep->state, sizeof(ep->state)))
@@ -270,13 +224,12 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	r = dns_names_ok(ep, err);
 	if (r < 0)
 		return r;
-	inet_ntop(AF_INET, &ep->ip, ip, sizeof(ip));
-	inet_ntop(AF_INET, &ep->gateway, gw, sizeof(gw));
+	netd_ip4_format(ep->ip, ip, sizeof(ip));
+	netd_ip4_format(ep->gateway, gw, sizeof(gw));
 
 	sb_printf(&b, "network=%s\nid=%s\nifname=%s\nhost_ifname=%s\nbridge=%s\nnetns=%s\n",
 		  ep->network, ep->id, ep->ifname, ep->host_ifname, ep->bridge, ep->netns);
-	sb_printf(&b, "mac=%02x:%02x:%02x:%02x:%02x:%02x\n", ep->mac[0], ep->mac[1], ep->mac[2],
-		  ep->mac[3], ep->mac[4], ep->mac[5]);
+	sb_printf(&b, "mac=%s\n", netd_mac_format(ep->mac, mac, sizeof(mac)));
 	sb_printf(&b, "ip=%s/%u\ngateway=%s\nmtu=%u\nhost_ifindex=%d\nctr_ifindex=%d\n", ip,
 		  ep->prefix, gw, ep->mtu, ep->host_ifindex, ep->ctr_ifindex);
 	sb_printf(&b, "created=%" PRId64 "\nstate=%s\npid=%d\n", (int64_t)ep->created, ep->state,
@@ -289,22 +242,22 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 		sb_printf(&b, "alias=%s\n", ep->aliases[i]);
 	for (size_t i = 0; i < ep->n_ports; i++) {
 		const struct netd_port *p = &ep->ports[i];
-		const char *pn = proto_name(p->proto);
+		const char *pn = netd_proto_name(p->proto);
 
 		if (!pn || !p->host_port || !p->ctr_port) {
 			free(b.p);
 			return netd_err_set(err, EINVAL, "endpoint %s@%s: port %zu is invalid",
 					    ep->id, ep->ifname, i + 1);
 		}
-		inet_ntop(AF_INET, &p->host_ip, hip, sizeof(hip));
+		netd_ip4_format(p->host_ip, hip, sizeof(hip));
 		sb_printf(&b, "port=%s %s %u %u\n", pn, hip, p->host_port, p->ctr_port);
 	}
 	/* "none" keeps a record without routes apart from one written before routes were. */
 	if (!ep->n_routes)
 		sb_printf(&b, "route=none\n");
 	for (size_t i = 0; i < ep->n_routes && i < ARRAY_SIZE(ep->routes); i++) {
-		inet_ntop(AF_INET, &ep->routes[i].dst, ip, sizeof(ip));
-		inet_ntop(AF_INET, &ep->routes[i].gw, gw, sizeof(gw));
+		netd_ip4_format(ep->routes[i].dst, ip, sizeof(ip));
+		netd_ip4_format(ep->routes[i].gw, gw, sizeof(gw));
 		sb_printf(&b, "route=%s/%u %s\n", ip, ep->routes[i].prefix, gw);
 	}
 	if (b.oom) {
@@ -336,38 +289,17 @@ static bool parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out)
 
 static bool parse_ip(const char *s, size_t len, struct in_addr *a)
 {
-	char buf[INET_ADDRSTRLEN];
+	struct netd_ip ip;
 
-	if (len == 0 || len >= sizeof(buf))
+	if (netd_ip_parse_n(s, len, AF_INET, &ip, NULL) < 0)
 		return false;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return inet_pton(AF_INET, buf, a) == 1;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	*a = ip.v4;
+	return true;
 }
 
 static bool parse_mac(const char *s, size_t len, uint8_t mac[6])
 {
-	if (len != 17)
-		return false;
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
-			return false;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
+	return netd_mac_parse_n(s, len, mac, NULL) == 0;
 }
 
 /* Copies a value into a fixed field; false when it does not fit. */
@@ -383,19 +315,19 @@ static bool copy_field(char *dst, size_t size, const char *s, size_t len)
 /* "DST/PREFIX GW", or "none" (then nothing is added) */
 static bool parse_route(const char *s, size_t len, struct netd_endpoint *ep)
 {
-	const char *slash = memchr(s, '/', len), *sp = memchr(s, ' ', len);
+	const char *sp = memchr(s, ' ', len);
 	struct netd_route rt = {0};
-	uint64_t v;
+	struct netd_prefix dst;
 
 	if (len == 4 && !memcmp(s, "none", 4))
 		return true;
-	if (!slash || !sp || sp < slash || ep->n_routes >= ARRAY_SIZE(ep->routes))
+	if (!sp || ep->n_routes >= ARRAY_SIZE(ep->routes))
 		return false;
-	if (!parse_ip(s, (size_t)(slash - s), &rt.dst) ||
-	    !parse_uint(slash + 1, (size_t)(sp - slash - 1), 32, &v) ||
+	if (netd_prefix_parse_n(s, (size_t)(sp - s), AF_INET, &dst, NULL) < 0 ||
 	    !parse_ip(sp + 1, len - (size_t)(sp + 1 - s), &rt.gw))
 		return false;
-	rt.prefix = (unsigned)v;
+	rt.dst = dst.ip.v4;
+	rt.prefix = dst.len;
 	ep->routes[ep->n_routes++] = rt;
 	return true;
 }
@@ -425,7 +357,7 @@ static bool parse_port(const char *s, size_t len, struct netd_port *p)
 	if (nf != 4)
 		return false;
 	memset(p, 0, sizeof(*p));
-	p->proto = proto_from_name(f[0], fl[0]);
+	p->proto = netd_proto_from_text(f[0], fl[0]);
 	if (!p->proto || !parse_ip(f[1], fl[1], &p->host_ip))
 		return false;
 	if (!parse_uint(f[2], fl[2], 65535, &v) || v == 0)
@@ -493,31 +425,31 @@ static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, si
 	switch (k) {
 	case K_NETWORK:
 		return copy_field(ep->network, sizeof(ep->network), v, vl) &&
-		       name_ok(ep->network, NETD_NETNAME_MAX);
+		       netd_name_check_network(ep->network, NULL) == 0;
 	case K_ID:
-		return copy_field(ep->id, sizeof(ep->id), v, vl) && name_ok(ep->id, NETD_ID_MAX);
+		return copy_field(ep->id, sizeof(ep->id), v, vl) &&
+		       netd_name_check_id(ep->id, NULL) == 0;
 	case K_IFNAME:
 		return copy_field(ep->ifname, sizeof(ep->ifname), v, vl) &&
-		       name_ok(ep->ifname, NETD_IFNAME_MAX);
+		       netd_name_check_ifname(ep->ifname, NULL) == 0;
 	case K_HOST_IFNAME:
 		return copy_field(ep->host_ifname, sizeof(ep->host_ifname), v, vl) &&
-		       (!vl || name_ok(ep->host_ifname, NETD_IFNAME_MAX));
+		       (!vl || netd_name_check_ifname(ep->host_ifname, NULL) == 0);
 	case K_BRIDGE:
 		return copy_field(ep->bridge, sizeof(ep->bridge), v, vl) &&
-		       (!vl || name_ok(ep->bridge, NETD_IFNAME_MAX));
+		       (!vl || netd_name_check_ifname(ep->bridge, NULL) == 0);
 	case K_NETNS:
 		return copy_field(ep->netns, sizeof(ep->netns), v, vl) &&
 		       text_ok(ep->netns, sizeof(ep->netns));
 	case K_MAC:
 		return parse_mac(v, vl, ep->mac);
 	case K_IP: {
-		const char *slash = memchr(v, '/', vl);
+		struct netd_prefix p;
 
-		if (!slash || !parse_ip(v, (size_t)(slash - v), &ep->ip))
+		if (netd_prefix_parse_n(v, vl, AF_INET, &p, NULL) < 0)
 			return false;
-		if (!parse_uint(slash + 1, vl - (size_t)(slash + 1 - v), 32, &u))
-			return false;
-		ep->prefix = (unsigned)u;
+		ep->ip = p.ip.v4;
+		ep->prefix = p.len;
 		return true;
 	}
 	case K_GATEWAY:
@@ -871,7 +803,7 @@ static int list_network(const char *network, struct eplist *l, struct netd_err *
 		if (!at)
 			continue;
 		*at = '\0';
-		if (!name_ok(name, NETD_ID_MAX) || !name_ok(at + 1, NETD_IFNAME_MAX))
+		if (netd_name_check_id(name, NULL) < 0 || netd_name_check_ifname(at + 1, NULL) < 0)
 			continue; /* not a name of ours: not a record */
 		if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
 			continue;
@@ -950,7 +882,7 @@ int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, si
 		*n_bad = 0;
 	}
 	if (network) {
-		if (!name_ok(network, NETD_NETNAME_MAX))
+		if (netd_name_check_network(network, NULL) < 0)
 			return netd_err_set(err, EINVAL, "network %s: invalid name", network);
 		r = list_network(network, &l, err);
 	} else {
@@ -967,7 +899,7 @@ int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, si
 			return netd_err_sys(err, errno, "list endpoints: open %s", dir);
 		}
 		while (r == 0 && (de = readdir(d)))
-			if (name_ok(de->d_name, NETD_NETNAME_MAX))
+			if (netd_name_check_network(de->d_name, NULL) == 0)
 				r = list_network(de->d_name, &l, err);
 		closedir(d);
 	}
@@ -999,7 +931,7 @@ int netd_store_endpoint_list(const char *network, struct netd_endpoint **eps, si
 
 static int port_dir(char *buf, size_t len, const struct netd_port *p, struct netd_err *err)
 {
-	const char *pn = proto_name(p->proto);
+	const char *pn = netd_proto_name(p->proto);
 
 	if (!pn)
 		return netd_err_set(err, EINVAL, "port %u: unknown protocol %u", p->host_port,
@@ -1052,7 +984,7 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 	size_t n_names = 0;
 	int r;
 
-	inet_ntop(AF_INET, &p->host_ip, want, sizeof(want));
+	netd_ip4_format(p->host_ip, want, sizeof(want));
 	if (p->host_ip.s_addr != INADDR_ANY) {
 		names[n_names++] = want;
 		names[n_names++] = WILDCARD_NAME;
@@ -1070,7 +1002,7 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 		while ((de = readdir(d))) {
 			struct in_addr a;
 
-			if (de->d_name[0] == '.' || inet_pton(AF_INET, de->d_name, &a) != 1)
+			if (de->d_name[0] == '.' || netd_ip4_parse(de->d_name, &a, NULL) < 0)
 				continue;
 			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
 				continue;
@@ -1110,12 +1042,12 @@ static int conflict_error(const struct netd_port *p, const struct conflict *c, s
 {
 	char want[INET_ADDRSTRLEN];
 	char net[NETD_NETNAME_MAX + 1];
-	const char *pn = proto_name(p->proto);
+	const char *pn = netd_proto_name(p->proto);
 	const char *slash = strchr(c->owner, '/');
 	const char *at = strrchr(c->owner, '@');
 	char on[INET_ADDRSTRLEN + 8] = "";
 
-	inet_ntop(AF_INET, &p->host_ip, want, sizeof(want));
+	netd_ip4_format(p->host_ip, want, sizeof(want));
 	if (strcmp(want, c->addr))
 		snprintf(on, sizeof(on), " on %s", c->addr);
 	if (slash && at && at > slash && (size_t)(slash - c->owner) < sizeof(net)) {
@@ -1143,25 +1075,25 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 		return r;
 	if (!key || !*key || strlen(key) > NETD_KEY_MAX || strchr(key, '\n'))
 		return netd_err_set(err, EINVAL, "port %u/%s: invalid owner key", p->host_port,
-				    proto_name(p->proto));
+				    netd_proto_name(p->proto));
 	r = find_conflict(dir, p, key, &c, err);
 	if (r < 0)
 		return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
-				       proto_name(p->proto));
+				       netd_proto_name(p->proto));
 	if (r > 0)
 		return conflict_error(p, &c, err);
 
-	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	netd_ip4_format(p->host_ip, ip, sizeof(ip));
 	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	r = netd_mkdirs(dir, false, err);
 	if (r < 0)
 		return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
-				       proto_name(p->proto));
+				       netd_proto_name(p->proto));
 	fd = netd_file_tmp(dir, 0644, tmp, sizeof(tmp), err);
 	if (fd < 0)
 		return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
-				       proto_name(p->proto));
+				       netd_proto_name(p->proto));
 	r = netd_owner_write(fd, key);
 	if (r == 0 && link(tmp, path) < 0)
 		r = -errno;
@@ -1173,12 +1105,12 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 			return conflict_error(p, &c, err);
 		if (r < 0)
 			return netd_err_prefix(err, "port %u/%s: claim", p->host_port,
-					       proto_name(p->proto));
+					       netd_proto_name(p->proto));
 		return 0;
 	}
 	if (r < 0)
 		return netd_err_write(err, -r, path, "port %u/%s: claim %s", p->host_port,
-				      proto_name(p->proto), path);
+				      netd_proto_name(p->proto), path);
 	netd_fsync_dir(dir);
 	return 0;
 }
@@ -1191,7 +1123,7 @@ int netd_store_port_repair(const struct netd_port *p, const char *key, struct ne
 	r = port_dir(dir, sizeof(dir), p, err);
 	if (r < 0)
 		return r;
-	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	netd_ip4_format(p->host_ip, ip, sizeof(ip));
 	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	r = netd_mkdirs(dir, false, err);
@@ -1199,7 +1131,7 @@ int netd_store_port_repair(const struct netd_port *p, const char *key, struct ne
 		r = netd_owner_replace(path, key, err);
 	if (r < 0)
 		return netd_err_prefix(err, "port %u/%s: repair claim", p->host_port,
-				       proto_name(p->proto));
+				       netd_proto_name(p->proto));
 	return 0;
 }
 
@@ -1213,7 +1145,7 @@ int netd_store_port_release(const struct netd_port *p, const char *key, struct n
 	r = port_dir(dir, sizeof(dir), p, err);
 	if (r < 0)
 		return r;
-	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	netd_ip4_format(p->host_ip, ip, sizeof(ip));
 	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	if (key) {
@@ -1226,17 +1158,17 @@ int netd_store_port_release(const struct netd_port *p, const char *key, struct n
 		if (r < 0) {
 			*err = e2;
 			return netd_err_prefix(err, "port %u/%s: release", p->host_port,
-					       proto_name(p->proto));
+					       netd_proto_name(p->proto));
 		}
 		if (strcmp(owner, key))
 			return 0; /* someone else's claim: not ours to drop */
 	}
 	if (unlink(path) < 0 && errno != ENOENT)
 		return netd_err_sys(err, errno, "port %u/%s: release %s", p->host_port,
-				    proto_name(p->proto), path);
+				    netd_proto_name(p->proto), path);
 	if (rmdir(dir) < 0 && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
 		return netd_err_sys(err, errno, "port %u/%s: remove %s", p->host_port,
-				    proto_name(p->proto), dir);
+				    netd_proto_name(p->proto), dir);
 	return 0;
 }
 
@@ -1248,7 +1180,7 @@ int netd_store_port_owner(const struct netd_port *p, char *owner, size_t len, st
 	r = port_dir(dir, sizeof(dir), p, err);
 	if (r < 0)
 		return r;
-	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	netd_ip4_format(p->host_ip, ip, sizeof(ip));
 	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	return netd_owner_read(path, owner, len, err);
@@ -1266,7 +1198,7 @@ int netd_store_port_claimed(const struct netd_port *p, char *owner, size_t len,
 		return r;
 	r = find_conflict(dir, p, NULL, &c, err);
 	if (r < 0)
-		return netd_err_prefix(err, "port %u/%s", p->host_port, proto_name(p->proto));
+		return netd_err_prefix(err, "port %u/%s", p->host_port, netd_proto_name(p->proto));
 	if (r > 0 && owner && len)
 		snprintf(owner, len, "%s", c.owner);
 	return r;
@@ -1281,7 +1213,7 @@ static bool parse_port_dir(const char *name, struct netd_port *p)
 	if (!dash)
 		return false;
 	memset(p, 0, sizeof(*p));
-	p->proto = proto_from_name(name, (size_t)(dash - name));
+	p->proto = netd_proto_from_text(name, (size_t)(dash - name));
 	if (!p->proto || !parse_uint(dash + 1, strlen(dash + 1), 65535, &v) || v == 0)
 		return false;
 	p->host_port = (uint16_t)v;
@@ -1324,7 +1256,7 @@ int netd_store_port_foreach(netd_portclaim_fn fn, void *arg, struct netd_err *er
 			struct netd_err e = {0};
 
 			if (de2->d_name[0] == '.' ||
-			    inet_pton(AF_INET, de2->d_name, &p.host_ip) != 1)
+			    netd_ip4_parse(de2->d_name, &p.host_ip, NULL) < 0)
 				continue;
 			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de2->d_name) < 0)
 				continue;

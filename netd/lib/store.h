@@ -57,7 +57,11 @@ int netd_ipam_release(const char *network, struct in_addr ip, const char *key,
 int netd_ipam_owner(const char *network, struct in_addr ip, char *key, size_t len,
 		    struct netd_err *err) NETD_MUST_USE;
 /* Where the next allocation starts looking: after ip (only a hint; a failed attach leaves it). */
-void netd_ipam_note_last(const char *network, struct in_addr ip);
+void netd_ipam_note_last(const char *network, struct in_addr ip); /* network checked */
+/* A dry run's answer: the address netd_ipam_alloc would hand out (want, when it is free or
+ * already key's), found by the same walk, without taking a lease or the lock. */
+int netd_ipam_peek(const struct netd_netconf *nc, const char *key, struct in_addr want,
+		   struct in_addr *got, struct netd_err *err) NETD_MUST_USE;
 /* Rewrites the lease of ip to name key (gc's repair of a damaged or wrong lease; a missing one is
  * made). The caller holds the network lock. */
 int netd_ipam_repair(const char *network, struct in_addr ip, const char *key,

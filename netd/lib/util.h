@@ -167,4 +167,8 @@ static inline int netd_nl_errno_sane(void)
 /* FNV-1a 32-bit, for stable short interface names. */
 uint32_t netd_hash32(const char *s);
 
+/* A protocol's name as netd writes it into records and claim directories ("tcp", exactly, not
+ * "TCP"), len bytes of name; 0 when unknown. The table lives in portspec.c. */
+uint8_t netd_proto_from_text(const char *name, size_t len);
+
 #endif

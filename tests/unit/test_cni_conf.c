@@ -102,6 +102,13 @@ static void test_cidr_ip_mac(void **state)
 	assert_int_equal(cni_parse_cidr4("fd00::/64", &a, &p), -1);
 	assert_int_equal(cni_parse_ip4("192.168.0.1", &a), 0);
 	assert_int_equal(cni_parse_ip4("192.168.0.256", &a), -1);
+	/* the rule of subnet files (addr.c): no short forms, prefix length of at most 2 digits */
+	assert_int_equal(cni_parse_ip4("10.1", &a), -1);
+	assert_int_equal(cni_parse_ip4("010.1.2.3", &a), -1);
+	assert_int_equal(cni_parse_cidr4("10.1/16", &a, &p), -1);
+	assert_int_equal(cni_parse_cidr4("10.1.2.0/024", &a, &p), -1);
+	assert_int_equal(cni_parse_cidr4("10.1.2.0/08", &a, &p), 0);
+	assert_int_equal(p, 8);
 
 	assert_int_equal(cni_parse_mac("0a:BB:cc:dd:ee:0F", m), 0);
 	assert_int_equal(m[0], 0x0a);

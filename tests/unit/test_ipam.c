@@ -89,11 +89,15 @@ static struct in_addr alloc_ok(const struct netd_netconf *nc, const char *key)
 {
 	struct netd_err err = {0};
 	struct in_addr got = {0};
-	struct in_addr any = {.s_addr = INADDR_ANY};
+	struct in_addr any = {.s_addr = INADDR_ANY}, peek = {0};
+	/* A dry run's answer is always the address the allocator then hands out. */
+	int pr = netd_ipam_peek(nc, key, any, &peek, &err);
 	int r = netd_ipam_alloc(nc, key, any, &got, &err);
 
 	if (r != 0)
 		fail_msg("alloc %s: %d %s", key, r, err.msg);
+	if (pr != 0 || peek.s_addr != got.s_addr)
+		fail_msg("peek %s: %d, %s; alloc gave %s", key, pr, pr ? err.msg : S(peek), S(got));
 	/* What a successful attach does next (a failed one leaves the hint alone). */
 	netd_ipam_note_last(nc->name, got);
 	return got;
@@ -255,7 +259,7 @@ static void test_bad_input(void **state)
 	(void)state;
 	mknet(&nc, "../evil", "10.5.0.0", 24, "10.5.0.1", "10.5.0.2", "10.5.0.254");
 	assert_int_equal(netd_ipam_alloc(&nc, "k", any, &got, &err), -EINVAL);
-	assert_msg(&err, "invalid name");
+	assert_msg(&err, "invalid network name");
 	assert_int_equal(netd_ipam_release("a/b", any, NULL, &err), -EINVAL);
 	assert_int_equal(netd_ipam_owner("..", any, key, sizeof(key), &err), -EINVAL);
 	assert_int_equal(netd_ipam_purge("../..", &err), -EINVAL);
@@ -441,6 +445,28 @@ static void test_purge(void **state)
 	assert_string_equal(S(alloc_ok(&nc, "gone/c3@eth0")), "10.9.0.2");
 }
 
+static void test_peek(void **state)
+{
+	struct netd_netconf nc;
+	struct netd_err err = {0};
+	struct in_addr got = {0}, any = {0};
+
+	(void)state;
+	mknet(&nc, "p", "10.7.0.0", 29, "10.7.0.1", "10.7.0.5", "10.7.0.6");
+	assert_int_equal(netd_ipam_peek(&nc, "p/a@eth0", any, &got, &err), 0);
+	assert_string_equal(S(got), "10.7.0.5");
+	assert_int_equal(count_leases("p"), 0); /* a peek takes nothing */
+	assert_string_equal(S(alloc_ok(&nc, "p/a@eth0")), "10.7.0.5");
+	/* a wanted address: free or already the caller's, else who has it */
+	assert_int_equal(netd_ipam_peek(&nc, "p/a@eth0", A("10.7.0.5"), &got, &err), 0);
+	assert_int_equal(netd_ipam_peek(&nc, "p/b@eth0", A("10.7.0.5"), &got, &err), -EADDRINUSE);
+	assert_msg(&err, "already leased to p/a@eth0");
+	assert_string_equal(S(alloc_ok(&nc, "p/b@eth0")), "10.7.0.6");
+	assert_int_equal(netd_ipam_peek(&nc, "p/c@eth0", any, &got, &err), -EADDRNOTAVAIL);
+	assert_msg(&err, "no free address left");
+	assert_int_equal(count_leases("p"), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +478,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_concurrent_alloc, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_peek, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
