@@ -364,21 +364,30 @@ static int state_path(char *buf, size_t len, const char *a, const char *b)
 	return netd_path_fmt(buf, len, "%s/%s%s%s", netd_state_dir(), a, b ? "/" : "", b ? b : "");
 }
 
-/* A process that is gone or a zombie is no server. */
-static bool alive(pid_t pid)
+/* The start of /proc/PID/WHAT, NUL-terminated; its length, or <= 0 when there is none. */
+static ssize_t read_proc(pid_t pid, const char *what, char *buf, size_t len)
 {
-	char path[64], buf[512], *p;
+	char path[64];
 	cleanup_close int fd = -1;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	if (n > 0)
+		buf[n] = '\0';
+	return n;
+}
+
+/* A process that is gone or a zombie is no server. */
+static bool alive(pid_t pid)
+{
+	char buf[512], *p;
+
+	if (read_proc(pid, "stat", buf, sizeof(buf)) <= 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
@@ -386,19 +395,12 @@ static bool alive(pid_t pid)
 /* pid is an aardvark-dns serving our config dir (a recycled pid is not ours to signal). */
 static bool is_our_server(pid_t pid, const char *dir)
 {
-	char path[64], buf[4096];
-	cleanup_close int fd = -1;
+	char buf[4096];
 	const char *a0, *end;
-	ssize_t n;
+	ssize_t n = read_proc(pid, "cmdline", buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return false;
-	buf[n] = '\0';
 	end = buf + n;
 	a0 = strrchr(buf, '/');
 	if (strcmp(a0 ? a0 + 1 : buf, "aardvark-dns") != 0)

@@ -38,15 +38,9 @@ static void add(struct findings *f, enum netd_doctor_level lvl, const char *what
 {
 	va_list ap;
 
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 8;
-		void *nv = realloc(f->v, cap * sizeof(*f->v));
-		if (!nv) {
-			f->oom = 1;
-			return;
-		}
-		f->v = nv;
-		f->cap = cap;
+	if (netd_grow((void **)&f->v, &f->cap, f->n, sizeof(*f->v)) < 0) {
+		f->oom = 1;
+		return;
 	}
 	f->v[f->n].level = lvl;
 	snprintf(f->v[f->n].what, sizeof(f->v[f->n].what), "%s", what);

@@ -34,23 +34,6 @@
 
 #define ALIAS_PREFIX "netd:"
 
-/* A growing array of n elements of size; -ENOMEM when it cannot grow. */
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	void *nv;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 /* Only a definite "no record" makes something garbage: a damaged or unreadable one counts. */
 static bool record_exists(const char *key)
 {
@@ -139,7 +122,7 @@ static int collect_veth(const char *name, const struct netd_link_info *info, voi
 		return 0;
 	if (record_exists(key))
 		return 0;
-	if (grow((void **)&o->names, &o->cap, o->n, sizeof(*o->names)) < 0)
+	if (netd_grow((void **)&o->names, &o->cap, o->n, sizeof(*o->names)) < 0)
 		return -ENOMEM;
 	snprintf(o->names[o->n++], NETD_IFNAME_MAX + 1, "%s", name);
 	return 0;
@@ -170,7 +153,7 @@ static bool holds_address(const struct netd_endpoint *ep, struct in_addr ip)
 
 static int add_fix(struct lease_walk *w, struct in_addr ip, const char *key)
 {
-	if (grow((void **)&w->fix, &w->cap_fix, w->n_fix, sizeof(*w->fix)) < 0)
+	if (netd_grow((void **)&w->fix, &w->cap_fix, w->n_fix, sizeof(*w->fix)) < 0)
 		return -ENOMEM;
 	w->fix[w->n_fix].ip = ip;
 	snprintf(w->fix[w->n_fix].key, sizeof(w->fix[w->n_fix].key), "%s", key ? key : "");
@@ -379,7 +362,7 @@ static bool port_holder(struct claim_walk *w, const struct netd_port *p, char *k
 
 static int add_claim_fix(struct claim_walk *w, const struct netd_port *p, const char *key)
 {
-	if (grow((void **)&w->fix, &w->cap_fix, w->n_fix, sizeof(*w->fix)) < 0)
+	if (netd_grow((void **)&w->fix, &w->cap_fix, w->n_fix, sizeof(*w->fix)) < 0)
 		return -ENOMEM;
 	w->fix[w->n_fix].p = *p;
 	snprintf(w->fix[w->n_fix].key, sizeof(w->fix[w->n_fix].key), "%s", key ? key : "");

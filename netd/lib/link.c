@@ -580,15 +580,9 @@ static void collect_alias(struct nl_object *obj, void *arg)
 	name = rtnl_link_get_name(l);
 	if (!alias || !name || strncmp(alias, c->prefix, c->plen) != 0)
 		return;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct alias_match *nv = realloc(c->v, cap * sizeof(*nv));
-		if (!nv) {
-			c->nomem = true;
-			return;
-		}
-		c->v = nv;
-		c->cap = cap;
+	if (netd_grow((void **)&c->v, &c->cap, c->n, sizeof(*c->v)) < 0) {
+		c->nomem = true;
+		return;
 	}
 	snprintf(c->v[c->n].name, sizeof(c->v[c->n].name), "%s", name);
 	netd_nl_link_info(l, &c->v[c->n].info);

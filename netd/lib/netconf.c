@@ -924,15 +924,9 @@ static int list_dir(const char *dir, char ***names, size_t *n, struct netd_err *
 		name[len - 5] = '\0';
 		if (netd_name_check_network(name, NULL) < 0)
 			continue; /* not ours (editor backups, temp files) */
-		if (cnt == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			char **nv = realloc(v, ncap * sizeof(*v));
-			if (!nv) {
-				netd_strv_free(v, cnt);
-				return netd_err_set(err, ENOMEM, "list networks: out of memory");
-			}
-			v = nv;
-			cap = ncap;
+		if (netd_grow((void **)&v, &cap, cnt, sizeof(*v)) < 0) {
+			netd_strv_free(v, cnt);
+			return netd_err_set(err, ENOMEM, "list networks: out of memory");
 		}
 		v[cnt] = strdup(name);
 		if (!v[cnt]) {

@@ -1034,15 +1034,8 @@ static int collect_owned_port(const struct netd_port *p, const char *key, void *
 
 	if (!key || strcmp(key, o->key) != 0)
 		return 0;
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 8;
-		void *nv = realloc(o->v, cap * sizeof(*o->v));
-
-		if (!nv)
-			return -ENOMEM;
-		o->v = nv;
-		o->cap = cap;
-	}
+	if (netd_grow((void **)&o->v, &o->cap, o->n, sizeof(*o->v)) < 0)
+		return -ENOMEM;
 	o->v[o->n++] = *p;
 	return 0;
 }

@@ -51,15 +51,8 @@ static int batch_reserve(struct netd_nft_batch *b)
 		b->buf = p;
 		b->cap = cap;
 	}
-	if (b->nmsgs == b->msgs_cap) {
-		size_t cap = b->msgs_cap ? b->msgs_cap * 2 : 16;
-		struct netd_nft_msg *m = realloc(b->msgs, cap * sizeof(*m));
-
-		if (!m)
-			return -ENOMEM;
-		b->msgs = m;
-		b->msgs_cap = cap;
-	}
+	if (netd_grow((void **)&b->msgs, &b->msgs_cap, b->nmsgs, sizeof(*b->msgs)) < 0)
+		return -ENOMEM;
 	return 0;
 }
 

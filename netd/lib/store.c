@@ -739,22 +739,6 @@ struct eplist {
 	bool want_bad;
 };
 
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *nv;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	nv = realloc(*v, ncap * size);
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	*cap = ncap;
-	return 0;
-}
-
 /* A temp file of an atomic write: ".tmp-PID-N" now, "NAME.tmp.PID" before. Not a record. */
 static bool temp_name(const char *name)
 {
@@ -816,7 +800,8 @@ static int list_network(const char *network, struct eplist *l, struct netd_err *
 			r = 0;
 			if (!l->want_bad)
 				continue;
-			if (grow((void **)&l->bad, &l->cap_bad, l->n_bad, sizeof(*l->bad)) < 0) {
+			if (netd_grow((void **)&l->bad, &l->cap_bad, l->n_bad, sizeof(*l->bad)) <
+			    0) {
 				r = netd_err_set(err, ENOMEM, "list endpoints: out of memory");
 				break;
 			}
@@ -833,7 +818,7 @@ static int list_network(const char *network, struct eplist *l, struct netd_err *
 			netd_err_prefix(err, "list endpoints");
 			break;
 		}
-		if (grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v)) < 0) {
+		if (netd_grow((void **)&l->v, &l->cap, l->n, sizeof(*l->v)) < 0) {
 			netd_endpoint_clear(&ep);
 			r = netd_err_set(err, ENOMEM, "list endpoints: out of memory");
 			break;
@@ -844,28 +829,31 @@ static int list_network(const char *network, struct eplist *l, struct netd_err *
 	return r;
 }
 
+/* Records sort by network, id, ifname: the key's order. */
+static int key_cmp(const char *na, const char *ia, const char *fa, const char *nb, const char *ib,
+		   const char *fb)
+{
+	int c = strcmp(na, nb);
+
+	if (!c)
+		c = strcmp(ia, ib);
+	if (!c)
+		c = strcmp(fa, fb);
+	return c;
+}
+
 static int ep_cmp(const void *a, const void *b)
 {
 	const struct netd_endpoint *x = a, *y = b;
-	int c = strcmp(x->network, y->network);
 
-	if (!c)
-		c = strcmp(x->id, y->id);
-	if (!c)
-		c = strcmp(x->ifname, y->ifname);
-	return c;
+	return key_cmp(x->network, x->id, x->ifname, y->network, y->id, y->ifname);
 }
 
 static int bad_cmp(const void *a, const void *b)
 {
 	const struct netd_endpoint_damaged *x = a, *y = b;
-	int c = strcmp(x->network, y->network);
 
-	if (!c)
-		c = strcmp(x->id, y->id);
-	if (!c)
-		c = strcmp(x->ifname, y->ifname);
-	return c;
+	return key_cmp(x->network, x->id, x->ifname, y->network, y->id, y->ifname);
 }
 
 int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, size_t *n,

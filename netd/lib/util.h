@@ -139,6 +139,10 @@ void netd_errs_note(struct netd_errs *es, int r, const struct netd_err *e);
 /* 0, or the first error with "WHAT: " before it and "(and N more errors)" after. */
 int netd_errs_result(struct netd_errs *es, const char *what);
 
+/* Makes room in a growing array *v of n elements of size (capacity *cap, doubled when full);
+ * -ENOMEM when it cannot grow, *v untouched. */
+int netd_grow(void **v, size_t *cap, size_t n, size_t size) NETD_MUST_USE;
+
 /* Writes a short string to a /proc/sys file (no shell-out to sysctl). */
 int netd_sysctl_write(const char *path, const char *value, struct netd_err *err) NETD_MUST_USE;
 int netd_sysctl_read(const char *path, char *buf, size_t len, struct netd_err *err) NETD_MUST_USE;
