@@ -91,7 +91,7 @@ LAN=192.0.2.2
 
 check "network create int1 --internal" "$NETD" network create int1 --subnet 10.91.0.0/24 --internal
 check "network create icc1 --icc=false" "$NETD" network create icc1 --subnet 10.92.0.0/24 --icc=false
-check "network create nat1" "$NETD" network create nat1 --subnet 10.93.0.0/24
+check "network create nat1, nat2" sh -c "'$NETD' network create nat1 --subnet 10.93.0.0/24 >/dev/null && '$NETD' network create nat2 --subnet 10.97.0.0/24 >/dev/null"
 check_fails "network create --internal --routed is refused" \
 	"$NETD" network create bad1 --subnet 10.94.0.0/24 --internal --routed
 check_fails "network create --icc=maybe is refused" \
@@ -114,7 +114,7 @@ check_eq "ls --json carries both" "True False" \
 	"$("$NETD" network ls --json | $PY -c 'import json,sys; d={n["name"]: n for n in json.load(sys.stdin)}; print(d["int1"]["internal"], d["icc1"]["icc"])')"
 
 # ---- attach ----
-for ns in i1 i2 c1 c2 n1 x1; do mkns $ns; done
+for ns in i1 i2 c1 c2 n1 m1 x1; do mkns $ns; done
 before=$(snapshot)
 out=$("$NETD" attach int1 --netns /run/netns/x1 --id x1 -p 8099:80 2>&1)
 rc=$?
@@ -130,8 +130,10 @@ check_fails "... no bridge made" ip link show int1
 check "attach i1, i2 (int1)" sh -c "'$NETD' attach int1 --netns /run/netns/i1 --id i1 >/dev/null && '$NETD' attach int1 --netns /run/netns/i2 --id i2 >/dev/null"
 "$NETD" attach icc1 --netns /run/netns/c1 --id c1 -p 8090:80 --explain=$LAB_DIR/c1.sh >/dev/null
 check_eq "attach c1 (icc1, -p 8090:80)" 0 $?
-check "attach c2 (icc1), n1 (nat1)" sh -c "'$NETD' attach icc1 --netns /run/netns/c2 --id c2 >/dev/null && '$NETD' attach nat1 --netns /run/netns/n1 --id n1 >/dev/null"
-I1=$(addr_of i1) I2=$(addr_of i2) C1=$(addr_of c1) C2=$(addr_of c2) N1=$(addr_of n1)
+check "attach c2 (icc1)" "$NETD" attach icc1 --netns /run/netns/c2 --id c2
+check "attach n1 (nat1)" "$NETD" attach nat1 --netns /run/netns/n1 --id n1
+check "attach m1 (nat2)" "$NETD" attach nat2 --netns /run/netns/m1 --id m1
+I1=$(addr_of i1) I2=$(addr_of i2) C1=$(addr_of c1) C2=$(addr_of c2) N1=$(addr_of n1) M1=$(addr_of m1)
 
 check_eq "internal: i1 has no default route" "" "$(ip -n i1 route show default)"
 check_eq "internal: no masq_nets element for 10.91.0.0/24" "" \
@@ -197,6 +199,10 @@ for brnf in 0 1; do
 	check_eq "dns: n1 -> icc1's gateway:53/udp: dropped $w" FAIL "$(ask n1 10.92.0.1 53 udp)"
 	check_eq "dns: n1 -> icc1's gateway:53/tcp: dropped $w" FAIL "$(ask n1 10.92.0.1 53)"
 	check_eq "dns: c1 -> nat1's gateway:53/udp: dropped $w" FAIL "$(ask c1 10.93.0.1 53 udp)"
+	check_eq "dns: m1 (nat2) -> its gateway:53/udp $w" "dns $M1" "$(ask m1 10.97.0.1 53 udp)"
+	check_eq "dns: m1 (nat2) -> nat1's gateway:53/udp: dropped $w" FAIL "$(ask m1 10.93.0.1 53 udp)"
+	check_eq "dns: m1 (nat2) -> nat1's gateway:53/tcp: dropped $w" FAIL "$(ask m1 10.93.0.1 53)"
+	check_eq "dns: n1 (nat1) -> nat2's gateway:53/udp: dropped $w" FAIL "$(ask n1 10.97.0.1 53 udp)"
 	check_eq "dns: c1 -> its gateway:53/udp $w" "dns $C1" "$(ask c1 10.92.0.1 53 udp)"
 	check_eq "dns: n1 -> icc1's gateway, another port: still the host's $w" "host $N1" \
 		"$(ask n1 10.92.0.1 7778)"
@@ -236,11 +242,12 @@ check "gc after c2's namespace died" "$NETD" gc
 check_eq "c2's isolated port went with its veth" 1 "$(ip -o link show master icc1 | wc -l)"
 check "network rm --force int1, icc1" sh -c "'$NETD' network rm --force int1 && '$NETD' network rm --force icc1"
 check_eq "set internal no longer names int1" "" "$(nft list set ip netd internal | grep -o '"int1"')"
-check_eq "dns_gw: the pairs of int1 and icc1 are gone, nat1's stays" '"nat1" . 10.93.0.1' \
+check_eq "dns_gw: the pairs of int1 and icc1 are gone, nat1's and nat2's stay" \
+	'"nat1" . 10.93.0.1 "nat2" . 10.97.0.1' \
 	"$(nft -j list set ip netd dns_gw | $PY -c 'import json,sys
 d=json.load(sys.stdin)
 for o in d["nftables"]:
     for e in o.get("set", {}).get("elem", []):
         c = e["concat"]
-        if c[0] in ("int1", "icc1", "nat1"): print("\"%s\" . %s" % (c[0], c[1]))')"
+        if c[0] in ("int1", "icc1", "nat1", "nat2"): print("\"%s\" . %s" % (c[0], c[1]))' | sort | paste -sd' ')"
 finish
