@@ -411,17 +411,21 @@ static bool is_our_server(pid_t pid, const char *dir)
 static pid_t read_pid(void)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
-	char key[32];
+	cleanup_free char *buf = NULL;
 	struct netd_err e;
+	size_t n = 0;
 	char *end;
 	long v;
 
+	/* aardvark writes the bare pid, no newline: a plain small file, not an owner key. */
 	if (state_path(dir, sizeof(dir), DNS_DIR, NULL) < 0 ||
 	    state_path(path, sizeof(path), DNS_DIR, PID_FILE) < 0 ||
-	    netd_owner_read(path, key, sizeof(key), &e) < 0)
+	    netd_file_read(path, 0, &buf, &n, &e) < 0)
 		return 0;
-	v = strtol(key, &end, 10);
-	if (*end || v <= 1 || v > INT_MAX)
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	v = strtol(buf, &end, 10);
+	if (n == 0 || *end || v <= 1 || v > INT_MAX)
 		return 0;
 	return alive((pid_t)v) && is_our_server((pid_t)v, dir) ? (pid_t)v : 0;
 }
