@@ -95,7 +95,7 @@ struct cni_conf {
 	const char *subnet_file;
 	struct netd_netconf nc; /* from the config (subnet/ipam), before netd_netconf_finish */
 	bool has_subnet;
-	bool bridge_set, mtu_set, masq_set, routes_set, gw_mode_set;
+	bool bridge_set, mtu_set, masq_set, routes_set, gw_mode_set, internal_set, icc_set;
 	bool is_gateway, is_default_gateway;
 	json_t *dns;	     /* borrowed, may be NULL */
 	json_t *prev_result; /* borrowed, may be NULL */

@@ -623,6 +623,18 @@ static int parse_gateway_mode(struct cni_conf *c, struct cni_err *e)
 	return 0;
 }
 
+/* "internal": true and "icc": false, the subnet file's internal=yes and icc=no. */
+static int parse_net_options(struct cni_conf *c, struct cni_err *e)
+{
+	bool icc = true;
+
+	if (get_bool(c->root, "", "internal", &c->nc.internal, &c->internal_set, e) < 0 ||
+	    get_bool(c->root, "", "icc", &icc, &c->icc_set, e) < 0)
+		return -1;
+	c->nc.no_icc = !icc;
+	return 0;
+}
+
 int cni_conf_parse(const char *text, size_t len, enum cni_cmd cmd, struct cni_conf *c,
 		   struct cni_err *e)
 {
@@ -706,7 +718,7 @@ int cni_conf_parse(const char *text, size_t len, enum cni_cmd cmd, struct cni_co
 	/* As the reference bridge: isDefaultGateway implies isGateway. */
 	if (c->is_default_gateway)
 		c->is_gateway = true;
-	if (parse_gateway_mode(c, e) < 0)
+	if (parse_gateway_mode(c, e) < 0 || parse_net_options(c, e) < 0)
 		goto fail;
 
 	if (get_obj(c->root, "", "dns", &dns, e) < 0 ||
@@ -910,6 +922,8 @@ int cni_conf_netconf(struct cni_conf *c, struct netd_netconf *nc, struct cni_err
 	}
 	nc->masquerade = c->masq_set ? c->nc.masquerade : false;
 	nc->gateway_mode = c->gw_mode_set ? c->nc.gateway_mode : NETD_GATEWAY_NAT;
+	nc->internal = c->internal_set && c->nc.internal;
+	nc->no_icc = c->icc_set && c->nc.no_icc;
 	if (get_obj(c->root, "", "ipam", &ipam, e) < 0)
 		return -1;
 	if (ipam && parse_ipam_range(c, ipam, nc, e) < 0)
@@ -934,4 +948,8 @@ void cni_conf_overlay(const struct cni_conf *c, struct netd_netconf *nc)
 	}
 	if (c->gw_mode_set)
 		nc->gateway_mode = c->nc.gateway_mode;
+	if (c->internal_set)
+		nc->internal = c->nc.internal;
+	if (c->icc_set)
+		nc->no_icc = c->nc.no_icc;
 }

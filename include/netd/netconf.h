@@ -43,6 +43,12 @@ struct netd_netconf {
 	struct netd_route routes[NETD_ROUTES_MAX];
 	size_t n_routes;
 	enum netd_gateway_mode gateway_mode;
+	/* internal=yes (Docker's --internal): its containers reach each other and the host, nothing
+	 * beyond; no masquerade, no default route, no published port. */
+	bool internal;
+	/* icc=no (Docker's enable_icc=false): its containers cannot reach each other (bridge port
+	 * isolation on every veth); the outside and published ports still work. */
+	bool no_icc;
 };
 
 /*
@@ -85,10 +91,10 @@ int netd_netconf_find(const char *name, struct netd_netdef *def,
 
 /*
  * Parses subnet-file text (key=value lines: subnet, gateway, range, bridge, mtu, masquerade,
- * routes, gateway_mode; or flannel's FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ; '#' comments,
- * blank lines), fills defaults (gateway: first address; range: the subnet minus network and
- * broadcast; bridge: the name) and validates. Errors name path and line: "netd0.conf:3: bad
- * subnet ...", quoting the value: text the caller hands over is its own (netd_netconf_load and
+ * routes, gateway_mode, internal, icc; or flannel's FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ;
+ * '#' comments, blank lines), fills defaults (gateway: first address; range: the subnet minus
+ * network and broadcast; bridge: the name) and validates. Errors name path and line: "netd0.conf:3:
+ * bad subnet ...", quoting the value: text the caller hands over is its own (netd_netconf_load and
  * _read, which read files that may not be ours, quote nothing). path NULL: the text is not a
  * file (netd network create's options): errors name the network instead.
  */

@@ -27,6 +27,8 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_print_json(json_t *j);
 json_t *cli_endpoint_json(const struct netd_endpoint *ep);
 json_t *cli_netconf_json(const struct netd_netconf *nc);
+/* "internal,icc=no,routed", "-" when none: the options `network ls` shows. */
+const char *cli_netconf_options(const struct netd_netconf *nc, char *buf, size_t len);
 
 /* --explain[=FILE] / --dry-run (explain.c): the two getopt_long entries, and their values. */
 #define CLI_EXPLAIN_OPTIONS                                                                        \

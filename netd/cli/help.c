@@ -18,7 +18,8 @@ enum { NOTE_PORTS = 1, NOTE_EXPLAIN = 2 };
 static const struct cli_help helps[] = {
     {"networks", "network create",
      "NAME --subnet CIDR [--gateway IP] [--range A-B] [--bridge BR]\n"
-     "                      [--mtu N] [--no-masquerade] [--routed]",
+     "                      [--mtu N] [--no-masquerade] [--routed] [--internal]\n"
+     "                      [--icc=false]",
      NULL,
      "Defines network NAME: writes its subnet file, $NETD_CONFIG_DIR/NAME.conf. Nothing is made\n"
      "in the kernel until the first attach (bridge, nft table).\n"
@@ -31,6 +32,10 @@ static const struct cli_help helps[] = {
      "  --routed          every container port is reachable from outside by address, not only\n"
      "                    published ones (gateway_mode=routed, Docker's name; for subnets\n"
      "                    routed on purpose, such as pod networks other nodes reach)\n"
+     "  --internal        no way out: containers reach each other and the host only (no default\n"
+     "                    route, no masquerade, no published ports; internal=yes)\n"
+     "  --icc BOOL        false: containers of the network cannot reach each other (Docker's\n"
+     "                    enable_icc; icc=no); the outside and published ports still work\n"
      "Prints the definition as JSON.\n",
      NOTE_EXPLAIN},
     {NULL, "network ls", "[--json]", NULL,

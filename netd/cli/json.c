@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <netd/addr.h>
+#include <string.h>
 #include "cli.h"
 
 static json_t *ip_json(struct in_addr a)
@@ -107,5 +108,21 @@ json_t *cli_netconf_json(const struct netd_netconf *nc)
 		json_object_set_new(o, "routes", routes_json(nc->routes, nc->n_routes));
 	json_object_set_new(o, "gateway_mode",
 			    json_string(netd_gateway_mode_name(nc->gateway_mode)));
+	json_object_set_new(o, "internal", json_boolean(nc->internal));
+	json_object_set_new(o, "icc", json_boolean(!nc->no_icc));
 	return o;
+}
+
+const char *cli_netconf_options(const struct netd_netconf *nc, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s%s%s%s", nc->internal ? ",internal" : "",
+			 nc->no_icc ? ",icc=no" : "",
+			 nc->gateway_mode == NETD_GATEWAY_ROUTED ? ",routed" : "",
+			 nc->masquerade || nc->internal ? "" : ",no-masquerade");
+
+	if (n <= 0)
+		snprintf(buf, len, "-");
+	else
+		memmove(buf, buf + 1, strlen(buf)); /* the leading comma */
+	return buf;
 }

@@ -18,12 +18,15 @@ static int net_create(int argc, char **argv)
 	    {"mtu", required_argument, NULL, 'm'},
 	    {"no-masquerade", no_argument, NULL, 'n'},
 	    {"routed", no_argument, NULL, 'R'},
+	    {"internal", no_argument, NULL, 'I'},
+	    {"icc", required_argument, NULL, 'C'},
 	    CLI_EXPLAIN_OPTIONS,
 	    {0},
 	};
 	struct cli_explain_opts xo = {0};
 	const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *mtu = NULL;
-	bool masq = true, routed = false;
+	const char *icc = NULL;
+	bool masq = true, routed = false, internal = false;
 	struct netd_netconf nc;
 	struct netd_err err = {0};
 	char text[1024];
@@ -54,6 +57,12 @@ static int net_create(int argc, char **argv)
 		case 'R':
 			routed = true;
 			break;
+		case 'I':
+			internal = true;
+			break;
+		case 'C':
+			icc = optarg;
+			break;
 		default:
 			if (cli_explain_opt(&xo, c, optarg))
 				break;
@@ -64,7 +73,8 @@ static int net_create(int argc, char **argv)
 		return cli_usage("network create: exactly one NAME expected");
 	if (!subnet)
 		return cli_usage("network create %s: --subnet is required", argv[optind]);
-	for (const char **v = (const char *[]){subnet, gw, range, bridge, mtu, NULL}, **e = v + 5;
+	for (const char **v = (const char *[]){subnet, gw, range, bridge, mtu, icc, NULL},
+			**e = v + 6;
 	     v < e; v++)
 		if (*v && strlen(*v) > 128)
 			return cli_usage("network create: option value too long: %.40s...", *v);
@@ -81,6 +91,10 @@ static int net_create(int argc, char **argv)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "mtu=%s\n", mtu);
 	if (routed)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "gateway_mode=routed\n");
+	if (internal)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "internal=yes\n");
+	if (icc)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "icc=%s\n", icc);
 	if (len >= sizeof(text))
 		return cli_usage("network create: options too long");
 	/* (No file: errors name the network, and the keys are the options' names.) */
@@ -123,11 +137,12 @@ static int net_ls(int argc, char **argv)
 	if (netd_netconf_list_all(&defs, &n, &err) < 0)
 		return cli_fail(&err, "network ls");
 	if (!json)
-		printf("%-16s %-18s %-15s %-15s %-6s %s\n", "NAME", "SUBNET", "GATEWAY", "BRIDGE",
-		       "ORIGIN", "ENDPOINTS");
+		printf("%-16s %-18s %-15s %-15s %-6s %-9s %s\n", "NAME", "SUBNET", "GATEWAY",
+		       "BRIDGE", "ORIGIN", "ENDPOINTS", "OPTIONS");
 	for (size_t i = 0; i < n; i++) {
 		const struct netd_netconf *nc = &defs[i].nc;
 		const char *origin = netd_netconf_origin_name(defs[i].origin);
+		char opts[64];
 		json_t *o;
 
 		if (defs[i].error[0]) {
@@ -142,10 +157,10 @@ static int net_ls(int argc, char **argv)
 			json_array_append_new(arr, o);
 			continue;
 		}
-		printf("%-16s %-18s %-15s %-15s %-6s %d\n", nc->name,
+		printf("%-16s %-18s %-15s %-15s %-6s %-9d %s\n", nc->name,
 		       json_string_value(json_object_get(o, "subnet")),
 		       json_string_value(json_object_get(o, "gateway")), nc->bridge, origin,
-		       count_endpoints(nc->name));
+		       count_endpoints(nc->name), cli_netconf_options(nc, opts, sizeof(opts)));
 		json_decref(o);
 	}
 	free(defs);
@@ -220,6 +235,10 @@ static int net_inspect(int argc, char **argv)
 	       nc.gateway_mode == NETD_GATEWAY_ROUTED
 		   ? " (every container port is reachable from outside)"
 		   : " (from outside only published ports)");
+	printf("  internal %s\n  icc      %s\n",
+	       nc.internal ? "yes (no way out: no masquerade, no default route, no published ports)"
+			   : "no",
+	       nc.no_icc ? "no (its containers cannot reach each other)" : "yes");
 	free(def);
 	for (size_t i = 0; i < json_array_size(json_object_get(o, "routes")); i++) {
 		json_t *rt = json_array_get(json_object_get(o, "routes"), i);

@@ -392,9 +392,13 @@ static void describe_netns(int fd, char *buf, size_t len)
 /*
  * One RTM_NEWLINK change of the new host end: its alias (the kernel ignores IFLA_IFALIAS when it
  * creates a link) and, as a bridge port, hairpin mode, so a container reaches its own published
- * port through the host address even when br_netfilter DNATs on the bridge path.
+ * port through the host address even when br_netfilter DNATs on the bridge path; and port
+ * isolation (icc=no: an isolated port forwards to non-isolated ports only, i.e. the bridge
+ * itself, so containers of the network cannot reach each other but the host still routes for
+ * them). The flags live on the port: they go with the veth.
  */
-static int port_setup(struct netd_rtnl *r, int ifindex, const char *alias, bool hairpin)
+static int port_setup(struct netd_rtnl *r, int ifindex, const char *alias, bool hairpin,
+		      bool isolated)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
@@ -410,7 +414,8 @@ static int port_setup(struct netd_rtnl *r, int ifindex, const char *alias, bool 
 		if (!info || nla_put_string(msg, IFLA_INFO_SLAVE_KIND, "bridge") < 0)
 			goto nomem;
 		data = nla_nest_start(msg, IFLA_INFO_SLAVE_DATA);
-		if (!data || nla_put_u8(msg, IFLA_BRPORT_MODE, 1) < 0)
+		if (!data || nla_put_u8(msg, IFLA_BRPORT_MODE, 1) < 0 ||
+		    (isolated && nla_put_u8(msg, IFLA_BRPORT_ISOLATED, 1) < 0))
 			goto nomem;
 		nla_nest_end(msg, data);
 		nla_nest_end(msg, info);
@@ -422,7 +427,8 @@ nomem:
 	return -NLE_NOMEM;
 }
 
-static void explain_port_setup(const char *host_name, const char *alias, bool bridge_port)
+static void explain_port_setup(const char *host_name, const char *alias, bool bridge_port,
+			       bool isolated)
 {
 	char q[300];
 
@@ -430,7 +436,8 @@ static void explain_port_setup(const char *host_name, const char *alias, bool br
 		netd_explain("ip link set %s alias %s", host_name,
 			     netd_explain_quote(alias, q, sizeof(q)));
 	if (bridge_port)
-		netd_explain("ip link set %s type bridge_slave hairpin on", host_name);
+		netd_explain("ip link set %s type bridge_slave hairpin on%s", host_name,
+			     isolated ? " isolated on" : "");
 }
 
 /* The RTM_NEWLINK of netd_veth_create_in_ns as one ip command. */
@@ -458,9 +465,9 @@ static void explain_veth_add(const char *host_name, const char *peer_name, int n
 		     master, peer_name, ns, mtus, macs);
 }
 
-/* After the RTM_NEWLINK: the host end's ifindex, alias and hairpin mode. */
+/* After the RTM_NEWLINK: the host end's ifindex, alias, hairpin mode and isolation. */
 static int veth_finish(struct netd_rtnl *r, const char *host_name, const char *alias,
-		       bool bridge_port, int *host_ifindex, struct netd_err *err)
+		       bool bridge_port, bool isolated, int *host_ifindex, struct netd_err *err)
 {
 	cleanup_nl_link struct rtnl_link *l = NULL;
 	int nle, ifindex;
@@ -470,11 +477,12 @@ static int veth_finish(struct netd_rtnl *r, const char *host_name, const char *a
 		return netd_nl_err(err, r, nle, "veth %s: get after create", host_name);
 	ifindex = rtnl_link_get_ifindex(l);
 	if ((alias && *alias) || bridge_port) {
-		nle = port_setup(r, ifindex, alias && *alias ? alias : NULL, bridge_port);
+		nle = port_setup(r, ifindex, alias && *alias ? alias : NULL, bridge_port, isolated);
 		if (nle < 0)
-			return netd_nl_err(err, r, nle, "veth %s: set alias and hairpin mode",
-					   host_name);
-		explain_port_setup(host_name, alias, bridge_port);
+			return netd_nl_err(err, r, nle, "veth %s: set alias and %s", host_name,
+					   isolated ? "hairpin mode, port isolation"
+						    : "hairpin mode");
+		explain_port_setup(host_name, alias, bridge_port, isolated);
 	}
 	if (host_ifindex)
 		*host_ifindex = ifindex;
@@ -483,7 +491,8 @@ static int veth_finish(struct netd_rtnl *r, const char *host_name, const char *a
 
 int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const char *peer_name,
 			   int netns_fd, unsigned mtu, const uint8_t *mac, int master_ifindex,
-			   const char *alias, int *host_ifindex, struct netd_err *err)
+			   bool isolated, const char *alias, int *host_ifindex,
+			   struct netd_err *err)
 {
 	cleanup_nl_link struct rtnl_link *veth = NULL;
 	cleanup_nl_link struct rtnl_link *peer = NULL;
@@ -524,7 +533,7 @@ int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const cha
 	if (netd_dry()) {
 		/* Nothing to look up afterwards: say what would be made and stop here. */
 		explain_veth_add(host_name, peer_name, netns_fd, mtu, mac, master_ifindex);
-		explain_port_setup(host_name, alias, master_ifindex > 0);
+		explain_port_setup(host_name, alias, master_ifindex > 0, isolated);
 		if (host_ifindex)
 			*host_ifindex = 0;
 		return 0;
@@ -545,7 +554,7 @@ int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const cha
 	}
 	explain_veth_add(host_name, peer_name, netns_fd, mtu, mac, master_ifindex);
 
-	rc = veth_finish(r, host_name, alias, master_ifindex > 0, host_ifindex, err);
+	rc = veth_finish(r, host_name, alias, master_ifindex > 0, isolated, host_ifindex, err);
 	if (rc < 0) {
 		/* Deleting the host end takes the peer with it: the host is left as it was. */
 		undo_del(r, host_name);

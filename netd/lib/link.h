@@ -73,11 +73,12 @@ int netd_ip_forward_on(bool *switched_on, struct netd_err *err) NETD_MUST_USE;
  * host_name exists; a peer name already present in the namespace also fails with -EEXIST.
  * Then one RTM_NEWLINK change of the host end: the alias (the kernel ignores it on create) and,
  * when master_ifindex > 0, bridge-port hairpin mode (a container reaching its own published port
- * through the host address). On any failure nothing is left on the host or in the namespace.
+ * through the host address) and, when isolated, port isolation (icc=no). On any failure nothing
+ * is left on the host or in the namespace.
  */
 int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const char *peer_name,
 			   int netns_fd, unsigned mtu, const uint8_t *mac, int master_ifindex,
-			   const char *alias, int *host_ifindex,
+			   bool isolated, const char *alias, int *host_ifindex,
 			   struct netd_err *err) NETD_MUST_USE;
 
 /* What a container's interface gets: address, then routes. */

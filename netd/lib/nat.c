@@ -54,6 +54,8 @@ enum {
 	SET_PUB_IP,
 	SET_BRIDGE_SELF,
 	SET_ROUTED,
+	SET_INTERNAL,
+	SET_DNS_GW,
 };
 
 /*
@@ -61,7 +63,7 @@ enum {
  * (another comment, or none) is replaced as a whole by netd_nat_ensure, so that a host running
  * since before an upgrade gets the current rules, not only new elements in old chains.
  */
-#define LAYOUT "netd layout 2"
+#define LAYOUT "netd layout 3"
 
 static const char *proto_name(uint8_t proto)
 {
@@ -691,6 +693,52 @@ static int rule_guard_saddr(struct nftnl_rule *r)
 	return e_verdict(r, NF_DROP, NULL);
 }
 
+/* An internal network (internal=yes): nothing is forwarded out of its bridge or into it. */
+static int rule_fwd_from_internal(struct nftnl_rule *r)
+{
+	if (e_ifname_in(r, NFT_META_IIFNAME, "internal", SET_INTERNAL) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_DROP, NULL);
+}
+
+static int rule_fwd_to_internal(struct nftnl_rule *r)
+{
+	if (e_ifname_in(r, NFT_META_OIFNAME, "internal", SET_INTERNAL) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_DROP, NULL);
+}
+
+/*
+ * The name server answers on every gateway by the address it is asked on, and the host owns every
+ * gateway: DNS to a gateway of ours (an address of @nets, on the input path) that comes in from
+ * a bridge other than that gateway's is dropped, so a network's names are answered only on it.
+ * dns_gw holds one "bridge . gateway" element per network: one lookup, whatever their number.
+ */
+static int rule_dns_scope(struct nftnl_rule *r, uint8_t proto)
+{
+	uint16_t port = htons(53);
+
+	if (e_meta(r, NFT_META_L4PROTO, NFT_REG_1) < 0 || e_cmp(r, NFT_CMP_EQ, &proto, 1) < 0 ||
+	    e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1) < 0 ||
+	    e_cmp(r, NFT_CMP_EQ, &port, 2) < 0 || e_ifname_in_bridges(r, NFT_META_IIFNAME) < 0 ||
+	    e_addr_in(r, true, "nets", SET_NETS, false) < 0 ||
+	    e_meta(r, NFT_META_IIFNAME, NFT_REG32_00) < 0 ||
+	    e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG32_04) < 0 ||
+	    e_lookup(r, "dns_gw", SET_DNS_GW, NFT_REG32_00, -1, true) < 0)
+		return -ENOMEM;
+	return e_verdict(r, NF_DROP, NULL);
+}
+
+static int rule_dns_scope_udp(struct nftnl_rule *r)
+{
+	return rule_dns_scope(r, IPPROTO_UDP);
+}
+
+static int rule_dns_scope_tcp(struct nftnl_rule *r)
+{
+	return rule_dns_scope(r, IPPROTO_TCP);
+}
+
 /*
  * nft: the rule in nft's own syntax, as `nft list table ip netd` prints the bytecode built beside
  * it (--explain prints it; tests/integration/test_explain.sh rebuilds the table from it and
@@ -722,10 +770,16 @@ static const struct {
     {"forward", "established accept", rule_fwd_established, "ct state established,related accept"},
     {"forward", "same bridge accept", rule_fwd_same_bridge,
      "iifname . oifname @bridge_self accept"},
+    {"forward", "from internal drop", rule_fwd_from_internal, "iifname @internal drop"},
+    {"forward", "to internal drop", rule_fwd_to_internal, "oifname @internal drop"},
     {"forward", "isolation drop", rule_fwd_isolate, "iifname @bridges oifname @bridges drop"},
     {"forward", "from bridges accept", rule_fwd_from_bridge, "iifname @bridges accept"},
     {"forward", "to routed accept", rule_fwd_to_routed, "oifname @routed accept"},
     {"forward", "to bridges drop", rule_fwd_to_bridge, "oifname @bridges drop"},
+    {"input", "dns of another network drop (udp)", rule_dns_scope_udp,
+     "udp dport 53 iifname @bridges ip daddr @nets iifname . ip daddr != @dns_gw drop"},
+    {"input", "dns of another network drop (tcp)", rule_dns_scope_tcp,
+     "tcp dport 53 iifname @bridges ip daddr @nets iifname . ip daddr != @dns_gw drop"},
 };
 
 int netd_nat_build_ensure(struct netd_nft_batch *b, const uint64_t *stale)
@@ -749,6 +803,10 @@ int netd_nat_build_ensure(struct netd_nft_batch *b, const uint64_t *stale)
 		    2 * IFNAMSIZ, NFT_BYTEORDER_HOST, 0, 0) < 0 ||
 	    add_set(b, "routed", SET_ROUTED, 0, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST, 0,
 		    0) < 0 ||
+	    add_set(b, "internal", SET_INTERNAL, 0, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST,
+		    0, 0) < 0 ||
+	    add_set(b, "dns_gw", SET_DNS_GW, 0, CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_IPADDR),
+		    IFNAMSIZ + 4, NFT_BYTEORDER_HOST, 0, 0) < 0 ||
 	    add_set(b, "pub_any", SET_PUB_ANY, NFT_SET_MAP, any_key, 8, NFT_BYTEORDER_BIG, data,
 		    8) < 0 ||
 	    add_set(b, "pub_ip", SET_PUB_IP, NFT_SET_MAP, ip_key, 12, NFT_BYTEORDER_BIG, data, 8) <
@@ -759,7 +817,8 @@ int netd_nat_build_ensure(struct netd_nft_batch *b, const uint64_t *stale)
 	    add_chain(b, "prerouting", "nat", NF_INET_PRE_ROUTING, -100) < 0 ||
 	    add_chain(b, "output", "nat", NF_INET_LOCAL_OUT, -100) < 0 ||
 	    add_chain(b, "postrouting", "nat", NF_INET_POST_ROUTING, 100) < 0 ||
-	    add_chain(b, "forward", "filter", NF_INET_FORWARD, 0) < 0)
+	    add_chain(b, "forward", "filter", NF_INET_FORWARD, 0) < 0 ||
+	    add_chain(b, "input", "filter", NF_INET_LOCAL_IN, 0) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < ARRAY_SIZE(base_rules); i++) {
 		cleanup_nft_rule struct nftnl_rule *r = rule_new(base_rules[i].chain);
@@ -868,6 +927,31 @@ static int put_optional(struct netd_nft_batch *b, const char *set, bool want, ui
 	return 0;
 }
 
+/*
+ * The elements of a network's options: internal (a set of bridges) and its dns_gw pair (bridge .
+ * gateway). On delete both go whatever the flags say now (they may have changed since the add).
+ */
+static int build_network_opts(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add,
+			      const struct elem *br, const char *what, const char *nft_br)
+{
+	uint8_t key[IFNAMSIZ + 4] = {0};
+	struct elem gw = {key, sizeof(key), NULL, 0, 0};
+	uint16_t flags = add ? NLM_F_CREATE : 0;
+	char ip[INET_ADDRSTRLEN], nft_gw[IFNAMSIZ + INET_ADDRSTRLEN + 8];
+
+	memcpy(key, br->key, IFNAMSIZ);
+	memcpy(key + IFNAMSIZ, &net->gateway, 4);
+	netd_ip4_format(net->gateway, ip, sizeof(ip));
+	snprintf(nft_gw, sizeof(nft_gw), "%s . %s", nft_br, ip);
+	if (add && put_optional(b, "internal", net->internal, flags, br, 1, what, nft_br) < 0)
+		return -ENOMEM;
+	if (!add && add_elems(b, "internal", false, flags, br, 1, what, nft_br) < 0)
+		return -ENOMEM;
+	if (!net->gateway.s_addr)
+		return 0;
+	return add_elems(b, "dns_gw", add, flags, &gw, 1, what, nft_gw);
+}
+
 static int build_network_elems(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add)
 {
 	char ifname[IFNAMSIZ] = {0}, pair[2 * IFNAMSIZ] = {0};
@@ -908,7 +992,8 @@ static int build_network_elems(struct netd_nft_batch *b, const struct netd_nat_n
 		return -ENOMEM;
 	}
 	if (add_elems(b, "bridges", add, flags, &br, 1, what, nft_br) < 0 ||
-	    add_elems(b, "bridge_self", add, flags, &self, 1, what, nft_self) < 0)
+	    add_elems(b, "bridge_self", add, flags, &self, 1, what, nft_self) < 0 ||
+	    build_network_opts(b, net, add, &br, what, nft_br) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -938,6 +1023,8 @@ void netd_nat_net_of(const struct netd_netconf *nc, struct netd_nat_net *nn)
 	    .prefix = nc->prefix,
 	    .masquerade = nc->masquerade,
 	    .routed = nc->gateway_mode == NETD_GATEWAY_ROUTED,
+	    .internal = nc->internal,
+	    .gateway = nc->gateway,
 	};
 }
 

@@ -28,6 +28,8 @@ struct netd_nat_net {
 	unsigned prefix;
 	bool masquerade;
 	bool routed;
+	bool internal;		/* nothing forwarded out of or into its bridge */
+	struct in_addr gateway; /* DNS to it is answered only from its own bridge */
 };
 
 /* The nat view of a network definition (nn borrows nc's bridge name). */

@@ -31,6 +31,8 @@ enum {
 	F_GWMODE,
 	F_FLNETWORK,
 	F_ROUTES,
+	F_INTERNAL,
+	F_ICC,
 	F_COUNT,
 };
 
@@ -51,9 +53,20 @@ struct pctx {
 };
 
 static const char *const known_keys[] = {
-    "subnet",	      "gateway",	 "range",	 "bridge",	   "mtu",
-    "masquerade",     "routes",		 "gateway_mode", "FLANNEL_SUBNET", "FLANNEL_MTU",
-    "FLANNEL_IPMASQ", "FLANNEL_NETWORK",
+    "subnet",
+    "gateway",
+    "range",
+    "bridge",
+    "mtu",
+    "masquerade",
+    "routes",
+    "gateway_mode",
+    "FLANNEL_SUBNET",
+    "FLANNEL_MTU",
+    "FLANNEL_IPMASQ",
+    "FLANNEL_NETWORK",
+    "internal",
+    "icc",
 };
 
 /* " \"VAL\"" after the name of what is bad, or "" when the text is not to be shown. */
@@ -451,6 +464,19 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 		if (netd_gateway_mode_parse(val, &nc->gateway_mode) < 0)
 			return perr(c, "bad gateway_mode%s: want nat or routed",
 				    shown(c, q, sizeof(q), val));
+	} else if (!strcmp(key, "internal") || !strcmp(key, "icc")) {
+		bool internal = key[0] == 'i' && key[1] == 'n';
+
+		if ((r = mark(c, seen, internal ? F_INTERNAL : F_ICC, key)) < 0)
+			return r;
+		b = parse_bool(val);
+		if (b < 0)
+			return perr(c, "bad %s%s: want yes or no (true/false, 1/0)", key,
+				    shown(c, q, sizeof(q), val));
+		if (internal)
+			nc->internal = b;
+		else
+			nc->no_icc = !b;
 	} else if (!strcmp(key, "FLANNEL_NETWORK")) {
 		/* The cluster-wide CIDR: not ours to use, but it must at least be one. */
 		if ((r = mark(c, seen, F_FLNETWORK, key)) < 0)
@@ -461,8 +487,8 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 	} else {
 		return perr(c,
 			    "unknown key%s; known: subnet, gateway, range, bridge, mtu, "
-			    "masquerade, routes, gateway_mode, FLANNEL_SUBNET, FLANNEL_MTU, "
-			    "FLANNEL_IPMASQ, FLANNEL_NETWORK",
+			    "masquerade, routes, gateway_mode, internal, icc, FLANNEL_SUBNET, "
+			    "FLANNEL_MTU, FLANNEL_IPMASQ, FLANNEL_NETWORK",
 			    shown(c, q, sizeof(q), key));
 	}
 	return 0;
@@ -571,6 +597,29 @@ int netd_netconf_parse(const char *name, const char *path, const char *text,
 	return r < 0 ? r : parse_text(name, path, text, true, nc, err);
 }
 
+/*
+ * An internal network has no way out: nothing masqueraded (whatever masquerade= says: the
+ * forward chain drops what would be), no route to the world, and nothing routed in from outside.
+ */
+static int check_internal(struct netd_netconf *nc, const char *where, struct netd_err *err)
+{
+	if (!nc->internal)
+		return 0;
+	nc->masquerade = false;
+	if (nc->gateway_mode == NETD_GATEWAY_ROUTED)
+		return netd_err_set(err, EINVAL,
+				    "%s: an internal network cannot be routed (internal: nothing "
+				    "enters or leaves it; gateway_mode=routed: everything enters)",
+				    where);
+	for (size_t i = 0; i < nc->n_routes; i++)
+		if (nc->routes[i].prefix == 0)
+			return netd_err_set(err, EINVAL,
+					    "%s: an internal network gives no default route "
+					    "(0.0.0.0/0 in routes): it has no way out",
+					    where);
+	return 0;
+}
+
 int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_err *err)
 {
 	if (netd_name_check_network(nc->name, err) < 0)
@@ -637,13 +686,14 @@ static int finish(struct netd_netconf *nc, const char *where, struct netd_err *e
 	if (!netd_gateway_mode_name(nc->gateway_mode))
 		return netd_err_set(err, EINVAL, "%s: gateway mode %d is not nat or routed", where,
 				    (int)nc->gateway_mode);
-	return 0;
+	return check_internal(nc, where, err);
 }
 
 int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 {
 	char sn[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
 	char mtu[24] = "", routes[NETD_ROUTES_MAX * 48 + 16] = "", mode[32] = "";
+	char opts[32] = "";
 	size_t o = 0;
 
 	netd_ip4_format(nc->subnet, sn, sizeof(sn));
@@ -669,6 +719,8 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 	if (nc->gateway_mode != NETD_GATEWAY_NAT)
 		snprintf(mode, sizeof(mode), "gateway_mode=%s\n",
 			 netd_gateway_mode_name(nc->gateway_mode));
+	snprintf(opts, sizeof(opts), "%s%s", nc->internal ? "internal=yes\n" : "",
+		 nc->no_icc ? "icc=no\n" : "");
 	return snprintf(buf, len,
 			"# netd network %s (subnet file; see docs/subnet-file.md)\n"
 			"subnet=%s/%u\n"
@@ -677,9 +729,9 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 			"bridge=%s\n"
 			"%s"
 			"masquerade=%s\n"
-			"%s%s",
+			"%s%s%s",
 			nc->name, sn, nc->prefix, gw, lo, hi, nc->bridge, mtu,
-			nc->masquerade ? "yes" : "no", routes, mode);
+			nc->masquerade ? "yes" : "no", routes, mode, opts);
 }
 
 static int conf_path(char *buf, size_t len, const char *name, struct netd_err *err)

@@ -572,6 +572,9 @@ static int attach_configure(struct attach_ctx *c, struct netd_rtnl *ns, struct n
 	    .routes = ep->routes,
 	};
 	bool has_default = false, added = false;
+	/* An internal network has no way out: a default route through it would lead nowhere. */
+	enum netd_default_route want =
+	    c->nc.internal ? NETD_DEFAULT_ROUTE_NEVER : c->req->default_route;
 	int r;
 
 	ep->n_routes = 0;
@@ -584,12 +587,10 @@ static int attach_configure(struct attach_ctx *c, struct netd_rtnl *ns, struct n
 			rt->gw = ep->gateway;
 		has_default |= rt->prefix == 0;
 	}
-	if (ep->gateway.s_addr && !has_default &&
-	    c->req->default_route == NETD_DEFAULT_ROUTE_ALWAYS)
+	if (ep->gateway.s_addr && !has_default && want == NETD_DEFAULT_ROUTE_ALWAYS)
 		ep->routes[ep->n_routes++] = dflt;
 	cc.n_routes = ep->n_routes;
-	cc.default_if_none =
-	    ep->gateway.s_addr && !has_default && c->req->default_route == NETD_DEFAULT_ROUTE_AUTO;
+	cc.default_if_none = ep->gateway.s_addr && !has_default && want == NETD_DEFAULT_ROUTE_AUTO;
 	r = netd_ctr_configure(ns, &cc, &ep->ctr_ifindex, ep->mac, &added, err);
 	if (r == 0 && added)
 		ep->routes[ep->n_routes++] = dflt;
@@ -652,8 +653,8 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 		return r;
 	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", c->key);
 	r = netd_veth_create_in_ns(rt, ep->host_ifname, ep->ifname, c->netns_fd, ep->mtu,
-				   c->req->has_mac ? c->req->mac : NULL, br_ifindex, alias,
-				   &ep->host_ifindex, err);
+				   c->req->has_mac ? c->req->mac : NULL, br_ifindex, c->nc.no_icc,
+				   alias, &ep->host_ifindex, err);
 	/*
 	 * A host veth with this endpoint's alias is a leftover: reserve found no record for the
 	 * key, so it is the pair of an earlier attachment whose namespace is still dying
@@ -665,7 +666,8 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 		if (netd_link_del(rt, ep->host_ifname, &e2) == 0)
 			r = netd_veth_create_in_ns(rt, ep->host_ifname, ep->ifname, c->netns_fd,
 						   ep->mtu, c->req->has_mac ? c->req->mac : NULL,
-						   br_ifindex, alias, &ep->host_ifindex, err);
+						   br_ifindex, c->nc.no_icc, alias,
+						   &ep->host_ifindex, err);
 	}
 	if (r < 0)
 		return r;
@@ -793,6 +795,11 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 		r = netd_network_open(req->network, &c.nc, err);
 	if (r == 0)
 		r = netd_netconf_check_unique(&c.nc, err);
+	if (r == 0 && c.nc.internal && req->n_ports)
+		r = netd_err_set(err, EINVAL,
+				 "network %s is internal: nothing from outside reaches its "
+				 "containers, so no port can be published",
+				 c.nc.name);
 	if (r < 0)
 		return netd_err_prefix(err, "attach %s", req->id);
 	c.netns_fd = nsfd;

@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 		if (netd_link_get(r, argv[5], &br, &e) < 0)
 			return fail(&e);
 		if (netd_veth_create_in_ns(r, argv[2], argv[3], fd, (unsigned)atoi(argv[6]),
-					   has_mac ? mac : NULL, br.ifindex,
+					   has_mac ? mac : NULL, br.ifindex, false,
 					   argc == 9 ? argv[8] : NULL, &ifindex, &e) < 0)
 			return fail(&e);
 		printf("ifindex=%d\n", ifindex);

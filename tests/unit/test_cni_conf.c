@@ -535,6 +535,18 @@ static void test_netconf_ranges(void **state)
 	assert_true(c.gw_mode_set);
 	cni_conf_free(&c);
 
+	/* internal and icc, the subnet file's internal= and icc= */
+	netconf_ok("{" BASE
+		   ",\"internal\":true,\"icc\":false,\"ipam\":{\"subnet\":\"10.25.0.0/24\"}}",
+		   &c, &nc);
+	assert_true(nc.internal);
+	assert_true(nc.no_icc);
+	cni_conf_free(&c);
+	netconf_ok("{" BASE ",\"ipam\":{\"subnet\":\"10.25.0.0/24\"}}", &c, &nc);
+	assert_false(nc.internal);
+	assert_false(nc.no_icc);
+	cni_conf_free(&c);
+
 	/* only one end of the range given: the other is the subnet's first/last host */
 	netconf_ok("{" BASE
 		   ",\"ipam\":{\"subnet\":\"10.24.0.0/24\",\"rangeStart\":\"10.24.0.100\"}}",
@@ -636,6 +648,18 @@ static void test_overlay(void **state)
 	netconf_ok("{" BASE ",\"subnetFile\":\"/x\",\"gatewayMode\":\"nat\"}", &c, &nc);
 	cni_conf_overlay(&c, &file);
 	assert_int_equal(file.gateway_mode, NETD_GATEWAY_NAT);
+	cni_conf_free(&c);
+	/* internal and icc over a subnet file's: only when given */
+	file.internal = true;
+	netconf_ok("{" BASE ",\"subnetFile\":\"/x\",\"icc\":false}", &c, &nc);
+	cni_conf_overlay(&c, &file);
+	assert_true(file.internal);
+	assert_true(file.no_icc);
+	cni_conf_free(&c);
+	netconf_ok("{" BASE ",\"subnetFile\":\"/x\",\"internal\":false,\"icc\":true}", &c, &nc);
+	cni_conf_overlay(&c, &file);
+	assert_false(file.internal);
+	assert_false(file.no_icc);
 	cni_conf_free(&c);
 }
 

@@ -182,7 +182,28 @@ static void test_build_ensure(void **state)
 	assert_true(find_what(&b, "established accept") < find_what(&b, "to bridges drop"));
 	assert_true(find_what(&b, "from bridges accept") < find_what(&b, "to bridges drop"));
 	assert_true(find_what(&b, "to routed accept") < find_what(&b, "to bridges drop"));
-	assert_int_equal(find_what(&b, "to bridges drop"), b.nmsgs - 1);
+	/* Internal networks: nothing forwarded out of or into their bridges, before any accept of
+	 * traffic between bridges or from them. */
+	rule_text(&b, find_what(&b, "from internal drop"), text, sizeof(text));
+	assert_has(text, "[ meta load iifname => reg 1 ] [ lookup reg 1 set internal ] [ immediate "
+			 "reg 0 drop ]");
+	assert_true(find_what(&b, "to internal drop") < find_what(&b, "from bridges accept"));
+	assert_true(find_what(&b, "same bridge accept") < find_what(&b, "from internal drop"));
+	assert_int_equal(find_what(&b, "to bridges drop"), b.nmsgs - 3);
+	/* DNS to a gateway from another network's bridge: one lookup of bridge . gateway. */
+	c = nftnl_chain_alloc();
+	assert_int_equal(nftnl_chain_nlmsg_parse(msg_at(&b, find_what(&b, "chain input")), c), 0);
+	assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM), NF_INET_LOCAL_IN);
+	nftnl_chain_free(c);
+	rule_text(&b, find_what(&b, "dns of another network drop (udp)"), text, sizeof(text));
+	assert_has(text, "[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ]");
+	assert_has(text, "[ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 "
+			 "0x00003500 ]");
+	assert_has(text, "[ meta load iifname => reg 8 ] [ payload load 4b @ network header + 16 "
+			 "=> reg 12 ] [ lookup reg 8 set dns_gw 0x1 ] [ immediate reg 0 drop ]");
+	rule_text(&b, find_what(&b, "dns of another network drop (tcp)"), text, sizeof(text));
+	assert_has(text, "[ cmp eq reg 1 0x00000006 ]");
+	assert_int_equal(find_what(&b, "dns of another network drop (tcp)"), b.nmsgs - 1);
 	netd_nft_batch_free(&b);
 
 	/* Replacing an older layout: that very table (by handle) goes first, in the same batch. */
@@ -241,10 +262,16 @@ static void test_build_network(void **state)
 
 	(void)state;
 	inet_pton(AF_INET, "10.9.8.0", &net.subnet);
+	inet_pton(AF_INET, "10.9.8.1", &net.gateway);
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, true), 0);
-	/* nets, masq_nets, routed added and deleted again (not routed), bridges, bridge_self */
-	assert_int_equal(b.nmsgs, 6);
+	/* nets, masq_nets, routed added and deleted again (not routed), bridges, bridge_self,
+	 * internal added and deleted again, dns_gw */
+	assert_int_equal(b.nmsgs, 9);
+	assert_true(has_what(&b, "set dns_gw"));
+	assert_int_equal(msg_type(&b, 6), NFT_MSG_NEWSETELEM);
+	assert_int_equal(msg_type(&b, 7), NFT_MSG_DELSETELEM);
+	assert_non_null(strstr(b.msgs[7].what, "set internal"));
 	assert_true(has_what(&b, "network br-lab (10.9.8.0/24): set masq_nets"));
 	assert_true(has_what(&b, "set bridge_self"));
 	assert_int_equal(msg_type(&b, 2), NFT_MSG_NEWSETELEM);
@@ -257,7 +284,7 @@ static void test_build_network(void **state)
 	net.masquerade = false;
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, true), 0);
-	assert_int_equal(b.nmsgs, 7);
+	assert_int_equal(b.nmsgs, 10);
 	assert_int_equal(msg_type(&b, 1), NFT_MSG_NEWSETELEM);
 	assert_int_equal(msg_type(&b, 2), NFT_MSG_DELSETELEM);
 	assert_non_null(strstr(b.msgs[2].what, "set masq_nets"));
@@ -267,7 +294,7 @@ static void test_build_network(void **state)
 	net.routed = true;
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, true), 0);
-	assert_int_equal(b.nmsgs, 6);
+	assert_int_equal(b.nmsgs, 9);
 	for (size_t i = 0; i < b.nmsgs; i++) {
 		assert_true(msg_type(&b, i) == NFT_MSG_NEWSETELEM ||
 			    msg_type(&b, i) == NFT_MSG_DELSETELEM);
@@ -280,12 +307,24 @@ static void test_build_network(void **state)
 	net.routed = false;
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, false), 0);
-	assert_int_equal(b.nmsgs, 5);
+	assert_int_equal(b.nmsgs, 7);
 	for (size_t i = 0; i < b.nmsgs; i++)
 		assert_int_equal(msg_type(&b, i), NFT_MSG_DELSETELEM);
 	assert_true(has_what(&b, "set masq_nets"));
 	assert_true(has_what(&b, "set routed"));
+	assert_true(has_what(&b, "set internal"));
+	assert_true(has_what(&b, "set dns_gw"));
 	netd_nft_batch_free(&b);
+
+	/* Internal: its element stays (added, not deleted again). */
+	net.internal = true;
+	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
+	assert_int_equal(netd_nat_build_network(&b, &net, true), 0);
+	for (size_t i = 0; i < b.nmsgs; i++)
+		if (strstr(b.msgs[i].what, "set internal"))
+			assert_int_equal(msg_type(&b, i), NFT_MSG_NEWSETELEM);
+	netd_nft_batch_free(&b);
+	net.internal = false;
 
 	net.bridge = "a-bridge-name-far-too-long";
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);

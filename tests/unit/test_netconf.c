@@ -169,11 +169,12 @@ static void test_errors(void **state)
 	parse_bad("n", "=10.0.0.0/24\n", "t.conf:1: missing key before '='");
 	parse_bad("n", "\n\nsubnet=10.0.0.0/24\ncolour=blue\n",
 		  "t.conf:4: unknown key \"colour\"; known: subnet, gateway, range, bridge, mtu, "
-		  "masquerade, routes, gateway_mode, FLANNEL_SUBNET, FLANNEL_MTU, "
+		  "masquerade, routes, gateway_mode, internal, icc, FLANNEL_SUBNET, "
+		  "FLANNEL_MTU, "
 		  "FLANNEL_IPMASQ, FLANNEL_NETWORK");
 	parse_bad("n", "Subnet=10.0.0.0/24\n",
 		  "t.conf:1: unknown key \"Subnet\"; known: subnet, "
-		  "gateway, range, bridge, mtu, masquerade, routes, gateway_mode, "
+		  "gateway, range, bridge, mtu, masquerade, routes, gateway_mode, internal, icc, "
 		  "FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
 		  "FLANNEL_NETWORK");
 	parse_bad("n", "subnet=\n", "t.conf:1: subnet has an empty value");
@@ -411,6 +412,46 @@ static void assert_nc_equal(const struct netd_netconf *a, const struct netd_netc
 		assert_int_equal(a->routes[i].gw.s_addr, b->routes[i].gw.s_addr);
 	}
 	assert_int_equal(a->gateway_mode, b->gateway_mode);
+}
+
+/* internal= and icc=: the network options, their rules and their round trip. */
+static void test_options(void **state)
+{
+	struct netd_netconf nc, back;
+	char text[2048];
+
+	(void)state;
+	parse_ok("n", "subnet=10.0.0.0/24\n", &nc);
+	assert_false(nc.internal);
+	assert_false(nc.no_icc);
+	/* internal: masquerade off whatever masquerade= says; icc=no */
+	parse_ok("n", "subnet=10.0.0.0/24\nmasquerade=yes\ninternal=yes\nicc=no\n", &nc);
+	assert_true(nc.internal);
+	assert_true(nc.no_icc);
+	assert_false(nc.masquerade);
+	netd_netconf_format(&nc, text, sizeof(text));
+	assert_non_null(strstr(text, "internal=yes\nicc=no\n"));
+	parse_ok("n", text, &back);
+	assert_true(back.internal);
+	assert_true(back.no_icc);
+	parse_ok("n", "subnet=10.0.0.0/24\nicc=true\ninternal=0\n", &nc);
+	assert_false(nc.internal);
+	assert_false(nc.no_icc);
+	netd_netconf_format(&nc, text, sizeof(text));
+	assert_null(strstr(text, "internal"));
+	assert_null(strstr(text, "icc"));
+	parse_bad("n", "subnet=10.0.0.0/24\nicc=maybe\n",
+		  "t.conf:2: bad icc \"maybe\": want yes or no (true/false, 1/0)");
+	parse_bad("n", "subnet=10.0.0.0/24\ninternal=yes\ninternal=no\n",
+		  "t.conf:3: duplicate key internal (first set on line 2)");
+	parse_bad("n", "subnet=10.0.0.0/24\ninternal=yes\ngateway_mode=routed\n",
+		  "t.conf: an internal network cannot be routed (internal: nothing enters or "
+		  "leaves it; gateway_mode=routed: everything enters)");
+	parse_bad("n", "subnet=10.0.0.0/24\ninternal=yes\nroutes=0.0.0.0/0\n",
+		  "t.conf: an internal network gives no default route (0.0.0.0/0 in routes): it "
+		  "has no way out");
+	/* other routes (via a router on the subnet) are the user's business */
+	parse_ok("n", "subnet=10.0.0.0/24\ninternal=yes\nroutes=10.9.0.0/16 via 10.0.0.254\n", &nc);
 }
 
 static void test_routes(void **state)
@@ -849,6 +890,7 @@ int main(void)
 	    cmocka_unit_test(test_errors_values),
 	    cmocka_unit_test(test_long_input),
 	    cmocka_unit_test(test_routes),
+	    cmocka_unit_test(test_options),
 	    cmocka_unit_test(test_format_roundtrip),
 	    cmocka_unit_test(test_finish),
 	    cmocka_unit_test_setup_teardown(test_store, setup_dir, teardown_dir),
