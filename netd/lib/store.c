@@ -1103,17 +1103,28 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 	return 0;
 }
 
-int netd_store_port_repair(const struct netd_port *p, const char *key, struct netd_err *err)
+/* The claim file of p (PORTS/PROTO-PORT/ADDR) and its directory; both PATH_MAX long. */
+static int claim_file(const struct netd_port *p, char *dir, char *path, struct netd_err *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX], ip[INET_ADDRSTRLEN];
-	int r;
+	char ip[INET_ADDRSTRLEN];
+	int r = port_dir(dir, PATH_MAX, p, err);
 
-	r = port_dir(dir, sizeof(dir), p, err);
 	if (r < 0)
 		return r;
 	netd_ip4_format(p->host_ip, ip, sizeof(ip));
-	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
+	if (netd_path_fmt(path, PATH_MAX, "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
+	return 0;
+}
+
+int netd_store_port_repair(const struct netd_port *p, const char *key, struct netd_err *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	int r;
+
+	r = claim_file(p, dir, path, err);
+	if (r < 0)
+		return r;
 	r = netd_mkdirs(dir, false, err);
 	if (r == 0)
 		r = netd_owner_replace(path, key, err);
@@ -1126,16 +1137,12 @@ int netd_store_port_repair(const struct netd_port *p, const char *key, struct ne
 int netd_store_port_release(const struct netd_port *p, const char *key, struct netd_err *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
-	char ip[INET_ADDRSTRLEN];
 	char owner[NETD_KEY_MAX + 1];
 	int r;
 
-	r = port_dir(dir, sizeof(dir), p, err);
+	r = claim_file(p, dir, path, err);
 	if (r < 0)
 		return r;
-	netd_ip4_format(p->host_ip, ip, sizeof(ip));
-	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
-		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	if (key) {
 		struct netd_err e2 = {0};
 
@@ -1162,15 +1169,12 @@ int netd_store_port_release(const struct netd_port *p, const char *key, struct n
 
 int netd_store_port_owner(const struct netd_port *p, char *owner, size_t len, struct netd_err *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX], ip[INET_ADDRSTRLEN];
+	char dir[PATH_MAX], path[PATH_MAX];
 	int r;
 
-	r = port_dir(dir, sizeof(dir), p, err);
+	r = claim_file(p, dir, path, err);
 	if (r < 0)
 		return r;
-	netd_ip4_format(p->host_ip, ip, sizeof(ip));
-	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
-		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	return netd_owner_read(path, owner, len, err);
 }
 
