@@ -135,3 +135,14 @@ finish() {
 	[ "$T_FAIL" -eq 0 ] || T_RC=1
 	return $T_RC
 }
+
+# Up to N tries of CMD (output discarded), 100 ms apart; 0 as soon as one succeeds.
+wait_until() { # N CMD...: up to N tries, 100 ms apart
+	local n=$1 i
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}

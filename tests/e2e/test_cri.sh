@@ -105,15 +105,6 @@ new_id() {
 	fi
 	printf -v "$var" '%s' "$out"
 }
-wait_until() { # N CMD...: up to N tries, 100 ms apart
-	local n=$1 i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 in_pod_cidr() { case $1 in 10.244.7.*) [ "$1" != "$POD_GW" ] ;; *) false ;; esac }
 count_files() { find "$1" -type f 2>/dev/null | wc -l; }
 count_pod_cgroups() { pod_cgroup_roots | xargs -r -I{} find {} -mindepth 1 -type d | wc -l; }

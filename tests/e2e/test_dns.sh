@@ -42,15 +42,6 @@ trap 'cleanup_ctrs; lab_exit' EXIT
 count_cgroups() { find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | wc -l; }
 CG0=$(count_cgroups)
 netd() { "$NETD" "$@"; }
-wait_until() { # N CMD...: up to N tries, 100 ms apart
-	local n=$1 i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 server_pid() { cat "$NETD_STATE_DIR/dns/aardvark.pid" 2>/dev/null; }
 servers() { pgrep -c -x aardvark-dns || true; }
 # resolve CTR NAME: the A address a container gets for NAME (its own resolv.conf), or nothing

@@ -26,15 +26,6 @@ run_rc() {
 	echo $?
 }
 # wait_until N CMD...: up to N tries, 100 ms apart
-wait_until() {
-	local n=$1 i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # the cgroup tree is the machine's: count only what appeared since this test began
 CG_BEFORE=$(find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | sort)
 count_cgroups() {

@@ -18,15 +18,6 @@ nsbox() { timeout 30 "$NSBOX" "$@"; }
 rec_pid() { sed -n 's/^pid=//p' "$NETD_STATE_DIR/nsbox/$1/record" 2>/dev/null; }
 rec_monitor() { sed -n 's/^monitor=//p' "$NETD_STATE_DIR/nsbox/$1/record" 2>/dev/null; }
 has_pid() { [ -n "$(rec_pid "$1")" ] && [ "$(rec_pid "$1")" != 0 ]; }
-wait_until() { # N CMD...: up to N tries, 100 ms apart
-	local n=$1 i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 alive() { [ -d "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 gone() { ! alive "$1"; }
 nsbox_parents() { find /sys/fs/cgroup -mindepth 1 -maxdepth 6 -type d -name nsbox 2>/dev/null | sort; }

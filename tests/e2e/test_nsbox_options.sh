@@ -16,15 +16,6 @@ ROOTFS=$LAB_DIR/rootfs
 "$TOP/scripts/mkrootfs.sh" "$ROOTFS" >/dev/null || { not_ok "mkrootfs"; finish; exit 1; }
 echo 'audio:x:29:www-data,daemon' >>"$ROOTFS/etc/group"
 nsbox() { timeout 30 "$NSBOX" "$@"; }
-wait_until() { # N CMD...: up to N tries, 100 ms apart
-	local n=$1 i
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 rec_pid() { sed -n 's/^pid=//p' "$NETD_STATE_DIR/nsbox/$1/record" 2>/dev/null; }
 has_pid() { [ -n "$(rec_pid "$1")" ] && [ "$(rec_pid "$1")" != 0 ]; }
 snapshot() { (cd "$ROOTFS" && find . -printf '%p %s %m %T@\n' | sort | md5sum); }
