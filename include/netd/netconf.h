@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <netinet/in.h>
+#include <netd/addr.h>
 #include <netd/err.h>
 #include <netd/names.h>
 
@@ -49,6 +50,15 @@ struct netd_netconf {
 	/* icc=no (Docker's enable_icc=false): its containers cannot reach each other (bridge port
 	 * isolation on every veth); the outside and published ports still work. */
 	bool no_icc;
+	/*
+	 * The IPv6 half of a dual-stack network (docs/ipv6.md): subnet6.ip.family is AF_INET6 when
+	 * the network has one and 0 when it is IPv4 only. Zero means "none" everywhere, so a
+	 * definition made before IPv6 reads as it did.
+	 */
+	struct netd_prefix subnet6;  /* host bits zero */
+	struct netd_ip gateway6;     /* the bridge's IPv6 address */
+	struct netd_ip_range range6; /* inclusive; the allocator skips the gateway */
+	bool masquerade6; /* egress masquerade over IPv6 (default: on for a ULA subnet) */
 };
 
 /*

@@ -28,6 +28,8 @@ struct netd_attach_req {
 	const char *id;
 	const char *ifname; /* NULL: "eth0" */
 	struct in_addr ip;  /* INADDR_ANY: allocate from the range */
+	/* family 0: allocate from range6 when the network has an IPv6 subnet (none otherwise) */
+	struct netd_ip ip6;
 	bool has_mac;
 	uint8_t mac[6];
 	unsigned mtu; /* 0: the network's */
@@ -38,6 +40,8 @@ struct netd_attach_req {
 	bool external_ipam;
 	unsigned prefix;
 	struct in_addr gateway;
+	unsigned prefix6; /* with ip6 and gateway6, when external_ipam hands out an IPv6 address */
+	struct netd_ip gateway6;
 	/* Publish a port even when a host process listens on it. CNI runtimes hold the host ports
 	 * they asked for open themselves as a reservation (podman's conmon, kubelet's hostport
 	 * manager); DNAT wins over such a socket, and refusing would break podman's network reload.
@@ -65,6 +69,8 @@ struct netd_endpoint {
 	uint8_t mac[6];
 	struct in_addr ip, gateway;
 	unsigned prefix;
+	struct netd_ip ip6, gateway6; /* ip6.family 0: the endpoint has no IPv6 address */
+	unsigned prefix6;
 	unsigned mtu;
 	int host_ifindex, ctr_ifindex;
 	time_t created;
