@@ -3,10 +3,10 @@
  * Tombstones: a detach that does not wait for the kernel to unregister its veth pair.
  *
  * RTM_DELLINK of a veth returns only once the kernel has unregistered both ends (an RCU barrier:
- * ~16-25 ms here), most of a CNI DEL. Instead both ends are taken down and renamed to "nt" + 8
- * hex digits of the host end's ifindex, so CNI_IFNAME and the host name are free at once, and a
- * deleter (a child with no inherited fds, in a session of its own) deletes the pair by the host
- * end's ifindex. The host end keeps its alias, so gc also knows it when everything else is lost
+ * ~16-25 ms here), most of a CNI DEL. Instead both ends are renamed to "nt" + 8 hex digits of
+ * the host end's ifindex, so CNI_IFNAME and the host name are free at once, and the host end is
+ * taken down (the pair carries nothing from then on); a deleter (a child sharing its parent's
+ * memory but no fd, in a session of its own) deletes the pair by the host end's ifindex. The host end keeps its alias, so gc also knows it when everything else is lost
  * (its record is gone: an orphan). While the deleter works it holds the flock of
  * $NETD_STATE_DIR/tombstones/NAME; gc and `netd serve` finish tombstones whose file is not
  * locked (their deleter died). Private to libnetd.
@@ -24,7 +24,7 @@ struct netd_rtnl;
  * not ours and -EPERM is returned) and whose container end is ctr_ifname inside netns (a path).
  * 0: buried, or gone with its namespace (nothing left to wait for); -ENODEV: no such host link;
  * another negative errno: the caller deletes the pair itself (at worst its container end is
- * down and renamed).
+ * renamed).
  */
 int netd_tomb_bury(struct netd_rtnl *rt, const char *host_ifname, const char *alias,
 		   const char *ctr_ifname, const char *netns, struct netd_err *err) NETD_MUST_USE;

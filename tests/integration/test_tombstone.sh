@@ -64,6 +64,12 @@ if strings "$P" 2>/dev/null | grep -q NETD_FAIL_AT; then
 		CNI_NETNS=/run/netns/c3 CNI_IFNAME=eth0 "$P" | cat >/dev/null
 	ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
 	check "DEL's stdout reaches EOF before its (3 s) deleter is done (${ms} ms)" test "$ms" -lt 1500
+	# Meanwhile the pair carries nothing: the host end is down (one end down stops both), the
+	# container end only renamed (it has no carrier).
+	check_eq "  the host end is renamed and down" "DOWN" \
+		"$(ip -br link show type veth | grep -E '^nt[0-9a-f]{8}(@| )' | awk '{print $2}')"
+	check_eq "  the container end is renamed, without carrier" "1 0" \
+		"$(ip -n c3 -o link show | grep -cE ': nt[0-9a-f]{8}@.*NO-CARRIER') $(ip -n c3 -o link show | grep -c ': eth0@')"
 	check "  nothing left within 4 seconds" wait_for 40 no_leftovers
 fi
 
