@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <netd/netconf.h>
 #include <netd/network.h>
+#include "brcache.h"
 #include "dns_priv.h"
 #include "link.h"
 #include "nat.h"
@@ -229,6 +230,8 @@ static void gc_leases(const char *network, struct netd_gc_stats *st, struct netd
 		netd_errs_note(es, lk, &e);
 		return;
 	}
+	/* The next attach sets the bridge up in full: whatever changed it behind our back. */
+	netd_brcache_drop(network);
 	r = netd_store_endpoint_scan(network, &eps, &n, &bad, &n_bad, &e);
 	if (r < 0) {
 		netd_errs_note(es, r, &e);

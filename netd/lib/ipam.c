@@ -562,7 +562,8 @@ void netd_ipam_drop_empty(const char *network)
 	if (unlinkat(dfd, "endpoints", AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return;
 	(void)unlinkat(dfd, "last", 0);
-	(void)unlinkat(dfd, "lock", 0); /* held by the caller: see netd_ipam_purge */
+	(void)unlinkat(dfd, "bridge", 0); /* brcache.h */
+	(void)unlinkat(dfd, "lock", 0);	  /* held by the caller: see netd_ipam_purge */
 	(void)rmdir(dir);
 }
 

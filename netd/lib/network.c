@@ -15,6 +15,7 @@
 #include <time.h>
 #include <netd/addr.h>
 #include <netd/network.h>
+#include "brcache.h"
 #include "dns_priv.h"
 #include "explain_priv.h"
 #include "link.h"
@@ -123,6 +124,7 @@ static void rollback_bridge(struct attach_ctx *c)
 	if (n || n_bad || netd_rtnl_open(&rt, &e2) < 0)
 		return;
 	ignore_result(netd_link_del(rt, c->nc.bridge, &e2));
+	netd_brcache_drop(c->nc.name);
 	netd_nat_net_of(&c->nc, &nn);
 	if (netd_nat_table_exists())
 		ignore_result(netd_nat_network_del(&nn, &e2));
@@ -605,6 +607,69 @@ static bool stale_host_veth(struct netd_rtnl *rt, const char *name, const char *
 	return netd_link_get(rt, name, &li, &e2) == 0 && strcmp(li.alias, alias) == 0;
 }
 
+/*
+ * The bridge's ifindex: from the cache (brcache.h: the kernel is asked nothing), or after the
+ * full setup, which is then cached. *cached says which.
+ */
+static int attach_bridge(struct attach_ctx *c, struct netd_rtnl *rt, bool use_cache,
+			 int *br_ifindex, bool *cached, struct netd_err *err)
+{
+	const struct netd_brcache bc = {
+	    .network = c->nc.name,
+	    .bridge = c->nc.bridge,
+	    .gw = c->req->bridge_no_address ? (struct in_addr){0} : c->nc.gateway,
+	    .prefix = c->nc.prefix,
+	    .mtu = c->nc.mtu,
+	};
+	bool created = false;
+	int r;
+
+	*cached = false;
+	if (use_cache && !netd_dry()) {
+		*br_ifindex = netd_brcache_lookup(&bc);
+		*cached = *br_ifindex > 0;
+		if (*cached) {
+			netd_explain("# netd: bridge %s: set up already (cached in the state dir)",
+				     c->nc.bridge);
+			return 0;
+		}
+	}
+	r = netd_bridge_ensure(rt, c->nc.bridge, bc.gw, c->nc.prefix, c->nc.mtu, br_ifindex,
+			       &created, err);
+	if (r < 0)
+		return r;
+	c->bridge_created |= created;
+	if (!netd_dry())
+		netd_brcache_store(&bc, *br_ifindex);
+	return 0;
+}
+
+static int attach_veth(struct attach_ctx *c, struct netd_rtnl *rt, const char *alias,
+		       int br_ifindex, struct netd_err *err)
+{
+	struct netd_endpoint *ep = c->ep;
+	int r;
+
+	r = netd_veth_create_in_ns(rt, ep->host_ifname, ep->ifname, c->netns_fd, ep->mtu,
+				   c->req->has_mac ? c->req->mac : NULL, br_ifindex, c->nc.no_icc,
+				   alias, &ep->host_ifindex, err);
+	/*
+	 * A host veth with this endpoint's alias is a leftover: reserve found no record for the
+	 * key, so it is the pair of an earlier attachment whose namespace is still dying
+	 * (NETD_DETACH_NETNS_DYING) or whose teardown failed. Delete it and try once more.
+	 */
+	if (r == -EEXIST && stale_host_veth(rt, ep->host_ifname, alias)) {
+		struct netd_err e2;
+
+		if (netd_link_del(rt, ep->host_ifname, &e2) == 0)
+			r = netd_veth_create_in_ns(rt, ep->host_ifname, ep->ifname, c->netns_fd,
+						   ep->mtu, c->req->has_mac ? c->req->mac : NULL,
+						   br_ifindex, c->nc.no_icc, alias,
+						   &ep->host_ifindex, err);
+	}
+	return r;
+}
+
 static int attach_links(struct attach_ctx *c, struct netd_err *err)
 {
 	struct netd_endpoint *ep = c->ep;
@@ -613,7 +678,7 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	struct netd_nat_net nn;
 	char alias[NETD_KEY_MAX + 8];
 	int br_ifindex;
-	bool created;
+	bool cached;
 	int r;
 
 	r = netd_rtnl_open(&rt, err);
@@ -624,12 +689,9 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 		if (r < 0)
 			return r;
 	}
-	r = netd_bridge_ensure(rt, c->nc.bridge,
-			       c->req->bridge_no_address ? (struct in_addr){0} : c->nc.gateway,
-			       c->nc.prefix, c->nc.mtu, &br_ifindex, &created, err);
+	r = attach_bridge(c, rt, true, &br_ifindex, &cached, err);
 	if (r < 0)
 		return r;
-	c->bridge_created = created;
 	r = netd_ip_forward_on(&ep->ip_forward_switched_on, err);
 	if (r < 0)
 		return r;
@@ -652,22 +714,17 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	if (r < 0)
 		return r;
 	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", c->key);
-	r = netd_veth_create_in_ns(rt, ep->host_ifname, ep->ifname, c->netns_fd, ep->mtu,
-				   c->req->has_mac ? c->req->mac : NULL, br_ifindex, c->nc.no_icc,
-				   alias, &ep->host_ifindex, err);
+	r = attach_veth(c, rt, alias, br_ifindex, err);
 	/*
-	 * A host veth with this endpoint's alias is a leftover: reserve found no record for the
-	 * key, so it is the pair of an earlier attachment whose namespace is still dying
-	 * (NETD_DETACH_NETNS_DYING) or whose teardown failed. Delete it and try once more.
+	 * The cached bridge is gone (the kernel refused its ifindex as the master), or anything
+	 * else failed: once more after the full setup of the bridge.
 	 */
-	if (r == -EEXIST && stale_host_veth(rt, ep->host_ifname, alias)) {
-		struct netd_err e2;
-
-		if (netd_link_del(rt, ep->host_ifname, &e2) == 0)
-			r = netd_veth_create_in_ns(rt, ep->host_ifname, ep->ifname, c->netns_fd,
-						   ep->mtu, c->req->has_mac ? c->req->mac : NULL,
-						   br_ifindex, c->nc.no_icc, alias,
-						   &ep->host_ifindex, err);
+	if (r < 0 && cached) {
+		netd_err_clear(err);
+		netd_brcache_drop(c->nc.name);
+		r = attach_bridge(c, rt, false, &br_ifindex, &cached, err);
+		if (r == 0)
+			r = attach_veth(c, rt, alias, br_ifindex, err);
 	}
 	if (r < 0)
 		return r;

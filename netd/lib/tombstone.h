@@ -6,10 +6,10 @@
  * ~16-25 ms here), most of a CNI DEL. Instead both ends are renamed to "nt" + 8 hex digits of
  * the host end's ifindex, so CNI_IFNAME and the host name are free at once, and the host end is
  * taken down (the pair carries nothing from then on); a deleter (a child sharing its parent's
- * memory but no fd, in a session of its own) deletes the pair by the host end's ifindex. The host end keeps its alias, so gc also knows it when everything else is lost
- * (its record is gone: an orphan). While the deleter works it holds the flock of
- * $NETD_STATE_DIR/tombstones/NAME; gc and `netd serve` finish tombstones whose file is not
- * locked (their deleter died). Private to libnetd.
+ * memory but no fd, in a session of its own) deletes the pair by the host end's ifindex. The host
+ * end keeps its alias, so gc also knows it when everything else is lost (its record is gone: an
+ * orphan). While the deleter works it holds the flock of $NETD_STATE_DIR/tombstones/NAME; gc and
+ * `netd serve` finish tombstones whose file is not locked (their deleter died). Private to libnetd.
  */
 #ifndef NETD_TOMBSTONE_H
 #define NETD_TOMBSTONE_H

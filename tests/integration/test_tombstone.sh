@@ -4,7 +4,8 @@
 # CNI_IFNAME is free when DEL returns (ADD again, same or another container id, works), a DEL
 # while the namespace stays leaves no interface within a second, nothing is left once the
 # namespace is deleted, the plugin's stdout closes when it exits (the deleter keeps no fd), and
-# gc and `netd serve` finish a tombstone whose deleter was killed (NETD_FAIL_AT=deleter).
+# gc and `netd serve` finish a tombstone whose deleter was killed (NETD_FAIL_AT=deleter). Also
+# the bridge setup cache that spares an ADD its questions about the bridge.
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
@@ -103,6 +104,32 @@ if strings "$P" 2>/dev/null | grep -q NETD_FAIL_AT; then
 else
 	echo "# not a test build (no NETD_FAIL_AT): the killed-deleter checks are skipped"
 fi
+
+# The bridge as set up is cached in the state dir (netd/lib/brcache.h): an ADD then asks the
+# kernel nothing about it. Deleted or changed behind netd's back, it is set up again.
+BRC=$NETD_STATE_DIR/networks/tb/bridge
+br_index() { ip -j link show br-tb 2>/dev/null | jq -r '.[0].ifindex'; }
+br_ok() { # the bridge has its address and sysctl, and the pod's host end is its port
+	ip -4 -o addr show dev br-tb | grep -q ' 10\.93\.0\.1/24 ' &&
+		[ "$(cat /proc/sys/net/ipv4/conf/br-tb/route_localnet)" = 1 ] &&
+		[ "$(ip -o link show master br-tb type veth | wc -l)" = 1 ]
+}
+check "ADD (f1)" cni ADD f1 c3
+check_eq "  the bridge's setup is cached with its ifindex" "ifindex=$(br_index)" "$(cut -d' ' -f1 "$BRC" 2>/dev/null)"
+check "DEL (f1)" cni DEL f1 c3
+check "  nothing left" wait_for 10 no_leftovers
+ip link del br-tb
+check "ADD after the bridge was deleted behind netd's back" cni ADD f2 c3
+check "  the bridge is back, set up, with the pod on it" br_ok
+check_eq "  the cache names the new bridge" "ifindex=$(br_index)" "$(cut -d' ' -f1 "$BRC" 2>/dev/null)"
+check "  the pod reaches its gateway" ip netns exec c3 ping -c1 -W2 10.93.0.1
+check "DEL (f2)" cni DEL f2 c3
+ip addr flush dev br-tb
+check "netd gc drops the cache" sh -c "$NETD gc >/dev/null && ! [ -e '$BRC' ]"
+check "ADD after the bridge's address was removed behind netd's back, and gc" cni ADD f3 c3
+check "  the bridge has its address again" br_ok
+check "DEL (f3)" cni DEL f3 c3
+check "  nothing left" wait_for 10 no_leftovers
 
 check_eq "no lease, claim or endpoint left" "0 0 0" \
 	"$(count_leases) $(count_claims) $(find "$NETD_STATE_DIR/networks" -path '*/endpoints/*' -type f | wc -l)"
