@@ -25,7 +25,10 @@
 #include <netd/netconf.h>
 #include <netd/network.h>
 #include "brcache.h"
+#include "claims.h"
 #include "dns_priv.h"
+#include "endpoint_store.h"
+#include "ipam.h"
 #include "link.h"
 #include "nat.h"
 #include "network_priv.h"
