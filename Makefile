@@ -154,7 +154,15 @@ $(BUILD)/netd: $(CLI_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SD_LIBS)
 
-$(BUILD)/netd-cni: $(CNI_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
+# The plugin's logic (everything but main.c) as an archive: netd-cni and the CNI unit tests link
+# the same objects.
+CNI_LIB := $(BUILD)/libnetdcni.a
+$(CNI_LIB): $(filter-out $(BUILD)/obj/cni-plugin/main.o,$(CNI_SRCS:%.c=$(BUILD)/obj/%.o))
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/netd-cni: $(BUILD)/obj/cni-plugin/main.o $(CNI_LIB) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -163,6 +171,12 @@ $(BUILD)/nsbox: $(RT_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(RT_LIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# The CNI unit tests link the plugin's archive (this rule's shorter stem wins over the one above).
+$(BUILD)/obj/tests/unit/test_cni_%.o: CPPFLAGS += -Icni-plugin
+$(BUILD)/tests/unit/test_cni_%: $(BUILD)/obj/tests/unit/test_cni_%.o $(CNI_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
