@@ -134,10 +134,12 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
+# Inline helpers and macros of the public headers (<netd/util.h>) are no symbols of the library.
 $(BUILD)/libnetd.map: $(wildcard include/netd/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(Q){ echo 'LIBNETD_$(SOVERSION) {'; echo 'global:'; \
-	  grep -ohE '\bnetd_[a-z0-9_]+\(' include/netd/*.h | sed 's/($$/;/' | sort -u; \
+	  grep -hE '\bnetd_[a-z0-9_]+\(' include/netd/*.h | grep -vE '^(static inline|#define)' | \
+	  grep -oE '\bnetd_[a-z0-9_]+\(' | sed 's/($$/;/' | sort -u; \
 	  echo 'local:'; echo '	*;'; echo '};'; } >$@
 
 $(SOLIB): $(PIC_OBJS) $(BUILD)/libnetd.map

@@ -346,8 +346,8 @@ bool netd_key_split(const char *key, char net[NETD_NETNAME_MAX + 1], char id[NET
 	       netd_name_check_ifname(ifn, NULL) == 0;
 }
 
-int netd_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-			   struct netd_err *err)
+static int write_atomic(const char *path, const void *data, size_t len, unsigned mode, bool durable,
+			struct netd_err *err)
 {
 	char tmp[PATH_MAX];
 	char dir[PATH_MAX];
@@ -359,7 +359,7 @@ int netd_file_write_atomic(const char *path, const void *data, size_t len, unsig
 	if (fd < 0)
 		return fd;
 	r = netd_write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0) {
 		unlink(tmp);
@@ -371,8 +371,21 @@ int netd_file_write_atomic(const char *path, const void *data, size_t len, unsig
 		return netd_err_write(err, r, path, "rename %s", path);
 	}
 	/* The rename is only durable once the directory entry is. */
-	netd_fsync_dir(dir);
+	if (durable)
+		netd_fsync_dir(dir);
 	return 0;
+}
+
+int netd_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+			   struct netd_err *err)
+{
+	return write_atomic(path, data, len, mode, true, err);
+}
+
+int netd_file_replace(const char *path, const void *data, size_t len, unsigned mode,
+		      struct netd_err *err)
+{
+	return write_atomic(path, data, len, mode, false, err);
 }
 
 int netd_sysctl_write(const char *path, const char *value, struct netd_err *err)
