@@ -29,7 +29,6 @@
 #include "util.h"
 
 #define HOST_IF_PREFIX "nd"
-#define ALIAS_PREFIX   "netd:"
 
 void netd_endpoint_key(const struct netd_endpoint *ep, char *buf, size_t len)
 {
@@ -654,7 +653,7 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 		r = fail_at("veth", err);
 	if (r < 0)
 		return r;
-	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", c->key);
+	snprintf(alias, sizeof(alias), NETD_ALIAS_PREFIX "%s", c->key);
 	r = netd_veth_create_in_ns(rt, ep->host_ifname, ep->ifname, c->netns_fd, ep->mtu,
 				   c->req->has_mac ? c->req->mac : NULL, br_ifindex, c->nc.no_icc,
 				   alias, &ep->host_ifindex, err);
@@ -959,7 +958,7 @@ static int remove_veth(const struct netd_endpoint *ep, const char *key, unsigned
 	if (r < 0)
 		return r;
 	if (!(flags & NETD_TEARDOWN_WAIT)) {
-		snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", key);
+		snprintf(alias, sizeof(alias), NETD_ALIAS_PREFIX "%s", key);
 		r = netd_tomb_bury(rt, ep->host_ifname, alias, ep->ifname, ep->netns, err);
 		if (r == 0 || r == -ENODEV)
 			return 0;
@@ -1078,7 +1077,7 @@ int netd_endpoint_teardown_damaged(const char *network, const char *id, const ch
 
 	netd_store_key(key, sizeof(key), network, id, ifname);
 	host_ifname_for(key, host);
-	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", key);
+	snprintf(alias, sizeof(alias), NETD_ALIAS_PREFIX "%s", key);
 	op.key = ol.key = key;
 	/*
 	 * The record cannot say what the endpoint owns; the kernel and the other files can. Claims
