@@ -58,4 +58,24 @@ int netd_file_write_atomic(const char *path, const void *data, size_t len, unsig
 int netd_file_replace(const char *path, const void *data, size_t len, unsigned mode,
 		      struct netd_err *err) NETD_MUST_USE;
 
+/*
+ * One line of key=value text: the tokenizer that endpoint records, network definitions and
+ * nsbox's container records share. It only splits; each format keeps its own rules (blank lines,
+ * comments, spaces, quotes, repeated or unknown keys, a final newline).
+ */
+struct netd_kv {
+	const char *line; /* the line, without its newline */
+	size_t len;
+	const char *key; /* before the first '='; NULL when the line has none */
+	size_t key_len;
+	const char *val; /* after it, to the end of the line */
+	size_t val_len;
+	unsigned lineno; /* 1 for the first line */
+};
+
+/* The next line of [*pos, end): 1 with kv filled and *pos moved past its newline, 0 at the end
+ * (text ending in a newline has no empty last line). kv->lineno counts on from its last value:
+ * zero kv before the first call. */
+int netd_kv_next(const char **pos, const char *end, struct netd_kv *kv) NETD_MUST_USE;
+
 #endif

@@ -550,6 +550,29 @@ bool netd_parse_uint_n(const char *s, size_t len, uint64_t max, uint64_t *out)
 	return true;
 }
 
+int netd_kv_next(const char **pos, const char *end, struct netd_kv *kv)
+{
+	const char *p = *pos, *nl, *eq;
+	unsigned lineno = kv->lineno;
+
+	if (p >= end)
+		return 0;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	memset(kv, 0, sizeof(*kv));
+	kv->lineno = lineno + 1;
+	kv->line = p;
+	kv->len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	eq = memchr(p, '=', kv->len);
+	if (eq) {
+		kv->key = p;
+		kv->key_len = (size_t)(eq - p);
+		kv->val = eq + 1;
+		kv->val_len = kv->len - kv->key_len - 1;
+	}
+	*pos = nl ? nl + 1 : end;
+	return 1;
+}
+
 uint32_t netd_hash32(const char *s)
 {
 	uint32_t h = 2166136261u;
