@@ -192,6 +192,15 @@ $(BUILD)/tests/integration/rawget: tests/integration/rawget.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -static -o $@ $<
 
+# test_gc runs gc on real state files and a fake host: the kernel steps gc takes are wrapped at
+# link time (tests/unit/test_gc.c defines each __wrap_).
+GC_WRAPS := netd_need_admin netd_rtnl_open netd_rtnl_close netd_link_get netd_link_del \
+	netd_link_foreach_alias netd_netns_open netd_tomb_sweep netd_nat_table_probe \
+	netd_nat_unpublish netd_network_restore_nat netd_dns_converge \
+	netd_endpoint_teardown_flags netd_endpoint_teardown_damaged
+comma := ,
+$(BUILD)/tests/unit/test_gc: LDFLAGS += $(addprefix -Wl$(comma)--wrap=,$(GC_WRAPS))
+
 tests: $(UNIT_BINS) $(ITEST_BINS)
 
 # The test command of the README: everything, with sanitizers, in lab-host namespaces.
