@@ -48,7 +48,7 @@ int cni_err_from_netd(struct cni_err *e, int r, const struct netd_err *ne)
 static bool host_mac(const char *ifname, uint8_t mac[6])
 {
 	struct ifreq ifr;
-	cni_cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	netd_cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0 || strlen(ifname) >= sizeof(ifr.ifr_name))
 		return false;

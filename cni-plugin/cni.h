@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <jansson.h>
 #include <netd/netd.h>
+#include <netd/util.h>
 
 /* The spec's well-known error codes. */
 enum {
@@ -181,31 +182,12 @@ int cni_cmd_gc(const struct cni_env *env, struct cni_conf *c, const char *text, 
 int cni_cmd_status(const struct cni_env *env, struct cni_conf *c, const char *text, size_t len,
 		   struct cni_err *e);
 
-/* Cleanup helpers of the front end (it sees only the public include/netd headers, not util.h). */
-static inline void cni_freep(void *p)
-{
-	free(*(void **)p);
-}
-
+/* jansson's own cleanup (the others come from <netd/util.h>). */
 static inline void cni_json_decrefp(json_t **j)
 {
 	json_decref(*j);
 }
 
-static inline void cni_closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-
-#define cni_cleanup_free  __attribute__((cleanup(cni_freep)))
-#define cni_cleanup_close __attribute__((cleanup(cni_closep)))
-#define cni_cleanup_json  __attribute__((cleanup(cni_json_decrefp)))
-#define cni_steal(pp)                                                                              \
-	({                                                                                         \
-		__typeof__(*(pp)) cni_steal_tmp_ = *(pp);                                          \
-		*(pp) = NULL;                                                                      \
-		cni_steal_tmp_;                                                                    \
-	})
+#define cni_cleanup_json __attribute__((cleanup(cni_json_decrefp)))
 
 #endif

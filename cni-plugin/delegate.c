@@ -71,7 +71,7 @@ static long ms_since(const struct timespec *t0)
 static int read_output(int fd, pid_t pid, const char *type, char **out, size_t *out_len,
 		       struct cni_err *e)
 {
-	cni_cleanup_free char *buf = NULL;
+	netd_cleanup_free char *buf = NULL;
 	size_t len = 0, cap = 0;
 	struct timespec t0;
 
@@ -127,7 +127,7 @@ static int read_output(int fd, pid_t pid, const char *type, char **out, size_t *
 			return cni_err_set(e, CNI_ERR_GENERIC, "out of memory");
 	}
 	buf[len] = '\0';
-	*out = cni_steal(&buf);
+	*out = netd_steal_pointer(&buf);
 	*out_len = len;
 	return 0;
 }
@@ -162,9 +162,9 @@ int cni_delegate_run(const struct cni_env *env, const char *type, const char *co
 		     const char *stdin_text, size_t stdin_len, json_t **result, struct cni_err *e)
 {
 	char path[4096], cmd_var[32];
-	cni_cleanup_free char **envp = NULL;
-	cni_cleanup_free char *out = NULL;
-	cni_cleanup_close int in_fd = -1;
+	netd_cleanup_free char **envp = NULL;
+	netd_cleanup_free char *out = NULL;
+	netd_cleanup_close int in_fd = -1;
 	int pipefd[2] = {-1, -1};
 	size_t out_len = 0, off = 0;
 	int status = 0, r;

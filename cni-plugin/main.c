@@ -15,7 +15,7 @@
 
 static int read_stdin(char **out, size_t *out_len, struct cni_err *e)
 {
-	cni_cleanup_free char *buf = NULL;
+	netd_cleanup_free char *buf = NULL;
 	size_t len = 0, cap = 0;
 
 	for (;;) {
@@ -45,7 +45,7 @@ static int read_stdin(char **out, size_t *out_len, struct cni_err *e)
 		len += (size_t)r;
 	}
 	buf[len] = '\0';
-	*out = cni_steal(&buf);
+	*out = netd_steal_pointer(&buf);
 	*out_len = len;
 	return 0;
 }
@@ -111,7 +111,7 @@ static int fail(const char *version, const struct cni_err *e)
 
 int main(int argc, char **argv)
 {
-	cni_cleanup_free char *text = NULL;
+	netd_cleanup_free char *text = NULL;
 	struct cni_env env;
 	struct cni_conf c = {0};
 	struct cni_err e = {0};

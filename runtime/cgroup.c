@@ -73,7 +73,7 @@ static void self_cgroup(const char *ctrl, char *out, size_t len)
 
 static int read_str(const char *path, char *buf, size_t len)
 {
-	nsbox_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	netd_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
@@ -87,7 +87,7 @@ static int read_str(const char *path, char *buf, size_t len)
 
 static int write_str(const char *path, const char *s)
 {
-	nsbox_cleanup_close int fd = -1;
+	netd_cleanup_close int fd = -1;
 	size_t n = strlen(s);
 
 	/* a PID means nothing in another run: nsbox_cgroup_add explains it as "$pid" */
@@ -340,7 +340,7 @@ int nsbox_cgroup_add(const struct nsbox_cgroup *cg, pid_t pid, struct netd_err *
 /* The whole of a cgroup file (cgroup.procs of a big container is many pages); malloc'd. */
 static char *read_all(const char *path, size_t *len)
 {
-	nsbox_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	netd_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t cap = 4096, n = 0;
 	char *buf = NULL;
 
@@ -385,10 +385,10 @@ static int kill_procs(const char *dir)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	nsbox_cleanup_free char *text = read_all(path, &len);
+	netd_cleanup_free char *text = read_all(path, &len);
 	if (!text)
 		return -errno;
-	nsbox_cleanup_free pid_t *pids = malloc((len / 2 + 1) * sizeof(pid_t));
+	netd_cleanup_free pid_t *pids = malloc((len / 2 + 1) * sizeof(pid_t));
 	if (!pids)
 		return -ENOMEM;
 	r = nsbox_parse_pid_list(text, len, pids, len / 2 + 1, &n);

@@ -131,7 +131,7 @@ static int join_and_run(const struct nsbox_record *r, const char *name, char **c
 	for (size_t i = 0; i < r->cg.n; i++) {
 		char path[PATH_MAX + 32];
 		snprintf(path, sizeof(path), "%s/cgroup.procs", r->cg.dir[i].path);
-		nsbox_cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+		netd_cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
 		if (fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0) {
 			nsbox_error("exec %s: join cgroup %s: %s", name, r->cg.dir[i].path,
 				    strerror(errno));

@@ -26,7 +26,7 @@ static json_t *str_array(const char *const *v, size_t n)
 
 int nsbox_config_write(const struct nsbox_opts *o, struct netd_err *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	char path[PATH_MAX];
 	json_t *c = json_object(), *mounts = json_array(), *hosts = json_array();
 	size_t argc = 0;
 	int r = 0;
@@ -70,14 +70,12 @@ int nsbox_config_write(const struct nsbox_opts *o, struct netd_err *err)
 		json_decref(c);
 		return netd_err_set(err, ENAMETOOLONG, "state path for %s too long", o->name);
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || json_dumpfd(c, fd, JSON_COMPACT) < 0 || rename(tmp, path) < 0)
-		r = netd_err_sys(err, errno ? errno : EIO, "write %s", path);
-	if (fd >= 0)
-		close(fd);
+	char *text = json_dumps(c, JSON_COMPACT);
 	json_decref(c);
+	if (!text)
+		return netd_err_set(err, ENOMEM, "write %s: out of memory", path);
+	r = netd_file_replace(path, text, strlen(text), 0644, err);
+	free(text);
 	return r;
 }
 
@@ -85,7 +83,7 @@ static json_t *config_read(const char *name)
 {
 	char path[PATH_MAX];
 	struct stat st;
-	nsbox_cleanup_close int fd = -1;
+	netd_cleanup_close int fd = -1;
 
 	if (nsbox_state_path(path, sizeof(path), name, "config.json") < 0)
 		return NULL;
@@ -196,7 +194,7 @@ int nsbox_cmd_wait(int argc, char **argv)
 		 * (its --restart supervisor included) */
 		if (nsbox_state_path(path, sizeof(path), name, "lock") < 0)
 			return 1;
-		nsbox_cleanup_close int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		netd_cleanup_close int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0 && errno != ENOENT) { /* ENOENT: it ended just now */
 			nsbox_error_state("wait", name, errno);
 			return 1;

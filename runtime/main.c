@@ -146,10 +146,10 @@ enum {
  * lead out of the rootfs, and a FIFO or device is refused. Missing: empty text. */
 static char *rootfs_file(const char *rootfs, const char *rel, size_t *len, struct netd_err *err)
 {
-	nsbox_cleanup_close int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	netd_cleanup_close int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY,
 			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-	nsbox_cleanup_close int fd = -1;
+	netd_cleanup_close int fd = -1;
 	struct stat st;
 	char *buf;
 	ssize_t n;
@@ -208,10 +208,10 @@ static int resolve_user(struct nsbox_opts *o, struct netd_err *err)
 	group = strchr(user, ':');
 	if (group)
 		*group++ = '\0';
-	nsbox_cleanup_free char *passwd = rootfs_file(o->rootfs, "etc/passwd", &plen, err);
+	netd_cleanup_free char *passwd = rootfs_file(o->rootfs, "etc/passwd", &plen, err);
 	if (!passwd)
 		return -err->code;
-	nsbox_cleanup_free char *groups = rootfs_file(o->rootfs, "etc/group", &glen, err);
+	netd_cleanup_free char *groups = rootfs_file(o->rootfs, "etc/group", &glen, err);
 	if (!groups)
 		return -err->code;
 	numeric = isdigit((unsigned char)user[0]);
@@ -406,7 +406,7 @@ static int security_opt(struct nsbox_opts *o, const char *v, int *nnp, struct ne
 /* The profile file, read as root reads it: a regular file of at most 1 MiB. */
 static int load_profile(struct nsbox_opts *o, struct nsbox_sc_profile *p, struct netd_err *err)
 {
-	nsbox_cleanup_close int fd = open(o->seccomp_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	netd_cleanup_close int fd = open(o->seccomp_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 
 	if (fd < 0 || fstat(fd, &st) < 0)
@@ -416,7 +416,7 @@ static int load_profile(struct nsbox_opts *o, struct nsbox_sc_profile *p, struct
 				    "seccomp profile %s: not a regular file of at most "
 				    "1 MiB",
 				    o->seccomp_file);
-	nsbox_cleanup_free char *text = malloc((size_t)st.st_size + 1);
+	netd_cleanup_free char *text = malloc((size_t)st.st_size + 1);
 	if (!text)
 		return netd_err_set(err, ENOMEM, "seccomp profile: out of memory");
 	ssize_t n = read(fd, text, (size_t)st.st_size);

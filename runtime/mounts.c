@@ -100,7 +100,7 @@ static int parents_in_root(int root, const char *rel, int depth)
 	const char *ps = strrchr(parent, '/');
 	char pp[PATH_MAX];
 	snprintf(pp, sizeof(pp), "%.*s", ps ? (int)(ps - parent) : 1, ps ? parent : ".");
-	nsbox_cleanup_close int pfd = open_in_root(root, pp, O_PATH | O_DIRECTORY);
+	netd_cleanup_close int pfd = open_in_root(root, pp, O_PATH | O_DIRECTORY);
 	if (pfd < 0)
 		return pfd;
 	if (mkdirat(pfd, ps ? ps + 1 : parent, 0755) < 0 && errno != EEXIST)
@@ -124,7 +124,7 @@ static int mountpoint(int root, const char *rel, bool dir, struct netd_err *err)
 			return netd_err_sys(err, -r, "mount point /%s: parent", rel);
 		snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - rel) : 1,
 			 slash ? rel : ".");
-		nsbox_cleanup_close int pfd = open_in_root(root, parent, O_PATH | O_DIRECTORY);
+		netd_cleanup_close int pfd = open_in_root(root, parent, O_PATH | O_DIRECTORY);
 		if (pfd < 0)
 			return netd_err_sys(err, -pfd, "mount point /%s: parent", rel);
 		/* never through a symlink: a dangling one would point the new file at the host */
@@ -158,7 +158,7 @@ static int mount_fd(const char *src, int fd, const char *fstype, unsigned long f
 static int mount_in(int root, const char *rel, bool dir, const char *src, const char *fstype,
 		    unsigned long flags, const char *data, struct netd_err *err)
 {
-	nsbox_cleanup_close int fd = mountpoint(root, rel, dir, err);
+	netd_cleanup_close int fd = mountpoint(root, rel, dir, err);
 	int r;
 
 	if (fd < 0)
@@ -226,7 +226,7 @@ static const struct devnode devnodes[] = {
 
 static int dev_setup(int root, bool console, struct netd_err *err)
 {
-	nsbox_cleanup_close int dev = -1;
+	netd_cleanup_close int dev = -1;
 	int r;
 
 	r = mount_in(root, "dev", true, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME,
@@ -280,7 +280,7 @@ static int dev_setup(int root, bool console, struct netd_err *err)
 	if (r < 0)
 		return r;
 	if (console) { /* the mount point for the pty slave (run.c binds it after pivot_root) */
-		nsbox_cleanup_close int fd = mountpoint(root, "dev/console", false, err);
+		netd_cleanup_close int fd = mountpoint(root, "dev/console", false, err);
 		if (fd < 0)
 			return fd;
 	}
@@ -333,7 +333,7 @@ static int mask_paths(struct netd_err *err)
 static int etc_files(int root, const char *state_dir, struct netd_err *err)
 {
 	static const char *const files[] = {"hosts", "hostname", "resolv.conf"};
-	nsbox_cleanup_close int etc = mountpoint(root, "etc", true, err);
+	netd_cleanup_close int etc = mountpoint(root, "etc", true, err);
 
 	if (etc < 0)
 		return etc;
@@ -356,7 +356,7 @@ static int bind_readonly(int root, const char *rel, struct netd_err *err)
 	struct mount_attr {
 		uint64_t attr_set, attr_clr, propagation, userns_fd;
 	} attr = {.attr_set = 0x00000001 /* MOUNT_ATTR_RDONLY */};
-	nsbox_cleanup_close int fd = open_in_root(root, rel, O_PATH);
+	netd_cleanup_close int fd = open_in_root(root, rel, O_PATH);
 	char target[PATH_MAX], p[64];
 
 	if (fd < 0)
@@ -394,12 +394,12 @@ static int user_mounts(int root, const struct nsbox_opts *o, struct netd_err *er
 				return r;
 			continue;
 		}
-		nsbox_cleanup_close int src = open(m->src, O_PATH | O_CLOEXEC);
+		netd_cleanup_close int src = open(m->src, O_PATH | O_CLOEXEC);
 		struct stat st;
 		char sp[64];
 		if (src < 0 || fstat(src, &st) < 0)
 			return netd_err_sys(err, errno, "bind source %s", m->src);
-		nsbox_cleanup_close int dst = mountpoint(root, rel, S_ISDIR(st.st_mode), err);
+		netd_cleanup_close int dst = mountpoint(root, rel, S_ISDIR(st.st_mode), err);
 		if (dst < 0)
 			return dst;
 		snprintf(sp, sizeof(sp), "/proc/self/fd/%d", src);
@@ -443,7 +443,7 @@ int nsbox_mounts_setup(const struct nsbox_mount_ctx *ctx, struct netd_err *err)
 	const struct nsbox_opts *o = ctx->o;
 	char merged[PATH_MAX];
 	const char *newroot = o->rootfs;
-	nsbox_cleanup_close int root = -1;
+	netd_cleanup_close int root = -1;
 	int r;
 
 	/* Nothing we mount may propagate back to the host. */

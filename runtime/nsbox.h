@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <netd/explain.h>
 #include <netd/netd.h>
+#include <netd/util.h>
 
 #define NSBOX_MAX_PORTS	   256
 #define NSBOX_MAX_ENV	   256
@@ -31,27 +32,6 @@
 #define NSBOX_EXIT_ERROR    125
 #define NSBOX_EXIT_NOEXEC   126
 #define NSBOX_EXIT_NOTFOUND 127
-
-static inline void nsbox_freep(void *p)
-{
-	free(*(void **)p);
-}
-
-static inline void nsbox_closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-
-#define nsbox_cleanup_free  __attribute__((cleanup(nsbox_freep)))
-#define nsbox_cleanup_close __attribute__((cleanup(nsbox_closep)))
-
-static inline int nsbox_steal_fd(int *fd)
-{
-	int r = *fd;
-	*fd = -1;
-	return r;
-}
 
 #define NSBOX_MAX_MOUNTS 64
 #define NSBOX_MAX_HOSTS	 64

@@ -185,7 +185,8 @@ int nsbox_record_parse(const char *text, size_t len, const char *file, struct ns
 	    "since",	   "detached", "command", "exit",     "caps",	  "nnp", "seccomp",
 	    "seccomp_key", "user",     "groups",  "restart",  "restarts", "rm",
 	};
-	unsigned seen = 0, lineno = 0;
+	unsigned seen = 0;
+	struct netd_kv kv = {0};
 	const char *p = text, *end = text + len;
 	struct netd_err e2 = {0};
 
@@ -196,23 +197,20 @@ int nsbox_record_parse(const char *text, size_t len, const char *file, struct ns
 		return netd_err_set(err, EINVAL, "record %s: a NUL byte", file);
 	if (text[len - 1] != '\n')
 		return netd_err_set(err, EINVAL, "record %s: cut short (no final newline)", file);
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+	while (netd_kv_next(&p, end, &kv)) {
 		char line[PATH_MAX + 64];
-		size_t ll = (size_t)(nl - p);
+		unsigned lineno = kv.lineno;
 		long long x;
 		int k;
 
-		lineno++;
-		if (ll >= sizeof(line))
+		if (kv.len >= sizeof(line))
 			return bad(err, file, lineno, "too long");
-		memcpy(line, p, ll);
-		line[ll] = '\0';
-		p = nl + 1;
-		char *v = strchr(line, '=');
-		if (!v)
+		if (!kv.key)
 			return bad(err, file, lineno, "expected key=value");
-		*v++ = '\0';
+		memcpy(line, kv.line, kv.len);
+		line[kv.len] = '\0';
+		line[kv.key_len] = '\0';
+		char *v = line + kv.key_len + 1;
 		if (!strcmp(line, "cgroup")) {
 			if (r->cg.n >= NSBOX_MAX_CGROUP)
 				return bad(err, file, lineno, "cgroup: more than 8");

@@ -119,7 +119,7 @@ static void explain_put(const char *dir, const char *file, const char *text)
 int nsbox_resolve_cmd(const char *rootfs, const char *cmd, const char *path_env, char *out,
 		      size_t len, struct netd_err *err)
 {
-	nsbox_cleanup_close int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	netd_cleanup_close int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
 	bool seen_noexec = false;
 	const char *p = path_env;
@@ -191,7 +191,7 @@ static int child_wait(int fd, char want)
 
 static int lo_up(struct netd_err *err)
 {
-	nsbox_cleanup_close int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	netd_cleanup_close int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct ifreq ifr = {0};
 
 	if (s < 0)
@@ -453,7 +453,7 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 
 static int write_file(const char *path, const char *text, struct netd_err *err)
 {
-	nsbox_cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	netd_cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
 	size_t n = strlen(text);
 
 	if (fd < 0)
@@ -548,7 +548,7 @@ static int ports_precheck(const struct nsbox_opts *o, struct netd_err *err)
 		int type = p->proto == NETD_PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
 		if (p->proto == NETD_PROTO_SCTP)
 			continue;
-		nsbox_cleanup_close int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+		netd_cleanup_close int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 		int one = 1;
 		struct sockaddr_in sa = {
 		    .sin_family = AF_INET, .sin_port = htons(p->host_port), .sin_addr = p->host_ip};

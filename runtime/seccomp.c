@@ -282,7 +282,7 @@ bool nsbox_seccomp_read(const char *path, uint64_t key, struct nsbox_bpf *out)
 {
 	struct cache_head h;
 	struct stat st;
-	nsbox_cleanup_close int fd = -1;
+	netd_cleanup_close int fd = -1;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
@@ -307,25 +307,17 @@ bool nsbox_seccomp_read(const char *path, uint64_t key, struct nsbox_bpf *out)
 
 int nsbox_seccomp_save(const char *path, uint64_t key, const struct nsbox_bpf *b)
 {
-	char tmp[PATH_MAX + 32];
 	size_t bytes = b->n * sizeof(struct sock_filter);
 	struct cache_head h = {.key = key, .n = b->n, .sum = fnv(FNV_OFF, b->insns, bytes)};
+	struct netd_err err;
+	netd_cleanup_free char *buf = malloc(sizeof(h) + bytes);
 
+	if (!buf)
+		return -ENOMEM;
 	memcpy(h.magic, "NSBXBPF1", 8);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	bool ok = write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&
-		  write(fd, b->insns, bytes) == (ssize_t)bytes;
-	int e = errno;
-	close(fd);
-	if (!ok || rename(tmp, path) < 0) {
-		e = ok ? errno : e;
-		unlink(tmp);
-		return -(e ? e : EIO);
-	}
-	return 0;
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), b->insns, bytes);
+	return netd_file_replace(path, buf, sizeof(h) + bytes, 0600, &err);
 }
 
 int nsbox_seccomp_prepare(const struct nsbox_sc_profile *p, uint64_t caps, struct nsbox_bpf *out,

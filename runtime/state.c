@@ -58,7 +58,7 @@ static int mkdir_p(const char *path)
 int nsbox_state_probe(const char *name)
 {
 	char path[PATH_MAX];
-	nsbox_cleanup_close int fd = -1;
+	netd_cleanup_close int fd = -1;
 
 	if (nsbox_state_path(path, sizeof(path), name, "lock") < 0)
 		return -ENAMETOOLONG;
@@ -101,7 +101,7 @@ void nsbox_state_remove(const char *name)
 int nsbox_state_put(const char *name, const char *file, const char *text, struct netd_err *err)
 {
 	char path[PATH_MAX];
-	nsbox_cleanup_close int fd = -1;
+	netd_cleanup_close int fd = -1;
 	size_t n = strlen(text);
 
 	if (nsbox_state_path(path, sizeof(path), name, file) < 0)
@@ -117,7 +117,7 @@ int nsbox_state_put(const char *name, const char *file, const char *text, struct
 
 int nsbox_state_write(const struct nsbox_record *r, struct netd_err *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8], buf[8192];
+	char path[PATH_MAX], buf[8192];
 	int n;
 
 	if (nsbox_state_path(path, sizeof(path), r->name, "record") < 0)
@@ -126,17 +126,7 @@ int nsbox_state_write(const struct nsbox_record *r, struct netd_err *err)
 	if (n < 0)
 		return netd_err_set(err, E2BIG, "record for %s too long", r->name);
 	/* atomically: readers (ps) never see half a record */
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	unlink(tmp);
-	nsbox_cleanup_close int fd =
-	    open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return netd_err_sys(err, errno, "open %s", tmp);
-	if (write(fd, buf, (size_t)n) != n)
-		return netd_err_sys(err, errno, "write %s", tmp);
-	if (rename(tmp, path) < 0)
-		return netd_err_sys(err, errno, "rename %s", tmp);
-	return 0;
+	return netd_file_replace(path, buf, (size_t)n, 0644, err);
 }
 
 int nsbox_state_read(const char *name, struct nsbox_record *r, struct netd_err *err)
@@ -149,7 +139,7 @@ int nsbox_state_read(const char *name, struct nsbox_record *r, struct netd_err *
 	if (nsbox_state_path(path, sizeof(path), name, "record") < 0)
 		return netd_err_set(err, ENAMETOOLONG, "state path for %s too long", name);
 	/* a FIFO, a device or a symlink out of the state dir is refused at once */
-	nsbox_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	netd_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return netd_err_sys(err, errno == ELOOP ? EINVAL : errno, "record %s", path);
 	if (fstat(fd, &st) < 0)
@@ -256,7 +246,7 @@ static int global_lock(void)
 int nsbox_state_create(const char *name, int *lock_fd, struct netd_err *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
-	nsbox_cleanup_close int glk __attribute__((unused)) = global_lock();
+	netd_cleanup_close int glk __attribute__((unused)) = global_lock();
 	int fd;
 
 	if (glk < 0)
@@ -342,7 +332,7 @@ int nsbox_cmd_ps(int argc, char **argv)
 		}
 		int live = nsbox_state_probe(de->d_name);
 		if (live == 0) {
-			nsbox_cleanup_close int glk __attribute__((unused)) = global_lock();
+			netd_cleanup_close int glk __attribute__((unused)) = global_lock();
 			if (nsbox_state_probe(de->d_name) == 0)
 				cleanup_stale(de->d_name, false);
 		}
@@ -438,7 +428,7 @@ static bool sigterm_reaches(pid_t pid)
 	 * for the time of the wait; which ones it waits for is not shown: assume SIGTERM */
 	char wchan[64] = "";
 	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
-	nsbox_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	netd_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd >= 0 ? read(fd, wchan, sizeof(wchan) - 1) : -1;
 	return n > 0 && !strncmp(wchan, "do_sigtimedwait", 15);
 }
@@ -446,7 +436,7 @@ static bool sigterm_reaches(pid_t pid)
 static void proc_comm(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
-	nsbox_cleanup_close int fd = -1;
+	netd_cleanup_close int fd = -1;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
@@ -511,7 +501,7 @@ int nsbox_cmd_stop(int argc, char **argv)
 		/* a pidfd pins the process: no signal to a recycled pid; plain kill() where there
 		 * is none
 		 */
-		nsbox_cleanup_close int pfd = pidfd_open_(r.pid);
+		netd_cleanup_close int pfd = pidfd_open_(r.pid);
 		char comm[32];
 		proc_comm(r.pid, comm, sizeof(comm));
 		if (!sigterm_reaches(r.pid)) {
@@ -564,7 +554,7 @@ int nsbox_cmd_logs(int argc, char **argv)
 	}
 	if (nsbox_state_path(path, sizeof(path), argv[1], "log") < 0)
 		return NSBOX_EXIT_ERROR;
-	nsbox_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	netd_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			nsbox_error("logs %s: no such detached container", argv[1]);
@@ -593,7 +583,7 @@ int nsbox_cmd_rm(int argc, char **argv)
 		nsbox_error("rm %s: no such container", argv[1]);
 		return 1;
 	}
-	nsbox_cleanup_close int glk __attribute__((unused)) = global_lock();
+	netd_cleanup_close int glk __attribute__((unused)) = global_lock();
 	int live = nsbox_state_probe(argv[1]);
 	if (glk < 0 || live < 0) {
 		nsbox_error_state("rm", argv[1], glk < 0 ? errno : -live);

@@ -23,6 +23,7 @@
 #include "link.h"
 #include "nat.h"
 #include "netconf_priv.h"
+#include "network_priv.h"
 #include "store.h"
 #include "tombstone.h"
 #include "util.h"
@@ -280,7 +281,7 @@ static void check_networks(struct findings *f)
 				: "");
 	}
 	free(defs);
-	if (netd_link_foreach_alias(rt, "netd:", orphan_cb, f, &e) < 0)
+	if (netd_link_foreach_alias(rt, NETD_ALIAS_PREFIX, orphan_cb, f, &e) < 0)
 		add(f, NETD_DOCTOR_WARN, "links", "cannot list links: %s", e.msg);
 }
 

@@ -443,31 +443,26 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 	struct netd_endpoint tmp = {0};
 	bool seen[K_COUNT] = {false};
 	size_t cap = 0;
-	unsigned line = 0;
-	const char *p = text;
+	struct netd_kv kv = {0};
+	const char *p = text, *end = text + strlen(text);
 	int r = 0;
 
 	if (!where)
 		where = "endpoint record";
 	memset(ep, 0, sizeof(*ep));
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		const char *eq;
-		size_t kl;
+	while (netd_kv_next(&p, end, &kv)) {
+		unsigned line = kv.lineno;
+		size_t kl = kv.key_len;
 		int k;
 
-		line++;
-		if (len == 0 || p[0] == '#')
-			goto next;
-		eq = memchr(p, '=', len);
-		if (!eq) {
+		if (kv.len == 0 || kv.line[0] == '#')
+			continue;
+		if (!kv.key) {
 			r = netd_err_set(err, EINVAL, "%s:%u: expected key=value", where, line);
 			goto fail;
 		}
-		kl = (size_t)(eq - p);
 		for (k = 0; k < K_COUNT; k++)
-			if (strlen(ep_keys[k]) == kl && !memcmp(ep_keys[k], p, kl))
+			if (strlen(ep_keys[k]) == kl && !memcmp(ep_keys[k], kv.key, kl))
 				break;
 		if (k == K_COUNT) {
 			/* The key is not quoted: a damaged file may hold anything. */
@@ -482,7 +477,7 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 		if (k == K_PORT) {
 			struct netd_port port;
 
-			if (!parse_port(eq + 1, len - kl - 1, &port)) {
+			if (!parse_port(kv.val, kv.val_len, &port)) {
 				r = netd_err_set(err, EINVAL,
 						 "%s:%u: bad port (want PROTO HOSTIP HOSTPORT "
 						 "CTRPORT)",
@@ -495,17 +490,17 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 						 r == -ENOMEM ? "out of memory" : "too many ports");
 				goto fail;
 			}
-			goto next;
+			continue;
 		}
 		if (k == K_ROUTE) {
 			seen[k] = true;
-			if (!parse_route(eq + 1, len - kl - 1, &tmp)) {
+			if (!parse_route(kv.val, kv.val_len, &tmp)) {
 				r = netd_err_set(err, EINVAL,
 						 "%s:%u: bad route (want DST/PREFIX GATEWAY)",
 						 where, line);
 				goto fail;
 			}
-			goto next;
+			continue;
 		}
 		if (seen[k] && k != K_ALIAS) {
 			r = netd_err_set(err, EINVAL, "%s:%u: duplicate key '%s'", where, line,
@@ -513,14 +508,10 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 			goto fail;
 		}
 		seen[k] = true;
-		if (!set_field(&tmp, (enum ep_key)k, eq + 1, len - kl - 1)) {
+		if (!set_field(&tmp, (enum ep_key)k, kv.val, kv.val_len)) {
 			r = netd_err_set(err, EINVAL, "%s:%u: bad %s", where, line, ep_keys[k]);
 			goto fail;
 		}
-	next:
-		if (!nl)
-			break;
-		p = nl + 1;
 	}
 	for (int k = K_NETWORK; k <= K_IFNAME; k++) {
 		if (!seen[k]) {

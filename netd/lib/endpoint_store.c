@@ -24,6 +24,18 @@ static int endpoint_path(char *buf, size_t len, const char *network, const char 
 	return 0;
 }
 
+/* The record file of names handed in from outside (load, delete): checked first. path is
+ * PATH_MAX long. */
+static int checked_path(char *path, const char *network, const char *id, const char *ifname,
+			struct netd_err *err)
+{
+	int r = netd_endpoint_names_check(network, id, ifname, err);
+
+	if (r < 0)
+		return r;
+	return endpoint_path(path, PATH_MAX, network, id, ifname, err);
+}
+
 int netd_store_endpoint_save(const struct netd_endpoint *ep, struct netd_err *err)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
@@ -86,10 +98,7 @@ int netd_store_endpoint_load(const char *network, const char *id, const char *if
 	char path[PATH_MAX];
 	int r;
 
-	r = netd_endpoint_names_check(network, id, ifname, err);
-	if (r < 0)
-		return r;
-	r = endpoint_path(path, sizeof(path), network, id, ifname, err);
+	r = checked_path(path, network, id, ifname, err);
 	if (r < 0)
 		return r;
 	r = load_file(path, network, id, ifname, ep, err);
@@ -107,10 +116,7 @@ int netd_store_endpoint_delete(const char *network, const char *id, const char *
 	char path[PATH_MAX];
 	int r;
 
-	r = netd_endpoint_names_check(network, id, ifname, err);
-	if (r < 0)
-		return r;
-	r = endpoint_path(path, sizeof(path), network, id, ifname, err);
+	r = checked_path(path, network, id, ifname, err);
 	if (r < 0)
 		return r;
 	/* A damaged record may be an empty directory in the record's place. */

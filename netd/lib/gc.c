@@ -36,8 +36,6 @@
 #include "tombstone.h"
 #include "util.h"
 
-#define ALIAS_PREFIX "netd:"
-
 /* Only a definite "no record" makes something garbage: a damaged or unreadable one counts. */
 static bool record_exists(const char *key)
 {
@@ -102,7 +100,7 @@ static bool damaged_alive(struct netd_rtnl *rt, const struct netd_endpoint_damag
 
 	netd_store_key(key, sizeof(key), b->network, b->id, b->ifname);
 	snprintf(host, sizeof(host), "nd%08x", netd_hash32(key));
-	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", key);
+	snprintf(alias, sizeof(alias), NETD_ALIAS_PREFIX "%s", key);
 	r = netd_link_get(rt, host, &li, &e);
 	if (r == -ENODEV)
 		return false;
@@ -119,7 +117,7 @@ struct orphan_veths {
 static int collect_veth(const char *name, const struct netd_link_info *info, void *arg)
 {
 	struct orphan_veths *o = arg;
-	const char *key = info->alias + strlen(ALIAS_PREFIX);
+	const char *key = info->alias + strlen(NETD_ALIAS_PREFIX);
 	size_t nl = o->network ? strlen(o->network) : 0;
 
 	if (o->network && (strncmp(key, o->network, nl) != 0 || key[nl] != '/'))
@@ -667,7 +665,7 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 
 	/* 3. Veths whose alias names no record. */
 	ov.network = network;
-	r = netd_link_foreach_alias(rt, ALIAS_PREFIX, collect_veth, &ov, &e);
+	r = netd_link_foreach_alias(rt, NETD_ALIAS_PREFIX, collect_veth, &ov, &e);
 	netd_errs_note(&es, r, &e);
 	for (size_t i = 0; r == 0 && i < ov.n; i++) {
 		int r2 = netd_link_del(rt, ov.names[i], &e);

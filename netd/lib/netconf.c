@@ -516,7 +516,8 @@ static int parse_text(const char *name, const char *path, const char *text, bool
 	    .where = path, .line = 0, .lines = path != NULL, .err = err, .quote = quote};
 	struct seen seen;
 	char why[256];
-	char *line, *next;
+	struct netd_kv kv = {0};
+	const char *pos, *end;
 	int r;
 
 	memset(nc, 0, sizeof(*nc));
@@ -531,27 +532,26 @@ static int parse_text(const char *name, const char *path, const char *text, bool
 	if (!buf)
 		return netd_err_set(err, ENOMEM, "%s: out of memory", c.where);
 
-	for (line = buf; line; line = next) {
+	pos = buf;
+	end = buf + strlen(buf);
+	while (netd_kv_next(&pos, end, &kv)) {
 		char q[NETD_QUOTE_MAX];
-		char *eq, *key, *val;
+		char *line = buf + (kv.line - buf), *key, *val;
 		size_t vlen;
 
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		c.line++;
+		line[kv.len] = '\0';
+		c.line = kv.lineno;
 		line = trim(line);
 		if (!*line || *line == '#')
 			continue;
-		eq = strchr(line, '=');
-		if (!eq && !c.quote)
+		if (!kv.key && !c.quote)
 			return perr(&c, "missing '=' (lines are key=value)");
-		if (!eq)
+		if (!kv.key)
 			return perr(&c, "%s: missing '=' (lines are key=value)",
 				    netd_quote(q, sizeof(q), line));
-		*eq = '\0';
+		buf[kv.key + kv.key_len - buf] = '\0';
 		key = trim(line);
-		val = trim(eq + 1);
+		val = trim(buf + (kv.val - buf));
 		if (!*key)
 			return perr(&c, "missing key before '='");
 		vlen = strlen(val);

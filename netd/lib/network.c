@@ -30,7 +30,6 @@
 #include "util.h"
 
 #define HOST_IF_PREFIX "nd"
-#define ALIAS_PREFIX   "netd:"
 
 void netd_endpoint_key(const struct netd_endpoint *ep, char *buf, size_t len)
 {
@@ -716,7 +715,7 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 		r = fail_at("veth", err);
 	if (r < 0)
 		return r;
-	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", c->key);
+	snprintf(alias, sizeof(alias), NETD_ALIAS_PREFIX "%s", c->key);
 	r = attach_veth(c, rt, alias, br_ifindex, err);
 	/*
 	 * The cached bridge is gone (the kernel refused its ifindex as the master), or anything
@@ -1016,7 +1015,7 @@ static int remove_veth(const struct netd_endpoint *ep, const char *key, unsigned
 	if (r < 0)
 		return r;
 	if (!(flags & NETD_TEARDOWN_WAIT)) {
-		snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", key);
+		snprintf(alias, sizeof(alias), NETD_ALIAS_PREFIX "%s", key);
 		r = netd_tomb_bury(rt, ep->host_ifname, alias, ep->ifname, ep->netns, err);
 		if (r == 0 || r == -ENODEV)
 			return 0;
@@ -1135,7 +1134,7 @@ int netd_endpoint_teardown_damaged(const char *network, const char *id, const ch
 
 	netd_store_key(key, sizeof(key), network, id, ifname);
 	host_ifname_for(key, host);
-	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", key);
+	snprintf(alias, sizeof(alias), NETD_ALIAS_PREFIX "%s", key);
 	op.key = ol.key = key;
 	/*
 	 * The record cannot say what the endpoint owns; the kernel and the other files can. Claims

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared between network.c, netadmin.c and gc.c. Private to libnetd. */
+/* Shared between network.c, netadmin.c, network_rm.c, gc.c and doctor.c. Private to libnetd. */
 #ifndef NETD_NETWORK_PRIV_H
 #define NETD_NETWORK_PRIV_H
 
@@ -25,5 +25,8 @@ int netd_endpoint_teardown_flags(const struct netd_endpoint *ep, unsigned flags,
 int netd_endpoint_teardown_damaged(const char *network, const char *id, const char *ifname,
 				   unsigned flags, struct netd_err *err) NETD_MUST_USE;
 void netd_endpoint_key(const struct netd_endpoint *ep, char *buf, size_t len);
+/* The host veth's alias: this prefix and its owner key. gc and doctor find netd's veths by it
+ * (the name alone could be anyone's). */
+#define NETD_ALIAS_PREFIX "netd:"
 
 #endif

@@ -346,8 +346,8 @@ bool netd_key_split(const char *key, char net[NETD_NETNAME_MAX + 1], char id[NET
 	       netd_name_check_ifname(ifn, NULL) == 0;
 }
 
-int netd_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-			   struct netd_err *err)
+static int write_atomic(const char *path, const void *data, size_t len, unsigned mode, bool durable,
+			struct netd_err *err)
 {
 	char tmp[PATH_MAX];
 	char dir[PATH_MAX];
@@ -359,7 +359,7 @@ int netd_file_write_atomic(const char *path, const void *data, size_t len, unsig
 	if (fd < 0)
 		return fd;
 	r = netd_write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0) {
 		unlink(tmp);
@@ -371,8 +371,21 @@ int netd_file_write_atomic(const char *path, const void *data, size_t len, unsig
 		return netd_err_write(err, r, path, "rename %s", path);
 	}
 	/* The rename is only durable once the directory entry is. */
-	netd_fsync_dir(dir);
+	if (durable)
+		netd_fsync_dir(dir);
 	return 0;
+}
+
+int netd_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+			   struct netd_err *err)
+{
+	return write_atomic(path, data, len, mode, true, err);
+}
+
+int netd_file_replace(const char *path, const void *data, size_t len, unsigned mode,
+		      struct netd_err *err)
+{
+	return write_atomic(path, data, len, mode, false, err);
 }
 
 int netd_sysctl_write(const char *path, const char *value, struct netd_err *err)
@@ -535,6 +548,29 @@ bool netd_parse_uint_n(const char *s, size_t len, uint64_t max, uint64_t *out)
 	}
 	*out = v;
 	return true;
+}
+
+int netd_kv_next(const char **pos, const char *end, struct netd_kv *kv)
+{
+	const char *p = *pos, *nl, *eq;
+	unsigned lineno = kv->lineno;
+
+	if (p >= end)
+		return 0;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	memset(kv, 0, sizeof(*kv));
+	kv->lineno = lineno + 1;
+	kv->line = p;
+	kv->len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+	eq = memchr(p, '=', kv->len);
+	if (eq) {
+		kv->key = p;
+		kv->key_len = (size_t)(eq - p);
+		kv->val = eq + 1;
+		kv->val_len = kv->len - kv->key_len - 1;
+	}
+	*pos = nl ? nl + 1 : end;
+	return 1;
 }
 
 uint32_t netd_hash32(const char *s)

@@ -11,40 +11,15 @@
 #include <unistd.h>
 #include <netd/err.h>
 #include <netd/names.h>
+#include <netd/util.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static inline void netd_freep(void *p)
-{
-	free(*(void **)p);
-}
-
-static inline void netd_closep(int *fd)
-{
-	if (*fd >= 0) {
-		int saved = errno;
-		close(*fd);
-		errno = saved;
-	}
-}
-
-#define cleanup_free  __attribute__((cleanup(netd_freep)))
-#define cleanup_close __attribute__((cleanup(netd_closep)))
-
-/* Hands ownership on: returns the value and clears the variable so cleanup skips it. */
-#define steal_pointer(pp)                                                                          \
-	({                                                                                         \
-		__typeof__(*(pp)) steal_tmp_ = *(pp);                                              \
-		*(pp) = NULL;                                                                      \
-		steal_tmp_;                                                                        \
-	})
-
-static inline int steal_fd(int *fd)
-{
-	int r = *fd;
-	*fd = -1;
-	return r;
-}
+/* The shared helpers of <netd/util.h>, in the library's short spelling. */
+#define cleanup_free	  netd_cleanup_free
+#define cleanup_close	  netd_cleanup_close
+#define steal_pointer(pp) netd_steal_pointer(pp)
+#define steal_fd(fd)	  netd_steal_fd(fd)
 
 /* For undo paths that already report a primary error: the secondary one is deliberately dropped
  * (gc finishes what they leave). A cast to void does not silence warn_unused_result in gcc. */
@@ -66,12 +41,7 @@ int netd_mkdirs(const char *path, bool private_last, struct netd_err *err) NETD_
  */
 #define NETD_EDAMAGED EUCLEAN
 
-/*
- * Writes data to path via a temp file in the same dir (".tmp-PID-N", created O_EXCL|O_NOFOLLOW so
- * a planted file or symlink is never written through), fsync and rename (and fsync of the dir).
- */
-int netd_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-			   struct netd_err *err) NETD_MUST_USE;
+/* netd_file_write_atomic: <netd/util.h>. */
 /* Creates dir/.tmp-PID-N (O_EXCL|O_NOFOLLOW) for a file that is then linked or renamed into
  * place; returns its fd, its name in tmp. gc removes those of writers that died. */
 int netd_file_tmp(const char *dir, unsigned mode, char *tmp, size_t len,

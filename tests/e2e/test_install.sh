@@ -54,7 +54,9 @@ for c in "$TOP"/contrib/bash-completion/*; do
 done
 
 # Only the public API is exported: every function a public header declares, nothing else.
-declared=$(grep -ohE '\bnetd_[a-z0-9_]+\(' "$TOP"/include/netd/*.h | tr -d '(' | sort -u)
+# (static inline helpers and macros are not functions of the library)
+declared=$(grep -hE '\bnetd_[a-z0-9_]+\(' "$TOP"/include/netd/*.h | grep -vE '^(static inline|#define)' |
+	grep -oE '\bnetd_[a-z0-9_]+\(' | tr -d '(' | sort -u)
 exported=$(nm -D --defined-only "$D/usr/lib/libnetd.so.$VERSION" | awk '$2 == "T" { sub("@.*", "", $3); print $3 }' | sort -u)
 check_eq "libnetd.so exports exactly the functions of include/netd" "$declared" "$exported"
 check_eq "no private symbol (netd_store_*, netd_link_*, netd_nat_*) is exported" "" \

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The front end's objects are not in libnetd.a: the file under test is compiled in. */
-#include "../../cni-plugin/conf.c"
+/* The plugin's logic, as libnetdcni.a holds it (everything but main.c). */
+#include "cni.h"
 
 static const char *ip_str(struct in_addr a)
 {

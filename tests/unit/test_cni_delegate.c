@@ -16,11 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The front end's objects are not in libnetd.a: the files under test are compiled in. */
-#include "../../cni-plugin/conf.c"
-#include "../../cni-plugin/result.c"
-#include "../../cni-plugin/delegate.c"
-#include "../../cni-plugin/cmd.c"
+/* The plugin's logic, as libnetdcni.a holds it (everything but main.c). */
+#include "cni.h"
 
 static char dir[64];
 
