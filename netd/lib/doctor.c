@@ -78,6 +78,39 @@ static void check_forwarding(struct findings *f)
 		    "forward chain drops it.");
 }
 
+/* IPv6 forwarding matters once a network is dual-stack (docs/ipv6.md). */
+static void check_forwarding6(struct findings *f)
+{
+	struct netd_netdef *defs = NULL;
+	struct netd_err e;
+	size_t n = 0;
+	bool any = false;
+	char v[16];
+
+	if (netd_netconf_list_all(&defs, &n, &e) < 0)
+		return; /* check_networks reports it */
+	for (size_t i = 0; i < n; i++)
+		any |= !defs[i].error[0] && defs[i].nc.subnet6.ip.family == AF_INET6;
+	free(defs);
+	if (!any)
+		return;
+	if (netd_sysctl_read("/proc/sys/net/ipv6/conf/all/forwarding", v, sizeof(v), &e) < 0)
+		add(f, NETD_DOCTOR_WARN, "ip6_forward",
+		    "cannot read net.ipv6.conf.all.forwarding: %s", e.msg);
+	else if (strcmp(v, "1") != 0)
+		add(f, NETD_DOCTOR_FAIL, "ip6_forward",
+		    "IPv6 forwarding is off (net.ipv6.conf.all.forwarding=%s) and a network is "
+		    "dual-stack: its containers cannot reach anything beyond this host over IPv6. "
+		    "The next netd attach to it turns it on; or write 1 to "
+		    "/proc/sys/net/ipv6/conf/all/forwarding.",
+		    v);
+	else
+		add(f, NETD_DOCTOR_OK, "ip6_forward",
+		    "IPv6 forwarding is on (a dual-stack network needs it). The host routes IPv6 "
+		    "between all its interfaces, and an interface configured by router "
+		    "advertisements stops accepting them unless its accept_ra is 2.");
+}
+
 static void check_br_netfilter(struct findings *f)
 {
 	char v[16];
@@ -547,6 +580,7 @@ int netd_doctor_run(struct netd_doctor_finding **out, size_t *n, struct netd_err
 	if (r < 0)
 		return r;
 	check_forwarding(&f);
+	check_forwarding6(&f);
 	check_forward_chains(&f);
 	check_br_netfilter(&f);
 	check_networks(&f);

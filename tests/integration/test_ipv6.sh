@@ -82,6 +82,12 @@ check_fails "--ip outside subnet6 refused" \
 check_fails "--ip of the v6 gateway refused" \
 	"$NETD" attach lab --netns /run/netns/c2 --id c3 --ip fd77::1
 check_eq "refused attaches leave no lease" 2 "$(leases6)"
+mkns c6
+x=$("$NETD" attach lab --netns /run/netns/c6 --id c6 --dry-run --explain 2>&1 >/dev/null)
+check "explain: the container's v6 address, nodad" \
+	grep -qE 'ip -n c6 -6 addr add fd77::[0-9a-f]+/64 dev eth0 nodad' <<<"$x"
+check "explain: the v6 default route" grep -q 'ip -n c6 -6 route add default via fd77::1 dev eth0' <<<"$x"
+check_eq "a dry run leaves no v6 lease" 2 "$(leases6)"
 
 # ---- traffic ----
 check "container -> container over v6" ip netns exec c1 ping -6 -c1 -W2 fd77::beef
@@ -109,6 +115,18 @@ check_fails "attach failing at its last step" env NETD_FAIL_AT=commit \
 check_eq "rollback leaves no v6 lease" 2 "$(leases6)"
 check_eq "rollback leaves no interface in the namespace" "" \
 	"$(ip -n c5 -br link show 2>/dev/null | grep -v '^lo')"
+
+# ---- gc: v6 leases are checked against the records like v4 ones ----
+printf 'lab/ghost@eth0\n' >"$NETD_STATE_DIR/networks/lab/ips/fd77::99"
+printf 'garbage' >"$NETD_STATE_DIR/networks/lab/ips/fd77::beef"
+rm -f "$NETD_STATE_DIR/networks/lab/ips/fd77::2"
+check "gc with an orphan, a damaged and a missing v6 lease" "$NETD" gc
+check_fails "gc releases an orphan v6 lease" test -e "$NETD_STATE_DIR/networks/lab/ips/fd77::99"
+check_eq "gc repairs a damaged v6 lease from its record" "lab/c2@eth0" \
+	"$(cat "$NETD_STATE_DIR/networks/lab/ips/fd77::beef")"
+check_eq "gc leases a ready record's v6 address again" "lab/c1@eth0" \
+	"$(cat "$NETD_STATE_DIR/networks/lab/ips/fd77::2" 2>/dev/null)"
+check "doctor reports ipv6 forwarding" sh -c "'$NETD' doctor 2>&1 | grep -q 'IPv6 forwarding is on'"
 
 # ---- detach, kill + gc ----
 check "detach c2" "$NETD" detach lab --id c2
