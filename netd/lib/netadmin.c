@@ -120,6 +120,39 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 	    NETD_DEFAULT_NETWORK);
 }
 
+/*
+ * A new IPv6 subnet must not overlap a route or address of the host's (docs/ipv6.md): IPv6 hosts
+ * often hold global or ULA prefixes of their own, and the bridge's route would shadow them.
+ * Only while the bridge does not exist (its own route overlaps by definition).
+ */
+static int subnet6_free(const struct netd_netconf *nc, struct netd_err *err)
+{
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	struct netd_link_info li;
+	struct netd_err e = {0};
+	char sn[NETD_PREFIX_STRLEN];
+	bool busy = false;
+	int r;
+
+	if (nc->subnet6.ip.family != AF_INET6)
+		return 0;
+	r = netd_rtnl_open(&rt, err);
+	if (r < 0)
+		return r;
+	if (netd_link_get(rt, nc->bridge, &li, &e) != -ENODEV)
+		return 0;
+	r = netd_route_overlaps(rt, &nc->subnet6, &busy, err);
+	if (r < 0)
+		return r;
+	if (busy)
+		return netd_err_set(
+		    err, EEXIST,
+		    "network %s: subnet6 %s overlaps an IPv6 route or address of this "
+		    "host (ip -6 route): pick another prefix",
+		    nc->name, netd_prefix_format(&nc->subnet6, sn, sizeof(sn)));
+	return 0;
+}
+
 int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
 {
 	struct netd_netdef *cur;
@@ -149,6 +182,8 @@ int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
 	free(cur);
 	netd_err_clear(err);
 	r = netd_netconf_check_unique(nc, err);
+	if (r == 0)
+		r = subnet6_free(nc, err);
 	if (r < 0)
 		return r;
 	return explain_save(nc, err);
