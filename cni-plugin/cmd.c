@@ -180,6 +180,8 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	/* CNI runtimes log a plugin's stderr; stdout is the result. */
 	if (ep.ip_forward_switched_on)
 		fprintf(stderr, "netd-cni: %s\n", netd_ip_forward_notice());
+	if (ep.ip6_forward_switched_on)
+		fprintf(stderr, "netd-cni: %s\n", netd_ip6_forward_notice());
 	if (r < 0) {
 		cni_err_from_netd(e, r, &ne);
 		if (r == -EEXIST)

@@ -1075,17 +1075,21 @@ static int start_once(struct run_ctx *c, int *code)
 		};
 		int ar = netd_network_attach(&req, &c->ep, &err);
 
-		if (c->ep.ip_forward_switched_on) {
+		for (int fam = 0; fam < 2; fam++) {
 			bool to_file = o->explain_file && *o->explain_file &&
 				       strcmp(o->explain_file, "-") != 0;
+			const char *notice =
+			    fam ? netd_ip6_forward_notice() : netd_ip_forward_notice();
 
+			if (!(fam ? c->ep.ip6_forward_switched_on : c->ep.ip_forward_switched_on))
+				continue;
 			/*
 			 * A comment in the explained script; and to the user's stderr (also with
 			 * -d, where stderr is the log by now) unless the script goes there.
 			 */
-			netd_explain("# nsbox: %s", netd_ip_forward_notice());
+			netd_explain("# nsbox: %s", notice);
 			if (!o->explain || to_file)
-				nsbox_error("%s", netd_ip_forward_notice());
+				nsbox_error("%s", notice);
 		}
 		if (ar < 0) {
 			*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);

@@ -17,15 +17,17 @@ enum { NOTE_PORTS = 1, NOTE_EXPLAIN = 2 };
 
 static const struct cli_help helps[] = {
     {"networks", "network create",
-     "NAME --subnet CIDR [--gateway IP] [--range A-B] [--bridge BR]\n"
+     "NAME --subnet CIDR [--subnet CIDR6] [--gateway IP]... [--ip-range A-B]... [--bridge BR]\n"
      "                      [--mtu N] [--no-masquerade] [--routed] [--internal]\n"
      "                      [--icc=false]",
      NULL,
      "Defines network NAME: writes its subnet file, $NETD_CONFIG_DIR/NAME.conf. Nothing is made\n"
      "in the kernel until the first attach (bridge, nft table).\n"
-     "  --subnet CIDR     IPv4 subnet, host bits zero, /8 to /30 (required)\n"
-     "  --gateway IP      the bridge's address (default: subnet + 1)\n"
-     "  --range A-B       addresses handed out (default: the whole subnet)\n"
+     "  --subnet CIDR     IPv4 subnet, host bits zero, /8 to /30 (required); given again with\n"
+     "                    an IPv6 prefix (/16 to /120), the network is dual-stack (subnet6)\n"
+     "  --gateway IP      the bridge's address (default: subnet + 1); once per family\n"
+     "  --ip-range A-B    addresses handed out (default: the whole subnet); once per family;\n"
+     "                    --range is the same\n"
      "  --bridge BR       bridge name (default: the network name)\n"
      "  --mtu N           MTU of bridge and veths (default: the default route's interface's)\n"
      "  --no-masquerade   do not masquerade traffic leaving the subnet\n"
@@ -47,7 +49,7 @@ static const struct cli_help helps[] = {
      "unless --force (-f), which detaches them first.\n",
      0},
     {"endpoints", "attach",
-     "NETWORK --netns PATH --id ID [--ifname IF] [--ip IP] [--mac MAC] [-p SPEC]...\n"
+     "NETWORK --netns PATH --id ID [--ifname IF] [--ip IP]... [--mac MAC] [-p SPEC]...\n"
      "            [--default-route] [--name NAME] [--alias ALIAS]...",
      NULL,
      "Attaches a network namespace to NETWORK: a veth whose peer is created inside the namespace\n"
@@ -57,7 +59,8 @@ static const struct cli_help helps[] = {
      "  --netns PATH      the namespace: /run/netns/NAME, /proc/PID/ns/net\n"
      "  --id ID           the endpoint's owner (a container id)\n"
      "  --ifname IF       interface name inside the namespace (default: eth0)\n"
-     "  --ip IP           this address instead of the next free one\n"
+     "  --ip IP           this address instead of the next free one; once per family (an IPv6\n"
+     "                    one on a dual-stack network)\n"
      "  --mac MAC         this MAC address for IF (aa:bb:cc:dd:ee:ff)\n"
      "  -p, --publish SPEC  publish a port (repeatable)\n"
      "  --default-route   the default route via this network even when the namespace has one\n"

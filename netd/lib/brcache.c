@@ -24,7 +24,7 @@ static int cache_path(char *buf, size_t len, const char *network)
 /* Everything but the ifindex, as one line: what the setup was made for, where and when. */
 static int cache_tag(const struct netd_brcache *b, char *buf, size_t len)
 {
-	char boot[64] = "", gw[INET_ADDRSTRLEN];
+	char boot[64] = "", gw[INET_ADDRSTRLEN], gw6[NETD_IP_STRLEN] = "none";
 	struct stat ns;
 	struct netd_err e;
 	int n;
@@ -33,14 +33,17 @@ static int cache_tag(const struct netd_brcache *b, char *buf, size_t len)
 	    !*boot || stat("/proc/thread-self/ns/net", &ns) < 0)
 		return -1;
 	inet_ntop(AF_INET, &b->gw, gw, sizeof(gw));
-	n = snprintf(buf, len, "bridge=%s gw=%s/%u mtu=%u netns=%lu:%lu boot=%s", b->bridge, gw,
-		     b->prefix, b->mtu, (unsigned long)ns.st_dev, (unsigned long)ns.st_ino, boot);
+	if (b->gw6.family == AF_INET6)
+		netd_ip_format(&b->gw6, gw6, sizeof(gw6));
+	n = snprintf(buf, len, "bridge=%s gw=%s/%u gw6=%s/%u mtu=%u netns=%lu:%lu boot=%s",
+		     b->bridge, gw, b->prefix, gw6, b->prefix6, b->mtu, (unsigned long)ns.st_dev,
+		     (unsigned long)ns.st_ino, boot);
 	return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
 int netd_brcache_lookup(const struct netd_brcache *b)
 {
-	char path[PATH_MAX], tag[256];
+	char path[PATH_MAX], tag[384];
 	cleanup_free char *buf = NULL;
 	struct netd_err e;
 	char *end;
@@ -63,7 +66,7 @@ int netd_brcache_lookup(const struct netd_brcache *b)
 
 void netd_brcache_store(const struct netd_brcache *b, int ifindex)
 {
-	char path[PATH_MAX], tag[256], line[300];
+	char path[PATH_MAX], tag[384], line[448];
 	struct netd_err e;
 	int n;
 

@@ -15,11 +15,14 @@
 #define NETD_BRCACHE_H
 
 #include <netinet/in.h>
+#include <netd/addr.h>
 
 struct netd_brcache {
 	const char *network, *bridge;
 	struct in_addr gw; /* 0: the bridge has no address */
 	unsigned prefix, mtu;
+	struct netd_ip gw6; /* family 0: no IPv6 address on the bridge */
+	unsigned prefix6;
 };
 
 /* The cached ifindex when the file was written for exactly this setup here, this boot; else 0. */

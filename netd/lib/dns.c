@@ -729,6 +729,7 @@ static int render(const struct netd_netconf *nc, const struct netd_endpoint *eps
 	cleanup_free char *host = read_or_null(HOST_RESOLV);
 	cleanup_free char *resolved = read_or_null(RESOLVED_RESOLV);
 	char gw[INET_ADDRSTRLEN], ip[INET_ADDRSTRLEN], names[(NETD_ALIASES_MAX + 1) * 64];
+	char ip6[NETD_IP_STRLEN];
 	char *buf = NULL;
 	size_t size = 0;
 	bool any = false;
@@ -754,10 +755,14 @@ static int render(const struct netd_netconf *nc, const struct netd_endpoint *eps
 			continue;
 		netd_ip4_format(eps[i].ip, ip, sizeof(ip));
 		netd_dns_names_text(&eps[i], names, sizeof(names));
-		/* The third column is the IPv6 address: empty until networks are dual-stack (the
-		 * AAAA answers come with it). The id groups one container's endpoints across
-		 * networks, which is how aardvark knows where a container may look names up. */
-		fprintf(f, "%s %s %s %s\n", eps[i].id, ip, "", names);
+		ip6[0] = '\0';
+		if (eps[i].ip6.family == AF_INET6)
+			netd_ip_format(&eps[i].ip6, ip6, sizeof(ip6));
+		/* The third column is the IPv6 address (AAAA answers; empty: none). Queries still
+		 * go to the IPv4 gateway, which answers both. The id groups one container's
+		 * endpoints across networks, which is how aardvark knows where a container may
+		 * look names up. */
+		fprintf(f, "%s %s %s %s\n", eps[i].id, ip, ip6, names);
 	}
 	if (fclose(f) != 0 || !buf) {
 		free(buf);

@@ -79,6 +79,39 @@ static void check_forwarding(struct findings *f)
 		    "forward chain drops it.");
 }
 
+/* IPv6 forwarding matters once a network is dual-stack (docs/ipv6.md). */
+static void check_forwarding6(struct findings *f)
+{
+	struct netd_netdef *defs = NULL;
+	struct netd_err e;
+	size_t n = 0;
+	bool any = false;
+	char v[16];
+
+	if (netd_netconf_list_all(&defs, &n, &e) < 0)
+		return; /* check_networks reports it */
+	for (size_t i = 0; i < n; i++)
+		any |= !defs[i].error[0] && defs[i].nc.subnet6.ip.family == AF_INET6;
+	free(defs);
+	if (!any)
+		return;
+	if (netd_sysctl_read("/proc/sys/net/ipv6/conf/all/forwarding", v, sizeof(v), &e) < 0)
+		add(f, NETD_DOCTOR_WARN, "ip6_forward",
+		    "cannot read net.ipv6.conf.all.forwarding: %s", e.msg);
+	else if (strcmp(v, "1") != 0)
+		add(f, NETD_DOCTOR_FAIL, "ip6_forward",
+		    "IPv6 forwarding is off (net.ipv6.conf.all.forwarding=%s) and a network is "
+		    "dual-stack: its containers cannot reach anything beyond this host over IPv6. "
+		    "The next netd attach to it turns it on; or write 1 to "
+		    "/proc/sys/net/ipv6/conf/all/forwarding.",
+		    v);
+	else
+		add(f, NETD_DOCTOR_OK, "ip6_forward",
+		    "IPv6 forwarding is on (a dual-stack network needs it). The host routes IPv6 "
+		    "between all its interfaces, and an interface configured by router "
+		    "advertisements stops accepting them unless its accept_ra is 2.");
+}
+
 static void check_br_netfilter(struct findings *f)
 {
 	char v[16];
@@ -244,8 +277,9 @@ static void check_networks(struct findings *f)
 		const char *origin = defs[i].origin == NETD_NETCONF_CNI ? " (netd-cni's)" : "";
 		const struct netd_netdef *o;
 		struct netd_link_info li;
-		bool overlap = false;
-		char s[INET_ADDRSTRLEN], os[INET_ADDRSTRLEN];
+		bool overlap = false, bridge_gone;
+		char s[INET_ADDRSTRLEN], os[NETD_PREFIX_STRLEN], s6[NETD_PREFIX_STRLEN] = "";
+		char both[NETD_PREFIX_STRLEN + 8] = "";
 
 		if (defs[i].error[0]) {
 			add(f, NETD_DOCTOR_FAIL, "subnet-file", "%s", defs[i].error);
@@ -253,7 +287,8 @@ static void check_networks(struct findings *f)
 		}
 		netd_ip4_format(nc->subnet, s, sizeof(s));
 		/* Each pair once: the later of the two names it. */
-		o = netd_netdef_overlapping(defs, i, NULL, nc->subnet, nc->prefix);
+		o = netd_netdef_overlapping(
+		    defs, i, NULL, &(struct netd_prefix){netd_ip_from4(nc->subnet), nc->prefix});
 		if (o || (i && !strcmp(defs[i - 1].nc.name, nc->name))) {
 			if (!o)
 				o = &defs[i - 1];
@@ -266,16 +301,42 @@ static void check_networks(struct findings *f)
 			    strcmp(o->nc.name, nc->name) ? "overlap" : "have the same name");
 			continue;
 		}
+		if (nc->subnet6.ip.family == AF_INET6) {
+			o = netd_netdef_overlapping(defs, i, NULL, &nc->subnet6);
+			netd_prefix_format(&nc->subnet6, s6, sizeof(s6));
+			if (o) {
+				netd_prefix_format(&o->nc.subnet6, os, sizeof(os));
+				add(f, NETD_DOCTOR_FAIL, "network-conflict",
+				    "network %s%s (%s, %s) and network %s (%s, %s) overlap: "
+				    "attaches "
+				    "to either are refused until one of them is removed or "
+				    "changed.",
+				    nc->name, origin, s6, defs[i].path, o->nc.name, os, o->path);
+				continue;
+			}
+			snprintf(both, sizeof(both), " and %s", s6);
+		}
 		/* With the bridge up its own route overlaps by definition. */
-		if (netd_link_get(rt, nc->bridge, &li, &e) == -ENODEV &&
-		    netd_route_overlaps(rt, nc->subnet, nc->prefix, &overlap, &e) == 0 && overlap)
+		bridge_gone = netd_link_get(rt, nc->bridge, &li, &e) == -ENODEV;
+		if (bridge_gone &&
+		    netd_route_overlaps(
+			rt, &(struct netd_prefix){netd_ip_from4(nc->subnet), nc->prefix}, &overlap,
+			&e) == 0 &&
+		    overlap)
 			add(f, NETD_DOCTOR_FAIL, "subnet-overlap",
 			    "network %s%s: subnet %s/%u overlaps a route of this host: containers "
 			    "could not reach that part of the network. Pick another subnet.",
 			    nc->name, origin, s, nc->prefix);
+		else if (bridge_gone && nc->subnet6.ip.family == AF_INET6 &&
+			 netd_route_overlaps(rt, &nc->subnet6, &overlap, &e) == 0 && overlap)
+			add(f, NETD_DOCTOR_FAIL, "subnet-overlap",
+			    "network %s%s: subnet6 %s overlaps an IPv6 route of this host: "
+			    "containers could not reach that part of the network. Pick another "
+			    "subnet6.",
+			    nc->name, origin, s6);
 		else
-			add(f, NETD_DOCTOR_OK, "network", "network %s%s: %s/%u on bridge %s%s",
-			    nc->name, origin, s, nc->prefix, nc->bridge,
+			add(f, NETD_DOCTOR_OK, "network", "network %s%s: %s/%u%s on bridge %s%s",
+			    nc->name, origin, s, nc->prefix, both, nc->bridge,
 			    nc->gateway_mode == NETD_GATEWAY_ROUTED
 				? " (routed: every container port is reachable from outside)"
 				: "");
@@ -520,6 +581,7 @@ int netd_doctor_run(struct netd_doctor_finding **out, size_t *n, struct netd_err
 	if (r < 0)
 		return r;
 	check_forwarding(&f);
+	check_forwarding6(&f);
 	check_forward_chains(&f);
 	check_br_netfilter(&f);
 	check_networks(&f);

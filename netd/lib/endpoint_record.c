@@ -143,6 +143,10 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	if (!text_ok(ep->netns, sizeof(ep->netns)) || !state_ok(ep->state, sizeof(ep->state)))
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: invalid netns path or state",
 				    ep->id, ep->ifname);
+	if ((ep->ip6.family && (ep->ip6.family != AF_INET6 || ep->prefix6 > 128)) ||
+	    (ep->gateway6.family && ep->gateway6.family != AF_INET6))
+		return netd_err_set(err, EINVAL, "endpoint %s@%s: bad IPv6 address", ep->id,
+				    ep->ifname);
 	if (ep->prefix > 32 || ep->mtu > 65535 || ep->host_ifindex < 0 || ep->ctr_ifindex < 0 ||
 	    ep->created < 0 || ep->pid < 0)
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: field out of range", ep->id,
@@ -164,6 +168,15 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	sb_printf(&b, "mac=%s\n", netd_mac_format(ep->mac, mac, sizeof(mac)));
 	sb_printf(&b, "ip=%s/%u\ngateway=%s\nmtu=%u\nhost_ifindex=%d\nctr_ifindex=%d\n", ip,
 		  ep->prefix, gw, ep->mtu, ep->host_ifindex, ep->ctr_ifindex);
+	/* Only with an IPv6 address: records of IPv4 endpoints read as they did. */
+	if (ep->ip6.family == AF_INET6) {
+		char a6[NETD_IP_STRLEN], g6[NETD_IP_STRLEN];
+
+		sb_printf(&b, "ip6=%s/%u\n", netd_ip_format(&ep->ip6, a6, sizeof(a6)), ep->prefix6);
+		if (ep->gateway6.family == AF_INET6)
+			sb_printf(&b, "gateway6=%s\n",
+				  netd_ip_format(&ep->gateway6, g6, sizeof(g6)));
+	}
 	sb_printf(&b, "created=%" PRId64 "\nstate=%s\npid=%d\n", (int64_t)ep->created, ep->state,
 		  ep->pid);
 	if (ep->external_ipam)
@@ -188,9 +201,11 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	if (!ep->n_routes)
 		sb_printf(&b, "route=none\n");
 	for (size_t i = 0; i < ep->n_routes && i < ARRAY_SIZE(ep->routes); i++) {
-		netd_ip4_format(ep->routes[i].dst, ip, sizeof(ip));
-		netd_ip4_format(ep->routes[i].gw, gw, sizeof(gw));
-		sb_printf(&b, "route=%s/%u %s\n", ip, ep->routes[i].prefix, gw);
+		char dst[NETD_PREFIX_STRLEN], via[NETD_IP_STRLEN];
+
+		netd_prefix_format(&ep->routes[i].dst, dst, sizeof(dst));
+		netd_ip_format(&ep->routes[i].gw, via, sizeof(via));
+		sb_printf(&b, "route=%s %s\n", dst, via);
 	}
 	if (b.oom) {
 		free(b.p);
@@ -231,17 +246,15 @@ static bool parse_route(const char *s, size_t len, struct netd_endpoint *ep)
 {
 	const char *sp = memchr(s, ' ', len);
 	struct netd_route rt = {0};
-	struct netd_prefix dst;
 
 	if (len == 4 && !memcmp(s, "none", 4))
 		return true;
 	if (!sp || ep->n_routes >= ARRAY_SIZE(ep->routes))
 		return false;
-	if (netd_prefix_parse_n(s, (size_t)(sp - s), AF_INET, &dst, NULL) < 0 ||
-	    !parse_ip(sp + 1, len - (size_t)(sp + 1 - s), &rt.gw))
+	if (netd_prefix_parse_n(s, (size_t)(sp - s), AF_UNSPEC, &rt.dst, NULL) < 0 ||
+	    !netd_prefix_is_network(&rt.dst) ||
+	    netd_ip_parse_n(sp + 1, len - (size_t)(sp + 1 - s), rt.dst.ip.family, &rt.gw, NULL) < 0)
 		return false;
-	rt.dst = dst.ip.v4;
-	rt.prefix = dst.len;
 	ep->routes[ep->n_routes++] = rt;
 	return true;
 }
@@ -304,6 +317,8 @@ enum ep_key {
 	K_ROUTE,
 	K_NAME,
 	K_ALIAS,
+	K_IP6,
+	K_GATEWAY6,
 	K_COUNT,
 };
 
@@ -328,6 +343,8 @@ static const char *const ep_keys[K_COUNT] = {
     [K_ROUTE] = "route",
     [K_NAME] = "name",
     [K_ALIAS] = "alias",
+    [K_IP6] = "ip6",
+    [K_GATEWAY6] = "gateway6",
 };
 
 /* Sets one field from a value; false when the value is not valid for it. */
@@ -368,6 +385,17 @@ static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, si
 	}
 	case K_GATEWAY:
 		return parse_ip(v, vl, &ep->gateway);
+	case K_IP6: {
+		struct netd_prefix p;
+
+		if (netd_prefix_parse_n(v, vl, AF_INET6, &p, NULL) < 0 || netd_ip_is_zero(&p.ip))
+			return false;
+		ep->ip6 = p.ip;
+		ep->prefix6 = p.len;
+		return true;
+	}
+	case K_GATEWAY6:
+		return netd_ip_parse_n(v, vl, AF_INET6, &ep->gateway6, NULL) == 0;
 	case K_MTU:
 		if (!netd_parse_uint_n(v, vl, 65535, &u))
 			return false;
@@ -521,7 +549,8 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 	}
 	/* Written before routes were recorded: every attach then set the default route. */
 	if (!seen[K_ROUTE] && tmp.gateway.s_addr)
-		tmp.routes[tmp.n_routes++] = (struct netd_route){.gw = tmp.gateway};
+		tmp.routes[tmp.n_routes++] =
+		    (struct netd_route){.dst.ip.family = AF_INET, .gw = netd_ip_from4(tmp.gateway)};
 	*ep = tmp;
 	return 0;
 fail:

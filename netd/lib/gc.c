@@ -133,7 +133,7 @@ static int collect_veth(const char *name, const struct netd_link_info *info, voi
 /* ---- leases: against the records of their network, under its lock ---- */
 
 struct lease_fix {
-	struct in_addr ip;
+	struct netd_ip ip;
 	char key[NETD_KEY_MAX + 1]; /* "": release the lease; else: rewrite it to name key */
 };
 
@@ -142,28 +142,36 @@ struct lease_walk {
 	const struct netd_endpoint *eps; /* the network's records, read under its lock */
 	size_t n;
 	size_t n_bad; /* damaged records of the network: owners we cannot read */
-	bool *leased; /* per record: its own lease was seen */
+	bool *leased; /* per record and family ([2 * i + is_v6]): its own lease was seen */
 	struct lease_fix *fix;
 	size_t n_fix, cap_fix;
 	unsigned conflicts;
 };
 
-static bool holds_address(const struct netd_endpoint *ep, struct in_addr ip)
+/* The record's address of ip's family. */
+static struct netd_ip record_address(const struct netd_endpoint *ep, int family)
 {
-	return !ep->external_ipam && ep->ip.s_addr == ip.s_addr;
+	return family == AF_INET6 ? ep->ip6 : netd_ip_from4(ep->ip);
 }
 
-static int add_fix(struct lease_walk *w, struct in_addr ip, const char *key)
+static bool holds_address(const struct netd_endpoint *ep, const struct netd_ip *ip)
+{
+	struct netd_ip mine = record_address(ep, ip->family);
+
+	return !ep->external_ipam && netd_ip_equal(&mine, ip);
+}
+
+static int add_fix(struct lease_walk *w, const struct netd_ip *ip, const char *key)
 {
 	if (netd_grow((void **)&w->fix, &w->cap_fix, w->n_fix, sizeof(*w->fix)) < 0)
 		return -ENOMEM;
-	w->fix[w->n_fix].ip = ip;
+	w->fix[w->n_fix].ip = *ip;
 	snprintf(w->fix[w->n_fix].key, sizeof(w->fix[w->n_fix].key), "%s", key ? key : "");
 	w->n_fix++;
 	return 0;
 }
 
-static int check_lease(struct in_addr ip, const char *key, void *arg)
+static int check_lease(const struct netd_ip *ip, const char *key, void *arg)
 {
 	struct lease_walk *w = arg;
 	char k[NETD_KEY_MAX];
@@ -184,7 +192,7 @@ static int check_lease(struct in_addr ip, const char *key, void *arg)
 	if (holders == 1) {
 		netd_store_key(k, sizeof(k), w->eps[holder].network, w->eps[holder].id,
 			       w->eps[holder].ifname);
-		w->leased[holder] = true;
+		w->leased[2 * holder + (ip->family == AF_INET6)] = true;
 		if (key && strcmp(key, k) == 0)
 			return 0;
 		/* Empty, garbage or another owner's key in the lease of a held address. */
@@ -242,13 +250,13 @@ static void gc_leases(const char *network, struct netd_gc_stats *st, struct netd
 	w.eps = eps;
 	w.n = n;
 	w.n_bad = n_bad;
-	w.leased = calloc(n ? n : 1, sizeof(*w.leased));
+	w.leased = calloc(n ? 2 * n : 1, sizeof(*w.leased));
 	if (!w.leased) {
 		netd_errs_note(es, netd_err_set(&e, ENOMEM, "gc %s: out of memory", network), &e);
 		netd_endpoints_free(eps, n);
 		return;
 	}
-	r = netd_ipam_foreach(network, check_lease, &w, &e);
+	r = netd_ipam_foreach_ip(network, check_lease, &w, &e);
 	if (r == -ENOMEM)
 		netd_err_set(&e, ENOMEM, "gc %s: out of memory", network);
 	netd_errs_note(es, r, &e);
@@ -256,9 +264,9 @@ static void gc_leases(const char *network, struct netd_gc_stats *st, struct netd
 		int r2;
 
 		if (w.fix[i].key[0])
-			r2 = netd_ipam_repair(network, w.fix[i].ip, w.fix[i].key, &e);
+			r2 = netd_ipam_repair_ip(network, &w.fix[i].ip, w.fix[i].key, &e);
 		else
-			r2 = netd_ipam_release(network, w.fix[i].ip, NULL, &e);
+			r2 = netd_ipam_release_ip(network, &w.fix[i].ip, NULL, &e);
 		netd_errs_note(es, r2, &e);
 		if (r2 == 0 && w.fix[i].key[0])
 			st->repaired++;
@@ -266,17 +274,21 @@ static void gc_leases(const char *network, struct netd_gc_stats *st, struct netd
 			st->leases++;
 	}
 	/* A ready record whose lease file is gone: its address is in use, lease it again. */
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		if (w.leased[i] || eps[i].external_ipam || strcmp(eps[i].state, "ready") != 0)
+	for (size_t k = 0; r == 0 && k < 2 * n; k++) {
+		size_t i = k / 2;
+		struct netd_ip mine = record_address(&eps[i], k % 2 ? AF_INET6 : AF_INET);
+
+		if (w.leased[k] || eps[i].external_ipam || strcmp(eps[i].state, "ready") != 0 ||
+		    mine.family != (k % 2 ? AF_INET6 : AF_INET))
 			continue;
 		bool shared = false;
 		for (size_t j = 0; j < n; j++)
-			if (j != i && holds_address(&eps[j], eps[i].ip))
+			if (j != i && holds_address(&eps[j], &mine))
 				shared = true;
 		if (shared)
 			continue; /* counted as a conflict when its lease was seen */
 		netd_store_key(key, sizeof(key), eps[i].network, eps[i].id, eps[i].ifname);
-		r = netd_ipam_repair(network, eps[i].ip, key, &e);
+		r = netd_ipam_repair_ip(network, &mine, key, &e);
 		netd_errs_note(es, r, &e);
 		if (r == 0)
 			st->repaired++;

@@ -92,10 +92,12 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 		r = netd_ip4_parse(text, &net, err);
 		if (r < 0)
 			return r;
-		r = netd_route_overlaps(rt, net, 16, &busy, err);
+		struct netd_prefix p = netd_prefix_from4(net, 16);
+
+		r = netd_route_overlaps(rt, &p, &busy, err);
 		if (r < 0)
 			return r;
-		if (busy || netd_netdef_overlapping(defs, n, NULL, net, 16))
+		if (busy || netd_netdef_overlapping(defs, n, NULL, &p))
 			continue;
 		memset(nc, 0, sizeof(*nc));
 		snprintf(nc->name, sizeof(nc->name), "%s", NETD_DEFAULT_NETWORK);
@@ -115,6 +117,39 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 	    "overlaps a host route or another network; create it with netd network create %s "
 	    "--subnet ...",
 	    NETD_DEFAULT_NETWORK);
+}
+
+/*
+ * A new IPv6 subnet must not overlap a route or address of the host's (docs/ipv6.md): IPv6 hosts
+ * often hold global or ULA prefixes of their own, and the bridge's route would shadow them.
+ * Only while the bridge does not exist (its own route overlaps by definition).
+ */
+static int subnet6_free(const struct netd_netconf *nc, struct netd_err *err)
+{
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	struct netd_link_info li;
+	struct netd_err e = {0};
+	char sn[NETD_PREFIX_STRLEN];
+	bool busy = false;
+	int r;
+
+	if (nc->subnet6.ip.family != AF_INET6)
+		return 0;
+	r = netd_rtnl_open(&rt, err);
+	if (r < 0)
+		return r;
+	if (netd_link_get(rt, nc->bridge, &li, &e) != -ENODEV)
+		return 0;
+	r = netd_route_overlaps(rt, &nc->subnet6, &busy, err);
+	if (r < 0)
+		return r;
+	if (busy)
+		return netd_err_set(
+		    err, EEXIST,
+		    "network %s: subnet6 %s overlaps an IPv6 route or address of this "
+		    "host (ip -6 route): pick another prefix",
+		    nc->name, netd_prefix_format(&nc->subnet6, sn, sizeof(sn)));
+	return 0;
 }
 
 int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
@@ -146,6 +181,8 @@ int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
 	free(cur);
 	netd_err_clear(err);
 	r = netd_netconf_check_unique(nc, err);
+	if (r == 0)
+		r = subnet6_free(nc, err);
 	if (r < 0)
 		return r;
 	return explain_save(nc, err);
@@ -156,15 +193,19 @@ static bool netconf_equal(const struct netd_netconf *a, const struct netd_netcon
 	if (a->n_routes != b->n_routes)
 		return false;
 	for (size_t i = 0; i < a->n_routes; i++)
-		if (a->routes[i].dst.s_addr != b->routes[i].dst.s_addr ||
-		    a->routes[i].prefix != b->routes[i].prefix ||
-		    a->routes[i].gw.s_addr != b->routes[i].gw.s_addr)
+		if (!netd_ip_equal(&a->routes[i].dst.ip, &b->routes[i].dst.ip) ||
+		    a->routes[i].dst.len != b->routes[i].dst.len ||
+		    !netd_ip_equal(&a->routes[i].gw, &b->routes[i].gw))
 			return false;
 	return strcmp(a->bridge, b->bridge) == 0 && a->subnet.s_addr == b->subnet.s_addr &&
 	       a->prefix == b->prefix && a->gateway.s_addr == b->gateway.s_addr &&
 	       a->range_start.s_addr == b->range_start.s_addr &&
 	       a->range_end.s_addr == b->range_end.s_addr && a->mtu == b->mtu &&
-	       a->masquerade == b->masquerade && a->gateway_mode == b->gateway_mode;
+	       a->masquerade == b->masquerade && a->gateway_mode == b->gateway_mode &&
+	       a->subnet6.len == b->subnet6.len && netd_ip_equal(&a->subnet6.ip, &b->subnet6.ip) &&
+	       netd_ip_equal(&a->gateway6, &b->gateway6) &&
+	       netd_ip_equal(&a->range6.first, &b->range6.first) &&
+	       netd_ip_equal(&a->range6.last, &b->range6.last) && a->masquerade6 == b->masquerade6;
 }
 
 int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)

@@ -30,7 +30,7 @@ check_eq "netd network rm <tab>: network names" "lab web" "$(comp netd network r
 check_eq "netd attach <tab>: network names" "lab web" "$(comp netd attach "")"
 check_eq "netd attach lab --n<tab>" "--netns --name" "$(comp netd attach lab --n)"
 check_eq "netd network create x --<tab>" \
-	"--subnet --gateway --range --bridge --mtu --no-masquerade --routed --internal --icc --explain --dry-run --help" \
+	"--subnet --gateway --range --ip-range --bridge --mtu --no-masquerade --routed --internal --icc --explain --dry-run --help" \
 	"$(comp netd network create x --)"
 check_eq "netd ps --network <tab>" "lab web" "$(comp netd ps --network "")"
 check_eq "netd serve -<tab>" "--once --help" "$(comp netd serve -)"

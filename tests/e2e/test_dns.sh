@@ -71,6 +71,24 @@ check_eq "names ignore case (ping WEB: the C library's resolver)" "PING WEB ($WE
 check_eq "db resolves web.dns.netd (the search domain)" "$WEB" "$(resolve db web.dns.netd)"
 check_eq "db talks to web by name (wget http://web/)" "hello from web" \
 	"$(nsbox exec db wget -qO- http://web/ 2>&1)"
+# ---- dual-stack: the IPv6 address is answered too (AAAA), over the IPv4 gateway ----
+netd network create dual --subnet 10.63.0.0/24 --subnet fd63::/64 >/dev/null
+check "nsbox run -d --name web6 on a dual-stack network" \
+	nsbox run -d --name web6 --network dual "$ROOTFS" sleep 300
+check "nsbox run -d --name cli6" nsbox run -d --name cli6 --network dual "$ROOTFS" sleep 300
+WEB6=$(config dual | awk '$NF == "web6" {print $3}')
+check_eq "the config's IPv6 column holds web6's address" "fd63::" "${WEB6%%[0-9a-f]}"
+check_eq "cli6 resolves web6 to its IPv6 address (AAAA)" "$WEB6" \
+	"$(nsbox exec cli6 nslookup -type=AAAA web6 2>/dev/null |
+		awk '/^Name:/ {n=1} n && /^Address/ {sub(/^Address:? */, ""); print; exit}')"
+check "cli6 reaches web6 over IPv6 by its answer" nsbox exec cli6 ping -6 -c1 -W2 "$WEB6"
+nsbox stop -t 1 web6 >/dev/null 2>&1
+nsbox stop -t 1 cli6 >/dev/null 2>&1
+nsbox rm web6 >/dev/null 2>&1
+nsbox rm cli6 >/dev/null 2>&1
+check_eq "dual-stack containers gone: no IPv6 lease left" 0 \
+	"$(find "$NETD_STATE_DIR/networks/dual/ips" -name '*:*' 2>/dev/null | wc -l)"
+
 check_eq "the container's resolv.conf: the gateway, search dns.netd" \
 	"search dns.netd|nameserver 10.61.0.1|" "$(nsbox exec db cat /etc/resolv.conf | tr '\n' '|')"
 check_eq "nsbox --dns wins over the gateway (what the user asked for)" "nameserver 192.0.2.53|" \

@@ -49,7 +49,7 @@ static void check_ports(const struct cni_conf *c)
 static void try_result(const struct cni_conf *c)
 {
 	struct cni_add_result r = {0};
-	struct netd_route dflt[1] = {{.prefix = 0}};
+	struct netd_route dflt[1] = {{.dst.len = 0}};
 	struct cni_err e = {0};
 	json_t *res;
 
@@ -60,7 +60,8 @@ static void try_result(const struct cni_conf *c)
 	inet_pton(AF_INET, "10.22.0.5", &r.ip);
 	inet_pton(AF_INET, "10.22.0.1", &r.gateway);
 	r.prefix = 16;
-	dflt[0].gw = r.gateway;
+	dflt[0].dst.ip.family = AF_INET;
+	dflt[0].gw = netd_ip_from4(r.gateway);
 	r.routes = dflt;
 	r.n_routes = 1;
 	res = cni_result_build(c, &r, &e);
