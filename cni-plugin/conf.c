@@ -934,6 +934,8 @@ static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netco
 	{
 		const char *dst = NULL, *gw = NULL;
 		struct netd_route rt = {0};
+		struct in_addr d4 = {0}, gw4 = {0};
+		unsigned plen = 0;
 		bool v4_dst;
 
 		if (!json_is_object(v))
@@ -942,12 +944,12 @@ static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netco
 		if (get_str(v, "ipam.routes[].", "dst", &dst, e) < 0 ||
 		    get_str(v, "ipam.routes[].", "gw", &gw, e) < 0)
 			return -1;
-		v4_dst = dst && cni_parse_cidr4(dst, &rt.dst, &rt.prefix) == 0;
+		v4_dst = dst && cni_parse_cidr4(dst, &d4, &plen) == 0;
 		if (!dst || (!v4_dst && !strchr(dst, ':')))
 			return cni_err_set(e, CNI_ERR_CONFIG,
 					   "ipam.routes[%zu].dst: expected a CIDR like 0.0.0.0/0",
 					   i);
-		if (gw && cni_parse_ip4(gw, &rt.gw) < 0 && !strchr(gw, ':'))
+		if (gw && cni_parse_ip4(gw, &gw4) < 0 && !strchr(gw, ':'))
 			return cni_err_set(e, CNI_ERR_CONFIG,
 					   "ipam.routes[%zu].gw: \"%.64s\" is not an IP address", i,
 					   gw);
@@ -957,12 +959,10 @@ static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netco
 			return cni_err_set(e, CNI_ERR_CONFIG,
 					   "ipam.routes: more than %d IPv4 routes",
 					   NETD_ROUTES_MAX);
-		{
-			struct netd_prefix d = netd_prefix_from4(rt.dst, rt.prefix);
-
-			d = netd_prefix_network(&d);
-			rt.dst = d.ip.v4;
-		}
+		rt.dst = netd_prefix_from4(d4, plen);
+		rt.dst = netd_prefix_network(&rt.dst);
+		if (gw)
+			rt.gw = netd_ip_from4(gw4);
 		nc->routes[nc->n_routes++] = rt;
 	}
 	return 0;

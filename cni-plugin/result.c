@@ -161,11 +161,13 @@ json_t *cni_result_build(const struct cni_conf *c, const struct cni_add_result *
 	for (size_t i = 0; i < r->n_routes; i++) {
 		const struct netd_route *rt = &r->routes[i];
 
-		pfx = netd_prefix_from4(rt->dst, rt->prefix);
-		netd_prefix_format(&pfx, addr, sizeof(addr));
+		char gws[NETD_IP_STRLEN];
+
+		netd_prefix_format(&rt->dst, addr, sizeof(addr));
+		netd_ip_format(&rt->gw, gws, sizeof(gws));
 		o = json_object();
 		if (!o || set_new(o, "dst", json_string(addr)) < 0 ||
-		    (rt->gw.s_addr && set_new(o, "gw", ip4_str(rt->gw)) < 0) ||
+		    (!netd_ip_is_zero(&rt->gw) && set_new(o, "gw", json_string(gws)) < 0) ||
 		    append_new(routes, o) < 0) {
 			json_decref(o);
 			goto oom;

@@ -12,11 +12,13 @@
 #define NETD_DEFAULT_NETWORK "netd0"
 #define NETD_ROUTES_MAX	     32
 
-/* A route installed in a container: dst/prefix (0.0.0.0/0: its default route) via gw. */
+/*
+ * A route installed in a container: dst (0.0.0.0/0 or ::/0: its default route of that family)
+ * via gw. gw of family 0 (or the zero address): the network's gateway of dst's family.
+ */
 struct netd_route {
-	struct in_addr dst; /* network address, host bits zero */
-	unsigned prefix;
-	struct in_addr gw; /* INADDR_ANY: the network's gateway */
+	struct netd_prefix dst; /* AF_INET or AF_INET6, host bits zero */
+	struct netd_ip gw;	/* of dst's family when set */
 };
 
 /*

@@ -18,14 +18,14 @@ static json_t *routes_json(const struct netd_route *routes, size_t n)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < n; i++) {
-		struct netd_prefix p = netd_prefix_from4(routes[i].dst, routes[i].prefix);
-		char dst[NETD_PREFIX_STRLEN];
+		char dst[NETD_PREFIX_STRLEN], gw[NETD_IP_STRLEN];
 		json_t *rj = json_object();
 
-		netd_prefix_format(&p, dst, sizeof(dst));
+		netd_prefix_format(&routes[i].dst, dst, sizeof(dst));
 		json_object_set_new(rj, "dst", json_string(dst));
-		if (routes[i].gw.s_addr)
-			json_object_set_new(rj, "gw", ip_json(routes[i].gw));
+		if (!netd_ip_is_zero(&routes[i].gw))
+			json_object_set_new(
+			    rj, "gw", json_string(netd_ip_format(&routes[i].gw, gw, sizeof(gw))));
 		json_array_append_new(arr, rj);
 	}
 	return arr;

@@ -264,7 +264,10 @@ static void check_networks(struct findings *f)
 		}
 		/* With the bridge up its own route overlaps by definition. */
 		if (netd_link_get(rt, nc->bridge, &li, &e) == -ENODEV &&
-		    netd_route_overlaps(rt, nc->subnet, nc->prefix, &overlap, &e) == 0 && overlap)
+		    netd_route_overlaps(
+			rt, &(struct netd_prefix){netd_ip_from4(nc->subnet), nc->prefix}, &overlap,
+			&e) == 0 &&
+		    overlap)
 			add(f, NETD_DOCTOR_FAIL, "subnet-overlap",
 			    "network %s%s: subnet %s/%u overlaps a route of this host: containers "
 			    "could not reach that part of the network. Pick another subnet.",

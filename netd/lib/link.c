@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/if_addr.h>
 #include <linux/if_arp.h>
 #include <netlink/netlink.h>
 #include <netlink/addr.h>
@@ -69,6 +70,17 @@ struct nl_addr *netd_nl_inet_addr(struct in_addr ip, unsigned prefix)
 	return a;
 }
 
+struct nl_addr *netd_nl_ip_addr(const struct netd_ip *ip, unsigned prefix)
+{
+	struct nl_addr *a = ip->family == AF_INET6
+				? nl_addr_build(AF_INET6, &ip->v6, sizeof(ip->v6))
+				: nl_addr_build(AF_INET, &ip->v4, sizeof(ip->v4));
+
+	if (a)
+		nl_addr_set_prefixlen(a, (int)prefix);
+	return a;
+}
+
 int netd_nl_addr_add(struct netd_rtnl *r, int ifindex, struct in_addr ip, unsigned prefix)
 {
 	struct rtnl_addr *a = rtnl_addr_alloc();
@@ -90,6 +102,30 @@ int netd_nl_addr_add(struct netd_rtnl *r, int ifindex, struct in_addr ip, unsign
 		brd = netd_nl_inet_addr(b, 32);
 		nle = brd ? rtnl_addr_set_broadcast(a, brd) : -NLE_NOMEM;
 	}
+	if (nle == 0) {
+		netd_nl_reset(r);
+		nle = rtnl_addr_add(r->sk, a, NLM_F_EXCL);
+	}
+	rtnl_addr_put(a);
+	return nle;
+}
+
+int netd_nl_addr6_add(struct netd_rtnl *r, int ifindex, const struct netd_ip *ip, unsigned prefix)
+{
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	cleanup_nl_addr struct nl_addr *local = netd_nl_ip_addr(ip, prefix);
+	int nle;
+
+	if (!a || !local) {
+		if (a)
+			rtnl_addr_put(a);
+		return -NLE_NOMEM;
+	}
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_family(a, AF_INET6);
+	nle = rtnl_addr_set_local(a, local);
+	rtnl_addr_set_prefixlen(a, (int)prefix);
+	rtnl_addr_set_flags(a, IFA_F_NODAD);
 	if (nle == 0) {
 		netd_nl_reset(r);
 		nle = rtnl_addr_add(r->sk, a, NLM_F_EXCL);

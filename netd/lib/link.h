@@ -81,28 +81,37 @@ int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const cha
 			   bool isolated, const char *alias, int *host_ifindex,
 			   struct netd_err *err) NETD_MUST_USE;
 
-/* What a container's interface gets: address, then routes. */
+/* What a container's interface gets: addresses, then routes. */
 struct netd_ctr_conf {
 	const char *ifname;
-	struct in_addr ip, gw;
+	struct in_addr ip, gw; /* ip INADDR_ANY: no IPv4 address */
 	unsigned prefix;
+	struct netd_ip ip6, gw6; /* ip6.family 0: no IPv6 address */
+	unsigned prefix6;
 	const struct netd_route *routes; /* replace what is there for each dst (gw resolved) */
 	size_t n_routes;
-	bool default_if_none; /* and a default route via gw when the namespace has none yet */
+	bool default_if_none;  /* and a default route via gw when the namespace has none yet */
+	bool default6_if_none; /* the same for IPv6, via gw6 */
+};
+
+/* Which default routes of default_if_none / default6_if_none were added. */
+struct netd_ctr_defaults {
+	bool v4, v6;
 };
 
 /*
- * Inside the container (ns is a socket opened in its netns): brings lo up, adds ip/prefix to
- * ifname, brings it up, installs the routes. Returns the interface's ifindex and mac, and
- * whether the default route of default_if_none was added.
+ * Inside the container (ns is a socket opened in its netns): brings lo up, adds ip/prefix and
+ * ip6/prefix6 (without DAD) to ifname, brings it up, installs the routes. Returns the
+ * interface's ifindex and mac, and which default routes of *_if_none were added.
  */
 int netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int *ifindex,
-		       uint8_t mac[6], bool *default_added, struct netd_err *err) NETD_MUST_USE;
+		       uint8_t mac[6], struct netd_ctr_defaults *added,
+		       struct netd_err *err) NETD_MUST_USE;
 
-/* Inside the container: -ENOENT/-ENODEV with a clear message when ifname, the address or one of
- * the routes (dst/prefix via gw) is missing. */
-int netd_ctr_check(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, unsigned prefix,
-		   const struct netd_route *routes, size_t n_routes,
+/* Inside the container: -ENOENT/-ENODEV with a clear message when ifname, an address of cc
+ * (or it is still tentative) or one of cc's routes is missing; the *_if_none flags are ignored.
+ */
+int netd_ctr_check(struct netd_rtnl *ns, const struct netd_ctr_conf *cc,
 		   struct netd_err *err) NETD_MUST_USE;
 
 /* MTU of the interface the default route (to a public address) leaves by; 1500 if none. */
@@ -112,8 +121,9 @@ int netd_route_default_mtu(struct netd_rtnl *r, unsigned *mtu, struct netd_err *
 int netd_route_is_local(struct netd_rtnl *r, struct in_addr ip, bool *local,
 			struct netd_err *err) NETD_MUST_USE;
 
-/* dump: true when net/prefix overlaps any IPv4 route in the main table (or a local address). */
-int netd_route_overlaps(struct netd_rtnl *r, struct in_addr net, unsigned prefix, bool *overlap,
+/* dump: true when net overlaps any route of its family in the main table (or a local address).
+ */
+int netd_route_overlaps(struct netd_rtnl *r, const struct netd_prefix *net, bool *overlap,
 			struct netd_err *err) NETD_MUST_USE;
 
 /*

@@ -90,7 +90,8 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 		r = netd_ip4_parse(text, &net, err);
 		if (r < 0)
 			return r;
-		r = netd_route_overlaps(rt, net, 16, &busy, err);
+		r = netd_route_overlaps(rt, &(struct netd_prefix){netd_ip_from4(net), 16}, &busy,
+					err);
 		if (r < 0)
 			return r;
 		if (busy || netd_netdef_overlapping(defs, n, NULL, net, 16))
@@ -154,9 +155,9 @@ static bool netconf_equal(const struct netd_netconf *a, const struct netd_netcon
 	if (a->n_routes != b->n_routes)
 		return false;
 	for (size_t i = 0; i < a->n_routes; i++)
-		if (a->routes[i].dst.s_addr != b->routes[i].dst.s_addr ||
-		    a->routes[i].prefix != b->routes[i].prefix ||
-		    a->routes[i].gw.s_addr != b->routes[i].gw.s_addr)
+		if (!netd_ip_equal(&a->routes[i].dst.ip, &b->routes[i].dst.ip) ||
+		    a->routes[i].dst.len != b->routes[i].dst.len ||
+		    !netd_ip_equal(&a->routes[i].gw, &b->routes[i].gw))
 			return false;
 	return strcmp(a->bridge, b->bridge) == 0 && a->subnet.s_addr == b->subnet.s_addr &&
 	       a->prefix == b->prefix && a->gateway.s_addr == b->gateway.s_addr &&

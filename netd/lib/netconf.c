@@ -109,15 +109,23 @@ static struct netd_prefix subnet_of(const struct netd_netconf *nc)
 	return netd_prefix_from4(nc->subnet, nc->prefix);
 }
 
-/* "network" or "broadcast" when a is that address of sn, else NULL. */
-static const char *net_or_bcast(const struct netd_prefix *sn, struct in_addr a)
+/* "network" or "broadcast" when ip is that address of sn, else NULL. IPv6 has no broadcast;
+ * its network address is the subnet-router anycast address, never a host's. */
+static const char *ip_net_or_bcast(const struct netd_prefix *sn, const struct netd_ip *ip)
 {
-	struct netd_ip ip = netd_ip_from4(a), last = netd_prefix_last(sn);
+	struct netd_ip last = netd_prefix_last(sn);
 	struct netd_prefix net = netd_prefix_network(sn);
 
-	if (netd_ip_equal(&ip, &net.ip))
+	if (netd_ip_equal(ip, &net.ip))
 		return "network";
-	return netd_ip_equal(&ip, &last) ? "broadcast" : NULL;
+	return sn->ip.family == AF_INET && netd_ip_equal(ip, &last) ? "broadcast" : NULL;
+}
+
+static const char *net_or_bcast(const struct netd_prefix *sn, struct in_addr a)
+{
+	struct netd_ip ip = netd_ip_from4(a);
+
+	return ip_net_or_bcast(sn, &ip);
 }
 
 static bool in_subnet(const struct netd_prefix *sn, struct in_addr a)
@@ -258,61 +266,64 @@ static int check_range(const struct netd_netconf *nc, char *why, size_t len)
 	return 0;
 }
 
-/* The routes against the subnet: on-link gateways, no duplicate destination. */
+/* The routes against the subnets: on-link gateways, no duplicate destination. */
 static int check_routes(const struct netd_netconf *nc, char *why, size_t len)
 {
-	char sn[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
-	struct netd_prefix sub = subnet_of(nc);
+	char sn[NETD_PREFIX_STRLEN], d[NETD_PREFIX_STRLEN], g[NETD_IP_STRLEN];
+	struct netd_prefix sub4 = subnet_of(nc);
 
-	netd_ip4_format(nc->subnet, sn, sizeof(sn));
 	if (nc->n_routes > NETD_ROUTES_MAX) {
 		snprintf(why, len, "%zu routes: at most %d", nc->n_routes, NETD_ROUTES_MAX);
 		return -1;
 	}
 	for (size_t i = 0; i < nc->n_routes; i++) {
 		const struct netd_route *rt = &nc->routes[i];
-		struct netd_prefix dst = netd_prefix_from4(rt->dst, rt->prefix);
+		bool v6 = rt->dst.ip.family == AF_INET6;
+		const struct netd_prefix *sub = v6 ? &nc->subnet6 : &sub4;
 
-		netd_ip4_format(rt->dst, d, sizeof(d));
-		netd_ip4_format(rt->gw, g, sizeof(g));
-		if (rt->prefix > 32 || !netd_prefix_is_network(&dst)) {
-			snprintf(why, len, "route %s/%u: host bits are set in the destination", d,
-				 rt->prefix);
+		netd_prefix_format(&rt->dst, d, sizeof(d));
+		netd_ip_format(&rt->gw, g, sizeof(g));
+		netd_prefix_format(sub, sn, sizeof(sn));
+		if ((rt->dst.ip.family != AF_INET && !v6) ||
+		    rt->dst.len > netd_prefix_max(&rt->dst) || !netd_prefix_is_network(&rt->dst)) {
+			snprintf(why, len, "route %s: host bits are set in the destination", d);
+			return -1;
+		}
+		if (v6 && nc->subnet6.ip.family != AF_INET6) {
+			snprintf(why, len, "route %s: an IPv6 route needs an IPv6 subnet (subnet6)",
+				 d);
 			return -1;
 		}
 		/* The container reaches a gateway on its own link only. */
-		if (rt->gw.s_addr && (!in_subnet(&sub, rt->gw) || net_or_bcast(&sub, rt->gw))) {
+		if (!netd_ip_is_zero(&rt->gw) &&
+		    (rt->gw.family != rt->dst.ip.family || !netd_prefix_contains(sub, &rt->gw) ||
+		     ip_net_or_bcast(sub, &rt->gw))) {
 			snprintf(why, len,
-				 "route %s/%u via %s: the gateway is not a host address of subnet "
-				 "%s/%u",
-				 d, rt->prefix, g, sn, nc->prefix);
+				 "route %s via %s: the gateway is not a host address of subnet %s",
+				 d, g, sn);
 			return -1;
 		}
 		for (size_t k = 0; k < i; k++)
-			if (nc->routes[k].dst.s_addr == rt->dst.s_addr &&
-			    nc->routes[k].prefix == rt->prefix) {
-				snprintf(why, len, "route %s/%u is given twice", d, rt->prefix);
+			if (netd_ip_equal(&nc->routes[k].dst.ip, &rt->dst.ip) &&
+			    nc->routes[k].dst.len == rt->dst.len) {
+				snprintf(why, len, "route %s is given twice", d);
 				return -1;
 			}
 	}
 	return 0;
 }
 
-/* "DST/P" or "DST/P via GW" (spaces around "via" as in ip route). */
+/* "DST/P" or "DST/P via GW" (spaces around "via" as in ip route); either family. */
 static bool parse_route(char *s, struct netd_route *rt)
 {
 	char *via = strstr(s, " via ");
-	unsigned p;
 
 	memset(rt, 0, sizeof(*rt));
-	if (via) {
-		*via = '\0';
-		if (!parse_ip(trim(via + 5), &rt->gw) || !rt->gw.s_addr)
-			return false;
-	}
-	if (!parse_cidr(trim(s), &rt->dst, &p))
+	if (netd_prefix_parse(trim(via ? (*via = '\0', s) : s), AF_UNSPEC, &rt->dst, NULL) < 0)
 		return false;
-	rt->prefix = p;
+	if (via && (netd_ip_parse(trim(via + 5), rt->dst.ip.family, &rt->gw, NULL) < 0 ||
+		    netd_ip_is_zero(&rt->gw)))
+		return false;
 	return true;
 }
 
@@ -612,11 +623,12 @@ static int check_internal(struct netd_netconf *nc, const char *where, struct net
 				    "enters or leaves it; gateway_mode=routed: everything enters)",
 				    where);
 	for (size_t i = 0; i < nc->n_routes; i++)
-		if (nc->routes[i].prefix == 0)
-			return netd_err_set(err, EINVAL,
-					    "%s: an internal network gives no default route "
-					    "(0.0.0.0/0 in routes): it has no way out",
-					    where);
+		if (nc->routes[i].dst.len == 0)
+			return netd_err_set(
+			    err, EINVAL,
+			    "%s: an internal network gives no default route "
+			    "(%s in routes): it has no way out",
+			    where, nc->routes[i].dst.ip.family == AF_INET6 ? "::/0" : "0.0.0.0/0");
 	return 0;
 }
 
@@ -692,7 +704,7 @@ static int finish(struct netd_netconf *nc, const char *where, struct netd_err *e
 int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 {
 	char sn[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
-	char mtu[24] = "", routes[NETD_ROUTES_MAX * 48 + 16] = "", mode[32] = "";
+	char mtu[24] = "", routes[NETD_ROUTES_MAX * 104 + 16] = "", mode[32] = "";
 	char opts[32] = "";
 	size_t o = 0;
 
@@ -703,15 +715,15 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 	if (nc->mtu)
 		snprintf(mtu, sizeof(mtu), "mtu=%u\n", nc->mtu);
 	for (size_t i = 0; i < nc->n_routes && i < NETD_ROUTES_MAX; i++) {
-		char d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN + 8] = "";
+		char d[NETD_PREFIX_STRLEN], g[NETD_IP_STRLEN + 8] = "";
 
-		netd_ip4_format(nc->routes[i].dst, d, sizeof(d));
-		if (nc->routes[i].gw.s_addr) {
+		netd_prefix_format(&nc->routes[i].dst, d, sizeof(d));
+		if (!netd_ip_is_zero(&nc->routes[i].gw)) {
 			memcpy(g, " via ", 5);
-			netd_ip4_format(nc->routes[i].gw, g + 5, sizeof(g) - 5);
+			netd_ip_format(&nc->routes[i].gw, g + 5, sizeof(g) - 5);
 		}
-		o += (size_t)snprintf(routes + o, sizeof(routes) - o, "%s%s/%u%s",
-				      i ? ", " : "routes=", d, nc->routes[i].prefix, g);
+		o += (size_t)snprintf(routes + o, sizeof(routes) - o, "%s%s%s",
+				      i ? ", " : "routes=", d, g);
 	}
 	if (o)
 		snprintf(routes + o, sizeof(routes) - o, "\n");
@@ -809,7 +821,7 @@ static int write_temp(const struct netd_netconf *nc, char *path, size_t plen, ch
 		      size_t tlen, struct netd_err *err)
 {
 	struct netd_netconf v = *nc;
-	char text[4096];
+	char text[8192]; /* 32 IPv6 routes with gateways and both subnets fit */
 	char where[NETD_NETNAME_MAX + 16];
 	cleanup_close int fd = -1;
 	const char *dir = netd_config_dir();

@@ -563,7 +563,7 @@ static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 static int attach_configure(struct attach_ctx *c, struct netd_rtnl *ns, struct netd_err *err)
 {
 	struct netd_endpoint *ep = c->ep;
-	const struct netd_route dflt = {.gw = ep->gateway};
+	const struct netd_route dflt = {.dst.ip.family = AF_INET, .gw = netd_ip_from4(ep->gateway)};
 	struct netd_ctr_conf cc = {
 	    .ifname = ep->ifname,
 	    .ip = ep->ip,
@@ -571,7 +571,8 @@ static int attach_configure(struct attach_ctx *c, struct netd_rtnl *ns, struct n
 	    .prefix = ep->prefix,
 	    .routes = ep->routes,
 	};
-	bool has_default = false, added = false;
+	struct netd_ctr_defaults added = {0};
+	bool has_default = false;
 	/* An internal network has no way out: a default route through it would lead nowhere. */
 	enum netd_default_route want =
 	    c->nc.internal ? NETD_DEFAULT_ROUTE_NEVER : c->req->default_route;
@@ -583,16 +584,16 @@ static int attach_configure(struct attach_ctx *c, struct netd_rtnl *ns, struct n
 		struct netd_route *rt = &ep->routes[ep->n_routes++];
 
 		*rt = c->nc.routes[i];
-		if (!rt->gw.s_addr)
-			rt->gw = ep->gateway;
-		has_default |= rt->prefix == 0;
+		if (netd_ip_is_zero(&rt->gw))
+			rt->gw = netd_ip_from4(ep->gateway);
+		has_default |= rt->dst.len == 0;
 	}
 	if (ep->gateway.s_addr && !has_default && want == NETD_DEFAULT_ROUTE_ALWAYS)
 		ep->routes[ep->n_routes++] = dflt;
 	cc.n_routes = ep->n_routes;
 	cc.default_if_none = ep->gateway.s_addr && !has_default && want == NETD_DEFAULT_ROUTE_AUTO;
 	r = netd_ctr_configure(ns, &cc, &ep->ctr_ifindex, ep->mac, &added, err);
-	if (r == 0 && added)
+	if (r == 0 && added.v4)
 		ep->routes[ep->n_routes++] = dflt;
 	return r;
 }
@@ -1206,7 +1207,13 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 	if (r == 0)
 		r = netd_rtnl_open_in_netns(nsfd, &ns, err);
 	if (r == 0)
-		r = netd_ctr_check(ns, ep.ifname, ep.ip, ep.prefix, ep.routes, ep.n_routes, err);
+		r = netd_ctr_check(ns,
+				   &(struct netd_ctr_conf){.ifname = ep.ifname,
+							   .ip = ep.ip,
+							   .prefix = ep.prefix,
+							   .routes = ep.routes,
+							   .n_routes = ep.n_routes},
+				   err);
 	if (r == 0 && !ep.external_ipam) {
 		r = netd_ipam_owner(ep.network, ep.ip, owner, sizeof(owner), err);
 		if (r == -ENOENT || (r == 0 && strcmp(owner, key) != 0)) {

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <netinet/in.h>
 #include <netd/err.h>
+#include <netd/addr.h>
 #include <netlink/netlink.h>
 #include <netlink/addr.h>
 #include <netlink/object.h>
@@ -86,10 +87,14 @@ int netd_nl_link_modify(struct netd_rtnl *r, int ifindex, const char *name, unsi
 			const char *alias);
 /* RTM_NEWADDR ip/prefix (with broadcast) on ifindex; -NLE_EXIST when it is already there. */
 int netd_nl_addr_add(struct netd_rtnl *r, int ifindex, struct in_addr ip, unsigned prefix);
+/* RTM_NEWADDR of an IPv6 ip/prefix on ifindex with IFA_F_NODAD; -NLE_EXIST when there. */
+int netd_nl_addr6_add(struct netd_rtnl *r, int ifindex, const struct netd_ip *ip, unsigned prefix);
 /* Copies what struct netd_link_info holds out of a parsed link. */
 void netd_nl_link_info(struct rtnl_link *l, struct netd_link_info *info);
 /* Builds an nl_addr for an IPv4 address with a prefix length (NULL when out of memory). */
 struct nl_addr *netd_nl_inet_addr(struct in_addr ip, unsigned prefix);
+/* The same for an address of either family. */
+struct nl_addr *netd_nl_ip_addr(const struct netd_ip *ip, unsigned prefix);
 
 /*
  * Sends req (a GET, dump or not) and calls fn for every object parsed out of the replies

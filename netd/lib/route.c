@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/netlink.h>
 #include <netlink/addr.h>
@@ -77,25 +78,33 @@ int netd_nl_request(struct netd_rtnl *r, struct nl_msg *req, netd_nl_obj_fn fn, 
 	return nle < 0 ? nle : 0;
 }
 
-static bool addr_is(struct nl_addr *a, struct in_addr ip)
+/* a as an address of either family; false when it is none (or NULL). */
+static bool addr_ip(struct nl_addr *a, struct netd_ip *ip)
 {
-	return a && nl_addr_get_family(a) == AF_INET && nl_addr_get_len(a) == sizeof(ip) &&
-	       memcmp(nl_addr_get_binary_addr(a), &ip, sizeof(ip)) == 0;
+	memset(ip, 0, sizeof(*ip));
+	if (!a)
+		return false;
+	if (nl_addr_get_family(a) == AF_INET && nl_addr_get_len(a) == sizeof(ip->v4))
+		memcpy(&ip->v4, nl_addr_get_binary_addr(a), sizeof(ip->v4));
+	else if (nl_addr_get_family(a) == AF_INET6 && nl_addr_get_len(a) == sizeof(ip->v6))
+		memcpy(&ip->v6, nl_addr_get_binary_addr(a), sizeof(ip->v6));
+	else
+		return false;
+	ip->family = nl_addr_get_family(a);
+	return true;
 }
 
-static struct in_addr addr_v4(struct nl_addr *a)
+static bool addr_is(struct nl_addr *a, const struct netd_ip *want)
 {
-	struct in_addr v = {0};
+	struct netd_ip ip;
 
-	if (a && nl_addr_get_family(a) == AF_INET && nl_addr_get_len(a) == sizeof(v))
-		memcpy(&v, nl_addr_get_binary_addr(a), sizeof(v));
-	return v;
+	return addr_ip(a, &ip) && netd_ip_equal(&ip, want);
 }
 
-/* RTM_GETROUTE dump of the main IPv4 table (the kernel filters with strict checking on). */
-static int dump_main_routes(struct netd_rtnl *r, netd_nl_obj_fn fn, void *arg)
+/* RTM_GETROUTE dump of the main table of family (the kernel filters with strict checking on). */
+static int dump_main_routes(struct netd_rtnl *r, int family, netd_nl_obj_fn fn, void *arg)
 {
-	struct rtmsg rtm = {.rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN};
+	struct rtmsg rtm = {.rtm_family = (unsigned char)family, .rtm_table = RT_TABLE_MAIN};
 	cleanup_nl_msg struct nl_msg *req = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
 
 	if (!req || nlmsg_append(req, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0)
@@ -103,10 +112,11 @@ static int dump_main_routes(struct netd_rtnl *r, netd_nl_obj_fn fn, void *arg)
 	return netd_nl_request(r, req, fn, arg);
 }
 
-/* RTM_GETADDR dump of IPv4 addresses, of one interface when ifindex > 0. */
-static int dump_addrs(struct netd_rtnl *r, int ifindex, netd_nl_obj_fn fn, void *arg)
+/* RTM_GETADDR dump of the addresses of family, of one interface when ifindex > 0. */
+static int dump_addrs(struct netd_rtnl *r, int family, int ifindex, netd_nl_obj_fn fn, void *arg)
 {
-	struct ifaddrmsg ifa = {.ifa_family = AF_INET, .ifa_index = (unsigned)ifindex};
+	struct ifaddrmsg ifa = {.ifa_family = (unsigned char)family,
+				.ifa_index = (unsigned)ifindex};
 	cleanup_nl_msg struct nl_msg *req = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
 
 	if (!req || nlmsg_append(req, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0)
@@ -126,15 +136,15 @@ static bool is_addr(struct nl_object *obj)
 
 /* ---- the container side ---- */
 
-/* RTM_NEWROUTE dst/prefix via gw dev ifindex in the main table: replace (what the caller
- * asked for wins), or, exclusive, only when no route to dst/prefix is there (-NLE_EXIST). */
-static int route_add(struct netd_rtnl *r, int ifindex, struct in_addr dst, unsigned prefix,
-		     struct in_addr gw, bool exclusive)
+/* RTM_NEWROUTE dst via gw dev ifindex in the main table of dst's family: replace (what the
+ * caller asked for wins), or, exclusive, only when no route to dst is there (-NLE_EXIST). */
+static int route_add(struct netd_rtnl *r, int ifindex, const struct netd_prefix *dst,
+		     const struct netd_ip *gw, bool exclusive)
 {
 	struct rtnl_route *rt = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	cleanup_nl_addr struct nl_addr *d = netd_nl_inet_addr(dst, prefix);
-	cleanup_nl_addr struct nl_addr *via = netd_nl_inet_addr(gw, 32);
+	cleanup_nl_addr struct nl_addr *d = netd_nl_ip_addr(&dst->ip, dst->len);
+	cleanup_nl_addr struct nl_addr *via = netd_nl_ip_addr(gw, netd_prefix_max(dst));
 	int nle;
 
 	if (!rt || !nh || !d || !via) {
@@ -147,7 +157,7 @@ static int route_add(struct netd_rtnl *r, int ifindex, struct in_addr dst, unsig
 	rtnl_route_nh_set_ifindex(nh, ifindex);
 	rtnl_route_nh_set_gateway(nh, via);
 	rtnl_route_add_nexthop(rt, nh); /* rt owns nh from here */
-	nle = rtnl_route_set_family(rt, AF_INET);
+	nle = rtnl_route_set_family(rt, (uint8_t)dst->ip.family);
 	if (nle == 0)
 		nle = rtnl_route_set_dst(rt, d);
 	if (nle == 0) {
@@ -161,19 +171,23 @@ static int route_add(struct netd_rtnl *r, int ifindex, struct in_addr dst, unsig
 }
 
 /* "default" or "10.1.0.0/16", as ip route writes a destination. */
-static void route_dst_text(struct in_addr dst, unsigned prefix, char *buf, size_t len)
+static void route_dst_text(const struct netd_prefix *dst, char *buf, size_t len)
 {
-	char d[INET_ADDRSTRLEN];
-
-	if (prefix == 0) {
+	if (dst->len == 0) {
 		snprintf(buf, len, "default");
 		return;
 	}
-	netd_ip4_format(dst, d, sizeof(d));
-	snprintf(buf, len, "%s/%u", d, prefix);
+	netd_prefix_format(dst, buf, len);
+}
+
+/* "ip" or "ip -6" (ipc is "ip ..."): the command for a route or address of family. */
+static void ip_cmd_family(const char *ipc, int family, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s", ipc, family == AF_INET6 ? " -6" : "");
 }
 
 struct any_default {
+	int family;
 	bool found;
 };
 
@@ -183,7 +197,7 @@ static void find_any_default(struct nl_object *obj, void *arg)
 	struct rtnl_route *rt = (struct rtnl_route *)obj;
 	struct nl_addr *dst;
 
-	if (!is_route(obj) || rtnl_route_get_family(rt) != AF_INET ||
+	if (!is_route(obj) || rtnl_route_get_family(rt) != f->family ||
 	    rtnl_route_get_table(rt) != RT_TABLE_MAIN)
 		return;
 	dst = rtnl_route_get_dst(rt);
@@ -191,67 +205,113 @@ static void find_any_default(struct nl_object *obj, void *arg)
 		f->found = true;
 }
 
-/* dump (of a container's small table): does it have an IPv4 default route? */
-static int has_default_route(struct netd_rtnl *r, bool *has)
+/* dump (of a container's small table): does it have a default route of family? */
+static int has_default_route(struct netd_rtnl *r, int family, bool *has)
 {
-	struct any_default f = {0};
+	struct any_default f = {.family = family};
 	int nle = -NLE_DUMP_INTR;
 
 	for (int attempt = 0; attempt < 3 && nle == -NLE_DUMP_INTR; attempt++)
-		nle = dump_main_routes(r, find_any_default, &f);
+		nle = dump_main_routes(r, family, find_any_default, &f);
 	*has = f.found;
 	return nle;
 }
 
-/* The routes of cc, then the default route when it is to be added only if there is none. */
-static int ctr_routes(struct netd_rtnl *ns, const char *ipc, int ifindex,
-		      const struct netd_ctr_conf *cc, bool *default_added, struct netd_err *err)
+/* The default route of gw's family via gw, added only when the namespace has none of it. */
+static int default_if_none(struct netd_rtnl *ns, const char *ipc, int ifindex, const char *ifname,
+			   const struct netd_ip *gw, bool *added, struct netd_err *err)
 {
-	char dst[INET_ADDRSTRLEN + 4], gws[INET_ADDRSTRLEN];
+	struct netd_prefix any = {.ip = {.family = gw->family}, .len = 0};
+	char gws[NETD_IP_STRLEN], ipf[340];
 	bool has = false;
 	int nle;
 
-	for (size_t i = 0; i < cc->n_routes; i++) {
-		const struct netd_route *rt = &cc->routes[i];
-
-		route_dst_text(rt->dst, rt->prefix, dst, sizeof(dst));
-		netd_ip4_format(rt->gw, gws, sizeof(gws));
-		netd_explain("%s route replace %s via %s dev %s", ipc, dst, gws, cc->ifname);
-		if (netd_dry())
-			continue;
-		nle = route_add(ns, ifindex, rt->dst, rt->prefix, rt->gw, false);
-		if (nle < 0)
-			return netd_nl_err(err, ns, nle, "%s route via %s dev %s: add", dst, gws,
-					   cc->ifname);
-	}
-	if (!cc->default_if_none)
-		return 0;
-	netd_ip4_format(cc->gw, gws, sizeof(gws));
-	nle = has_default_route(ns, &has);
+	netd_ip_format(gw, gws, sizeof(gws));
+	ip_cmd_family(ipc, gw->family, ipf, sizeof(ipf));
+	nle = has_default_route(ns, gw->family, &has);
 	if (nle < 0)
 		return netd_nl_err(err, ns, nle, "list routes");
 	if (!has && !netd_dry()) {
-		struct in_addr any = {.s_addr = INADDR_ANY};
-
-		nle = route_add(ns, ifindex, any, 0, cc->gw, true);
+		nle = route_add(ns, ifindex, &any, gw, true);
 		/* A concurrent attach of another interface got there first: it keeps it. */
 		has = nle < 0 && netd_nl_errno(ns, nle) == EEXIST;
 		if (nle < 0 && !has)
 			return netd_nl_err(err, ns, nle, "default route via %s dev %s: add", gws,
-					   cc->ifname);
+					   ifname);
 	}
 	if (has) {
-		netd_explain("# the namespace has a default route already: %s gets none",
-			     cc->ifname);
+		netd_explain("# the namespace has a%s default route already: %s gets none",
+			     gw->family == AF_INET6 ? "n IPv6" : "", ifname);
 		return 0;
 	}
-	netd_explain("%s route add default via %s dev %s", ipc, gws, cc->ifname);
-	*default_added = true;
+	netd_explain("%s route add default via %s dev %s", ipf, gws, ifname);
+	*added = true;
+	return 0;
+}
+
+/* The routes of cc, then the default routes that are to be added only if there is none. */
+static int ctr_routes(struct netd_rtnl *ns, const char *ipc, int ifindex,
+		      const struct netd_ctr_conf *cc, struct netd_ctr_defaults *added,
+		      struct netd_err *err)
+{
+	char dst[NETD_PREFIX_STRLEN], gws[NETD_IP_STRLEN], ipf[340];
+	int nle, rc;
+
+	for (size_t i = 0; i < cc->n_routes; i++) {
+		const struct netd_route *rt = &cc->routes[i];
+
+		route_dst_text(&rt->dst, dst, sizeof(dst));
+		netd_ip_format(&rt->gw, gws, sizeof(gws));
+		ip_cmd_family(ipc, rt->dst.ip.family, ipf, sizeof(ipf));
+		netd_explain("%s route replace %s via %s dev %s", ipf, dst, gws, cc->ifname);
+		if (netd_dry())
+			continue;
+		nle = route_add(ns, ifindex, &rt->dst, &rt->gw, false);
+		if (nle < 0)
+			return netd_nl_err(err, ns, nle, "%s route via %s dev %s: add", dst, gws,
+					   cc->ifname);
+	}
+	if (cc->default_if_none) {
+		struct netd_ip gw = netd_ip_from4(cc->gw);
+
+		rc = default_if_none(ns, ipc, ifindex, cc->ifname, &gw, &added->v4, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (cc->default6_if_none) {
+		rc = default_if_none(ns, ipc, ifindex, cc->ifname, &cc->gw6, &added->v6, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The IPv6 address without duplicate address detection: the kernel would hold it "tentative"
+ * (unusable as a source) for a second or more, and the first packets of the container would
+ * go nowhere. The address is ours by the lease; the reference bridge and Docker do the same.
+ */
+static int ctr_addr6(struct netd_rtnl *ns, const char *ipc, int ifindex,
+		     const struct netd_ctr_conf *cc, struct netd_err *err)
+{
+	char ips[NETD_IP_STRLEN];
+	int nle;
+
+	netd_ip_format(&cc->ip6, ips, sizeof(ips));
+	if (!netd_dry()) {
+		nle = netd_nl_addr6_add(ns, ifindex, &cc->ip6, cc->prefix6);
+		if (nle < 0 && netd_nl_errno(ns, nle) != EEXIST)
+			return netd_nl_err(err, ns, nle, "%s: add address %s/%u", cc->ifname, ips,
+					   cc->prefix6);
+		if (nle < 0)
+			return 0;
+	}
+	netd_explain("%s -6 addr add %s/%u dev %s nodad", ipc, ips, cc->prefix6, cc->ifname);
 	return 0;
 }
 
 int netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int *ifindex,
-		       uint8_t mac[6], bool *default_added, struct netd_err *err)
+		       uint8_t mac[6], struct netd_ctr_defaults *added, struct netd_err *err)
 {
 	cleanup_nl_link struct rtnl_link *l = NULL;
 	struct netd_link_info info;
@@ -259,26 +319,32 @@ int netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int
 	char ips[INET_ADDRSTRLEN], ipc[320] = "ip";
 	int nle, rc;
 
-	*default_added = false;
+	memset(added, 0, sizeof(*added));
 	rc = netd_nl_check_ifname("container interface", ifname, err);
 	if (rc < 0)
 		return rc;
 	if (cc->prefix > 32)
 		return netd_err_set(err, EINVAL, "%s: invalid prefix length %u", ifname,
 				    cc->prefix);
+	if (cc->ip6.family == AF_INET6 && cc->prefix6 > 128)
+		return netd_err_set(err, EINVAL, "%s: invalid IPv6 prefix length %u", ifname,
+				    cc->prefix6);
 	netd_ip4_format(cc->ip, ips, sizeof(ips));
 	if (netd_explain_enabled())
 		netd_explain_ip(nl_socket_get_fd(ns->sk), ipc, sizeof(ipc));
 	if (netd_dry()) {
 		/* The interface does not exist in a dry run: say what would be done. */
 		netd_explain("%s link set lo up", ipc);
-		netd_explain_addr_add(ipc, ifname, cc->ip, cc->prefix);
+		if (cc->ip.s_addr)
+			netd_explain_addr_add(ipc, ifname, cc->ip, cc->prefix);
+		if (cc->ip6.family == AF_INET6)
+			(void)ctr_addr6(ns, ipc, 0, cc, err);
 		netd_explain("%s link set %s up", ipc, ifname);
 		if (ifindex)
 			*ifindex = 0;
 		if (mac)
 			memset(mac, 0, 6);
-		return ctr_routes(ns, ipc, 0, cc, default_added, err);
+		return ctr_routes(ns, ipc, 0, cc, added, err);
 	}
 
 	netd_explain("%s link set lo up", ipc);
@@ -293,16 +359,24 @@ int netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int
 		return netd_nl_err(err, ns, nle, "%s: get", ifname);
 	}
 	netd_nl_link_info(l, &info);
-	nle = netd_nl_addr_add(ns, info.ifindex, cc->ip, cc->prefix);
-	if (nle < 0 && netd_nl_errno(ns, nle) != EEXIST)
-		return netd_nl_err(err, ns, nle, "%s: add address %s/%u", ifname, ips, cc->prefix);
-	if (nle == 0)
-		netd_explain_addr_add(ipc, ifname, cc->ip, cc->prefix);
+	if (cc->ip.s_addr) {
+		nle = netd_nl_addr_add(ns, info.ifindex, cc->ip, cc->prefix);
+		if (nle < 0 && netd_nl_errno(ns, nle) != EEXIST)
+			return netd_nl_err(err, ns, nle, "%s: add address %s/%u", ifname, ips,
+					   cc->prefix);
+		if (nle == 0)
+			netd_explain_addr_add(ipc, ifname, cc->ip, cc->prefix);
+	}
+	if (cc->ip6.family == AF_INET6) {
+		rc = ctr_addr6(ns, ipc, info.ifindex, cc, err);
+		if (rc < 0)
+			return rc;
+	}
 	netd_explain("%s link set %s up", ipc, ifname);
 	nle = netd_nl_link_modify(ns, info.ifindex, NULL, 0, true, NULL);
 	if (nle < 0)
 		return netd_nl_err(err, ns, nle, "%s: up", ifname);
-	rc = ctr_routes(ns, ipc, info.ifindex, cc, default_added, err);
+	rc = ctr_routes(ns, ipc, info.ifindex, cc, added, err);
 	if (rc < 0)
 		return rc;
 	if (ifindex)
@@ -314,9 +388,9 @@ int netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int
 
 struct addr_find {
 	int ifindex;
-	struct in_addr ip;
+	struct netd_ip ip;
 	unsigned prefix;
-	bool found;
+	bool found, tentative;
 };
 
 static void find_addr(struct nl_object *obj, void *arg)
@@ -324,16 +398,19 @@ static void find_addr(struct nl_object *obj, void *arg)
 	struct addr_find *f = arg;
 	struct rtnl_addr *a = (struct rtnl_addr *)obj;
 
-	if (!is_addr(obj) || rtnl_addr_get_family(a) != AF_INET ||
+	if (!is_addr(obj) || rtnl_addr_get_family(a) != f->ip.family ||
 	    rtnl_addr_get_ifindex(a) != f->ifindex)
 		return;
-	if (addr_is(rtnl_addr_get_local(a), f->ip) && rtnl_addr_get_prefixlen(a) == (int)f->prefix)
+	if (addr_is(rtnl_addr_get_local(a), &f->ip) &&
+	    rtnl_addr_get_prefixlen(a) == (int)f->prefix) {
 		f->found = true;
+		f->tentative = (rtnl_addr_get_flags(a) & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) != 0;
+	}
 }
 
 struct route_find {
-	struct in_addr dst, gw;
-	unsigned prefix;
+	struct netd_prefix dst;
+	struct netd_ip gw;
 	bool found;
 };
 
@@ -342,34 +419,55 @@ static void find_route_via(struct nl_object *obj, void *arg)
 	struct route_find *f = arg;
 	struct rtnl_route *rt = (struct rtnl_route *)obj;
 	struct nl_addr *dst;
+	struct netd_ip d;
 	unsigned plen;
 
-	if (!is_route(obj) || rtnl_route_get_family(rt) != AF_INET ||
+	if (!is_route(obj) || rtnl_route_get_family(rt) != f->dst.ip.family ||
 	    rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_type(rt) != RTN_UNICAST)
 		return;
 	dst = rtnl_route_get_dst(rt);
 	plen = dst ? (unsigned)nl_addr_get_prefixlen(dst) : 0;
-	if (plen != f->prefix || (plen && addr_v4(dst).s_addr != f->dst.s_addr))
+	if (plen != f->dst.len || (plen && (!addr_ip(dst, &d) || !netd_ip_equal(&d, &f->dst.ip))))
 		return;
 	for (int i = 0; i < rtnl_route_get_nnexthops(rt); i++) {
 		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
-		if (nh && addr_is(rtnl_route_nh_get_gateway(nh), f->gw))
+		if (nh && addr_is(rtnl_route_nh_get_gateway(nh), &f->gw))
 			f->found = true;
 	}
 }
 
-int netd_ctr_check(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, unsigned prefix,
-		   const struct netd_route *routes, size_t n_routes, struct netd_err *err)
+/* ip/prefix on ifindex, not tentative (an IPv6 address still in DAD cannot be used). */
+static int check_addr(struct netd_rtnl *ns, const char *ifname, int ifindex,
+		      const struct netd_ip *ip, unsigned prefix, struct netd_err *err)
+{
+	struct addr_find af = {.ifindex = ifindex, .ip = *ip, .prefix = prefix};
+	char ips[NETD_IP_STRLEN];
+	int nle;
+
+	netd_ip_format(ip, ips, sizeof(ips));
+	nle = dump_addrs(ns, ip->family, ifindex, find_addr, &af);
+	if (nle < 0)
+		return netd_nl_err(err, ns, nle, "%s: list addresses", ifname);
+	if (!af.found)
+		return netd_err_set(err, ENOENT, "%s: address %s/%u missing", ifname, ips, prefix);
+	if (af.tentative)
+		return netd_err_set(err, EADDRNOTAVAIL,
+				    "%s: address %s/%u is tentative or failed duplicate address "
+				    "detection",
+				    ifname, ips, prefix);
+	return 0;
+}
+
+int netd_ctr_check(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, struct netd_err *err)
 {
 	cleanup_nl_link struct rtnl_link *l = NULL;
-	struct addr_find af = {.ip = ip, .prefix = prefix};
-	char ips[INET_ADDRSTRLEN], gws[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN + 4];
-	int nle, rc;
+	const char *ifname = cc->ifname;
+	char gws[NETD_IP_STRLEN], dst[NETD_PREFIX_STRLEN];
+	int nle, rc, ifindex;
 
 	rc = netd_nl_check_ifname("container interface", ifname, err);
 	if (rc < 0)
 		return rc;
-	netd_ip4_format(ip, ips, sizeof(ips));
 	nle = netd_nl_link_lookup(ns, ifname, &l);
 	if (nle < 0) {
 		if (netd_nl_errno(ns, nle) == ENODEV)
@@ -377,23 +475,31 @@ int netd_ctr_check(struct netd_rtnl *ns, const char *ifname, struct in_addr ip, 
 					    ifname);
 		return netd_nl_err(err, ns, nle, "%s: get", ifname);
 	}
-	af.ifindex = rtnl_link_get_ifindex(l);
-	nle = dump_addrs(ns, af.ifindex, find_addr, &af);
-	if (nle < 0)
-		return netd_nl_err(err, ns, nle, "%s: list addresses", ifname);
-	if (!af.found)
-		return netd_err_set(err, ENOENT, "%s: address %s/%u missing", ifname, ips, prefix);
-	for (size_t i = 0; i < n_routes; i++) {
-		struct route_find f = {
-		    .dst = routes[i].dst, .prefix = routes[i].prefix, .gw = routes[i].gw};
+	ifindex = rtnl_link_get_ifindex(l);
+	if (cc->ip.s_addr) {
+		struct netd_ip ip = netd_ip_from4(cc->ip);
 
-		nle = dump_main_routes(ns, find_route_via, &f);
+		rc = check_addr(ns, ifname, ifindex, &ip, cc->prefix, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (cc->ip6.family == AF_INET6) {
+		rc = check_addr(ns, ifname, ifindex, &cc->ip6, cc->prefix6, err);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < cc->n_routes; i++) {
+		struct route_find f = {.dst = cc->routes[i].dst, .gw = cc->routes[i].gw};
+
+		nle = dump_main_routes(ns, f.dst.ip.family, find_route_via, &f);
 		if (nle < 0)
 			return netd_nl_err(err, ns, nle, "list routes");
 		if (!f.found) {
-			route_dst_text(routes[i].dst, routes[i].prefix, dst, sizeof(dst));
-			netd_ip4_format(routes[i].gw, gws, sizeof(gws));
-			return netd_err_set(err, ENOENT, "no %s route via %s", dst, gws);
+			route_dst_text(&f.dst, dst, sizeof(dst));
+			netd_ip_format(&f.gw, gws, sizeof(gws));
+			return netd_err_set(
+			    err, ENOENT, "no %s%s route via %s", dst,
+			    f.dst.len == 0 && f.dst.ip.family == AF_INET6 ? " (IPv6)" : "", gws);
 		}
 	}
 	return 0;
@@ -468,11 +574,11 @@ struct overlap_ctx {
 };
 
 /* Whether c's subnet shares an address with a/plen. */
-static bool overlaps(const struct overlap_ctx *c, struct in_addr a, unsigned plen)
+static bool overlaps(const struct overlap_ctx *c, struct nl_addr *a, unsigned plen)
 {
-	struct netd_prefix p = netd_prefix_from4(a, plen);
+	struct netd_prefix p = {.len = plen};
 
-	return netd_prefix_overlap(&c->net, &p);
+	return addr_ip(a, &p.ip) && netd_prefix_overlap(&c->net, &p);
 }
 
 static void overlap_route(struct nl_object *obj, void *arg)
@@ -482,15 +588,15 @@ static void overlap_route(struct nl_object *obj, void *arg)
 	struct nl_addr *dst;
 	int plen;
 
-	if (!is_route(obj) || rtnl_route_get_family(rt) != AF_INET ||
+	if (!is_route(obj) || rtnl_route_get_family(rt) != c->net.ip.family ||
 	    rtnl_route_get_table(rt) != RT_TABLE_MAIN)
 		return;
 	dst = rtnl_route_get_dst(rt);
 	plen = dst ? nl_addr_get_prefixlen(dst) : 0;
 	/* The default route covers everything and so overlaps nothing in particular. */
-	if (plen <= 0 || plen > 32)
+	if (plen <= 0 || (unsigned)plen > netd_prefix_max(&c->net))
 		return;
-	if (overlaps(c, addr_v4(dst), (unsigned)plen))
+	if (overlaps(c, dst, (unsigned)plen))
 		c->hit = true;
 }
 
@@ -500,41 +606,42 @@ static void overlap_addr(struct nl_object *obj, void *arg)
 	struct rtnl_addr *a = (struct rtnl_addr *)obj;
 	int plen;
 
-	if (!is_addr(obj) || rtnl_addr_get_family(a) != AF_INET)
+	if (!is_addr(obj) || rtnl_addr_get_family(a) != c->net.ip.family)
 		return;
 	plen = rtnl_addr_get_prefixlen(a);
-	if (plen < 0 || plen > 32)
+	if (plen < 0 || (unsigned)plen > netd_prefix_max(&c->net))
 		return;
-	/* A /0 address is as meaningless as a default route here: only its own /32 counts. */
-	if (overlaps(c, addr_v4(rtnl_addr_get_local(a)), plen ? (unsigned)plen : 32))
+	/* A /0 address is as meaningless as a default route here: only its own host route counts.
+	 */
+	if (overlaps(c, rtnl_addr_get_local(a), plen ? (unsigned)plen : netd_prefix_max(&c->net)))
 		c->hit = true;
 }
 
-int netd_route_overlaps(struct netd_rtnl *r, struct in_addr net, unsigned prefix, bool *overlap,
+int netd_route_overlaps(struct netd_rtnl *r, const struct netd_prefix *net, bool *overlap,
 			struct netd_err *err)
 {
-	struct overlap_ctx c = {.net = netd_prefix_from4(net, prefix)};
-	char nets[INET_ADDRSTRLEN];
+	struct overlap_ctx c = {.net = *net};
+	char nets[NETD_PREFIX_STRLEN];
 	int nle;
 
-	netd_ip4_format(net, nets, sizeof(nets));
-	if (prefix > 32)
-		return netd_err_set(err, EINVAL, "subnet %s/%u: invalid prefix length", nets,
-				    prefix);
+	netd_prefix_format(net, nets, sizeof(nets));
+	if ((net->ip.family != AF_INET && net->ip.family != AF_INET6) ||
+	    net->len > netd_prefix_max(net))
+		return netd_err_set(err, EINVAL, "subnet %s: invalid prefix", nets);
 	for (int attempt = 0; attempt < 3; attempt++) {
-		nle = dump_main_routes(r, overlap_route, &c);
+		nle = dump_main_routes(r, net->ip.family, overlap_route, &c);
 		if (nle != -NLE_DUMP_INTR)
 			break;
 	}
 	if (nle < 0)
-		return netd_nl_err(err, r, nle, "subnet %s/%u: list routes", nets, prefix);
+		return netd_nl_err(err, r, nle, "subnet %s: list routes", nets);
 	for (int attempt = 0; !c.hit && attempt < 3; attempt++) {
-		nle = dump_addrs(r, 0, overlap_addr, &c);
+		nle = dump_addrs(r, net->ip.family, 0, overlap_addr, &c);
 		if (nle != -NLE_DUMP_INTR)
 			break;
 	}
 	if (nle < 0)
-		return netd_nl_err(err, r, nle, "subnet %s/%u: list addresses", nets, prefix);
+		return netd_nl_err(err, r, nle, "subnet %s: list addresses", nets);
 	*overlap = c.hit;
 	return 0;
 }

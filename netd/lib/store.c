@@ -256,9 +256,11 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	if (!ep->n_routes)
 		sb_printf(&b, "route=none\n");
 	for (size_t i = 0; i < ep->n_routes && i < ARRAY_SIZE(ep->routes); i++) {
-		netd_ip4_format(ep->routes[i].dst, ip, sizeof(ip));
-		netd_ip4_format(ep->routes[i].gw, gw, sizeof(gw));
-		sb_printf(&b, "route=%s/%u %s\n", ip, ep->routes[i].prefix, gw);
+		char dst[NETD_PREFIX_STRLEN], via[NETD_IP_STRLEN];
+
+		netd_prefix_format(&ep->routes[i].dst, dst, sizeof(dst));
+		netd_ip_format(&ep->routes[i].gw, via, sizeof(via));
+		sb_printf(&b, "route=%s %s\n", dst, via);
 	}
 	if (b.oom) {
 		free(b.p);
@@ -317,17 +319,15 @@ static bool parse_route(const char *s, size_t len, struct netd_endpoint *ep)
 {
 	const char *sp = memchr(s, ' ', len);
 	struct netd_route rt = {0};
-	struct netd_prefix dst;
 
 	if (len == 4 && !memcmp(s, "none", 4))
 		return true;
 	if (!sp || ep->n_routes >= ARRAY_SIZE(ep->routes))
 		return false;
-	if (netd_prefix_parse_n(s, (size_t)(sp - s), AF_INET, &dst, NULL) < 0 ||
-	    !parse_ip(sp + 1, len - (size_t)(sp + 1 - s), &rt.gw))
+	if (netd_prefix_parse_n(s, (size_t)(sp - s), AF_UNSPEC, &rt.dst, NULL) < 0 ||
+	    !netd_prefix_is_network(&rt.dst) ||
+	    netd_ip_parse_n(sp + 1, len - (size_t)(sp + 1 - s), rt.dst.ip.family, &rt.gw, NULL) < 0)
 		return false;
-	rt.dst = dst.ip.v4;
-	rt.prefix = dst.len;
 	ep->routes[ep->n_routes++] = rt;
 	return true;
 }
@@ -616,7 +616,8 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 	}
 	/* Written before routes were recorded: every attach then set the default route. */
 	if (!seen[K_ROUTE] && tmp.gateway.s_addr)
-		tmp.routes[tmp.n_routes++] = (struct netd_route){.gw = tmp.gateway};
+		tmp.routes[tmp.n_routes++] =
+		    (struct netd_route){.dst.ip.family = AF_INET, .gw = netd_ip_from4(tmp.gateway)};
 	*ep = tmp;
 	return 0;
 fail:

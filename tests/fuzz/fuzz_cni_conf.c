@@ -64,7 +64,8 @@ static void try_result(const struct cni_conf *c)
 		r.ip6 = c->ip6;
 		r.prefix6 = 64;
 	}
-	dflt[0].gw = r.gateway;
+	dflt[0].dst.ip.family = AF_INET;
+	dflt[0].gw = netd_ip_from4(r.gateway);
 	r.routes = dflt;
 	r.n_routes = 1;
 	res = cni_result_build(c, &r, &e);

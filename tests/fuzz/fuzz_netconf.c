@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct netd_netconf a, b;
 	struct netd_err err = {0};
-	char text[4096]; /* as the subnet file writer's: 32 routes fit */
+	char text[8192]; /* 32 IPv6 routes and both subnets fit */
 	char *in;
 	int r;
 

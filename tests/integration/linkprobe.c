@@ -86,7 +86,7 @@ static int ctr(int argc, char **argv, bool check, struct netd_err *e)
 	struct netd_ctr_conf cc;
 	unsigned prefix;
 	uint8_t mac[6];
-	bool added;
+	struct netd_ctr_defaults added;
 	int ifindex;
 
 	if (argc != 6 || parse_cidr(argv[4], &ip, &prefix) < 0 ||
@@ -98,7 +98,8 @@ static int ctr(int argc, char **argv, bool check, struct netd_err *e)
 	if (netd_rtnl_open_in_netns(fd, &ns, e) < 0)
 		return fail(e);
 	/* A gateway given: the default route via it, replacing one that is there. */
-	dflt.gw = gw;
+	dflt.dst.ip.family = AF_INET;
+	dflt.gw = netd_ip_from4(gw);
 	cc = (struct netd_ctr_conf){.ifname = argv[3],
 				    .ip = ip,
 				    .gw = gw,
@@ -106,7 +107,7 @@ static int ctr(int argc, char **argv, bool check, struct netd_err *e)
 				    .routes = &dflt,
 				    .n_routes = gw.s_addr ? 1 : 0};
 	if (check) {
-		if (netd_ctr_check(ns, argv[3], ip, prefix, cc.routes, cc.n_routes, e) < 0)
+		if (netd_ctr_check(ns, &cc, e) < 0)
 			return fail(e);
 		printf("ok\n");
 		return 0;
@@ -209,7 +210,8 @@ int main(int argc, char **argv)
 		bool hit = false;
 		if (parse_cidr(argv[2], &net, &prefix) < 0)
 			return usage();
-		if (netd_route_overlaps(r, net, prefix, &hit, &e) < 0)
+		if (netd_route_overlaps(r, &(struct netd_prefix){netd_ip_from4(net), prefix}, &hit,
+					&e) < 0)
 			return fail(&e);
 		printf("%s\n", hit ? "yes" : "no");
 		return 0;

@@ -540,11 +540,11 @@ static void test_netconf_ranges(void **state)
 	/* ipam.routes become the network's routes (gw absent: the network's gateway) */
 	assert_true(c.routes_set);
 	assert_int_equal(nc.n_routes, 2);
-	assert_int_equal(nc.routes[0].prefix, 0);
-	assert_int_equal(nc.routes[0].gw.s_addr, 0);
-	assert_string_equal(ip_str(nc.routes[1].dst), "10.0.0.0");
-	assert_int_equal(nc.routes[1].prefix, 8);
-	assert_string_equal(ip_str(nc.routes[1].gw), "10.22.3.254");
+	assert_int_equal(nc.routes[0].dst.len, 0);
+	assert_true(netd_ip_is_zero(&nc.routes[0].gw));
+	assert_string_equal(ip_str(nc.routes[1].dst.ip.v4), "10.0.0.0");
+	assert_int_equal(nc.routes[1].dst.len, 8);
+	assert_string_equal(ip_str(nc.routes[1].gw.v4), "10.22.3.254");
 	cni_conf_free(&c);
 
 	/* IPv6 routes are another plugin's; host bits of a destination go, as in host-local */
@@ -553,8 +553,8 @@ static void test_netconf_ranges(void **state)
 	    "\"::/0\"},{\"dst\":\"10.9.9.9/16\"},{\"dst\":\"10.8.0.0/16\",\"gw\":\"fd00::1\"}]}}",
 	    &c, &nc);
 	assert_int_equal(nc.n_routes, 1);
-	assert_string_equal(ip_str(nc.routes[0].dst), "10.9.0.0");
-	assert_int_equal(nc.routes[0].prefix, 16);
+	assert_string_equal(ip_str(nc.routes[0].dst.ip.v4), "10.9.0.0");
+	assert_int_equal(nc.routes[0].dst.len, 16);
 	cni_conf_free(&c);
 	/* no routes: no default route either (isDefaultGateway aside) */
 	netconf_ok("{" BASE ",\"ipam\":{\"subnet\":\"10.22.5.0/24\"}}", &c, &nc);

@@ -42,7 +42,8 @@ static struct cni_add_result sample(void)
 	inet_pton(AF_INET, "10.22.0.5", &r.ip);
 	inet_pton(AF_INET, "10.22.0.1", &r.gateway);
 	r.prefix = 16;
-	dflt[0].gw = r.gateway;
+	dflt[0].dst.ip.family = AF_INET;
+	dflt[0].gw = netd_ip_from4(r.gateway);
 	r.routes = dflt;
 	r.n_routes = 1;
 	return r;

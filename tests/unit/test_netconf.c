@@ -407,9 +407,9 @@ static void assert_nc_equal(const struct netd_netconf *a, const struct netd_netc
 	assert_int_equal(a->masquerade, b->masquerade);
 	assert_int_equal(a->n_routes, b->n_routes);
 	for (size_t i = 0; i < a->n_routes; i++) {
-		assert_int_equal(a->routes[i].dst.s_addr, b->routes[i].dst.s_addr);
-		assert_int_equal(a->routes[i].prefix, b->routes[i].prefix);
-		assert_int_equal(a->routes[i].gw.s_addr, b->routes[i].gw.s_addr);
+		assert_true(netd_ip_equal(&a->routes[i].dst.ip, &b->routes[i].dst.ip));
+		assert_int_equal(a->routes[i].dst.len, b->routes[i].dst.len);
+		assert_true(netd_ip_equal(&a->routes[i].gw, &b->routes[i].gw));
 	}
 	assert_int_equal(a->gateway_mode, b->gateway_mode);
 }
@@ -464,13 +464,13 @@ static void test_routes(void **state)
 		 "192.168.0.0/16\n",
 		 &nc);
 	assert_int_equal(nc.n_routes, 3);
-	assert_string_equal(ip(nc.routes[0].dst), "0.0.0.0");
-	assert_int_equal(nc.routes[0].prefix, 0);
-	assert_int_equal(nc.routes[0].gw.s_addr, 0); /* the network's gateway */
-	assert_string_equal(ip(nc.routes[1].dst), "10.1.0.0");
-	assert_int_equal(nc.routes[1].prefix, 16);
-	assert_string_equal(ip(nc.routes[1].gw), "10.88.0.254");
-	assert_string_equal(ip(nc.routes[2].dst), "192.168.0.0");
+	assert_string_equal(ip(nc.routes[0].dst.ip.v4), "0.0.0.0");
+	assert_int_equal(nc.routes[0].dst.len, 0);
+	assert_true(netd_ip_is_zero(&nc.routes[0].gw)); /* the network's gateway */
+	assert_string_equal(ip(nc.routes[1].dst.ip.v4), "10.1.0.0");
+	assert_int_equal(nc.routes[1].dst.len, 16);
+	assert_string_equal(ip(nc.routes[1].gw.v4), "10.88.0.254");
+	assert_string_equal(ip(nc.routes[2].dst.ip.v4), "192.168.0.0");
 	parse_ok("n", "subnet=10.88.0.0/24\n", &nc);
 	assert_int_equal(nc.n_routes, 0);
 
@@ -499,9 +499,9 @@ static void test_routes(void **state)
 		inet_pton(AF_INET, "10.88.0.0", &nc.subnet);
 		nc.prefix = 24;
 		nc.n_routes = 1;
-		inet_pton(AF_INET, "10.2.0.0", &nc.routes[0].dst);
-		nc.routes[0].prefix = 16;
-		inet_pton(AF_INET, "192.0.2.1", &nc.routes[0].gw);
+		assert_int_equal(netd_prefix_parse("10.2.0.0/16", AF_INET, &nc.routes[0].dst, NULL),
+				 0);
+		assert_int_equal(netd_ip_parse("192.0.2.1", AF_INET, &nc.routes[0].gw, NULL), 0);
 		assert_int_equal(netd_netconf_finish(&nc, "cni", &e), -EINVAL);
 		assert_string_equal(e.msg, "cni: route 10.2.0.0/16 via 192.0.2.1: the gateway is "
 					   "not a host address of subnet 10.88.0.0/24");

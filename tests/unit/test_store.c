@@ -137,9 +137,9 @@ static void assert_ep_equal(const struct netd_endpoint *a, const struct netd_end
 	assert_int_equal(a->pid, b->pid);
 	assert_int_equal(a->n_routes, b->n_routes);
 	for (size_t i = 0; i < a->n_routes; i++) {
-		assert_int_equal(a->routes[i].dst.s_addr, b->routes[i].dst.s_addr);
-		assert_int_equal(a->routes[i].prefix, b->routes[i].prefix);
-		assert_int_equal(a->routes[i].gw.s_addr, b->routes[i].gw.s_addr);
+		assert_true(netd_ip_equal(&a->routes[i].dst.ip, &b->routes[i].dst.ip));
+		assert_int_equal(a->routes[i].dst.len, b->routes[i].dst.len);
+		assert_true(netd_ip_equal(&a->routes[i].gw, &b->routes[i].gw));
 	}
 	assert_int_equal(a->n_ports, b->n_ports);
 	for (size_t i = 0; i < a->n_ports; i++) {
@@ -175,12 +175,16 @@ static void test_format_parse_roundtrip(void **state)
 	ports2[2].host_ip = A("192.168.1.10");
 	ep.ports = ports2;
 	ep.n_ports = 3;
-	ep.routes[0] = (struct netd_route){.gw = A("10.88.0.1")};
-	ep.routes[1] =
-	    (struct netd_route){.dst = A("10.1.0.0"), .prefix = 16, .gw = A("10.88.0.9")};
-	ep.n_routes = 2;
+	ep.routes[0] =
+	    (struct netd_route){.dst.ip.family = AF_INET, .gw = netd_ip_from4(A("10.88.0.1"))};
+	ep.routes[1] = (struct netd_route){.dst = netd_prefix_from4(A("10.1.0.0"), 16),
+					   .gw = netd_ip_from4(A("10.88.0.9"))};
+	assert_int_equal(netd_prefix_parse("fd77::/16", AF_INET6, &ep.routes[2].dst, NULL), 0);
+	assert_int_equal(netd_ip_parse("fd77::9", AF_INET6, &ep.routes[2].gw, NULL), 0);
+	ep.n_routes = 3;
 	assert_int_equal(netd_endpoint_format(&ep, &text, &err), 0);
-	assert_non_null(strstr(text, "\nroute=0.0.0.0/0 10.88.0.1\nroute=10.1.0.0/16 10.88.0.9\n"));
+	assert_non_null(strstr(text, "\nroute=0.0.0.0/0 10.88.0.1\nroute=10.1.0.0/16 10.88.0.9\n"
+				     "route=fd77::/16 fd77::9\n"));
 	assert_non_null(strstr(text, "network=netd0\nid=4f1d2c3b5a6e\nifname=eth0\n"));
 	assert_non_null(strstr(text, "\nmac=02:42:ac:11:00:fe\n"));
 	assert_non_null(strstr(text, "\nip=10.88.0.7/16\ngateway=10.88.0.1\n"));
@@ -313,10 +317,11 @@ static void test_parse_errors(void **state)
 	expect_parse_error(HEAD "route=10.1.0.0/16\n", "c1@eth0:4: bad route");
 	expect_parse_error(HEAD "route=10.1.0.0/33 10.0.0.1\n", "c1@eth0:4: bad route");
 	expect_parse_error(HEAD "route=nope\n", "c1@eth0:4: bad route");
+	expect_parse_error(HEAD "route=fd00::/8 10.0.0.1\n", "c1@eth0:4: bad route");
 	assert_int_equal(netd_endpoint_parse(HEAD "gateway=10.0.0.1\n", "x", &ep, &err), 0);
 	assert_int_equal(ep.n_routes, 1);
-	assert_int_equal(ep.routes[0].prefix, 0);
-	assert_int_equal(ep.routes[0].gw.s_addr, A("10.0.0.1").s_addr);
+	assert_int_equal(ep.routes[0].dst.len, 0);
+	assert_int_equal(ep.routes[0].gw.v4.s_addr, A("10.0.0.1").s_addr);
 	assert_int_equal(netd_endpoint_parse(HEAD "gateway=10.0.0.1\nroute=none\n", "x", &ep, &err),
 			 0);
 	assert_int_equal(ep.n_routes, 0);
