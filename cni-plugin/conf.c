@@ -917,9 +917,9 @@ static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netcon
 }
 
 /*
- * host-local's "routes": [{"dst": CIDR, "gw": IP}], installed in the container (gw absent: the
- * network's gateway). IPv6 entries are for another plugin and skipped; host bits of dst are
- * dropped, as host-local's CIDR parsing does.
+ * host-local's "routes": [{"dst": CIDR, "gw": IP}] of either family, installed in the container
+ * (gw absent: the network's gateway of dst's family; ::/0 gives the IPv6 default route); host
+ * bits of dst are dropped, as host-local's CIDR parsing does.
  */
 static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netconf *nc,
 			     struct cni_err *e)
@@ -934,35 +934,25 @@ static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netco
 	{
 		const char *dst = NULL, *gw = NULL;
 		struct netd_route rt = {0};
-		struct in_addr d4 = {0}, gw4 = {0};
-		unsigned plen = 0;
-		bool v4_dst;
+		char where[40];
 
+		snprintf(where, sizeof(where), "ipam.routes[%zu].", i);
 		if (!json_is_object(v))
 			return cni_err_set(e, CNI_ERR_CONFIG,
 					   "ipam.routes[%zu]: expected an object", i);
-		if (get_str(v, "ipam.routes[].", "dst", &dst, e) < 0 ||
-		    get_str(v, "ipam.routes[].", "gw", &gw, e) < 0)
+		if (get_str(v, where, "dst", &dst, e) < 0 || get_str(v, where, "gw", &gw, e) < 0)
 			return -1;
-		v4_dst = dst && cni_parse_cidr4(dst, &d4, &plen) == 0;
-		if (!dst || (!v4_dst && !strchr(dst, ':')))
+		if (!dst || netd_prefix_parse(dst, AF_UNSPEC, &rt.dst, NULL) < 0)
 			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "ipam.routes[%zu].dst: expected a CIDR like 0.0.0.0/0",
-					   i);
-		if (gw && cni_parse_ip4(gw, &gw4) < 0 && !strchr(gw, ':'))
+					   "%sdst: expected a CIDR like 0.0.0.0/0 or ::/0", where);
+		if (gw && netd_ip_parse(gw, rt.dst.ip.family, &rt.gw, NULL) < 0)
 			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "ipam.routes[%zu].gw: \"%.64s\" is not an IP address", i,
-					   gw);
-		if (!v4_dst || (gw && strchr(gw, ':')))
-			continue;
+					   "%sgw: \"%.64s\" is not an %s address (dst is %.64s)",
+					   where, gw, family_word(rt.dst.ip.family), dst);
 		if (nc->n_routes == NETD_ROUTES_MAX)
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "ipam.routes: more than %d IPv4 routes",
+			return cni_err_set(e, CNI_ERR_CONFIG, "ipam.routes: more than %d routes",
 					   NETD_ROUTES_MAX);
-		rt.dst = netd_prefix_from4(d4, plen);
 		rt.dst = netd_prefix_network(&rt.dst);
-		if (gw)
-			rt.gw = netd_ip_from4(gw4);
 		nc->routes[nc->n_routes++] = rt;
 	}
 	return 0;

@@ -6,14 +6,6 @@
 #include <netd/addr.h>
 #include "cni.h"
 
-static json_t *ip4_str(struct in_addr a)
-{
-	char buf[INET_ADDRSTRLEN];
-
-	netd_ip4_format(a, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 static json_t *mac_str(const uint8_t m[6])
 {
 	char buf[NETD_MAC_STRLEN];
@@ -160,7 +152,6 @@ json_t *cni_result_build(const struct cni_conf *c, const struct cni_add_result *
 	}
 	for (size_t i = 0; i < r->n_routes; i++) {
 		const struct netd_route *rt = &r->routes[i];
-
 		char gws[NETD_IP_STRLEN];
 
 		netd_prefix_format(&rt->dst, addr, sizeof(addr));

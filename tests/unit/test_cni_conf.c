@@ -547,14 +547,21 @@ static void test_netconf_ranges(void **state)
 	assert_string_equal(ip_str(nc.routes[1].gw.v4), "10.22.3.254");
 	cni_conf_free(&c);
 
-	/* IPv6 routes are another plugin's; host bits of a destination go, as in host-local */
-	netconf_ok(
-	    "{" BASE ",\"ipam\":{\"subnet\":\"10.22.4.0/24\",\"routes\":[{\"dst\":"
-	    "\"::/0\"},{\"dst\":\"10.9.9.9/16\"},{\"dst\":\"10.8.0.0/16\",\"gw\":\"fd00::1\"}]}}",
-	    &c, &nc);
-	assert_int_equal(nc.n_routes, 1);
-	assert_string_equal(ip_str(nc.routes[0].dst.ip.v4), "10.9.0.0");
-	assert_int_equal(nc.routes[0].dst.len, 16);
+	/* routes of both families (::/0: the IPv6 default route); host bits of a destination go,
+	 * as in host-local */
+	netconf_ok("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"10.22.4.0/24\"}],[{\"subnet\":"
+		   "\"fd22:4::/64\"}]],\"routes\":[{\"dst\":\"::/0\"},{\"dst\":\"10.9.9.9/16\"},{"
+		   "\"dst\":\"fd08::5/48\",\"gw\":\"fd22:4::fe\"}]}}",
+		   &c, &nc);
+	assert_int_equal(nc.n_routes, 3);
+	assert_int_equal(nc.routes[0].dst.ip.family, AF_INET6);
+	assert_int_equal(nc.routes[0].dst.len, 0);
+	assert_int_equal(nc.routes[0].gw.family, 0); /* the network's IPv6 gateway */
+	assert_string_equal(ip_str(nc.routes[1].dst.ip.v4), "10.9.0.0");
+	assert_int_equal(nc.routes[1].dst.len, 16);
+	assert_string_equal(ip6_str(&nc.routes[2].dst.ip), "fd08::");
+	assert_int_equal(nc.routes[2].dst.len, 48);
+	assert_string_equal(ip6_str(&nc.routes[2].gw), "fd22:4::fe");
 	cni_conf_free(&c);
 	/* no routes: no default route either (isDefaultGateway aside) */
 	netconf_ok("{" BASE ",\"ipam\":{\"subnet\":\"10.22.5.0/24\"}}", &c, &nc);
@@ -750,6 +757,20 @@ static void test_netconf_errors(void **state)
 		      CNI_ERR_CONFIG);
 	netconf_fails("{" BASE ",\"ipam\":{\"subnet\":\"10.1.0.0/16\",\"routes\":[\"0/0\"]}}",
 		      CNI_ERR_CONFIG);
+	/* a gateway of the other family than the destination, bad IPv6 text */
+	m = netconf_fails("{" BASE ",\"ipam\":{\"subnet\":\"10.1.0.0/16\",\"routes\":[{\"dst\":"
+			  "\"10.8.0.0/16\",\"gw\":\"fd00::1\"}]}}",
+			  CNI_ERR_CONFIG);
+	assert_string_equal(m, "ipam.routes[0].gw: \"fd00::1\" is not an IPv4 address (dst is "
+			       "10.8.0.0/16)");
+	m = netconf_fails("{" BASE ",\"ipam\":{\"subnet\":\"10.1.0.0/16\",\"routes\":[{\"dst\":"
+			  "\"0.0.0.0/0\"},{\"dst\":\"::/0\",\"gw\":\"10.1.0.1\"}]}}",
+			  CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "ipam.routes[1].gw: \"10.1.0.1\" is not an IPv6 address"));
+	m = netconf_fails("{" BASE ",\"ipam\":{\"subnet\":\"10.1.0.0/16\",\"routes\":[{\"dst\":"
+			  "\"fd00::g/64\"}]}}",
+			  CNI_ERR_CONFIG);
+	assert_string_equal(m, "ipam.routes[0].dst: expected a CIDR like 0.0.0.0/0 or ::/0");
 	m = netconf_fails("{" BASE ",\"bridge\":\"bridge-name-too-long\"}", CNI_ERR_CONFIG);
 	assert_non_null(strstr(m, "bridge"));
 	netconf_fails("{" BASE ",\"bridge\":\"br/0\"}", CNI_ERR_CONFIG);

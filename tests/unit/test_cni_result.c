@@ -52,11 +52,17 @@ static struct cni_add_result sample(void)
 /* sample() with its IPv6 half, as a dual-stack ADD reports it. */
 static struct cni_add_result sample6(void)
 {
+	static struct netd_route dflt6[2];
 	struct cni_add_result r = sample();
 
 	assert_int_equal(netd_ip_parse("fd22::5", AF_INET6, &r.ip6, NULL), 0);
 	assert_int_equal(netd_ip_parse("fd22::1", AF_INET6, &r.gateway6, NULL), 0);
 	r.prefix6 = 64;
+	dflt6[0] = r.routes[0];
+	assert_int_equal(netd_prefix_parse("::/0", AF_INET6, &dflt6[1].dst, NULL), 0);
+	dflt6[1].gw = r.gateway6;
+	r.routes = dflt6;
+	r.n_routes = 2;
 	return r;
 }
 
@@ -166,6 +172,11 @@ static void test_result_dual_stack(void **state)
 		assert_string_equal(str_at(res, "ips[0].gateway"), "10.22.0.1");
 		assert_string_equal(str_at(res, "ips[1].address"), "fd22::5/64");
 		assert_string_equal(str_at(res, "ips[1].gateway"), "fd22::1");
+		/* both default routes, each via its family's gateway */
+		assert_string_equal(str_at(res, "routes[0].dst"), "0.0.0.0/0");
+		assert_string_equal(str_at(res, "routes[0].gw"), "10.22.0.1");
+		assert_string_equal(str_at(res, "routes[1].dst"), "::/0");
+		assert_string_equal(str_at(res, "routes[1].gw"), "fd22::1");
 		for (size_t k = 0; k < 2; k++) {
 			json_t *ip = json_array_get(ips, k);
 
