@@ -88,6 +88,25 @@ static int ext_inside(const struct cni_conf *c, const struct netd_prefix *sub,
 }
 
 /*
+ * ipam.routes of a family the network has no subnet of belong to another plugin of the chain
+ * (an IPv6 one beside an IPv4-only netd-cni), as IPv6 entries did before netd-cni had IPv6:
+ * skipped, not refused.
+ */
+static void drop_foreign_routes(struct netd_netconf *nc)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nc->n_routes; i++) {
+		int fam = nc->routes[i].dst.ip.family;
+
+		if ((fam == AF_INET && nc->subnet.s_addr) ||
+		    (fam == AF_INET6 && nc->subnet6.ip.family))
+			nc->routes[n++] = nc->routes[i];
+	}
+	nc->n_routes = n;
+}
+
+/*
  * The network definition for an ADD: from subnetFile, from the ipam section, or (delegated IPAM
  * without a subnet in the config) from the addresses the delegate handed out.
  */
@@ -125,6 +144,7 @@ static int add_netconf(struct cni_conf *c, const struct cni_ipam_addrs *ext,
 			nc->gateway6 = ext->gateway6;
 		}
 	}
+	drop_foreign_routes(nc);
 	if (netd_netconf_finish(nc, c->name, &ne) < 0)
 		return cni_err_set(e, CNI_ERR_CONFIG, "%s", ne.msg);
 	if (ext && ext->has_ip) {
@@ -205,7 +225,7 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 		req.prefix6 = ext.prefix6;
 		req.gateway6 = ext.gateway6.family ? ext.gateway6 : nc.gateway6;
 	} else {
-		/* Per family, the config's ips before CNI_ARGS IP=, as host-local reads them. */
+		/* Per family: the config's ips (runtimeConfig, args) win over CNI_ARGS IP=. */
 		if (c->has_ip)
 			req.ip = c->ip;
 		else if (env->a.has_ip)
