@@ -91,6 +91,8 @@ struct netd_prefix netd_prefix_network(const struct netd_prefix *p);
 struct netd_ip netd_prefix_last(const struct netd_prefix *p);
 /* ip of the same family and inside p. */
 bool netd_prefix_contains(const struct netd_prefix *p, const struct netd_ip *ip);
+/* An IPv6 prefix inside fc00::/7 (unique local addresses, RFC 4193: private, like 10/8). */
+bool netd_prefix_is_ula(const struct netd_prefix *p);
 /* a and b share an address (same family). Symmetric. */
 bool netd_prefix_overlap(const struct netd_prefix *a, const struct netd_prefix *b);
 

@@ -351,6 +351,11 @@ bool netd_prefix_contains(const struct netd_prefix *p, const struct netd_ip *ip)
 	       same_bits(&p->ip, ip, p->len);
 }
 
+bool netd_prefix_is_ula(const struct netd_prefix *p)
+{
+	return p->ip.family == AF_INET6 && p->len >= 7 && (p->ip.v6.s6_addr[0] & 0xfe) == 0xfc;
+}
+
 bool netd_prefix_overlap(const struct netd_prefix *a, const struct netd_prefix *b)
 {
 	/* Two prefixes overlap exactly when the shorter one contains the other's start. */

@@ -240,8 +240,9 @@ static void check_networks(struct findings *f)
 		const char *origin = defs[i].origin == NETD_NETCONF_CNI ? " (netd-cni's)" : "";
 		const struct netd_netdef *o;
 		struct netd_link_info li;
-		bool overlap = false;
-		char s[INET_ADDRSTRLEN], os[INET_ADDRSTRLEN];
+		bool overlap = false, bridge_gone;
+		char s[INET_ADDRSTRLEN], os[NETD_PREFIX_STRLEN], s6[NETD_PREFIX_STRLEN] = "";
+		char both[NETD_PREFIX_STRLEN + 8] = "";
 
 		if (defs[i].error[0]) {
 			add(f, NETD_DOCTOR_FAIL, "subnet-file", "%s", defs[i].error);
@@ -249,7 +250,8 @@ static void check_networks(struct findings *f)
 		}
 		netd_ip4_format(nc->subnet, s, sizeof(s));
 		/* Each pair once: the later of the two names it. */
-		o = netd_netdef_overlapping(defs, i, NULL, nc->subnet, nc->prefix);
+		o = netd_netdef_overlapping(
+		    defs, i, NULL, &(struct netd_prefix){netd_ip_from4(nc->subnet), nc->prefix});
 		if (o || (i && !strcmp(defs[i - 1].nc.name, nc->name))) {
 			if (!o)
 				o = &defs[i - 1];
@@ -262,8 +264,24 @@ static void check_networks(struct findings *f)
 			    strcmp(o->nc.name, nc->name) ? "overlap" : "have the same name");
 			continue;
 		}
+		if (nc->subnet6.ip.family == AF_INET6) {
+			o = netd_netdef_overlapping(defs, i, NULL, &nc->subnet6);
+			netd_prefix_format(&nc->subnet6, s6, sizeof(s6));
+			if (o) {
+				netd_prefix_format(&o->nc.subnet6, os, sizeof(os));
+				add(f, NETD_DOCTOR_FAIL, "network-conflict",
+				    "network %s%s (%s, %s) and network %s (%s, %s) overlap: "
+				    "attaches "
+				    "to either are refused until one of them is removed or "
+				    "changed.",
+				    nc->name, origin, s6, defs[i].path, o->nc.name, os, o->path);
+				continue;
+			}
+			snprintf(both, sizeof(both), " and %s", s6);
+		}
 		/* With the bridge up its own route overlaps by definition. */
-		if (netd_link_get(rt, nc->bridge, &li, &e) == -ENODEV &&
+		bridge_gone = netd_link_get(rt, nc->bridge, &li, &e) == -ENODEV;
+		if (bridge_gone &&
 		    netd_route_overlaps(
 			rt, &(struct netd_prefix){netd_ip_from4(nc->subnet), nc->prefix}, &overlap,
 			&e) == 0 &&
@@ -272,9 +290,16 @@ static void check_networks(struct findings *f)
 			    "network %s%s: subnet %s/%u overlaps a route of this host: containers "
 			    "could not reach that part of the network. Pick another subnet.",
 			    nc->name, origin, s, nc->prefix);
+		else if (bridge_gone && nc->subnet6.ip.family == AF_INET6 &&
+			 netd_route_overlaps(rt, &nc->subnet6, &overlap, &e) == 0 && overlap)
+			add(f, NETD_DOCTOR_FAIL, "subnet-overlap",
+			    "network %s%s: subnet6 %s overlaps an IPv6 route of this host: "
+			    "containers could not reach that part of the network. Pick another "
+			    "subnet6.",
+			    nc->name, origin, s6);
 		else
-			add(f, NETD_DOCTOR_OK, "network", "network %s%s: %s/%u on bridge %s%s",
-			    nc->name, origin, s, nc->prefix, nc->bridge,
+			add(f, NETD_DOCTOR_OK, "network", "network %s%s: %s/%u%s on bridge %s%s",
+			    nc->name, origin, s, nc->prefix, both, nc->bridge,
 			    nc->gateway_mode == NETD_GATEWAY_ROUTED
 				? " (routed: every container port is reachable from outside)"
 				: "");

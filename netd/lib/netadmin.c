@@ -90,11 +90,12 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 		r = netd_ip4_parse(text, &net, err);
 		if (r < 0)
 			return r;
-		r = netd_route_overlaps(rt, &(struct netd_prefix){netd_ip_from4(net), 16}, &busy,
-					err);
+		struct netd_prefix p = netd_prefix_from4(net, 16);
+
+		r = netd_route_overlaps(rt, &p, &busy, err);
 		if (r < 0)
 			return r;
-		if (busy || netd_netdef_overlapping(defs, n, NULL, net, 16))
+		if (busy || netd_netdef_overlapping(defs, n, NULL, &p))
 			continue;
 		memset(nc, 0, sizeof(*nc));
 		snprintf(nc->name, sizeof(nc->name), "%s", NETD_DEFAULT_NETWORK);
@@ -163,7 +164,11 @@ static bool netconf_equal(const struct netd_netconf *a, const struct netd_netcon
 	       a->prefix == b->prefix && a->gateway.s_addr == b->gateway.s_addr &&
 	       a->range_start.s_addr == b->range_start.s_addr &&
 	       a->range_end.s_addr == b->range_end.s_addr && a->mtu == b->mtu &&
-	       a->masquerade == b->masquerade && a->gateway_mode == b->gateway_mode;
+	       a->masquerade == b->masquerade && a->gateway_mode == b->gateway_mode &&
+	       a->subnet6.len == b->subnet6.len && netd_ip_equal(&a->subnet6.ip, &b->subnet6.ip) &&
+	       netd_ip_equal(&a->gateway6, &b->gateway6) &&
+	       netd_ip_equal(&a->range6.first, &b->range6.first) &&
+	       netd_ip_equal(&a->range6.last, &b->range6.last) && a->masquerade6 == b->masquerade6;
 }
 
 int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)

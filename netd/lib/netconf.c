@@ -33,6 +33,10 @@ enum {
 	F_ROUTES,
 	F_INTERNAL,
 	F_ICC,
+	F_SUBNET6,
+	F_GATEWAY6,
+	F_RANGE6,
+	F_MASQ6,
 	F_COUNT,
 };
 
@@ -67,6 +71,10 @@ static const char *const known_keys[] = {
     "FLANNEL_NETWORK",
     "internal",
     "icc",
+    "subnet6",
+    "gateway6",
+    "range6",
+    "masquerade6",
 };
 
 /* " \"VAL\"" after the name of what is bad, or "" when the text is not to be shown. */
@@ -266,6 +274,131 @@ static int check_range(const struct netd_netconf *nc, char *why, size_t len)
 	return 0;
 }
 
+/*
+ * What an IPv6 subnet of a bridge may be: a network prefix of /16 to /120 (longer leaves too
+ * few addresses to be worth a network; the allocator's hint and lease names work for any),
+ * outside the kinds of address that are never a host's on a link (multicast, link-local,
+ * loopback/unspecified/IPv4-compatible, IPv4-mapped).
+ */
+static int subnet6_check(const struct netd_prefix *p, char *why, size_t len)
+{
+	static const char *const special[][2] = {
+	    {"ff00::/8", "multicast"},
+	    {"fe80::/10", "link-local"},
+	    {"::/96", "unspecified, loopback or IPv4-compatible"},
+	    {"::ffff:0.0.0.0/96", "IPv4-mapped"},
+	};
+	struct netd_prefix net = netd_prefix_network(p), sp;
+	char ms[NETD_PREFIX_STRLEN];
+
+	if (p->len < 16 || p->len > 120) {
+		snprintf(why, len, "prefix /%u is not supported (use /16 to /120)", p->len);
+		return -1;
+	}
+	if (!netd_prefix_is_network(p)) {
+		snprintf(why, len, "host bits are set; did you mean %s?",
+			 netd_prefix_format(&net, ms, sizeof(ms)));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		if (netd_prefix_parse(special[i][0], AF_INET6, &sp, NULL) == 0 &&
+		    netd_prefix_overlap(p, &sp)) {
+			snprintf(why, len, "overlaps %s (%s addresses)", special[i][0],
+				 special[i][1]);
+			return -1;
+		}
+	return 0;
+}
+
+/* The IPv6 gateway against subnet6 (both set). */
+static int check_gateway6(const struct netd_netconf *nc, char *why, size_t len)
+{
+	char sn[NETD_PREFIX_STRLEN], gs[NETD_IP_STRLEN];
+
+	netd_prefix_format(&nc->subnet6, sn, sizeof(sn));
+	netd_ip_format(&nc->gateway6, gs, sizeof(gs));
+	if (!netd_prefix_contains(&nc->subnet6, &nc->gateway6)) {
+		snprintf(why, len, "gateway6 %s is outside subnet6 %s", gs, sn);
+		return -1;
+	}
+	if (ip_net_or_bcast(&nc->subnet6, &nc->gateway6)) {
+		snprintf(why, len, "gateway6 %s is the network address of subnet6 %s", gs, sn);
+		return -1;
+	}
+	return 0;
+}
+
+/* range6 against subnet6 (and gateway6, if set). */
+static int check_range6(const struct netd_netconf *nc, char *why, size_t len)
+{
+	char sn[NETD_PREFIX_STRLEN], a1[NETD_IP_STRLEN], a2[NETD_IP_STRLEN];
+	const struct netd_ip_range *rg = &nc->range6;
+
+	netd_prefix_format(&nc->subnet6, sn, sizeof(sn));
+	netd_ip_format(&rg->first, a1, sizeof(a1));
+	netd_ip_format(&rg->last, a2, sizeof(a2));
+	if (!netd_prefix_contains(&nc->subnet6, &rg->first) ||
+	    !netd_prefix_contains(&nc->subnet6, &rg->last)) {
+		snprintf(why, len, "range6 %s-%s is not inside subnet6 %s", a1, a2, sn);
+		return -1;
+	}
+	if (netd_ip_cmp(&rg->first, &rg->last) > 0) {
+		snprintf(why, len, "range6 %s-%s: the first address is after the last", a1, a2);
+		return -1;
+	}
+	if (ip_net_or_bcast(&nc->subnet6, &rg->first)) {
+		snprintf(why, len, "range6 %s-%s includes the network address of subnet6 %s", a1,
+			 a2, sn);
+		return -1;
+	}
+	if (netd_ip_equal(&rg->first, &rg->last) && netd_ip_equal(&rg->first, &nc->gateway6)) {
+		snprintf(why, len, "range6 %s-%s holds only the gateway: no address to hand out",
+			 a1, a2);
+		return -1;
+	}
+	return 0;
+}
+
+/* Defaults and checks of the IPv6 half (none: nothing to do, and nothing of it may be set). */
+static int finish6(struct netd_netconf *nc, const char *where, struct netd_err *err)
+{
+	struct netd_ip first;
+	char why[256];
+
+	if (nc->subnet6.ip.family != AF_INET6) {
+		if (nc->subnet6.ip.family || nc->gateway6.family || nc->range6.first.family ||
+		    nc->range6.last.family)
+			return netd_err_set(
+			    err, EINVAL, "%s: gateway6 or range6 without an IPv6 subnet (subnet6)",
+			    where);
+		nc->masquerade6 = false;
+		return 0;
+	}
+	if (subnet6_check(&nc->subnet6, why, sizeof(why)) < 0) {
+		char sn[NETD_PREFIX_STRLEN];
+
+		return netd_err_set(err, EINVAL, "%s: subnet6 %s: %s", where,
+				    netd_prefix_format(&nc->subnet6, sn, sizeof(sn)), why);
+	}
+	/* /16 to /120: network + 1 exists and lies inside. */
+	if (netd_ip_add(&nc->subnet6.ip, 1, &first) < 0)
+		return netd_err_set(err, EINVAL, "%s: subnet6 has no host addresses", where);
+	if (nc->gateway6.family != AF_INET6)
+		nc->gateway6 = first;
+	if (check_gateway6(nc, why, sizeof(why)) < 0)
+		return netd_err_set(err, EINVAL, "%s: %s", where, why);
+	/* The whole subnet but its network address (the subnet-router anycast address). */
+	if (nc->range6.first.family != AF_INET6 && nc->range6.last.family != AF_INET6) {
+		nc->range6.first = first;
+		nc->range6.last = netd_prefix_last(&nc->subnet6);
+	}
+	if (nc->range6.first.family != AF_INET6 || nc->range6.last.family != AF_INET6)
+		return netd_err_set(err, EINVAL, "%s: range6 needs both ends", where);
+	if (check_range6(nc, why, sizeof(why)) < 0)
+		return netd_err_set(err, EINVAL, "%s: %s", where, why);
+	return 0;
+}
+
 /* The routes against the subnets: on-link gateways, no duplicate destination. */
 static int check_routes(const struct netd_netconf *nc, char *why, size_t len)
 {
@@ -344,7 +477,7 @@ static int mark(struct pctx *c, struct seen *seen, int field, const char *key)
 static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 		      struct netd_netconf *nc)
 {
-	char q[NETD_QUOTE_MAX + 1];
+	char q[NETD_QUOTE_MAX + 1], why[160];
 	struct netd_prefix pfx;
 	struct in_addr a;
 	unsigned u;
@@ -488,6 +621,44 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 			nc->internal = b;
 		else
 			nc->no_icc = !b;
+	} else if (!strcmp(key, "subnet6")) {
+		if ((r = mark(c, seen, F_SUBNET6, key)) < 0)
+			return r;
+		if (netd_prefix_parse(val, AF_INET6, &pfx, NULL) < 0)
+			return perr(c,
+				    "bad subnet6%s: want an IPv6 prefix ADDR/LEN, e.g. fd77::/64",
+				    shown(c, q, sizeof(q), val));
+		if (subnet6_check(&pfx, why, sizeof(why)) < 0)
+			return perr(c, "bad subnet6%s: %s", shown(c, q, sizeof(q), val), why);
+		nc->subnet6 = pfx;
+	} else if (!strcmp(key, "gateway6")) {
+		struct netd_ip ip;
+
+		if ((r = mark(c, seen, F_GATEWAY6, key)) < 0)
+			return r;
+		if (netd_ip_parse(val, AF_INET6, &ip, NULL) < 0 || netd_ip_is_zero(&ip))
+			return perr(c, "bad gateway6%s: want an IPv6 address, e.g. fd77::1",
+				    shown(c, q, sizeof(q), val));
+		nc->gateway6 = ip;
+	} else if (!strcmp(key, "range6")) {
+		struct netd_ip_range rg;
+
+		if ((r = mark(c, seen, F_RANGE6, key)) < 0)
+			return r;
+		shown(c, q, sizeof(q), val);
+		if (netd_range_parse(val, AF_INET6, &rg, NULL) < 0)
+			return perr(c, "bad range6%s: want FIRST-LAST, e.g. fd77::10-fd77::ff", q);
+		if (netd_ip_cmp(&rg.first, &rg.last) > 0)
+			return perr(c, "bad range6%s: the first address is after the last", q);
+		nc->range6 = rg;
+	} else if (!strcmp(key, "masquerade6")) {
+		if ((r = mark(c, seen, F_MASQ6, key)) < 0)
+			return r;
+		b = parse_bool(val);
+		if (b < 0)
+			return perr(c, "bad masquerade6%s: want yes or no (true/false, 1/0)",
+				    shown(c, q, sizeof(q), val));
+		nc->masquerade6 = b;
 	} else if (!strcmp(key, "FLANNEL_NETWORK")) {
 		/* The cluster-wide CIDR: not ours to use, but it must at least be one. */
 		if ((r = mark(c, seen, F_FLNETWORK, key)) < 0)
@@ -498,8 +669,9 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 	} else {
 		return perr(c,
 			    "unknown key%s; known: subnet, gateway, range, bridge, mtu, "
-			    "masquerade, routes, gateway_mode, internal, icc, FLANNEL_SUBNET, "
-			    "FLANNEL_MTU, FLANNEL_IPMASQ, FLANNEL_NETWORK",
+			    "masquerade, routes, gateway_mode, internal, icc, subnet6, gateway6, "
+			    "range6, masquerade6, FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
+			    "FLANNEL_NETWORK",
 			    shown(c, q, sizeof(q), key));
 	}
 	return 0;
@@ -580,10 +752,32 @@ static int parse_text(const char *name, const char *path, const char *text, bool
 		if (r < 0)
 			return r;
 	}
+	if (!seen.line[F_SUBNET] && seen.line[F_SUBNET6])
+		return netd_err_set(err, EINVAL,
+				    "%s: missing subnet: IPv6-only networks are not supported yet; "
+				    "give an IPv4 subnet too (a line like subnet=10.88.0.0/16)",
+				    c.where);
 	if (!seen.line[F_SUBNET])
 		return netd_err_set(err, EINVAL,
 				    "%s: missing subnet (add a line like subnet=10.88.0.0/16)",
 				    c.where);
+	for (int f = F_GATEWAY6; f <= F_MASQ6 && !seen.line[F_SUBNET6]; f++)
+		if (seen.line[f]) {
+			c.line = seen.line[f];
+			return perr(&c, "%s without subnet6 (the network's IPv6 prefix)",
+				    seen.key[f]);
+		}
+	/* A ULA prefix is private like 10/8: masquerade its way out unless told otherwise. */
+	if (seen.line[F_SUBNET6] && !seen.line[F_MASQ6])
+		nc->masquerade6 = netd_prefix_is_ula(&nc->subnet6);
+	if (!netd_ip_is_zero(&nc->gateway6) && check_gateway6(nc, why, sizeof(why)) < 0) {
+		c.line = seen.line[F_GATEWAY6];
+		return perr(&c, "%s", why);
+	}
+	if (seen.line[F_RANGE6] && check_range6(nc, why, sizeof(why)) < 0) {
+		c.line = seen.line[F_RANGE6];
+		return perr(&c, "%s", why);
+	}
 	/* Checked here too so that the message points at the offending line. */
 	if (nc->gateway.s_addr && check_gateway(nc, why, sizeof(why)) < 0) {
 		c.line = seen.line[F_GATEWAY];
@@ -617,6 +811,7 @@ static int check_internal(struct netd_netconf *nc, const char *where, struct net
 	if (!nc->internal)
 		return 0;
 	nc->masquerade = false;
+	nc->masquerade6 = false;
 	if (nc->gateway_mode == NETD_GATEWAY_ROUTED)
 		return netd_err_set(err, EINVAL,
 				    "%s: an internal network cannot be routed (internal: nothing "
@@ -648,6 +843,7 @@ static int finish(struct netd_netconf *nc, const char *where, struct netd_err *e
 	struct netd_ip first, last, bcast = netd_prefix_last(&sub);
 	struct netd_err e = {0};
 	uint64_t size = 0;
+	int r;
 
 	if (!where)
 		where = "network";
@@ -693,6 +889,9 @@ static int finish(struct netd_netconf *nc, const char *where, struct netd_err *e
 	if (nc->mtu && (nc->mtu < 68 || nc->mtu > 65535))
 		return netd_err_set(err, EINVAL, "%s: mtu %u is out of range (68-65535)", where,
 				    nc->mtu);
+	r = finish6(nc, where, err);
+	if (r < 0)
+		return r;
 	if (check_routes(nc, why, sizeof(why)) < 0)
 		return netd_err_set(err, EINVAL, "%s: %s", where, why);
 	if (!netd_gateway_mode_name(nc->gateway_mode))
@@ -705,9 +904,20 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 {
 	char sn[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
 	char mtu[24] = "", routes[NETD_ROUTES_MAX * 104 + 16] = "", mode[32] = "";
-	char opts[32] = "";
+	char opts[32] = "", v6[4 * NETD_PREFIX_STRLEN + 64] = "";
 	size_t o = 0;
 
+	if (nc->subnet6.ip.family == AF_INET6) {
+		char s6[NETD_PREFIX_STRLEN], g6[NETD_IP_STRLEN], l6[NETD_IP_STRLEN],
+		    h6[NETD_IP_STRLEN];
+
+		snprintf(v6, sizeof(v6), "subnet6=%s\ngateway6=%s\nrange6=%s-%s\nmasquerade6=%s\n",
+			 netd_prefix_format(&nc->subnet6, s6, sizeof(s6)),
+			 netd_ip_format(&nc->gateway6, g6, sizeof(g6)),
+			 netd_ip_format(&nc->range6.first, l6, sizeof(l6)),
+			 netd_ip_format(&nc->range6.last, h6, sizeof(h6)),
+			 nc->masquerade6 ? "yes" : "no");
+	}
 	netd_ip4_format(nc->subnet, sn, sizeof(sn));
 	netd_ip4_format(nc->gateway, gw, sizeof(gw));
 	netd_ip4_format(nc->range_start, lo, sizeof(lo));
@@ -741,9 +951,9 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 			"bridge=%s\n"
 			"%s"
 			"masquerade=%s\n"
-			"%s%s%s",
+			"%s%s%s%s",
 			nc->name, sn, nc->prefix, gw, lo, hi, nc->bridge, mtu,
-			nc->masquerade ? "yes" : "no", routes, mode, opts);
+			nc->masquerade ? "yes" : "no", v6, routes, mode, opts);
 }
 
 static int conf_path(char *buf, size_t len, const char *name, struct netd_err *err)
@@ -1190,16 +1400,17 @@ int netd_netconf_find(const char *name, struct netd_netdef *def, struct netd_err
 }
 
 const struct netd_netdef *netd_netdef_overlapping(const struct netd_netdef *defs, size_t n,
-						  const char *self, struct in_addr net,
-						  unsigned prefix)
+						  const char *self, const struct netd_prefix *net)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (defs[i].error[0] || (self && defs[i].here && !strcmp(defs[i].nc.name, self)))
 			continue;
-		struct netd_prefix a = netd_prefix_from4(net, prefix);
-		struct netd_prefix b = netd_prefix_from4(defs[i].nc.subnet, defs[i].nc.prefix);
+		struct netd_prefix b =
+		    net->ip.family == AF_INET6
+			? defs[i].nc.subnet6
+			: netd_prefix_from4(defs[i].nc.subnet, defs[i].nc.prefix);
 
-		if (netd_prefix_overlap(&a, &b))
+		if (b.ip.family == net->ip.family && netd_prefix_overlap(net, &b))
 			return &defs[i];
 	}
 	return NULL;
@@ -1222,15 +1433,22 @@ int netd_netconf_check_unique(const struct netd_netconf *nc, struct netd_err *er
 				 nc->name, defs[i].path,
 				 defs[i].origin == NETD_NETCONF_CNI ? "netd-cni" : "netd");
 	}
-	o = r == 0 ? netd_netdef_overlapping(defs, n, nc->name, nc->subnet, nc->prefix) : NULL;
-	if (o) {
-		char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	for (int fam = 0; fam < 2 && r == 0; fam++) {
+		struct netd_prefix mine =
+		    fam ? nc->subnet6 : netd_prefix_from4(nc->subnet, nc->prefix);
+		char a[NETD_PREFIX_STRLEN], b[NETD_PREFIX_STRLEN];
+		struct netd_prefix theirs;
 
-		netd_ip4_format(nc->subnet, a, sizeof(a));
-		netd_ip4_format(o->nc.subnet, b, sizeof(b));
+		if (mine.ip.family != (fam ? AF_INET6 : AF_INET))
+			continue;
+		o = netd_netdef_overlapping(defs, n, nc->name, &mine);
+		if (!o)
+			continue;
+		theirs = fam ? o->nc.subnet6 : netd_prefix_from4(o->nc.subnet, o->nc.prefix);
 		r = netd_err_set(err, EEXIST,
-				 "network %s: subnet %s/%u overlaps network %s (%s/%u, %s)",
-				 nc->name, a, nc->prefix, o->nc.name, b, o->nc.prefix, o->path);
+				 "network %s: subnet%s %s overlaps network %s (%s, %s)", nc->name,
+				 fam ? "6" : "", netd_prefix_format(&mine, a, sizeof(a)),
+				 o->nc.name, netd_prefix_format(&theirs, b, sizeof(b)), o->path);
 	}
 	free(defs);
 	return r;

@@ -18,11 +18,11 @@ int netd_netconf_replace(const struct netd_netconf *nc, struct netd_err *err) NE
 /* Whether NAME.conf is in the config dir, name checked by the caller (one lstat; attach asks again
  * under the network lock, which network rm holds while it removes the network). */
 bool netd_netconf_defined(const char *name);
-/* The first of defs[0..n) whose subnet overlaps net/prefix, NULL when none; self (a name) skips
- * that network's own definition in this process's dir. Files that do not load are skipped. */
+/* The first of defs[0..n) whose subnet of net's family overlaps net, NULL when none; self (a
+ * name) skips that network's own definition in this process's dir. Files that do not load are
+ * skipped. */
 const struct netd_netdef *netd_netdef_overlapping(const struct netd_netdef *defs, size_t n,
-						  const char *self, struct in_addr net,
-						  unsigned prefix);
+						  const char *self, const struct netd_prefix *net);
 /*
  * The rule that keeps networks apart on a host: -EEXIST naming the other network when one in
  * either config dir has nc's name (its own file in this process's dir aside) or a subnet that

@@ -169,14 +169,16 @@ static void test_errors(void **state)
 	parse_bad("n", "=10.0.0.0/24\n", "t.conf:1: missing key before '='");
 	parse_bad("n", "\n\nsubnet=10.0.0.0/24\ncolour=blue\n",
 		  "t.conf:4: unknown key \"colour\"; known: subnet, gateway, range, bridge, mtu, "
-		  "masquerade, routes, gateway_mode, internal, icc, FLANNEL_SUBNET, "
+		  "masquerade, routes, gateway_mode, internal, icc, subnet6, gateway6, range6, "
+		  "masquerade6, FLANNEL_SUBNET, "
 		  "FLANNEL_MTU, "
 		  "FLANNEL_IPMASQ, FLANNEL_NETWORK");
-	parse_bad("n", "Subnet=10.0.0.0/24\n",
-		  "t.conf:1: unknown key \"Subnet\"; known: subnet, "
-		  "gateway, range, bridge, mtu, masquerade, routes, gateway_mode, internal, icc, "
-		  "FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
-		  "FLANNEL_NETWORK");
+	parse_bad(
+	    "n", "Subnet=10.0.0.0/24\n",
+	    "t.conf:1: unknown key \"Subnet\"; known: subnet, "
+	    "gateway, range, bridge, mtu, masquerade, routes, gateway_mode, internal, icc, "
+	    "subnet6, gateway6, range6, masquerade6, FLANNEL_SUBNET, FLANNEL_MTU, FLANNEL_IPMASQ, "
+	    "FLANNEL_NETWORK");
 	parse_bad("n", "subnet=\n", "t.conf:1: subnet has an empty value");
 	parse_bad("n", "subnet=\"\"\n", "t.conf:1: subnet has an empty value");
 	parse_bad("n", "subnet=\"10.0.0.0/24\n", "t.conf:1: subnet: unbalanced '\"' in the value");
@@ -626,6 +628,120 @@ static void test_finish(void **state)
 
 static char tmpdir[PATH_MAX];
 
+static const char *ip6(const struct netd_ip *a)
+{
+	static char buf[4][NETD_IP_STRLEN];
+	static int k;
+
+	k = (k + 1) % 4;
+	return netd_ip_format(a, buf[k], sizeof(buf[k]));
+}
+
+static void test_ipv6_keys(void **state)
+{
+	struct netd_netconf nc, back;
+	char text[2048];
+
+	(void)state;
+	/* Defaults: gateway6 the first address, range6 the rest, masquerade6 on for a ULA. */
+	parse_ok("lab", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\n", &nc);
+	assert_int_equal(nc.subnet6.ip.family, AF_INET6);
+	assert_int_equal(nc.subnet6.len, 64);
+	assert_string_equal(ip6(&nc.subnet6.ip), "fd77::");
+	assert_string_equal(ip6(&nc.gateway6), "fd77::1");
+	assert_string_equal(ip6(&nc.range6.first), "fd77::1");
+	assert_string_equal(ip6(&nc.range6.last), "fd77::ffff:ffff:ffff:ffff");
+	assert_true(nc.masquerade6);
+	/* A global prefix is routed, not masqueraded, unless asked. */
+	parse_ok("lab", "subnet=10.77.0.0/24\nsubnet6=2001:db8:7::/64\n", &nc);
+	assert_false(nc.masquerade6);
+	parse_ok("lab",
+		 "subnet=10.77.0.0/24\nsubnet6=2001:db8:7::/120\ngateway6=2001:db8:7::fe\n"
+		 "range6=2001:db8:7::10 - 2001:db8:7::20\nmasquerade6=yes\n",
+		 &nc);
+	assert_string_equal(ip6(&nc.gateway6), "2001:db8:7::fe");
+	assert_string_equal(ip6(&nc.range6.first), "2001:db8:7::10");
+	assert_string_equal(ip6(&nc.range6.last), "2001:db8:7::20");
+	assert_true(nc.masquerade6);
+	/* The canonical text reads back the same. */
+	assert_true(netd_netconf_format(&nc, text, sizeof(text)) < (int)sizeof(text));
+	assert_non_null(strstr(text, "subnet6=2001:db8:7::/120\ngateway6=2001:db8:7::fe\n"
+				     "range6=2001:db8:7::10-2001:db8:7::20\nmasquerade6=yes\n"));
+	parse_ok("lab", text, &back);
+	assert_memory_equal(&back.subnet6, &nc.subnet6, sizeof(nc.subnet6));
+	assert_memory_equal(&back.gateway6, &nc.gateway6, sizeof(nc.gateway6));
+	assert_memory_equal(&back.range6, &nc.range6, sizeof(nc.range6));
+	/* IPv4 only: no IPv6 line is written. */
+	parse_ok("lab", "subnet=10.77.0.0/24\n", &nc);
+	assert_int_equal(nc.subnet6.ip.family, 0);
+	assert_false(nc.masquerade6);
+	netd_netconf_format(&nc, text, sizeof(text));
+	assert_null(strstr(text, "6="));
+	/* An internal network masquerades neither family. */
+	parse_ok("lab", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\ninternal=yes\n", &nc);
+	assert_false(nc.masquerade6);
+	/* IPv6 routes via gateway6 or an on-link gateway. */
+	parse_ok("lab",
+		 "subnet=10.77.0.0/24\nsubnet6=fd77::/64\nroutes=::/0, fd00:1::/48 via fd77::fe\n",
+		 &nc);
+	assert_int_equal(nc.n_routes, 2);
+	assert_int_equal(nc.routes[0].dst.ip.family, AF_INET6);
+	assert_int_equal(nc.routes[0].dst.len, 0);
+	assert_string_equal(ip6(&nc.routes[1].gw), "fd77::fe");
+}
+
+static void test_ipv6_errors(void **state)
+{
+	(void)state;
+	parse_bad(
+	    "n", "subnet=10.77.0.0/24\nsubnet6=fd77::/200\n",
+	    "t.conf:2: bad subnet6 \"fd77::/200\": want an IPv6 prefix ADDR/LEN, e.g. fd77::/64");
+	parse_bad(
+	    "n", "subnet=10.77.0.0/24\nsubnet6=10.0.0.0/8\n",
+	    "t.conf:2: bad subnet6 \"10.0.0.0/8\": want an IPv6 prefix ADDR/LEN, e.g. fd77::/64");
+	parse_bad(
+	    "n", "subnet=10.77.0.0/24\nsubnet6=fd77::1/64\n",
+	    "t.conf:2: bad subnet6 \"fd77::1/64\": host bits are set; did you mean fd77::/64?");
+	parse_bad(
+	    "n", "subnet=10.77.0.0/24\nsubnet6=fd77::/124\n",
+	    "t.conf:2: bad subnet6 \"fd77::/124\": prefix /124 is not supported (use /16 to /120)");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fe80::/64\n",
+		  "t.conf:2: bad subnet6 \"fe80::/64\": overlaps fe80::/10 (link-local addresses)");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=ff02::/64\n",
+		  "t.conf:2: bad subnet6 \"ff02::/64\": overlaps ff00::/8 (multicast addresses)");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\ngateway6=fd78::1\n",
+		  "t.conf:3: gateway6 fd78::1 is outside subnet6 fd77::/64");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\ngateway6=fd77::\n",
+		  "t.conf:3: gateway6 fd77:: is the network address of subnet6 fd77::/64");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\ngateway6=nope\n",
+		  "t.conf:3: bad gateway6 \"nope\": want an IPv6 address, e.g. fd77::1");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\nrange6=fd77::10-fd78::1\n",
+		  "t.conf:3: range6 fd77::10-fd78::1 is not inside subnet6 fd77::/64");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\nrange6=fd77::-fd77::9\n",
+		  "t.conf:3: range6 fd77::-fd77::9 includes the network address of subnet6 "
+		  "fd77::/64");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\nrange6=fd77::9-fd77::1\n",
+		  "t.conf:3: bad range6 \"fd77::9-fd77::1\": the first address is after the last");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\nrange6=fd77::1-fd77::1\n",
+		  "t.conf: range6 fd77::1-fd77::1 holds only the gateway: no address to hand out");
+	parse_bad("n", "subnet=10.77.0.0/24\ngateway6=fd77::1\n",
+		  "t.conf:2: gateway6 without subnet6 (the network's IPv6 prefix)");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\nsubnet6=fd78::/64\n",
+		  "t.conf:3: duplicate key subnet6 (first set on line 2)");
+	parse_bad("n", "subnet6=fd77::/64\n",
+		  "t.conf: missing subnet: IPv6-only networks are not supported yet; give an IPv4 "
+		  "subnet too (a line like subnet=10.88.0.0/16)");
+	parse_bad("n", "subnet=10.77.0.0/24\nroutes=fd00::/8\n",
+		  "t.conf:2: route fd00::/8: an IPv6 route needs an IPv6 subnet (subnet6)");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\nroutes=fd00::/8 via fd99::1\n",
+		  "t.conf:3: route fd00::/8 via fd99::1: the gateway is not a host address of "
+		  "subnet fd77::/64");
+	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\nroutes=fd00::/8 via 10.77.0.9\n",
+		  "t.conf:3: bad routes \"fd00::/8 via 10.77.0.9\": want DST/PREFIX[ via GATEWAY], "
+		  "... e.g. 10.1.0.0/16, "
+		  "192.168.0.0/16 via 10.88.0.254");
+}
+
 static int setup_dir(void **state)
 {
 	char dir[PATH_MAX];
@@ -893,6 +1009,8 @@ int main(void)
 	    cmocka_unit_test(test_options),
 	    cmocka_unit_test(test_format_roundtrip),
 	    cmocka_unit_test(test_finish),
+	    cmocka_unit_test(test_ipv6_keys),
+	    cmocka_unit_test(test_ipv6_errors),
 	    cmocka_unit_test_setup_teardown(test_store, setup_dir, teardown_dir),
 	    cmocka_unit_test_setup_teardown(test_save_race, setup_dir, teardown_dir),
 	};
