@@ -4,7 +4,9 @@
  * created by writing the key to a temp file (fsync) and link()ing it to the final name, so a
  * lease either does not exist or is complete, and link()'s EEXIST is the "already taken" test.
  * Allocation resumes after the address in networks/NET/last, so in the normal case it touches a
- * fixed number of files whatever the number of leases.
+ * fixed number of files whatever the number of leases. IPv6 leases share the directory (their
+ * file name is the canonical text, "fd77::5"), with their own hint in networks/NET/last6, and
+ * their allocator probes a bounded number of addresses: a /64 costs what a /120 costs.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -48,15 +50,23 @@ static int net_path(char *buf, size_t len, const char *network, const char *sub,
 	return 0;
 }
 
+static int lease_path_ip(char *buf, size_t len, const char *network, const struct netd_ip *ip,
+			 struct netd_err *err)
+{
+	char a[NETD_IP_STRLEN];
+
+	netd_ip_format(ip, a, sizeof(a));
+	if (netd_path_fmt(buf, len, "%s/networks/%s/ips/%s", netd_state_dir(), network, a) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
+	return 0;
+}
+
 static int lease_path(char *buf, size_t len, const char *network, uint32_t host,
 		      struct netd_err *err)
 {
-	char ip[INET_ADDRSTRLEN];
+	struct netd_ip ip = {.family = AF_INET, .v4.s_addr = htonl(host)};
 
-	ip_str(host, ip);
-	if (netd_path_fmt(buf, len, "%s/networks/%s/ips/%s", netd_state_dir(), network, ip) < 0)
-		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
-	return 0;
+	return lease_path_ip(buf, len, network, &ip, err);
 }
 
 /*
@@ -120,12 +130,13 @@ static bool reserved(const struct span *s, uint32_t ip)
 }
 
 /* Tries to link tmp to the lease of ip: 0 when taken by us, -EEXIST when already leased. */
-static int try_claim(const char *tmp, const char *network, uint32_t ip, struct netd_err *err)
+static int try_claim_ip(const char *tmp, const char *network, const struct netd_ip *ip,
+			struct netd_err *err)
 {
 	char path[PATH_MAX];
 	int r;
 
-	r = lease_path(path, sizeof(path), network, ip, err);
+	r = lease_path_ip(path, sizeof(path), network, ip, err);
 	if (r < 0)
 		return r;
 	if (link(tmp, path) < 0) {
@@ -134,6 +145,13 @@ static int try_claim(const char *tmp, const char *network, uint32_t ip, struct n
 		return netd_err_sys(err, errno, "network %s: lease %s", network, path);
 	}
 	return 0;
+}
+
+static int try_claim(const char *tmp, const char *network, uint32_t host, struct netd_err *err)
+{
+	struct netd_ip ip = {.family = AF_INET, .v4.s_addr = htonl(host)};
+
+	return try_claim_ip(tmp, network, &ip, err);
 }
 
 static unsigned long count_leases(const char *ipsdir)
@@ -383,7 +401,276 @@ int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_ad
 	return 0;
 }
 
+/* ---- IPv6 ---- */
+
+/*
+ * The IPv6 walk probes at most this many addresses after the last6 hint. A /64 range holds 2^64
+ * addresses: no walk could visit them all, and none needs to, since addresses are handed out in
+ * order from the hint (leases sit behind it, free addresses ahead). So a range6 counts as
+ * exhausted when this many addresses in a row after the hint are leased (or it is smaller and
+ * every address is); the cost of an allocation never depends on the size of the prefix.
+ */
+#define IPAM6_MAX_PROBES 1024u
+
+struct span6 {
+	struct netd_ip net, gw, start, end;
+	uint64_t size; /* addresses in the range, minus one (saturated) */
+};
+
+static int span6_of(const struct netd_netconf *nc, struct span6 *s, struct netd_err *err)
+{
+	if (nc->subnet6.ip.family != AF_INET6)
+		return netd_err_set(err, EINVAL, "network %s has no IPv6 subnet (subnet6)",
+				    nc->name);
+	s->net = netd_prefix_network(&nc->subnet6).ip;
+	s->gw = nc->gateway6;
+	s->start = nc->range6.first;
+	s->end = nc->range6.last;
+	if (s->start.family != AF_INET6 || s->end.family != AF_INET6 ||
+	    !netd_prefix_contains(&nc->subnet6, &s->start) ||
+	    !netd_prefix_contains(&nc->subnet6, &s->end) || netd_ip_cmp(&s->start, &s->end) > 0)
+		return netd_err_set(err, EINVAL, "network %s: range6 is not inside subnet6",
+				    nc->name);
+	if (netd_ip_diff(&s->start, &s->end, &s->size) < 0)
+		s->size = UINT64_MAX;
+	return 0;
+}
+
+static bool reserved6(const struct span6 *s, const struct netd_ip *ip)
+{
+	return netd_ip_equal(ip, &s->net) || netd_ip_equal(ip, &s->gw);
+}
+
+void netd_ipam_note_last6(const char *network, const struct netd_ip *ip)
+{
+	char path[PATH_MAX];
+	char buf[NETD_IP_STRLEN + 1];
+	struct netd_err ignored;
+
+	if (ip->family != AF_INET6 || net_path(path, sizeof(path), network, "last6", &ignored) < 0)
+		return;
+	netd_ip_format(ip, buf, sizeof(buf) - 1);
+	strcat(buf, "\n");
+	/* Only a hint, as last is. */
+	if (netd_file_write_atomic(path, buf, strlen(buf), 0644, &ignored) < 0)
+		return;
+}
+
+/* The hint, or the end of the range (so that the walk starts at its first address). */
+static struct netd_ip load_last6(const char *network, const struct span6 *s)
+{
+	char path[PATH_MAX];
+	cleanup_free char *buf = NULL;
+	struct netd_err ignored;
+	struct netd_ip a;
+	char *nl;
+
+	if (net_path(path, sizeof(path), network, "last6", &ignored) < 0 ||
+	    netd_file_read(path, 0, &buf, NULL, &ignored) < 0)
+		return s->end;
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	if (netd_ip_parse(buf, AF_INET6, &a, NULL) < 0 || netd_ip_cmp(&a, &s->start) < 0 ||
+	    netd_ip_cmp(&a, &s->end) > 0)
+		return s->end;
+	return a;
+}
+
+/* walk()'s rule for IPv6, bounded by IPAM6_MAX_PROBES. */
+static int walk6(const char *network, const struct span6 *s,
+		 int (*fn)(const struct netd_ip *ip, void *arg), void *arg, struct netd_ip *ip)
+{
+	struct netd_ip a = load_last6(network, s);
+	uint64_t last = s->size < IPAM6_MAX_PROBES - 1 ? s->size : IPAM6_MAX_PROBES - 1;
+	int r = -EEXIST;
+
+	for (uint64_t i = 0;; i++) {
+		if (netd_ip_cmp(&a, &s->end) >= 0 || netd_ip_add(&a, 1, &a) < 0)
+			a = s->start;
+		if (!reserved6(s, &a)) {
+			r = fn(&a, arg);
+			if (r != -EEXIST)
+				break;
+		}
+		if (i == last)
+			break;
+	}
+	*ip = a;
+	return r;
+}
+
+static int claim_one6(const struct netd_ip *ip, void *arg)
+{
+	struct claim_arg *c = arg;
+
+	return try_claim_ip(c->tmp, c->network, ip, c->err);
+}
+
+static int free_one6(const struct netd_ip *ip, void *arg)
+{
+	struct peek_arg *p = arg;
+	char owner[NETD_KEY_MAX + 1];
+	int r = netd_ipam_owner_ip(p->network, ip, owner, sizeof(owner), p->err);
+
+	if (r == -ENOENT) {
+		netd_err_clear(p->err);
+		return 0;
+	}
+	return r < 0 ? r : -EEXIST;
+}
+
+/* want against the network: in subnet6 and neither its network address nor gateway6. */
+static int want6_check(const struct netd_netconf *nc, const struct span6 *s,
+		       const struct netd_ip *want, struct netd_err *err)
+{
+	char a[NETD_IP_STRLEN], sn[NETD_PREFIX_STRLEN];
+
+	netd_ip_format(want, a, sizeof(a));
+	if (!netd_prefix_contains(&nc->subnet6, want))
+		return netd_err_set(err, EINVAL, "network %s: address %s is not in subnet6 %s",
+				    nc->name, a, netd_prefix_format(&nc->subnet6, sn, sizeof(sn)));
+	if (netd_ip_equal(want, &s->net))
+		return netd_err_set(err, EINVAL, "network %s: address %s is the network address",
+				    nc->name, a);
+	if (netd_ip_equal(want, &s->gw))
+		return netd_err_set(err, EINVAL, "network %s: address %s is the gateway address",
+				    nc->name, a);
+	return 0;
+}
+
+static int exhausted6(const struct netd_netconf *nc, const struct span6 *s, struct netd_err *err)
+{
+	char a[NETD_IP_STRLEN], b[NETD_IP_STRLEN];
+
+	netd_ip_format(&s->start, a, sizeof(a));
+	netd_ip_format(&s->end, b, sizeof(b));
+	if (s->size < IPAM6_MAX_PROBES)
+		return netd_err_set(err, EADDRNOTAVAIL,
+				    "network %s: no free address left in range6 %s-%s", nc->name, a,
+				    b);
+	return netd_err_set(err, EADDRNOTAVAIL,
+			    "network %s: no free IPv6 address among the %u after the last one "
+			    "handed out in range6 %s-%s (the allocator probes no further; release "
+			    "addresses or widen range6)",
+			    nc->name, IPAM6_MAX_PROBES, a, b);
+}
+
+int netd_ipam_peek6(const struct netd_netconf *nc, const char *key, const struct netd_ip *want,
+		    struct netd_ip *got, struct netd_err *err)
+{
+	char owner[NETD_KEY_MAX + 1], a[NETD_IP_STRLEN];
+	struct peek_arg pa = {.network = nc->name, .err = err};
+	struct span6 s;
+	int r;
+
+	r = span6_of(nc, &s, err);
+	if (r < 0)
+		return r;
+	if (want && want->family == AF_INET6) {
+		r = want6_check(nc, &s, want, err);
+		if (r < 0)
+			return r;
+		r = netd_ipam_owner_ip(nc->name, want, owner, sizeof(owner), err);
+		if (r == 0 && strcmp(owner, key) != 0)
+			return netd_err_set(err, EADDRINUSE, "address %s is already leased to %s",
+					    netd_ip_format(want, a, sizeof(a)), owner);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		netd_err_clear(err);
+		*got = *want;
+		return 0;
+	}
+	r = walk6(nc->name, &s, free_one6, &pa, got);
+	if (r == -EEXIST)
+		return exhausted6(nc, &s, err);
+	return r;
+}
+
+int netd_ipam_alloc6(const struct netd_netconf *nc, const char *key, const struct netd_ip *want,
+		     struct netd_ip *got, struct netd_err *err)
+{
+	char ipsdir[PATH_MAX], tmp[PATH_MAX], path[PATH_MAX], a[NETD_IP_STRLEN];
+	char owner[NETD_KEY_MAX + 1];
+	struct span6 s;
+	int r;
+
+	r = netd_name_check_network(nc->name, err);
+	if (r < 0)
+		return r;
+	if (!key || !*key || strlen(key) > NETD_KEY_MAX || strchr(key, '\n'))
+		return netd_err_set(err, EINVAL, "network %s: invalid owner key", nc->name);
+	r = span6_of(nc, &s, err);
+	if (r < 0)
+		return r;
+	if (want && want->family == AF_INET6) {
+		r = want6_check(nc, &s, want, err);
+		if (r < 0)
+			return r;
+	}
+	r = net_path(ipsdir, sizeof(ipsdir), nc->name, "ips", err);
+	if (r < 0)
+		return r;
+	r = claim_tmp_create(ipsdir, key, tmp, sizeof(tmp), err);
+	if (r < 0)
+		return netd_err_prefix(err, "network %s: allocate", nc->name);
+	if (want && want->family == AF_INET6) {
+		r = try_claim_ip(tmp, nc->name, want, err);
+		unlink(tmp);
+		if (r == 0) {
+			netd_fsync_dir(ipsdir);
+			*got = *want;
+			return 0;
+		}
+		if (r != -EEXIST)
+			return r;
+		/* Leased already: fine when it is key's own (a retried attach). */
+		netd_ip_format(want, a, sizeof(a));
+		r = lease_path_ip(path, sizeof(path), nc->name, want, err);
+		if (r == 0)
+			r = netd_owner_read(path, owner, sizeof(owner), err);
+		if (r == -ENOENT)
+			return netd_err_set(err, EAGAIN, "network %s: lease %s changed under us",
+					    nc->name, a);
+		if (r == -NETD_EDAMAGED)
+			return netd_err_set(
+			    err, EADDRINUSE,
+			    "address %s on network %s: its lease file is damaged "
+			    "(netd gc repairs it from the endpoint record that holds "
+			    "the address)",
+			    a, nc->name);
+		if (r < 0)
+			return r;
+		if (strcmp(owner, key) != 0)
+			return netd_err_set(err, EADDRINUSE,
+					    "address %s is already leased to %s on network %s", a,
+					    key_endpoint(owner), nc->name);
+		*got = *want;
+		return 0;
+	}
+	{
+		struct claim_arg ca = {.tmp = tmp, .network = nc->name, .err = err};
+
+		r = walk6(nc->name, &s, claim_one6, &ca, got);
+	}
+	unlink(tmp);
+	if (r == -EEXIST)
+		return exhausted6(nc, &s, err);
+	if (r < 0)
+		return r;
+	netd_fsync_dir(ipsdir);
+	return 0;
+}
+
 int netd_ipam_release(const char *network, struct in_addr ip, const char *key, struct netd_err *err)
+{
+	struct netd_ip a = netd_ip_from4(ip);
+
+	return netd_ipam_release_ip(network, &a, key, err);
+}
+
+int netd_ipam_release_ip(const char *network, const struct netd_ip *ip, const char *key,
+			 struct netd_err *err)
 {
 	char path[PATH_MAX];
 	char owner[NETD_KEY_MAX + 1];
@@ -392,7 +679,7 @@ int netd_ipam_release(const char *network, struct in_addr ip, const char *key, s
 	r = netd_name_check_network(network, err);
 	if (r < 0)
 		return r;
-	r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
+	r = lease_path_ip(path, sizeof(path), network, ip, err);
 	if (r < 0)
 		return r;
 	if (key) {
@@ -419,26 +706,53 @@ int netd_ipam_release(const char *network, struct in_addr ip, const char *key, s
 int netd_ipam_owner(const char *network, struct in_addr ip, char *key, size_t len,
 		    struct netd_err *err)
 {
+	struct netd_ip a = netd_ip_from4(ip);
+
+	return netd_ipam_owner_ip(network, &a, key, len, err);
+}
+
+int netd_ipam_owner_ip(const char *network, const struct netd_ip *ip, char *key, size_t len,
+		       struct netd_err *err)
+{
 	char path[PATH_MAX];
-	char a[INET_ADDRSTRLEN];
+	char a[NETD_IP_STRLEN];
 	int r;
 
 	r = netd_name_check_network(network, err);
 	if (r < 0)
 		return r;
-	r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
+	r = lease_path_ip(path, sizeof(path), network, ip, err);
 	if (r < 0)
 		return r;
 	r = netd_owner_read(path, key, len, err);
 	if (r == -ENOENT) {
-		netd_ip4_format(ip, a, sizeof(a));
+		netd_ip_format(ip, a, sizeof(a));
 		return netd_err_set(err, ENOENT, "network %s: address %s is not leased", network,
 				    a);
 	}
 	return r;
 }
 
+struct foreach4 {
+	netd_lease_fn fn;
+	void *arg;
+};
+
+static int foreach4_one(const struct netd_ip *ip, const char *key, void *arg)
+{
+	struct foreach4 *f = arg;
+
+	return ip->family == AF_INET ? f->fn(ip->v4, key, f->arg) : 0;
+}
+
 int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg, struct netd_err *err)
+{
+	struct foreach4 f = {.fn = fn, .arg = arg};
+
+	return netd_ipam_foreach_ip(network, foreach4_one, &f, err);
+}
+
+int netd_ipam_foreach_ip(const char *network, netd_lease_ip_fn fn, void *arg, struct netd_err *err)
 {
 	char ipsdir[PATH_MAX];
 	char path[PATH_MAX];
@@ -461,9 +775,13 @@ int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg, struct n
 	}
 	while ((de = readdir(d))) {
 		struct netd_err e = {0};
-		struct in_addr a;
+		struct netd_ip a;
+		char canon[NETD_IP_STRLEN];
 
-		if (de->d_name[0] == '.' || netd_ip4_parse(de->d_name, &a, NULL) < 0)
+		/* Only canonical names are leases: "fd77::05" would hold nothing the allocator
+		 * looks at. */
+		if (de->d_name[0] == '.' || netd_ip_parse(de->d_name, AF_UNSPEC, &a, NULL) < 0 ||
+		    strcmp(netd_ip_format(&a, canon, sizeof(canon)), de->d_name) != 0)
 			continue;
 		if (netd_path_fmt(path, sizeof(path), "%s/%s", ipsdir, de->d_name) < 0)
 			continue;
@@ -476,7 +794,7 @@ int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg, struct n
 			*err = e;
 			break;
 		}
-		r = fn(a, r == 0 ? owner : NULL, arg);
+		r = fn(&a, r == 0 ? owner : NULL, arg);
 		if (r < 0)
 			break;
 		r = 0;
@@ -527,12 +845,20 @@ static int remove_tree(int dfd, const char *name, int depth)
 
 int netd_ipam_repair(const char *network, struct in_addr ip, const char *key, struct netd_err *err)
 {
+	struct netd_ip a = netd_ip_from4(ip);
+
+	return netd_ipam_repair_ip(network, &a, key, err);
+}
+
+int netd_ipam_repair_ip(const char *network, const struct netd_ip *ip, const char *key,
+			struct netd_err *err)
+{
 	char path[PATH_MAX], dir[PATH_MAX];
 	int r;
 
 	r = netd_name_check_network(network, err);
 	if (r == 0)
-		r = lease_path(path, sizeof(path), network, ntohl(ip.s_addr), err);
+		r = lease_path_ip(path, sizeof(path), network, ip, err);
 	if (r == 0)
 		r = net_path(dir, sizeof(dir), network, "ips", err);
 	if (r == 0)
@@ -562,13 +888,14 @@ void netd_ipam_drop_empty(const char *network)
 	if (unlinkat(dfd, "endpoints", AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return;
 	(void)unlinkat(dfd, "last", 0);
+	(void)unlinkat(dfd, "last6", 0);
 	(void)unlinkat(dfd, "lock", 0); /* held by the caller: see netd_ipam_purge */
 	(void)rmdir(dir);
 }
 
 int netd_ipam_purge(const char *network, struct netd_err *err)
 {
-	static const char *const parts[] = {"ips", "endpoints", "last"};
+	static const char *const parts[] = {"ips", "endpoints", "last", "last6"};
 	char dir[PATH_MAX];
 	cleanup_close int dfd = -1;
 	int r = 0;

@@ -69,11 +69,35 @@ int netd_ipam_repair(const char *network, struct in_addr ip, const char *key,
 /* key is NULL for a damaged lease (its file unreadable as an owner key). */
 typedef int (*netd_lease_fn)(struct in_addr ip, const char *key, void *arg);
 /*
- * Calls fn for every lease of the network (gc, STATUS, doctor); fn returning < 0 stops the walk.
- * A permission error fails the walk.
+ * Calls fn for every IPv4 lease of the network (gc, STATUS, doctor); fn returning < 0 stops the
+ * walk. A permission error fails the walk.
  */
 int netd_ipam_foreach(const char *network, netd_lease_fn fn, void *arg,
 		      struct netd_err *err) NETD_MUST_USE;
+
+/*
+ * IPv6 (the network's subnet6/range6): leases named by canonical text in the same directory,
+ * the hint in last6. want NULL or of family 0: the next free address after the hint, probing at
+ * most a fixed number of addresses (ipam.c IPAM6_MAX_PROBES) whatever the prefix size; else
+ * exactly want, which must lie in subnet6 and be neither its network address nor gateway6.
+ */
+int netd_ipam_alloc6(const struct netd_netconf *nc, const char *key, const struct netd_ip *want,
+		     struct netd_ip *got, struct netd_err *err) NETD_MUST_USE;
+int netd_ipam_peek6(const struct netd_netconf *nc, const char *key, const struct netd_ip *want,
+		    struct netd_ip *got, struct netd_err *err) NETD_MUST_USE;
+void netd_ipam_note_last6(const char *network, const struct netd_ip *ip); /* network checked */
+/* netd_ipam_release, _owner, _repair for an address of either family. */
+int netd_ipam_release_ip(const char *network, const struct netd_ip *ip, const char *key,
+			 struct netd_err *err) NETD_MUST_USE;
+int netd_ipam_owner_ip(const char *network, const struct netd_ip *ip, char *key, size_t len,
+		       struct netd_err *err) NETD_MUST_USE;
+int netd_ipam_repair_ip(const char *network, const struct netd_ip *ip, const char *key,
+			struct netd_err *err) NETD_MUST_USE;
+/* netd_ipam_foreach over the leases of both families. */
+typedef int (*netd_lease_ip_fn)(const struct netd_ip *ip, const char *key, void *arg);
+int netd_ipam_foreach_ip(const char *network, netd_lease_ip_fn fn, void *arg,
+			 struct netd_err *err) NETD_MUST_USE;
+
 /*
  * Removes the network's whole state directory (network rm). The caller holds the network lock
  * (lk): the lock file goes last, unlinked while held, so a waiter for it starts over and finds

@@ -49,7 +49,7 @@ static void check_ports(const struct cni_conf *c)
 static void try_result(const struct cni_conf *c)
 {
 	struct cni_add_result r = {0};
-	struct netd_route dflt[1] = {{.prefix = 0}};
+	struct netd_route dflt[1] = {{.dst.len = 0}};
 	struct cni_err e = {0};
 	json_t *res;
 

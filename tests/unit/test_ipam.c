@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <netd/netconf.h>
 #include "store.h"
 #include "util.h"
 
@@ -467,6 +468,214 @@ static void test_peek(void **state)
 	assert_int_equal(count_leases("p"), 2);
 }
 
+/* ---- IPv6 ---- */
+
+/* link() calls of libnetd (a lease claim is one): the allocator's probes, counted. */
+int __real_link(const char *from, const char *to);
+int __wrap_link(const char *from, const char *to);
+static unsigned long link_calls;
+
+int __wrap_link(const char *from, const char *to)
+{
+	link_calls++;
+	return __real_link(from, to);
+}
+
+static struct netd_ip I6(const char *s) {
+	struct netd_ip ip;
+
+	if (netd_ip_parse(s, AF_INET6, &ip, NULL) < 0)
+		fail_msg("bad address %s", s);
+	return ip;
+}
+
+static const char *
+S6(const struct netd_ip *ip)
+{
+	static char buf[4][NETD_IP_STRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	return netd_ip_format(ip, buf[i], sizeof(buf[i]));
+}
+
+static void mknet6(struct netd_netconf *nc, const char *name, const char *subnet6)
+{
+	struct netd_err e = {0};
+	char text[256];
+
+	/* subnet6 may carry more lines (range6=...) */
+	snprintf(text, sizeof(text), "subnet=10.66.0.0/24\nsubnet6=%s\n", subnet6);
+	if (netd_netconf_parse(name, NULL, text, nc, &e) < 0)
+		fail_msg("%s", e.msg);
+}
+
+static void alloc6_ok(const struct netd_netconf *nc, const char *key, const char *want,
+		      const char *expect)
+{
+	struct netd_err e = {0};
+	struct netd_ip w = {0}, got;
+
+	if (want)
+		w = I6(want);
+	if (netd_ipam_alloc6(nc, key, want ? &w : NULL, &got, &e) < 0)
+		fail_msg("alloc6 %s: %s", key, e.msg);
+	assert_string_equal(S6(&got), expect);
+	netd_ipam_note_last6(nc->name, &got);
+}
+
+static void test_v6_order_want_release(void **state)
+{
+	struct netd_netconf nc;
+	struct netd_err e = {0};
+	struct netd_ip w, got;
+	char owner[NETD_KEY_MAX + 1];
+
+	(void)state;
+	mknet6(&nc, "lab", "fd77::/64");
+	/* gateway6 fd77::1 is skipped; leases are files named by canonical text */
+	alloc6_ok(&nc, "lab/a@eth0", NULL, "fd77::2");
+	alloc6_ok(&nc, "lab/b@eth0", NULL, "fd77::3");
+	w = I6("fd77::2");
+	assert_int_equal(netd_ipam_owner_ip("lab", &w, owner, sizeof(owner), &e), 0);
+	assert_string_equal(owner, "lab/a@eth0");
+	/* want: exactly it, in subnet6, not the network address or gateway6, not another's */
+	alloc6_ok(&nc, "lab/c@eth0", "fd77::abcd", "fd77::abcd");
+	alloc6_ok(&nc, "lab/c@eth0", "fd77::abcd", "fd77::abcd"); /* its own: fine */
+	w = I6("fd77::abcd");
+	assert_int_equal(netd_ipam_alloc6(&nc, "lab/d@eth0", &w, &got, &e), -EADDRINUSE);
+	assert_string_equal(e.msg, "address fd77::abcd is already leased to c@eth0 on network lab");
+	w = I6("fd78::5");
+	assert_int_equal(netd_ipam_alloc6(&nc, "lab/d@eth0", &w, &got, &e), -EINVAL);
+	assert_string_equal(e.msg, "network lab: address fd78::5 is not in subnet6 fd77::/64");
+	w = I6("fd77::");
+	assert_int_equal(netd_ipam_alloc6(&nc, "lab/d@eth0", &w, &got, &e), -EINVAL);
+	assert_string_equal(e.msg, "network lab: address fd77:: is the network address");
+	w = I6("fd77::1");
+	assert_int_equal(netd_ipam_alloc6(&nc, "lab/d@eth0", &w, &got, &e), -EINVAL);
+	assert_string_equal(e.msg, "network lab: address fd77::1 is the gateway address");
+	/* the walk goes on after the hint (fd77::abcd), IPv4 leases untouched */
+	alloc6_ok(&nc, "lab/d@eth0", NULL, "fd77::abce");
+	/* release by owner only */
+	w = I6("fd77::2");
+	assert_int_equal(netd_ipam_release_ip("lab", &w, "lab/x@eth0", &e), 0);
+	assert_int_equal(netd_ipam_owner_ip("lab", &w, owner, sizeof(owner), &e), 0);
+	assert_int_equal(netd_ipam_release_ip("lab", &w, "lab/a@eth0", &e), 0);
+	assert_int_equal(netd_ipam_owner_ip("lab", &w, owner, sizeof(owner), &e), -ENOENT);
+	/* peek answers what alloc would, taking nothing */
+	assert_int_equal(netd_ipam_peek6(&nc, "lab/e@eth0", NULL, &got, &e), 0);
+	assert_string_equal(S6(&got), "fd77::abcf");
+	alloc6_ok(&nc, "lab/e@eth0", NULL, "fd77::abcf");
+	/* a network without subnet6 has no IPv6 addresses to give */
+	mknet(&nc, "v4", "10.9.0.0", 24, "10.9.0.1", "10.9.0.2", "10.9.0.20");
+	assert_int_equal(netd_ipam_alloc6(&nc, "v4/a@eth0", NULL, &got, &e), -EINVAL);
+}
+
+static int count_cb(const struct netd_ip *ip, const char *key, void *arg)
+{
+	unsigned *n = arg;
+
+	(void)key;
+	n[ip->family == AF_INET6]++;
+	return 0;
+}
+
+static void test_v6_exhaustion_and_foreach(void **state)
+{
+	struct netd_netconf nc;
+	struct netd_err e = {0};
+	struct netd_ip got;
+	struct in_addr g4;
+	unsigned n[2] = {0, 0};
+	char key[64];
+
+	(void)state;
+	/* range6 of 16 addresses, the gateway6 among them */
+	mknet6(&nc, "small", "fd66::/120\nrange6=fd66::1-fd66::10");
+	for (int i = 0; i < 15; i++) {
+		snprintf(key, sizeof(key), "small/c%d@eth0", i);
+		assert_int_equal(netd_ipam_alloc6(&nc, key, NULL, &got, &e), 0);
+		netd_ipam_note_last6(nc.name, &got);
+	}
+	assert_string_equal(S6(&got), "fd66::10");
+	assert_int_equal(netd_ipam_alloc6(&nc, "small/x@eth0", NULL, &got, &e), -EADDRNOTAVAIL);
+	assert_string_equal(e.msg,
+			    "network small: no free address left in range6 fd66::1-fd66::10");
+	/* a freed one is found again, after wrapping */
+	got = I6("fd66::7");
+	assert_int_equal(netd_ipam_release_ip("small", &got, NULL, &e), 0);
+	assert_int_equal(netd_ipam_alloc6(&nc, "small/x@eth0", NULL, &got, &e), 0);
+	assert_string_equal(S6(&got), "fd66::7");
+	/* foreach_ip sees both families; foreach (IPv4) only its own */
+	assert_int_equal(netd_ipam_alloc(&nc, "small/x@eth0", (struct in_addr){0}, &g4, &e), 0);
+	assert_int_equal(netd_ipam_foreach_ip("small", count_cb, n, &e), 0);
+	assert_int_equal(n[0], 1);
+	assert_int_equal(n[1], 15);
+}
+
+/* Probes per allocation: 64 addresses of a /64 (or /16) cost what 64 of a /120 cost. */
+static void test_v6_cost_independent_of_prefix(void **state)
+{
+	static const char *const subnets[] = {"fd55:1::/120", "fd55:2::/64", "fd56::/16"};
+	unsigned long calls[3];
+	struct netd_netconf nc;
+	struct netd_err e = {0};
+	struct netd_ip got, w;
+	char key[64];
+
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "p%d", k);
+		mknet6(&nc, name, subnets[k]);
+		link_calls = 0;
+		for (int i = 0; i < 64; i++) {
+			snprintf(key, sizeof(key), "%s/c%d@eth0", name, i);
+			assert_int_equal(netd_ipam_alloc6(&nc, key, NULL, &got, &e), 0);
+			netd_ipam_note_last6(nc.name, &got);
+		}
+		calls[k] = link_calls;
+	}
+	/* One claim per address, whatever the prefix. */
+	assert_int_equal(calls[0], 64);
+	assert_int_equal(calls[1], 64);
+	assert_int_equal(calls[2], 64);
+
+	/* A /64 whose next 1024 addresses after the hint are taken counts as exhausted: the
+	 * walk probes no further (docs/ipv6.md). */
+	mknet6(&nc, "big", "fd44::/64");
+	w = I6("fd44::1");
+	assert_int_equal(netd_ipam_repair_ip("big", &w, "big/gw@eth0", &e), 0); /* makes ips/ */
+	for (uint64_t i = 1; i <= 1024; i++) {
+		struct netd_ip a;
+		char path[PATH_MAX], as[NETD_IP_STRLEN];
+		FILE *f;
+
+		assert_int_equal(netd_ip_add(&w, i, &a), 0);
+		snprintf(path, sizeof(path), "%s/networks/big/ips/%s", statedir,
+			 netd_ip_format(&a, as, sizeof(as)));
+		f = fopen(path, "w"); /* without fsync: 1024 of them */
+		assert_non_null(f);
+		fputs("big/other@eth0\n", f);
+		fclose(f);
+	}
+	netd_ipam_note_last6("big", &w);
+	link_calls = 0;
+	assert_int_equal(netd_ipam_alloc6(&nc, "big/x@eth0", NULL, &got, &e), -EADDRNOTAVAIL);
+	assert_int_equal(link_calls, 1024);
+	assert_string_equal(e.msg,
+			    "network big: no free IPv6 address among the 1024 after the "
+			    "last one handed out in range6 fd44::1-fd44::ffff:ffff:ffff:ffff "
+			    "(the allocator probes no further; release addresses or widen "
+			    "range6)");
+	/* one released ahead of the hint is found */
+	w = I6("fd44::300");
+	assert_int_equal(netd_ipam_release_ip("big", &w, NULL, &e), 0);
+	assert_int_equal(netd_ipam_alloc6(&nc, "big/x@eth0", NULL, &got, &e), 0);
+	assert_string_equal(S6(&got), "fd44::300");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +688,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_purge, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_peek, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_v6_order_want_release, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_v6_exhaustion_and_foreach, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_v6_cost_independent_of_prefix, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
