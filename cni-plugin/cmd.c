@@ -383,7 +383,8 @@ int cni_cmd_status(const struct cni_env *env, struct cni_conf *c, const char *te
 		   struct cni_err *e)
 {
 	struct netd_err ne = {0};
-	unsigned long n = 0;
+	unsigned long n = 0, n6 = 0;
+	bool has6 = false;
 	int r;
 
 	if (c->ipam_delegate) {
@@ -394,12 +395,15 @@ int cni_cmd_status(const struct cni_env *env, struct cni_conf *c, const char *te
 	r = netd_network_free_addresses(c->name, &n, &ne);
 	if (r == -ENOENT)
 		return 0; /* not defined yet: the first ADD defines it with its whole range */
+	if (r == 0 && n)
+		r = netd_network_free_addresses6(c->name, &has6, &n6, &ne);
 	if (r < 0)
 		return cni_err_from_netd(e, r, &ne);
-	if (n == 0)
+	/* An ADD needs an address of each family the network has. */
+	if (n == 0 || (n6 == 0 && has6))
 		return cni_err_set(e, CNI_ERR_UNAVAILABLE,
-				   "network %s: no free addresses left in its range; DEL unused "
+				   "network %s: no free addresses left in its %s range; DEL unused "
 				   "containers, run GC, or widen ipam.rangeStart/rangeEnd",
-				   c->name);
+				   c->name, n == 0 ? "IPv4" : "IPv6");
 	return 0;
 }
