@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <netd/netconf.h>
+#include "ipam.h"
 #include "store.h"
 #include "util.h"
 
