@@ -85,7 +85,7 @@ struct netd_endpoint {
 	size_t n_aliases;
 	/* Routes installed in the container (gateways resolved), its default route among them
 	 * when this attach gave it one. */
-	struct netd_route routes[NETD_ROUTES_MAX + 1];
+	struct netd_route routes[NETD_ROUTES_MAX + 2]; /* + a default route per family */
 	size_t n_routes;
 	/*
 	 * Not recorded: this attach switched net.ipv4.ip_forward from 0 to 1. Also set when the
@@ -93,10 +93,14 @@ struct netd_endpoint {
 	 * library never prints; front ends say so on stderr with netd_ip_forward_notice().
 	 */
 	bool ip_forward_switched_on;
+	/* Not recorded: the same for net.ipv6.conf.all.forwarding (netd_ip6_forward_notice()). */
+	bool ip6_forward_switched_on;
 };
 
 /* What turning on IP forwarding means for the host, in one line (no trailing newline). */
 const char *netd_ip_forward_notice(void);
+/* The same for IPv6 forwarding, which also stops the host accepting router advertisements. */
+const char *netd_ip6_forward_notice(void);
 
 void netd_endpoint_clear(struct netd_endpoint *ep);
 void netd_endpoints_free(struct netd_endpoint *eps, size_t n);

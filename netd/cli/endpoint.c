@@ -56,12 +56,25 @@ int cli_attach(int argc, char **argv)
 		case 'f':
 			req.ifname = optarg;
 			break;
-		case 'a':
-			if (netd_ip4_parse(optarg, &req.ip, NULL) < 0) {
+		case 'a': {
+			struct netd_ip ip;
+
+			if (netd_ip_parse(optarg, AF_UNSPEC, &ip, NULL) < 0 ||
+			    netd_ip_is_zero(&ip)) {
 				free(ports);
-				return cli_usage("attach: --ip %s is not an IPv4 address", optarg);
+				return cli_usage("attach: --ip %s is not an IP address", optarg);
 			}
+			if (ip.family == AF_INET6 ? req.ip6.family != 0 : req.ip.s_addr != 0) {
+				free(ports);
+				return cli_usage("attach: --ip given twice for %s",
+						 ip.family == AF_INET6 ? "IPv6" : "IPv4");
+			}
+			if (ip.family == AF_INET6)
+				req.ip6 = ip;
+			else
+				req.ip = ip.v4;
 			break;
+		}
 		case 'm':
 			if (parse_mac(optarg, req.mac) < 0) {
 				free(ports);
@@ -115,6 +128,8 @@ int cli_attach(int argc, char **argv)
 	r = netd_network_attach(&req, &ep, &err);
 	if (ep.ip_forward_switched_on)
 		cli_notice(netd_ip_forward_notice());
+	if (ep.ip6_forward_switched_on)
+		cli_notice(netd_ip6_forward_notice());
 	cli_explain_end();
 	free(ports);
 	if (r < 0)
@@ -254,18 +269,24 @@ int cli_ps(int argc, char **argv)
 		printf("%-20s %-8s %-12s %-18s %-12s %s\n", "ID", "IFNAME", "NETWORK", "ADDRESS",
 		       "HOST-IF", "PORTS");
 		for (size_t i = 0; i < n; i++) {
-			char ports[256] = "", one[96];
+			char ports[256] = "", one[96], addr[2 * NETD_PREFIX_STRLEN + 2];
+			json_t *ej = json_array_get(arr, i);
 			size_t used = 0;
+
+			/* Both families in one column: "10.77.0.2/24,fd77::2/64". */
+			snprintf(addr, sizeof(addr), "%s%s%s",
+				 json_string_value(json_object_get(ej, "address")),
+				 json_object_get(ej, "address6") ? "," : "",
+				 json_object_get(ej, "address6")
+				     ? json_string_value(json_object_get(ej, "address6"))
+				     : "");
 			for (size_t k = 0; k < eps[i].n_ports && used < sizeof(ports) - 1; k++) {
 				netd_port_format(&eps[i].ports[k], one, sizeof(one));
 				used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%s",
 							 k ? "," : "", one);
 			}
-			printf(
-			    "%-20s %-8s %-12s %-18s %-12s %s\n", eps[i].id, eps[i].ifname,
-			    eps[i].network,
-			    json_string_value(json_object_get(json_array_get(arr, i), "address")),
-			    eps[i].host_ifname, ports);
+			printf("%-20s %-8s %-12s %-18s %-12s %s\n", eps[i].id, eps[i].ifname,
+			       eps[i].network, addr, eps[i].host_ifname, ports);
 		}
 		for (size_t i = 0; i < n_bad; i++)
 			printf("%-20s %-8s %-12s DAMAGED: %s\n", bad[i].id, bad[i].ifname,

@@ -45,6 +45,17 @@ json_t *cli_endpoint_json(const struct netd_endpoint *ep)
 	json_object_set_new(o, "mac", json_string(mac));
 	json_object_set_new(o, "address", json_string(addr));
 	json_object_set_new(o, "gateway", ip_json(ep->gateway));
+	if (ep->ip6.family == AF_INET6) {
+		struct netd_prefix p6 = {.ip = ep->ip6, .len = ep->prefix6};
+		char a6[NETD_PREFIX_STRLEN], g6[NETD_IP_STRLEN];
+
+		json_object_set_new(o, "address6",
+				    json_string(netd_prefix_format(&p6, a6, sizeof(a6))));
+		if (ep->gateway6.family == AF_INET6)
+			json_object_set_new(
+			    o, "gateway6",
+			    json_string(netd_ip_format(&ep->gateway6, g6, sizeof(g6))));
+	}
 	json_object_set_new(o, "host_interface", json_string(ep->host_ifname));
 	json_object_set_new(o, "bridge", json_string(ep->bridge));
 	json_object_set_new(o, "netns", json_string(ep->netns));
@@ -101,6 +112,19 @@ json_t *cli_netconf_json(const struct netd_netconf *nc)
 	json_object_set_new(o, "subnet", json_string(sub));
 	json_object_set_new(o, "gateway", ip_json(nc->gateway));
 	json_object_set_new(o, "range", json_string(range));
+	if (nc->subnet6.ip.family == AF_INET6) {
+		char s6[NETD_PREFIX_STRLEN], g6[NETD_IP_STRLEN], l6[NETD_IP_STRLEN],
+		    h6[NETD_IP_STRLEN], r6[2 * NETD_IP_STRLEN + 2];
+
+		snprintf(r6, sizeof(r6), "%s-%s", netd_ip_format(&nc->range6.first, l6, sizeof(l6)),
+			 netd_ip_format(&nc->range6.last, h6, sizeof(h6)));
+		json_object_set_new(o, "subnet6",
+				    json_string(netd_prefix_format(&nc->subnet6, s6, sizeof(s6))));
+		json_object_set_new(o, "gateway6",
+				    json_string(netd_ip_format(&nc->gateway6, g6, sizeof(g6))));
+		json_object_set_new(o, "range6", json_string(r6));
+		json_object_set_new(o, "masquerade6", json_boolean(nc->masquerade6));
+	}
 	json_object_set_new(o, "bridge", json_string(nc->bridge));
 	json_object_set_new(o, "mtu", json_integer(nc->mtu));
 	json_object_set_new(o, "masquerade", json_boolean(nc->masquerade));

@@ -8,12 +8,28 @@
 #include <string.h>
 #include "cli.h"
 
+/*
+ * --subnet, --gateway and --ip-range/--range are given once per family: an IPv6 value (it has a
+ * ':') goes to the subnet file's ...6 key. The parser checks the value itself.
+ */
+static int per_family(const char *opt, const char *val, const char *v[2])
+{
+	int fam = strchr(val, ':') != NULL;
+
+	if (v[fam])
+		return cli_usage("network create: --%s given twice for %s", opt,
+				 fam ? "IPv6" : "IPv4");
+	v[fam] = val;
+	return 0;
+}
+
 static int net_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"subnet", required_argument, NULL, 's'},
 	    {"gateway", required_argument, NULL, 'g'},
 	    {"range", required_argument, NULL, 'r'},
+	    {"ip-range", required_argument, NULL, 'r'},
 	    {"bridge", required_argument, NULL, 'b'},
 	    {"mtu", required_argument, NULL, 'm'},
 	    {"no-masquerade", no_argument, NULL, 'n'},
@@ -24,8 +40,8 @@ static int net_create(int argc, char **argv)
 	    {0},
 	};
 	struct cli_explain_opts xo = {0};
-	const char *subnet = NULL, *gw = NULL, *range = NULL, *bridge = NULL, *mtu = NULL;
-	const char *icc = NULL;
+	const char *subnet[2] = {NULL, NULL}, *gw[2] = {NULL, NULL}, *range[2] = {NULL, NULL};
+	const char *bridge = NULL, *mtu = NULL, *icc = NULL;
 	bool masq = true, routed = false, internal = false;
 	struct netd_netconf nc;
 	struct netd_err err = {0};
@@ -37,13 +53,16 @@ static int net_create(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			subnet = optarg;
+			if (per_family("subnet", optarg, subnet))
+				return CLI_EXIT_USAGE;
 			break;
 		case 'g':
-			gw = optarg;
+			if (per_family("gateway", optarg, gw))
+				return CLI_EXIT_USAGE;
 			break;
 		case 'r':
-			range = optarg;
+			if (per_family("ip-range", optarg, range))
+				return CLI_EXIT_USAGE;
 			break;
 		case 'b':
 			bridge = optarg;
@@ -71,20 +90,33 @@ static int net_create(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage("network create: exactly one NAME expected");
-	if (!subnet)
+	if (!subnet[0] && !subnet[1])
 		return cli_usage("network create %s: --subnet is required", argv[optind]);
-	for (const char **v = (const char *[]){subnet, gw, range, bridge, mtu, icc, NULL},
-			**e = v + 6;
+	for (const char **v = (const char *[]){subnet[0], subnet[1], gw[0], gw[1], range[0],
+					       range[1], bridge, mtu, icc, NULL},
+			**e = v + 9;
 	     v < e; v++)
 		if (*v && strlen(*v) > 128)
 			return cli_usage("network create: option value too long: %.40s...", *v);
 	/* The options become a subnet file and go through the one parser that checks them. */
-	len = (size_t)snprintf(text, sizeof(text), "subnet=%s\nmasquerade=%s\n", subnet,
-			       masq ? "yes" : "no");
-	if (gw)
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "gateway=%s\n", gw);
-	if (range)
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "range=%s\n", range);
+	len = 0;
+	if (subnet[0])
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "subnet=%s\n", subnet[0]);
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "masquerade=%s\n",
+				masq ? "yes" : "no");
+	if (gw[0])
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "gateway=%s\n", gw[0]);
+	if (range[0])
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "range=%s\n", range[0]);
+	if (subnet[1])
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "subnet6=%s\n", subnet[1]);
+	/* Without --no-masquerade the IPv6 default holds (on for a ULA subnet). */
+	if (subnet[1] && !masq)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "masquerade6=no\n");
+	if (gw[1])
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "gateway6=%s\n", gw[1]);
+	if (range[1])
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "range6=%s\n", range[1]);
 	if (bridge)
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "bridge=%s\n", bridge);
 	if (mtu)
@@ -142,7 +174,7 @@ static int net_ls(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		const struct netd_netconf *nc = &defs[i].nc;
 		const char *origin = netd_netconf_origin_name(defs[i].origin);
-		char opts[64];
+		char opts[64], subnets[2 * NETD_PREFIX_STRLEN + 2];
 		json_t *o;
 
 		if (defs[i].error[0]) {
@@ -157,8 +189,13 @@ static int net_ls(int argc, char **argv)
 			json_array_append_new(arr, o);
 			continue;
 		}
-		printf("%-16s %-18s %-15s %-15s %-6s %-9d %s\n", nc->name,
-		       json_string_value(json_object_get(o, "subnet")),
+		snprintf(subnets, sizeof(subnets), "%s%s%s",
+			 json_string_value(json_object_get(o, "subnet")),
+			 json_object_get(o, "subnet6") ? "," : "",
+			 json_object_get(o, "subnet6")
+			     ? json_string_value(json_object_get(o, "subnet6"))
+			     : "");
+		printf("%-16s %-18s %-15s %-15s %-6s %-9d %s\n", nc->name, subnets,
 		       json_string_value(json_object_get(o, "gateway")), nc->bridge, origin,
 		       count_endpoints(nc->name), cli_netconf_options(nc, opts, sizeof(opts)));
 		json_decref(o);
@@ -235,6 +272,12 @@ static int net_inspect(int argc, char **argv)
 	       nc.gateway_mode == NETD_GATEWAY_ROUTED
 		   ? " (every container port is reachable from outside)"
 		   : " (from outside only published ports)");
+	if (json_object_get(o, "subnet6"))
+		printf("  subnet6  %s\n  gateway6 %s\n  range6   %s\n  masquerade6 %s\n",
+		       json_string_value(json_object_get(o, "subnet6")),
+		       json_string_value(json_object_get(o, "gateway6")),
+		       json_string_value(json_object_get(o, "range6")),
+		       nc.masquerade6 ? "yes" : "no");
 	printf("  internal %s\n  icc      %s\n",
 	       nc.internal ? "yes (no way out: no masquerade, no default route, no published ports)"
 			   : "no",
@@ -250,9 +293,13 @@ static int net_inspect(int argc, char **argv)
 	printf("  endpoints %zu\n", n);
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		json_t *e = json_array_get(arr, i);
-		printf("    %s/%s %s via %s\n", json_string_value(json_object_get(e, "id")),
+		printf("    %s/%s %s%s%s via %s\n", json_string_value(json_object_get(e, "id")),
 		       json_string_value(json_object_get(e, "ifname")),
 		       json_string_value(json_object_get(e, "address")),
+		       json_object_get(e, "address6") ? " " : "",
+		       json_object_get(e, "address6")
+			   ? json_string_value(json_object_get(e, "address6"))
+			   : "",
 		       json_string_value(json_object_get(e, "host_interface")));
 	}
 	json_decref(o);

@@ -143,6 +143,10 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	if (!text_ok(ep->netns, sizeof(ep->netns)) || !state_ok(ep->state, sizeof(ep->state)))
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: invalid netns path or state",
 				    ep->id, ep->ifname);
+	if ((ep->ip6.family && (ep->ip6.family != AF_INET6 || ep->prefix6 > 128)) ||
+	    (ep->gateway6.family && ep->gateway6.family != AF_INET6))
+		return netd_err_set(err, EINVAL, "endpoint %s@%s: bad IPv6 address", ep->id,
+				    ep->ifname);
 	if (ep->prefix > 32 || ep->mtu > 65535 || ep->host_ifindex < 0 || ep->ctr_ifindex < 0 ||
 	    ep->created < 0 || ep->pid < 0)
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: field out of range", ep->id,
@@ -164,6 +168,15 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	sb_printf(&b, "mac=%s\n", netd_mac_format(ep->mac, mac, sizeof(mac)));
 	sb_printf(&b, "ip=%s/%u\ngateway=%s\nmtu=%u\nhost_ifindex=%d\nctr_ifindex=%d\n", ip,
 		  ep->prefix, gw, ep->mtu, ep->host_ifindex, ep->ctr_ifindex);
+	/* Only with an IPv6 address: records of IPv4 endpoints read as they did. */
+	if (ep->ip6.family == AF_INET6) {
+		char a6[NETD_IP_STRLEN], g6[NETD_IP_STRLEN];
+
+		sb_printf(&b, "ip6=%s/%u\n", netd_ip_format(&ep->ip6, a6, sizeof(a6)), ep->prefix6);
+		if (ep->gateway6.family == AF_INET6)
+			sb_printf(&b, "gateway6=%s\n",
+				  netd_ip_format(&ep->gateway6, g6, sizeof(g6)));
+	}
 	sb_printf(&b, "created=%" PRId64 "\nstate=%s\npid=%d\n", (int64_t)ep->created, ep->state,
 		  ep->pid);
 	if (ep->external_ipam)
@@ -304,6 +317,8 @@ enum ep_key {
 	K_ROUTE,
 	K_NAME,
 	K_ALIAS,
+	K_IP6,
+	K_GATEWAY6,
 	K_COUNT,
 };
 
@@ -328,6 +343,8 @@ static const char *const ep_keys[K_COUNT] = {
     [K_ROUTE] = "route",
     [K_NAME] = "name",
     [K_ALIAS] = "alias",
+    [K_IP6] = "ip6",
+    [K_GATEWAY6] = "gateway6",
 };
 
 /* Sets one field from a value; false when the value is not valid for it. */
@@ -368,6 +385,17 @@ static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, si
 	}
 	case K_GATEWAY:
 		return parse_ip(v, vl, &ep->gateway);
+	case K_IP6: {
+		struct netd_prefix p;
+
+		if (netd_prefix_parse_n(v, vl, AF_INET6, &p, NULL) < 0 || netd_ip_is_zero(&p.ip))
+			return false;
+		ep->ip6 = p.ip;
+		ep->prefix6 = p.len;
+		return true;
+	}
+	case K_GATEWAY6:
+		return netd_ip_parse_n(v, vl, AF_INET6, &ep->gateway6, NULL) == 0;
 	case K_MTU:
 		if (!netd_parse_uint_n(v, vl, 65535, &u))
 			return false;

@@ -277,6 +277,43 @@ int netd_ip_forward_on(bool *switched_on, struct netd_err *err)
 	return rc;
 }
 
+int netd_ip6_forward_on(bool *switched_on, struct netd_err *err)
+{
+	static const char path[] = "/proc/sys/net/ipv6/conf/all/forwarding";
+	char cur[16];
+	int rc;
+
+	*switched_on = false;
+	rc = netd_sysctl_read(path, cur, sizeof(cur), err);
+	if (rc < 0 || strcmp(cur, "1") == 0)
+		return rc;
+	rc = netd_sysctl_write(path, "1", err);
+	if (rc == 0 && !netd_dry())
+		*switched_on = true;
+	return rc;
+}
+
+int netd_bridge_addr6(struct netd_rtnl *r, const char *name, int ifindex, const struct netd_ip *gw6,
+		      unsigned prefix6, struct netd_err *err)
+{
+	char ip[NETD_IP_STRLEN];
+	int nle = 0;
+
+	netd_ip_format(gw6, ip, sizeof(ip));
+	/* As on the container side: a bridge without ports has no carrier, and DAD would hold
+	 * the gateway address tentative until the first port comes up. The address is the
+	 * network's by definition. */
+	if (!netd_dry()) {
+		nle = netd_nl_addr6_add(r, ifindex, gw6, prefix6);
+		if (nle < 0 && netd_nl_errno(r, nle) != EEXIST)
+			return netd_nl_err(err, r, nle, "bridge %s: add address %s/%u", name, ip,
+					   prefix6);
+	}
+	if (nle == 0)
+		netd_explain("ip -6 addr add %s/%u dev %s nodad", ip, prefix6, name);
+	return 0;
+}
+
 /* Everything after the bridge exists: kind check, mtu, up, address, sysctls. */
 static int bridge_setup(struct netd_rtnl *r, const char *name, struct in_addr gw, unsigned prefix,
 			unsigned mtu, struct rtnl_link *found, int *ifindex, struct netd_err *err)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -69,6 +70,32 @@ int netd_rtnl_open_in_netns(int netns_fd, struct netd_rtnl **out, struct netd_er
 	if (rc < 0)
 		return netd_err_prefix(err, "netns fd %d", netns_fd);
 	*out = r;
+	return 0;
+}
+
+int netd_netns_sysctl_write(int netns_fd, const char *path, const char *value, struct netd_err *err)
+{
+	cleanup_close int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	ssize_t w;
+	int e;
+
+	if (self < 0)
+		return netd_err_sys(err, errno, "netns: save current namespace");
+	if (setns(netns_fd, CLONE_NEWNET) < 0)
+		return netd_err_sys(err, errno, "netns fd %d: enter", netns_fd);
+	/* /proc/sys/net shows the namespace of the thread that opens the file; the fd keeps it. */
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	e = errno;
+	if (setns(self, CLONE_NEWNET) < 0)
+		return netd_err_sys(err, errno, "netns: return to the original namespace");
+	if (fd < 0)
+		return netd_err_sys(err, e, "sysctl %s in the namespace", path);
+	w = write(fd, value, strlen(value));
+	if (w < 0)
+		return netd_err_sys(err, errno, "sysctl %s=%s in the namespace", path, value);
+	if ((size_t)w != strlen(value))
+		return netd_err_sys(err, EIO, "sysctl %s=%s: short write", path, value);
 	return 0;
 }
 

@@ -98,7 +98,7 @@ struct attach_ctx {
 	struct netd_endpoint *ep;
 	char key[NETD_KEY_MAX];
 	int netns_fd;
-	bool leased, recorded, claimed_ports, veth, published, resave, bridge_created, dns;
+	bool leased, leased6, recorded, claimed_ports, veth, published, resave, bridge_created, dns;
 	bool configured, lo_was_down;
 	size_t n_claimed;
 };
@@ -163,7 +163,7 @@ static void attach_rollback(struct attach_ctx *c)
 		if (lk >= 0)
 			close(lk);
 	}
-	if (c->recorded || c->leased || c->bridge_created) {
+	if (c->recorded || c->leased || c->leased6 || c->bridge_created) {
 		/* Not made again if network rm removed the network meanwhile: nothing is left. */
 		int lk = netd_store_lock_network_existing(ep->network, &e2);
 		struct netd_endpoint cur = {0};
@@ -181,6 +181,8 @@ static void attach_rollback(struct attach_ctx *c)
 			    netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e2));
 		if (ours && c->leased)
 			ignore_result(netd_ipam_release(ep->network, ep->ip, c->key, &e2));
+		if (ours && c->leased6)
+			ignore_result(netd_ipam_release_ip(ep->network, &ep->ip6, c->key, &e2));
 		if (c->bridge_created && lk >= 0)
 			rollback_bridge(c);
 		if (lk >= 0)
@@ -189,6 +191,29 @@ static void attach_rollback(struct attach_ctx *c)
 	/* A concurrent sync may have put the names of the "creating" record in already. */
 	if (c->dns || (c->recorded && netd_dns_named(ep)))
 		ignore_result(netd_dns_sync(ep->network, &e2));
+}
+
+/* The IPv6 lease, when the network has an IPv6 subnet (the caller holds the network lock). */
+static int reserve6(struct attach_ctx *c, struct netd_err *err)
+{
+	struct netd_endpoint *ep = c->ep;
+	char ip[NETD_IP_STRLEN];
+	int r;
+
+	if (c->nc.subnet6.ip.family != AF_INET6)
+		return 0;
+	if (netd_dry())
+		r = netd_ipam_peek6(&c->nc, c->key, &c->req->ip6, &ep->ip6, err);
+	else
+		r = netd_ipam_alloc6(&c->nc, c->key, &c->req->ip6, &ep->ip6, err);
+	if (r < 0)
+		return r;
+	c->leased6 = !netd_dry();
+	ep->prefix6 = c->nc.subnet6.len;
+	ep->gateway6 = c->nc.gateway6;
+	netd_explain("# netd: lease %s for %s%s", netd_ip_format(&ep->ip6, ip, sizeof(ip)), c->key,
+		     netd_dry() ? " (dry run: the address the allocator would pick)" : "");
+	return 0;
 }
 
 /* Lease an address and write the "creating" record, both under the network lock. */
@@ -235,6 +260,11 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 		ep->ip = req->ip;
 		ep->prefix = req->prefix ? req->prefix : c->nc.prefix;
 		ep->gateway = req->gateway;
+		if (req->ip6.family == AF_INET6) {
+			ep->ip6 = req->ip6;
+			ep->prefix6 = req->prefix6 ? req->prefix6 : c->nc.subnet6.len;
+			ep->gateway6 = req->gateway6;
+		}
 	} else {
 		if (netd_dry())
 			r = netd_ipam_peek(&c->nc, c->key, req->ip, &ep->ip, err);
@@ -248,6 +278,9 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 		netd_ip4_format(ep->ip, ip, sizeof(ip));
 		netd_explain("# netd: lease %s for %s%s", ip, c->key,
 			     netd_dry() ? " (dry run: the address the allocator would pick)" : "");
+		r = reserve6(c, err);
+		if (r < 0)
+			return r;
 	}
 	r = fail_at("record", err);
 	if (r < 0)
@@ -567,15 +600,20 @@ static int attach_configure(struct attach_ctx *c, struct netd_rtnl *ns, struct n
 {
 	struct netd_endpoint *ep = c->ep;
 	const struct netd_route dflt = {.dst.ip.family = AF_INET, .gw = netd_ip_from4(ep->gateway)};
+	const struct netd_route dflt6 = {.dst.ip.family = AF_INET6, .gw = ep->gateway6};
 	struct netd_ctr_conf cc = {
 	    .ifname = ep->ifname,
 	    .ip = ep->ip,
 	    .gw = ep->gateway,
 	    .prefix = ep->prefix,
+	    .ip6 = ep->ip6,
+	    .gw6 = ep->gateway6,
+	    .prefix6 = ep->prefix6,
 	    .routes = ep->routes,
+	    .netns_fd = c->netns_fd,
 	};
 	struct netd_ctr_defaults added = {0};
-	bool has_default = false;
+	bool has_default = false, has_default6 = false, gw6 = ep->gateway6.family == AF_INET6;
 	/* An internal network has no way out: a default route through it would lead nowhere. */
 	enum netd_default_route want =
 	    c->nc.internal ? NETD_DEFAULT_ROUTE_NEVER : c->req->default_route;
@@ -583,21 +621,35 @@ static int attach_configure(struct attach_ctx *c, struct netd_rtnl *ns, struct n
 
 	ep->n_routes = 0;
 	/* Without a gateway (an external IPAM gave none) no route has a next hop. */
-	for (size_t i = 0; ep->gateway.s_addr && i < c->nc.n_routes; i++) {
-		struct netd_route *rt = &ep->routes[ep->n_routes++];
+	for (size_t i = 0; i < c->nc.n_routes; i++) {
+		bool v6 = c->nc.routes[i].dst.ip.family == AF_INET6;
+		struct netd_route *rt;
 
+		if (v6 ? !gw6 || ep->ip6.family != AF_INET6 : !ep->gateway.s_addr)
+			continue;
+		rt = &ep->routes[ep->n_routes++];
 		*rt = c->nc.routes[i];
 		if (netd_ip_is_zero(&rt->gw))
-			rt->gw = netd_ip_from4(ep->gateway);
-		has_default |= rt->dst.len == 0;
+			rt->gw = v6 ? ep->gateway6 : netd_ip_from4(ep->gateway);
+		if (v6)
+			has_default6 |= rt->dst.len == 0;
+		else
+			has_default |= rt->dst.len == 0;
 	}
+	gw6 = gw6 && ep->ip6.family == AF_INET6;
+	/* Each family under the same rule (enum netd_default_route). */
 	if (ep->gateway.s_addr && !has_default && want == NETD_DEFAULT_ROUTE_ALWAYS)
 		ep->routes[ep->n_routes++] = dflt;
+	if (gw6 && !has_default6 && want == NETD_DEFAULT_ROUTE_ALWAYS)
+		ep->routes[ep->n_routes++] = dflt6;
 	cc.n_routes = ep->n_routes;
 	cc.default_if_none = ep->gateway.s_addr && !has_default && want == NETD_DEFAULT_ROUTE_AUTO;
+	cc.default6_if_none = gw6 && !has_default6 && want == NETD_DEFAULT_ROUTE_AUTO;
 	r = netd_ctr_configure(ns, &cc, &ep->ctr_ifindex, ep->mac, &added, err);
 	if (r == 0 && added.v4)
 		ep->routes[ep->n_routes++] = dflt;
+	if (r == 0 && added.v6)
+		ep->routes[ep->n_routes++] = dflt6;
 	return r;
 }
 
@@ -634,7 +686,15 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	if (r < 0)
 		return r;
 	c->bridge_created = created;
+	if (c->nc.subnet6.ip.family == AF_INET6 && !c->req->bridge_no_address) {
+		r = netd_bridge_addr6(rt, c->nc.bridge, br_ifindex, &c->nc.gateway6,
+				      c->nc.subnet6.len, err);
+		if (r < 0)
+			return r;
+	}
 	r = netd_ip_forward_on(&ep->ip_forward_switched_on, err);
+	if (r == 0 && c->nc.subnet6.ip.family == AF_INET6)
+		r = netd_ip6_forward_on(&ep->ip6_forward_switched_on, err);
 	if (r < 0)
 		return r;
 	netd_nat_net_of(&c->nc, &nn);
@@ -780,6 +840,9 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 	if (req->external_ipam && req->ip.s_addr == INADDR_ANY)
 		return netd_err_set(err, EINVAL, "attach %s: external IPAM without an address",
 				    req->id);
+	if (req->ip6.family && req->ip6.family != AF_INET6)
+		return netd_err_set(err, EINVAL, "attach %s: the IPv6 address is not IPv6",
+				    req->id);
 	/* The name server listens on the gateway address, which such a bridge does not have. */
 	if (req->bridge_no_address && netd_dns_named(ep))
 		return netd_err_set(err, EINVAL,
@@ -799,6 +862,12 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 		r = netd_network_open(req->network, &c.nc, err);
 	if (r == 0)
 		r = netd_netconf_check_unique(&c.nc, err);
+	if (r == 0 && req->ip6.family == AF_INET6 && c.nc.subnet6.ip.family != AF_INET6 &&
+	    !req->external_ipam)
+		r = netd_err_set(err, EINVAL,
+				 "network %s has no IPv6 subnet: an IPv6 address cannot be given "
+				 "(netd network create ... --subnet ADDR/LEN with an IPv6 prefix)",
+				 c.nc.name);
 	if (r == 0 && c.nc.internal && req->n_ports)
 		r = netd_err_set(err, EINVAL,
 				 "network %s is internal: nothing from outside reaches its "
@@ -846,13 +915,16 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 		/* Only a whole attach moves the allocator on: a failed one leaves nothing. */
 		if (r == 0 && c.leased)
 			netd_ipam_note_last(ep->network, ep->ip);
+		if (r == 0 && c.leased6)
+			netd_ipam_note_last6(ep->network, &ep->ip6);
 	}
 	if (r < 0) {
-		bool fwd = ep->ip_forward_switched_on;
+		bool fwd = ep->ip_forward_switched_on, fwd6 = ep->ip6_forward_switched_on;
 
 		attach_rollback(&c);
 		netd_endpoint_clear(ep);
 		ep->ip_forward_switched_on = fwd;
+		ep->ip6_forward_switched_on = fwd6;
 		return netd_err_prefix(err, "attach %s/%s", req->id, ifname);
 	}
 	return 0;
@@ -863,6 +935,15 @@ const char *netd_ip_forward_notice(void)
 	return "turned on IP forwarding (net.ipv4.ip_forward was 0, now 1) so that containers "
 	       "reach beyond this host: it now routes packets between all its interfaces, not "
 	       "only for containers; see netd doctor";
+}
+
+const char *netd_ip6_forward_notice(void)
+{
+	return "turned on IPv6 forwarding (net.ipv6.conf.all.forwarding was 0, now 1) so that "
+	       "containers reach beyond this host: it now routes IPv6 between all its interfaces, "
+	       "and interfaces that took router advertisements stop accepting them (set "
+	       "accept_ra=2 "
+	       "on an uplink configured by RAs); see netd doctor";
 }
 
 /* ---- detach ---- */
@@ -1009,6 +1090,10 @@ int netd_endpoint_teardown_flags(const struct netd_endpoint *ep, unsigned flags,
 		if (r == 0 && cur.created == ep->created && cur.ip.s_addr == ep->ip.s_addr) {
 			r = netd_ipam_release(ep->network, ep->ip, key, &e);
 			netd_errs_note(&es, r, &e);
+			if (ep->ip6.family == AF_INET6 && !ep->external_ipam) {
+				r = netd_ipam_release_ip(ep->network, &ep->ip6, key, &e);
+				netd_errs_note(&es, r, &e);
+			}
 			/* The record goes last: while it exists, gc can finish what failed here. */
 			if (!es.first) {
 				r = netd_store_endpoint_delete(ep->network, ep->id, ep->ifname, &e);
@@ -1053,16 +1138,16 @@ static int collect_owned_port(const struct netd_port *p, const char *key, void *
 
 struct owned_leases {
 	const char *key;
-	struct in_addr ips[8];
+	struct netd_ip ips[8];
 	size_t n;
 };
 
-static int collect_owned_lease(struct in_addr ip, const char *key, void *arg)
+static int collect_owned_lease(const struct netd_ip *ip, const char *key, void *arg)
 {
 	struct owned_leases *o = arg;
 
 	if (key && strcmp(key, o->key) == 0 && o->n < ARRAY_SIZE(o->ips))
-		o->ips[o->n++] = ip;
+		o->ips[o->n++] = *ip;
 	return 0;
 }
 
@@ -1114,10 +1199,10 @@ int netd_endpoint_teardown_damaged(const char *network, const char *id, const ch
 		return netd_errs_result(&es, key);
 	if (!(flags & NETD_TD_LOCKED))
 		netd_errs_note(&es, lk, &e);
-	r = netd_ipam_foreach(network, collect_owned_lease, &ol, &e);
+	r = netd_ipam_foreach_ip(network, collect_owned_lease, &ol, &e);
 	netd_errs_note(&es, r, &e);
 	for (size_t i = 0; i < ol.n; i++) {
-		r = netd_ipam_release(network, ol.ips[i], key, &e);
+		r = netd_ipam_release_ip(network, &ol.ips[i], key, &e);
 		netd_errs_note(&es, r, &e);
 	}
 	if (!es.first) {
@@ -1214,15 +1299,22 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 				   &(struct netd_ctr_conf){.ifname = ep.ifname,
 							   .ip = ep.ip,
 							   .prefix = ep.prefix,
+							   .ip6 = ep.ip6,
+							   .prefix6 = ep.prefix6,
 							   .routes = ep.routes,
-							   .n_routes = ep.n_routes},
+							   .n_routes = ep.n_routes,
+							   .netns_fd = -1},
 				   err);
-	if (r == 0 && !ep.external_ipam) {
-		r = netd_ipam_owner(ep.network, ep.ip, owner, sizeof(owner), err);
+	for (int fam = 0; fam < 2 && r == 0 && !ep.external_ipam; fam++) {
+		struct netd_ip ip = fam ? ep.ip6 : netd_ip_from4(ep.ip);
+
+		if (ip.family != (fam ? AF_INET6 : AF_INET))
+			continue;
+		r = netd_ipam_owner_ip(ep.network, &ip, owner, sizeof(owner), err);
 		if (r == -ENOENT || (r == 0 && strcmp(owner, key) != 0)) {
-			char ip[INET_ADDRSTRLEN];
-			netd_ip4_format(ep.ip, ip, sizeof(ip));
-			r = netd_err_set(err, ENOENT, "lease of %s for %s is missing", ip, key);
+			char a[NETD_IP_STRLEN];
+			netd_ip_format(&ip, a, sizeof(a));
+			r = netd_err_set(err, ENOENT, "lease of %s for %s is missing", a, key);
 		}
 	}
 	for (size_t i = 0; r == 0 && i < ep.n_ports; i++) {

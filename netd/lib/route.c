@@ -298,6 +298,17 @@ static int ctr_addr6(struct netd_rtnl *ns, const char *ipc, int ifindex,
 	int nle;
 
 	netd_ip_format(&cc->ip6, ips, sizeof(ips));
+	/* nodad covers this address; accept_dad=0 covers the link-local one the kernel adds. */
+	if (!netd_dry() && cc->netns_fd >= 0) {
+		char path[96];
+		int rc;
+
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", cc->ifname);
+		rc = netd_netns_sysctl_write(cc->netns_fd, path, "0", err);
+		if (rc < 0)
+			return rc;
+		netd_explain("# netd: accept_dad=0 on %s in the namespace (%s)", cc->ifname, path);
+	}
 	if (!netd_dry()) {
 		nle = netd_nl_addr6_add(ns, ifindex, &cc->ip6, cc->prefix6);
 		if (nle < 0 && netd_nl_errno(ns, nle) != EEXIST)
