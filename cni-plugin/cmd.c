@@ -60,13 +60,58 @@ static bool host_mac(const char *ifname, uint8_t mac[6])
 	return true;
 }
 
+/* The subnet of an address a delegated IPAM handed out, for a network the config gives none. */
+static struct netd_prefix subnet_of(const struct netd_ip *ip, unsigned len)
+{
+	struct netd_prefix p = {.ip = *ip, .len = len};
+
+	return netd_prefix_network(&p);
+}
+
+/* A delegated IPAM's address must lie in the network's subnet of its family. */
+static int ext_inside(const struct cni_conf *c, const struct netd_prefix *sub,
+		      const struct netd_ip *ip, struct cni_err *e)
+{
+	char a[NETD_IP_STRLEN], s[NETD_PREFIX_STRLEN];
+
+	if (sub->ip.family && netd_prefix_contains(sub, ip))
+		return 0;
+	netd_ip_format(ip, a, sizeof(a));
+	if (!sub->ip.family)
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "ipam plugin %s handed out %s, but the network has no %s subnet",
+				   c->ipam_type, a, ip->family == AF_INET6 ? "IPv6" : "IPv4");
+	netd_prefix_format(sub, s, sizeof(s));
+	return cni_err_set(e, CNI_ERR_CONFIG,
+			   "ipam plugin %s handed out %s, outside the network's subnet %s",
+			   c->ipam_type, a, s);
+}
+
+/*
+ * ipam.routes of a family the network has no subnet of belong to another plugin of the chain
+ * (an IPv6 one beside an IPv4-only netd-cni), as IPv6 entries did before netd-cni had IPv6:
+ * skipped, not refused.
+ */
+static void drop_foreign_routes(struct netd_netconf *nc)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nc->n_routes; i++) {
+		int fam = nc->routes[i].dst.ip.family;
+
+		if ((fam == AF_INET && nc->subnet.s_addr) ||
+		    (fam == AF_INET6 && nc->subnet6.ip.family))
+			nc->routes[n++] = nc->routes[i];
+	}
+	nc->n_routes = n;
+}
+
 /*
  * The network definition for an ADD: from subnetFile, from the ipam section, or (delegated IPAM
- * without a subnet in the config) from the address the delegate handed out.
+ * without a subnet in the config) from the addresses the delegate handed out.
  */
-static int add_netconf(struct cni_conf *c, bool have_ext, struct in_addr ext_ip,
-		       unsigned ext_prefix, struct in_addr ext_gw, struct netd_netconf *nc,
-		       struct cni_err *e)
+static int add_netconf(struct cni_conf *c, const struct cni_ipam_addrs *ext,
+		       struct netd_netconf *nc, struct cni_err *e)
 {
 	struct netd_err ne = {0};
 
@@ -81,34 +126,58 @@ static int add_netconf(struct cni_conf *c, bool have_ext, struct in_addr ext_ip,
 			return cni_err_set(e, CNI_ERR_CONFIG, "subnetFile: %s", ne.msg);
 		cni_conf_overlay(c, &fnc);
 		*nc = fnc;
-	} else if (!c->has_subnet) {
-		if (!have_ext)
+	} else if (!c->has_subnet && !c->has_subnet6) {
+		if (!ext)
 			return cni_err_set(e, CNI_ERR_CONFIG,
 					   "network %s has no subnet: set ipam.subnet or "
 					   "ipam.ranges (host-local form), or subnetFile",
 					   c->name);
-		struct netd_prefix p = netd_prefix_from4(ext_ip, ext_prefix);
+		if (ext->has_ip) {
+			struct netd_ip ip = netd_ip_from4(ext->ip);
 
-		p = netd_prefix_network(&p);
-		nc->subnet = p.ip.v4;
-		nc->prefix = ext_prefix;
-		nc->gateway = ext_gw;
+			nc->subnet = subnet_of(&ip, ext->prefix).ip.v4;
+			nc->prefix = ext->prefix;
+			nc->gateway = ext->gateway;
+		}
+		if (ext->ip6.family) {
+			nc->subnet6 = subnet_of(&ext->ip6, ext->prefix6);
+			nc->gateway6 = ext->gateway6;
+		}
 	}
+	drop_foreign_routes(nc);
 	if (netd_netconf_finish(nc, c->name, &ne) < 0)
 		return cni_err_set(e, CNI_ERR_CONFIG, "%s", ne.msg);
-	struct netd_prefix sub = netd_prefix_from4(nc->subnet, nc->prefix);
-	struct netd_ip ext = netd_ip_from4(ext_ip);
+	if (ext && ext->has_ip) {
+		struct netd_prefix sub = nc->subnet.s_addr
+					     ? netd_prefix_from4(nc->subnet, nc->prefix)
+					     : (struct netd_prefix){0};
+		struct netd_ip ip = netd_ip_from4(ext->ip);
 
-	if (have_ext && !netd_prefix_contains(&sub, &ext)) {
-		char a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
-
-		netd_ip4_format(ext_ip, a, sizeof(a));
-		netd_ip4_format(nc->subnet, s, sizeof(s));
-		return cni_err_set(
-		    e, CNI_ERR_CONFIG,
-		    "ipam plugin %s handed out %s, outside the network's subnet %s/%u",
-		    c->ipam_type, a, s, nc->prefix);
+		if (ext_inside(c, &sub, &ip, e) < 0)
+			return -1;
 	}
+	if (ext && ext->ip6.family && ext_inside(c, &nc->subnet6, &ext->ip6, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* An address asked for (ips, IP=) of a family the network has no subnet of: host-local's error
+ * too (a requested address outside every range set), here naming the family. */
+static int want_has_subnet(const struct netd_netconf *nc, const struct netd_attach_req *req,
+			   struct cni_err *e)
+{
+	char a[NETD_IP_STRLEN];
+
+	if (req->ip.s_addr && !nc->subnet.s_addr)
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "the address asked for (ips / IP=) %s is IPv4, but network %s "
+				   "has no IPv4 range",
+				   netd_ip4_format(req->ip, a, sizeof(a)), nc->name);
+	if (req->ip6.family && !nc->subnet6.ip.family)
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "the address asked for (ips / IP=) %s is IPv6, but network %s "
+				   "has no IPv6 range",
+				   netd_ip_format(&req->ip6, a, sizeof(a)), nc->name);
 	return 0;
 }
 
@@ -123,8 +192,7 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	struct netd_netconf nc = {0};
 	struct netd_err ne = {0};
 	struct cni_add_result ar = {0};
-	struct in_addr ext_ip = {0}, ext_gw = {0};
-	unsigned ext_prefix = 0;
+	struct cni_ipam_addrs ext = {0};
 	struct stat st;
 	int r;
 
@@ -133,10 +201,10 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	if (c->ipam_delegate) {
 		if (cni_delegate_run(env, c->ipam_type, "ADD", text, len, &ipam_res, e) < 0)
 			return -1;
-		if (cni_result_first_ip4(ipam_res, &ext_ip, &ext_prefix, &ext_gw, e) < 0)
+		if (cni_result_ips(ipam_res, &ext, e) < 0)
 			goto undo_ipam;
 	}
-	if (add_netconf(c, c->ipam_delegate, ext_ip, ext_prefix, ext_gw, &nc, e) < 0)
+	if (add_netconf(c, c->ipam_delegate ? &ext : NULL, &nc, e) < 0)
 		goto undo_ipam;
 	r = netd_network_ensure(&nc, &ne);
 	if (r < 0) {
@@ -150,13 +218,21 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	req.ifname = env->ifname;
 	if (c->ipam_delegate) {
 		req.external_ipam = true;
-		req.ip = ext_ip;
-		req.prefix = ext_prefix;
-		req.gateway = ext_gw.s_addr ? ext_gw : nc.gateway;
-	} else if (c->has_ip) {
-		req.ip = c->ip;
-	} else if (env->a.has_ip) {
-		req.ip = env->a.ip;
+		req.ip = ext.ip;
+		req.prefix = ext.prefix;
+		req.gateway = ext.gateway.s_addr ? ext.gateway : nc.gateway;
+		req.ip6 = ext.ip6;
+		req.prefix6 = ext.prefix6;
+		req.gateway6 = ext.gateway6.family ? ext.gateway6 : nc.gateway6;
+	} else {
+		/* Per family: the config's ips (runtimeConfig, args) win over CNI_ARGS IP=. */
+		if (c->has_ip)
+			req.ip = c->ip;
+		else if (env->a.has_ip)
+			req.ip = env->a.ip;
+		req.ip6 = c->ip6.family ? c->ip6 : env->a.ip6;
+		if (want_has_subnet(&nc, &req, e) < 0)
+			goto undo_ipam;
 	}
 	if (c->has_mac) {
 		req.has_mac = true;
@@ -204,6 +280,9 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	ar.ip = ep.ip;
 	ar.prefix = ep.prefix;
 	ar.gateway = ep.gateway;
+	ar.ip6 = ep.ip6;
+	ar.prefix6 = ep.prefix6;
+	ar.gateway6 = ep.gateway6;
 	ar.routes = ep.routes;
 	ar.n_routes = ep.n_routes;
 	if (!c->dns && ipam_res && json_is_object(json_object_get(ipam_res, "dns")))
@@ -274,7 +353,7 @@ int cni_cmd_check(const struct cni_env *env, struct cni_conf *c, const char *tex
 			e->code = CNI_ERR_UNKNOWN_CTR;
 		return -1;
 	}
-	r = cni_prev_result_check(c->prev_result, env->ifname, env->netns, ep.ip, e);
+	r = cni_prev_result_check(c->prev_result, env->ifname, env->netns, ep.ip, &ep.ip6, e);
 	netd_endpoint_clear(&ep);
 	if (r < 0)
 		return -1;
@@ -306,7 +385,8 @@ int cni_cmd_status(const struct cni_env *env, struct cni_conf *c, const char *te
 		   struct cni_err *e)
 {
 	struct netd_err ne = {0};
-	unsigned long n = 0;
+	unsigned long n = 0, n6 = 0;
+	bool has6 = false;
 	int r;
 
 	if (c->ipam_delegate) {
@@ -317,12 +397,15 @@ int cni_cmd_status(const struct cni_env *env, struct cni_conf *c, const char *te
 	r = netd_network_free_addresses(c->name, &n, &ne);
 	if (r == -ENOENT)
 		return 0; /* not defined yet: the first ADD defines it with its whole range */
+	if (r == 0 && n)
+		r = netd_network_free_addresses6(c->name, &has6, &n6, &ne);
 	if (r < 0)
 		return cni_err_from_netd(e, r, &ne);
-	if (n == 0)
+	/* An ADD needs an address of each family the network has. */
+	if (n == 0 || (n6 == 0 && has6))
 		return cni_err_set(e, CNI_ERR_UNAVAILABLE,
-				   "network %s: no free addresses left in its range; DEL unused "
+				   "network %s: no free addresses left in its %s range; DEL unused "
 				   "containers, run GC, or widen ipam.rangeStart/rangeEnd",
-				   c->name);
+				   c->name, n == 0 ? "IPv4" : "IPv6");
 	return 0;
 }

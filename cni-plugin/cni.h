@@ -56,8 +56,9 @@ enum cni_cmd { CNI_CMD_NONE, CNI_ADD, CNI_DEL, CNI_CHECK, CNI_GC, CNI_STATUS, CN
 /* CNI_ARGS: "K=V;K=V". Known keys: IgnoreUnknown, IP, MAC, K8S_POD_*. */
 struct cni_args {
 	bool ignore_unknown;
-	bool has_ip;
+	bool has_ip; /* IP=: at most one address per family */
 	struct in_addr ip;
+	struct netd_ip ip6; /* family 0: none asked for */
 	bool has_mac;
 	uint8_t mac[6];
 	char pod_name[254];
@@ -95,16 +96,18 @@ struct cni_conf {
 	bool ipam_delegate;    /* ipam.type names another plugin: exec it */
 	const char *subnet_file;
 	struct netd_netconf nc; /* from the config (subnet/ipam), before netd_netconf_finish */
-	bool has_subnet;
-	bool bridge_set, mtu_set, masq_set, routes_set, gw_mode_set, internal_set, icc_set;
+	bool has_subnet, has_subnet6; /* an IPv4 / IPv6 range from ipam */
+	bool bridge_set, mtu_set, masq_set, masq6_set, routes_set, gw_mode_set, internal_set,
+	    icc_set;
 	bool is_gateway, is_default_gateway;
 	json_t *dns;	     /* borrowed, may be NULL */
 	json_t *prev_result; /* borrowed, may be NULL */
 	struct netd_port *ports;
 	size_t n_ports;
-	bool has_ip; /* runtimeConfig.ips or args.cni.ips */
+	bool has_ip; /* runtimeConfig.ips or args.cni.ips: at most one address per family */
 	struct in_addr ip;
-	bool has_mac; /* runtimeConfig.mac */
+	struct netd_ip ip6; /* family 0: none asked for */
+	bool has_mac;	    /* runtimeConfig.mac */
 	uint8_t mac[6];
 	/* runtimeConfig.aliases (the "aliases" capability, as podman passes it): the names of
 	 * this network's entry; borrowed from root. */
@@ -122,11 +125,11 @@ struct cni_conf {
 int cni_conf_parse(const char *text, size_t len, enum cni_cmd cmd, struct cni_conf *c,
 		   struct cni_err *e);
 void cni_conf_free(struct cni_conf *c);
-/* Fills c->nc from the config (no subnet file): name, bridge, subnet, range, mtu, masquerade,
- * routes (ipam.routes, IPv4). */
+/* Fills c->nc from the config (no subnet file): name, bridge, subnets and ranges of both
+ * families (ipam, host-local's forms), mtu, masquerade (ipMasq, ipMasq6), routes (ipam.routes). */
 int cni_conf_netconf(struct cni_conf *c, struct netd_netconf *nc, struct cni_err *e);
-/* Applies the config's explicit bridge/mtu/ipMasq/ipam.routes/gatewayMode over a definition read
- * from a subnet file. */
+/* Applies the config's explicit bridge/mtu/ipMasq/ipMasq6/ipam.routes/gatewayMode over a
+ * definition read from a subnet file. */
 void cni_conf_overlay(const struct cni_conf *c, struct netd_netconf *nc);
 
 /* What an ADD produced, to be written as a result. */
@@ -140,8 +143,10 @@ struct cni_iface {
 struct cni_add_result {
 	struct cni_iface ifaces[3]; /* bridge, host veth, container interface */
 	size_t n_ifaces;
-	struct in_addr ip, gateway;
+	struct in_addr ip, gateway; /* ip INADDR_ANY: no IPv4 address */
 	unsigned prefix;
+	struct netd_ip ip6, gateway6; /* ip6.family 0: no IPv6 address */
+	unsigned prefix6;
 	const struct netd_route *routes; /* installed in the container */
 	size_t n_routes;
 };
@@ -151,12 +156,20 @@ json_t *cni_result_build(const struct cni_conf *c, const struct cni_add_result *
 			 struct cni_err *e);
 /* Rewrites a result in place to the shape of version index ver (ips[].version for 0.x). */
 int cni_result_convert(json_t *res, int ver, struct cni_err *e);
-/* The first IPv4 address of a result (a delegated IPAM's): address/prefix and gateway. */
-int cni_result_first_ip4(json_t *res, struct in_addr *ip, unsigned *prefix, struct in_addr *gw,
-			 struct cni_err *e);
-/* CHECK: prevResult must describe ifname in netns with ip. */
+/* The addresses a delegated IPAM handed out: the first of each family in its result. */
+struct cni_ipam_addrs {
+	bool has_ip;
+	struct in_addr ip, gateway; /* gateway INADDR_ANY: none given */
+	unsigned prefix;
+	struct netd_ip ip6, gateway6; /* ip6.family 0: none; gateway6.family 0: none given */
+	unsigned prefix6;
+};
+/* At least one address, and each one's gateway of its own family (code 6 otherwise). */
+int cni_result_ips(json_t *res, struct cni_ipam_addrs *a, struct cni_err *e);
+/* CHECK: prevResult must describe ifname in netns with the attachment's addresses (ip
+ * INADDR_ANY: none of IPv4; ip6 NULL or family 0: none of IPv6). */
 int cni_prev_result_check(json_t *prev, const char *ifname, const char *netns, struct in_addr ip,
-			  struct cni_err *e);
+			  const struct netd_ip *ip6, struct cni_err *e);
 json_t *cni_version_result(const char *cni_version);
 json_t *cni_error_json(const char *cni_version, const struct cni_err *e);
 /* Prints JSON on stdout with a newline; returns 0 or -1. */

@@ -64,16 +64,64 @@ int cni_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-/* An IPv4 address with or without /prefix ("10.1.2.3", "10.1.2.3/24"); 1 when it is IPv6. */
-static int parse_ip_maybe_cidr(const char *s, struct in_addr *ip)
+/*
+ * A requested address ("10.1.2.3", "fd00::3", either with a /prefix, which host-local ignores
+ * too) into the slot of its family: 0; -EINVAL when s is no address, -EEXIST when that family's
+ * slot holds another address (one per family, as host-local hands out one per range set; it
+ * merges its sources, so the same address twice is one request).
+ */
+static int take_ip(const char *s, bool *has4, struct in_addr *ip4, struct netd_ip *ip6)
 {
-	unsigned prefix;
+	struct netd_prefix p;
+	struct netd_ip ip;
 
-	if (cni_parse_ip4(s, ip) == 0 || cni_parse_cidr4(s, ip, &prefix) == 0)
-		return 0;
-	if (strchr(s, ':'))
-		return 1;
-	return -1;
+	if (netd_ip_parse(s, AF_UNSPEC, &ip, NULL) < 0) {
+		if (netd_prefix_parse(s, AF_UNSPEC, &p, NULL) < 0)
+			return -EINVAL;
+		ip = p.ip;
+	}
+	if (ip.family == AF_INET) {
+		if (*has4 && ip4->s_addr != ip.v4.s_addr)
+			return -EEXIST;
+		*has4 = true;
+		*ip4 = ip.v4;
+	} else {
+		if (ip6->family && !netd_ip_equal(ip6, &ip))
+			return -EEXIST;
+		*ip6 = ip;
+	}
+	return 0;
+}
+
+static const char *family_of(const char *s)
+{
+	return strchr(s, ':') ? "IPv6" : "IPv4";
+}
+
+/* take_ip for the JSON lists (runtimeConfig.ips, args.cni.ips), errors naming key[i]. */
+static int take_json_ips(struct cni_conf *c, json_t *ips, const char *key, struct cni_err *e)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(ips, i, v)
+	{
+		const char *s = json_string_value(v);
+		int r;
+
+		if (!s)
+			return cni_err_set(e, CNI_ERR_CONFIG, "%s[%zu]: expected a string", key, i);
+		r = take_ip(s, &c->has_ip, &c->ip, &c->ip6);
+		if (r == -EINVAL)
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "%s[%zu]: \"%.64s\" is not an IP address", key, i, s);
+		if (r == -EEXIST)
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "%s[%zu]: a second %s address (%.64s); one address per "
+					   "family",
+					   key, i, family_of(s), s);
+	}
+	return 0;
 }
 
 /* ---- environment ---- */
@@ -150,18 +198,17 @@ int cni_args_parse(const char *s, struct cni_args *a, struct cni_err *e)
 			/* host-local's form: IP=10.0.0.5 or a list IP=10.0.0.5,fd00::5 */
 			for (tok = strtok_r(val, ",", &save); tok;
 			     tok = strtok_r(NULL, ",", &save)) {
-				struct in_addr ip;
-				int r = parse_ip_maybe_cidr(tok, &ip);
+				int r = take_ip(tok, &a->has_ip, &a->ip, &a->ip6);
 
-				if (r < 0)
+				if (r == -EINVAL)
 					return cni_err_set(e, CNI_ERR_ENV,
 							   "CNI_ARGS: IP=%s is not an IP address",
 							   tok);
-				/* IPv6 entries are for another plugin: skip them. */
-				if (r == 0 && !a->has_ip) {
-					a->has_ip = true;
-					a->ip = ip;
-				}
+				if (r == -EEXIST)
+					return cni_err_set(e, CNI_ERR_ENV,
+							   "CNI_ARGS: IP= has a second %s address "
+							   "(%s); one address per family",
+							   family_of(tok), tok);
 			}
 		} else if (strcmp(key, "MAC") == 0) {
 			if (take_value(val, sizeof(val), v, vlen, key, e) < 0)
@@ -506,27 +553,8 @@ static int parse_runtime_config(struct cni_conf *c, struct cni_err *e)
 				c->n_ports++;
 		}
 	}
-	if (ips) {
-		json_array_foreach(ips, i, v)
-		{
-			struct in_addr ip;
-			int r;
-
-			if (!json_is_string(v))
-				return cni_err_set(e, CNI_ERR_CONFIG,
-						   "runtimeConfig.ips[%zu]: expected a string", i);
-			r = parse_ip_maybe_cidr(json_string_value(v), &ip);
-			if (r < 0)
-				return cni_err_set(e, CNI_ERR_CONFIG,
-						   "runtimeConfig.ips[%zu]: \"%.64s\" is not an IP "
-						   "address",
-						   i, json_string_value(v));
-			if (r == 0 && !c->has_ip) {
-				c->has_ip = true;
-				c->ip = ip;
-			}
-		}
-	}
+	if (ips && take_json_ips(c, ips, "runtimeConfig.ips", e) < 0)
+		return -1;
 	if (mac && *mac) {
 		if (cni_parse_mac(mac, c->mac) < 0)
 			return cni_err_set(
@@ -540,8 +568,7 @@ static int parse_runtime_config(struct cni_conf *c, struct cni_err *e)
 /* host-local's "args": {"cni": {"ips": [...]}} */
 static int parse_args_ips(struct cni_conf *c, struct cni_err *e)
 {
-	json_t *args, *cni, *ips, *v;
-	size_t i;
+	json_t *args, *cni, *ips;
 
 	if (get_obj(c->root, "", "args", &args, e) < 0)
 		return -1;
@@ -553,27 +580,7 @@ static int parse_args_ips(struct cni_conf *c, struct cni_err *e)
 		return 0;
 	if (get_arr(cni, "args.cni.", "ips", &ips, e) < 0)
 		return -1;
-	if (!ips)
-		return 0;
-	json_array_foreach(ips, i, v)
-	{
-		struct in_addr ip;
-		int r;
-
-		if (!json_is_string(v))
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "args.cni.ips[%zu]: expected a string", i);
-		r = parse_ip_maybe_cidr(json_string_value(v), &ip);
-		if (r < 0)
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "args.cni.ips[%zu]: \"%.64s\" is not an IP address", i,
-					   json_string_value(v));
-		if (r == 0 && !c->has_ip) {
-			c->has_ip = true;
-			c->ip = ip;
-		}
-	}
-	return 0;
+	return ips ? take_json_ips(c, ips, "args.cni.ips", e) : 0;
 }
 
 static int parse_keep_list(struct cni_conf *c, json_t *list, const char *key, struct cni_err *e)
@@ -712,6 +719,7 @@ int cni_conf_parse(const char *text, size_t len, enum cni_cmd cmd, struct cni_co
 	if (get_bool(c->root, "", "isGateway", &c->is_gateway, NULL, e) < 0 ||
 	    get_bool(c->root, "", "isDefaultGateway", &c->is_default_gateway, NULL, e) < 0 ||
 	    get_bool(c->root, "", "ipMasq", &c->nc.masquerade, &c->masq_set, e) < 0 ||
+	    get_bool(c->root, "", "ipMasq6", &c->nc.masquerade6, &c->masq6_set, e) < 0 ||
 	    get_bool(c->root, "", "hairpinMode", &dummy, NULL, e) < 0 ||
 	    get_bool(c->root, "", "promiscMode", &dummy, NULL, e) < 0)
 		goto fail;
@@ -756,92 +764,162 @@ fail:
 	return -1;
 }
 
-/* Subnet, range and gateway of the built-in IPAM, from the host-local form of "ipam". */
-static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netconf *nc,
-			    struct cni_err *e)
+static const char *family_word(int family)
 {
-	const char *subnet = NULL, *start = NULL, *end = NULL, *gw = NULL;
-	json_t *ranges = NULL, *set, *r0 = ipam;
-	char where[32] = "ipam.";
-	struct in_addr a;
-	unsigned prefix;
-	struct netd_prefix sub;
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
 
-	if (get_arr(ipam, "ipam.", "ranges", &ranges, e) < 0)
+/* An optional address member of a range, of the range's family: 0 and *ip zero when absent. */
+static int range_ip(json_t *r, const char *where, const char *key, int family, struct netd_ip *ip,
+		    struct cni_err *e)
+{
+	const char *s = NULL;
+
+	memset(ip, 0, sizeof(*ip));
+	if (get_str(r, where, key, &s, e) < 0)
 		return -1;
-	if (ranges && json_array_size(ranges)) {
-		if (json_array_size(ranges) > 1)
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "ipam.ranges: %zu range sets; netd-cni serves one IPv4 "
-					   "range (remove the others, e.g. the IPv6 one)",
-					   json_array_size(ranges));
-		set = json_array_get(ranges, 0);
-		if (!json_is_array(set) || json_array_size(set) != 1 ||
-		    !json_is_object(json_array_get(set, 0)))
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "ipam.ranges[0]: expected an array of one range object "
-					   "({\"subnet\": ...})");
-		r0 = json_array_get(set, 0);
-		snprintf(where, sizeof(where), "ipam.ranges[0][0].");
-	}
-	if (get_str(r0, where, "subnet", &subnet, e) < 0 ||
-	    get_str(r0, where, "rangeStart", &start, e) < 0 ||
-	    get_str(r0, where, "rangeEnd", &end, e) < 0 ||
-	    get_str(r0, where, "gateway", &gw, e) < 0)
+	if (s && netd_ip_parse(s, family, ip, NULL) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG, "%s%s \"%.64s\" is not an %s address", where,
+				   key, s, family_word(family));
+	return 0;
+}
+
+/*
+ * One host-local range (subnet, rangeStart, rangeEnd, gateway) into the netconf's half of the
+ * subnet's family. Bounds, gateway and prefix length are netd_netconf_finish's to check, as for a
+ * subnet file; here only the family and the text.
+ */
+static int parse_range(struct cni_conf *c, json_t *r, const char *where, struct netd_netconf *nc,
+		       struct cni_err *e)
+{
+	const char *subnet = NULL;
+	struct netd_ip start, end, gw;
+	struct netd_prefix sub;
+	int fam;
+
+	if (get_str(r, where, "subnet", &subnet, e) < 0)
 		return -1;
 	if (!subnet)
 		return 0;
-	if (cni_parse_cidr4(subnet, &a, &prefix) < 0) {
-		if (strchr(subnet, ':'))
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "%ssubnet %.64s: IPv6 is not supported by netd-cni",
-					   where, subnet);
+	if (netd_prefix_parse(subnet, AF_UNSPEC, &sub, NULL) < 0)
 		return cni_err_set(e, CNI_ERR_CONFIG,
-				   "%ssubnet \"%.64s\" is not an IPv4 CIDR (like 10.22.0.0/16)",
+				   "%ssubnet \"%.64s\" is not a CIDR (like 10.22.0.0/16 or "
+				   "fd22::/64)",
 				   where, subnet);
-	}
-	if (prefix < 8 || prefix > 30)
+	fam = sub.ip.family;
+	if (fam == AF_INET && (sub.len < 8 || sub.len > 30))
 		return cni_err_set(e, CNI_ERR_CONFIG,
 				   "%ssubnet %.64s: prefix /%u is not supported (use /8 to /30)",
-				   where, subnet, prefix);
+				   where, subnet, sub.len);
+	if (range_ip(r, where, "rangeStart", fam, &start, e) < 0 ||
+	    range_ip(r, where, "rangeEnd", fam, &end, e) < 0 ||
+	    range_ip(r, where, "gateway", fam, &gw, e) < 0)
+		return -1;
 	/* host-local accepts an address inside the subnet and takes its network. */
-	sub = netd_prefix_from4(a, prefix);
 	sub = netd_prefix_network(&sub);
-	nc->subnet = sub.ip.v4;
-	nc->prefix = prefix;
-	c->has_subnet = true;
-	if (start && cni_parse_ip4(start, &nc->range_start) < 0)
-		return cni_err_set(e, CNI_ERR_CONFIG,
-				   "%srangeStart \"%.64s\" is not an IPv4 address", where, start);
-	if (end && cni_parse_ip4(end, &nc->range_end) < 0)
-		return cni_err_set(e, CNI_ERR_CONFIG, "%srangeEnd \"%.64s\" is not an IPv4 address",
-				   where, end);
-	if (gw && cni_parse_ip4(gw, &nc->gateway) < 0)
-		return cni_err_set(e, CNI_ERR_CONFIG, "%sgateway \"%.64s\" is not an IPv4 address",
-				   where, gw);
-	/* host-local's defaults when only one end is given: the subnet's first/last host. */
-	if (start && !end) {
-		struct netd_ip last = netd_prefix_last(&sub);
-		uint64_t size = 0;
-
-		/* /8 to /30: the subnet has a last host */
-		if (netd_ip_diff(&sub.ip, &last, &size) == 0 &&
-		    netd_ip_add(&sub.ip, size - 1, &last) == 0)
-			nc->range_end = last.v4;
+	/* host-local's defaults when only one end is given: the subnet's first host, its last
+	 * (IPv4: the one before the broadcast address). */
+	if (start.family && !end.family) {
+		end = netd_prefix_last(&sub);
+		if (fam == AF_INET) /* /8 to /30: the subnet has a last host */
+			end.v4.s_addr = htonl(ntohl(end.v4.s_addr) - 1);
 	}
-	if (end && !start) {
-		struct netd_ip first;
-
-		if (netd_ip_add(&sub.ip, 1, &first) == 0)
-			nc->range_start = first.v4;
+	if (end.family && !start.family && netd_ip_add(&sub.ip, 1, &start) < 0)
+		memset(&start, 0, sizeof(start));
+	if (fam == AF_INET) {
+		nc->subnet = sub.ip.v4;
+		nc->prefix = sub.len;
+		nc->range_start = start.v4;
+		nc->range_end = end.v4;
+		nc->gateway = gw.v4;
+		c->has_subnet = true;
+	} else {
+		nc->subnet6 = sub;
+		nc->range6.first = start;
+		nc->range6.last = end;
+		nc->gateway6 = gw;
+		c->has_subnet6 = true;
 	}
 	return 0;
 }
 
 /*
- * host-local's "routes": [{"dst": CIDR, "gw": IP}], installed in the container (gw absent: the
- * network's gateway). IPv6 entries are for another plugin and skipped; host bits of dst are
- * dropped, as host-local's CIDR parsing does.
+ * The built-in IPAM's subnets, from either form of host-local's "ipam": flat (subnet,
+ * rangeStart, ... in ipam itself) or "ranges", a list of range sets where each set is a list of
+ * ranges of one family and gives one address. A network has one range per family: at most one
+ * IPv4 set and one IPv6 set, each of one range.
+ */
+static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netconf *nc,
+			    struct cni_err *e)
+{
+	json_t *ranges = NULL, *set;
+	size_t i;
+
+	if (get_arr(ipam, "ipam.", "ranges", &ranges, e) < 0)
+		return -1;
+	if (!ranges || !json_array_size(ranges))
+		return parse_range(c, ipam, "ipam.", nc, e);
+	if (json_array_size(ranges) > 2)
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "ipam.ranges: %zu range sets; netd-cni serves one IPv4 and one "
+				   "IPv6 set",
+				   json_array_size(ranges));
+	json_array_foreach(ranges, i, set)
+	{
+		int fam = 0;
+		char where[48];
+		json_t *r;
+		size_t j;
+
+		if (!json_is_array(set) || !json_array_size(set))
+			return cni_err_set(e, CNI_ERR_CONFIG,
+					   "ipam.ranges[%zu]: expected an array of range objects "
+					   "([{\"subnet\": ...}])",
+					   i);
+		json_array_foreach(set, j, r)
+		{
+			const char *subnet = NULL;
+
+			snprintf(where, sizeof(where), "ipam.ranges[%zu][%zu].", i, j);
+			if (!json_is_object(r))
+				return cni_err_set(e, CNI_ERR_CONFIG,
+						   "ipam.ranges[%zu][%zu]: expected an object "
+						   "({\"subnet\": ...})",
+						   i, j);
+			if (get_str(r, where, "subnet", &subnet, e) < 0)
+				return -1;
+			if (!subnet)
+				return cni_err_set(e, CNI_ERR_CONFIG, "%ssubnet is missing", where);
+			if (fam && fam != (strchr(subnet, ':') ? AF_INET6 : AF_INET))
+				return cni_err_set(e, CNI_ERR_CONFIG,
+						   "ipam.ranges[%zu]: mixes IPv4 and IPv6 ranges "
+						   "(a range set is of one family)",
+						   i);
+			fam = strchr(subnet, ':') ? AF_INET6 : AF_INET;
+		}
+		if (json_array_size(set) > 1)
+			return cni_err_set(
+			    e, CNI_ERR_CONFIG,
+			    "ipam.ranges[%zu]: %zu ranges; netd-cni serves one range "
+			    "per set",
+			    i, json_array_size(set));
+		if ((fam == AF_INET && c->has_subnet) || (fam == AF_INET6 && c->has_subnet6))
+			return cni_err_set(
+			    e, CNI_ERR_CONFIG,
+			    "ipam.ranges[%zu]: a second %s range set; netd-cni serves "
+			    "one set per family (one address each)",
+			    i, family_word(fam));
+		snprintf(where, sizeof(where), "ipam.ranges[%zu][0].", i);
+		if (parse_range(c, json_array_get(set, 0), where, nc, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * host-local's "routes": [{"dst": CIDR, "gw": IP}] of either family, installed in the container
+ * (gw absent: the network's gateway of dst's family; ::/0 gives the IPv6 default route); host
+ * bits of dst are dropped, as host-local's CIDR parsing does.
  */
 static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netconf *nc,
 			     struct cni_err *e)
@@ -856,35 +934,25 @@ static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netco
 	{
 		const char *dst = NULL, *gw = NULL;
 		struct netd_route rt = {0};
-		struct in_addr d4 = {0}, gw4 = {0};
-		unsigned plen = 0;
-		bool v4_dst;
+		char where[40];
 
+		snprintf(where, sizeof(where), "ipam.routes[%zu].", i);
 		if (!json_is_object(v))
 			return cni_err_set(e, CNI_ERR_CONFIG,
 					   "ipam.routes[%zu]: expected an object", i);
-		if (get_str(v, "ipam.routes[].", "dst", &dst, e) < 0 ||
-		    get_str(v, "ipam.routes[].", "gw", &gw, e) < 0)
+		if (get_str(v, where, "dst", &dst, e) < 0 || get_str(v, where, "gw", &gw, e) < 0)
 			return -1;
-		v4_dst = dst && cni_parse_cidr4(dst, &d4, &plen) == 0;
-		if (!dst || (!v4_dst && !strchr(dst, ':')))
+		if (!dst || netd_prefix_parse(dst, AF_UNSPEC, &rt.dst, NULL) < 0)
 			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "ipam.routes[%zu].dst: expected a CIDR like 0.0.0.0/0",
-					   i);
-		if (gw && cni_parse_ip4(gw, &gw4) < 0 && !strchr(gw, ':'))
+					   "%sdst: expected a CIDR like 0.0.0.0/0 or ::/0", where);
+		if (gw && netd_ip_parse(gw, rt.dst.ip.family, &rt.gw, NULL) < 0)
 			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "ipam.routes[%zu].gw: \"%.64s\" is not an IP address", i,
-					   gw);
-		if (!v4_dst || (gw && strchr(gw, ':')))
-			continue;
+					   "%sgw: \"%.64s\" is not an %s address (dst is %.64s)",
+					   where, gw, family_word(rt.dst.ip.family), dst);
 		if (nc->n_routes == NETD_ROUTES_MAX)
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "ipam.routes: more than %d IPv4 routes",
+			return cni_err_set(e, CNI_ERR_CONFIG, "ipam.routes: more than %d routes",
 					   NETD_ROUTES_MAX);
-		rt.dst = netd_prefix_from4(d4, plen);
 		rt.dst = netd_prefix_network(&rt.dst);
-		if (gw)
-			rt.gw = netd_ip_from4(gw4);
 		nc->routes[nc->n_routes++] = rt;
 	}
 	return 0;
@@ -921,6 +989,9 @@ int cni_conf_netconf(struct cni_conf *c, struct netd_netconf *nc, struct cni_err
 		c->mtu_set = m != 0;
 	}
 	nc->masquerade = c->masq_set ? c->nc.masquerade : false;
+	/* ipMasq covers both families, as the reference bridge masquerades every address of its
+	 * result; ipMasq6 (ours) sets IPv6 apart. */
+	nc->masquerade6 = c->masq6_set ? c->nc.masquerade6 : nc->masquerade;
 	nc->gateway_mode = c->gw_mode_set ? c->nc.gateway_mode : NETD_GATEWAY_NAT;
 	nc->internal = c->internal_set && c->nc.internal;
 	nc->no_icc = c->icc_set && c->nc.no_icc;
@@ -942,6 +1013,8 @@ void cni_conf_overlay(const struct cni_conf *c, struct netd_netconf *nc)
 		nc->mtu = c->nc.mtu;
 	if (c->masq_set)
 		nc->masquerade = c->nc.masquerade;
+	if (c->masq6_set || c->masq_set)
+		nc->masquerade6 = c->nc.masquerade6;
 	if (c->routes_set) {
 		memcpy(nc->routes, c->nc.routes, sizeof(nc->routes));
 		nc->n_routes = c->nc.n_routes;

@@ -6,14 +6,6 @@
 #include <netd/addr.h>
 #include "cni.h"
 
-static json_t *ip4_str(struct in_addr a)
-{
-	char buf[INET_ADDRSTRLEN];
-
-	netd_ip4_format(a, buf, sizeof(buf));
-	return json_string(buf);
-}
-
 static json_t *mac_str(const uint8_t m[6])
 {
 	char buf[NETD_MAC_STRLEN];
@@ -49,6 +41,23 @@ static json_t *member_array(json_t *res, const char *key)
 	if (!a || json_object_set_new(res, key, a) < 0)
 		return NULL;
 	return a;
+}
+
+/* {"address": "ADDR/LEN", "gateway": ..., "interface": index} appended to ips. */
+static int append_ip(json_t *ips, const struct netd_prefix *p, const struct netd_ip *gw,
+		     size_t iface)
+{
+	char buf[NETD_PREFIX_STRLEN];
+	json_t *o = json_object();
+
+	if (!o || set_new(o, "address", json_string(netd_prefix_format(p, buf, sizeof(buf)))) < 0 ||
+	    (gw && set_new(o, "gateway", json_string(netd_ip_format(gw, buf, sizeof(buf)))) < 0) ||
+	    set_new(o, "interface", json_integer((json_int_t)iface)) < 0 ||
+	    append_new(ips, o) < 0) {
+		json_decref(o);
+		return -1;
+	}
+	return 0;
 }
 
 int cni_result_convert(json_t *res, int ver, struct cni_err *e)
@@ -128,19 +137,21 @@ json_t *cni_result_build(const struct cni_conf *c, const struct cni_add_result *
 		if (f->sandbox)
 			ctr = i;
 	}
-	pfx = netd_prefix_from4(r->ip, r->prefix);
-	netd_prefix_format(&pfx, addr, sizeof(addr));
-	o = json_object();
-	if (!o || set_new(o, "address", json_string(addr)) < 0 ||
-	    (r->gateway.s_addr && set_new(o, "gateway", ip4_str(r->gateway)) < 0) ||
-	    set_new(o, "interface", json_integer((json_int_t)(base + ctr))) < 0 ||
-	    append_new(ips, o) < 0) {
-		json_decref(o);
-		goto oom;
+	if (r->ip.s_addr) {
+		struct netd_ip gw = netd_ip_from4(r->gateway);
+
+		pfx = netd_prefix_from4(r->ip, r->prefix);
+		if (append_ip(ips, &pfx, r->gateway.s_addr ? &gw : NULL, base + ctr) < 0)
+			goto oom;
+	}
+	if (r->ip6.family) {
+		pfx.ip = r->ip6;
+		pfx.len = r->prefix6;
+		if (append_ip(ips, &pfx, r->gateway6.family ? &r->gateway6 : NULL, base + ctr) < 0)
+			goto oom;
 	}
 	for (size_t i = 0; i < r->n_routes; i++) {
 		const struct netd_route *rt = &r->routes[i];
-
 		char gws[NETD_IP_STRLEN];
 
 		netd_prefix_format(&rt->dst, addr, sizeof(addr));
@@ -170,45 +181,92 @@ fail:
 	return NULL;
 }
 
-int cni_result_first_ip4(json_t *res, struct in_addr *ip, unsigned *prefix, struct in_addr *gw,
-			 struct cni_err *e)
+int cni_result_ips(json_t *res, struct cni_ipam_addrs *a, struct cni_err *e)
 {
 	json_t *ips = json_object_get(res, "ips"), *v;
 	size_t i;
 
+	memset(a, 0, sizeof(*a));
 	json_array_foreach(ips, i, v)
 	{
 		const char *addr = json_string_value(json_object_get(v, "address"));
 		const char *g = json_string_value(json_object_get(v, "gateway"));
+		struct netd_prefix p;
+		struct netd_ip gw = {0};
 
-		if (!addr || cni_parse_cidr4(addr, ip, prefix) < 0)
+		if (!addr || netd_prefix_parse(addr, AF_UNSPEC, &p, NULL) < 0)
+			return cni_err_set(e, CNI_ERR_DECODE,
+					   "the IPAM result's ips[%zu].address \"%.64s\" is not "
+					   "ADDRESS/PREFIX",
+					   i, addr ? addr : "");
+		if ((p.ip.family == AF_INET && a->has_ip) ||
+		    (p.ip.family == AF_INET6 && a->ip6.family))
+			continue; /* one address per family: the first */
+		if (g && netd_ip_parse(g, p.ip.family, &gw, NULL) < 0)
+			return cni_err_set(e, CNI_ERR_DECODE,
+					   "the IPAM result's gateway \"%.64s\" is not an %s "
+					   "address",
+					   g, p.ip.family == AF_INET6 ? "IPv6" : "IPv4");
+		if (p.ip.family == AF_INET6) {
+			a->ip6 = p.ip;
+			a->prefix6 = p.len;
+			a->gateway6 = gw;
 			continue;
-		if (*prefix < 8 || *prefix > 30)
+		}
+		if (p.len < 8 || p.len > 30)
 			return cni_err_set(
 			    e, CNI_ERR_GENERIC,
 			    "the IPAM result's address %.64s has prefix /%u; netd-cni "
 			    "needs /8 to /30",
-			    addr, *prefix);
-		gw->s_addr = 0;
-		if (g && cni_parse_ip4(g, gw) < 0)
-			return cni_err_set(
-			    e, CNI_ERR_DECODE,
-			    "the IPAM result's gateway \"%.64s\" is not an IPv4 address", g);
-		return 0;
+			    addr, p.len);
+		a->has_ip = true;
+		a->ip = p.ip.v4;
+		a->prefix = p.len;
+		a->gateway = gw.v4;
 	}
-	return cni_err_set(e, CNI_ERR_GENERIC, "the IPAM result has no IPv4 address");
+	if (!a->has_ip && !a->ip6.family)
+		return cni_err_set(e, CNI_ERR_GENERIC, "the IPAM result has no IP address");
+	return 0;
+}
+
+/* The ips entry of prevResult for interface idx and want's family must be want. */
+static int prev_has_ip(json_t *ips, long idx, const char *ifname, const struct netd_ip *want,
+		       struct cni_err *e)
+{
+	char w[NETD_IP_STRLEN];
+	json_t *v;
+	size_t i;
+
+	netd_ip_format(want, w, sizeof(w));
+	json_array_foreach(ips, i, v)
+	{
+		const char *addr = json_string_value(json_object_get(v, "address"));
+		json_t *itf = json_object_get(v, "interface");
+		struct netd_prefix p;
+
+		if (!addr || netd_prefix_parse(addr, want->family, &p, NULL) < 0)
+			continue;
+		if (itf && (!json_is_integer(itf) || json_integer_value(itf) != idx))
+			continue;
+		if (netd_ip_equal(&p.ip, want))
+			return 0;
+		return cni_err_set(e, CNI_ERR_GENERIC,
+				   "CHECK: prevResult says %s has %s, but the attachment has %s",
+				   ifname, addr, w);
+	}
+	return cni_err_set(e, CNI_ERR_GENERIC, "CHECK: prevResult has no %s address for %s (%s)",
+			   want->family == AF_INET6 ? "IPv6" : "IPv4", ifname, w);
 }
 
 int cni_prev_result_check(json_t *prev, const char *ifname, const char *netns, struct in_addr ip,
-			  struct cni_err *e)
+			  const struct netd_ip *ip6, struct cni_err *e)
 {
 	json_t *ifaces = json_object_get(prev, "interfaces");
 	json_t *ips = json_object_get(prev, "ips"), *v;
-	char want[INET_ADDRSTRLEN];
+	struct netd_ip ip4 = netd_ip_from4(ip);
 	long idx = -1;
 	size_t i;
 
-	netd_ip4_format(ip, want, sizeof(want));
 	json_array_foreach(ifaces, i, v)
 	{
 		const char *name = json_string_value(json_object_get(v, "name"));
@@ -223,25 +281,11 @@ int cni_prev_result_check(json_t *prev, const char *ifname, const char *netns, s
 		return cni_err_set(e, CNI_ERR_GENERIC,
 				   "CHECK: prevResult lists no interface %s in sandbox %s", ifname,
 				   netns ? netns : "(any)");
-	json_array_foreach(ips, i, v)
-	{
-		const char *addr = json_string_value(json_object_get(v, "address"));
-		json_t *itf = json_object_get(v, "interface");
-		struct in_addr a;
-		unsigned p;
-
-		if (!addr || cni_parse_cidr4(addr, &a, &p) < 0)
-			continue;
-		if (itf && (!json_is_integer(itf) || json_integer_value(itf) != idx))
-			continue;
-		if (a.s_addr == ip.s_addr)
-			return 0;
-		return cni_err_set(e, CNI_ERR_GENERIC,
-				   "CHECK: prevResult says %s has %s, but the attachment has %s",
-				   ifname, addr, want);
-	}
-	return cni_err_set(e, CNI_ERR_GENERIC, "CHECK: prevResult has no IPv4 address for %s (%s)",
-			   ifname, want);
+	if (ip.s_addr && prev_has_ip(ips, idx, ifname, &ip4, e) < 0)
+		return -1;
+	if (ip6 && ip6->family && prev_has_ip(ips, idx, ifname, ip6, e) < 0)
+		return -1;
+	return 0;
 }
 
 json_t *cni_version_result(const char *cni_version)

@@ -216,6 +216,11 @@ int netd_network_bridge_state(const struct netd_netconf *nc, struct netd_bridge_
 /* Free addresses left in a network's range (for CNI STATUS). */
 int netd_network_free_addresses(const char *name, unsigned long *free_count,
 				struct netd_err *err) NETD_MUST_USE;
+/* The same for its IPv6 range (*has_range false: it has none); ULONG_MAX for a range of 2^64
+ * addresses or more (counting cannot exhaust it; the allocator's bounded walk may still give up).
+ */
+int netd_network_free_addresses6(const char *name, bool *has_range, unsigned long *free_count,
+				 struct netd_err *err) NETD_MUST_USE;
 
 /* Puts our nft table back from state (after a ruleset flush); idempotent. */
 int netd_network_restore_nat(struct netd_err *err) NETD_MUST_USE;

@@ -3,6 +3,7 @@
  * network_rm.c). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,6 +294,44 @@ int netd_network_free_addresses(const char *name, unsigned long *free_count, str
 	gw = ntohl(nc.gateway.s_addr);
 	total = (unsigned long)(hi - lo) + 1;
 	if (gw >= lo && gw <= hi)
+		total--;
+	*free_count = used >= total ? 0 : total - used;
+	return 0;
+}
+
+static int count_lease6(const struct netd_ip *ip, const char *key, void *arg)
+{
+	if (ip->family == AF_INET6)
+		(*(unsigned long *)arg)++;
+	return 0;
+}
+
+int netd_network_free_addresses6(const char *name, bool *has_range, unsigned long *free_count,
+				 struct netd_err *err)
+{
+	struct netd_netconf nc;
+	unsigned long used = 0, total;
+	uint64_t span;
+	int r;
+
+	r = netd_netconf_load(name, &nc, err);
+	if (r < 0)
+		return r;
+	*free_count = 0;
+	*has_range = nc.subnet6.ip.family == AF_INET6;
+	if (!*has_range)
+		return 0;
+	r = netd_ipam_foreach_ip(name, count_lease6, &used, err);
+	if (r < 0)
+		return r;
+	/* A range of 2^64 addresses or more cannot run out by counting. */
+	if (netd_ip_diff(&nc.range6.first, &nc.range6.last, &span) < 0 || span >= ULONG_MAX - 1) {
+		*free_count = ULONG_MAX;
+		return 0;
+	}
+	total = (unsigned long)span + 1;
+	if (netd_ip_cmp(&nc.gateway6, &nc.range6.first) >= 0 &&
+	    netd_ip_cmp(&nc.gateway6, &nc.range6.last) <= 0)
 		total--;
 	*free_count = used >= total ? 0 : total - used;
 	return 0;

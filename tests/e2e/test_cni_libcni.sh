@@ -2,7 +2,8 @@
 # netd-cni driven through libcni (tests/clients/cnirun, built offline from Debian's
 # golang-github-appc-cni-dev): VERSION probing, capability args, the result cache that feeds
 # CHECK and DEL their prevResult, ADD/CHECK/DEL results, a published port answering, CHECK
-# noticing damage, idempotent DEL, DEL after the namespace is gone, and nothing left after.
+# noticing damage, idempotent DEL, DEL after the namespace is gone, and nothing left after;
+# then a dual-stack conflist (0.4.0): both ips, IPv6 from the host, CHECK of both families, DEL.
 # shellcheck source=clients.sh
 source "$(dirname "$0")/clients.sh"
 clients_enter "$@"
@@ -89,4 +90,42 @@ check "DEL c2 after its namespace was deleted" run -netns $NS2 -id c2 del
 check "libcni's result cache is empty" sh -c "[ -z \"\$(ls -A /var/lib/cni/results 2>/dev/null)\" ]"
 check_eq "spy: netd-cni got 3 ADDs, 2 CHECKs, 3 DELs" "3 2 3" "$(calls ADD) $(calls CHECK) $(calls DEL)"
 nothing_left "after DEL"
+
+# -- dual stack, cniVersion 0.4.0 (libcni reads "version" per ip in that shape): an IPv4 and an
+# IPv6 range set, both default routes, the IPv6 address asked for through CNI_ARGS
+NET6=lc6net
+LIST6=$WORK/$NET6.conflist
+cat >"$LIST6" <<EOF
+{
+  "cniVersion": "0.4.0",
+  "name": "$NET6",
+  "plugins": [
+    { "type": "netd-cni", "bridge": "lc6br0", "isGateway": true, "ipMasq": true,
+      "ipam": { "type": "netd",
+                "ranges": [ [ { "subnet": "10.98.4.0/24" } ], [ { "subnet": "fd98:4::/64" } ] ],
+                "routes": [ { "dst": "0.0.0.0/0" }, { "dst": "::/0" } ] } }
+  ]
+}
+EOF
+run6() { timeout 60 "$CNIRUN" -conflist "$LIST6" -path "$PLUGINS" -cache /var/lib/cni "$@"; }
+mkns d1
+if res6=$(run6 -netns /run/netns/d1 -id d1 -args "IgnoreUnknown=1;IP=fd98:4::44" add 2>&1); then
+	ok "ADD d1 on the dual-stack conflist (IP=fd98:4::44)"
+else
+	not_ok "ADD d1 on the dual-stack conflist (IP=fd98:4::44)"
+	printf '%s\n' "$res6" | sed 's/^/#   /'
+fi
+check_eq "ADD result (0.4.0 through libcni): both ips with their versions and gateways" \
+	"4 10.98.4.1 6 fd98:4::44/64 fd98:4::1" \
+	"$(field "$res6" '" ".join([d["ips"][0]["version"], d["ips"][0]["gateway"], d["ips"][1]["version"], d["ips"][1]["address"], d["ips"][1]["gateway"]])')"
+check_eq "ADD result: both default routes" "0.0.0.0/0 ::/0" \
+	"$(field "$res6" '" ".join(sorted(r["dst"] for r in d["routes"]))')"
+check "d1's eth0 carries fd98:4::44, not tentative" \
+	sh -c "ip -n d1 -6 addr show eth0 | grep 'inet6 fd98:4::44/64' | grep -vq tentative"
+check "the host reaches d1 over IPv6" ping -6 -c1 -W2 fd98:4::44
+check "CHECK d1 (libcni, both families)" run6 -netns /run/netns/d1 -id d1 check
+ip -n d1 -6 addr flush dev eth0 scope global
+check_fails "CHECK d1 fails once its IPv6 address is gone" run6 -netns /run/netns/d1 -id d1 check
+check "DEL d1" run6 -netns /run/netns/d1 -id d1 del
+nothing_left "after the dual-stack DEL"
 finish

@@ -2,7 +2,9 @@
 # netd-cni behind podman's CNI backend (Debian 12's podman 4.3, `--network-backend cni`): a
 # conflist in a lab-private network_config_dir, a busybox container from a rootfs dir with
 # `-p 8080:80`, the port answering, another container reaching it, libcni's CHECK of podman's
-# attachment, `network reload`, stop (DEL), start (ADD), rm, and nothing left behind.
+# attachment, `network reload`, stop (DEL), start (ADD), rm, and nothing left behind; then a
+# dual-stack conflist (an IPv4 and an IPv6 range set): both addresses, IPv6 between the host and
+# the containers, CHECK, nothing left.
 # podman's state (storage, runroot, tmp, events) is on the lab's tmpfs; containers run with
 # --cgroups=disabled, so nothing is made in the machine's cgroup tree.
 # shellcheck source=clients.sh
@@ -119,6 +121,48 @@ check "the published port answers after start" page_is http://127.0.0.1:8080/ po
 check "podman rm -f web" pm rm -f -t 0 web
 check_fails "the port no longer answers after rm" curl -fsS -m 2 http://127.0.0.1:8080/
 nothing_left "after rm"
+# -- dual stack: a conflist with an IPv4 and an IPv6 range set and both default routes
+NET6=pd6net
+cat >"$WORK/net.d/$NET6.conflist" <<EOF
+{
+  "cniVersion": "1.0.0",
+  "name": "$NET6",
+  "plugins": [
+    { "type": "netd-cni", "bridge": "pd6br0", "isGateway": true, "ipMasq": true,
+      "capabilities": { "portMappings": true, "ips": true },
+      "ipam": { "type": "netd",
+                "ranges": [ [ { "subnet": "10.98.3.0/24" } ], [ { "subnet": "fd98:3::/64" } ] ],
+                "routes": [ { "dst": "0.0.0.0/0" }, { "dst": "::/0" } ] } }
+  ]
+}
+EOF
+net_field() { pm inspect "$1" --format "{{(index .NetworkSettings.Networks \"$NET6\").$2}}" 2>/dev/null; }
+check "podman run -d -p 8081:80 on the dual-stack network" \
+	pm run -d --name web6 -p 8081:80 --cgroups=disabled --network $NET6 --rootfs "$ROOTFS" \
+	/bin/httpd -f -p 80 -h /www
+IP6=$(net_field web6 GlobalIPv6Address)
+IP4=$(net_field web6 IPAddress)
+check "podman reports an IPv6 address in fd98:3::/64 (${IP6:-none})" test "${IP6%:*}" = "fd98:3:"
+check "  ... and an IPv4 address in 10.98.3.0/24 (${IP4:-none})" test "${IP4%.*}" = 10.98.3
+check "eth0 inside web6 carries $IP6" sh -c "podman exec web6 ip -6 addr show eth0 | grep -q 'inet6 $IP6/64'"
+check "web6's IPv6 default route goes via fd98:3::1" \
+	sh -c "podman exec web6 ip -6 route | grep -q '^default via fd98:3::1 '"
+until_ok 50 curl -fsS -m 1 -o /dev/null "http://[$IP6]/"
+check "the host reaches web6:80 over IPv6" page_is "http://[$IP6]/" podman-page
+out=$(pm run --rm --timeout 20 --cgroups=disabled --network $NET6 --rootfs "$ROOTFS" \
+	/bin/wget -q -O - "http://[$IP6]/" 2>&1)
+check_eq "a second container reaches web6:80 over IPv6" podman-page "$out"
+check "the published port answers on 127.0.0.1:8081" page_is http://127.0.0.1:8081/ podman-page
+check_eq "two leases (one per family) for web6" 2 "$(count_leases)"
+ID6=$(pm inspect web6 --format '{{.Id}}' 2>/dev/null)
+NETNS6=$(pm inspect web6 --format '{{.NetworkSettings.SandboxKey}}' 2>/dev/null)
+check "libcni CHECK of web6's dual-stack attachment" timeout 60 "$CNIRUN" \
+	-conflist "$WORK/net.d/$NET6.conflist" -path "$PLUGINS" -netns "$NETNS6" -id "$ID6" check
+check "podman stop web6" pm stop -t 0 web6
+nothing_left "after stopping web6"
+check "podman rm web6" pm rm -f -t 0 web6
+nothing_left "after rm of web6"
+
 check "no conmon or container process left" sh -c "! ps -eo comm= | grep -Eqx 'conmon|httpd|busybox'"
 check_eq "no libpod cgroup was made" "$CG_BEFORE" "$(libpod_cgroups)"
 check "every ADD was matched by a DEL" test "$(calls ADD)" -le "$(calls DEL)"

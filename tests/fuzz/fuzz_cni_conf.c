@@ -60,6 +60,10 @@ static void try_result(const struct cni_conf *c)
 	inet_pton(AF_INET, "10.22.0.5", &r.ip);
 	inet_pton(AF_INET, "10.22.0.1", &r.gateway);
 	r.prefix = 16;
+	if (c->ip6.family) { /* dual stack when the config asked for an IPv6 address */
+		r.ip6 = c->ip6;
+		r.prefix6 = 64;
+	}
 	dflt[0].dst.ip.family = AF_INET;
 	dflt[0].gw = netd_ip_from4(r.gateway);
 	r.routes = dflt;
@@ -75,8 +79,8 @@ static void try_result(const struct cni_conf *c)
 	/* what we built, a CHECK of it must accept */
 	if (!c->prev_result) {
 		json_t *ips = json_object_get(res, "ips");
-		if (cni_prev_result_check(res, "eth0", "/run/netns/fuzz", r.ip, &e) < 0 ||
-		    json_array_size(ips) != 1)
+		if (cni_prev_result_check(res, "eth0", "/run/netns/fuzz", r.ip, &r.ip6, &e) < 0 ||
+		    json_array_size(ips) != (r.ip6.family ? 2u : 1u))
 			abort();
 	}
 	for (int v = 0; v < CNI_NVERSIONS; v++) {
@@ -129,16 +133,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cmd == CNI_ADD || cmd == CNI_CHECK)
 		try_result(&c);
 	if (c.prev_result) {
-		struct in_addr ip, gw;
-		unsigned prefix;
+		struct cni_ipam_addrs a;
+		struct in_addr ip;
 		struct cni_err e2 = {0};
 
 		inet_pton(AF_INET, "10.22.0.5", &ip);
-		if (cni_prev_result_check(c.prev_result, "eth0", "/run/netns/fuzz", ip, &e2) < 0)
+		if (cni_prev_result_check(c.prev_result, "eth0", "/run/netns/fuzz", ip, &c.ip6,
+					  &e2) < 0)
 			check_err(&c, &e2);
 		memset(&e2, 0, sizeof(e2));
-		if (cni_result_first_ip4(c.prev_result, &ip, &prefix, &gw, &e2) == 0) {
-			if (prefix < 8 || prefix > 30)
+		if (cni_result_ips(c.prev_result, &a, &e2) == 0) {
+			if ((a.has_ip && (a.prefix < 8 || a.prefix > 30)) ||
+			    (!a.has_ip && a.ip6.family != AF_INET6) ||
+			    (a.gateway6.family && a.gateway6.family != AF_INET6))
 				abort();
 		} else {
 			check_err(&c, &e2);

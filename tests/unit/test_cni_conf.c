@@ -23,6 +23,18 @@ static const char *ip_str(struct in_addr a)
 	return buf[k];
 }
 
+/* Either family; "" for family 0 (none). */
+static const char *ip6_str(const struct netd_ip *ip)
+{
+	static char buf[4][NETD_IP_STRLEN];
+	static int k;
+
+	k = (k + 1) % 4;
+	if (!ip->family)
+		return "";
+	return netd_ip_format(ip, buf[k], sizeof(buf[k]));
+}
+
 /* Parses text for cmd, expecting success. */
 static void parse_ok(const char *text, enum cni_cmd cmd, struct cni_conf *c)
 {
@@ -138,11 +150,28 @@ static void test_args(void **state)
 	assert_int_equal(a.mac[5], 5);
 	assert_string_equal(a.pod_name, "web");
 
+	assert_int_equal(a.ip6.family, 0);
+
 	/* host-local's list form, IPv6 first; and an empty MAC (podman may send one) */
 	assert_int_equal(cni_args_parse("IP=fd00::5,10.0.0.6/24;MAC=", &a, &e), 0);
 	assert_true(a.has_ip);
 	assert_string_equal(ip_str(a.ip), "10.0.0.6");
+	assert_string_equal(ip6_str(&a.ip6), "fd00::5");
 	assert_false(a.has_mac);
+	/* IPv6 alone, with a prefix (dropped, as host-local does) */
+	assert_int_equal(cni_args_parse("IP=fd00:0::0:9/64", &a, &e), 0);
+	assert_false(a.has_ip);
+	assert_string_equal(ip6_str(&a.ip6), "fd00::9");
+	/* one address per family; the same one twice is one request */
+	assert_int_equal(cni_args_parse("IP=10.0.0.5,10.0.0.5", &a, &e), 0);
+	assert_int_equal(cni_args_parse("IP=10.0.0.5,10.0.0.6", &a, &e), -1);
+	assert_int_equal(e.code, CNI_ERR_ENV);
+	assert_non_null(strstr(e.msg, "second IPv4 address (10.0.0.6)"));
+	assert_int_equal(cni_args_parse("IP=fd00::5,10.0.0.6,fd00::6", &a, &e), -1);
+	assert_non_null(strstr(e.msg, "second IPv6 address (fd00::6)"));
+	assert_int_equal(cni_args_parse("IP=fd00::zz", &a, &e), -1);
+	assert_int_equal(e.code, CNI_ERR_ENV);
+	assert_non_null(strstr(e.msg, "IP=fd00::zz"));
 
 	/* ';;' and a trailing ';' are harmless */
 	assert_int_equal(cni_args_parse(";;K8S_POD_NAMESPACE=ns;", &a, &e), 0);
@@ -352,9 +381,33 @@ static void test_conf_runtime_config(void **state)
 	assert_int_equal(c.ports[2].host_port, 2000);
 	assert_true(c.has_ip);
 	assert_string_equal(ip_str(c.ip), "10.22.0.7");
+	assert_string_equal(ip6_str(&c.ip6), "fd00::7");
 	assert_true(c.has_mac);
 	assert_int_equal(c.mac[5], 7);
 	cni_conf_free(&c);
+
+	/* ips of either family from both places, merged as host-local merges them */
+	parse_ok("{" BASE ",\"runtimeConfig\":{\"ips\":[\"fd00::8\"]},\"args\":{\"cni\":{\"ips\":["
+		 "\"10.22.0.8\",\"fd00::8/64\"]}}}",
+		 CNI_ADD, &c);
+	assert_true(c.has_ip);
+	assert_string_equal(ip_str(c.ip), "10.22.0.8");
+	assert_string_equal(ip6_str(&c.ip6), "fd00::8");
+	cni_conf_free(&c);
+	parse_ok("{" BASE ",\"runtimeConfig\":{\"ips\":[\"fd00::8\"]}}", CNI_ADD, &c);
+	assert_false(c.has_ip);
+	assert_string_equal(ip6_str(&c.ip6), "fd00::8");
+	cni_conf_free(&c);
+	m = parse_fails("{" BASE ",\"runtimeConfig\":{\"ips\":[\"10.22.0.7\",\"10.22.0.8\"]}}",
+			CNI_ADD, CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "runtimeConfig.ips[1]: a second IPv4 address"));
+	m = parse_fails("{" BASE ",\"runtimeConfig\":{\"ips\":[\"fd00::7\"]},\"args\":{\"cni\":{"
+			"\"ips\":[\"fd00::9\"]}}}",
+			CNI_ADD, CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "args.cni.ips[0]: a second IPv6 address"));
+	m = parse_fails("{" BASE ",\"runtimeConfig\":{\"ips\":[\"fd00::7::1\"]}}", CNI_ADD,
+			CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "runtimeConfig.ips[0]: \"fd00::7::1\" is not an IP address"));
 
 	/* no protocol: tcp; args.cni.ips as host-local reads it */
 	parse_ok("{" BASE ",\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":1,"
@@ -494,14 +547,21 @@ static void test_netconf_ranges(void **state)
 	assert_string_equal(ip_str(nc.routes[1].gw.v4), "10.22.3.254");
 	cni_conf_free(&c);
 
-	/* IPv6 routes are another plugin's; host bits of a destination go, as in host-local */
-	netconf_ok(
-	    "{" BASE ",\"ipam\":{\"subnet\":\"10.22.4.0/24\",\"routes\":[{\"dst\":"
-	    "\"::/0\"},{\"dst\":\"10.9.9.9/16\"},{\"dst\":\"10.8.0.0/16\",\"gw\":\"fd00::1\"}]}}",
-	    &c, &nc);
-	assert_int_equal(nc.n_routes, 1);
-	assert_string_equal(ip_str(nc.routes[0].dst.ip.v4), "10.9.0.0");
-	assert_int_equal(nc.routes[0].dst.len, 16);
+	/* routes of both families (::/0: the IPv6 default route); host bits of a destination go,
+	 * as in host-local */
+	netconf_ok("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"10.22.4.0/24\"}],[{\"subnet\":"
+		   "\"fd22:4::/64\"}]],\"routes\":[{\"dst\":\"::/0\"},{\"dst\":\"10.9.9.9/16\"},{"
+		   "\"dst\":\"fd08::5/48\",\"gw\":\"fd22:4::fe\"}]}}",
+		   &c, &nc);
+	assert_int_equal(nc.n_routes, 3);
+	assert_int_equal(nc.routes[0].dst.ip.family, AF_INET6);
+	assert_int_equal(nc.routes[0].dst.len, 0);
+	assert_int_equal(nc.routes[0].gw.family, 0); /* the network's IPv6 gateway */
+	assert_string_equal(ip_str(nc.routes[1].dst.ip.v4), "10.9.0.0");
+	assert_int_equal(nc.routes[1].dst.len, 16);
+	assert_string_equal(ip6_str(&nc.routes[2].dst.ip), "fd08::");
+	assert_int_equal(nc.routes[2].dst.len, 48);
+	assert_string_equal(ip6_str(&nc.routes[2].gw), "fd22:4::fe");
 	cni_conf_free(&c);
 	/* no routes: no default route either (isDefaultGateway aside) */
 	netconf_ok("{" BASE ",\"ipam\":{\"subnet\":\"10.22.5.0/24\"}}", &c, &nc);
@@ -560,6 +620,63 @@ static void test_netconf_ranges(void **state)
 	assert_string_equal(ip_str(nc.range_end), "10.24.0.50");
 	cni_conf_free(&c);
 
+	/* dual stack: one IPv4 and one IPv6 range set, host-local's form; ipMasq covers both */
+	netconf_ok("{" BASE ",\"ipMasq\":true,\"ipam\":{\"type\":\"netd\",\"ranges\":["
+		   "[{\"subnet\":\"10.26.0.0/24\"}],"
+		   "[{\"subnet\":\"fd26::/64\",\"rangeStart\":\"fd26::10\",\"rangeEnd\":"
+		   "\"fd26::1:0\",\"gateway\":\"fd26::fe\"}]]}}",
+		   &c, &nc);
+	assert_true(c.has_subnet);
+	assert_true(c.has_subnet6);
+	assert_string_equal(ip_str(nc.subnet), "10.26.0.0");
+	assert_int_equal(nc.prefix, 24);
+	assert_int_equal(nc.subnet6.ip.family, AF_INET6);
+	assert_string_equal(ip6_str(&nc.subnet6.ip), "fd26::");
+	assert_int_equal(nc.subnet6.len, 64);
+	assert_string_equal(ip6_str(&nc.range6.first), "fd26::10");
+	assert_string_equal(ip6_str(&nc.range6.last), "fd26::1:0");
+	assert_string_equal(ip6_str(&nc.gateway6), "fd26::fe");
+	assert_true(nc.masquerade);
+	assert_true(nc.masquerade6);
+	cni_conf_free(&c);
+
+	/* the IPv6 set first; its host bits dropped; one end given: the other is the subnet's
+	 * first / last address (no broadcast in IPv6); ipMasq6 sets IPv6 apart */
+	netconf_ok("{" BASE ",\"ipMasq\":true,\"ipMasq6\":false,\"ipam\":{\"ranges\":["
+		   "[{\"subnet\":\"fd27::5/120\",\"rangeStart\":\"fd27::80\"}],"
+		   "[{\"subnet\":\"10.27.0.0/24\"}]]}}",
+		   &c, &nc);
+	assert_string_equal(ip6_str(&nc.subnet6.ip), "fd27::");
+	assert_int_equal(nc.subnet6.len, 120);
+	assert_string_equal(ip6_str(&nc.range6.first), "fd27::80");
+	assert_string_equal(ip6_str(&nc.range6.last), "fd27::ff");
+	assert_int_equal(nc.gateway6.family, 0); /* netd_netconf_finish fills it */
+	assert_string_equal(ip_str(nc.subnet), "10.27.0.0");
+	assert_true(nc.masquerade);
+	assert_false(nc.masquerade6);
+	assert_true(c.masq6_set);
+	cni_conf_free(&c);
+	netconf_ok("{" BASE ",\"ipMasq6\":true,\"ipam\":{\"ranges\":[[{\"subnet\":\"fd28::/64\","
+		   "\"rangeEnd\":\"fd28::ff\"}]]}}",
+		   &c, &nc);
+	assert_false(c.has_subnet);
+	assert_true(c.has_subnet6);
+	assert_int_equal(nc.subnet.s_addr, 0);
+	assert_string_equal(ip6_str(&nc.range6.first), "fd28::1");
+	assert_string_equal(ip6_str(&nc.range6.last), "fd28::ff");
+	assert_false(nc.masquerade);
+	assert_true(nc.masquerade6);
+	cni_conf_free(&c);
+	/* the flat form takes an IPv6 subnet too; no range: netd_netconf_finish's defaults */
+	netconf_ok("{" BASE ",\"ipam\":{\"subnet\":\"fd29::/64\",\"gateway\":\"fd29::1\"}}", &c,
+		   &nc);
+	assert_true(c.has_subnet6);
+	assert_string_equal(ip6_str(&nc.gateway6), "fd29::1");
+	assert_int_equal(nc.range6.first.family, 0);
+	assert_int_equal(nc.range6.last.family, 0);
+	assert_false(nc.masquerade6); /* no ipMasq: off, as in the reference plugins */
+	cni_conf_free(&c);
+
 	/* no subnet at all: left to subnetFile or a delegated IPAM */
 	netconf_ok("{" BASE ",\"subnetFile\":\"/run/flannel/subnet.env\"}", &c, &nc);
 	assert_false(c.has_subnet);
@@ -571,18 +688,61 @@ static void test_netconf_errors(void **state)
 {
 	const char *m;
 
-	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"fd00::/64\"}]]}}",
-			  CNI_ERR_CONFIG);
-	assert_non_null(strstr(m, "IPv6"));
+	/* range sets: one per family, one range each, of one family */
 	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"10.1.0.0/16\"}],[{"
+			  "\"subnet\":\"10.2.0.0/16\"}]]}}",
+			  CNI_ERR_CONFIG);
+	assert_string_equal(m, "ipam.ranges[1]: a second IPv4 range set; netd-cni serves one set "
+			       "per family (one address each)");
+	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"fd01::/64\"}],[{"
+			  "\"subnet\":\"10.2.0.0/16\"}],[{\"subnet\":\"fd02::/64\"}]]}}",
+			  CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "ipam.ranges: 3 range sets"));
+	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"fd01::/64\"}],[{"
+			  "\"subnet\":\"fd02::/64\"}]]}}",
+			  CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "ipam.ranges[1]: a second IPv6 range set"));
+	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"10.1.0.0/16\"},{"
 			  "\"subnet\":\"fd00::/64\"}]]}}",
 			  CNI_ERR_CONFIG);
-	assert_non_null(strstr(m, "range sets"));
-	netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"10.1.0.0/16\"},{\"subnet\":"
-		      "\"10.2.0.0/16\"}]]}}",
-		      CNI_ERR_CONFIG);
+	assert_string_equal(m, "ipam.ranges[0]: mixes IPv4 and IPv6 ranges (a range set is of one "
+			       "family)");
+	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"10.1.0.0/16\"},{"
+			  "\"subnet\":\"10.2.0.0/16\"}]]}}",
+			  CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "ipam.ranges[0]: 2 ranges"));
 	netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[{\"subnet\":\"10.1.0.0/16\"}]}}",
 		      CNI_ERR_CONFIG);
+	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[]]}}", CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "ipam.ranges[0]: expected an array of range objects"));
+	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"rangeStart\":\"10.1.0.5\"}]]}}",
+			  CNI_ERR_CONFIG);
+	assert_string_equal(m, "ipam.ranges[0][0].subnet is missing");
+	/* bad IPv6 text: the message names the key */
+	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"10.1.0.0/16\"}],[{"
+			  "\"subnet\":\"fd00::zz/64\"}]]}}",
+			  CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "ipam.ranges[1][0].subnet \"fd00::zz/64\" is not a CIDR"));
+	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"fd00::/129\"}]]}}",
+			  CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "ipam.ranges[0][0].subnet"));
+	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"fd00::/64\","
+			  "\"rangeStart\":\"10.1.0.5\"}]]}}",
+			  CNI_ERR_CONFIG);
+	assert_string_equal(m, "ipam.ranges[0][0].rangeStart \"10.1.0.5\" is not an IPv6 address");
+	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"fd00::/64\","
+			  "\"rangeEnd\":\"fd00::1::2\"}]]}}",
+			  CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "ipam.ranges[0][0].rangeEnd"));
+	m = netconf_fails("{" BASE ",\"ipam\":{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\","
+			  "\"gateway\":\"fd00::1\"}]]}}",
+			  CNI_ERR_CONFIG);
+	assert_string_equal(m, "ipam.ranges[0][0].gateway \"fd00::1\" is not an IPv4 address");
+	m = netconf_fails("{" BASE ",\"ipam\":{\"subnet\":\"fd00::/64\",\"gateway\":\"x\"}}",
+			  CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "ipam.gateway \"x\" is not an IPv6 address"));
+	m = parse_fails("{" BASE ",\"ipMasq6\":1}", CNI_ADD, CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "ipMasq6"));
 	m = netconf_fails("{" BASE ",\"ipam\":{\"subnet\":\"10.1.0.0/31\"}}", CNI_ERR_CONFIG);
 	assert_non_null(strstr(m, "/31"));
 	netconf_fails("{" BASE ",\"ipam\":{\"subnet\":\"10.1.0.0\"}}", CNI_ERR_CONFIG);
@@ -597,6 +757,20 @@ static void test_netconf_errors(void **state)
 		      CNI_ERR_CONFIG);
 	netconf_fails("{" BASE ",\"ipam\":{\"subnet\":\"10.1.0.0/16\",\"routes\":[\"0/0\"]}}",
 		      CNI_ERR_CONFIG);
+	/* a gateway of the other family than the destination, bad IPv6 text */
+	m = netconf_fails("{" BASE ",\"ipam\":{\"subnet\":\"10.1.0.0/16\",\"routes\":[{\"dst\":"
+			  "\"10.8.0.0/16\",\"gw\":\"fd00::1\"}]}}",
+			  CNI_ERR_CONFIG);
+	assert_string_equal(m, "ipam.routes[0].gw: \"fd00::1\" is not an IPv4 address (dst is "
+			       "10.8.0.0/16)");
+	m = netconf_fails("{" BASE ",\"ipam\":{\"subnet\":\"10.1.0.0/16\",\"routes\":[{\"dst\":"
+			  "\"0.0.0.0/0\"},{\"dst\":\"::/0\",\"gw\":\"10.1.0.1\"}]}}",
+			  CNI_ERR_CONFIG);
+	assert_non_null(strstr(m, "ipam.routes[1].gw: \"10.1.0.1\" is not an IPv6 address"));
+	m = netconf_fails("{" BASE ",\"ipam\":{\"subnet\":\"10.1.0.0/16\",\"routes\":[{\"dst\":"
+			  "\"fd00::g/64\"}]}}",
+			  CNI_ERR_CONFIG);
+	assert_string_equal(m, "ipam.routes[0].dst: expected a CIDR like 0.0.0.0/0 or ::/0");
 	m = netconf_fails("{" BASE ",\"bridge\":\"bridge-name-too-long\"}", CNI_ERR_CONFIG);
 	assert_non_null(strstr(m, "bridge"));
 	netconf_fails("{" BASE ",\"bridge\":\"br/0\"}", CNI_ERR_CONFIG);
@@ -617,6 +791,7 @@ static void test_overlay(void **state)
 	snprintf(file.bridge, sizeof(file.bridge), "flannel0");
 	file.mtu = 1450;
 	file.masquerade = true;
+	file.masquerade6 = true;
 
 	/* nothing explicit in the config: the subnet file's values stay */
 	netconf_ok("{" BASE ",\"subnetFile\":\"/x\"}", &c, &nc);
@@ -624,6 +799,7 @@ static void test_overlay(void **state)
 	assert_string_equal(file.bridge, "flannel0");
 	assert_int_equal(file.mtu, 1450);
 	assert_true(file.masquerade);
+	assert_true(file.masquerade6);
 	cni_conf_free(&c);
 
 	netconf_ok("{" BASE ",\"subnetFile\":\"/x\",\"bridge\":\"cni1\",\"mtu\":1400,\"ipMasq\":"
@@ -633,7 +809,21 @@ static void test_overlay(void **state)
 	assert_string_equal(file.bridge, "cni1");
 	assert_int_equal(file.mtu, 1400);
 	assert_false(file.masquerade);
+	assert_false(file.masquerade6); /* ipMasq covers both families */
 	assert_int_equal(file.gateway_mode, NETD_GATEWAY_NAT);
+	cni_conf_free(&c);
+
+	/* ipMasq6 over a subnet file's masquerade6, without touching IPv4's */
+	file.masquerade = true;
+	netconf_ok("{" BASE ",\"subnetFile\":\"/x\",\"ipMasq6\":true}", &c, &nc);
+	cni_conf_overlay(&c, &file);
+	assert_true(file.masquerade);
+	assert_true(file.masquerade6);
+	cni_conf_free(&c);
+	netconf_ok("{" BASE ",\"subnetFile\":\"/x\",\"ipMasq\":true,\"ipMasq6\":false}", &c, &nc);
+	cni_conf_overlay(&c, &file);
+	assert_true(file.masquerade);
+	assert_false(file.masquerade6);
 	cni_conf_free(&c);
 
 	/* gatewayMode over a subnet file's gateway_mode, both ways */

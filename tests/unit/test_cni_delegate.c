@@ -103,8 +103,7 @@ static void test_delegate_add_del(void **state)
 	struct cni_err e = {0};
 	const char *conf =
 	    "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"ipam\":{\"type\":\"fake-ipam\"}}";
-	struct in_addr ip, gw;
-	unsigned prefix;
+	struct cni_ipam_addrs a;
 	json_t *res = NULL;
 	char *got;
 
@@ -114,10 +113,11 @@ static void test_delegate_add_del(void **state)
 	assert_int_equal(cni_delegate_run(&env, "fake-ipam", "ADD", conf, strlen(conf), &res, &e),
 			 0);
 	assert_non_null(res);
-	assert_int_equal(cni_result_first_ip4(res, &ip, &prefix, &gw, &e), 0);
-	assert_int_equal(prefix, 24);
-	assert_int_equal(ntohl(ip.s_addr), 0x0a050009);
-	assert_int_equal(ntohl(gw.s_addr), 0x0a050001);
+	assert_int_equal(cni_result_ips(res, &a, &e), 0);
+	assert_true(a.has_ip);
+	assert_int_equal(a.prefix, 24);
+	assert_int_equal(ntohl(a.ip.s_addr), 0x0a050009);
+	assert_int_equal(ntohl(a.gateway.s_addr), 0x0a050001);
 	/* the rest of the environment is passed on */
 	assert_string_equal(
 	    json_string_value(json_object_get(json_object_get(res, "dns"), "domain")), "eth7");
