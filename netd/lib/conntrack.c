@@ -16,7 +16,8 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
 
-#include "nat.h"
+#include "conntrack.h"
+#include "nat_build.h"
 #include "util.h"
 
 #define CT_MAX_MATCHES 65536

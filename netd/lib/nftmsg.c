@@ -18,7 +18,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 
-#include "nat.h"
+#include "nftmsg.h"
 #include "util.h"
 
 /* The most one message may take (libnftnl's builders do not check room; ours are far smaller). */

@@ -16,7 +16,8 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
-#include "nat.h"
+#include "nat_build.h"
+#include "portcheck.h"
 #include "util.h"
 
 #define TCP_LISTEN 10

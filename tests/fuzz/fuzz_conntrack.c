@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include "nat.h"
+#include "conntrack.h"
 
 #define SEQ 1000
 

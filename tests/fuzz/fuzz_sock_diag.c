@@ -11,7 +11,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
-#include "nat.h"
+#include "portcheck.h"
 
 #define SEQ 1000
 

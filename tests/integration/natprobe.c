@@ -18,7 +18,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "conntrack.h"
 #include "nat.h"
+#include "portcheck.h"
 
 static int fail(const struct netd_err *err)
 {
