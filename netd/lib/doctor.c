@@ -395,7 +395,7 @@ static bool ep_lists(const struct netd_endpoint *ep, const struct netd_port *p)
 {
 	for (size_t i = 0; i < ep->n_ports; i++)
 		if (ep->ports[i].proto == p->proto && ep->ports[i].host_port == p->host_port &&
-		    ep->ports[i].host_ip.s_addr == p->host_ip.s_addr)
+		    netd_ip_equal(&ep->ports[i].host_ip, &p->host_ip))
 			return true;
 	return false;
 }

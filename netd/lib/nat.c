@@ -56,37 +56,45 @@ static int cb_ignore(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* True when our table has chain name (one GETCHAIN). */
-static bool chain_exists(const char *name)
+static const char *fam_name(uint32_t fam)
 {
-	char buf[512] = {0};
+	return fam == NFPROTO_IPV6 ? "ip6" : "ip";
+}
+
+/* True when our table of family fam has chain name (one GETCHAIN). */
+static bool chain_exists(uint32_t fam, const char *name)
+{
+	char buf[512] = {0}, what[32];
 	cleanup_nft_chain struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
 	struct netd_err e;
 
 	if (!c)
 		return false;
+	snprintf(what, sizeof(what), "table %s " T, fam_name(fam));
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, T);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_IPV4, 0, netd_nft_seq());
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, (uint16_t)fam, 0, netd_nft_seq());
 	nftnl_chain_nlmsg_build_payload(nlh, c);
-	return netd_nft_request(nlh, cb_ignore, NULL, "table ip " T, &e) == 0;
+	return netd_nft_request(nlh, cb_ignore, NULL, what, &e) == 0;
 }
 
-int netd_nat_table_query(struct netd_nat_table *info, struct netd_err *err)
+static int table_query(uint32_t fam, struct netd_nat_table *info, struct netd_err *err)
 {
 	char buf[512] = {0}; /* padding goes to the kernel too */
+	char what[32];
 	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
 	int r;
 
 	memset(info, 0, sizeof(*info));
+	snprintf(what, sizeof(what), "table %s " T, fam_name(fam));
 	if (!t)
-		return netd_err_set(err, ENOMEM, "table ip " T ": out of memory");
+		return netd_err_set(err, ENOMEM, "%s: out of memory", what);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, T);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_IPV4, 0, netd_nft_seq());
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, (uint16_t)fam, 0, netd_nft_seq());
 	nftnl_table_nlmsg_build_payload(nlh, t);
-	r = netd_nft_request(nlh, table_cb, info, "table ip " T, err);
+	r = netd_nft_request(nlh, table_cb, info, what, err);
 	if (r < 0) {
 		memset(info, 0, sizeof(*info));
 		if (r != -ENOENT)
@@ -100,8 +108,18 @@ int netd_nat_table_query(struct netd_nat_table *info, struct netd_err *err)
 	 * first chain tells them apart; the extra request is made only in this case.
 	 */
 	if (info->exists && !info->commented)
-		info->current = chain_exists("guard");
+		info->current = chain_exists(fam, fam == NFPROTO_IPV6 ? "publish" : "guard");
 	return 0;
+}
+
+int netd_nat_table_query(struct netd_nat_table *info, struct netd_err *err)
+{
+	return table_query(NFPROTO_IPV4, info, err);
+}
+
+int netd_nat_table_query6(struct netd_nat_table *info, struct netd_err *err)
+{
+	return table_query(NFPROTO_IPV6, info, err);
 }
 
 void netd_nat_table_get(struct netd_nat_table *info)
@@ -109,6 +127,14 @@ void netd_nat_table_get(struct netd_nat_table *info)
 	struct netd_err e;
 
 	if (netd_nat_table_query(info, &e) < 0)
+		memset(info, 0, sizeof(*info));
+}
+
+void netd_nat_table_get6(struct netd_nat_table *info)
+{
+	struct netd_err e;
+
+	if (netd_nat_table_query6(info, &e) < 0)
 		memset(info, 0, sizeof(*info));
 }
 
@@ -123,72 +149,99 @@ int netd_nat_table_probe(bool *exists, struct netd_err *err)
 
 bool netd_nat_table_exists(void)
 {
-	struct netd_nat_table info;
+	struct netd_nat_table t4, t6;
 
-	netd_nat_table_get(&info);
-	return info.exists;
+	netd_nat_table_get(&t4);
+	netd_nat_table_get6(&t6);
+	return t4.exists && t6.exists;
+}
+
+/* The first message of a failed batch the kernel refused, or NULL. */
+static const struct netd_nft_msg *first_failed(const struct netd_nft_batch *b)
+{
+	for (size_t i = 0; i < b->nmsgs; i++)
+		if (b->msgs[i].error)
+			return &b->msgs[i];
+	return NULL;
 }
 
 int netd_nat_ensure(struct netd_err *err)
 {
-	/* A dry run explains the table once, as the first real ensure would create it once. */
+	/* A dry run explains the tables once, as the first real ensure would create them once. */
 	static bool dry_made;
-	struct netd_nat_table info;
+	struct netd_nat_table t4, t6;
 	int r = 0;
 
 	if (netd_explain_dry_run() && dry_made)
 		return 0;
 	/*
-	 * Bounded: each round either finds the current table, makes it, or lost a race to a
-	 * concurrent caller that changed it (then the next look sees what that caller made).
+	 * Bounded: each round either finds the current tables, makes them, or lost a race to a
+	 * concurrent caller that changed them (then the next look sees what that caller made).
 	 */
 	for (int attempt = 0; attempt < 3; attempt++) {
+		const struct netd_nft_msg *bad;
 		struct netd_nft_batch b;
-		bool raced;
+		bool raced, restore;
 
 		/*
-		 * The common case, the table is there: one GETTABLE costs the same at any number
-		 * of elements, while the exclusive create batch the kernel refuses grows with them.
+		 * The common case, the tables are there: one GETTABLE each costs the same at any
+		 * number of elements, while the exclusive create batch the kernel refuses grows
+		 * with them.
 		 */
-		netd_nat_table_get(&info);
-		if (info.exists && info.current)
+		netd_nat_table_get(&t4);
+		netd_nat_table_get6(&t6);
+		if (t4.exists && t4.current && t6.exists && t6.current)
 			return 0;
 		dry_made = netd_explain_dry_run();
 		if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
-			return netd_err_sys(err, ENOMEM, "table ip " T ": create");
+			return netd_err_sys(err, ENOMEM, "tables ip/ip6 " T ": create");
 		netd_nat_explain_done(false);
-		/* An older layout: deleted and made anew in one batch, its elements with it. */
-		r = send_built(&b, netd_nat_build_ensure(&b, info.exists ? &info.handle : NULL),
-			       "table ip " T, err);
+		r = send_built(&b, netd_nat_build_ensure(&b, &t4, &t6), "tables ip/ip6 " T, err);
 		/*
-		 * EEXIST on the exclusive NEWTABLE: someone made the table meanwhile (atomically,
+		 * EEXIST on an exclusive NEWTABLE: someone made the table meanwhile (atomically,
 		 * so whole). ENOENT on the DELTABLE of an old table: someone replaced or deleted
 		 * it.
 		 */
-		raced = r < 0 && b.nmsgs &&
-			(b.msgs[0].error == EEXIST || (info.exists && b.msgs[0].error == ENOENT));
+		bad = r < 0 ? first_failed(&b) : NULL;
+		raced = bad && (bad->error == EEXIST || bad->error == ENOENT);
 		netd_nat_explain_done(r == 0);
 		netd_nft_batch_free(&b);
+		/*
+		 * The elements of a replaced table are gone, and so are those of a table made
+		 * while its twin was there (it was deleted on its own): the caller restores them.
+		 */
+		restore = (t4.exists && !t4.current) || (t6.exists && !t6.current) ||
+			  t4.exists != t6.exists;
 		if (!raced)
-			return r == 0 && info.exists ? 1 : r;
+			return r == 0 && restore ? 1 : r;
 		netd_err_clear(err);
 	}
 	return r;
 }
 
-int netd_nat_destroy(struct netd_err *err)
+static int destroy_one(int (*build)(struct netd_nft_batch *b), const char *what,
+		       struct netd_err *err)
 {
 	struct netd_nft_batch b;
 	int r;
 
 	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
-		return netd_err_sys(err, ENOMEM, "table ip " T ": delete");
-	r = send_built(&b, netd_nat_build_destroy(&b), "table ip " T, err);
+		return netd_err_sys(err, ENOMEM, "%s: delete", what);
+	r = send_built(&b, build(&b), what, err);
 	netd_nat_explain_done(r == 0);
-	if (r == -ENOENT)
+	if (r == -ENOENT) {
+		netd_err_clear(err);
 		r = 0;
+	}
 	netd_nft_batch_free(&b);
 	return r;
+}
+
+int netd_nat_destroy(struct netd_err *err)
+{
+	int r = destroy_one(netd_nat_build_destroy, "table ip " T, err);
+
+	return r < 0 ? r : destroy_one(netd_nat_build_destroy6, "table ip6 " T, err);
 }
 
 int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err)
@@ -213,8 +266,18 @@ int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err)
 	return r;
 }
 
+/* The error of a build that refused its input (nothing was sent). */
+static int build_error(int r, const struct netd_nat_net *net, struct netd_err *err)
+{
+	if (r == -EINVAL)
+		return netd_err_set(err, EINVAL, "network %s: bad bridge name or prefix",
+				    net && net->bridge ? net->bridge : "(null)");
+	return netd_err_set(err, EAFNOSUPPORT,
+			    "publish: a port of a family the container has no address of");
+}
+
 int netd_nat_attach(const struct netd_nat_net *net, const struct netd_port *ports, size_t n,
-		    struct in_addr ctr_ip, struct netd_err *err)
+		    const struct netd_nat_ctr *ctr, struct netd_err *err)
 {
 	struct netd_nft_batch b;
 	int r;
@@ -223,12 +286,10 @@ int netd_nat_attach(const struct netd_nat_net *net, const struct netd_port *port
 		if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
 			return netd_err_sys(err, ENOMEM, "network %s", net->bridge);
 		netd_nat_explain_done(false);
-		r = netd_nat_build_attach(&b, net, ports, n, ctr_ip);
-		if (r == -EINVAL) {
+		r = netd_nat_build_attach(&b, net, ports, n, ctr);
+		if (r == -EINVAL || r == -EAFNOSUPPORT) {
 			netd_nft_batch_free(&b);
-			return netd_err_set(err, EINVAL,
-					    "network %s: bad bridge name or prefix /%u",
-					    net->bridge ? net->bridge : "(null)", net->prefix);
+			return build_error(r, net, err);
 		}
 		r = send_built(&b, r, n ? "network and publish" : "network", err);
 		netd_nat_explain_done(r == 0);
@@ -280,7 +341,7 @@ int netd_nat_network_del(const struct netd_nat_net *net, struct netd_err *err)
 	return r;
 }
 
-int netd_nat_publish(const struct netd_port *ports, size_t n, struct in_addr ctr_ip,
+int netd_nat_publish(const struct netd_port *ports, size_t n, const struct netd_nat_ctr *ctr,
 		     struct netd_err *err)
 {
 	struct netd_nft_batch b;
@@ -292,8 +353,12 @@ int netd_nat_publish(const struct netd_port *ports, size_t n, struct in_addr ctr
 		if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
 			return netd_err_sys(err, ENOMEM, "publish");
 		netd_nat_explain_done(false);
-		r = send_built(&b, netd_nat_build_publish(&b, ports, n, ctr_ip, true), "publish",
-			       err);
+		r = netd_nat_build_publish(&b, ports, n, ctr, true);
+		if (r == -EAFNOSUPPORT) {
+			netd_nft_batch_free(&b);
+			return build_error(r, NULL, err);
+		}
+		r = send_built(&b, r, "publish", err);
 		netd_nat_explain_done(r == 0);
 		/* ENOENT: our table (or map) is missing; make it and try once more. */
 		if (r == -ENOENT && attempt == 0 && !netd_nat_table_exists()) {
@@ -308,7 +373,7 @@ int netd_nat_publish(const struct netd_port *ports, size_t n, struct in_addr ctr
 	}
 }
 
-int netd_nat_unpublish(const struct netd_port *ports, size_t n, struct in_addr ctr_ip,
+int netd_nat_unpublish(const struct netd_port *ports, size_t n, const struct netd_nat_ctr *ctr,
 		       struct netd_err *err)
 {
 	struct netd_nft_batch b;
@@ -320,28 +385,29 @@ int netd_nat_unpublish(const struct netd_port *ports, size_t n, struct in_addr c
 	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
 		return netd_err_sys(err, ENOMEM, "unpublish");
 	netd_nat_explain_done(false);
-	r = send_built(&b, netd_nat_build_publish(&b, ports, n, ctr_ip, false), "unpublish", &e);
+	r = send_built(&b, netd_nat_build_publish(&b, ports, n, ctr, false), "unpublish", &e);
 	r = retry_deletes(&b, r, &e, err);
 	netd_nat_explain_done(r == 0);
 	netd_nft_batch_free(&b);
 	return r;
 }
 
-int netd_nat_port_lookup(const struct netd_port *p, struct in_addr ctr_ip, bool *present,
+int netd_nat_port_lookup(const struct netd_port *p, const struct netd_nat_ctr *ctr, bool *present,
 			 struct netd_err *err)
 {
-	char buf[1024] = {0}, name[64], what[96];
+	char buf[1024] = {0}, name[80], what[112];
 	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
 	struct netd_nat_lookup ctx = {.found = false};
-	uint8_t key[12], want[8];
-	uint32_t key_len;
+	uint8_t key[NETD_NAT_KEY_MAX], want[NETD_NAT_DATA_MAX];
+	uint32_t key_len, want_len, fam = netd_nat_fam_of(p);
 	const char *map = netd_nat_port_key(p, key, &key_len);
+	struct netd_ip cip = fam == NFPROTO_IPV6 ? ctr->ip6 : netd_ip_from4(ctr->ip);
 	struct nlmsghdr *nlh;
 	int r;
 
 	netd_nat_port_name(p, name, sizeof(name));
-	snprintf(what, sizeof(what), "lookup %s: map %s", name, map);
+	snprintf(what, sizeof(what), "lookup %s: map %s %s", name, fam_name(fam), map);
 	if (!s || !e) {
 		if (e)
 			nftnl_set_elem_free(e);
@@ -351,7 +417,7 @@ int netd_nat_port_lookup(const struct netd_port *p, struct in_addr ctr_ip, bool 
 	nftnl_set_set_str(s, NFTNL_SET_NAME, map);
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, key_len);
 	nftnl_set_elem_add(s, e);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4, 0, netd_nft_seq());
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)fam, 0, netd_nft_seq());
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	r = netd_nft_request(nlh, netd_nat_lookup_cb, &ctx, what, err);
 	if (r == -ENOENT) {
@@ -360,8 +426,8 @@ int netd_nat_port_lookup(const struct netd_port *p, struct in_addr ctr_ip, bool 
 	}
 	if (r < 0)
 		return r;
-	netd_nat_port_data(ctr_ip, p->ctr_port, want);
-	*present = ctx.found && memcmp(ctx.data, want, sizeof(want)) == 0;
+	want_len = netd_nat_port_data(&cip, p->ctr_port, want);
+	*present = ctx.found && ctx.len == want_len && memcmp(ctx.data, want, want_len) == 0;
 	return 0;
 }
 
@@ -384,10 +450,11 @@ static int count_cb(const struct nlmsghdr *nlh, void *data)
 
 int netd_nat_count_ports(size_t *n, struct netd_err *err)
 {
-	static const char *const maps[] = {"pub_any", "pub_ip"};
+	static const char *const maps[] = {"pub_any", "pub_ip", "pub_any", "pub_ip"};
 	size_t total = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+		uint32_t fam = i < 2 ? NFPROTO_IPV4 : NFPROTO_IPV6;
 		char buf[512] = {0}, what[64];
 		cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
 		struct nlmsghdr *nlh;
@@ -395,10 +462,10 @@ int netd_nat_count_ports(size_t *n, struct netd_err *err)
 
 		if (!s)
 			return netd_err_sys(err, ENOMEM, "count ports");
-		snprintf(what, sizeof(what), "count ports: map %s", maps[i]);
+		snprintf(what, sizeof(what), "count ports: map %s %s", fam_name(fam), maps[i]);
 		nftnl_set_set_str(s, NFTNL_SET_TABLE, T);
 		nftnl_set_set_str(s, NFTNL_SET_NAME, maps[i]);
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4, NLM_F_DUMP,
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)fam, NLM_F_DUMP,
 					    netd_nft_seq());
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
 		r = netd_nft_request(nlh, count_cb, &total, what, err);

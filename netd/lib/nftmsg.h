@@ -51,10 +51,11 @@ int netd_nft_batch_parse_acks(struct netd_nft_batch *b, const void *buf, size_t 
 int netd_nft_batch_result(const struct netd_nft_batch *b, struct netd_err *err) NETD_MUST_USE;
 
 struct nlmsghdr;
-/* Appends a message of type (NFT_MSG_*) with flags (NLM_F_ACK is added) and returns its header,
- * to be filled in by a libnftnl payload builder before the next add/end. NULL on ENOMEM. */
-struct nlmsghdr *netd_nft_batch_add(struct netd_nft_batch *b, uint16_t type, uint16_t flags,
-				    const char *what_fmt, ...) NETD_PRINTF(4, 5);
+/* Appends a message of type (NFT_MSG_*) for table family (NFPROTO_*) with flags (NLM_F_ACK is
+ * added) and returns its header, to be filled in by a libnftnl payload builder before the next
+ * add/end. NULL on ENOMEM. */
+struct nlmsghdr *netd_nft_batch_add(struct netd_nft_batch *b, uint16_t family, uint16_t type,
+				    uint16_t flags, const char *what_fmt, ...) NETD_PRINTF(5, 6);
 /* A fresh sequence number (batches and requests). */
 uint32_t netd_nft_seq(void);
 /* Sends a finished batch on a new NETLINK_NETFILTER socket and reads every ACK. */

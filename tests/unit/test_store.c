@@ -56,6 +56,16 @@ static struct in_addr A(const char *s) {
 	return a;
 }
 
+/* A host address of either family. */
+static struct netd_ip
+H(const char *s) {
+	struct netd_ip a;
+
+	if (netd_ip_parse(s, AF_UNSPEC, &a, NULL) < 0)
+		fail_msg("bad address %s", s);
+	return a;
+}
+
 static void
 assert_msg(const struct netd_err *err, const char *needle)
 {
@@ -144,7 +154,7 @@ static void assert_ep_equal(const struct netd_endpoint *a, const struct netd_end
 	assert_int_equal(a->n_ports, b->n_ports);
 	for (size_t i = 0; i < a->n_ports; i++) {
 		assert_int_equal(a->ports[i].proto, b->ports[i].proto);
-		assert_int_equal(a->ports[i].host_ip.s_addr, b->ports[i].host_ip.s_addr);
+		assert_true(netd_ip_equal(&a->ports[i].host_ip, &b->ports[i].host_ip));
 		assert_int_equal(a->ports[i].host_port, b->ports[i].host_port);
 		assert_int_equal(a->ports[i].ctr_port, b->ports[i].ctr_port);
 	}
@@ -170,9 +180,9 @@ static void test_format_parse_roundtrip(void **state)
 
 	(void)state;
 	fill_ep(&ep, "netd0", "4f1d2c3b5a6e", "eth0");
-	ports2[0].host_ip = A("0.0.0.0");
-	ports2[1].host_ip = A("127.0.0.1");
-	ports2[2].host_ip = A("192.168.1.10");
+	ports2[0].host_ip = H("0.0.0.0");
+	ports2[1].host_ip = H("127.0.0.1");
+	ports2[2].host_ip = H("192.168.1.10");
 	ep.ports = ports2;
 	ep.n_ports = 3;
 	ep.routes[0] = (struct netd_route){.gw = A("10.88.0.1")};
@@ -368,7 +378,7 @@ static void test_save_load_delete(void **state)
 
 	(void)state;
 	fill_ep(&ep, "n1", "c1", "eth0");
-	ports2[0].host_ip = A("0.0.0.0");
+	ports2[0].host_ip = H("0.0.0.0");
 	ep.ports = ports2;
 	ep.n_ports = 1;
 	assert_int_equal(netd_store_endpoint_save(&ep, &err), 0);
@@ -463,7 +473,7 @@ static void test_list(void **state)
 }
 
 static struct netd_port P(uint8_t proto, const char *ip, uint16_t port) {
-	struct netd_port p = {.proto = proto, .host_ip = A(ip), .host_port = port, .ctr_port = 80};
+	struct netd_port p = {.proto = proto, .host_ip = H(ip), .host_port = port, .ctr_port = 80};
 
 	return p;
 }
@@ -588,7 +598,7 @@ static int collect(const struct netd_port *p, const char *key, void *arg)
 	char ip[INET_ADDRSTRLEN];
 	size_t used = strlen(cs->all);
 
-	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	netd_ip_format(&p->host_ip, ip, sizeof(ip));
 	snprintf(cs->all + used, sizeof(cs->all) - used, "[%u %s %u %s]", p->proto, ip,
 		 p->host_port, key);
 	cs->n++;
