@@ -546,6 +546,26 @@ static void test_port_conflicts(void **state)
 	p = P(NETD_PROTO_TCP, "0.0.0.0", 7070);
 	assert_int_equal(netd_store_port_claimed(&p, NULL, 0, &err), 0);
 
+	/* IPv6: claims per family. [::] beside 0.0.0.0 on one port is no conflict (Docker's
+	 * -p 8080:80 holds both); within IPv6 the wildcard rule is IPv4's. */
+	claim_ok(P(NETD_PROTO_TCP, "::", 9090), "n4/c6@eth0");
+	assert_true(state_exists("ports/tcp-9090/::"));
+	claim_busy(P(NETD_PROTO_TCP, "fd00::1", 9090), "n3/c4@eth0",
+		   "port 9090/tcp is already published on :: by endpoint c6 (network n4)");
+	claim_ok(P(NETD_PROTO_TCP, "fd00::1", 6000), "n4/c6@eth0");
+	claim_busy(P(NETD_PROTO_TCP, "::", 6000), "n3/c5@eth0",
+		   "port 6000/tcp is already published on fd00::1 by endpoint c6 (network n4)");
+	claim_ok(P(NETD_PROTO_TCP, "fd00::2", 6000), "n3/c4@eth0");
+	claim_ok(P(NETD_PROTO_TCP, "0.0.0.0", 6000), "n3/c5@eth0"); /* the other family */
+	p = P(NETD_PROTO_TCP, "fd00::3", 6000);
+	assert_int_equal(netd_store_port_claimed(&p, owner, sizeof(owner), &err), 0);
+	p = P(NETD_PROTO_TCP, "fd00::2", 6000);
+	assert_int_equal(netd_store_port_claimed(&p, owner, sizeof(owner), &err), 1);
+	assert_string_equal(owner, "n3/c4@eth0");
+	/* A port of family 0 (both) never reaches the store: attach splits it first. */
+	p = (struct netd_port){.proto = NETD_PROTO_TCP, .host_port = 6001, .ctr_port = 80};
+	assert_int_equal(netd_store_port_claim(&p, "n1/c1@eth0", &err), -EINVAL);
+
 	/* Bad input. */
 	p = P(0, "0.0.0.0", 7070);
 	assert_int_equal(netd_store_port_claim(&p, "n1/c1@eth0", &err), -EINVAL);
