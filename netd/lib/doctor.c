@@ -203,6 +203,17 @@ static void check_endpoints(struct findings *f)
 		    "and puts every port and network back.");
 	else if (n)
 		add(f, NETD_DOCTOR_OK, "nft-table", "table ip netd is present");
+	/* Its IPv6 twin: made, replaced and restored together with it. */
+	if (tr == 0 && tab.exists && netd_nat_table_query6(&tab, &e) == 0) {
+		if (n && !tab.exists)
+			add(f, NETD_DOCTOR_FAIL, "nft-table",
+			    "table ip6 netd is missing: IPv6 published ports and masquerading are "
+			    "off. netd gc puts it back (netd serve does within a second).");
+		else if (tab.exists && !tab.current)
+			add(f, NETD_DOCTOR_WARN, "nft-table",
+			    "table ip6 netd was made by an older netd; the next attach, or netd "
+			    "serve, replaces it.");
+	}
 	add(f, NETD_DOCTOR_OK, "endpoints", "%zu endpoint(s), %zu stale", n, dead);
 	netd_endpoints_free(eps, n);
 }
