@@ -471,7 +471,11 @@ static int parse_port(json_t *pm, size_t i, struct netd_port *p, bool *skip, str
 					   proto);
 	}
 	if (host_ip && *host_ip) {
-		if (cni_parse_ip4(host_ip, &p->host_ip) < 0) {
+		struct in_addr a;
+
+		if (cni_parse_ip4(host_ip, &a) == 0) {
+			p->host_ip = netd_ip_from4(a);
+		} else {
 			if (strchr(host_ip, ':')) {
 				/* An IPv6 host address: nothing to publish for an IPv4 container.
 				 */

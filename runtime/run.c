@@ -548,10 +548,15 @@ static int ports_precheck(const struct nsbox_opts *o, struct netd_err *err)
 		int type = p->proto == NETD_PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
 		if (p->proto == NETD_PROTO_SCTP)
 			continue;
+		/* IPv6 host addresses: attach's sock_diag check covers them. */
+		if (p->host_ip.family == AF_INET6)
+			continue;
 		netd_cleanup_close int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 		int one = 1;
-		struct sockaddr_in sa = {
-		    .sin_family = AF_INET, .sin_port = htons(p->host_port), .sin_addr = p->host_ip};
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_port = htons(p->host_port),
+					 .sin_addr = p->host_ip.family ? p->host_ip.v4
+								       : (struct in_addr){0}};
 		if (s < 0)
 			continue;
 		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -573,8 +578,7 @@ static int ports_precheck(const struct nsbox_opts *o, struct netd_err *err)
 				if (p->proto != q->proto || p->host_port != q->host_port ||
 				    p->host_port_max > p->host_port || !p->host_port)
 					continue;
-				if (p->host_ip.s_addr && q->host_ip.s_addr &&
-				    p->host_ip.s_addr != q->host_ip.s_addr)
+				if (!netd_port_hosts_meet(&p->host_ip, &q->host_ip))
 					continue;
 				r = netd_err_set(err, EADDRINUSE, "port %u/%s: published by %s",
 						 p->host_port, netd_proto_name(p->proto),

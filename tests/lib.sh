@@ -117,15 +117,17 @@ count_claims() {
 	find "$NETD_STATE_DIR/ports" -mindepth 2 -type f ! -name '.*' 2>/dev/null | wc -l
 }
 
+# Elements of the publish maps of table ip netd and table ip6 netd.
 count_map_elements() {
-	nft -j list table ip netd 2>/dev/null | python3 -c '
+	{ nft -j list table ip netd; nft -j list table ip6 netd; } 2>/dev/null | python3 -c '
 import json,sys
-try: d=json.load(sys.stdin)
-except Exception: print(0); sys.exit()
 n=0
-for o in d.get("nftables",[]):
-    m=o.get("map") or o.get("set")
-    if m and m.get("name","").startswith("pub"): n+=len(m.get("elem",[]))
+for line in sys.stdin:
+    try: d=json.loads(line)
+    except Exception: continue
+    for o in d.get("nftables",[]):
+        m=o.get("map") or o.get("set")
+        if m and m.get("name","").startswith("pub"): n+=len(m.get("elem",[]))
 print(n)'
 }
 

@@ -97,7 +97,8 @@ static const struct cli_help helps[] = {
 };
 
 static const char note_ports[] =
-    "-p SPEC as in Docker: [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp|sctp], ranges 8000-8010:80-90.\n";
+    "-p SPEC as in Docker: [HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp|sctp], ranges 8000-8010:80-90;\n"
+    "   an IPv6 HOSTIP in brackets ([::]:8080:80); no HOSTIP: every address of both families.\n";
 static const char note_explain[] =
     "--explain[=FILE] prints the equivalent shell commands, as they happen, to stderr or FILE;\n"
     "--dry-run explains only and changes nothing.\n";

@@ -66,7 +66,10 @@ json_t *cli_endpoint_json(const struct netd_endpoint *ep)
 		const struct netd_port *p = &ep->ports[i];
 		json_t *pj = json_object();
 		json_object_set_new(pj, "proto", json_string(netd_proto_name(p->proto)));
-		json_object_set_new(pj, "host_ip", ip_json(p->host_ip));
+		char hip[NETD_IP_STRLEN];
+
+		json_object_set_new(pj, "host_ip",
+				    json_string(netd_ip_format(&p->host_ip, hip, sizeof(hip))));
 		json_object_set_new(pj, "host_port", json_integer(p->host_port));
 		json_object_set_new(pj, "container_port", json_integer(p->ctr_port));
 		json_array_append_new(ports, pj);

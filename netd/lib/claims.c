@@ -14,8 +14,6 @@
 #include "store.h"
 #include "util.h"
 
-#define WILDCARD_NAME "0.0.0.0"
-
 static int port_dir(char *buf, size_t len, const struct netd_port *p, struct netd_err *err)
 {
 	const char *pn = netd_proto_name(p->proto);
@@ -25,6 +23,10 @@ static int port_dir(char *buf, size_t len, const struct netd_port *p, struct net
 				    p->proto);
 	if (!p->host_port)
 		return netd_err_set(err, EINVAL, "port 0/%s: no host port", pn);
+	/* A claim is per family: attach has split a port of family 0 into one per family. */
+	if (p->host_ip.family != AF_INET && p->host_ip.family != AF_INET6)
+		return netd_err_set(err, EINVAL, "port %u/%s: no host address family", p->host_port,
+				    pn);
 	if (netd_path_fmt(buf, len, "%s/ports/%s-%u", netd_state_dir(), pn, p->host_port) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "port %u/%s: state path too long",
 				    p->host_port, pn);
@@ -32,7 +34,7 @@ static int port_dir(char *buf, size_t len, const struct netd_port *p, struct net
 }
 
 struct conflict {
-	char addr[INET_ADDRSTRLEN]; /* the address that holds the port */
+	char addr[NETD_IP_STRLEN]; /* the address that holds the port */
 	char owner[NETD_KEY_MAX + 1];
 };
 
@@ -66,15 +68,17 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 			 struct conflict *c, struct netd_err *err)
 {
 	char path[PATH_MAX];
-	char want[INET_ADDRSTRLEN];
+	char want[NETD_IP_STRLEN], wild[NETD_IP_STRLEN];
 	const char *names[2];
 	size_t n_names = 0;
+	struct netd_ip any = {.family = p->host_ip.family};
 	int r;
 
-	netd_ip4_format(p->host_ip, want, sizeof(want));
-	if (p->host_ip.s_addr != INADDR_ANY) {
+	netd_ip_format(&p->host_ip, want, sizeof(want));
+	netd_ip_format(&any, wild, sizeof(wild));
+	if (!netd_ip_is_zero(&p->host_ip)) {
 		names[n_names++] = want;
-		names[n_names++] = WILDCARD_NAME;
+		names[n_names++] = wild;
 	} else {
 		/* Every address that holds this port: one small directory. */
 		DIR *d = opendir(dir);
@@ -87,9 +91,12 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 		}
 		r = 0;
 		while ((de = readdir(d))) {
-			struct in_addr a;
+			struct netd_ip a;
 
-			if (de->d_name[0] == '.' || netd_ip4_parse(de->d_name, &a, NULL) < 0)
+			/* Claims are per family: [::] does not take 0.0.0.0's connections. */
+			if (de->d_name[0] == '.' ||
+			    netd_ip_parse(de->d_name, AF_UNSPEC, &a, NULL) < 0 ||
+			    !netd_port_hosts_meet(&a, &p->host_ip))
 				continue;
 			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de->d_name) < 0)
 				continue;
@@ -100,7 +107,7 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 			}
 			if (r < 0)
 				break;
-			if (key && a.s_addr == INADDR_ANY && !strcmp(c->owner, key))
+			if (key && netd_ip_is_zero(&a) && !strcmp(c->owner, key))
 				continue;
 			snprintf(c->addr, sizeof(c->addr), "%s", de->d_name);
 			r = 1;
@@ -127,14 +134,14 @@ static int find_conflict(const char *dir, const struct netd_port *p, const char 
 
 static int conflict_error(const struct netd_port *p, const struct conflict *c, struct netd_err *err)
 {
-	char want[INET_ADDRSTRLEN];
+	char want[NETD_IP_STRLEN];
 	char net[NETD_NETNAME_MAX + 1];
 	const char *pn = netd_proto_name(p->proto);
 	const char *slash = strchr(c->owner, '/');
 	const char *at = strrchr(c->owner, '@');
-	char on[INET_ADDRSTRLEN + 8] = "";
+	char on[NETD_IP_STRLEN + 8] = "";
 
-	netd_ip4_format(p->host_ip, want, sizeof(want));
+	netd_ip_format(&p->host_ip, want, sizeof(want));
 	if (strcmp(want, c->addr))
 		snprintf(on, sizeof(on), " on %s", c->addr);
 	if (slash && at && at > slash && (size_t)(slash - c->owner) < sizeof(net)) {
@@ -152,7 +159,7 @@ static int conflict_error(const struct netd_port *p, const struct conflict *c, s
 int netd_store_port_claim(const struct netd_port *p, const char *key, struct netd_err *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
-	char ip[INET_ADDRSTRLEN];
+	char ip[NETD_IP_STRLEN];
 	struct conflict c;
 	cleanup_close int fd = -1;
 	int r;
@@ -170,7 +177,7 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 	if (r > 0)
 		return conflict_error(p, &c, err);
 
-	netd_ip4_format(p->host_ip, ip, sizeof(ip));
+	netd_ip_format(&p->host_ip, ip, sizeof(ip));
 	if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	r = netd_mkdirs(dir, false, err);
@@ -205,12 +212,12 @@ int netd_store_port_claim(const struct netd_port *p, const char *key, struct net
 /* The claim file of p (PORTS/PROTO-PORT/ADDR) and its directory; both PATH_MAX long. */
 static int claim_file(const struct netd_port *p, char *dir, char *path, struct netd_err *err)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[NETD_IP_STRLEN];
 	int r = port_dir(dir, PATH_MAX, p, err);
 
 	if (r < 0)
 		return r;
-	netd_ip4_format(p->host_ip, ip, sizeof(ip));
+	netd_ip_format(&p->host_ip, ip, sizeof(ip));
 	if (netd_path_fmt(path, PATH_MAX, "%s/%s", dir, ip) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "%s: path too long", dir);
 	return 0;
@@ -347,7 +354,7 @@ int netd_store_port_foreach(netd_portclaim_fn fn, void *arg, struct netd_err *er
 			struct netd_err e = {0};
 
 			if (de2->d_name[0] == '.' ||
-			    netd_ip4_parse(de2->d_name, &p.host_ip, NULL) < 0)
+			    netd_ip_parse(de2->d_name, AF_UNSPEC, &p.host_ip, NULL) < 0)
 				continue;
 			if (netd_path_fmt(path, sizeof(path), "%s/%s", dir, de2->d_name) < 0)
 				continue;

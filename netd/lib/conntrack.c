@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Conntrack flush for one published port, through ctnetlink with libmnl: dump the IPv4 table,
- * pick the entries whose original destination is (proto, host_port [, host_ip]), and delete each
- * by its original tuple. A UDP "connection" to a port that was just moved to another container
- * would otherwise keep its old DNAT until it times out.
+ * Conntrack flush for one published port, through ctnetlink with libmnl: dump the table of the
+ * port's family, pick the entries whose original destination is (proto, host_port [, host_ip]),
+ * and delete each by its original tuple. A UDP "connection" to a port that was just moved to
+ * another container would otherwise keep its old DNAT until it times out.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,7 +16,8 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
 
-#include "nat.h"
+#include "conntrack.h"
+#include "nat_build.h"
 #include "util.h"
 
 #define CT_MAX_MATCHES 65536
@@ -37,8 +38,22 @@ static void parse_nested(const struct nlattr *a, const struct nlattr **tb, size_
 	mnl_attr_parse_nested(a, attr_cb, tb);
 }
 
-static bool parse_tuple(const struct nlattr *orig, struct netd_ct_tuple *t)
+/* An address attribute of the family's length into ip. */
+static bool get_addr(const struct nlattr *a, int family, struct netd_ip *ip)
 {
+	size_t len = family == AF_INET6 ? 16 : 4;
+
+	if (!a || mnl_attr_get_payload_len(a) < len)
+		return false;
+	ip->family = family;
+	memcpy(family == AF_INET6 ? (void *)&ip->v6 : (void *)&ip->v4, mnl_attr_get_payload(a),
+	       len);
+	return true;
+}
+
+static bool parse_tuple(const struct nlattr *orig, int family, struct netd_ct_tuple *t)
+{
+	bool v6 = family == AF_INET6;
 	const struct nlattr *tb[CTA_MAX + 1], *ip[CTA_MAX + 1], *pr[CTA_MAX + 1];
 
 	parse_nested(orig, tb, ARRAY_SIZE(tb));
@@ -46,21 +61,24 @@ static bool parse_tuple(const struct nlattr *orig, struct netd_ct_tuple *t)
 		return false;
 	parse_nested(tb[CTA_TUPLE_IP], ip, ARRAY_SIZE(ip));
 	parse_nested(tb[CTA_TUPLE_PROTO], pr, ARRAY_SIZE(pr));
-	if (!ip[CTA_IP_V4_SRC] || !ip[CTA_IP_V4_DST] || !pr[CTA_PROTO_NUM] ||
-	    !pr[CTA_PROTO_SRC_PORT] || !pr[CTA_PROTO_DST_PORT])
+	if (!pr[CTA_PROTO_NUM] || !pr[CTA_PROTO_SRC_PORT] || !pr[CTA_PROTO_DST_PORT])
 		return false;
-	if (mnl_attr_get_payload_len(ip[CTA_IP_V4_SRC]) < 4 ||
-	    mnl_attr_get_payload_len(ip[CTA_IP_V4_DST]) < 4 ||
+	if (!get_addr(ip[v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC], family, &t->src) ||
+	    !get_addr(ip[v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST], family, &t->dst) ||
 	    mnl_attr_get_payload_len(pr[CTA_PROTO_NUM]) < 1 ||
 	    mnl_attr_get_payload_len(pr[CTA_PROTO_SRC_PORT]) < 2 ||
 	    mnl_attr_get_payload_len(pr[CTA_PROTO_DST_PORT]) < 2)
 		return false;
-	t->src = mnl_attr_get_u32(ip[CTA_IP_V4_SRC]);
-	t->dst = mnl_attr_get_u32(ip[CTA_IP_V4_DST]);
 	t->proto = mnl_attr_get_u8(pr[CTA_PROTO_NUM]);
 	t->sport = mnl_attr_get_u16(pr[CTA_PROTO_SRC_PORT]);
 	t->dport = mnl_attr_get_u16(pr[CTA_PROTO_DST_PORT]);
 	return true;
+}
+
+/* The conntrack table a port's connections are in (family 0 counts as IPv4, as attach does). */
+static int ct_family(const struct netd_port *p)
+{
+	return p->host_ip.family == AF_INET6 ? AF_INET6 : AF_INET;
 }
 
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -71,11 +89,11 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_cb, tb) < 0 || !tb[CTA_TUPLE_ORIG])
 		return MNL_CB_OK;
-	if (!parse_tuple(tb[CTA_TUPLE_ORIG], &t))
+	if (!parse_tuple(tb[CTA_TUPLE_ORIG], ct_family(d->p), &t))
 		return MNL_CB_OK;
 	if (t.proto != d->p->proto || t.dport != htons(d->p->host_port))
 		return MNL_CB_OK;
-	if (d->p->host_ip.s_addr != htonl(INADDR_ANY) && t.dst != d->p->host_ip.s_addr)
+	if (!netd_ip_is_zero(&d->p->host_ip) && !netd_ip_equal(&t.dst, &d->p->host_ip))
 		return MNL_CB_OK;
 	if (tb[CTA_ZONE] && mnl_attr_get_payload_len(tb[CTA_ZONE]) >= 2)
 		t.zone = ntohs(mnl_attr_get_u16(tb[CTA_ZONE]));
@@ -99,7 +117,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static struct nlmsghdr *ct_hdr(char *buf, uint16_t msg, uint16_t flags, uint32_t seq)
+static struct nlmsghdr *ct_hdr(char *buf, uint16_t msg, uint16_t flags, uint32_t seq, int family)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
@@ -108,7 +126,7 @@ static struct nlmsghdr *ct_hdr(char *buf, uint16_t msg, uint16_t flags, uint32_t
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_INET;
+	nfg->nfgen_family = (uint8_t)family;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
 	return nlh;
@@ -120,8 +138,13 @@ static void put_tuple(struct nlmsghdr *nlh, const struct netd_ct_tuple *t)
 	struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
 	struct nlattr *pr;
 
-	mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, t->src);
-	mnl_attr_put_u32(nlh, CTA_IP_V4_DST, t->dst);
+	if (t->src.family == AF_INET6) {
+		mnl_attr_put(nlh, CTA_IP_V6_SRC, 16, &t->src.v6);
+		mnl_attr_put(nlh, CTA_IP_V6_DST, 16, &t->dst.v6);
+	} else {
+		mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, t->src.v4.s_addr);
+		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, t->dst.v4.s_addr);
+	}
 	mnl_attr_nest_end(nlh, ip);
 	pr = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
 	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, t->proto);
@@ -206,7 +229,7 @@ int netd_conntrack_flush_port(const struct netd_port *p, struct netd_err *err)
 	uint32_t seq = (uint32_t)time(NULL);
 	int r, first = 0;
 	size_t failed = 0;
-	char name[64];
+	char name[80];
 
 	netd_nat_port_name(p, name, sizeof(name));
 	nl = mnl_socket_open(NETLINK_NETFILTER);
@@ -216,14 +239,14 @@ int netd_conntrack_flush_port(const struct netd_port *p, struct netd_err *err)
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		return netd_err_sys(err, errno, "conntrack flush %s: bind", name);
 
-	nlh = ct_hdr(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq++);
+	nlh = ct_hdr(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq++, ct_family(p));
 	r = ct_talk(nl, nlh, parse_matches, &d);
 	if (r < 0 || d.error) {
 		free(d.v);
 		return netd_err_sys(err, r < 0 ? -r : d.error, "conntrack flush %s: dump", name);
 	}
 	for (size_t i = 0; i < d.n; i++) {
-		nlh = ct_hdr(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, seq++);
+		nlh = ct_hdr(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, seq++, ct_family(p));
 		put_tuple(nlh, &d.v[i]);
 		r = ct_talk(nl, nlh, parse_ack, NULL);
 		if (r < 0 && r != -ENOENT) { /* ENOENT: it went away meanwhile */

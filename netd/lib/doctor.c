@@ -237,6 +237,17 @@ static void check_endpoints(struct findings *f)
 		    "and puts every port and network back.");
 	else if (n)
 		add(f, NETD_DOCTOR_OK, "nft-table", "table ip netd is present");
+	/* Its IPv6 twin: made, replaced and restored together with it. */
+	if (tr == 0 && tab.exists && netd_nat_table_query6(&tab, &e) == 0) {
+		if (n && !tab.exists)
+			add(f, NETD_DOCTOR_FAIL, "nft-table",
+			    "table ip6 netd is missing: IPv6 published ports and masquerading are "
+			    "off. netd gc puts it back (netd serve does within a second).");
+		else if (tab.exists && !tab.current)
+			add(f, NETD_DOCTOR_WARN, "nft-table",
+			    "table ip6 netd was made by an older netd; the next attach, or netd "
+			    "serve, replaces it.");
+	}
 	add(f, NETD_DOCTOR_OK, "endpoints", "%zu endpoint(s), %zu stale", n, dead);
 	netd_endpoints_free(eps, n);
 }
@@ -460,7 +471,7 @@ static bool ep_lists(const struct netd_endpoint *ep, const struct netd_port *p)
 {
 	for (size_t i = 0; i < ep->n_ports; i++)
 		if (ep->ports[i].proto == p->proto && ep->ports[i].host_port == p->host_port &&
-		    ep->ports[i].host_ip.s_addr == p->host_ip.s_addr)
+		    netd_ip_equal(&ep->ports[i].host_ip, &p->host_ip))
 			return true;
 	return false;
 }

@@ -129,7 +129,7 @@ static int dns_names_ok(const struct netd_endpoint *ep, struct netd_err *err)
 int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd_err *err)
 {
 	struct sbuf b = {0};
-	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], hip[INET_ADDRSTRLEN];
+	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], hip[NETD_IP_STRLEN];
 	char mac[NETD_MAC_STRLEN];
 	int r;
 
@@ -194,7 +194,13 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 			return netd_err_set(err, EINVAL, "endpoint %s@%s: port %zu is invalid",
 					    ep->id, ep->ifname, i + 1);
 		}
-		netd_ip4_format(p->host_ip, hip, sizeof(hip));
+		if (p->host_ip.family != AF_INET && p->host_ip.family != AF_INET6) {
+			free(b.p);
+			return netd_err_set(err, EINVAL,
+					    "endpoint %s@%s: port %zu has no host address family",
+					    ep->id, ep->ifname, i + 1);
+		}
+		netd_ip_format(&p->host_ip, hip, sizeof(hip));
 		sb_printf(&b, "port=%s %s %u %u\n", pn, hip, p->host_port, p->ctr_port);
 	}
 	/* "none" keeps a record without routes apart from one written before routes were. */
@@ -285,7 +291,7 @@ static bool parse_port(const char *s, size_t len, struct netd_port *p)
 		return false;
 	memset(p, 0, sizeof(*p));
 	p->proto = netd_proto_from_text(f[0], fl[0]);
-	if (!p->proto || !parse_ip(f[1], fl[1], &p->host_ip))
+	if (!p->proto || netd_ip_parse_n(f[1], fl[1], AF_UNSPEC, &p->host_ip, NULL) < 0)
 		return false;
 	if (!netd_parse_uint_n(f[2], fl[2], 65535, &v) || v == 0)
 		return false;

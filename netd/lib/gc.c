@@ -333,7 +333,7 @@ static void gc_all_leases(const char *network, struct netd_gc_stats *st, struct 
 static bool same_port(const struct netd_port *a, const struct netd_port *b)
 {
 	return a->proto == b->proto && a->host_port == b->host_port &&
-	       a->host_ip.s_addr == b->host_ip.s_addr;
+	       netd_ip_equal(&a->host_ip, &b->host_ip);
 }
 
 static bool lists_port(const struct netd_endpoint *ep, const struct netd_port *p)
@@ -443,7 +443,7 @@ static void gc_ports(const char *network, const struct netd_endpoint *eps, size_
 		     struct netd_gc_stats *st, struct netd_errs *es)
 {
 	struct claim_walk w = {.network = network, .eps = eps, .n = n, .n_bad = n_bad};
-	struct in_addr any = {0};
+	const struct netd_nat_ctr any = {0}; /* a delete needs no element data */
 	struct netd_err e = {0};
 	cleanup_close int lk = -1;
 	char key[NETD_KEY_MAX], owner[NETD_KEY_MAX + 1];
@@ -472,7 +472,7 @@ static void gc_ports(const char *network, const struct netd_endpoint *eps, size_
 			bool exists = false;
 			r2 = netd_nat_table_probe(&exists, &e);
 			if (r2 == 0 && exists)
-				r2 = netd_nat_unpublish(&f->p, 1, any, &e);
+				r2 = netd_nat_unpublish(&f->p, 1, &any, &e);
 			if (r2 == 0)
 				r2 = netd_store_port_release(&f->p, NULL, &e);
 			if (r2 == 0)

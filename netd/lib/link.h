@@ -131,7 +131,7 @@ int netd_ctr_check(struct netd_rtnl *ns, const struct netd_ctr_conf *cc,
 int netd_route_default_mtu(struct netd_rtnl *r, unsigned *mtu, struct netd_err *err) NETD_MUST_USE;
 
 /* True when ip is an address of this host (its route lookup says local), as "ip route get". */
-int netd_route_is_local(struct netd_rtnl *r, struct in_addr ip, bool *local,
+int netd_route_is_local(struct netd_rtnl *r, const struct netd_ip *ip, bool *local,
 			struct netd_err *err) NETD_MUST_USE;
 
 /* dump: true when net overlaps any route of its family in the main table (or a local address).

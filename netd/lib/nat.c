@@ -1,1036 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Table ip netd: published ports are elements of two maps (pub_ip keyed by host ip . proto .
- * port, pub_any keyed by proto . port), masquerade, isolation and the forward filter use sets of
- * our networks. Every change is one atomic batch (see nftmsg.c). Nothing outside our table is
- * touched. The firewall model this table implements is stated in docs/design.md ("The network
- * boundary"); base_rules[] below is its one home.
+ * Table ip netd in the kernel: made, replaced when its layout is old, queried, and changed one
+ * atomic batch at a time (nat_build.c builds the batches, nftmsg.c sends them). Nothing outside
+ * our table is touched.
  */
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <net/if.h>
 #include <linux/netfilter.h>
-#include <linux/netfilter/nf_conntrack_common.h>
-#include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
-#include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
-#include <libnftnl/expr.h>
-#include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
-#include <libnftnl/udata.h>
 
-#include <netd/addr.h>
 #include <netd/explain.h>
 #include "nat.h"
 #include "util.h"
 
 #define T NETD_NFT_TABLE
 
-/* nft's datatype ids (nftables src/datatype.h) and its concatenation: 6 bits per member. */
-#define NFT_TYPE_BITS	      6
-#define NFT_TYPE_IPADDR	      7
-#define NFT_TYPE_INET_PROTO   12
-#define NFT_TYPE_INET_SERVICE 13
-#define NFT_TYPE_IFNAME	      41
-#define CONCAT2(a, b)	      (((a) << NFT_TYPE_BITS) | (b))
-#define CONCAT3(a, b, c)      ((CONCAT2(a, b) << NFT_TYPE_BITS) | (c))
-/* nft's byteorder values in set userdata */
-#define NFT_BYTEORDER_HOST 1
-#define NFT_BYTEORDER_BIG  2
-
-enum {
-	SET_NETS = 1,
-	SET_MASQ,
-	SET_BRIDGES,
-	SET_PUB_ANY,
-	SET_PUB_IP,
-	SET_BRIDGE_SELF,
-	SET_ROUTED,
-	SET_INTERNAL,
-	SET_DNS_GW,
-};
-
-/*
- * The table's comment names the layout of its chains and rules. A table made by an older netd
- * (another comment, or none) is replaced as a whole by netd_nat_ensure, so that a host running
- * since before an upgrade gets the current rules, not only new elements in old chains.
- */
-#define LAYOUT "netd layout 3"
-
-static const char *proto_name(uint8_t proto)
-{
-	const char *n = netd_proto_name(proto);
-
-	return n ? n : "?";
-}
-
-void netd_nat_port_name(const struct netd_port *p, char *buf, size_t len)
-{
-	char ip[INET_ADDRSTRLEN];
-
-	netd_ip4_format(p->host_ip, ip, sizeof(ip));
-	snprintf(buf, len, "%s:%u/%s", ip, p->host_port, proto_name(p->proto));
-}
-
-const char *netd_nat_port_key(const struct netd_port *p, uint8_t key[12], uint32_t *key_len)
-{
-	uint16_t port = htons(p->host_port);
-
-	memset(key, 0, 12);
-	if (p->host_ip.s_addr == htonl(INADDR_ANY)) {
-		key[0] = p->proto;
-		memcpy(key + 4, &port, 2);
-		*key_len = 8;
-		return "pub_any";
-	}
-	memcpy(key, &p->host_ip, 4);
-	key[4] = p->proto;
-	memcpy(key + 8, &port, 2);
-	*key_len = 12;
-	return "pub_ip";
-}
-
-void netd_nat_port_data(struct in_addr ctr_ip, uint16_t ctr_port, uint8_t data[8])
-{
-	uint16_t port = htons(ctr_port);
-
-	memset(data, 0, 8);
-	memcpy(data, &ctr_ip, 4);
-	memcpy(data + 4, &port, 2);
-}
-
-/* ---- expressions ---- */
-
-static int add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
-{
-	if (!e)
-		return -ENOMEM;
-	nftnl_rule_add_expr(r, e);
-	return 0;
-}
-
-static int e_payload(struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("payload");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
-	}
-	return add_expr(r, e);
-}
-
-static int e_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("meta");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
-	}
-	return add_expr(r, e);
-}
-
-static int e_ct(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("ct");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
-	}
-	return add_expr(r, e);
-}
-
-static int e_cmp(struct nftnl_rule *r, uint32_t op, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
-	}
-	return add_expr(r, e);
-}
-
-/* reg1 = reg1 & mask (4 bytes); then reg1 != 0 */
-static int e_bits_set(struct nftnl_rule *r, uint32_t mask)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
-	uint32_t zero = 0;
-	int ret;
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
-		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
-	}
-	ret = add_expr(r, e);
-	return ret < 0 ? ret : e_cmp(r, NFT_CMP_NEQ, &zero, 4);
-}
-
-static int e_lookup(struct nftnl_rule *r, const char *set, uint32_t set_id, uint32_t sreg, int dreg,
-		    bool inv)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
-
-	if (e) {
-		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, sreg);
-		if (dreg >= 0)
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, (uint32_t)dreg);
-		if (inv)
-			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
-	}
-	return add_expr(r, e);
-}
-
-static int e_verdict(struct nftnl_rule *r, int verdict, const char *chain)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
-		if (chain)
-			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
-	}
-	return add_expr(r, e);
-}
-
-static int e_masq(struct nftnl_rule *r)
-{
-	return add_expr(r, nftnl_expr_alloc("masq"));
-}
-
-static int e_dnat(struct nftnl_rule *r)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("nat");
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG32_00);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG32_01);
-	}
-	return add_expr(r, e);
-}
-
-static int e_fib_daddr_local(struct nftnl_rule *r)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("fib");
-	uint32_t local = RTN_LOCAL;
-
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
-	}
-	if (add_expr(r, e) < 0)
-		return -ENOMEM;
-	return e_cmp(r, NFT_CMP_EQ, &local, 4);
-}
-
-/* ip saddr/daddr first byte ==/!= 127 */
-static int e_loopback(struct nftnl_rule *r, bool daddr, uint32_t op)
-{
-	uint8_t lo = 127;
-
-	if (e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, daddr ? 16 : 12, 1, NFT_REG_1) < 0)
-		return -ENOMEM;
-	return e_cmp(r, op, &lo, 1);
-}
-
-static int e_addr_in(struct nftnl_rule *r, bool daddr, const char *set, uint32_t id, bool inv)
-{
-	if (e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, daddr ? 16 : 12, 4, NFT_REG_1) < 0)
-		return -ENOMEM;
-	return e_lookup(r, set, id, NFT_REG_1, -1, inv);
-}
-
-static int e_ifname_in(struct nftnl_rule *r, uint32_t meta_key, const char *set, uint32_t id)
-{
-	if (e_meta(r, meta_key, NFT_REG_1) < 0)
-		return -ENOMEM;
-	return e_lookup(r, set, id, NFT_REG_1, -1, false);
-}
-
-static int e_ifname_in_bridges(struct nftnl_rule *r, uint32_t meta_key)
-{
-	return e_ifname_in(r, meta_key, "bridges", SET_BRIDGES);
-}
-
-/* meta iif != "lo": the loopback device is always ifindex 1 (LOOPBACK_IFINDEX). */
-static int e_not_from_lo(struct nftnl_rule *r)
-{
-	uint32_t lo = 1;
-
-	if (e_meta(r, NFT_META_IIF, NFT_REG_1) < 0)
-		return -ENOMEM;
-	return e_cmp(r, NFT_CMP_NEQ, &lo, 4);
-}
-
-static int e_ct_dnat(struct nftnl_rule *r)
-{
-	if (e_ct(r, NFT_CT_STATUS, NFT_REG_1) < 0)
-		return -ENOMEM;
-	return e_bits_set(r, IPS_DST_NAT);
-}
-
-/* ---- --explain: the nft commands of the batch being built ---- */
-
-/*
- * Builders append the nft command of each message they add; the lines go out once the batch is
- * applied (explain_done(true)), or are dropped when it is not (a failed batch changes nothing).
- * Only collected while a sink is installed.
- */
-static __thread char *xp_buf;
-static __thread size_t xp_len, xp_cap;
-
-static void NETD_PRINTF(1, 2) xp(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	if (!netd_explain_enabled())
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	if (xp_cap - xp_len < (size_t)n + 2) {
-		size_t cap = (xp_cap + (size_t)n + 2) * 2;
-		char *nb = realloc(xp_buf, cap);
-
-		if (!nb)
-			return;
-		xp_buf = nb;
-		xp_cap = cap;
-	}
-	memcpy(xp_buf + xp_len, line, (size_t)n + 1);
-	xp_len += (size_t)n + 1;
-}
-
-static void explain_done(bool applied)
-{
-	for (size_t off = 0; applied && off < xp_len; off += strlen(xp_buf + off) + 1)
-		netd_explain("%s", xp_buf + off);
-	free(xp_buf);
-	xp_buf = NULL;
-	xp_len = xp_cap = 0;
-}
-
-/* nft's names for the datatype ids we use; a concatenation is 6 bits per member. */
-static void type_name(uint32_t type, char *buf, size_t len)
-{
-	uint32_t parts[5];
-	size_t n = 0, used = 0;
-
-	do {
-		parts[n++] = type & ((1u << NFT_TYPE_BITS) - 1);
-		type >>= NFT_TYPE_BITS;
-	} while (type && n < 5);
-	buf[0] = '\0';
-	while (n--) {
-		const char *name = parts[n] == NFT_TYPE_IPADDR	       ? "ipv4_addr"
-				   : parts[n] == NFT_TYPE_INET_PROTO   ? "inet_proto"
-				   : parts[n] == NFT_TYPE_INET_SERVICE ? "inet_service"
-				   : parts[n] == NFT_TYPE_IFNAME       ? "ifname"
-								       : "?";
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-					 used ? " . " : "", name);
-	}
-}
-
-static const char *hook_name(int hook)
-{
-	switch (hook) {
-	case NF_INET_PRE_ROUTING:
-		return "prerouting";
-	case NF_INET_LOCAL_IN:
-		return "input";
-	case NF_INET_FORWARD:
-		return "forward";
-	case NF_INET_LOCAL_OUT:
-		return "output";
-	case NF_INET_POST_ROUTING:
-		return "postrouting";
-	}
-	return "?";
-}
-
-/* ---- objects ---- */
-
-static void nft_rule_freep(struct nftnl_rule **r)
-{
-	if (*r)
-		nftnl_rule_free(*r);
-}
-static void nft_set_freep(struct nftnl_set **s)
-{
-	if (*s)
-		nftnl_set_free(*s);
-}
-static void nft_chain_freep(struct nftnl_chain **c)
-{
-	if (*c)
-		nftnl_chain_free(*c);
-}
-static void nft_table_freep(struct nftnl_table **t)
-{
-	if (*t)
-		nftnl_table_free(*t);
-}
-static void nft_udata_freep(struct nftnl_udata_buf **u)
-{
-	if (*u)
-		nftnl_udata_buf_free(*u);
-}
-#define cleanup_nft_rule  __attribute__((cleanup(nft_rule_freep)))
-#define cleanup_nft_set	  __attribute__((cleanup(nft_set_freep)))
-#define cleanup_nft_chain __attribute__((cleanup(nft_chain_freep)))
-#define cleanup_nft_table __attribute__((cleanup(nft_table_freep)))
-#define cleanup_nft_udata __attribute__((cleanup(nft_udata_freep)))
-
-/*
- * NEWTABLE carries the layout comment. DELTABLE with a handle deletes that very table only: when
- * a concurrent caller has replaced it already, the batch fails with ENOENT instead of deleting
- * the new one (and the elements added to it since).
- */
-static int add_table(struct netd_nft_batch *b, uint16_t type, uint16_t flags,
-		     const uint64_t *handle)
-{
-	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
-	cleanup_nft_udata struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
-	struct nlmsghdr *nlh;
-
-	if (!t || !ud)
-		return -ENOMEM;
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, T);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
-	if (handle)
-		nftnl_table_set_u64(t, NFTNL_TABLE_HANDLE, *handle);
-	if (type == NFT_MSG_NEWTABLE) {
-		if (!nftnl_udata_put_strz(ud, NFTNL_UDATA_TABLE_COMMENT, LAYOUT))
-			return -ENOMEM;
-		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(ud),
-				     nftnl_udata_buf_len(ud));
-	}
-	nlh = netd_nft_batch_add(b, type, flags, "table ip " T);
-	if (!nlh)
-		return -ENOMEM;
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	if (type == NFT_MSG_DELTABLE)
-		xp("nft delete table ip " T);
-	else
-		xp("nft add table ip " T " '{ comment \"" LAYOUT "\"; }'");
-	return 0;
-}
-
-static int add_chain(struct netd_nft_batch *b, const char *name, const char *type, int hook,
-		     int prio)
-{
-	cleanup_nft_chain struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nlmsghdr *nlh;
-
-	if (!c)
-		return -ENOMEM;
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, T);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_IPV4);
-	if (type) {
-		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
-		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, (uint32_t)hook);
-		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	}
-	nlh =
-	    netd_nft_batch_add(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE, "table ip " T ": chain %s", name);
-	if (!nlh)
-		return -ENOMEM;
-	nftnl_chain_nlmsg_build_payload(nlh, c);
-	if (type)
-		xp("nft add chain ip " T " %s '{ type %s hook %s priority %d; policy accept; }'",
-		   name, type, hook_name(hook), prio);
-	else
-		xp("nft add chain ip " T " %s", name);
-	return 0;
-}
-
-static int add_set(struct netd_nft_batch *b, const char *name, uint32_t id, uint32_t flags,
-		   uint32_t key_type, uint32_t key_len, uint32_t key_order, uint32_t data_type,
-		   uint32_t data_len)
-{
-	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
-	cleanup_nft_udata struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
-	struct nlmsghdr *nlh;
-
-	if (!s || !ud)
-		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, T);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
-	/* What nft itself stores, so `nft list` prints keys and data readably. */
-	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, key_order);
-	if (flags & NFT_SET_MAP) {
-		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, data_type);
-		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, data_len);
-		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_DATABYTEORDER, NFT_BYTEORDER_BIG);
-	}
-	if (flags & NFT_SET_INTERVAL)
-		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_MERGE_ELEMENTS, 1);
-	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
-			   nftnl_udata_buf_len(ud));
-	nlh = netd_nft_batch_add(b, NFT_MSG_NEWSET, NLM_F_CREATE, "table ip " T ": set %s", name);
-	if (!nlh)
-		return -ENOMEM;
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	if (netd_explain_enabled()) {
-		char kt[96], dt[96] = "";
-
-		type_name(key_type, kt, sizeof(kt));
-		if (flags & NFT_SET_MAP) {
-			type_name(data_type, dt + 3, sizeof(dt) - 3);
-			memcpy(dt, " : ", 3);
-		}
-		xp("nft add %s ip " T " %s '{ type %s%s;%s }'", flags & NFT_SET_MAP ? "map" : "set",
-		   name, kt, dt, flags & NFT_SET_INTERVAL ? " flags interval; auto-merge;" : "");
-	}
-	return 0;
-}
-
-static struct nftnl_rule *rule_new(const char *chain)
-{
-	struct nftnl_rule *r = nftnl_rule_alloc();
-
-	if (r) {
-		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, T);
-		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-		nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
-	}
-	return r;
-}
-
-static int rule_put(struct netd_nft_batch *b, struct nftnl_rule *r, const char *what,
-		    const char *nft)
-{
-	struct nlmsghdr *nlh = netd_nft_batch_add(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
-						  "table ip " T ": chain %s: rule %s",
-						  nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), what);
-
-	if (!nlh)
-		return -ENOMEM;
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	xp("nft add rule ip " T " %s %s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN), nft);
-	return 0;
-}
-
-/* Each rule builder: fills r, returns 0 or -ENOMEM. */
-static int rule_pub_ip(struct nftnl_rule *r)
-{
-	if (e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG32_00) < 0 ||
-	    e_meta(r, NFT_META_L4PROTO, NFT_REG32_01) < 0 ||
-	    e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_02) < 0 ||
-	    e_lookup(r, "pub_ip", SET_PUB_IP, NFT_REG32_00, NFT_REG32_00, false) < 0)
-		return -ENOMEM;
-	return e_dnat(r);
-}
-
-static int rule_pub_any(struct nftnl_rule *r)
-{
-	if (e_meta(r, NFT_META_L4PROTO, NFT_REG32_00) < 0 ||
-	    e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01) < 0 ||
-	    e_lookup(r, "pub_any", SET_PUB_ANY, NFT_REG32_00, NFT_REG32_00, false) < 0)
-		return -ENOMEM;
-	return e_dnat(r);
-}
-
-static int rule_prerouting(struct nftnl_rule *r)
-{
-	/* Never DNAT a packet from outside addressed to 127/8 (Docker's route_localnet hole). */
-	if (e_fib_daddr_local(r) < 0 || e_loopback(r, true, NFT_CMP_NEQ) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NFT_JUMP, "publish");
-}
-
-static int rule_output(struct nftnl_rule *r)
-{
-	if (e_fib_daddr_local(r) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NFT_JUMP, "publish");
-}
-
-static int rule_masq_localhost(struct nftnl_rule *r)
-{
-	if (e_ct_dnat(r) < 0 || e_loopback(r, false, NFT_CMP_EQ) < 0)
-		return -ENOMEM;
-	return e_masq(r);
-}
-
-static int rule_masq_hairpin(struct nftnl_rule *r)
-{
-	if (e_ct_dnat(r) < 0 || e_addr_in(r, false, "nets", SET_NETS, false) < 0 ||
-	    e_addr_in(r, true, "nets", SET_NETS, false) < 0)
-		return -ENOMEM;
-	return e_masq(r);
-}
-
-static int rule_masq_egress(struct nftnl_rule *r)
-{
-	if (e_addr_in(r, false, "masq_nets", SET_MASQ, false) < 0 ||
-	    e_addr_in(r, true, "nets", SET_NETS, true) < 0)
-		return -ENOMEM;
-	return e_masq(r);
-}
-
-static int rule_fwd_dnat(struct nftnl_rule *r)
-{
-	if (e_ct_dnat(r) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_ACCEPT, NULL);
-}
-
-static int rule_fwd_established(struct nftnl_rule *r)
-{
-	uint32_t bits = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED);
-
-	if (e_ct(r, NFT_CT_STATE, NFT_REG_1) < 0 || e_bits_set(r, bits) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_ACCEPT, NULL);
-}
-
-/*
- * With br_netfilter loaded, traffic between two containers of one bridge passes the forward hook
- * with iifname == oifname == the bridge. nft cannot compare two registers, so bridge_self holds
- * one "br . br" element per bridge, and this rule lets that traffic through before isolation.
- */
-static int rule_fwd_same_bridge(struct nftnl_rule *r)
-{
-	if (e_meta(r, NFT_META_IIFNAME, NFT_REG32_00) < 0 ||
-	    e_meta(r, NFT_META_OIFNAME, NFT_REG32_04) < 0 ||
-	    e_lookup(r, "bridge_self", SET_BRIDGE_SELF, NFT_REG32_00, -1, false) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_ACCEPT, NULL);
-}
-
-static int rule_fwd_isolate(struct nftnl_rule *r)
-{
-	if (e_ifname_in_bridges(r, NFT_META_IIFNAME) < 0 ||
-	    e_ifname_in_bridges(r, NFT_META_OIFNAME) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_DROP, NULL);
-}
-
-static int rule_fwd_from_bridge(struct nftnl_rule *r)
-{
-	if (e_ifname_in_bridges(r, NFT_META_IIFNAME) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_ACCEPT, NULL);
-}
-
-/* A routed network (gateway_mode=routed) takes new connections from outside on every port. */
-static int rule_fwd_to_routed(struct nftnl_rule *r)
-{
-	if (e_ifname_in(r, NFT_META_OIFNAME, "routed", SET_ROUTED) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_ACCEPT, NULL);
-}
-
-/*
- * What is left going into a bridge is a new connection from outside (another interface, a
- * neighbour routing our subnet via this host) that no published port DNATed: dropped, so an
- * unpublished container port is not reachable from the LAN.
- */
-static int rule_fwd_to_bridge(struct nftnl_rule *r)
-{
-	if (e_ifname_in_bridges(r, NFT_META_OIFNAME) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_DROP, NULL);
-}
-
-/*
- * 127.0.0.0/8 never comes in from the wire. Bridges have route_localnet=1 (localhost publishing
- * sends 127.0.0.1-sourced packets out of them, and their replies come back to 127.0.0.1), which
- * would also let a container with CAP_NET_RAW, or a neighbour routing 127/8 at us, reach sockets
- * bound to 127.0.0.1 (CVE-2020-8558). Those replies still carry the container's and the bridge's
- * addresses here: their NAT is undone later, in the nat hooks. So at raw priority, before
- * conntrack, anything to or from 127/8 that did not come in on lo is dropped: it makes no
- * conntrack entry and reaches no socket.
- */
-static int rule_guard_daddr(struct nftnl_rule *r)
-{
-	if (e_not_from_lo(r) < 0 || e_loopback(r, true, NFT_CMP_EQ) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_DROP, NULL);
-}
-
-static int rule_guard_saddr(struct nftnl_rule *r)
-{
-	if (e_not_from_lo(r) < 0 || e_loopback(r, false, NFT_CMP_EQ) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_DROP, NULL);
-}
-
-/* An internal network (internal=yes): nothing is forwarded out of its bridge or into it. */
-static int rule_fwd_from_internal(struct nftnl_rule *r)
-{
-	if (e_ifname_in(r, NFT_META_IIFNAME, "internal", SET_INTERNAL) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_DROP, NULL);
-}
-
-static int rule_fwd_to_internal(struct nftnl_rule *r)
-{
-	if (e_ifname_in(r, NFT_META_OIFNAME, "internal", SET_INTERNAL) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_DROP, NULL);
-}
-
-/*
- * The name server answers on every gateway by the address it is asked on, and the host owns every
- * gateway: DNS to a gateway of ours (an address of @nets, on the input path) that comes in from
- * a bridge other than that gateway's is dropped, so a network's names are answered only on it.
- * dns_gw holds one "bridge . gateway" element per network: one lookup, whatever their number.
- */
-static int rule_dns_scope(struct nftnl_rule *r, uint8_t proto)
-{
-	uint16_t port = htons(53);
-
-	if (e_meta(r, NFT_META_L4PROTO, NFT_REG_1) < 0 || e_cmp(r, NFT_CMP_EQ, &proto, 1) < 0 ||
-	    e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1) < 0 ||
-	    e_cmp(r, NFT_CMP_EQ, &port, 2) < 0 || e_ifname_in_bridges(r, NFT_META_IIFNAME) < 0 ||
-	    e_addr_in(r, true, "nets", SET_NETS, false) < 0 ||
-	    e_meta(r, NFT_META_IIFNAME, NFT_REG32_00) < 0 ||
-	    e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG32_04) < 0 ||
-	    e_lookup(r, "dns_gw", SET_DNS_GW, NFT_REG32_00, -1, true) < 0)
-		return -ENOMEM;
-	return e_verdict(r, NF_DROP, NULL);
-}
-
-static int rule_dns_scope_udp(struct nftnl_rule *r)
-{
-	return rule_dns_scope(r, IPPROTO_UDP);
-}
-
-static int rule_dns_scope_tcp(struct nftnl_rule *r)
-{
-	return rule_dns_scope(r, IPPROTO_TCP);
-}
-
-/*
- * nft: the rule in nft's own syntax, as `nft list table ip netd` prints the bytecode built beside
- * it (--explain prints it; tests/integration/test_explain.sh rebuilds the table from it and
- * compares both listings, so the two cannot drift apart unnoticed).
- */
-static const struct {
-	const char *chain;
-	const char *what;
-	int (*build)(struct nftnl_rule *r);
-	const char *nft;
-} base_rules[] = {
-    {"guard", "127/8 not from lo: drop (daddr)", rule_guard_daddr,
-     "iif != \"lo\" ip daddr 127.0.0.0/8 drop"},
-    {"guard", "127/8 not from lo: drop (saddr)", rule_guard_saddr,
-     "iif != \"lo\" ip saddr 127.0.0.0/8 drop"},
-    {"publish", "pub_ip dnat", rule_pub_ip,
-     "dnat ip to ip daddr . meta l4proto . th dport map @pub_ip"},
-    {"publish", "pub_any dnat", rule_pub_any, "dnat ip to meta l4proto . th dport map @pub_any"},
-    {"prerouting", "local daddr not 127/8: jump publish", rule_prerouting,
-     "fib daddr type local ip daddr != 127.0.0.0/8 jump publish"},
-    {"output", "local daddr: jump publish", rule_output, "fib daddr type local jump publish"},
-    {"postrouting", "localhost masquerade", rule_masq_localhost,
-     "ct status dnat ip saddr 127.0.0.0/8 masquerade"},
-    {"postrouting", "hairpin masquerade", rule_masq_hairpin,
-     "ct status dnat ip saddr @nets ip daddr @nets masquerade"},
-    {"postrouting", "egress masquerade", rule_masq_egress,
-     "ip saddr @masq_nets ip daddr != @nets masquerade"},
-    {"forward", "dnat accept", rule_fwd_dnat, "ct status dnat accept"},
-    {"forward", "established accept", rule_fwd_established, "ct state established,related accept"},
-    {"forward", "same bridge accept", rule_fwd_same_bridge,
-     "iifname . oifname @bridge_self accept"},
-    {"forward", "from internal drop", rule_fwd_from_internal, "iifname @internal drop"},
-    {"forward", "to internal drop", rule_fwd_to_internal, "oifname @internal drop"},
-    {"forward", "isolation drop", rule_fwd_isolate, "iifname @bridges oifname @bridges drop"},
-    {"forward", "from bridges accept", rule_fwd_from_bridge, "iifname @bridges accept"},
-    {"forward", "to routed accept", rule_fwd_to_routed, "oifname @routed accept"},
-    {"forward", "to bridges drop", rule_fwd_to_bridge, "oifname @bridges drop"},
-    {"input", "dns of another network drop (udp)", rule_dns_scope_udp,
-     "udp dport 53 iifname @bridges ip daddr @nets iifname . ip daddr != @dns_gw drop"},
-    {"input", "dns of another network drop (tcp)", rule_dns_scope_tcp,
-     "tcp dport 53 iifname @bridges ip daddr @nets iifname . ip daddr != @dns_gw drop"},
-};
-
-int netd_nat_build_ensure(struct netd_nft_batch *b, const uint64_t *stale)
-{
-	uint32_t any_key = CONCAT2(NFT_TYPE_INET_PROTO, NFT_TYPE_INET_SERVICE);
-	uint32_t ip_key = CONCAT3(NFT_TYPE_IPADDR, NFT_TYPE_INET_PROTO, NFT_TYPE_INET_SERVICE);
-	uint32_t data = CONCAT2(NFT_TYPE_IPADDR, NFT_TYPE_INET_SERVICE);
-
-	if (stale && add_table(b, NFT_MSG_DELTABLE, 0, stale) < 0)
-		return -ENOMEM;
-	/* Exclusive: when the table exists the whole batch fails with EEXIST, nothing doubles. */
-	if (add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, NULL) < 0)
-		return -ENOMEM;
-	if (add_set(b, "nets", SET_NETS, NFT_SET_INTERVAL, NFT_TYPE_IPADDR, 4, NFT_BYTEORDER_BIG, 0,
-		    0) < 0 ||
-	    add_set(b, "masq_nets", SET_MASQ, NFT_SET_INTERVAL, NFT_TYPE_IPADDR, 4,
-		    NFT_BYTEORDER_BIG, 0, 0) < 0 ||
-	    add_set(b, "bridges", SET_BRIDGES, 0, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST, 0,
-		    0) < 0 ||
-	    add_set(b, "bridge_self", SET_BRIDGE_SELF, 0, CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_IFNAME),
-		    2 * IFNAMSIZ, NFT_BYTEORDER_HOST, 0, 0) < 0 ||
-	    add_set(b, "routed", SET_ROUTED, 0, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST, 0,
-		    0) < 0 ||
-	    add_set(b, "internal", SET_INTERNAL, 0, NFT_TYPE_IFNAME, IFNAMSIZ, NFT_BYTEORDER_HOST,
-		    0, 0) < 0 ||
-	    add_set(b, "dns_gw", SET_DNS_GW, 0, CONCAT2(NFT_TYPE_IFNAME, NFT_TYPE_IPADDR),
-		    IFNAMSIZ + 4, NFT_BYTEORDER_HOST, 0, 0) < 0 ||
-	    add_set(b, "pub_any", SET_PUB_ANY, NFT_SET_MAP, any_key, 8, NFT_BYTEORDER_BIG, data,
-		    8) < 0 ||
-	    add_set(b, "pub_ip", SET_PUB_IP, NFT_SET_MAP, ip_key, 12, NFT_BYTEORDER_BIG, data, 8) <
-		0)
-		return -ENOMEM;
-	if (add_chain(b, "guard", "filter", NF_INET_PRE_ROUTING, -300) < 0 ||
-	    add_chain(b, "publish", NULL, 0, 0) < 0 ||
-	    add_chain(b, "prerouting", "nat", NF_INET_PRE_ROUTING, -100) < 0 ||
-	    add_chain(b, "output", "nat", NF_INET_LOCAL_OUT, -100) < 0 ||
-	    add_chain(b, "postrouting", "nat", NF_INET_POST_ROUTING, 100) < 0 ||
-	    add_chain(b, "forward", "filter", NF_INET_FORWARD, 0) < 0 ||
-	    add_chain(b, "input", "filter", NF_INET_LOCAL_IN, 0) < 0)
-		return -ENOMEM;
-	for (size_t i = 0; i < ARRAY_SIZE(base_rules); i++) {
-		cleanup_nft_rule struct nftnl_rule *r = rule_new(base_rules[i].chain);
-
-		if (!r || base_rules[i].build(r) < 0 ||
-		    rule_put(b, r, base_rules[i].what, base_rules[i].nft) < 0)
-			return -ENOMEM;
-	}
-	return netd_nft_batch_end(b);
-}
-
-/* One NEWSETELEM/DELSETELEM message for set with the given elements. */
-struct elem {
-	const void *key;
-	uint32_t key_len;
-	const void *data;
-	uint32_t data_len;
-	uint32_t flags;
-};
-
-/* nft: the elements in nft syntax ("tcp . 8080 : 10.77.0.2 . 80"), for --explain. */
-static int add_elems(struct netd_nft_batch *b, const char *set, bool add, uint16_t flags,
-		     const struct elem *el, size_t n, const char *what, const char *nft)
-{
-	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
-
-	if (!s)
-		return -ENOMEM;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, T);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
-	for (size_t i = 0; i < n; i++) {
-		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-
-		if (!e)
-			return -ENOMEM;
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, el[i].key, el[i].key_len);
-		if (el[i].data)
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_DATA, el[i].data, el[i].data_len);
-		if (el[i].flags)
-			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, el[i].flags);
-		nftnl_set_elem_add(s, e);
-	}
-	nlh = netd_nft_batch_add(b, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, flags,
-				 "%s: %s %s", what, strncmp(set, "pub", 3) ? "set" : "map", set);
-	if (!nlh)
-		return -ENOMEM;
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	xp("nft %s element ip " T " %s '{ %s }'", add ? "add" : "delete", set, nft);
-	return 0;
-}
-
-static int build_publish_elems(struct netd_nft_batch *b, const struct netd_port *ports, size_t n,
-			       struct in_addr ctr_ip, bool add)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint8_t key[12], data[8];
-		uint32_t key_len;
-		const char *map = netd_nat_port_key(&ports[i], key, &key_len);
-		struct elem e = {key, key_len, add ? data : NULL, 8, 0};
-		char name[64], what[80], nft[128] = "", hip[INET_ADDRSTRLEN], cip[INET_ADDRSTRLEN];
-		int n1 = 0;
-
-		netd_nat_port_data(ctr_ip, ports[i].ctr_port, data);
-		netd_nat_port_name(&ports[i], name, sizeof(name));
-		snprintf(what, sizeof(what), "%s %s", add ? "publish" : "unpublish", name);
-		if (netd_explain_enabled()) {
-			netd_ip4_format(ports[i].host_ip, hip, sizeof(hip));
-			netd_ip4_format(ctr_ip, cip, sizeof(cip));
-			if (key_len == 12)
-				n1 = snprintf(nft, sizeof(nft), "%s . ", hip);
-			n1 += snprintf(nft + n1, sizeof(nft) - (size_t)n1, "%s . %u",
-				       proto_name(ports[i].proto), ports[i].host_port);
-			if (add)
-				snprintf(nft + n1, sizeof(nft) - (size_t)n1, " : %s . %u", cip,
-					 ports[i].ctr_port);
-		}
-		if (add_elems(b, map, add, add ? NLM_F_CREATE | NLM_F_EXCL : 0, &e, 1, what, nft) <
-		    0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-int netd_nat_build_publish(struct netd_nft_batch *b, const struct netd_port *ports, size_t n,
-			   struct in_addr ctr_ip, bool add)
-{
-	int r = build_publish_elems(b, ports, n, ctr_ip, add);
-
-	return r < 0 ? r : netd_nft_batch_end(b);
-}
-
-/*
- * A network's element in an optional set (masq_nets, routed): added when the network has the
- * property; when it has not, added and deleted again in the same batch, which removes an element
- * left from before the subnet file changed and is no error when there is none.
- */
-static int put_optional(struct netd_nft_batch *b, const char *set, bool want, uint16_t flags,
-			const struct elem *el, size_t n, const char *what, const char *nft)
-{
-	if (add_elems(b, set, true, flags, el, n, what, nft) < 0)
-		return -ENOMEM;
-	if (!want && add_elems(b, set, false, 0, el, n, what, nft) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-/*
- * The elements of a network's options: internal (a set of bridges) and its dns_gw pair (bridge .
- * gateway). On delete both go whatever the flags say now (they may have changed since the add).
- */
-static int build_network_opts(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add,
-			      const struct elem *br, const char *what, const char *nft_br)
-{
-	uint8_t key[IFNAMSIZ + 4] = {0};
-	struct elem gw = {key, sizeof(key), NULL, 0, 0};
-	uint16_t flags = add ? NLM_F_CREATE : 0;
-	char ip[INET_ADDRSTRLEN], nft_gw[IFNAMSIZ + INET_ADDRSTRLEN + 8];
-
-	memcpy(key, br->key, IFNAMSIZ);
-	memcpy(key + IFNAMSIZ, &net->gateway, 4);
-	netd_ip4_format(net->gateway, ip, sizeof(ip));
-	snprintf(nft_gw, sizeof(nft_gw), "%s . %s", nft_br, ip);
-	if (add && put_optional(b, "internal", net->internal, flags, br, 1, what, nft_br) < 0)
-		return -ENOMEM;
-	if (!add && add_elems(b, "internal", false, flags, br, 1, what, nft_br) < 0)
-		return -ENOMEM;
-	if (!net->gateway.s_addr)
-		return 0;
-	return add_elems(b, "dns_gw", add, flags, &gw, 1, what, nft_gw);
-}
-
-static int build_network_elems(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add)
-{
-	char ifname[IFNAMSIZ] = {0}, pair[2 * IFNAMSIZ] = {0};
-	uint32_t mask = net->prefix ? ~0u << (32 - net->prefix) : 0;
-	uint32_t start = ntohl(net->subnet.s_addr) & mask;
-	uint32_t end = start + ~mask + 1; /* first address after the network; 0 when it wraps */
-	uint32_t start_be = htonl(start), end_be = htonl(end);
-	struct elem range[2] = {
-	    {&start_be, 4, NULL, 0, 0},
-	    {&end_be, 4, NULL, 0, NFT_SET_ELEM_INTERVAL_END},
-	};
-	size_t nrange = end ? 2 : 1;
-	struct elem br = {ifname, IFNAMSIZ, NULL, 0, 0};
-	struct elem self = {pair, sizeof(pair), NULL, 0, 0};
-	uint16_t flags = add ? NLM_F_CREATE : 0;
-	char what[96], cidr[INET_ADDRSTRLEN], nft_net[40], nft_br[24], nft_self[48];
-
-	if (net->prefix > 32 || !net->bridge || strlen(net->bridge) >= IFNAMSIZ)
-		return -EINVAL;
-	memcpy(ifname, net->bridge, strlen(net->bridge));
-	memcpy(pair, ifname, IFNAMSIZ);
-	memcpy(pair + IFNAMSIZ, ifname, IFNAMSIZ);
-	netd_ip4_format((struct in_addr){.s_addr = start_be}, cidr, sizeof(cidr));
-	snprintf(what, sizeof(what), "network %s (%s/%u)", net->bridge, cidr, net->prefix);
-	snprintf(nft_net, sizeof(nft_net), "%s/%u", cidr, net->prefix);
-	snprintf(nft_br, sizeof(nft_br), "\"%s\"", net->bridge);
-	snprintf(nft_self, sizeof(nft_self), "\"%s\" . \"%s\"", net->bridge, net->bridge);
-	if (add_elems(b, "nets", add, flags, range, nrange, what, nft_net) < 0)
-		return -ENOMEM;
-	if (add) {
-		if (put_optional(b, "masq_nets", net->masquerade, flags, range, nrange, what,
-				 nft_net) < 0 ||
-		    put_optional(b, "routed", net->routed, flags, &br, 1, what, nft_br) < 0)
-			return -ENOMEM;
-	} else if (add_elems(b, "masq_nets", false, flags, range, nrange, what, nft_net) < 0 ||
-		   add_elems(b, "routed", false, flags, &br, 1, what, nft_br) < 0) {
-		/* On delete both are always cleaned: the flags may have changed since the add. */
-		return -ENOMEM;
-	}
-	if (add_elems(b, "bridges", add, flags, &br, 1, what, nft_br) < 0 ||
-	    add_elems(b, "bridge_self", add, flags, &self, 1, what, nft_self) < 0 ||
-	    build_network_opts(b, net, add, &br, what, nft_br) < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-int netd_nat_build_network(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add)
-{
-	int r = build_network_elems(b, net, add);
-
-	return r < 0 ? r : netd_nft_batch_end(b);
-}
-
-int netd_nat_build_attach(struct netd_nft_batch *b, const struct netd_nat_net *net,
-			  const struct netd_port *ports, size_t n, struct in_addr ctr_ip)
-{
-	int r = build_network_elems(b, net, true);
-
-	if (r == 0)
-		r = build_publish_elems(b, ports, n, ctr_ip, true);
-	return r < 0 ? r : netd_nft_batch_end(b);
-}
-
-void netd_nat_net_of(const struct netd_netconf *nc, struct netd_nat_net *nn)
-{
-	*nn = (struct netd_nat_net){
-	    .bridge = nc->bridge,
-	    .subnet = nc->subnet,
-	    .prefix = nc->prefix,
-	    .masquerade = nc->masquerade,
-	    .routed = nc->gateway_mode == NETD_GATEWAY_ROUTED,
-	    .internal = nc->internal,
-	    .gateway = nc->gateway,
-	};
-}
-
-/* ---- operations ---- */
-
-/* Sends a built batch; a dry run sends nothing. The caller ends with explain_done(). */
+/* Sends a built batch; a dry run sends nothing. The caller ends with netd_nat_explain_done(). */
 static int send_built(struct netd_nft_batch *b, int built, const char *what, struct netd_err *err)
 {
 	if (built < 0)
@@ -1064,47 +56,45 @@ static int cb_ignore(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* True when our table has chain name (one GETCHAIN). */
-static bool chain_exists(const char *name)
+static const char *fam_name(uint32_t fam)
 {
-	char buf[512] = {0};
+	return fam == NFPROTO_IPV6 ? "ip6" : "ip";
+}
+
+/* True when our table of family fam has chain name (one GETCHAIN). */
+static bool chain_exists(uint32_t fam, const char *name)
+{
+	char buf[512] = {0}, what[32];
 	cleanup_nft_chain struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
 	struct netd_err e;
 
 	if (!c)
 		return false;
+	snprintf(what, sizeof(what), "table %s " T, fam_name(fam));
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, T);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_IPV4, 0, netd_nft_seq());
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, (uint16_t)fam, 0, netd_nft_seq());
 	nftnl_chain_nlmsg_build_payload(nlh, c);
-	return netd_nft_request(nlh, cb_ignore, NULL, "table ip " T, &e) == 0;
+	return netd_nft_request(nlh, cb_ignore, NULL, what, &e) == 0;
 }
 
-bool netd_nat_layout_matches(const void *udata, uint32_t len)
-{
-	const uint8_t *p = udata;
-	size_t n = strlen(LAYOUT) + 1;
-
-	/* struct nftnl_udata: type (1 byte), len (1 byte), value */
-	return len == 2 + n && p[0] == NFTNL_UDATA_TABLE_COMMENT && p[1] == n &&
-	       memcmp(p + 2, LAYOUT, n) == 0;
-}
-
-int netd_nat_table_query(struct netd_nat_table *info, struct netd_err *err)
+static int table_query(uint32_t fam, struct netd_nat_table *info, struct netd_err *err)
 {
 	char buf[512] = {0}; /* padding goes to the kernel too */
+	char what[32];
 	cleanup_nft_table struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
 	int r;
 
 	memset(info, 0, sizeof(*info));
+	snprintf(what, sizeof(what), "table %s " T, fam_name(fam));
 	if (!t)
-		return netd_err_set(err, ENOMEM, "table ip " T ": out of memory");
+		return netd_err_set(err, ENOMEM, "%s: out of memory", what);
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, T);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_IPV4, 0, netd_nft_seq());
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, (uint16_t)fam, 0, netd_nft_seq());
 	nftnl_table_nlmsg_build_payload(nlh, t);
-	r = netd_nft_request(nlh, table_cb, info, "table ip " T, err);
+	r = netd_nft_request(nlh, table_cb, info, what, err);
 	if (r < 0) {
 		memset(info, 0, sizeof(*info));
 		if (r != -ENOENT)
@@ -1118,8 +108,18 @@ int netd_nat_table_query(struct netd_nat_table *info, struct netd_err *err)
 	 * first chain tells them apart; the extra request is made only in this case.
 	 */
 	if (info->exists && !info->commented)
-		info->current = chain_exists("guard");
+		info->current = chain_exists(fam, fam == NFPROTO_IPV6 ? "publish" : "guard");
 	return 0;
+}
+
+int netd_nat_table_query(struct netd_nat_table *info, struct netd_err *err)
+{
+	return table_query(NFPROTO_IPV4, info, err);
+}
+
+int netd_nat_table_query6(struct netd_nat_table *info, struct netd_err *err)
+{
+	return table_query(NFPROTO_IPV6, info, err);
 }
 
 void netd_nat_table_get(struct netd_nat_table *info)
@@ -1127,6 +127,14 @@ void netd_nat_table_get(struct netd_nat_table *info)
 	struct netd_err e;
 
 	if (netd_nat_table_query(info, &e) < 0)
+		memset(info, 0, sizeof(*info));
+}
+
+void netd_nat_table_get6(struct netd_nat_table *info)
+{
+	struct netd_err e;
+
+	if (netd_nat_table_query6(info, &e) < 0)
 		memset(info, 0, sizeof(*info));
 }
 
@@ -1141,75 +149,99 @@ int netd_nat_table_probe(bool *exists, struct netd_err *err)
 
 bool netd_nat_table_exists(void)
 {
-	struct netd_nat_table info;
+	struct netd_nat_table t4, t6;
 
-	netd_nat_table_get(&info);
-	return info.exists;
+	netd_nat_table_get(&t4);
+	netd_nat_table_get6(&t6);
+	return t4.exists && t6.exists;
+}
+
+/* The first message of a failed batch the kernel refused, or NULL. */
+static const struct netd_nft_msg *first_failed(const struct netd_nft_batch *b)
+{
+	for (size_t i = 0; i < b->nmsgs; i++)
+		if (b->msgs[i].error)
+			return &b->msgs[i];
+	return NULL;
 }
 
 int netd_nat_ensure(struct netd_err *err)
 {
-	/* A dry run explains the table once, as the first real ensure would create it once. */
+	/* A dry run explains the tables once, as the first real ensure would create them once. */
 	static bool dry_made;
-	struct netd_nat_table info;
+	struct netd_nat_table t4, t6;
 	int r = 0;
 
 	if (netd_explain_dry_run() && dry_made)
 		return 0;
 	/*
-	 * Bounded: each round either finds the current table, makes it, or lost a race to a
-	 * concurrent caller that changed it (then the next look sees what that caller made).
+	 * Bounded: each round either finds the current tables, makes them, or lost a race to a
+	 * concurrent caller that changed them (then the next look sees what that caller made).
 	 */
 	for (int attempt = 0; attempt < 3; attempt++) {
+		const struct netd_nft_msg *bad;
 		struct netd_nft_batch b;
-		bool raced;
+		bool raced, restore;
 
 		/*
-		 * The common case, the table is there: one GETTABLE costs the same at any number
-		 * of elements, while the exclusive create batch the kernel refuses grows with them.
+		 * The common case, the tables are there: one GETTABLE each costs the same at any
+		 * number of elements, while the exclusive create batch the kernel refuses grows
+		 * with them.
 		 */
-		netd_nat_table_get(&info);
-		if (info.exists && info.current)
+		netd_nat_table_get(&t4);
+		netd_nat_table_get6(&t6);
+		if (t4.exists && t4.current && t6.exists && t6.current)
 			return 0;
 		dry_made = netd_explain_dry_run();
 		if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
-			return netd_err_sys(err, ENOMEM, "table ip " T ": create");
-		explain_done(false);
-		/* An older layout: deleted and made anew in one batch, its elements with it. */
-		r = send_built(&b, netd_nat_build_ensure(&b, info.exists ? &info.handle : NULL),
-			       "table ip " T, err);
+			return netd_err_sys(err, ENOMEM, "tables ip/ip6 " T ": create");
+		netd_nat_explain_done(false);
+		r = send_built(&b, netd_nat_build_ensure(&b, &t4, &t6), "tables ip/ip6 " T, err);
 		/*
-		 * EEXIST on the exclusive NEWTABLE: someone made the table meanwhile (atomically,
+		 * EEXIST on an exclusive NEWTABLE: someone made the table meanwhile (atomically,
 		 * so whole). ENOENT on the DELTABLE of an old table: someone replaced or deleted
 		 * it.
 		 */
-		raced = r < 0 && b.nmsgs &&
-			(b.msgs[0].error == EEXIST || (info.exists && b.msgs[0].error == ENOENT));
-		explain_done(r == 0);
+		bad = r < 0 ? first_failed(&b) : NULL;
+		raced = bad && (bad->error == EEXIST || bad->error == ENOENT);
+		netd_nat_explain_done(r == 0);
 		netd_nft_batch_free(&b);
+		/*
+		 * The elements of a replaced table are gone, and so are those of a table made
+		 * while its twin was there (it was deleted on its own): the caller restores them.
+		 */
+		restore = (t4.exists && !t4.current) || (t6.exists && !t6.current) ||
+			  t4.exists != t6.exists;
 		if (!raced)
-			return r == 0 && info.exists ? 1 : r;
+			return r == 0 && restore ? 1 : r;
 		netd_err_clear(err);
 	}
 	return r;
 }
 
-int netd_nat_destroy(struct netd_err *err)
+static int destroy_one(int (*build)(struct netd_nft_batch *b), const char *what,
+		       struct netd_err *err)
 {
 	struct netd_nft_batch b;
 	int r;
 
 	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
-		return netd_err_sys(err, ENOMEM, "table ip " T ": delete");
-	r = add_table(&b, NFT_MSG_DELTABLE, 0, NULL);
-	if (r == 0)
-		r = netd_nft_batch_end(&b);
-	r = send_built(&b, r, "table ip " T, err);
-	explain_done(r == 0);
-	if (r == -ENOENT)
+		return netd_err_sys(err, ENOMEM, "%s: delete", what);
+	r = send_built(&b, build(&b), what, err);
+	netd_nat_explain_done(r == 0);
+	if (r == -ENOENT) {
+		netd_err_clear(err);
 		r = 0;
+	}
 	netd_nft_batch_free(&b);
 	return r;
+}
+
+int netd_nat_destroy(struct netd_err *err)
+{
+	int r = destroy_one(netd_nat_build_destroy, "table ip " T, err);
+
+	return r < 0 ? r : destroy_one(netd_nat_build_destroy6, "table ip6 " T, err);
 }
 
 int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err)
@@ -1229,13 +261,23 @@ int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err)
 				    net->bridge ? net->bridge : "(null)", net->prefix);
 	}
 	r = send_built(&b, r, "network", err);
-	explain_done(r == 0);
+	netd_nat_explain_done(r == 0);
 	netd_nft_batch_free(&b);
 	return r;
 }
 
+/* The error of a build that refused its input (nothing was sent). */
+static int build_error(int r, const struct netd_nat_net *net, struct netd_err *err)
+{
+	if (r == -EINVAL)
+		return netd_err_set(err, EINVAL, "network %s: bad bridge name or prefix",
+				    net && net->bridge ? net->bridge : "(null)");
+	return netd_err_set(err, EAFNOSUPPORT,
+			    "publish: a port of a family the container has no address of");
+}
+
 int netd_nat_attach(const struct netd_nat_net *net, const struct netd_port *ports, size_t n,
-		    struct in_addr ctr_ip, struct netd_err *err)
+		    const struct netd_nat_ctr *ctr, struct netd_err *err)
 {
 	struct netd_nft_batch b;
 	int r;
@@ -1243,16 +285,14 @@ int netd_nat_attach(const struct netd_nat_net *net, const struct netd_port *port
 	for (int attempt = 0;; attempt++) {
 		if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
 			return netd_err_sys(err, ENOMEM, "network %s", net->bridge);
-		explain_done(false);
-		r = netd_nat_build_attach(&b, net, ports, n, ctr_ip);
-		if (r == -EINVAL) {
+		netd_nat_explain_done(false);
+		r = netd_nat_build_attach(&b, net, ports, n, ctr);
+		if (r == -EINVAL || r == -EAFNOSUPPORT) {
 			netd_nft_batch_free(&b);
-			return netd_err_set(err, EINVAL,
-					    "network %s: bad bridge name or prefix /%u",
-					    net->bridge ? net->bridge : "(null)", net->prefix);
+			return build_error(r, net, err);
 		}
 		r = send_built(&b, r, n ? "network and publish" : "network", err);
-		explain_done(r == 0);
+		netd_nat_explain_done(r == 0);
 		netd_nft_batch_free(&b);
 		/* ENOENT: our table was deleted since the caller ensured it; once more. */
 		if (r == -ENOENT && attempt == 0 && !netd_nat_table_exists()) {
@@ -1296,12 +336,12 @@ int netd_nat_network_del(const struct netd_nat_net *net, struct netd_err *err)
 	}
 	r = send_built(&b, r, "network", &e);
 	r = retry_deletes(&b, r, &e, err);
-	explain_done(r == 0);
+	netd_nat_explain_done(r == 0);
 	netd_nft_batch_free(&b);
 	return r;
 }
 
-int netd_nat_publish(const struct netd_port *ports, size_t n, struct in_addr ctr_ip,
+int netd_nat_publish(const struct netd_port *ports, size_t n, const struct netd_nat_ctr *ctr,
 		     struct netd_err *err)
 {
 	struct netd_nft_batch b;
@@ -1312,10 +352,14 @@ int netd_nat_publish(const struct netd_port *ports, size_t n, struct in_addr ctr
 	for (int attempt = 0;; attempt++) {
 		if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
 			return netd_err_sys(err, ENOMEM, "publish");
-		explain_done(false);
-		r = send_built(&b, netd_nat_build_publish(&b, ports, n, ctr_ip, true), "publish",
-			       err);
-		explain_done(r == 0);
+		netd_nat_explain_done(false);
+		r = netd_nat_build_publish(&b, ports, n, ctr, true);
+		if (r == -EAFNOSUPPORT) {
+			netd_nft_batch_free(&b);
+			return build_error(r, NULL, err);
+		}
+		r = send_built(&b, r, "publish", err);
+		netd_nat_explain_done(r == 0);
 		/* ENOENT: our table (or map) is missing; make it and try once more. */
 		if (r == -ENOENT && attempt == 0 && !netd_nat_table_exists()) {
 			netd_nft_batch_free(&b);
@@ -1329,7 +373,7 @@ int netd_nat_publish(const struct netd_port *ports, size_t n, struct in_addr ctr
 	}
 }
 
-int netd_nat_unpublish(const struct netd_port *ports, size_t n, struct in_addr ctr_ip,
+int netd_nat_unpublish(const struct netd_port *ports, size_t n, const struct netd_nat_ctr *ctr,
 		       struct netd_err *err)
 {
 	struct netd_nft_batch b;
@@ -1340,84 +384,30 @@ int netd_nat_unpublish(const struct netd_port *ports, size_t n, struct in_addr c
 		return 0;
 	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
 		return netd_err_sys(err, ENOMEM, "unpublish");
-	explain_done(false);
-	r = send_built(&b, netd_nat_build_publish(&b, ports, n, ctr_ip, false), "unpublish", &e);
+	netd_nat_explain_done(false);
+	r = send_built(&b, netd_nat_build_publish(&b, ports, n, ctr, false), "unpublish", &e);
 	r = retry_deletes(&b, r, &e, err);
-	explain_done(r == 0);
+	netd_nat_explain_done(r == 0);
 	netd_nft_batch_free(&b);
 	return r;
 }
 
-struct lookup_ctx {
-	uint8_t data[8];
-	bool found;
-};
-
-/*
- * NFTA_SET_ELEM_LIST_ELEMENTS > NFTA_LIST_ELEM > NFTA_SET_ELEM_DATA > NFTA_DATA_VALUE, read with
- * libmnl's bounded attribute walk: the data is all a lookup needs, and libnftnl's element parser
- * reads past the end of an expression name that lacks its NUL (found by fuzz_nft_reply).
- */
-static int elem_data_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct lookup_ctx *ctx = data;
-	const struct nlattr *a, *el, *x, *v;
-
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct nfgenmsg))
-		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
-	{
-		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
-			continue;
-		mnl_attr_for_each_nested(el, a)
-		{
-			if (mnl_attr_get_type(el) != NFTA_LIST_ELEM)
-				continue;
-			mnl_attr_for_each_nested(x, el)
-			{
-				if (mnl_attr_get_type(x) != NFTA_SET_ELEM_DATA)
-					continue;
-				mnl_attr_for_each_nested(v, x)
-				{
-					if (mnl_attr_get_type(v) != NFTA_DATA_VALUE ||
-					    mnl_attr_get_payload_len(v) != sizeof(ctx->data))
-						continue;
-					memcpy(ctx->data, mnl_attr_get_payload(v),
-					       sizeof(ctx->data));
-					ctx->found = true;
-				}
-			}
-		}
-	}
-	return MNL_CB_OK;
-}
-
-int netd_nat_parse_lookup(const void *buf, size_t len, uint32_t seq, uint8_t data[8], bool *found)
-{
-	struct lookup_ctx ctx = {.found = false};
-	int r = netd_nft_reply_parse(buf, len, seq, 0, elem_data_cb, &ctx);
-
-	*found = ctx.found;
-	if (ctx.found)
-		memcpy(data, ctx.data, sizeof(ctx.data));
-	return r;
-}
-
-int netd_nat_port_lookup(const struct netd_port *p, struct in_addr ctr_ip, bool *present,
+int netd_nat_port_lookup(const struct netd_port *p, const struct netd_nat_ctr *ctr, bool *present,
 			 struct netd_err *err)
 {
-	char buf[1024] = {0}, name[64], what[96];
+	char buf[1024] = {0}, name[80], what[112];
 	cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-	struct lookup_ctx ctx = {.found = false};
-	uint8_t key[12], want[8];
-	uint32_t key_len;
+	struct netd_nat_lookup ctx = {.found = false};
+	uint8_t key[NETD_NAT_KEY_MAX], want[NETD_NAT_DATA_MAX];
+	uint32_t key_len, want_len, fam = netd_nat_fam_of(p);
 	const char *map = netd_nat_port_key(p, key, &key_len);
+	struct netd_ip cip = fam == NFPROTO_IPV6 ? ctr->ip6 : netd_ip_from4(ctr->ip);
 	struct nlmsghdr *nlh;
 	int r;
 
 	netd_nat_port_name(p, name, sizeof(name));
-	snprintf(what, sizeof(what), "lookup %s: map %s", name, map);
+	snprintf(what, sizeof(what), "lookup %s: map %s %s", name, fam_name(fam), map);
 	if (!s || !e) {
 		if (e)
 			nftnl_set_elem_free(e);
@@ -1427,17 +417,17 @@ int netd_nat_port_lookup(const struct netd_port *p, struct in_addr ctr_ip, bool 
 	nftnl_set_set_str(s, NFTNL_SET_NAME, map);
 	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, key_len);
 	nftnl_set_elem_add(s, e);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4, 0, netd_nft_seq());
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)fam, 0, netd_nft_seq());
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	r = netd_nft_request(nlh, elem_data_cb, &ctx, what, err);
+	r = netd_nft_request(nlh, netd_nat_lookup_cb, &ctx, what, err);
 	if (r == -ENOENT) {
 		*present = false;
 		return 0;
 	}
 	if (r < 0)
 		return r;
-	netd_nat_port_data(ctr_ip, p->ctr_port, want);
-	*present = ctx.found && memcmp(ctx.data, want, sizeof(want)) == 0;
+	want_len = netd_nat_port_data(&cip, p->ctr_port, want);
+	*present = ctx.found && ctx.len == want_len && memcmp(ctx.data, want, want_len) == 0;
 	return 0;
 }
 
@@ -1460,10 +450,11 @@ static int count_cb(const struct nlmsghdr *nlh, void *data)
 
 int netd_nat_count_ports(size_t *n, struct netd_err *err)
 {
-	static const char *const maps[] = {"pub_any", "pub_ip"};
+	static const char *const maps[] = {"pub_any", "pub_ip", "pub_any", "pub_ip"};
 	size_t total = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {
+		uint32_t fam = i < 2 ? NFPROTO_IPV4 : NFPROTO_IPV6;
 		char buf[512] = {0}, what[64];
 		cleanup_nft_set struct nftnl_set *s = nftnl_set_alloc();
 		struct nlmsghdr *nlh;
@@ -1471,10 +462,10 @@ int netd_nat_count_ports(size_t *n, struct netd_err *err)
 
 		if (!s)
 			return netd_err_sys(err, ENOMEM, "count ports");
-		snprintf(what, sizeof(what), "count ports: map %s", maps[i]);
+		snprintf(what, sizeof(what), "count ports: map %s %s", fam_name(fam), maps[i]);
 		nftnl_set_set_str(s, NFTNL_SET_TABLE, T);
 		nftnl_set_set_str(s, NFTNL_SET_NAME, maps[i]);
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4, NLM_F_DUMP,
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)fam, NLM_F_DUMP,
 					    netd_nft_seq());
 		nftnl_set_elems_nlmsg_build_payload(nlh, s);
 		r = netd_nft_request(nlh, count_cb, &total, what, err);

@@ -383,6 +383,8 @@ int netd_network_restore_nat(struct netd_err *err)
 				break;
 			}
 		}
+		const struct netd_nat_ctr ctr = {eps[i].ip, eps[i].ip6};
+
 		netd_store_key(key, sizeof(key), eps[i].network, eps[i].id, eps[i].ifname);
 		for (size_t k = 0; k < eps[i].n_ports && r == 0; k++) {
 			struct netd_err e2;
@@ -392,9 +394,9 @@ int netd_network_restore_nat(struct netd_err *err)
 				0 ||
 			    strcmp(owner, key) != 0)
 				continue;
-			r = netd_nat_port_lookup(&eps[i].ports[k], eps[i].ip, &present, err);
+			r = netd_nat_port_lookup(&eps[i].ports[k], &ctr, &present, err);
 			if (r == 0 && !present)
-				r = netd_nat_publish(&eps[i].ports[k], 1, eps[i].ip, err);
+				r = netd_nat_publish(&eps[i].ports[k], 1, &ctr, err);
 		}
 	}
 	if (lk >= 0)

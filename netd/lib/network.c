@@ -22,7 +22,9 @@
 #include "explain_priv.h"
 #include "ipam.h"
 #include "link.h"
+#include "conntrack.h"
 #include "nat.h"
+#include "portcheck.h"
 #include "netconf_priv.h"
 #include "network_priv.h"
 #include "store.h"
@@ -73,6 +75,12 @@ static inline int fail_at(const char *step, struct netd_err *err)
 static bool port_is_udp_like(const struct netd_port *p)
 {
 	return p->proto == NETD_PROTO_UDP || p->proto == NETD_PROTO_SCTP;
+}
+
+/* Where an endpoint's map elements point: each family's port to its address. */
+static struct netd_nat_ctr nat_ctr(const struct netd_endpoint *ep)
+{
+	return (struct netd_nat_ctr){ep->ip, ep->ip6};
 }
 
 int netd_network_open(const char *name, struct netd_netconf *nc, struct netd_err *err)
@@ -147,7 +155,9 @@ static void attach_rollback(struct attach_ctx *c)
 			ignore_result(netd_link_set_down(ns, "lo", &e2));
 	}
 	if (c->published) {
-		ignore_result(netd_nat_unpublish(ep->ports, ep->n_ports, ep->ip, &e2));
+		struct netd_nat_ctr ctr = nat_ctr(ep);
+
+		ignore_result(netd_nat_unpublish(ep->ports, ep->n_ports, &ctr, &e2));
 		for (size_t i = 0; i < ep->n_ports; i++)
 			if (port_is_udp_like(&ep->ports[i]))
 				ignore_result(netd_conntrack_flush_port(&ep->ports[i], &e2));
@@ -376,6 +386,45 @@ static int port_claim(const struct netd_port *p, const char *key, struct netd_er
 	return r < 0 ? r : 0;
 }
 
+/*
+ * The request's ports as the endpoint holds them, one per family: a port of family 0 (Docker's
+ * "-p 8080:80") becomes 0.0.0.0 and, on a network with an IPv6 subnet, [::] right after it
+ * (claim_port gives the twin the host port chosen for the first).
+ */
+static int ports_per_family(struct netd_endpoint *ep, const struct netd_attach_req *req, bool v6,
+			    struct netd_err *err)
+{
+	size_t n = 0;
+
+	ep->ports = calloc(req->n_ports * 2, sizeof(*ep->ports));
+	if (!ep->ports)
+		return netd_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < req->n_ports; i++) {
+		struct netd_port p = req->ports[i];
+
+		if (p.host_ip.family) {
+			ep->ports[n++] = p;
+			continue;
+		}
+		p.host_ip = netd_ip_from4((struct in_addr){.s_addr = INADDR_ANY});
+		ep->ports[n++] = p;
+		if (v6) {
+			p.host_ip = (struct netd_ip){.family = AF_INET6};
+			ep->ports[n++] = p;
+		}
+	}
+	ep->n_ports = n;
+	return 0;
+}
+
+/* The [::] twin of a 0.0.0.0 port that ports_per_family made from one family-0 port. */
+static bool is_v6_twin(const struct netd_port *p, const struct netd_port *prev)
+{
+	return p->host_ip.family == AF_INET6 && netd_ip_is_zero(&p->host_ip) &&
+	       prev->host_ip.family == AF_INET && netd_ip_is_zero(&prev->host_ip) &&
+	       prev->proto == p->proto && prev->ctr_port == p->ctr_port;
+}
+
 /* Claims one port, choosing a free host port when asked to. Caller holds the ports lock. */
 static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_err *err)
 {
@@ -445,11 +494,6 @@ static bool port_is_fixed(const struct netd_port *p)
 	return p->host_port && !port_is_range(p);
 }
 
-static bool addrs_meet(struct in_addr a, struct in_addr b)
-{
-	return a.s_addr == INADDR_ANY || b.s_addr == INADDR_ANY || a.s_addr == b.s_addr;
-}
-
 static int cmp_port(const void *a, const void *b)
 {
 	const struct netd_port *x = *(const struct netd_port *const *)a;
@@ -462,11 +506,11 @@ static int cmp_port(const void *a, const void *b)
 
 static int port_twice(const struct netd_port *p, struct netd_err *err)
 {
-	char a[INET_ADDRSTRLEN], buf[64];
+	char a[NETD_HOST_STRLEN], buf[80];
+	bool any = netd_ip_is_zero(&p->host_ip);
 
-	netd_ip4_format(p->host_ip, a, sizeof(a));
-	snprintf(buf, sizeof(buf), "%s%s%u/%s", p->host_ip.s_addr != INADDR_ANY ? a : "",
-		 p->host_ip.s_addr != INADDR_ANY ? ":" : "", p->host_port,
+	netd_port_host_format(p, a, sizeof(a));
+	snprintf(buf, sizeof(buf), "%s%s%u/%s", any ? "" : a, any ? "" : ":", p->host_port,
 		 netd_proto_name(p->proto));
 	return netd_err_set(err, EINVAL, "host port %s given twice", buf);
 }
@@ -486,7 +530,7 @@ static int ports_given_twice(const struct netd_endpoint *ep, struct netd_err *er
 	qsort(fx, nf, sizeof(*fx), cmp_port);
 	for (size_t i = 0; i < nf; i++)
 		for (size_t k = i + 1; k < nf && !cmp_port(&fx[i], &fx[k]); k++)
-			if (addrs_meet(fx[i]->host_ip, fx[k]->host_ip))
+			if (netd_port_hosts_meet(&fx[i]->host_ip, &fx[k]->host_ip))
 				return port_twice(fx[i], err);
 	for (size_t i = 0; i < ep->n_ports; i++) {
 		const struct netd_port *r = &ep->ports[i];
@@ -505,7 +549,7 @@ static int ports_given_twice(const struct netd_endpoint *ep, struct netd_err *er
 		}
 		for (; a < nf && fx[a]->proto == r->proto && fx[a]->host_port <= r->host_port_max;
 		     a++)
-			if (addrs_meet(fx[a]->host_ip, r->host_ip))
+			if (netd_port_hosts_meet(&fx[a]->host_ip, &r->host_ip))
 				return port_twice(fx[a], err);
 	}
 	return 0;
@@ -519,8 +563,8 @@ static int ports_given_twice(const struct netd_endpoint *ep, struct netd_err *er
 static int ports_check(const struct netd_endpoint *ep, struct netd_err *err)
 {
 	cleanup_rtnl struct netd_rtnl *rt = NULL;
-	char buf[96], a[INET_ADDRSTRLEN];
-	struct in_addr seen = {.s_addr = INADDR_ANY};
+	char buf[96], a[NETD_IP_STRLEN];
+	struct netd_ip seen = {.family = 0};
 	int r;
 
 	r = ports_given_twice(ep, err);
@@ -530,19 +574,30 @@ static int ports_check(const struct netd_endpoint *ep, struct netd_err *err)
 		const struct netd_port *p = &ep->ports[i];
 		bool local = false;
 
+		r = netd_port_check_host(&p->host_ip, err);
+		if (r < 0)
+			return r;
+		if (p->host_ip.family == AF_INET6 && ep->ip6.family != AF_INET6) {
+			netd_port_format(p, buf, sizeof(buf));
+			return netd_err_set(err, EAFNOSUPPORT,
+					    "port %s: network %s gives its containers no IPv6 "
+					    "address, so nothing can be published on an IPv6 host "
+					    "address",
+					    buf, ep->network);
+		}
 		/* (ports of one address usually come together: one lookup for them) */
-		if (p->host_ip.s_addr == INADDR_ANY || p->host_ip.s_addr == seen.s_addr)
+		if (netd_ip_is_zero(&p->host_ip) || netd_ip_equal(&p->host_ip, &seen))
 			continue;
 		if (!rt && (r = netd_rtnl_open(&rt, err)) < 0)
 			return r;
-		r = netd_route_is_local(rt, p->host_ip, &local, err);
+		r = netd_route_is_local(rt, &p->host_ip, &local, err);
 		if (r < 0)
 			return r;
 		if (local) {
 			seen = p->host_ip;
 			continue;
 		}
-		netd_ip4_format(p->host_ip, a, sizeof(a));
+		netd_ip_format(&p->host_ip, a, sizeof(a));
 		netd_port_format(p, buf, sizeof(buf));
 		return netd_err_set(err, EADDRNOTAVAIL,
 				    "port %s: %s is not an address of this host (publish on one of "
@@ -576,6 +631,12 @@ static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 	for (size_t i = 0; i < ep->n_ports && r == 0; i++) {
 		char buf[96];
 
+		/* Docker's "-p 8080:80" is one port on both families: the same host port. */
+		if (i && (ep->ports[i].host_port == 0 || port_is_range(&ep->ports[i])) &&
+		    is_v6_twin(&ep->ports[i], &ep->ports[i - 1])) {
+			ep->ports[i].host_port = ep->ports[i - 1].host_port;
+			ep->ports[i].host_port_max = 0;
+		}
 		r = claim_port(c, &ep->ports[i], err);
 		if (r < 0)
 			break;
@@ -770,8 +831,10 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	 * claimed by us, so their elements can belong to no one else.
 	 */
 	if (r == 0) {
+		struct netd_nat_ctr ctr = nat_ctr(ep);
+
 		c->published = ep->n_ports > 0;
-		r = netd_nat_attach(&nn, ep->ports, ep->n_ports, ep->ip, err);
+		r = netd_nat_attach(&nn, ep->ports, ep->n_ports, &ctr, err);
 	}
 	if (r == 0)
 		r = fail_at("veth", err);
@@ -812,16 +875,17 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 /* What netd_conntrack_flush_port deletes (conntrack.c makes the ctnetlink request). */
 static void explain_conntrack_flush(const struct netd_port *p)
 {
-	char ip[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN + 8] = "";
+	char ip[NETD_IP_STRLEN], dst[NETD_IP_STRLEN + 16] = "";
+	bool v6 = p->host_ip.family == AF_INET6;
 
 	if (!netd_explain_enabled())
 		return;
-	if (p->host_ip.s_addr != INADDR_ANY) {
-		netd_ip4_format(p->host_ip, ip, sizeof(ip));
+	if (!netd_ip_is_zero(&p->host_ip)) {
+		netd_ip_format(&p->host_ip, ip, sizeof(ip));
 		snprintf(dst, sizeof(dst), " --orig-dst %s", ip);
 	}
-	netd_explain("conntrack -D -p %s --orig-port-dst %u%s 2>/dev/null || true",
-		     netd_proto_name(p->proto), p->host_port, dst);
+	netd_explain("conntrack%s -D -p %s --orig-port-dst %u%s 2>/dev/null || true",
+		     v6 ? " -f ipv6" : "", netd_proto_name(p->proto), p->host_port, dst);
 }
 
 static int attach_publish(struct attach_ctx *c, struct netd_err *err)
@@ -946,11 +1010,9 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 	snprintf(ep->state, sizeof(ep->state), "creating");
 	ep->pid = (int)getpid();
 	if (req->n_ports) {
-		ep->ports = calloc(req->n_ports, sizeof(*ep->ports));
-		if (!ep->ports)
-			return netd_err_set(err, ENOMEM, "attach %s: out of memory", req->id);
-		memcpy(ep->ports, req->ports, req->n_ports * sizeof(*ep->ports));
-		ep->n_ports = req->n_ports;
+		r = ports_per_family(ep, req, c.nc.subnet6.ip.family == AF_INET6, err);
+		if (r < 0)
+			return netd_err_prefix(err, "attach %s", req->id);
 	}
 
 	r = attach_reserve(&c, err);
@@ -1053,8 +1115,8 @@ static int mark_removing(const struct netd_endpoint *ep, unsigned flags)
 /* Map elements and claims of ports go together under the ports lock, so a table restore (which
  * publishes only ports whose claim is the endpoint's own, under that lock) never puts back an
  * element whose claim is being released. */
-static void td_ports(const char *key, const struct netd_port *ports, size_t n, struct in_addr ip,
-		     struct netd_errs *es)
+static void td_ports(const char *key, const struct netd_port *ports, size_t n,
+		     const struct netd_nat_ctr *ctr, struct netd_errs *es)
 {
 	struct netd_err e = {0};
 	int lk = -1, r;
@@ -1065,7 +1127,7 @@ static void td_ports(const char *key, const struct netd_port *ports, size_t n, s
 		lk = netd_store_lock_ports(&e);
 		netd_errs_note(es, lk, &e);
 	}
-	r = netd_nat_unpublish(ports, n, ip, &e);
+	r = netd_nat_unpublish(ports, n, ctr, &e);
 	netd_errs_note(es, r, &e);
 	netd_explain("# netd: release the host ports of %s", key);
 	for (size_t i = 0; i < n && !netd_dry(); i++) {
@@ -1123,7 +1185,11 @@ int netd_endpoint_teardown_flags(const struct netd_endpoint *ep, unsigned flags,
 	netd_store_key(key, sizeof(key), ep->network, ep->id, ep->ifname);
 	if (!netd_dry() && mark_removing(ep, flags) == 1)
 		return 0;
-	td_ports(key, ep->ports, ep->n_ports, ep->ip, &es);
+	{
+		struct netd_nat_ctr ctr = nat_ctr(ep);
+
+		td_ports(key, ep->ports, ep->n_ports, &ctr, &es);
+	}
 	/* A teardown that dies here has unpublished and released its ports, nothing else. */
 	r = netd_dry() ? 0 : fail_at("detach", &e);
 	netd_errs_note(&es, r, &e);
@@ -1216,7 +1282,7 @@ int netd_endpoint_teardown_damaged(const char *network, const char *id, const ch
 	struct owned_leases ol = {0};
 	char key[NETD_KEY_MAX], alias[NETD_KEY_MAX + 8], host[NETD_IFNAME_MAX + 1];
 	struct netd_err e = {0};
-	struct in_addr any = {0};
+	const struct netd_nat_ctr any = {0}; /* a delete needs no element data */
 	int lk, r;
 
 	netd_store_key(key, sizeof(key), network, id, ifname);
@@ -1235,7 +1301,7 @@ int netd_endpoint_teardown_damaged(const char *network, const char *id, const ch
 	else if (r == -ENOMEM)
 		netd_errs_note(&es, netd_err_set(&e, ENOMEM, "%s: out of memory", key), &e);
 	if (r == 0)
-		td_ports(key, op.v, op.n, any, &es);
+		td_ports(key, op.v, op.n, &any, &es);
 	free(op.v);
 	if (!(flags & NETD_DETACH_NETNS_DYING)) {
 		cleanup_rtnl struct netd_rtnl *rt = NULL;
@@ -1376,12 +1442,15 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 	}
 	for (size_t i = 0; r == 0 && i < ep.n_ports; i++) {
 		bool present = false;
-		r = netd_nat_port_lookup(&ep.ports[i], ep.ip, &present, err);
+		struct netd_nat_ctr ctr = nat_ctr(&ep);
+
+		r = netd_nat_port_lookup(&ep.ports[i], &ctr, &present, err);
 		if (r == 0 && !present) {
 			char buf[96];
 			netd_port_format(&ep.ports[i], buf, sizeof(buf));
 			r = netd_err_set(err, ENOENT,
-					 "published port %s is missing from table ip netd", buf);
+					 "published port %s is missing from table %s netd", buf,
+					 ep.ports[i].host_ip.family == AF_INET6 ? "ip6" : "ip");
 		}
 	}
 	netd_endpoint_clear(&ep);

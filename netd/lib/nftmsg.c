@@ -18,7 +18,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 
-#include "nat.h"
+#include "nftmsg.h"
 #include "util.h"
 
 /* The most one message may take (libnftnl's builders do not check room; ours are far smaller). */
@@ -87,8 +87,8 @@ void netd_nft_batch_free(struct netd_nft_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
-struct nlmsghdr *netd_nft_batch_add(struct netd_nft_batch *b, uint16_t type, uint16_t flags,
-				    const char *what_fmt, ...)
+struct nlmsghdr *netd_nft_batch_add(struct netd_nft_batch *b, uint16_t family, uint16_t type,
+				    uint16_t flags, const char *what_fmt, ...)
 {
 	struct netd_nft_msg *m;
 	struct nlmsghdr *nlh;
@@ -106,7 +106,7 @@ struct nlmsghdr *netd_nft_batch_add(struct netd_nft_batch *b, uint16_t type, uin
 	va_start(ap, what_fmt);
 	vsnprintf(m->what, sizeof(m->what), what_fmt, ap);
 	va_end(ap);
-	nlh = nftnl_nlmsg_build_hdr(b->buf + b->len, type, NFPROTO_IPV4, flags | NLM_F_ACK, m->seq);
+	nlh = nftnl_nlmsg_build_hdr(b->buf + b->len, type, family, flags | NLM_F_ACK, m->seq);
 	return nlh;
 }
 
@@ -346,7 +346,7 @@ int netd_nft_batch_retry_each(const struct netd_nft_batch *b, int ignore, struct
 			r = netd_err_sys(&e, ENOMEM, "%s", b->msgs[i].what);
 			goto failed;
 		}
-		dst = netd_nft_batch_add(&one, 0, 0, "%s", b->msgs[i].what);
+		dst = netd_nft_batch_add(&one, NFPROTO_UNSPEC, 0, 0, "%s", b->msgs[i].what);
 		if (!dst || src->nlmsg_len > MSG_ROOM) {
 			netd_nft_batch_free(&one);
 			r = netd_err_sys(&e, ENOMEM, "%s", b->msgs[i].what);

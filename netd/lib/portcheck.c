@@ -3,7 +3,8 @@
  * "Is a process of this netns bound to the port?" through NETLINK_SOCK_DIAG: dump TCP (LISTEN),
  * UDP (any state) and SCTP (LISTEN, when the kernel has it) sockets of AF_INET and AF_INET6,
  * with the source port given in the request so the kernel filters where it can, and check the
- * bound address against host_ip (a v6 wildcard without V6ONLY takes v4 ports too).
+ * bound address against host_ip (a v6 wildcard without V6ONLY takes v4 ports too; no v4 socket
+ * takes a v6 port).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,7 +17,8 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
-#include "nat.h"
+#include "nat_build.h"
+#include "portcheck.h"
 #include "util.h"
 
 #define TCP_LISTEN 10
@@ -36,10 +38,29 @@ static int v6only_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+/* Whether p takes connections of family fam (family 0: both). */
+static bool takes(const struct netd_port *p, int fam)
+{
+	return !p->host_ip.family || p->host_ip.family == fam;
+}
+
 static bool v4_matches(const struct netd_port *p, uint32_t bound)
 {
-	return p->host_ip.s_addr == htonl(INADDR_ANY) || bound == htonl(INADDR_ANY) ||
-	       bound == p->host_ip.s_addr;
+	if (!takes(p, AF_INET))
+		return false;
+	return netd_ip_is_zero(&p->host_ip) || bound == htonl(INADDR_ANY) ||
+	       bound == p->host_ip.v4.s_addr;
+}
+
+/* A socket bound to a (non-mapped) IPv6 address a. */
+static bool v6_matches(const struct netd_port *p, const void *a)
+{
+	static const uint8_t zero[16];
+
+	if (!takes(p, AF_INET6))
+		return false;
+	return netd_ip_is_zero(&p->host_ip) || !memcmp(a, zero, 16) ||
+	       !memcmp(a, &p->host_ip.v6, 16);
 }
 
 static int diag_cb(const struct nlmsghdr *nlh, void *data)
@@ -61,13 +82,15 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 
 		if (memcmp(m->id.idiag_src, zero, sizeof(zero)) == 0) {
 			mnl_attr_parse(nlh, sizeof(*m), v6only_cb, &v6only);
-			if (!v6only)
-				c->in_use = true; /* [::] takes 0.0.0.0 and every v4 address */
-		} else if (memcmp(m->id.idiag_src, mapped, sizeof(mapped)) == 0 &&
-			   v4_matches(c->p, m->id.idiag_src[3])) {
+			/* [::] takes every v6 address, and 0.0.0.0 too unless V6ONLY */
+			if (takes(c->p, AF_INET6) || !v6only)
+				c->in_use = true;
+		} else if (memcmp(m->id.idiag_src, mapped, sizeof(mapped)) == 0) {
+			if (v4_matches(c->p, m->id.idiag_src[3]))
+				c->in_use = true;
+		} else if (v6_matches(c->p, m->id.idiag_src)) {
 			c->in_use = true;
 		}
-		/* a socket on a v6 address only does not take our v4 port */
 	}
 	return MNL_CB_OK;
 }
@@ -138,7 +161,7 @@ int netd_port_in_use(const struct netd_port *p, bool *in_use, struct netd_err *e
 	struct timeval tv = {.tv_sec = 10};
 	uint32_t states, seq = (uint32_t)time(NULL);
 	struct diag_ctx c = {.p = p};
-	char name[64];
+	char name[80];
 
 	netd_nat_port_name(p, name, sizeof(name));
 	switch (p->proto) {
@@ -162,6 +185,9 @@ int netd_port_in_use(const struct netd_port *p, bool *in_use, struct netd_err *e
 	for (size_t i = 0; i < ARRAY_SIZE(families) && !c.in_use; i++) {
 		int r;
 
+		/* No IPv4 socket takes an IPv6 port. */
+		if (families[i] == AF_INET && !takes(p, AF_INET))
+			continue;
 		c.family = families[i];
 		r = diag_dump(nl, &c, p->proto, states, seq++);
 		/* No SCTP (or no v6) in this kernel: nothing can be bound there. */

@@ -11,7 +11,7 @@
 #include "netconf_priv.h"
 #include "util.h"
 
-/* Longest spec we look at: "255.255.255.255:65535-65535:65535-65535/sctp" is 44. */
+/* Longest spec we look at: "[ffff:...:ffff]:65535-65535:65535-65535/sctp" is 65. */
 #define SPEC_MAX 128
 
 /* The protocols a port can be published for, and their names: the one table. */
@@ -105,7 +105,7 @@ int netd_portspec_parse(const char *spec, struct netd_port *out, size_t cap, siz
 	char *parts[3] = {NULL, NULL, NULL};
 	char *slash, *p;
 	struct range host = {0, 0}, ctr;
-	struct in_addr ip = {.s_addr = htonl(INADDR_ANY)};
+	struct netd_ip ip = {.family = 0}; /* both families' wildcards */
 	uint8_t proto = NETD_PROTO_TCP;
 	size_t nparts = 0, count, room;
 	int r;
@@ -120,12 +120,6 @@ int netd_portspec_parse(const char *spec, struct netd_port *out, size_t cap, siz
 		return netd_err_set(err, EINVAL, "port spec %s: no room for the result", qs);
 	memcpy(buf, spec, strlen(spec) + 1);
 
-	if (buf[0] == '[' || strchr(buf, ']'))
-		return netd_err_set(err, EINVAL,
-				    "port spec %s: IPv6 host addresses are not supported; use an "
-				    "IPv4 address or leave the address out",
-				    qs);
-
 	slash = strrchr(buf, '/');
 	if (slash) {
 		*slash = '\0';
@@ -137,14 +131,43 @@ int netd_portspec_parse(const char *spec, struct netd_port *out, size_t cap, siz
 	}
 
 	p = buf;
+	/* "[V6]:HOST:CTR" or "[V6]::CTR": the bracketed address is the first part. */
+	if (buf[0] == '[') {
+		const char *rest;
+		char *close = strchr(buf, ']');
+
+		if (!close || close[1] != ':')
+			return netd_err_set(
+			    err, EINVAL,
+			    "port spec %s: an IPv6 host address is written [ADDR]:HOST:CTR", qs);
+		if (netd_ip_parse_host(buf, AF_INET6, &ip, &rest, NULL) < 0) {
+			close[1] = '\0';
+			return netd_err_set(err, EINVAL,
+					    "port spec %s: host IP %s is not an IPv6 address", qs,
+					    netd_quote(qp, sizeof(qp), buf));
+		}
+		r = netd_port_check_host(&ip, err);
+		if (r < 0)
+			return netd_err_prefix(err, "port spec %s", qs);
+		parts[nparts++] = buf;
+		p = (char *)rest;
+		if (!strchr(p, ':'))
+			return netd_err_set(
+			    err, EINVAL,
+			    "port spec %s: after the IPv6 host address comes HOST:CTR "
+			    "(or :CTR)",
+			    qs);
+	} else if (strchr(buf, ']')) {
+		return netd_err_set(err, EINVAL, "port spec %s: ']' without '['", qs);
+	}
 	for (;;) {
 		char *colon = strchr(p, ':');
 
 		if (nparts == 3)
 			return netd_err_set(
 			    err, EINVAL,
-			    "port spec %s: too many ':' (IPv6 host addresses are not "
-			    "supported); use [[IP:][HOST]:]CTR[/PROTO]",
+			    "port spec %s: too many ':' (an IPv6 host address goes in "
+			    "brackets); use [[IP:][HOST]:]CTR[/PROTO]",
 			    qs);
 		parts[nparts++] = p;
 		if (!colon)
@@ -154,16 +177,17 @@ int netd_portspec_parse(const char *spec, struct netd_port *out, size_t cap, siz
 	}
 
 	/* parts: CTR | HOST CTR | IP HOST CTR */
-	if (nparts == 3) {
+	if (nparts == 3 && !ip.family) {
 		if (!*parts[0])
 			return netd_err_set(err, EINVAL,
 					    "port spec %s: host IP is empty; leave out \"IP:\" to "
 					    "publish on every address",
 					    qs);
-		if (netd_ip4_parse(parts[0], &ip, NULL) < 0)
+		if (netd_ip_parse(parts[0], AF_INET, &ip, NULL) < 0)
 			return netd_err_set(err, EINVAL,
-					    "port spec %s: host IP %s is not an IPv4 address", qs,
-					    netd_quote(qp, sizeof(qp), parts[0]));
+					    "port spec %s: host IP %s is not an IPv4 address (an "
+					    "IPv6 one goes in brackets: [ADDR]:HOST:CTR)",
+					    qs, netd_quote(qp, sizeof(qp), parts[0]));
 	}
 	r = parse_range(spec, "container port", parts[nparts - 1], &ctr, err);
 	if (r < 0)
@@ -213,14 +237,45 @@ int netd_portspec_parse(const char *spec, struct netd_port *out, size_t cap, siz
 	return 0;
 }
 
+int netd_port_check_host(const struct netd_ip *ip, struct netd_err *err)
+{
+	static const struct in6_addr lo6 = IN6ADDR_LOOPBACK_INIT;
+
+	if (ip->family == AF_INET6 && !memcmp(&ip->v6, &lo6, sizeof(lo6)))
+		return netd_err_set(err, EINVAL,
+				    "host IP [::1] cannot be published: the kernel does not DNAT "
+				    "IPv6 loopback to another interface (IPv6 has no "
+				    "route_localnet); publish on [::] or a host address instead");
+	if (ip->family && ip->family != AF_INET && ip->family != AF_INET6)
+		return netd_err_set(err, EINVAL, "host IP of unknown family %d", ip->family);
+	return 0;
+}
+
+bool netd_port_hosts_meet(const struct netd_ip *a, const struct netd_ip *b)
+{
+	if (!a->family || !b->family)
+		return true;
+	if (a->family != b->family)
+		return false;
+	return netd_ip_is_zero(a) || netd_ip_is_zero(b) || netd_ip_equal(a, b);
+}
+
+void netd_port_host_format(const struct netd_port *p, char *buf, size_t len)
+{
+	if (!p->host_ip.family)
+		snprintf(buf, len, "*");
+	else
+		netd_ip_format_host(&p->host_ip, buf, len);
+}
+
 int netd_port_format(const struct netd_port *p, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[NETD_HOST_STRLEN];
 	char host[16];
 	char proto[8];
 	const char *pn = netd_proto_name(p->proto);
 
-	netd_ip4_format(p->host_ip, ip, sizeof(ip));
+	netd_port_host_format(p, ip, sizeof(ip));
 	if (!p->host_port)
 		snprintf(host, sizeof(host), "?");
 	else if (p->host_port_max > p->host_port)

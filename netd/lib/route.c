@@ -671,17 +671,20 @@ static void pick_local(struct nl_object *obj, void *arg)
 	p->local = rtnl_route_get_type((struct rtnl_route *)obj) == RTN_LOCAL;
 }
 
-int netd_route_is_local(struct netd_rtnl *r, struct in_addr ip, bool *local, struct netd_err *err)
+int netd_route_is_local(struct netd_rtnl *r, const struct netd_ip *ip, bool *local,
+			struct netd_err *err)
 {
-	struct rtmsg rtm = {.rtm_family = AF_INET, .rtm_dst_len = 32};
+	bool v6 = ip->family == AF_INET6;
+	struct rtmsg rtm = {.rtm_family = v6 ? AF_INET6 : AF_INET, .rtm_dst_len = v6 ? 128 : 32};
 	struct local_pick p = {0};
 	cleanup_nl_msg struct nl_msg *req = nlmsg_alloc_simple(RTM_GETROUTE, 0);
-	char a[INET_ADDRSTRLEN];
+	char a[NETD_IP_STRLEN];
 	int nle, code;
 
-	netd_ip4_format(ip, a, sizeof(a));
+	netd_ip_format(ip, a, sizeof(a));
 	if (!req || nlmsg_append(req, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
-	    nla_put(req, RTA_DST, sizeof(ip), &ip) < 0)
+	    nla_put(req, RTA_DST, v6 ? 16 : 4, v6 ? (const void *)&ip->v6 : (const void *)&ip->v4) <
+		0)
 		return netd_err_set(err, ENOMEM, "address %s: lookup: out of memory", a);
 	/* "ip route get A": the FIB says local when A is one of this host's addresses. */
 	nle = netd_nl_request(r, req, pick_local, &p);

@@ -73,17 +73,25 @@ static bool have_endpoints(void)
 	return any;
 }
 
-/* The kernel's handle of table ip netd: a new one each time the table is created; 0 if none. */
+/*
+ * The kernel's handles of table ip netd and table ip6 netd (a new one each time a table is
+ * created) in one value that changes when either does; 0 if either table is missing.
+ */
 static uint64_t table_handle(void)
 {
-	struct netd_nat_table info;
+	struct netd_nat_table t4, t6;
+	uint64_t h;
 
-	netd_nat_table_get(&info);
-	return info.exists ? info.handle : 0;
+	netd_nat_table_get(&t4);
+	netd_nat_table_get6(&t6);
+	if (!t4.exists || !t6.exists)
+		return 0;
+	h = (t4.handle << 32) ^ t6.handle;
+	return h ? h : 1;
 }
 
 /*
- * The handle of table ip netd when this watcher last made sure it holds everything the state
+ * The handles of our tables when this watcher last made sure they hold everything the state
  * says. A different handle means the table was deleted and made again since (a flushed ruleset
  * followed by an attach, which creates the table with its own elements only): the other
  * endpoints' ports and the other networks' sets must be put back even though the table exists.

@@ -27,10 +27,13 @@ static double now_us(void)
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static int sample(const char *phase, int samples, struct in_addr ip)
+static int sample(const char *phase, int samples, const struct netd_nat_ctr *ip)
 {
-	struct netd_port p = {
-	    .proto = IPPROTO_TCP, .host_port = 18080, .host_port_max = 18080, .ctr_port = 80};
+	struct netd_port p = {.proto = IPPROTO_TCP,
+			      .host_ip = {.family = AF_INET},
+			      .host_port = 18080,
+			      .host_port_max = 18080,
+			      .ctr_port = 80};
 	struct netd_err err = {0};
 
 	for (int i = 0; i < samples; i++) {
@@ -52,7 +55,7 @@ fail:
 int main(int argc, char **argv)
 {
 	struct netd_err err = {0};
-	struct in_addr ip;
+	struct netd_nat_ctr ip = {0};
 	int bg, samples;
 	size_t have = 0;
 
@@ -66,13 +69,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "publat: BG 0..40000, SAMPLES >= 1\n");
 		return 2;
 	}
-	inet_pton(AF_INET, "10.99.0.2", &ip);
+	inet_pton(AF_INET, "10.99.0.2", &ip.ip);
 	if (netd_nat_ensure(&err) < 0) {
 		fprintf(stderr, "publat: ensure: %s\n", err.msg);
 		return 1;
 	}
 	/* warm up: the first publish pays for caches and the kernel's map growth */
-	if (sample("warm", 3, ip) < 0 || sample("first", samples, ip) < 0)
+	if (sample("warm", 3, &ip) < 0 || sample("first", samples, &ip) < 0)
 		return 1;
 
 	struct netd_port *ports = calloc(BULK, sizeof(*ports));
@@ -83,12 +86,13 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++) {
 			uint16_t hp = (uint16_t)(20000 + base + i);
 			ports[i] = (struct netd_port){.proto = IPPROTO_TCP,
+						      .host_ip = {.family = AF_INET},
 						      .host_port = hp,
 						      .host_port_max = hp,
 						      .ctr_port = hp};
 		}
 		double t0 = now_us();
-		if (netd_nat_publish(ports, (size_t)n, ip, &err) < 0) {
+		if (netd_nat_publish(ports, (size_t)n, &ip, &err) < 0) {
 			fprintf(stderr, "publat: bulk at %d: %s\n", base, err.msg);
 			return 1;
 		}

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include "nat.h"
+#include "conntrack.h"
 
 #define SEQ 1000
 
@@ -27,8 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || size > 1 << 16)
 		return 0;
-	if (data[0] & 1)
-		inet_pton(AF_INET, "10.0.0.1", &p.host_ip);
+	/* bit 1: an IPv6 port (the dump is read as the AF_INET6 table); bit 0: a specific address
+	 */
+	if (netd_ip_parse(data[0] & 2 ? (data[0] & 1 ? "fd00::1" : "::")
+				      : (data[0] & 1 ? "10.0.0.1" : "0.0.0.0"),
+			  AF_UNSPEC, &p.host_ip, NULL) < 0)
+		abort();
 	len = size - 1;
 	buf = malloc(len ? len : 1);
 	if (!buf)
@@ -39,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (size_t i = 0; i < m.n; i++)
 		if (m.v[i].proto != p.proto || m.v[i].dport != htons(p.host_port) ||
-		    (p.host_ip.s_addr && m.v[i].dst != p.host_ip.s_addr))
+		    m.v[i].dst.family != p.host_ip.family ||
+		    (!netd_ip_is_zero(&p.host_ip) && !netd_ip_equal(&m.v[i].dst, &p.host_ip)))
 			abort();
 	free(m.v);
 	free(buf);

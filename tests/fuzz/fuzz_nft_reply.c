@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include "nat.h"
 
@@ -22,8 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct netd_nft_batch b;
 	struct netd_err err = {0};
-	uint8_t elem[8];
-	bool found = false;
+	struct netd_nat_lookup elem;
 	size_t nmsgs, len;
 	void *buf;
 	int r;
@@ -35,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (netd_nft_batch_init(&b, SEQ) < 0)
 		return 0;
 	for (size_t i = 0; i < nmsgs; i++)
-		if (!netd_nft_batch_add(&b, NFT_MSG_NEWSETELEM, 0, "message %zu", i))
+		if (!netd_nft_batch_add(&b, NFPROTO_IPV4, NFT_MSG_NEWSETELEM, 0, "message %zu", i))
 			abort();
 	if (netd_nft_batch_end(&b) < 0)
 		abort();
@@ -57,8 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	netd_nft_batch_free(&b);
 
-	r = netd_nat_parse_lookup(buf, len, SEQ, elem, &found);
-	if (r > 1)
+	r = netd_nat_parse_lookup(buf, len, SEQ, &elem);
+	if (r > 1 || elem.len > sizeof(elem.data))
 		abort();
 	free(buf);
 	return 0;

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
-#include "nat.h"
+#include "portcheck.h"
 
 #define SEQ 1000
 
@@ -28,8 +28,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > 1 << 16)
 		return 0;
 	p.proto = data[0] & 4 ? NETD_PROTO_UDP : NETD_PROTO_TCP;
-	if (data[0] & 2)
-		inet_pton(AF_INET, "127.0.0.1", &p.host_ip);
+	/* bits 1 and 3: the port's host address (0.0.0.0, 127.0.0.1, ::, fd00::1) */
+	if (netd_ip_parse(data[0] & 8 ? (data[0] & 2 ? "fd00::1" : "::")
+				      : (data[0] & 2 ? "127.0.0.1" : "0.0.0.0"),
+			  AF_UNSPEC, &p.host_ip, NULL) < 0)
+		abort();
 	len = size - 1;
 	buf = malloc(len ? len : 1);
 	if (!buf)

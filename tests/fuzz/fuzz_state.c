@@ -114,7 +114,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t plen[4] = {0}, k = 0;
 	struct netd_netconf nc;
 	struct netd_endpoint ep = {0}, *eps = NULL;
-	struct netd_port port = {.proto = NETD_PROTO_TCP, .host_port = 8080, .ctr_port = 80};
+	struct netd_port port = {.proto = NETD_PROTO_TCP,
+				 .host_ip = {.family = AF_INET},
+				 .host_port = 8080,
+				 .ctr_port = 80};
 	struct netd_err err = {0};
 	char key[NETD_KEY_MAX + 1];
 	struct in_addr ip, got;
@@ -170,7 +173,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (netd_store_port_foreach(claim_cb, NULL, &err) < 0 && err.code == 0)
 		abort();
 	(void)netd_store_port_claimed(&port, key, sizeof(key), &err);
-	inet_pton(AF_INET, "127.0.0.1", &port.host_ip);
+	if (netd_ip_parse("127.0.0.1", AF_INET, &port.host_ip, NULL) < 0)
+		abort();
 	r = netd_store_port_claim(&port, "f0/c9@eth0", &err);
 	if (r == 0 && netd_store_port_release(&port, "f0/c9@eth0", &err) < 0)
 		abort();

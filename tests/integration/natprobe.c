@@ -2,8 +2,9 @@
 /*
  * Test driver for nat.c, conntrack.c and portcheck.c (run inside a lab netns):
  *   natprobe ensure | destroy | exists | count
- *   natprobe net-add BRIDGE CIDR masq|nomasq     natprobe net-del BRIDGE CIDR masq|nomasq
+ *   natprobe net-add BRIDGE CIDR masq|nomasq [CIDR6]   natprobe net-del BRIDGE CIDR masq|nomasq
  *   natprobe publish PROTO HOSTIP HOSTPORT CTRIP CTRPORT [HOSTPORT2 ...]   (one batch)
+ *     (HOSTIP "::" or a v6 address publishes in table ip6 netd; CTRIP is "V4" or "V4,V6")
  *   natprobe unpublish PROTO HOSTIP HOSTPORT CTRIP CTRPORT [HOSTPORT2 ...]
  *   natprobe lookup PROTO HOSTIP HOSTPORT CTRIP CTRPORT    (exit 0 present, 1 absent)
  *   natprobe bulk N BASEPORT CTRIP                 (N publishes; prints per-publish microseconds)
@@ -18,7 +19,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "conntrack.h"
 #include "nat.h"
+#include "portcheck.h"
 
 static int fail(const struct netd_err *err)
 {
@@ -49,6 +52,34 @@ static struct in_addr ip_of(const char *s)
 	return a;
 }
 
+/* A host address of either family. */
+static struct netd_ip host_of(const char *s)
+{
+	struct netd_ip a;
+
+	if (netd_ip_parse(s, AF_UNSPEC, &a, NULL) < 0) {
+		fprintf(stderr, "natprobe: bad address %s\n", s);
+		exit(2);
+	}
+	return a;
+}
+
+/* "V4" or "V4,V6": the container's addresses. */
+static struct netd_nat_ctr ctr_of(const char *s)
+{
+	struct netd_nat_ctr c = {0};
+	char v4[64];
+	const char *comma = strchr(s, ',');
+
+	snprintf(v4, sizeof(v4), "%.*s", comma ? (int)(comma - s) : (int)strlen(s), s);
+	c.ip = ip_of(v4);
+	if (comma && netd_ip_parse(comma + 1, AF_INET6, &c.ip6, NULL) < 0) {
+		fprintf(stderr, "natprobe: bad address %s\n", comma + 1);
+		exit(2);
+	}
+	return c;
+}
+
 static uint16_t port_of(const char *s)
 {
 	char *end;
@@ -74,6 +105,9 @@ static int parse_net(char **argv, struct netd_nat_net *net, char *cidr)
 	/* masq | nomasq, optionally with ",routed" */
 	net->masquerade = !strncmp(argv[2], "masq", 4);
 	net->routed = strstr(argv[2], ",routed") != NULL;
+	if (argv[3] && netd_prefix_parse(argv[3], AF_INET6, &net->subnet6, NULL) < 0)
+		return -1;
+	net->masquerade6 = net->masquerade;
 	return 0;
 }
 
@@ -106,7 +140,7 @@ int main(int argc, char **argv)
 		printf("%zu\n", n);
 		return 0;
 	}
-	if ((!strcmp(cmd, "net-add") || !strcmp(cmd, "net-del")) && argc == 5) {
+	if ((!strcmp(cmd, "net-add") || !strcmp(cmd, "net-del")) && (argc == 5 || argc == 6)) {
 		struct netd_nat_net net = {0};
 		int r;
 
@@ -120,7 +154,7 @@ int main(int argc, char **argv)
 	    argc >= 7) {
 		size_t n = (size_t)argc - 6, k = 0;
 		struct netd_port ports[64];
-		struct in_addr ctr = ip_of(argv[5]);
+		struct netd_nat_ctr ctr = ctr_of(argv[5]);
 		int r;
 
 		if (n > 64)
@@ -129,36 +163,37 @@ int main(int argc, char **argv)
 			const char *hp = i == 0 ? argv[4] : argv[6 + i];
 			ports[k++] = (struct netd_port){
 			    .proto = proto_of(argv[2]),
-			    .host_ip = ip_of(argv[3]),
+			    .host_ip = host_of(argv[3]),
 			    .host_port = port_of(hp),
 			    .ctr_port = port_of(argv[6]),
 			};
 		}
 		if (!strcmp(cmd, "lookup")) {
 			bool present;
-			if (netd_nat_port_lookup(&ports[0], ctr, &present, &err) < 0)
+			if (netd_nat_port_lookup(&ports[0], &ctr, &present, &err) < 0)
 				return fail(&err);
 			puts(present ? "present" : "absent");
 			return present ? 0 : 1;
 		}
-		r = !strcmp(cmd, "publish") ? netd_nat_publish(ports, k, ctr, &err)
-					    : netd_nat_unpublish(ports, k, ctr, &err);
+		r = !strcmp(cmd, "publish") ? netd_nat_publish(ports, k, &ctr, &err)
+					    : netd_nat_unpublish(ports, k, &ctr, &err);
 		return r < 0 ? fail(&err) : 0;
 	}
 	if (!strcmp(cmd, "bulk") && argc == 5) {
 		long n = atol(argv[2]);
 		uint16_t base = port_of(argv[3]);
-		struct in_addr ctr = ip_of(argv[4]);
+		struct netd_nat_ctr ctr = ctr_of(argv[4]);
 
 		if (n <= 0 || n > 20000 || base + n > 65535)
 			return 2;
 		for (long i = 0; i < n; i++) {
 			struct netd_port p = {.proto = IPPROTO_TCP,
+					      .host_ip = {.family = AF_INET},
 					      .host_port = (uint16_t)(base + i),
 					      .ctr_port = 80};
 			double t0 = now_us();
 
-			if (netd_nat_publish(&p, 1, ctr, &err) < 0)
+			if (netd_nat_publish(&p, 1, &ctr, &err) < 0)
 				return fail(&err);
 			printf("%.0f\n", now_us() - t0);
 		}
@@ -168,12 +203,12 @@ int main(int argc, char **argv)
 		struct netd_port p = {.proto = proto_of(argv[2]), .host_port = port_of(argv[3])};
 
 		if (argc == 5)
-			p.host_ip = ip_of(argv[4]);
+			p.host_ip = host_of(argv[4]);
 		return netd_conntrack_flush_port(&p, &err) < 0 ? fail(&err) : 0;
 	}
 	if (!strcmp(cmd, "inuse") && argc == 5) {
 		struct netd_port p = {.proto = proto_of(argv[2]),
-				      .host_ip = ip_of(argv[3]),
+				      .host_ip = host_of(argv[3]),
 				      .host_port = port_of(argv[4])};
 		bool in_use;
 

@@ -52,11 +52,13 @@ check "explained commands are ip, nft and /proc/sys writes only" \
 for want in "ip link add lab up type bridge" "ip addr add 10.77.0.1/24 broadcast 10.77.0.255 dev lab" \
 	"echo 1 > /proc/sys/net/ipv4/ip_forward" "ip -n c1 addr add 10.77.0.2/24 broadcast 10.77.0.255 dev eth0" \
 	"ip -n c1 route add default via 10.77.0.1 dev eth0" \
-	"nft add table ip netd '{ comment \"netd layout 3\"; }'"; do
+	"nft add table ip netd '{ comment \"netd layout 4\"; }'" \
+	"nft add table ip6 netd '{ comment \"netd layout 4\"; }'"; do
 	check "explained: $want" grep -qxF "$want" "$W/attach.sh"
 done
 check "explained veth has master lab" grep -q '^ip link add nd[0-9a-f]\{8\} mtu [0-9]* master lab up type veth' "$W/attach.sh"
 nft list table ip netd >"$W/table-a.nft"
+nft list table ip6 netd >"$W/table6-a.nft"
 
 # a second dry run skips the lease just taken and explains no table (it exists)
 out=$($NETD attach lab --netns /run/netns/c2 --id c2 --dry-run 2>"$W/dry2.sh")
@@ -97,6 +99,7 @@ ip link add uplink type veth peer name uplink-peer && ip link set uplink-peer up
 ip addr add 192.0.2.1/24 dev uplink && ip link set uplink up
 sh -e "$W/net.sh" && sh -e "$W/attach.sh" && echo "script: ok"
 nft list table ip netd > "$W/table-b.nft"
+nft list table ip6 netd > "$W/table6-b.nft"
 ip netns exec c1 python3 "$W/server.py" & srv=\$!
 for i in \$(seq 50); do ip netns exec c1 ss -ltn | grep -q ':80 ' && break; sleep 0.1; done
 ping -c1 -W2 10.77.0.2 >/dev/null && echo "ping: ok"
@@ -115,6 +118,7 @@ check "fresh lab: c1 answers ping through the bridge" grep -qx "ping: ok" <<<"$r
 check "fresh lab: published port 8080 on a host address reaches c1:80" grep -qx "host-address: hello from c1" <<<"$res"
 check "fresh lab: 127.0.0.1:8080 reaches c1:80" grep -qx "localhost: hello from c1" <<<"$res"
 check "fresh lab: table ip netd lists the same as netd built it" diff "$W/table-a.nft" "$W/table-b.nft"
+check "fresh lab: table ip6 netd lists the same as netd built it" diff "$W/table6-a.nft" "$W/table6-b.nft"
 check "fresh lab: detach script runs" grep -qx "detach script: ok" <<<"$res"
 check "fresh lab: after detach no veth and the port is closed" grep -qx "after-detach: 0 closed" <<<"$res"
 

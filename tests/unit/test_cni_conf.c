@@ -373,10 +373,10 @@ static void test_conf_runtime_config(void **state)
 	assert_int_equal(c.ports[0].proto, NETD_PROTO_TCP);
 	assert_int_equal(c.ports[0].host_port, 8080);
 	assert_int_equal(c.ports[0].ctr_port, 80);
-	assert_int_equal(c.ports[0].host_ip.s_addr, INADDR_ANY);
+	assert_int_equal(c.ports[0].host_ip.family, 0); /* both families */
 	assert_int_equal(c.ports[0].host_port_max, 0);
 	assert_int_equal(c.ports[1].proto, NETD_PROTO_UDP);
-	assert_string_equal(ip_str(c.ports[1].host_ip), "127.0.0.1");
+	assert_string_equal(ip_str(c.ports[1].host_ip.v4), "127.0.0.1");
 	assert_int_equal(c.ports[2].proto, NETD_PROTO_SCTP);
 	assert_int_equal(c.ports[2].host_port, 2000);
 	assert_true(c.has_ip);
@@ -428,11 +428,11 @@ static void test_conf_runtime_config(void **state)
 	assert_int_equal(c.ports[0].host_port, 8080);
 	assert_int_equal(c.ports[0].ctr_port, 80);
 	assert_int_equal(c.ports[0].proto, NETD_PROTO_UDP);
-	assert_int_equal(c.ports[0].host_ip.s_addr, INADDR_ANY);
+	assert_int_equal(c.ports[0].host_ip.family, 0); /* both families */
 	assert_int_equal(c.ports[1].host_port, 8443);
 	assert_int_equal(c.ports[1].ctr_port, 443);
 	assert_int_equal(c.ports[1].proto, NETD_PROTO_TCP);
-	assert_string_equal(ip_str(c.ports[1].host_ip), "127.0.0.1");
+	assert_string_equal(ip_str(c.ports[1].host_ip.v4), "127.0.0.1");
 	cni_conf_free(&c);
 	/* the exact name wins over another spelling */
 	parse_ok("{" BASE ",\"runtimeConfig\":{\"portMappings\":[{\"HostPort\":1,"

@@ -13,6 +13,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter.h>
 #include <linux/netlink.h>
+#include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/rule.h>
@@ -24,7 +25,13 @@ static struct netd_port port(const char *hip, uint16_t hport, uint16_t cport, ui
 {
 	struct netd_port p = {0};
 
-	inet_pton(AF_INET, hip, &p.host_ip);
+	if (strchr(hip, ':')) {
+		p.host_ip.family = AF_INET6;
+		inet_pton(AF_INET6, hip, &p.host_ip.v6);
+	} else {
+		p.host_ip.family = AF_INET;
+		inet_pton(AF_INET, hip, &p.host_ip.v4);
+	}
 	p.host_port = hport;
 	p.ctr_port = cport;
 	p.proto = proto;
@@ -53,8 +60,10 @@ static void test_port_key(void **state)
 {
 	struct netd_port any = port("0.0.0.0", 8080, 80, IPPROTO_TCP);
 	struct netd_port lo = port("127.0.0.1", 53, 5353, IPPROTO_UDP);
-	uint8_t key[12], data[8];
-	struct in_addr ctr;
+	struct netd_port any6 = port("::", 8080, 80, IPPROTO_TCP);
+	struct netd_port one6 = port("2001:db8::1", 443, 8443, IPPROTO_TCP);
+	uint8_t key[NETD_NAT_KEY_MAX], data[NETD_NAT_DATA_MAX];
+	struct netd_ip ctr = {.family = AF_INET}, ctr6 = {.family = AF_INET6};
 	uint32_t len;
 	char name[64];
 
@@ -69,11 +78,31 @@ static void test_port_key(void **state)
 	assert_int_equal(key[4], IPPROTO_UDP);
 	assert_int_equal(key[8] << 8 | key[9], 53);
 
-	inet_pton(AF_INET, "10.1.2.3", &ctr);
-	netd_nat_port_data(ctr, 80, data);
+	inet_pton(AF_INET, "10.1.2.3", &ctr.v4);
+	assert_int_equal(netd_nat_port_data(&ctr, 80, data), 8);
 	assert_memory_equal(data, "\x0a\x01\x02\x03\x00\x50\x00\x00", 8);
 	netd_nat_port_name(&lo, name, sizeof(name));
 	assert_string_equal(name, "127.0.0.1:53/udp");
+
+	/* IPv6: [::] goes to pub_any of table ip6 (the same 8-byte key), an address to pub_ip
+	 * (16 + 4 + 4 bytes); the data is the container's v6 address . port (20 bytes). */
+	assert_int_equal(netd_nat_fam_of(&any6), NFPROTO_IPV6);
+	assert_int_equal(netd_nat_fam_of(&lo), NFPROTO_IPV4);
+	assert_string_equal(netd_nat_port_key(&any6, key, &len), "pub_any");
+	assert_int_equal(len, 8);
+	assert_string_equal(netd_nat_port_key(&one6, key, &len), "pub_ip");
+	assert_int_equal(len, 24);
+	assert_memory_equal(key, "\x20\x01\x0d\xb8", 4);
+	assert_int_equal(key[15], 1);
+	assert_int_equal(key[16], IPPROTO_TCP);
+	assert_int_equal(key[20] << 8 | key[21], 443);
+	inet_pton(AF_INET6, "fd00::5", &ctr6.v6);
+	assert_int_equal(netd_nat_port_data(&ctr6, 8443, data), 20);
+	assert_int_equal(data[0], 0xfd);
+	assert_int_equal(data[15], 5);
+	assert_int_equal(data[16] << 8 | data[17], 8443);
+	netd_nat_port_name(&one6, name, sizeof(name));
+	assert_string_equal(name, "[2001:db8::1]:443/tcp");
 }
 
 /* The i-th message parsed back as a rule, rendered by libnftnl ("[ meta load iif => reg 1 ]...").
@@ -123,11 +152,13 @@ static void test_build_ensure(void **state)
 	const void *ud;
 	uint32_t udlen = 0;
 	char text[1024];
-	uint64_t stale = 42;
+	struct netd_nat_table cur = {.exists = true, .current = true};
+	struct netd_nat_table stale = {.exists = true, .handle = 42};
 
 	(void)state;
+	/* table ip6 netd is there: table ip netd alone */
 	assert_int_equal(netd_nft_batch_init(&b, 100), 0);
-	assert_int_equal(netd_nat_build_ensure(&b, NULL), 0);
+	assert_int_equal(netd_nat_build_ensure(&b, NULL, &cur), 0);
 	assert_true(b.ended);
 	/* The table first, exclusively: a second ensure fails as a whole instead of doubling. */
 	assert_int_equal(msg_type(&b, 0), NFT_MSG_NEWTABLE);
@@ -208,7 +239,7 @@ static void test_build_ensure(void **state)
 
 	/* Replacing an older layout: that very table (by handle) goes first, in the same batch. */
 	assert_int_equal(netd_nft_batch_init(&b, 100), 0);
-	assert_int_equal(netd_nat_build_ensure(&b, &stale), 0);
+	assert_int_equal(netd_nat_build_ensure(&b, &stale, &cur), 0);
 	assert_int_equal(msg_type(&b, 0), NFT_MSG_DELTABLE);
 	t = nftnl_table_alloc();
 	assert_int_equal(nftnl_table_nlmsg_parse(msg_at(&b, 0), t), 0);
@@ -216,6 +247,63 @@ static void test_build_ensure(void **state)
 	nftnl_table_free(t);
 	assert_int_equal(msg_type(&b, 1), NFT_MSG_NEWTABLE);
 	assert_true(msg_at(&b, 1)->nlmsg_flags & NLM_F_EXCL);
+	netd_nft_batch_free(&b);
+
+	/* Both current: nothing but BEGIN/END. Both missing: ip, then ip6, in one batch. */
+	assert_int_equal(netd_nft_batch_init(&b, 100), 0);
+	assert_int_equal(netd_nat_build_ensure(&b, &cur, &cur), 0);
+	assert_int_equal(b.nmsgs, 0);
+	netd_nft_batch_free(&b);
+	assert_int_equal(netd_nft_batch_init(&b, 100), 0);
+	assert_int_equal(netd_nat_build_ensure(&b, NULL, NULL), 0);
+	assert_true(has_what(&b, "table ip netd: chain guard"));
+	assert_true(has_what(&b, "table ip6 netd: chain forward"));
+	netd_nft_batch_free(&b);
+}
+
+/* Table ip6 netd: the ip table's chains without guard and DNS scope, v6 payload offsets. */
+static void test_build_ensure6(void **state)
+{
+	struct netd_nat_table cur = {.exists = true, .current = true};
+	struct netd_nft_batch b;
+	struct nftnl_table *t;
+	struct nftnl_set *st;
+	char text[1024];
+
+	(void)state;
+	assert_int_equal(netd_nft_batch_init(&b, 100), 0);
+	assert_int_equal(netd_nat_build_ensure(&b, &cur, NULL), 0);
+	t = nftnl_table_alloc();
+	assert_int_equal(msg_type(&b, 0), NFT_MSG_NEWTABLE);
+	assert_int_equal(nftnl_table_nlmsg_parse(msg_at(&b, 0), t), 0);
+	assert_int_equal(nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY), NFPROTO_IPV6);
+	nftnl_table_free(t);
+	for (size_t i = 0; i < b.nmsgs; i++) {
+		assert_non_null(strstr(b.msgs[i].what, "table ip6 netd"));
+		assert_null(strstr(b.msgs[i].what, "guard"));
+		assert_null(strstr(b.msgs[i].what, "dns"));
+	}
+	/* pub_ip: ipv6_addr . proto . port (24 bytes) -> ipv6_addr . port (20 bytes) */
+	st = nftnl_set_alloc();
+	assert_int_equal(nftnl_set_nlmsg_parse(msg_at(&b, find_what(&b, "set pub_ip")), st), 0);
+	assert_int_equal(nftnl_set_get_u32(st, NFTNL_SET_KEY_LEN), 24);
+	assert_int_equal(nftnl_set_get_u32(st, NFTNL_SET_DATA_LEN), 20);
+	nftnl_set_free(st);
+	rule_text(&b, find_what(&b, "pub_ip dnat"), text, sizeof(text));
+	assert_has(text, "[ payload load 16b @ network header + 24 => reg 8 ]");
+	assert_has(text, "[ meta load l4proto => reg 12 ]");
+	assert_has(text, "[ payload load 2b @ transport header + 2 => reg 13 ]");
+	assert_has(text, "[ nat dnat ip6 addr_min reg 8 proto_min reg 12 ]");
+	rule_text(&b, find_what(&b, "pub_any dnat"), text, sizeof(text));
+	assert_has(text, "[ nat dnat ip6 addr_min reg 8 proto_min reg 12 ]");
+	rule_text(&b, find_what(&b, "hairpin masquerade"), text, sizeof(text));
+	assert_has(text, "[ payload load 16b @ network header + 8 => reg 1 ] [ lookup reg 1 set "
+			 "nets ]");
+	assert_has(text, "[ payload load 16b @ network header + 24 => reg 1 ] [ lookup reg 1 set "
+			 "nets ]");
+	rule_text(&b, find_what(&b, "to bridges drop"), text, sizeof(text));
+	assert_has(text, "[ lookup reg 1 set bridges ] [ immediate reg 0 drop ]");
+	assert_int_equal(find_what(&b, "to bridges drop"), b.nmsgs - 1);
 	netd_nft_batch_free(&b);
 }
 
@@ -227,13 +315,21 @@ static void test_build_publish(void **state)
 	    port("127.0.0.1", 8081, 80, IPPROTO_TCP),
 	    port("0.0.0.0", 5353, 53, IPPROTO_UDP),
 	};
-	struct in_addr ctr;
+	struct netd_port ports6[2] = {
+	    port("::", 8080, 80, IPPROTO_TCP),
+	    port("2001:db8::1", 8081, 80, IPPROTO_TCP),
+	};
+	struct netd_nat_ctr ctr = {0}, ctr4 = {0};
 	struct netd_nft_batch b;
+	struct nftnl_set *s;
 
 	(void)state;
-	inet_pton(AF_INET, "10.1.2.3", &ctr);
+	inet_pton(AF_INET, "10.1.2.3", &ctr.ip);
+	ctr4 = ctr;
+	ctr.ip6.family = AF_INET6;
+	inet_pton(AF_INET6, "fd00::3", &ctr.ip6.v6);
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
-	assert_int_equal(netd_nat_build_publish(&b, ports, 3, ctr, true), 0);
+	assert_int_equal(netd_nat_build_publish(&b, ports, 3, &ctr, true), 0);
 	assert_int_equal(b.nmsgs, 3);
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(msg_type(&b, i), NFT_MSG_NEWSETELEM);
@@ -247,11 +343,80 @@ static void test_build_publish(void **state)
 	netd_nft_batch_free(&b);
 
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
-	assert_int_equal(netd_nat_build_publish(&b, ports, 1, ctr, false), 0);
+	assert_int_equal(netd_nat_build_publish(&b, ports, 1, &ctr, false), 0);
 	assert_int_equal(b.nmsgs, 1);
 	assert_int_equal(msg_type(&b, 0), NFT_MSG_DELSETELEM);
 	assert_non_null(strstr(b.msgs[0].what, "unpublish"));
 	netd_nft_batch_free(&b);
+
+	/* IPv6 ports: one element each in table ip6 netd, pointing at the v6 address; v4 and v6
+	 * together in one batch. */
+	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
+	assert_int_equal(netd_nat_build_publish(&b, ports6, 2, &ctr, true), 0);
+	assert_int_equal(b.nmsgs, 2);
+	assert_non_null(strstr(b.msgs[0].what, "publish [::]:8080/tcp: map pub_any (ip6)"));
+	assert_non_null(strstr(b.msgs[1].what, "publish [2001:db8::1]:8081/tcp: map pub_ip (ip6)"));
+	s = nftnl_set_alloc();
+	assert_int_equal(nftnl_set_elems_nlmsg_parse(msg_at(&b, 1), s), 0);
+	assert_int_equal(nftnl_set_get_u32(s, NFTNL_SET_FAMILY), NFPROTO_IPV6);
+	{
+		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+		struct nftnl_set_elem *e = nftnl_set_elems_iter_next(it);
+		uint32_t klen = 0, dlen = 0;
+		const uint8_t *k = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+		const uint8_t *d = nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &dlen);
+
+		assert_int_equal(klen, 24);
+		assert_int_equal(dlen, 20);
+		assert_int_equal(k[0], 0x20);
+		assert_int_equal(d[0], 0xfd);
+		assert_int_equal(d[15], 3);
+		assert_int_equal(d[16] << 8 | d[17], 80);
+		nftnl_set_elems_iter_destroy(it);
+	}
+	nftnl_set_free(s);
+	netd_nft_batch_free(&b);
+	/* no v6 address: adding a v6 port is refused before anything is sent; deleting is fine */
+	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
+	assert_int_equal(netd_nat_build_publish(&b, ports6, 2, &ctr4, true), -EAFNOSUPPORT);
+	netd_nft_batch_free(&b);
+	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
+	assert_int_equal(netd_nat_build_publish(&b, ports6, 2, &ctr4, false), 0);
+	assert_int_equal(b.nmsgs, 2);
+	netd_nft_batch_free(&b);
+}
+
+/* The keys (16 bytes) and flags of the first two elements of one NEWSETELEM message, read with
+ * libmnl. */
+static size_t elem_keys(const struct nlmsghdr *nlh, uint8_t keys[2][16], uint32_t flags[2])
+{
+	const struct nlattr *a, *el, *x, *v;
+	size_t n = 0;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		mnl_attr_for_each_nested(el, a)
+		{
+			if (n == 2)
+				return n;
+			mnl_attr_for_each_nested(x, el)
+			{
+				if (mnl_attr_get_type(x) == NFTA_SET_ELEM_FLAGS)
+					flags[n] = ntohl(mnl_attr_get_u32(x));
+				if (mnl_attr_get_type(x) != NFTA_SET_ELEM_KEY)
+					continue;
+				mnl_attr_for_each_nested(v, x)
+				{
+					if (mnl_attr_get_payload_len(v) == 16)
+						memcpy(keys[n], mnl_attr_get_payload(v), 16);
+				}
+			}
+			n++;
+		}
+	}
+	return n;
 }
 
 static void test_build_network(void **state)
@@ -266,8 +431,9 @@ static void test_build_network(void **state)
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, true), 0);
 	/* nets, masq_nets, routed added and deleted again (not routed), bridges, bridge_self,
-	 * internal added and deleted again, dns_gw */
-	assert_int_equal(b.nmsgs, 9);
+	 * internal added and deleted again, dns_gw; then in table ip6 (no v6 subnet): routed,
+	 * bridges, bridge_self, internal */
+	assert_int_equal(b.nmsgs, 15);
 	assert_true(has_what(&b, "set dns_gw"));
 	assert_int_equal(msg_type(&b, 6), NFT_MSG_NEWSETELEM);
 	assert_int_equal(msg_type(&b, 7), NFT_MSG_DELSETELEM);
@@ -284,7 +450,7 @@ static void test_build_network(void **state)
 	net.masquerade = false;
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, true), 0);
-	assert_int_equal(b.nmsgs, 10);
+	assert_int_equal(b.nmsgs, 16);
 	assert_int_equal(msg_type(&b, 1), NFT_MSG_NEWSETELEM);
 	assert_int_equal(msg_type(&b, 2), NFT_MSG_DELSETELEM);
 	assert_non_null(strstr(b.msgs[2].what, "set masq_nets"));
@@ -294,7 +460,7 @@ static void test_build_network(void **state)
 	net.routed = true;
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, true), 0);
-	assert_int_equal(b.nmsgs, 9);
+	assert_int_equal(b.nmsgs, 14);
 	for (size_t i = 0; i < b.nmsgs; i++) {
 		assert_true(msg_type(&b, i) == NFT_MSG_NEWSETELEM ||
 			    msg_type(&b, i) == NFT_MSG_DELSETELEM);
@@ -307,7 +473,7 @@ static void test_build_network(void **state)
 	net.routed = false;
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
 	assert_int_equal(netd_nat_build_network(&b, &net, false), 0);
-	assert_int_equal(b.nmsgs, 7);
+	assert_int_equal(b.nmsgs, 11);
 	for (size_t i = 0; i < b.nmsgs; i++)
 		assert_int_equal(msg_type(&b, i), NFT_MSG_DELSETELEM);
 	assert_true(has_what(&b, "set masq_nets"));
@@ -325,6 +491,31 @@ static void test_build_network(void **state)
 			assert_int_equal(msg_type(&b, i), NFT_MSG_NEWSETELEM);
 	netd_nft_batch_free(&b);
 	net.internal = false;
+
+	/* An IPv6 subnet: nets and masq_nets of table ip6 get its interval. */
+	net.subnet6.ip.family = AF_INET6;
+	inet_pton(AF_INET6, "fd77::", &net.subnet6.ip.v6);
+	net.subnet6.len = 64;
+	net.masquerade6 = true;
+	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
+	assert_int_equal(netd_nat_build_network(&b, &net, true), 0);
+	assert_true(has_what(&b, "network br-lab (fd77::/64): set nets (ip6)"));
+	assert_true(has_what(&b, "network br-lab (fd77::/64): set masq_nets (ip6)"));
+	{
+		uint8_t keys[2][16];
+		uint32_t flags[2] = {0, 0};
+		size_t n = elem_keys(msg_at(&b, find_what(&b, "set nets (ip6)")), keys, flags);
+
+		assert_int_equal(n, 2);
+		assert_int_equal(keys[0][0], 0xfd);
+		assert_int_equal(keys[0][1], 0x77);
+		assert_int_equal(keys[0][7], 0);
+		assert_int_equal(keys[1][7], 1); /* the interval end: fd77:0:0:1:: */
+		assert_int_equal(flags[0], 0);
+		assert_int_equal(flags[1], NFT_SET_ELEM_INTERVAL_END);
+	}
+	netd_nft_batch_free(&b);
+	net.subnet6 = (struct netd_prefix){0};
 
 	net.bridge = "a-bridge-name-far-too-long";
 	assert_int_equal(netd_nft_batch_init(&b, 1), 0);
@@ -363,7 +554,7 @@ static void test_acks(void **state)
 {
 	struct netd_port ports[2] = {port("0.0.0.0", 8080, 80, IPPROTO_TCP),
 				     port("0.0.0.0", 8081, 81, IPPROTO_TCP)};
-	struct in_addr ctr = {htonl(0x0a000002)};
+	struct netd_nat_ctr ctr = {.ip = {htonl(0x0a000002)}};
 	struct netd_nft_batch b;
 	struct netd_err err = {0};
 	_Alignas(4) char buf[512];
@@ -372,7 +563,7 @@ static void test_acks(void **state)
 	(void)state;
 	/* all fine: one ACK per message */
 	assert_int_equal(netd_nft_batch_init(&b, 10), 0);
-	assert_int_equal(netd_nat_build_publish(&b, ports, 2, ctr, true), 0);
+	assert_int_equal(netd_nat_build_publish(&b, ports, 2, &ctr, true), 0);
 	n = put_ack(buf, 11, 0);
 	assert_int_equal(netd_nft_batch_parse_acks(&b, buf, n), 0); /* one more expected */
 	n = put_ack(buf, 12, 0);
@@ -382,7 +573,7 @@ static void test_acks(void **state)
 
 	/* the second element exists: the error names that port, not the first */
 	assert_int_equal(netd_nft_batch_init(&b, 10), 0);
-	assert_int_equal(netd_nat_build_publish(&b, ports, 2, ctr, true), 0);
+	assert_int_equal(netd_nat_build_publish(&b, ports, 2, &ctr, true), 0);
 	n = put_ack(buf, 11, 0);
 	n += put_ack(buf + n, 12, -EEXIST);
 	assert_int_equal(netd_nft_batch_parse_acks(&b, buf, n), 1);
@@ -392,7 +583,7 @@ static void test_acks(void **state)
 
 	/* an error addressed to BEGIN fails the whole batch at once */
 	assert_int_equal(netd_nft_batch_init(&b, 10), 0);
-	assert_int_equal(netd_nat_build_publish(&b, ports, 2, ctr, true), 0);
+	assert_int_equal(netd_nat_build_publish(&b, ports, 2, &ctr, true), 0);
 	n = put_ack(buf, 10, -EPERM);
 	assert_int_equal(netd_nft_batch_parse_acks(&b, buf, n), 1);
 	assert_int_equal(netd_nft_batch_result(&b, &err), -EPERM);
@@ -400,7 +591,7 @@ static void test_acks(void **state)
 
 	/* a truncated ACK is malformed input, not a success */
 	assert_int_equal(netd_nft_batch_init(&b, 10), 0);
-	assert_int_equal(netd_nat_build_publish(&b, ports, 1, ctr, true), 0);
+	assert_int_equal(netd_nat_build_publish(&b, ports, 1, &ctr, true), 0);
 	n = put_ack(buf, 11, 0);
 	((struct nlmsghdr *)(void *)buf)->nlmsg_len = NLMSG_LENGTH(2);
 	assert_true(netd_nft_batch_parse_acks(&b, buf, NLMSG_SPACE(2)) < 0);
@@ -411,8 +602,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_port_key),	  cmocka_unit_test(test_build_ensure),
-	    cmocka_unit_test(test_build_publish), cmocka_unit_test(test_build_network),
-	    cmocka_unit_test(test_acks),
+	    cmocka_unit_test(test_build_ensure6), cmocka_unit_test(test_build_publish),
+	    cmocka_unit_test(test_build_network), cmocka_unit_test(test_acks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

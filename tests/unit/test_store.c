@@ -59,6 +59,16 @@ static struct in_addr A(const char *s) {
 	return a;
 }
 
+/* A host address of either family. */
+static struct netd_ip
+H(const char *s) {
+	struct netd_ip a;
+
+	if (netd_ip_parse(s, AF_UNSPEC, &a, NULL) < 0)
+		fail_msg("bad address %s", s);
+	return a;
+}
+
 static void
 assert_msg(const struct netd_err *err, const char *needle)
 {
@@ -147,7 +157,7 @@ static void assert_ep_equal(const struct netd_endpoint *a, const struct netd_end
 	assert_int_equal(a->n_ports, b->n_ports);
 	for (size_t i = 0; i < a->n_ports; i++) {
 		assert_int_equal(a->ports[i].proto, b->ports[i].proto);
-		assert_int_equal(a->ports[i].host_ip.s_addr, b->ports[i].host_ip.s_addr);
+		assert_true(netd_ip_equal(&a->ports[i].host_ip, &b->ports[i].host_ip));
 		assert_int_equal(a->ports[i].host_port, b->ports[i].host_port);
 		assert_int_equal(a->ports[i].ctr_port, b->ports[i].ctr_port);
 	}
@@ -173,9 +183,9 @@ static void test_format_parse_roundtrip(void **state)
 
 	(void)state;
 	fill_ep(&ep, "netd0", "4f1d2c3b5a6e", "eth0");
-	ports2[0].host_ip = A("0.0.0.0");
-	ports2[1].host_ip = A("127.0.0.1");
-	ports2[2].host_ip = A("192.168.1.10");
+	ports2[0].host_ip = H("0.0.0.0");
+	ports2[1].host_ip = H("127.0.0.1");
+	ports2[2].host_ip = H("192.168.1.10");
 	ep.ports = ports2;
 	ep.n_ports = 3;
 	ep.routes[0] =
@@ -376,7 +386,7 @@ static void test_save_load_delete(void **state)
 
 	(void)state;
 	fill_ep(&ep, "n1", "c1", "eth0");
-	ports2[0].host_ip = A("0.0.0.0");
+	ports2[0].host_ip = H("0.0.0.0");
 	ep.ports = ports2;
 	ep.n_ports = 1;
 	assert_int_equal(netd_store_endpoint_save(&ep, &err), 0);
@@ -471,7 +481,7 @@ static void test_list(void **state)
 }
 
 static struct netd_port P(uint8_t proto, const char *ip, uint16_t port) {
-	struct netd_port p = {.proto = proto, .host_ip = A(ip), .host_port = port, .ctr_port = 80};
+	struct netd_port p = {.proto = proto, .host_ip = H(ip), .host_port = port, .ctr_port = 80};
 
 	return p;
 }
@@ -544,6 +554,26 @@ static void test_port_conflicts(void **state)
 	p = P(NETD_PROTO_TCP, "0.0.0.0", 7070);
 	assert_int_equal(netd_store_port_claimed(&p, NULL, 0, &err), 0);
 
+	/* IPv6: claims per family. [::] beside 0.0.0.0 on one port is no conflict (Docker's
+	 * -p 8080:80 holds both); within IPv6 the wildcard rule is IPv4's. */
+	claim_ok(P(NETD_PROTO_TCP, "::", 9090), "n4/c6@eth0");
+	assert_true(state_exists("ports/tcp-9090/::"));
+	claim_busy(P(NETD_PROTO_TCP, "fd00::1", 9090), "n3/c4@eth0",
+		   "port 9090/tcp is already published on :: by endpoint c6 (network n4)");
+	claim_ok(P(NETD_PROTO_TCP, "fd00::1", 6000), "n4/c6@eth0");
+	claim_busy(P(NETD_PROTO_TCP, "::", 6000), "n3/c5@eth0",
+		   "port 6000/tcp is already published on fd00::1 by endpoint c6 (network n4)");
+	claim_ok(P(NETD_PROTO_TCP, "fd00::2", 6000), "n3/c4@eth0");
+	claim_ok(P(NETD_PROTO_TCP, "0.0.0.0", 6000), "n3/c5@eth0"); /* the other family */
+	p = P(NETD_PROTO_TCP, "fd00::3", 6000);
+	assert_int_equal(netd_store_port_claimed(&p, owner, sizeof(owner), &err), 0);
+	p = P(NETD_PROTO_TCP, "fd00::2", 6000);
+	assert_int_equal(netd_store_port_claimed(&p, owner, sizeof(owner), &err), 1);
+	assert_string_equal(owner, "n3/c4@eth0");
+	/* A port of family 0 (both) never reaches the store: attach splits it first. */
+	p = (struct netd_port){.proto = NETD_PROTO_TCP, .host_port = 6001, .ctr_port = 80};
+	assert_int_equal(netd_store_port_claim(&p, "n1/c1@eth0", &err), -EINVAL);
+
 	/* Bad input. */
 	p = P(0, "0.0.0.0", 7070);
 	assert_int_equal(netd_store_port_claim(&p, "n1/c1@eth0", &err), -EINVAL);
@@ -596,7 +626,7 @@ static int collect(const struct netd_port *p, const char *key, void *arg)
 	char ip[INET_ADDRSTRLEN];
 	size_t used = strlen(cs->all);
 
-	inet_ntop(AF_INET, &p->host_ip, ip, sizeof(ip));
+	netd_ip_format(&p->host_ip, ip, sizeof(ip));
 	snprintf(cs->all + used, sizeof(cs->all) - used, "[%u %s %u %s]", p->proto, ip,
 		 p->host_port, key);
 	cs->n++;
