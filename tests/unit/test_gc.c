@@ -320,7 +320,9 @@ static struct in_addr ip4(const char *s)
 
 static struct netd_port port_at(uint16_t hp)
 {
-	struct netd_port p = {.proto = 6, .host_port = hp, .ctr_port = 80};
+	/* A resolved port names its family: family 0 ("both") is a request, never a record. */
+	struct netd_port p = {
+	    .proto = 6, .host_ip = {.family = AF_INET}, .host_port = hp, .ctr_port = 80};
 
 	return p;
 }
