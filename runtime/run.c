@@ -534,58 +534,6 @@ static int state_files(struct run_ctx *c, struct netd_err *err)
 	return r;
 }
 
-/* A busy port is an error before anything exists: another container's claim or a listener. */
-static int ports_precheck(const struct nsbox_opts *o, struct netd_err *err)
-{
-	struct netd_endpoint *eps = NULL;
-	size_t n_eps = 0;
-	int r = 0;
-
-	for (size_t i = 0; i < o->n_ports && r == 0; i++) {
-		const struct netd_port *p = &o->ports[i];
-		if (p->host_port == 0 || p->host_port_max > p->host_port)
-			continue;
-		int type = p->proto == NETD_PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
-		if (p->proto == NETD_PROTO_SCTP)
-			continue;
-		nsbox_cleanup_close int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-		int one = 1;
-		struct sockaddr_in sa = {
-		    .sin_family = AF_INET, .sin_port = htons(p->host_port), .sin_addr = p->host_ip};
-		if (s < 0)
-			continue;
-		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EADDRINUSE)
-			r = netd_err_set(err, EADDRINUSE,
-					 "port %u/%s: a host process is already listening on it",
-					 p->host_port, netd_proto_name(p->proto));
-	}
-	if (r < 0 || !o->n_ports)
-		return r;
-	struct netd_err e2 = {0};
-	if (netd_endpoint_list(NULL, &eps, &n_eps, &e2) < 0)
-		return 0; /* attach checks again under its lock */
-	for (size_t e = 0; e < n_eps && r == 0; e++) {
-		for (size_t j = 0; j < eps[e].n_ports && r == 0; j++) {
-			const struct netd_port *q = &eps[e].ports[j];
-			for (size_t i = 0; i < o->n_ports && r == 0; i++) {
-				const struct netd_port *p = &o->ports[i];
-				if (p->proto != q->proto || p->host_port != q->host_port ||
-				    p->host_port_max > p->host_port || !p->host_port)
-					continue;
-				if (p->host_ip.s_addr && q->host_ip.s_addr &&
-				    p->host_ip.s_addr != q->host_ip.s_addr)
-					continue;
-				r = netd_err_set(err, EADDRINUSE, "port %u/%s: published by %s",
-						 p->host_port, netd_proto_name(p->proto),
-						 eps[e].id);
-			}
-		}
-	}
-	netd_endpoints_free(eps, n_eps);
-	return r;
-}
-
 static void record_fill(struct run_ctx *c)
 {
 	const struct nsbox_opts *o = c->o;
@@ -1191,7 +1139,8 @@ int nsbox_run(struct nsbox_opts *o)
 	c->lock_fd = c->sync_fd = c->child_fd = c->pty_master = c->ready_fd = -1;
 
 	/* Everything that can be checked is checked before anything is created. */
-	if (ports_precheck(o, &err) < 0) {
+	if (o->net_mode == NSBOX_NET_BRIDGE &&
+	    netd_ports_check(o->network, o->ports, o->n_ports, &err) < 0) {
 		nsbox_error("%s", err.msg);
 		return NSBOX_EXIT_ERROR;
 	}
