@@ -128,6 +128,11 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 int netd_ports_check(const char *network, const struct netd_port *ports, size_t n,
 		     struct netd_err *err) NETD_MUST_USE;
 
+/* The first ethN (N from 0) that names no interface in the namespace at netns: the ifname
+ * for one more network of a running container. */
+int netd_netns_free_ifname(const char *netns, char *out, size_t len,
+			   struct netd_err *err) NETD_MUST_USE;
+
 /* Undoes an attach from host-side state; what is already gone counts as done. */
 int netd_network_detach(const char *network, const char *id, const char *ifname,
 			struct netd_err *err) NETD_MUST_USE;
