@@ -166,6 +166,12 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# nsbox's option parsers are pure: the unit test links them, not the runtime
+$(BUILD)/tests/unit/test_nsbox_opts: $(BUILD)/obj/tests/unit/test_nsbox_opts.o \
+		$(BUILD)/obj/runtime/opts.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
 $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -66,10 +66,11 @@ static int nsbox_netns(const char *name, char *netns, size_t len, struct netd_er
 	if (errno || *end || v <= 0 || record_value(text, "exit", exited, sizeof(exited)))
 		return netd_err_set(err, ESRCH, "container %s: not running", name);
 	if (!strcmp(mode, "host"))
-		return netd_err_set(err, EINVAL,
-				    "container %s uses the host's network namespace: no network can "
-				    "be connected to it",
-				    name);
+		return netd_err_set(
+		    err, EINVAL,
+		    "container %s uses the host's network namespace: no network can "
+		    "be connected to it",
+		    name);
 	if (!strcmp(mode, "container"))
 		return netd_err_set(err, EINVAL,
 				    "container %s shares container %s's network namespace: connect "
@@ -83,8 +84,8 @@ static int nsbox_netns(const char *name, char *netns, size_t len, struct netd_er
 }
 
 /* NETWORK CONTAINER, or NETWORK --netns PATH --id ID: fills netns and id. */
-static int target(int argc, char **argv, const char *verb, const char *netns_opt,
-		  const char **id, char *netns, size_t len, struct netd_err *err)
+static int target(int argc, char **argv, const char *verb, const char *netns_opt, const char **id,
+		  char *netns, size_t len, struct netd_err *err)
 {
 	if (netns_opt) {
 		if (optind != argc - 1 || !*id)
@@ -104,14 +105,10 @@ static int target(int argc, char **argv, const char *verb, const char *netns_opt
 int cli_connect(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"netns", required_argument, NULL, 'n'},
-	    {"id", required_argument, NULL, 'i'},
-	    {"ifname", required_argument, NULL, 'f'},
-	    {"ip", required_argument, NULL, 'a'},
-	    {"default-route", no_argument, NULL, 'd'},
-	    {"name", required_argument, NULL, 'N'},
-	    {"alias", required_argument, NULL, 'A'},
-	    {0},
+	    {"netns", required_argument, NULL, 'n'},   {"id", required_argument, NULL, 'i'},
+	    {"ifname", required_argument, NULL, 'f'},  {"ip", required_argument, NULL, 'a'},
+	    {"default-route", no_argument, NULL, 'd'}, {"name", required_argument, NULL, 'N'},
+	    {"alias", required_argument, NULL, 'A'},   {0},
 	};
 	struct netd_attach_req req = {0};
 	struct netd_endpoint ep;
