@@ -138,9 +138,12 @@ static void test_finish(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_networks_in_order), cmocka_unit_test(test_none_given),
-	    cmocka_unit_test(test_modes),	      cmocka_unit_test(test_bad),
-	    cmocka_unit_test(test_bad_leaves_opts),   cmocka_unit_test(test_finish),
+	    cmocka_unit_test(test_networks_in_order),
+	    cmocka_unit_test(test_none_given),
+	    cmocka_unit_test(test_modes),
+	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_bad_leaves_opts),
+	    cmocka_unit_test(test_finish),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
