@@ -38,6 +38,7 @@
 #include <netd/dns.h>
 #include <netd/netconf.h>
 #include "dns_priv.h"
+#include "endpoint_store.h"
 #include "explain_priv.h"
 #include "store.h"
 #include "util.h"

@@ -17,6 +17,9 @@
 #include <netd/addr.h>
 #include <netd/doctor.h>
 #include <netd/network.h>
+#include "claims.h"
+#include "endpoint_store.h"
+#include "ipam.h"
 #include "link.h"
 #include "nat.h"
 #include "netconf_priv.h"

@@ -24,7 +24,10 @@
 #include <unistd.h>
 #include <netd/netconf.h>
 #include <netd/network.h>
+#include "claims.h"
 #include "dns_priv.h"
+#include "endpoint_store.h"
+#include "ipam.h"
 #include "link.h"
 #include "nat.h"
 #include "network_priv.h"

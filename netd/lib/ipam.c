@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <netd/addr.h>
 #include <netd/names.h>
+#include "ipam.h"
 #include "store.h"
 #include "util.h"
 

@@ -15,8 +15,11 @@
 #include <time.h>
 #include <netd/addr.h>
 #include <netd/network.h>
+#include "claims.h"
 #include "dns_priv.h"
+#include "endpoint_store.h"
 #include "explain_priv.h"
+#include "ipam.h"
 #include "link.h"
 #include "nat.h"
 #include "netconf_priv.h"

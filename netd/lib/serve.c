@@ -9,8 +9,8 @@
 #include <linux/rtnetlink.h>
 #include <netd/dns.h>
 #include <netd/serve.h>
+#include "endpoint_store.h"
 #include "nat.h"
-#include "store.h"
 #include "tombstone.h"
 #include "util.h"
 

@@ -519,6 +519,24 @@ bool netd_nlmsgs_ok(const void *buf, size_t len)
 	return true;
 }
 
+/* Strict unsigned decimal of [s, s+len): digits only, at most max. */
+bool netd_parse_uint_n(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 20)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		if (v > (max - (uint64_t)(s[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
 uint32_t netd_hash32(const char *s)
 {
 	uint32_t h = 2166136261u;

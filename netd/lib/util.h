@@ -168,6 +168,9 @@ static inline int netd_nl_errno_sane(void)
 	return errno > 0 && errno < 4096 ? errno : EPROTO;
 }
 
+/* Strict unsigned decimal of [s, s+len): digits only, at most max (records, claim dirs). */
+bool netd_parse_uint_n(const char *s, size_t len, uint64_t max, uint64_t *out) NETD_MUST_USE;
+
 /* FNV-1a 32-bit, for stable short interface names. */
 uint32_t netd_hash32(const char *s);
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "store.h"
+#include "endpoint_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,6 +5,7 @@
  * component of bounded length; whatever is refused must say why in one printable line.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -18,6 +18,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/stat.h>
+#include "claims.h"
+#include "endpoint_store.h"
+#include "ipam.h"
 #include "store.h"
 #include "util.h"
 

@@ -19,7 +19,7 @@
 #include <netd/names.h>
 #include <netd/netconf.h>
 #include "dns_priv.h"
-#include "store.h"
+#include "endpoint_store.h"
 
 static char top[PATH_MAX];
 

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "ipam.h"
 #include "store.h"
 #include "util.h"
 

@@ -17,6 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "claims.h"
+#include "endpoint_record.h"
+#include "endpoint_store.h"
 #include "store.h"
 #include "util.h"
 
