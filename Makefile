@@ -183,6 +183,11 @@ $(BUILD)/tests/unit/test_cni_%: $(BUILD)/obj/tests/unit/test_cni_%.o $(CNI_LIB) 
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 # test_ipam counts the allocator's lease claims (link() calls) to show what an address costs.
 $(BUILD)/tests/unit/test_ipam: LDFLAGS += -Wl,--wrap=link
+# nsbox's option parsers are pure: the unit test links them, not the runtime
+$(BUILD)/tests/unit/test_nsbox_opts: $(BUILD)/obj/tests/unit/test_nsbox_opts.o \
+		$(BUILD)/obj/runtime/opts.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(LIB)
 	@mkdir -p $(dir $@)

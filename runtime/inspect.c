@@ -12,7 +12,9 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netd/addr.h>
 #include "nsbox.h"
 
 static json_t *str_array(const char *const *v, size_t n)
@@ -155,6 +157,26 @@ int nsbox_cmd_inspect(int argc, char **argv)
 	    r.ports, "Security", "Capabilities", caps, "NoNewPrivileges", r.nnp, "Seccomp",
 	    r.seccomp[0] ? r.seccomp : "unknown", "RestartPolicy", "Name",
 	    r.restart[0] ? r.restart : "no", "AutoRemove", r.rm, "Cgroups", cgs);
+	json_t *ns = json_object_get(o, "NetworkSettings");
+	if (r.net_container[0])
+		json_object_set_new(ns, "Container", json_string(r.net_container));
+	/* every network of its namespace: run's and netd connect's */
+	struct netd_endpoint *eps = NULL;
+	size_t n_eps = 0;
+	if (!r.exited && nsbox_net_endpoints(name, r.pid, &eps, &n_eps, &err) == 0) {
+		json_t *nets = json_object();
+		for (size_t i = 0; i < n_eps; i++) {
+			char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+			netd_ip4_format(eps[i].ip, ip, sizeof(ip));
+			netd_ip4_format(eps[i].gateway, gw, sizeof(gw));
+			json_object_set_new(nets, eps[i].network,
+					    json_pack("{s:s, s:s, s:s, s:i}", "Interface",
+						      eps[i].ifname, "IPAddress", ip, "Gateway", gw,
+						      "IPPrefixLen", (int)eps[i].prefix));
+		}
+		json_object_set_new(ns, "Networks", nets);
+		netd_endpoints_free(eps, n_eps);
+	}
 	if (r.has_user)
 		json_object_set_new(o, "User",
 				    json_pack("{s:i, s:i, s:o}", "Uid", (int)r.uid, "Gid",

@@ -78,8 +78,11 @@ static void usage(FILE *f)
 	    "  -e, --env KEY=VALUE    environment variable; repeatable\n"
 	    "  -w, --workdir DIR      working directory inside the container\n"
 	    "  -u, --user USER[:GROUP]  name (the rootfs' /etc/passwd, /etc/group) or number\n"
-	    "  --network NAME|host|none  network (default: the default network)\n"
-	    "  --network-alias NAME   one more name the container is found by on its network\n"
+	    "  --network NAME|host|none|container:NAME  network (default: the default network);\n"
+	    "                         repeat with names for more networks (eth0, eth1, ...: the\n"
+	    "                         first has the default route and the published ports);\n"
+	    "                         container:NAME joins that running container's network\n"
+	    "  --network-alias NAME   one more name the container is found by on its networks\n"
 	    "                         (a --name is one already); repeatable\n"
 	    "  --memory SIZE          memory limit (k/m/g)\n"
 	    "  --cpus N.N             CPU limit\n"
@@ -609,17 +612,9 @@ static int cmd_run(int argc, char **argv)
 			o.user_spec = optarg; /* resolved against the rootfs below */
 			break;
 		case OPT_NETWORK:
-			if (!strcmp(optarg, "host")) {
-				o.net_mode = NSBOX_NET_HOST;
-			} else if (!strcmp(optarg, "none")) {
-				o.net_mode = NSBOX_NET_NONE;
-			} else {
-				if (netd_name_check_network(optarg, &err) < 0) {
-					nsbox_error("--network: %s", err.msg);
-					return NSBOX_EXIT_ERROR;
-				}
-				o.net_mode = NSBOX_NET_BRIDGE;
-				o.network = optarg;
+			if (nsbox_net_add(&o, optarg, &err) < 0) {
+				nsbox_error("%s", err.msg);
+				return NSBOX_EXIT_ERROR;
 			}
 			break;
 		case OPT_ALIAS:
@@ -693,16 +688,8 @@ static int cmd_run(int argc, char **argv)
 		nsbox_error("run: want ROOTFS CMD [ARG...] (nsbox run --help)");
 		return NSBOX_EXIT_ERROR;
 	}
-	if (o.n_ports && o.net_mode != NSBOX_NET_BRIDGE) {
-		nsbox_error("-p needs a network (not --network host or none)");
-		return NSBOX_EXIT_ERROR;
-	}
-	if (o.n_aliases && o.net_mode != NSBOX_NET_BRIDGE) {
-		nsbox_error("--network-alias needs a network (not --network host or none)");
-		return NSBOX_EXIT_ERROR;
-	}
-	if (o.userns && o.net_mode == NSBOX_NET_HOST) {
-		nsbox_error("--userns with --network host is not supported");
+	if (nsbox_net_finish(&o, &err) < 0) {
+		nsbox_error("%s", err.msg);
 		return NSBOX_EXIT_ERROR;
 	}
 

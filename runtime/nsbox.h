@@ -26,6 +26,7 @@
 #define NSBOX_MAX_ENV	   256
 #define NSBOX_MAX_CGROUP   8
 #define NSBOX_IFNAME	   "eth0"
+#define NSBOX_MAX_NETWORKS 8
 #define NSBOX_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Exit codes of nsbox itself, as Docker: 125 runtime error, 126 not executable, 127 not found. */
@@ -70,9 +71,10 @@ struct nsbox_pwent {
 };
 
 enum nsbox_net_mode {
-	NSBOX_NET_BRIDGE, /* a libnetd network (default or --network NAME) */
-	NSBOX_NET_HOST,	  /* the host's network namespace */
-	NSBOX_NET_NONE,	  /* a new namespace with only lo */
+	NSBOX_NET_BRIDGE,    /* a libnetd network (default or --network NAME) */
+	NSBOX_NET_HOST,	     /* the host's network namespace */
+	NSBOX_NET_NONE,	     /* a new namespace with only lo */
+	NSBOX_NET_CONTAINER, /* another container's (--network container:NAME) */
 };
 
 struct nsbox_opts {
@@ -89,7 +91,12 @@ struct nsbox_opts {
 	uid_t uid;
 	gid_t gid;
 	enum nsbox_net_mode net_mode;
-	const char *network;		       /* NULL: libnetd's default network */
+	/* --network NAME, repeatable: one interface each (eth0, eth1, ...); none given: libnetd's
+	 * default network. The first has the default route and the published ports. */
+	const char *networks[NSBOX_MAX_NETWORKS];
+	size_t n_networks;
+	bool net_given;		   /* a --network came (host, none, container: stand alone) */
+	const char *net_container; /* container:NAME */
 	const char *aliases[NETD_ALIASES_MAX]; /* --network-alias: more names on the network */
 	size_t n_aliases;
 	long long memory;  /* bytes, 0: no limit */
@@ -145,7 +152,8 @@ struct nsbox_record {
 	pid_t pid;	 /* the container's PID 1, as the host sees it */
 	pid_t monitor;	 /* the nsbox process that waits for it */
 	char network[NETD_NETNAME_MAX + 1]; /* "" for host/none */
-	char net_mode[8];
+	char net_mode[16];
+	char net_container[NETD_ID_MAX + 1]; /* net_mode container: whose namespace it joined */
 	char ip[16];
 	char ports[512];
 	long long since;
@@ -260,6 +268,14 @@ void nsbox_error(const char *fmt, ...) NETD_PRINTF(1, 2);
 extern int nsbox_errfd;
 
 /* --- opts.c: option values, pure (fuzzed by tests/fuzz/fuzz_nsbox_opts.c) --- */
+/*
+ * One --network value into o: host, none, container:NAME, or a network name. Names repeat (one
+ * interface per network, in order; a name twice is refused); host, none and container:NAME stand
+ * alone. The net mode, networks and net_container change only on success.
+ */
+int nsbox_net_add(struct nsbox_opts *o, const char *v, struct netd_err *err) NETD_MUST_USE;
+/* The network options together: -p, --network-alias and --userns where the net mode allows. */
+int nsbox_net_finish(const struct nsbox_opts *o, struct netd_err *err) NETD_MUST_USE;
 /* "32m", "1g", "65536", "512k" -> bytes; <= 0 on error. */
 long long nsbox_parse_size(const char *s);
 /* "1.5" -> 150000 (us per 100 ms); <= 0 on error. Parsed by hand: no locale, no float. */
@@ -362,6 +378,16 @@ int nsbox_state_write(const struct nsbox_record *r, struct netd_err *err) NETD_M
 int nsbox_state_read(const char *name, struct nsbox_record *r, struct netd_err *err) NETD_MUST_USE;
 /* Removes the state dir (overlay upper layer included). */
 void nsbox_state_remove(const char *name);
+/*
+ * The container's endpoints: those of its network namespace (/proc/PID/ns/net) recorded with its
+ * name as id, wherever they came from (nsbox run's networks, netd connect). Free with
+ * netd_endpoints_free.
+ */
+int nsbox_net_endpoints(const char *name, pid_t pid, struct netd_endpoint **eps, size_t *n,
+			struct netd_err *err) NETD_MUST_USE;
+/* Detaches all of them, going on past errors (said on stderr); dying: PID 1 was reaped (see
+ * NETD_DETACH_NETNS_DYING), unless a container joined the namespace. Returns the first error. */
+int nsbox_net_teardown(const char *name, pid_t pid, bool dying);
 /* A -d container ended: keeps its log and the record (marked exited) for logs/ps, until rm. */
 void nsbox_state_retire(struct nsbox_record *r, int exit_code);
 /* 1 when the nsbox process that owns name still holds its lock, 0 when nobody does, -errno when

@@ -739,3 +739,62 @@ size_t nsbox_group_members(const char *text, size_t len, const char *user, gid_t
 		each_line(text, len, mem_cb, &m);
 	return m.n;
 }
+
+int nsbox_net_add(struct nsbox_opts *o, const char *v, struct netd_err *err)
+{
+	static const char cprefix[] = "container:";
+	bool alone =
+	    !strcmp(v, "host") || !strcmp(v, "none") || !strncmp(v, cprefix, sizeof(cprefix) - 1);
+
+	if (o->net_given && (alone || o->net_mode != NSBOX_NET_BRIDGE))
+		return netd_err_set(err, EINVAL,
+				    "--network %s: host, none and container:NAME stand alone (more "
+				    "than one --network is for networks)",
+				    v);
+	if (!strcmp(v, "host")) {
+		o->net_mode = NSBOX_NET_HOST;
+	} else if (!strcmp(v, "none")) {
+		o->net_mode = NSBOX_NET_NONE;
+	} else if (alone) {
+		const char *name = v + sizeof(cprefix) - 1;
+		if (netd_name_check_id(name, err) < 0)
+			return netd_err_prefix(err, "--network %s", v);
+		o->net_mode = NSBOX_NET_CONTAINER;
+		o->net_container = name;
+	} else {
+		if (netd_name_check_network(v, err) < 0)
+			return netd_err_prefix(err, "--network");
+		for (size_t i = 0; i < o->n_networks; i++)
+			if (!strcmp(o->networks[i], v))
+				return netd_err_set(err, EINVAL, "--network %s: given twice", v);
+		if (o->n_networks == NSBOX_MAX_NETWORKS)
+			return netd_err_set(err, E2BIG, "--network: at most %d networks",
+					    NSBOX_MAX_NETWORKS);
+		o->net_mode = NSBOX_NET_BRIDGE;
+		o->networks[o->n_networks++] = v;
+	}
+	o->net_given = true;
+	return 0;
+}
+
+int nsbox_net_finish(const struct nsbox_opts *o, struct netd_err *err)
+{
+	const char *mode = o->net_mode == NSBOX_NET_HOST   ? "host"
+			   : o->net_mode == NSBOX_NET_NONE ? "none"
+							   : "container:NAME";
+
+	if (o->net_mode == NSBOX_NET_BRIDGE)
+		return 0;
+	if (o->n_ports)
+		return netd_err_set(err, EINVAL, "-p needs a network (not --network %s)%s", mode,
+				    o->net_mode == NSBOX_NET_CONTAINER
+					? ": publish on the container whose network it joins"
+					: "");
+	if (o->n_aliases)
+		return netd_err_set(err, EINVAL,
+				    "--network-alias needs a network (not --network %s)", mode);
+	if (o->userns && o->net_mode != NSBOX_NET_NONE)
+		return netd_err_set(err, EINVAL, "--userns with --network %s is not supported",
+				    mode);
+	return 0;
+}

@@ -45,6 +45,8 @@ int nsbox_record_format(const struct nsbox_record *r, char *buf, size_t len)
 	if (r->restart[0] && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "restart=%s\nrestarts=%ld\n", r->restart,
 				      r->restarts);
+	if (r->net_container[0] && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "net_container=%s\n", r->net_container);
 	if (r->rm && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "rm=1\n");
 	for (size_t i = 0; i < r->cg.n && n < len; i++)
@@ -179,11 +181,12 @@ int nsbox_record_parse(const char *text, size_t len, const char *file, struct ns
 		K_RESTART,
 		K_RESTARTS,
 		K_RM,
+		K_NETCTR,
 	};
 	static const char *const keys[] = {
 	    "name",	   "pid",      "monitor", "net_mode", "network",  "ip",	 "ports",
 	    "since",	   "detached", "command", "exit",     "caps",	  "nnp", "seccomp",
-	    "seccomp_key", "user",     "groups",  "restart",  "restarts", "rm",
+	    "seccomp_key", "user",     "groups",  "restart",  "restarts", "rm",	 "net_container",
 	};
 	unsigned seen = 0;
 	struct netd_kv kv = {0};
@@ -248,9 +251,10 @@ int nsbox_record_parse(const char *text, size_t len, const char *file, struct ns
 				r->monitor = (pid_t)x;
 			break;
 		case K_MODE:
-			if (strcmp(v, "bridge") && strcmp(v, "host") && strcmp(v, "none"))
+			if (strcmp(v, "bridge") && strcmp(v, "host") && strcmp(v, "none") &&
+			    strcmp(v, "container"))
 				return bad(err, file, lineno,
-					   "net_mode: want bridge, host or none");
+					   "net_mode: want bridge, host, none or container");
 			snprintf(r->net_mode, sizeof(r->net_mode), "%s", v);
 			break;
 		case K_NET:
@@ -349,6 +353,12 @@ int nsbox_record_parse(const char *text, size_t len, const char *file, struct ns
 					   "restart: want no, always or on-failure[:N]");
 			snprintf(r->restart, sizeof(r->restart), "%s", v);
 			break;
+		case K_NETCTR:
+			if (netd_name_check_id(v, &e2) < 0)
+				return bad(err, file, lineno,
+					   "net_container: not a valid container name");
+			snprintf(r->net_container, sizeof(r->net_container), "%s", v);
+			break;
 		case K_RESTARTS:
 			if (!dec(v, 0, 1000000000, &x))
 				return bad(err, file, lineno, "restarts: want a count");
@@ -373,5 +383,8 @@ int nsbox_record_parse(const char *text, size_t len, const char *file, struct ns
 	if (strcmp(r->net_mode, "bridge") && r->network[0])
 		return netd_err_set(err, EINVAL, "record %s: a network without net_mode=bridge",
 				    file);
+	if (!strcmp(r->net_mode, "container") != !!r->net_container[0])
+		return netd_err_set(err, EINVAL,
+				    "record %s: net_mode=container goes with net_container", file);
 	return 0;
 }

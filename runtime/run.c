@@ -50,8 +50,11 @@ struct run_ctx {
 	int ready_fd; /* -d: tells the waiting foreground nsbox that the container started */
 	pid_t pid;
 	struct nsbox_cgroup cg;
-	bool attached;
-	struct netd_endpoint ep;
+	/* eps[0] on the first network (eth0), eps[1] on the second (eth1), ... */
+	struct netd_endpoint eps[NSBOX_MAX_NETWORKS];
+	size_t n_attached;
+	int join_fd; /* --network container:NAME: that container's netns, until the child joined */
+	pid_t net_pid; /* whose /proc/PID/ns/net the endpoints name (PID 1 of this run) */
 	struct nsbox_record rec;
 	bool tty_raw;
 	struct termios saved_tio;
@@ -359,11 +362,22 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 	 * -d caller's stderr and ready pipe, the parent's socket end) and whatever nsbox's caller
 	 * left open must not reach the container (fds.c).
 	 */
-	int keep[] = {fd, nsbox_explain_fd};
+	int keep[] = {fd, nsbox_explain_fd, c->join_fd};
 	nsbox_close_fds(keep, sizeof(keep) / sizeof(keep[0]));
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (child_wait(fd, 'G') < 0)
 		_exit(NSBOX_EXIT_ERROR);
+	if (c->join_fd >= 0) {
+		netd_explain("# setns(CLONE_NEWNET) to container %s's network namespace",
+			     o->net_container);
+		if (setns(c->join_fd, CLONE_NEWNET) < 0) {
+			netd_err_sys(&err, errno,
+				     "--network container:%s: join its network namespace",
+				     o->net_container);
+			child_fail(fd, NSBOX_EXIT_ERROR, &err);
+		}
+		close(c->join_fd);
+	}
 	if (o->userns) {
 		/* Become the namespace's root (host uid 100000): the maps are written now. */
 		if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0) {
@@ -385,9 +399,10 @@ static void __attribute__((noreturn)) child_main(struct run_ctx *c)
 		netd_err_sys(&err, errno, "sethostname %s", o->hostname);
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	}
-	if (o->net_mode != NSBOX_NET_HOST)
+	bool own_net = o->net_mode != NSBOX_NET_HOST && o->net_mode != NSBOX_NET_CONTAINER;
+	if (own_net)
 		netd_explain("ip link set lo up");
-	if (o->net_mode != NSBOX_NET_HOST && lo_up(&err) < 0)
+	if (own_net && lo_up(&err) < 0)
 		child_fail(fd, NSBOX_EXIT_ERROR, &err);
 	mc.console = o->tty;
 	if (nsbox_mounts_setup(&mc, &err) < 0 || child_tty(c, &err) < 0 ||
@@ -483,9 +498,9 @@ static void hosts_text(const struct run_ctx *c, char *buf, size_t len)
 	int n;
 
 	n = snprintf(buf, len, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-	if (c->attached) {
-		netd_ip4_format(c->ep.ip, ip, sizeof(ip));
-		netd_ip4_format(c->ep.gateway, gw, sizeof(gw));
+	if (c->n_attached) {
+		netd_ip4_format(c->eps[0].ip, ip, sizeof(ip));
+		netd_ip4_format(c->eps[0].gateway, gw, sizeof(gw));
 		n += snprintf(buf + n, len - (size_t)n, "%s\t%s", ip, o->hostname);
 		if (strcmp(o->hostname, o->name))
 			n += snprintf(buf + n, len - (size_t)n, " %s", o->name);
@@ -509,8 +524,8 @@ static void resolv_text(const struct run_ctx *c, char *buf, size_t len)
 	    .n_search = c->o->n_dns_search,
 	};
 
-	netd_dns_resolv_conf(c->attached ? &c->ep : NULL, c->o->net_mode == NSBOX_NET_HOST, &user,
-			     buf, len);
+	netd_dns_resolv_conf(c->n_attached ? &c->eps[0] : NULL, c->o->net_mode == NSBOX_NET_HOST,
+			     &user, buf, len);
 }
 
 static int state_files(struct run_ctx *c, struct netd_err *err)
@@ -531,62 +546,6 @@ static int state_files(struct run_ctx *c, struct netd_err *err)
 		explain_put(c->state_dir, "resolv.conf", buf);
 		r = nsbox_state_put(c->o->name, "resolv.conf", buf, err);
 	}
-	return r;
-}
-
-/* A busy port is an error before anything exists: another container's claim or a listener. */
-static int ports_precheck(const struct nsbox_opts *o, struct netd_err *err)
-{
-	struct netd_endpoint *eps = NULL;
-	size_t n_eps = 0;
-	int r = 0;
-
-	for (size_t i = 0; i < o->n_ports && r == 0; i++) {
-		const struct netd_port *p = &o->ports[i];
-		if (p->host_port == 0 || p->host_port_max > p->host_port)
-			continue;
-		int type = p->proto == NETD_PROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
-		if (p->proto == NETD_PROTO_SCTP)
-			continue;
-		/* IPv6 host addresses: attach's sock_diag check covers them. */
-		if (p->host_ip.family == AF_INET6)
-			continue;
-		netd_cleanup_close int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-		int one = 1;
-		struct sockaddr_in sa = {.sin_family = AF_INET,
-					 .sin_port = htons(p->host_port),
-					 .sin_addr = p->host_ip.family ? p->host_ip.v4
-								       : (struct in_addr){0}};
-		if (s < 0)
-			continue;
-		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno == EADDRINUSE)
-			r = netd_err_set(err, EADDRINUSE,
-					 "port %u/%s: a host process is already listening on it",
-					 p->host_port, netd_proto_name(p->proto));
-	}
-	if (r < 0 || !o->n_ports)
-		return r;
-	struct netd_err e2 = {0};
-	if (netd_endpoint_list(NULL, &eps, &n_eps, &e2) < 0)
-		return 0; /* attach checks again under its lock */
-	for (size_t e = 0; e < n_eps && r == 0; e++) {
-		for (size_t j = 0; j < eps[e].n_ports && r == 0; j++) {
-			const struct netd_port *q = &eps[e].ports[j];
-			for (size_t i = 0; i < o->n_ports && r == 0; i++) {
-				const struct netd_port *p = &o->ports[i];
-				if (p->proto != q->proto || p->host_port != q->host_port ||
-				    p->host_port_max > p->host_port || !p->host_port)
-					continue;
-				if (!netd_port_hosts_meet(&p->host_ip, &q->host_ip))
-					continue;
-				r = netd_err_set(err, EADDRINUSE, "port %u/%s: published by %s",
-						 p->host_port, netd_proto_name(p->proto),
-						 eps[e].id);
-			}
-		}
-	}
-	netd_endpoints_free(eps, n_eps);
 	return r;
 }
 
@@ -628,19 +587,23 @@ static void record_fill(struct run_ctx *c)
 	r->restarts = c->restarts;
 	r->rm = o->rm;
 	snprintf(r->net_mode, sizeof(r->net_mode), "%s",
-		 o->net_mode == NSBOX_NET_HOST	 ? "host"
-		 : o->net_mode == NSBOX_NET_NONE ? "none"
-						 : "bridge");
+		 o->net_mode == NSBOX_NET_HOST	      ? "host"
+		 : o->net_mode == NSBOX_NET_NONE      ? "none"
+		 : o->net_mode == NSBOX_NET_CONTAINER ? "container"
+						      : "bridge");
+	if (o->net_mode == NSBOX_NET_CONTAINER)
+		snprintf(r->net_container, sizeof(r->net_container), "%s", o->net_container);
+	/* the first network; the others are the endpoints of the container's netns (nsbox.h) */
 	if (o->net_mode == NSBOX_NET_BRIDGE)
 		snprintf(r->network, sizeof(r->network), "%s",
-			 c->attached  ? c->ep.network
-			 : o->network ? o->network
-				      : NETD_DEFAULT_NETWORK);
-	if (c->attached) {
-		netd_ip4_format(c->ep.ip, r->ip, sizeof(r->ip));
-		for (size_t i = 0; i < c->ep.n_ports; i++) {
+			 c->n_attached	 ? c->eps[0].network
+			 : o->n_networks ? o->networks[0]
+					 : NETD_DEFAULT_NETWORK);
+	if (c->n_attached) {
+		netd_ip4_format(c->eps[0].ip, r->ip, sizeof(r->ip));
+		for (size_t i = 0; i < c->eps[0].n_ports; i++) {
 			char pb[96];
-			netd_port_format(&c->ep.ports[i], pb, sizeof(pb));
+			netd_port_format(&c->eps[0].ports[i], pb, sizeof(pb));
 			n += (size_t)snprintf(r->ports + n,
 					      n < sizeof(r->ports) ? sizeof(r->ports) - n : 0,
 					      "%s%s", i ? "," : "", pb);
@@ -666,15 +629,15 @@ static void teardown_run(struct run_ctx *c)
 
 	/*
 	 * Both callers reaped PID 1 first, and with it every process of the container's pid
-	 * namespace; nothing else holds its network namespace, so the veth pair dies with it.
+	 * namespace; nothing else holds its network namespace (but a joiner: nsbox_net_teardown),
+	 * so the veth pairs die with it. netd connect's networks go too.
 	 */
-	if (c->attached) {
-		if (netd_network_detach_flags(c->ep.network, c->o->name, NSBOX_IFNAME,
-					      NETD_DETACH_NETNS_DYING, &err) < 0)
-			nsbox_error("teardown: %s", err.msg);
-		netd_endpoint_clear(&c->ep);
-		c->attached = false;
-	}
+	if (c->net_pid > 0)
+		nsbox_net_teardown(c->o->name, c->net_pid, true);
+	for (size_t i = 0; i < c->n_attached; i++)
+		netd_endpoint_clear(&c->eps[i]);
+	c->n_attached = 0;
+	c->net_pid = 0;
 	if (c->cg.n && nsbox_cgroup_remove(&c->cg, &err) < 0)
 		nsbox_error("teardown: %s", err.msg);
 	c->cg.n = 0;
@@ -942,6 +905,144 @@ static void explain_clone(const struct nsbox_opts *o)
 	netd_explain("exec 5<> $d/start");
 }
 
+/* Whether the container is known by name on network: --name, or (Docker's user-defined
+ * networks: every container uses the embedded DNS) its generated name off the default one. */
+static const char *dns_name(const struct nsbox_opts *o, const char *network)
+{
+	struct netd_err e2;
+
+	/* A --name that is no DNS label (my_app) is no name on the network. */
+	if (netd_name_check_dns(o->name, &e2) < 0)
+		return NULL;
+	if (o->name_given || (network && strcmp(network, NETD_DEFAULT_NETWORK)))
+		return o->name;
+	return NULL;
+}
+
+/*
+ * Every network in order, eth0 first; the default route stays on the first (AUTO: the namespace
+ * has one by then), the ports are published through the first only. A failure leaves the ones
+ * before attached: start_fail's teardown detaches them.
+ */
+static int attach_all(struct run_ctx *c, struct netd_err *err)
+{
+	const struct nsbox_opts *o = c->o;
+	size_t n = o->n_networks ? o->n_networks : 1;
+	char netns[64];
+
+	snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)c->pid);
+	c->net_pid = c->pid;
+	for (size_t i = 0; i < n; i++) {
+		const char *network = o->n_networks ? o->networks[i] : NULL;
+		char ifname[NETD_IFNAME_MAX + 1];
+		snprintf(ifname, sizeof(ifname), "eth%zu", i);
+		struct netd_attach_req req = {
+		    .network = network,
+		    .netns = netns,
+		    .id = o->name,
+		    .ifname = ifname,
+		    .ports = i ? NULL : o->ports,
+		    .n_ports = i ? 0 : o->n_ports,
+		    .name = dns_name(o, network),
+		    .aliases = o->aliases,
+		    .n_aliases = o->n_aliases,
+		    .default_route = NETD_DEFAULT_ROUTE_AUTO,
+		};
+		int ar = netd_network_attach(&req, &c->eps[i], err);
+
+		for (int fam = 0; fam < 2; fam++) {
+			bool to_file = o->explain_file && *o->explain_file &&
+				       strcmp(o->explain_file, "-") != 0;
+			const char *notice =
+			    fam ? netd_ip6_forward_notice() : netd_ip_forward_notice();
+
+			if (!(fam ? c->eps[i].ip6_forward_switched_on
+				  : c->eps[i].ip_forward_switched_on))
+				continue;
+			/*
+			 * A comment in the explained script; and to the user's stderr (also with
+			 * -d, where stderr is the log by now) unless the script goes there.
+			 */
+			netd_explain("# nsbox: %s", notice);
+			if (!o->explain || to_file)
+				nsbox_error("%s", notice);
+		}
+		if (ar < 0)
+			return ar;
+		c->n_attached = i + 1;
+	}
+	char hosts[4096];
+	hosts_text(c, hosts, sizeof(hosts));
+	explain_put(c->state_dir, "hosts", hosts);
+	if (nsbox_state_put(o->name, "hosts", hosts, err) < 0)
+		return -err->code;
+	char resolv[4096];
+	resolv_text(c, resolv, sizeof(resolv));
+	explain_put(c->state_dir, "resolv.conf", resolv);
+	return nsbox_state_put(o->name, "resolv.conf", resolv, err);
+}
+
+/* --network container:NAME: the target's /etc/hosts and resolv.conf, as Docker gives them. */
+static int join_files(struct run_ctx *c, struct netd_err *err)
+{
+	static const char *const files[] = {"hosts", "resolv.conf"};
+
+	for (size_t i = 0; i < 2; i++) {
+		char path[PATH_MAX], buf[8192];
+		netd_cleanup_close int fd = -1;
+		ssize_t n;
+
+		if (nsbox_state_path(path, sizeof(path), c->o->net_container, files[i]) < 0)
+			return netd_err_set(err, ENAMETOOLONG, "state path too long");
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return netd_err_sys(err, errno, "--network container:%s: %s",
+					    c->o->net_container, path);
+		n = read(fd, buf, sizeof(buf) - 1);
+		if (n < 0)
+			return netd_err_sys(err, errno, "read %s", path);
+		buf[n] = '\0';
+		explain_put(c->state_dir, files[i], buf);
+		if (nsbox_state_put(c->o->name, files[i], buf, err) < 0)
+			return -err->code;
+	}
+	return 0;
+}
+
+/*
+ * --network container:NAME, before anything is made: NAME runs and has a network namespace of its
+ * own (a joiner's is someone else's: join that one), which is held open until the child joins.
+ */
+static int join_open(struct run_ctx *c, struct netd_err *err)
+{
+	const char *t = c->o->net_container;
+	struct nsbox_record r;
+	char ns[64];
+
+	if (!strcmp(t, c->o->name))
+		return netd_err_set(err, EINVAL, "--network container:%s: that is this container",
+				    t);
+	if (nsbox_state_probe(t) <= 0 || nsbox_state_read(t, &r, err) < 0 || r.exited || r.pid <= 0)
+		return netd_err_set(err, ESRCH, "--network container:%s: no such running container",
+				    t);
+	if (!strcmp(r.net_mode, "container"))
+		return netd_err_set(
+		    err, EINVAL,
+		    "--network container:%s: %s itself joined container %s's network "
+		    "(join that one)",
+		    t, t, r.net_container);
+	if (!strcmp(r.net_mode, "host"))
+		return netd_err_set(err, EINVAL,
+				    "--network container:%s: %s uses the host's network (say "
+				    "--network host)",
+				    t, t);
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)r.pid);
+	c->join_fd = open(ns, O_RDONLY | O_CLOEXEC);
+	if (c->join_fd < 0)
+		return netd_err_sys(err, errno, "--network container:%s: %s", t, ns);
+	return 0;
+}
+
 /*
  * One start of the container, from its /etc files to the running command: cgroups, clone,
  * setup, network. Returns 0 once it runs; on failure everything is torn down (start_fail) and
@@ -996,11 +1097,16 @@ static int start_once(struct run_ctx *c, int *code)
 	c->child_fd = sv[1];
 
 	uint64_t flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
-	if (o->net_mode != NSBOX_NET_HOST)
+	if (o->net_mode == NSBOX_NET_BRIDGE || o->net_mode == NSBOX_NET_NONE)
 		flags |= CLONE_NEWNET;
 	if (o->userns)
 		flags |= CLONE_NEWUSER;
 	struct nsbox_clone_args ca = {.flags = flags, .exit_signal = SIGCHLD};
+	/* a restart joins again: the target may have restarted too */
+	if (o->net_mode == NSBOX_NET_CONTAINER && c->join_fd < 0 && join_open(c, &err) < 0) {
+		*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		return -1;
+	}
 	if (c->restarts)
 		netd_explain("# --restart %s: start %ld", c->rec.restart, c->restarts + 1);
 	explain_clone(o);
@@ -1019,8 +1125,14 @@ static int start_once(struct run_ctx *c, int *code)
 		child_main(c);
 	c->pid = (pid_t)pid;
 	x_pid = c->pid;
+	/* its own netns (none too): netd connect may add networks, teardown finds them */
+	if (flags & CLONE_NEWNET)
+		c->net_pid = c->pid;
 	close(c->child_fd);
 	c->child_fd = -1;
+	if (c->join_fd >= 0)
+		close(c->join_fd);
+	c->join_fd = -1;
 
 	if (o->userns && write_idmaps(c->pid, &err) < 0) {
 		*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
@@ -1059,61 +1171,13 @@ static int start_once(struct run_ctx *c, int *code)
 		return -1;
 	}
 
-	if (o->net_mode == NSBOX_NET_BRIDGE) {
-		char netns[64];
-		snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)c->pid);
-		struct netd_err e2;
-		struct netd_attach_req req = {
-		    .network = o->network,
-		    .netns = netns,
-		    .id = o->name,
-		    .ifname = NSBOX_IFNAME,
-		    .ports = o->ports,
-		    .n_ports = o->n_ports,
-		    /* A --name that is no DNS label (my_app) is no name on the network, and
-		     * nobody looks up a generated nsbox-PID: no name server for those. */
-		    .name =
-			o->name_given && netd_name_check_dns(o->name, &e2) == 0 ? o->name : NULL,
-		    .aliases = o->aliases,
-		    .n_aliases = o->n_aliases,
-		};
-		int ar = netd_network_attach(&req, &c->ep, &err);
-
-		for (int fam = 0; fam < 2; fam++) {
-			bool to_file = o->explain_file && *o->explain_file &&
-				       strcmp(o->explain_file, "-") != 0;
-			const char *notice =
-			    fam ? netd_ip6_forward_notice() : netd_ip_forward_notice();
-
-			if (!(fam ? c->ep.ip6_forward_switched_on : c->ep.ip_forward_switched_on))
-				continue;
-			/*
-			 * A comment in the explained script; and to the user's stderr (also with
-			 * -d, where stderr is the log by now) unless the script goes there.
-			 */
-			netd_explain("# nsbox: %s", notice);
-			if (!o->explain || to_file)
-				nsbox_error("%s", notice);
-		}
-		if (ar < 0) {
-			*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-			return -1;
-		}
-		c->attached = true;
-		char hosts[4096];
-		hosts_text(c, hosts, sizeof(hosts));
-		explain_put(c->state_dir, "hosts", hosts);
-		if (nsbox_state_put(o->name, "hosts", hosts, &err) < 0) {
-			*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-			return -1;
-		}
-		char resolv[4096];
-		resolv_text(c, resolv, sizeof(resolv));
-		explain_put(c->state_dir, "resolv.conf", resolv);
-		if (nsbox_state_put(o->name, "resolv.conf", resolv, &err) < 0) {
-			*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
-			return -1;
-		}
+	if (o->net_mode == NSBOX_NET_BRIDGE && attach_all(c, &err) < 0) {
+		*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		return -1;
+	}
+	if (o->net_mode == NSBOX_NET_CONTAINER && join_files(c, &err) < 0) {
+		*code = start_fail(c, err.msg, NSBOX_EXIT_ERROR);
+		return -1;
 	}
 	/* record_fill again: the attach result (network, ip, ports) */
 	record_fill(c);
@@ -1196,10 +1260,25 @@ int nsbox_run(struct nsbox_opts *o)
 
 	memset(c, 0, sizeof(*c));
 	c->o = o;
-	c->lock_fd = c->sync_fd = c->child_fd = c->pty_master = c->ready_fd = -1;
+	c->lock_fd = c->sync_fd = c->child_fd = c->pty_master = c->ready_fd = c->join_fd = -1;
 
 	/* Everything that can be checked is checked before anything is created. */
-	if (ports_precheck(o, &err) < 0) {
+	if (o->net_mode == NSBOX_NET_BRIDGE &&
+	    netd_ports_check(o->n_networks ? o->networks[0] : NULL, o->ports, o->n_ports, &err) <
+		0) {
+		nsbox_error("%s", err.msg);
+		return NSBOX_EXIT_ERROR;
+	}
+	/* every network defined (the default one is made on first use) */
+	for (size_t i = 0; o->net_mode == NSBOX_NET_BRIDGE && i < o->n_networks; i++) {
+		struct netd_netdef def;
+		if (strcmp(o->networks[i], NETD_DEFAULT_NETWORK) &&
+		    netd_netconf_find(o->networks[i], &def, &err) < 0) {
+			nsbox_error("%s", err.msg);
+			return NSBOX_EXIT_ERROR;
+		}
+	}
+	if (o->net_mode == NSBOX_NET_CONTAINER && join_open(c, &err) < 0) {
 		nsbox_error("%s", err.msg);
 		return NSBOX_EXIT_ERROR;
 	}

@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netd/addr.h>
 #include "nsbox.h"
 
 static int base_dir(char *buf, size_t len)
@@ -190,6 +192,86 @@ void nsbox_state_retire(struct nsbox_record *r, int exit_code)
 	nftw(path, rm_except_kept, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
+int nsbox_net_endpoints(const char *name, pid_t pid, struct netd_endpoint **out, size_t *n_out,
+			struct netd_err *err)
+{
+	struct netd_endpoint *eps = NULL;
+	size_t n = 0, k = 0;
+	char netns[64];
+	int r;
+
+	*out = NULL;
+	*n_out = 0;
+	if (pid <= 0)
+		return 0;
+	snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)pid);
+	r = netd_endpoint_list(NULL, &eps, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(eps[i].id, name) || strcmp(eps[i].netns, netns)) {
+			netd_endpoint_clear(&eps[i]);
+			continue;
+		}
+		if (k != i)
+			eps[k] = eps[i];
+		k++;
+	}
+	*out = eps;
+	*n_out = k;
+	return 0;
+}
+
+/* A running container that joined name's network namespace (--network container:name). */
+static bool has_joiners(const char *name)
+{
+	char dir[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+	bool found = false;
+
+	if (base_dir(dir, sizeof(dir)) < 0 || !(d = opendir(dir)))
+		return false;
+	while (!found && (de = readdir(d))) {
+		struct nsbox_record r;
+		struct netd_err err;
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, name) ||
+		    netd_name_check_id(de->d_name, &err) < 0 ||
+		    nsbox_state_read(de->d_name, &r, &err) < 0)
+			continue;
+		found = !r.exited && !strcmp(r.net_mode, "container") &&
+			!strcmp(r.net_container, name) && nsbox_state_probe(de->d_name) > 0;
+	}
+	closedir(d);
+	return found;
+}
+
+int nsbox_net_teardown(const char *name, pid_t pid, bool dying)
+{
+	struct netd_endpoint *eps = NULL;
+	struct netd_err err = {0};
+	size_t n = 0;
+	int ret = 0;
+
+	if (nsbox_net_endpoints(name, pid, &eps, &n, &err) < 0) {
+		nsbox_error("teardown %s: %s", name, err.msg);
+		return -err.code;
+	}
+	/* A joiner keeps the namespace alive: its veths would outlive the detach. */
+	unsigned flags = dying && n && !has_joiners(name) ? NETD_DETACH_NETNS_DYING : 0;
+	for (size_t i = 0; i < n; i++) {
+		if (netd_network_detach_flags(eps[i].network, name, eps[i].ifname, flags, &err) <
+		    0) {
+			nsbox_error("teardown %s: %s", name, err.msg);
+			if (!ret)
+				ret = -err.code;
+		}
+	}
+	netd_endpoints_free(eps, n);
+	return ret;
+}
+
 /*
  * What a killed nsbox left: the network attachment, cgroups, the dir. An exited -d container
  * is kept (for logs) unless force. A permission error changes nothing (the record stays for a
@@ -210,6 +292,10 @@ static int cleanup_stale(const char *name, bool force)
 			nsbox_error("clean %s: %s", name, err.msg);
 			ret = -err.code;
 		}
+		/* the other networks: its own and those netd connect added */
+		int nr = nsbox_net_teardown(name, r.pid, false);
+		if (nr < 0 && !ret)
+			ret = nr;
 		if (r.cg.n && nsbox_cgroup_remove(&r.cg, &err) < 0) {
 			nsbox_error("clean %s: %s", name, err.msg);
 			if (!ret)
@@ -296,6 +382,26 @@ static void fmt_age(long long secs, char *buf, size_t len)
 		snprintf(buf, len, "%lldd", secs / 86400);
 }
 
+/* The addresses of every network, the first network's first (netd connect's too). */
+static void ps_ips(const struct nsbox_record *r, char *buf, size_t len)
+{
+	struct netd_endpoint *eps = NULL;
+	struct netd_err err;
+	size_t n = 0, k;
+
+	k = (size_t)snprintf(buf, len, "%s", r->ip);
+	if (nsbox_net_endpoints(r->name, r->pid, &eps, &n, &err) < 0)
+		return;
+	for (size_t i = 0; i < n && k < len; i++) {
+		char ip[INET_ADDRSTRLEN];
+		netd_ip4_format(eps[i].ip, ip, sizeof(ip));
+		if (!strcmp(ip, r->ip))
+			continue;
+		k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? "," : "", ip);
+	}
+	netd_endpoints_free(eps, n);
+}
+
 int nsbox_cmd_ps(int argc, char **argv)
 {
 	char dir[PATH_MAX];
@@ -362,8 +468,10 @@ int nsbox_cmd_ps(int argc, char **argv)
 		if (nsbox_state_probe(de->d_name) <= 0)
 			continue;
 		fmt_age(now - r.since, age, sizeof(age));
+		char ips[256] = "";
+		ps_ips(&r, ips, sizeof(ips));
 		printf("%-20s %-8d %-15s %-28s %-6s %s\n", r.name, (int)r.pid,
-		       r.ip[0] ? r.ip : r.net_mode, r.ports[0] ? r.ports : "-", age, r.command);
+		       ips[0] ? ips : r.net_mode, r.ports[0] ? r.ports : "-", age, r.command);
 	}
 	closedir(d);
 	return rc;

@@ -122,6 +122,21 @@ int netd_network_open(const char *name, struct netd_netconf *nc,
 int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint *ep,
 			struct netd_err *err) NETD_MUST_USE;
 
+/*
+ * Whether an attach to network (NULL: the default) could publish ports now, claiming nothing:
+ * the network allows published ports, and no fixed host port is named twice, on an address not
+ * of this host, claimed by an endpoint or bound by a host process (a host port attach chooses,
+ * 0 or a range, is not looked at). Lets a front end refuse before it creates anything; attach
+ * checks again under its lock. Costs per port, not per endpoint.
+ */
+int netd_ports_check(const char *network, const struct netd_port *ports, size_t n,
+		     struct netd_err *err) NETD_MUST_USE;
+
+/* The first ethN (N from 0) that names no interface in the namespace at netns: the ifname
+ * for one more network of a running container. */
+int netd_netns_free_ifname(const char *netns, char *out, size_t len,
+			   struct netd_err *err) NETD_MUST_USE;
+
 /* Undoes an attach from host-side state; what is already gone counts as done. */
 int netd_network_detach(const char *network, const char *id, const char *ifname,
 			struct netd_err *err) NETD_MUST_USE;

@@ -53,6 +53,8 @@ int cli_network(int argc, char **argv);
 int cli_attach(int argc, char **argv);
 int cli_detach(int argc, char **argv);
 int cli_check(int argc, char **argv);
+int cli_connect(int argc, char **argv);
+int cli_disconnect(int argc, char **argv);
 int cli_ps(int argc, char **argv);
 int cli_gc(int argc, char **argv);
 int cli_doctor(int argc, char **argv);

@@ -74,6 +74,21 @@ static const struct cli_help helps[] = {
      "Undoes an attach from netd's state: veth, lease, published ports, record. What is already\n"
      "gone (the namespace, the veth) counts as done.\n",
      NOTE_EXPLAIN},
+    {NULL, "connect",
+     "NETWORK CONTAINER | NETWORK --netns PATH --id ID\n"
+     "            [--ifname IF] [--ip IP] [--default-route] [--name NAME] [--alias ALIAS]...",
+     NULL,
+     "Attaches one more network to a running container: an nsbox container by name (its\n"
+     "network namespace is its PID 1's), or any namespace with --netns and --id. The interface\n"
+     "is the first free ethN of the namespace; the default route stays where it is unless\n"
+     "--default-route. An nsbox container is found on NETWORK by its name (and --alias); nsbox\n"
+     "stop, kill -9 + nsbox ps or netd gc remove the attachment with the container. Prints the\n"
+     "endpoint as JSON.\n",
+     0},
+    {NULL, "disconnect", "NETWORK CONTAINER | NETWORK --netns PATH --id ID", NULL,
+     "Detaches a running container (as for connect) from NETWORK: every interface of its\n"
+     "namespace on that network. Its names there go with it.\n",
+     0},
     {NULL, "check", "NETWORK --id ID [--ifname IF] [--netns PATH]", NULL,
      "Verifies every part of an attachment (interface, address, route, lease, ports); prints ok\n"
      "or says what is missing.\n",

@@ -62,9 +62,10 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
-	    {"network", cli_network}, {"attach", cli_attach}, {"detach", cli_detach},
-	    {"check", cli_check},     {"ps", cli_ps},	      {"gc", cli_gc},
-	    {"doctor", cli_doctor},   {"serve", cli_serve},
+	    {"network", cli_network},	    {"attach", cli_attach}, {"detach", cli_detach},
+	    {"check", cli_check},	    {"ps", cli_ps},	    {"gc", cli_gc},
+	    {"doctor", cli_doctor},	    {"serve", cli_serve},   {"connect", cli_connect},
+	    {"disconnect", cli_disconnect},
 	};
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -302,6 +302,21 @@ int netd_store_port_claimed(const struct netd_port *p, char *owner, size_t len,
 	return r;
 }
 
+int netd_store_port_free(const struct netd_port *p, const char *key, struct netd_err *err)
+{
+	char dir[PATH_MAX];
+	struct conflict c;
+	int r;
+
+	r = port_dir(dir, sizeof(dir), p, err);
+	if (r < 0)
+		return r;
+	r = find_conflict(dir, p, key, &c, err);
+	if (r < 0)
+		return netd_err_prefix(err, "port %u/%s", p->host_port, netd_proto_name(p->proto));
+	return r > 0 ? conflict_error(p, &c, err) : 0;
+}
+
 /* "tcp-8080" -> proto, port */
 static bool parse_port_dir(const char *name, struct netd_port *p)
 {

@@ -33,6 +33,10 @@ int netd_store_port_owner(const struct netd_port *p, char *owner, size_t len,
  * A damaged claim covers its port. */
 int netd_store_port_claimed(const struct netd_port *p, char *owner, size_t len,
 			    struct netd_err *err) NETD_MUST_USE;
+/* 0 when claim would succeed for (p, key) (key NULL: any claim conflicts), else -EADDRINUSE
+ * naming the owner as claim does; claims nothing. */
+int netd_store_port_free(const struct netd_port *p, const char *key,
+			 struct netd_err *err) NETD_MUST_USE;
 /* key is NULL for a damaged claim. A permission error fails the walk. */
 typedef int (*netd_portclaim_fn)(const struct netd_port *p, const char *key, void *arg);
 int netd_store_port_foreach(netd_portclaim_fn fn, void *arg, struct netd_err *err) NETD_MUST_USE;

@@ -206,7 +206,34 @@ static bool netconf_equal(const struct netd_netconf *a, const struct netd_netcon
 	       a->subnet6.len == b->subnet6.len && netd_ip_equal(&a->subnet6.ip, &b->subnet6.ip) &&
 	       netd_ip_equal(&a->gateway6, &b->gateway6) &&
 	       netd_ip_equal(&a->range6.first, &b->range6.first) &&
-	       netd_ip_equal(&a->range6.last, &b->range6.last) && a->masquerade6 == b->masquerade6;
+	       netd_ip_equal(&a->range6.last, &b->range6.last) &&
+	       a->masquerade6 == b->masquerade6 &&
+
+	       a->internal == b->internal && a->no_icc == b->no_icc;
+}
+
+/*
+ * internal and icc shape each endpoint's veth (bridge port isolation) and routes when it is
+ * attached: a change under existing endpoints would leave them as they were, half one way.
+ */
+static int options_change_ok(const struct netd_netconf *cur, const struct netd_netconf *nc,
+			     struct netd_err *err)
+{
+	struct netd_endpoint *eps = NULL;
+	size_t n = 0;
+	int r;
+
+	if (cur->internal == nc->internal && cur->no_icc == nc->no_icc)
+		return 0;
+	r = netd_store_endpoint_list(nc->name, &eps, &n, err);
+	netd_endpoints_free(eps, n);
+	if (r < 0 || !n)
+		return r;
+	return netd_err_set(err, EBUSY,
+			    "network %s: %s cannot change while %zu endpoint%s attached (detach "
+			    "them first)",
+			    nc->name, cur->internal != nc->internal ? "internal" : "icc", n,
+			    n == 1 ? " is" : "s are");
 }
 
 int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
@@ -238,6 +265,8 @@ int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
 	if (exists && netconf_equal(nc, &cur))
 		return 0;
 	r = netd_netconf_check_unique(nc, err);
+	if (r == 0 && exists)
+		r = options_change_ok(&cur, nc, err);
 	if (r < 0)
 		return r;
 	if (netd_dry())

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -166,4 +167,36 @@ int netd_netns_is_own(int netns_fd, bool *own, struct netd_err *err)
 	/* nsfs identifies a namespace by device and inode (what ip netns identify compares). */
 	*own = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 	return 0;
+}
+
+int netd_netns_free_ifname(const char *netns, char *out, size_t len, struct netd_err *err)
+{
+	cleanup_close int fd = netd_netns_open(netns, err);
+	cleanup_rtnl struct netd_rtnl *rt = NULL;
+	struct netd_link_info li;
+	struct netd_err e2;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	r = netd_rtnl_open_in_netns(fd, &rt, err);
+	if (r < 0)
+		return r;
+	/* bounded: a namespace with a hundred eths has no use for one more */
+	for (unsigned i = 0; i < 100; i++) {
+		char name[NETD_IFNAME_MAX + 1];
+
+		snprintf(name, sizeof(name), "eth%u", i);
+		r = netd_link_get(rt, name, &li, &e2);
+		if (r == -ENODEV) {
+			if (snprintf(out, len, "%s", name) >= (int)len)
+				return netd_err_set(err, ENAMETOOLONG, "%s: name too long", name);
+			return 0;
+		}
+		if (r < 0) {
+			*err = e2;
+			return r;
+		}
+	}
+	return netd_err_set(err, ENOSPC, "netns %s: eth0 to eth99 are all taken", netns);
 }

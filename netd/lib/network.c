@@ -372,18 +372,24 @@ static int read_port_range(uint16_t *lo, uint16_t *hi)
 /* Claims a host port; a dry run only looks whether someone else holds it. */
 static int port_claim(const struct netd_port *p, const char *key, struct netd_err *err)
 {
-	char owner[NETD_KEY_MAX], buf[96];
-	int r;
-
 	if (!netd_dry())
 		return netd_store_port_claim(p, key, err);
-	r = netd_store_port_claimed(p, owner, sizeof(owner), err);
-	if (r > 0 && strcmp(owner, key) != 0) {
-		netd_port_format(p, buf, sizeof(buf));
-		return netd_err_set(err, EADDRINUSE, "port %s: already published by %s", buf,
-				    owner);
-	}
-	return r < 0 ? r : 0;
+	return netd_store_port_free(p, key, err);
+}
+
+/* A host process bound to the host port: DNAT would take its traffic from under it. */
+static int port_no_listener(const struct netd_port *p, struct netd_err *err)
+{
+	char buf[96];
+	bool busy = false;
+	int r = netd_port_in_use(p, &busy, err);
+
+	if (r < 0 || !busy)
+		return r;
+	netd_port_format(p, buf, sizeof(buf));
+	return netd_err_set(err, EADDRINUSE,
+			    "port %s: a host process is already listening on %u/%s", buf,
+			    p->host_port, netd_proto_name(p->proto));
 }
 
 /*
@@ -439,13 +445,7 @@ static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_err
 		if (r < 0)
 			return r;
 		if (!c->req->ignore_host_listeners)
-			r = netd_port_in_use(p, &busy, err);
-		if (r == 0 && busy) {
-			netd_port_format(p, buf, sizeof(buf));
-			r = netd_err_set(err, EADDRINUSE,
-					 "port %s: a host process is already listening on %u/%s",
-					 buf, p->host_port, netd_proto_name(p->proto));
-		}
+			r = port_no_listener(p, err);
 		if (r < 0 && !netd_dry()) {
 			struct netd_err e2;
 			ignore_result(netd_store_port_release(p, c->key, &e2));
@@ -605,6 +605,49 @@ static int ports_check(const struct netd_endpoint *ep, struct netd_err *err)
 				    buf, a);
 	}
 	return 0;
+}
+
+static int ports_allowed(const struct netd_netconf *nc, size_t n_ports, struct netd_err *err)
+{
+	if (nc->internal && n_ports)
+		return netd_err_set(err, EINVAL,
+				    "network %s is internal: nothing from outside reaches its "
+				    "containers, so no port can be published",
+				    nc->name);
+	return 0;
+}
+
+int netd_ports_check(const char *network, const struct netd_port *ports, size_t n,
+		     struct netd_err *err)
+{
+	struct netd_endpoint ep = {.ports = (struct netd_port *)ports, .n_ports = n};
+	struct netd_netconf nc;
+	int r;
+
+	if (!n)
+		return 0;
+	if (!network)
+		network = NETD_DEFAULT_NETWORK;
+	r = netd_name_check_network(network, err);
+	if (r < 0)
+		return r;
+	/* The default network is made on first use: not there yet, it allows ports. */
+	r = netd_netconf_load(network, &nc, err);
+	if (r == -ENOENT && !strcmp(network, NETD_DEFAULT_NETWORK))
+		r = 0;
+	else if (r == 0)
+		r = ports_allowed(&nc, n, err);
+	if (r == 0)
+		r = ports_check(&ep, err);
+	/* Claims are files per port, listeners a filtered dump: per port, whatever else runs. */
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (!port_is_fixed(&ports[i]))
+			continue;
+		r = netd_store_port_free(&ports[i], NULL, err);
+		if (r == 0)
+			r = port_no_listener(&ports[i], err);
+	}
+	return r;
 }
 
 static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
@@ -989,11 +1032,8 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 				 "network %s has no IPv6 subnet: an IPv6 address cannot be given "
 				 "(netd network create ... --subnet ADDR/LEN with an IPv6 prefix)",
 				 c.nc.name);
-	if (r == 0 && c.nc.internal && req->n_ports)
-		r = netd_err_set(err, EINVAL,
-				 "network %s is internal: nothing from outside reaches its "
-				 "containers, so no port can be published",
-				 c.nc.name);
+	if (r == 0)
+		r = ports_allowed(&c.nc, req->n_ports, err);
 	if (r < 0)
 		return netd_err_prefix(err, "attach %s", req->id);
 	c.netns_fd = nsfd;

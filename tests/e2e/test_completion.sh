@@ -22,7 +22,7 @@ comp() {
 	_netd
 	echo "${COMPREPLY[*]}"
 }
-check_eq "netd <tab>: the commands" "network attach detach check ps gc doctor serve --help --version" \
+check_eq "netd <tab>: the commands" "network attach detach connect disconnect check ps gc doctor serve --help --version" \
 	"$(comp netd "")"
 check_eq "netd net<tab>" network "$(comp netd net)"
 check_eq "netd network <tab>: subcommands" "create ls inspect rm --help" "$(comp netd network "")"

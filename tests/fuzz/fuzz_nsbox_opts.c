@@ -3,8 +3,9 @@
  * libFuzzer target: nsbox's option values (runtime/opts.c). The first byte picks the parser:
  * --memory SIZE, --cpus N.N, --pids-limit N, -u UID[:GID], --hostname, cgroup.procs as the
  * kill path reads it, -v, --tmpfs, --mount, --restart, --add-host, --env-file lines, capability
- * names, and the rootfs' /etc/passwd and /etc/group (hostile: a container image's). Accepted
- * values must be in range and survive a round trip through their canonical form; container
+ * names, the rootfs' /etc/passwd and /etc/group (hostile: a container image's), and --network
+ * values one per line (several networks, never one twice; host, none, container:NAME alone).
+ * Accepted values must be in range and survive a round trip through their canonical form; container
  * paths are absolute and free of "." and "..".
  */
 #include <errno.h>
@@ -31,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data + 1, size - 1);
 	s[size - 1] = '\0';
-	switch (data[0] % 14) {
+	switch (data[0] % 16) {
 	case 0: {
 		long long v = nsbox_parse_size(s);
 		if (v > 0) {
@@ -157,6 +158,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (nsbox_group_find(s, size - 1, "7", &g1) && g1 != 7)
 			abort();
+		break;
+	}
+	case 15: { /* (14 and seeds starting with it: hostnames) */
+		struct nsbox_opts o = {0};
+		struct netd_err err = {0};
+		for (char *line = s, *nl; line; line = nl) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl++ = '\0';
+			if (nsbox_net_add(&o, line, &err) < 0 && !err.msg[0])
+				abort();
+		}
+		if (o.n_networks > NSBOX_MAX_NETWORKS ||
+		    (o.n_networks && o.net_mode != NSBOX_NET_BRIDGE) ||
+		    (o.net_mode == NSBOX_NET_CONTAINER) != (o.net_container != NULL) ||
+		    (o.net_container && netd_name_check_id(o.net_container, &err) < 0))
+			abort();
+		for (size_t i = 0; i < o.n_networks; i++) {
+			if (netd_name_check_network(o.networks[i], &err) < 0)
+				abort();
+			for (size_t j = 0; j < i; j++)
+				if (!strcmp(o.networks[i], o.networks[j]))
+					abort();
+		}
 		break;
 	}
 	default:

@@ -234,7 +234,21 @@ check "netd-cni DEL" cni DEL k1 /run/netns/k1 eth0 "$(cniconf cint 10.95.0.0/24 
 mkns k2
 check "netd-cni ADD \"icc\": false" cni ADD k2 /run/netns/k2 eth0 "$(cniconf cicc 10.96.0.0/24 '"icc":false,')"
 check "... the pod's bridge port is isolated" sh -c "ip -d link show master br-cicc | grep -q 'isolated on'"
+# a config that turns icc back on while k2 is attached: refused (its port stays isolated, the
+# next one would not be), nothing rewritten; once k2 is gone it is taken
+mkns k3
+cni ADD k3 /run/netns/k3 eth0 "$(cniconf cicc 10.96.0.0/24 '"icc":true,')"
+rc=$?
+check "netd-cni ADD with \"icc\": true while an endpoint is attached: refused ($(cat "$LAB_DIR/cni.out"))" \
+	sh -c "[ $rc != 0 ] && grep -q 'network cicc: icc cannot change while 1 endpoint is attached' '$LAB_DIR/cni.out'"
+check "... the subnet file still says icc=no" grep -q '^icc=no' "$NETD_CONFIG_DIR/cicc.conf"
+check_eq "... and k3 has no interface" "" "$(ip -n k3 -o link show eth0 2>/dev/null)"
 check "netd-cni DEL" cni DEL k2 /run/netns/k2 eth0 "$(cniconf cicc 10.96.0.0/24 '"icc":false,')"
+check "netd-cni ADD \"icc\": true once the network is empty" \
+	cni ADD k3 /run/netns/k3 eth0 "$(cniconf cicc 10.96.0.0/24 '"icc":true,')"
+check "... the subnet file lost icc=no" bash -c "! grep -q '^icc=no' '$NETD_CONFIG_DIR/cicc.conf'"
+check "... the port is not isolated" bash -c "ip -d link show master br-cicc | grep -q 'isolated off'"
+check "netd-cni DEL k3" cni DEL k3 /run/netns/k3 eth0 "$(cniconf cicc 10.96.0.0/24 '"icc":true,')"
 
 # ---- undo: network rm takes the elements; gc after a namespace dies takes the veth ----
 ip netns del c2
