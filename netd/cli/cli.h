@@ -50,6 +50,10 @@ void cli_explain_end(void);
 void cli_notice(const char *text);
 
 int cli_network(int argc, char **argv);
+/* --ip ADDR of either family into req (once per family); 0, or cli_usage's exit code. */
+int cli_req_ip(struct netd_attach_req *req, const char *verb, const char *arg);
+/* The forwarding notices an attach earned (IPv4, IPv6). */
+void cli_forward_notices(const struct netd_endpoint *ep);
 int cli_attach(int argc, char **argv);
 int cli_detach(int argc, char **argv);
 int cli_check(int argc, char **argv);

@@ -132,8 +132,9 @@ int cli_connect(int argc, char **argv)
 			req.ifname = optarg;
 			break;
 		case 'a':
-			if (netd_ip4_parse(optarg, &req.ip, NULL) < 0)
-				return cli_usage("connect: --ip %s is not an IPv4 address", optarg);
+			r = cli_req_ip(&req, "connect", optarg);
+			if (r)
+				return r;
 			break;
 		case 'd':
 			req.default_route = NETD_DEFAULT_ROUTE_ALWAYS;
@@ -167,8 +168,7 @@ int cli_connect(int argc, char **argv)
 		req.ifname = ifname;
 	}
 	r = netd_network_attach(&req, &ep, &err);
-	if (ep.ip_forward_switched_on)
-		cli_notice(netd_ip_forward_notice());
+	cli_forward_notices(&ep);
 	if (r < 0)
 		return cli_fail(&err, NULL);
 	r = cli_print_json(cli_endpoint_json(&ep));

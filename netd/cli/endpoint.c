@@ -18,6 +18,30 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return (mac[0] & 1) ? -1 : 0;
 }
 
+int cli_req_ip(struct netd_attach_req *req, const char *verb, const char *arg)
+{
+	struct netd_ip ip;
+
+	if (netd_ip_parse(arg, AF_UNSPEC, &ip, NULL) < 0 || netd_ip_is_zero(&ip))
+		return cli_usage("%s: --ip %s is not an IP address", verb, arg);
+	if (ip.family == AF_INET6 ? req->ip6.family != 0 : req->ip.s_addr != 0)
+		return cli_usage("%s: --ip given twice for %s", verb,
+				 ip.family == AF_INET6 ? "IPv6" : "IPv4");
+	if (ip.family == AF_INET6)
+		req->ip6 = ip;
+	else
+		req->ip = ip.v4;
+	return 0;
+}
+
+void cli_forward_notices(const struct netd_endpoint *ep)
+{
+	if (ep->ip_forward_switched_on)
+		cli_notice(netd_ip_forward_notice());
+	if (ep->ip6_forward_switched_on)
+		cli_notice(netd_ip6_forward_notice());
+}
+
 int cli_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -56,25 +80,13 @@ int cli_attach(int argc, char **argv)
 		case 'f':
 			req.ifname = optarg;
 			break;
-		case 'a': {
-			struct netd_ip ip;
-
-			if (netd_ip_parse(optarg, AF_UNSPEC, &ip, NULL) < 0 ||
-			    netd_ip_is_zero(&ip)) {
+		case 'a':
+			r = cli_req_ip(&req, "attach", optarg);
+			if (r) {
 				free(ports);
-				return cli_usage("attach: --ip %s is not an IP address", optarg);
+				return r;
 			}
-			if (ip.family == AF_INET6 ? req.ip6.family != 0 : req.ip.s_addr != 0) {
-				free(ports);
-				return cli_usage("attach: --ip given twice for %s",
-						 ip.family == AF_INET6 ? "IPv6" : "IPv4");
-			}
-			if (ip.family == AF_INET6)
-				req.ip6 = ip;
-			else
-				req.ip = ip.v4;
 			break;
-		}
 		case 'm':
 			if (parse_mac(optarg, req.mac) < 0) {
 				free(ports);
@@ -126,10 +138,7 @@ int cli_attach(int argc, char **argv)
 		return r;
 	}
 	r = netd_network_attach(&req, &ep, &err);
-	if (ep.ip_forward_switched_on)
-		cli_notice(netd_ip_forward_notice());
-	if (ep.ip6_forward_switched_on)
-		cli_notice(netd_ip6_forward_notice());
+	cli_forward_notices(&ep);
 	cli_explain_end();
 	free(ports);
 	if (r < 0)

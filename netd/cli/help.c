@@ -76,14 +76,14 @@ static const struct cli_help helps[] = {
      NOTE_EXPLAIN},
     {NULL, "connect",
      "NETWORK CONTAINER | NETWORK --netns PATH --id ID\n"
-     "            [--ifname IF] [--ip IP] [--default-route] [--name NAME] [--alias ALIAS]...",
+     "            [--ifname IF] [--ip IP]... [--default-route] [--name NAME] [--alias ALIAS]...",
      NULL,
      "Attaches one more network to a running container: an nsbox container by name (its\n"
      "network namespace is its PID 1's), or any namespace with --netns and --id. The interface\n"
      "is the first free ethN of the namespace; the default route stays where it is unless\n"
-     "--default-route. An nsbox container is found on NETWORK by its name (and --alias); nsbox\n"
-     "stop, kill -9 + nsbox ps or netd gc remove the attachment with the container. Prints the\n"
-     "endpoint as JSON.\n",
+     "--default-route; --ip as for attach (once per family). An nsbox container is found on\n"
+     "NETWORK by its name (and --alias); nsbox stop, kill -9 + nsbox ps or netd gc remove the\n"
+     "attachment with the container. Prints the endpoint as JSON.\n",
      0},
     {NULL, "disconnect", "NETWORK CONTAINER | NETWORK --netns PATH --id ID", NULL,
      "Detaches a running container (as for connect) from NETWORK: every interface of its\n"

@@ -284,19 +284,28 @@ int netd_store_port_owner(const struct netd_port *p, char *owner, size_t len, st
 	return netd_owner_read(path, owner, len, err);
 }
 
-int netd_store_port_claimed(const struct netd_port *p, char *owner, size_t len,
-			    struct netd_err *err)
+/* The claim that stands in the way of p for key (NULL: anyone's): 1 with *c filled, 0 when none. */
+static int port_conflict(const struct netd_port *p, const char *key, struct conflict *c,
+			 struct netd_err *err)
 {
 	char dir[PATH_MAX];
-	struct conflict c;
 	int r;
 
 	r = port_dir(dir, sizeof(dir), p, err);
 	if (r < 0)
 		return r;
-	r = find_conflict(dir, p, NULL, &c, err);
+	r = find_conflict(dir, p, key, c, err);
 	if (r < 0)
 		return netd_err_prefix(err, "port %u/%s", p->host_port, netd_proto_name(p->proto));
+	return r;
+}
+
+int netd_store_port_claimed(const struct netd_port *p, char *owner, size_t len,
+			    struct netd_err *err)
+{
+	struct conflict c;
+	int r = port_conflict(p, NULL, &c, err);
+
 	if (r > 0 && owner && len)
 		snprintf(owner, len, "%s", c.owner);
 	return r;
@@ -304,17 +313,10 @@ int netd_store_port_claimed(const struct netd_port *p, char *owner, size_t len,
 
 int netd_store_port_free(const struct netd_port *p, const char *key, struct netd_err *err)
 {
-	char dir[PATH_MAX];
 	struct conflict c;
-	int r;
+	int r = port_conflict(p, key, &c, err);
 
-	r = port_dir(dir, sizeof(dir), p, err);
-	if (r < 0)
-		return r;
-	r = find_conflict(dir, p, key, &c, err);
-	if (r < 0)
-		return netd_err_prefix(err, "port %u/%s", p->host_port, netd_proto_name(p->proto));
-	return r > 0 ? conflict_error(p, &c, err) : 0;
+	return r > 0 ? conflict_error(p, &c, err) : r;
 }
 
 /* "tcp-8080" -> proto, port */

@@ -346,6 +346,18 @@ int netd_ipam_peek(const struct netd_netconf *nc, const char *key, struct in_add
 	return 0;
 }
 
+/* What every allocation is handed: a valid network name and an owner key fit for a lease file. */
+static int alloc_args_check(const struct netd_netconf *nc, const char *key, struct netd_err *err)
+{
+	int r = netd_name_check_network(nc->name, err);
+
+	if (r < 0)
+		return r;
+	if (!key || !*key || strlen(key) > NETD_KEY_MAX || strchr(key, '\n'))
+		return netd_err_set(err, EINVAL, "network %s: invalid owner key", nc->name);
+	return 0;
+}
+
 int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_addr want,
 		    struct in_addr *got, struct netd_err *err)
 {
@@ -355,11 +367,9 @@ int netd_ipam_alloc(const struct netd_netconf *nc, const char *key, struct in_ad
 	uint32_t ip;
 	int r;
 
-	r = netd_name_check_network(nc->name, err);
+	r = alloc_args_check(nc, key, err);
 	if (r < 0)
 		return r;
-	if (!key || !*key || strlen(key) > NETD_KEY_MAX || strchr(key, '\n'))
-		return netd_err_set(err, EINVAL, "network %s: invalid owner key", nc->name);
 	r = span_of(nc, &s, err);
 	if (r < 0)
 		return r;
@@ -596,11 +606,9 @@ int netd_ipam_alloc6(const struct netd_netconf *nc, const char *key, const struc
 	struct span6 s;
 	int r;
 
-	r = netd_name_check_network(nc->name, err);
+	r = alloc_args_check(nc, key, err);
 	if (r < 0)
 		return r;
-	if (!key || !*key || strlen(key) > NETD_KEY_MAX || strchr(key, '\n'))
-		return netd_err_set(err, EINVAL, "network %s: invalid owner key", nc->name);
 	r = span6_of(nc, &s, err);
 	if (r < 0)
 		return r;

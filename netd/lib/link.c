@@ -260,9 +260,9 @@ static int bridge_sysctls(const char *name, struct netd_err *err)
 	return 0;
 }
 
-int netd_ip_forward_on(bool *switched_on, struct netd_err *err)
+/* Turns a forwarding sysctl on; *switched_on when this call did (a dry run only says it would). */
+static int forward_on(const char *path, bool *switched_on, struct netd_err *err)
 {
-	static const char path[] = "/proc/sys/net/ipv4/ip_forward";
 	char cur[16];
 	int rc;
 
@@ -271,26 +271,19 @@ int netd_ip_forward_on(bool *switched_on, struct netd_err *err)
 	if (rc < 0 || strcmp(cur, "1") == 0)
 		return rc;
 	rc = netd_sysctl_write(path, "1", err);
-	/* A dry run only says it would. */
 	if (rc == 0 && !netd_dry())
 		*switched_on = true;
 	return rc;
 }
 
+int netd_ip_forward_on(bool *switched_on, struct netd_err *err)
+{
+	return forward_on("/proc/sys/net/ipv4/ip_forward", switched_on, err);
+}
+
 int netd_ip6_forward_on(bool *switched_on, struct netd_err *err)
 {
-	static const char path[] = "/proc/sys/net/ipv6/conf/all/forwarding";
-	char cur[16];
-	int rc;
-
-	*switched_on = false;
-	rc = netd_sysctl_read(path, cur, sizeof(cur), err);
-	if (rc < 0 || strcmp(cur, "1") == 0)
-		return rc;
-	rc = netd_sysctl_write(path, "1", err);
-	if (rc == 0 && !netd_dry())
-		*switched_on = true;
-	return rc;
+	return forward_on("/proc/sys/net/ipv6/conf/all/forwarding", switched_on, err);
 }
 
 int netd_bridge_addr6(struct netd_rtnl *r, const char *name, int ifindex, const struct netd_ip *gw6,
