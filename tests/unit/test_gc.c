@@ -29,6 +29,7 @@
 #include "endpoint_store.h"
 #include "ipam.h"
 #include "link.h"
+#include "nat.h"
 #include "network_priv.h"
 #include "store.h"
 #include "util.h"
@@ -174,10 +175,10 @@ int __wrap_netd_nat_table_probe(bool *exists, struct netd_err *err)
 	return 0;
 }
 
-int __wrap_netd_nat_unpublish(const struct netd_port *ports, size_t n, struct in_addr ctr_ip,
-			      struct netd_err *err);
-int __wrap_netd_nat_unpublish(const struct netd_port *ports, size_t n, struct in_addr ctr_ip,
-			      struct netd_err *err)
+int __wrap_netd_nat_unpublish(const struct netd_port *ports, size_t n,
+			      const struct netd_nat_ctr *ctr, struct netd_err *err);
+int __wrap_netd_nat_unpublish(const struct netd_port *ports, size_t n,
+			      const struct netd_nat_ctr *ctr, struct netd_err *err)
 {
 	host.unpublished += (unsigned)n;
 	return 0;
