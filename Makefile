@@ -207,6 +207,16 @@ GC_WRAPS := netd_need_admin netd_rtnl_open netd_rtnl_close netd_link_get netd_li
 	netd_endpoint_teardown_flags netd_endpoint_teardown_damaged
 comma := ,
 $(BUILD)/tests/unit/test_gc: LDFLAGS += $(addprefix -Wl$(comma)--wrap=,$(GC_WRAPS))
+# test_attach likewise: every kernel step netd_network_attach and its rollback take (the
+# tombstone calls too: attach must not reach them, and the fakes fail the test if it does).
+ATTACH_WRAPS := netd_need_admin netd_netns_open netd_netns_is_own netd_rtnl_open \
+	netd_rtnl_open_in_netns netd_rtnl_close netd_route_default_mtu netd_route_is_local \
+	netd_port_in_use netd_sysctl_read netd_ip_forward_on netd_ip6_forward_on \
+	netd_bridge_ensure netd_bridge_addr6 netd_nat_ensure netd_network_restore_nat \
+	netd_nat_table_exists netd_nat_attach netd_nat_unpublish netd_nat_network_del \
+	netd_veth_create_in_ns netd_link_get netd_link_del netd_link_set_down netd_ctr_configure \
+	netd_conntrack_flush_port netd_dns_sync netd_dns_server_path netd_tomb_bury netd_tomb_sweep
+$(BUILD)/tests/unit/test_attach: LDFLAGS += $(addprefix -Wl$(comma)--wrap=,$(ATTACH_WRAPS))
 
 tests: $(UNIT_BINS) $(ITEST_BINS)
 
