@@ -38,18 +38,19 @@
 #include "store.h"
 #include "util.h"
 
-#define NET    "atnet"
-#define BRIDGE "atbr0"
-#define NETNS  "/run/netns/fake-c1"
+#define NET	       "atnet"
+#define BRIDGE	       "atbr0"
+#define NETNS	       "/run/netns/fake-c1"
 #define BRIDGE_IFINDEX 5
 
 /* ---- the fake host ---- */
 
-#define MAX_FAKE 32
+#define MAX_FAKE  32
 #define FAKE_LINE 320
 
 static struct {
-	char links[MAX_FAKE][FAKE_LINE]; /* "name kind alias" (a veth's container end: "ctr:eth0") */
+	char links[MAX_FAKE]
+		  [FAKE_LINE]; /* "name kind alias" (a veth's container end: "ctr:eth0") */
 	size_t n_links;
 	char elems[MAX_FAKE][FAKE_LINE]; /* table ip/ip6 netd: "net BRIDGE", "port SPEC" */
 	size_t n_elems;
@@ -406,8 +407,7 @@ int __wrap_netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *
 			      uint8_t mac[6], struct netd_ctr_defaults *added,
 			      struct netd_err *err);
 int __wrap_netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int *ifindex,
-			      uint8_t mac[6], struct netd_ctr_defaults *added,
-			      struct netd_err *err)
+			      uint8_t mac[6], struct netd_ctr_defaults *added, struct netd_err *err)
 {
 	assert_ptr_equal(ns, &fake_ns_rtnl);
 	assert_true(find(host.links, host.n_links, "ctr:") >= 0);
@@ -475,9 +475,9 @@ static int rm_tree(const char *path)
 }
 
 enum bridge_was {
-	BR_NONE,	/* this attach makes it */
-	BR_THERE,	/* set up by an earlier attach whose endpoint has gone */
-	BR_CACHED,	/* and cached in the state dir (brcache.h): attach asks the kernel nothing */
+	BR_NONE,   /* this attach makes it */
+	BR_THERE,  /* set up by an earlier attach whose endpoint has gone */
+	BR_CACHED, /* and cached in the state dir (brcache.h): attach asks the kernel nothing */
 	BR_CACHED_GONE, /* cached, but deleted by hand: attach sets it up again */
 };
 
@@ -704,7 +704,8 @@ static void assert_attached(const struct cfg *cf, const struct netd_endpoint *ep
 		const struct netd_port *p = &ep->ports[i];
 
 		assert_true(p->host_port != 0);
-		if (p->proto == 17) /* chosen from ip_local_port_range (the fake's, or the default) */
+		if (p->proto ==
+		    17) /* chosen from ip_local_port_range (the fake's, or the default) */
 			assert_true((p->host_port >= 40000 && p->host_port <= 40100) ||
 				    p->host_port == 32768);
 		else
@@ -763,7 +764,8 @@ static int attach_once(const struct cfg *cf, unsigned fail_step, const char *fai
 		netd_endpoint_clear(&ep);
 	} else {
 		/* A bridge deleted by hand that this attach made again goes with its rollback, and
-		 * the network's elements left behind with it: tidier than before, not a leftover. */
+		 * the network's elements left behind with it: tidier than before, not a leftover.
+		 */
 		if (cf->bridge == BR_CACHED_GONE && !link_there(BRIDGE) &&
 		    find(host.elems, host.n_elems, "net " BRIDGE) < 0)
 			add(host.elems, &host.n_elems, "net " BRIDGE);
@@ -795,7 +797,8 @@ static void rollback_at_each_step(const struct cfg *cf)
 		/* Only lookups attach may do without fail softly: lo's state (then it is not taken
 		 * down again), the port range and the boot id (then the bridge is not cached); and
 		 * a veth refused on a cached bridge is made again after the full setup. */
-		if (r == 0 && strcmp(host.failed, "link_get") && strcmp(host.failed, "sysctl_read") &&
+		if (r == 0 && strcmp(host.failed, "link_get") &&
+		    strcmp(host.failed, "sysctl_read") &&
 		    !(cf->bridge >= BR_CACHED && !strcmp(host.failed, "veth_create#1")))
 			fail_msg("attach went on after step %u (%s) failed", k, host.failed);
 	}
@@ -803,12 +806,12 @@ static void rollback_at_each_step(const struct cfg *cf)
 	assert_true(failed > n / 2);
 #ifdef NETD_FAULT_INJECTION
 	{
-		static const char *const named[] = {"record",  "ports", "veth",  "configure",
-						    "publish", "dns",   "commit"};
+		static const char *const named[] = {"record",  "ports", "veth",	 "configure",
+						    "publish", "dns",	"commit"};
 
 		for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
-			bool applies = cf->ports || (strcmp(named[i], "ports") &&
-						     strcmp(named[i], "publish"));
+			bool applies =
+			    cf->ports || (strcmp(named[i], "ports") && strcmp(named[i], "publish"));
 
 			assert_int_equal(attach_once(cf, 0, named[i]) < 0, applies);
 		}
@@ -819,7 +822,7 @@ static void rollback_at_each_step(const struct cfg *cf)
 #define CASE(name, v6_, ports_, bridge_)                                                           \
 	static void name(void **state)                                                             \
 	{                                                                                          \
-		const struct cfg cf = {.v6 = v6_, .ports = ports_, .bridge = bridge_};            \
+		const struct cfg cf = {.v6 = v6_, .ports = ports_, .bridge = bridge_};             \
 		(void)state;                                                                       \
 		rollback_at_each_step(&cf);                                                        \
 	}
