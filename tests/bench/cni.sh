@@ -165,7 +165,13 @@ if [ "${1:-}" = __set ]; then
 	exit 0
 fi
 
-DS=0
+for s in $SETS; do
+	case $s in netd | ref | netd-ds | ref-ds) ;; *)
+		echo "CNI_SETS: no set \"$s\" (netd ref netd-ds ref-ds)" >&2
+		exit 2
+		;;
+	esac
+done
 for b in "$P" "$REF/bridge" "$REF/host-local" "$REF/portmap"; do
 	[ -x "$b" ] || {
 		echo "missing $b (make; scripts/install-deps.sh installs containernetworking-plugins)" >&2
