@@ -4,15 +4,21 @@
 #   - ADD and DEL with 0 other containers, without ports and with one tcp port mapping
 #     (the trio chains portmap after bridge: its ADD/DEL is the sum of both execs);
 #   - ADD/DEL without ports with 1 and with BENCH_N (500) other containers present, and every ADD
-#     of the fill from 1 to BENCH_N (the growth curve of docs/perf.svg).
+#     of the fill from 1 to BENCH_N (the growth curve of docs/perf.svg);
+#   - dual stack (sets netd-ds and ref-ds: one IPv4 and one IPv6 range set, the trio's host-local
+#     with two range sets): ADD/DEL with one port mapping, and ADD/DEL without ports with 1 and
+#     with BENCH_DS_N (BENCH_N) other containers present; our dual-stack ADD against our IPv4 one.
 # Plugins are exec'd as a runtime does (CNI_* env, config on stdin, prevResult for the chained
 # portmap and for DEL), each exec timed with bash's $EPOCHREALTIME. Writes rows to $BENCH_ROWS.
-# Root. Env: BUILD (default build), RUNS=30, BENCH_N=500, REF_DIR=/usr/lib/cni, CNI_SETS="netd ref".
+# Root. Env: BUILD (default build), RUNS=30, BENCH_N=500, BENCH_DS_N=BENCH_N, REF_DIR=/usr/lib/cni,
+# CNI_SETS="netd ref netd-ds ref-ds" (the dual-stack vs IPv4 row needs netd and netd-ds).
 BUILD=${BUILD:-build}
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/bench/common.sh"
 RUNS=${RUNS:-30}
 N=${BENCH_N:-500}
+DS_N=${BENCH_DS_N:-$N}
+SETS=${CNI_SETS:-netd ref netd-ds ref-ds}
 REF=${REF_DIR:-${ANC_CNI_PATH:-/usr/lib/cni}}
 P=$BUILD/netd-cni
 OUT=$BENCH_DATA/cni
@@ -31,11 +37,13 @@ exec_plugin() {
 	fi
 }
 
+# Dual stack ($DS=1): one more range set and the IPv6 default route, nothing else changes.
 ref_bridge_conf() { # [PREV]
-	jq -c -n --arg d "$W/hl" --slurpfile p "${1:-/dev/null}" \
+	jq -c -n --arg d "$W/hl" --slurpfile p "${1:-/dev/null}" --argjson ds "$DS" \
 		'{cniVersion:"1.0.0",name:"bench-ref",type:"bridge",bridge:"bref0",isGateway:true,ipMasq:true,
 		  ipam:{type:"host-local",ranges:[[{subnet:"10.200.0.0/16"}]],routes:[{dst:"0.0.0.0/0"}],dataDir:$d}}
-		 + (if ($p|length) > 0 then {prevResult:$p[0]} else {} end)'
+		 | if $ds == 1 then .ipam.ranges += [[{subnet:"fd00:200::/64"}]] | .ipam.routes += [{dst:"::/0"}] else . end
+		 | . + (if ($p|length) > 0 then {prevResult:$p[0]} else {} end)'
 }
 ref_portmap_conf() { # HOSTPORT PREV
 	jq -c -n --argjson hp "$1" --slurpfile p "$2" \
@@ -43,18 +51,19 @@ ref_portmap_conf() { # HOSTPORT PREV
 		  runtimeConfig:{portMappings:[{hostPort:$hp,containerPort:80,protocol:"tcp"}]},prevResult:$p[0]}'
 }
 netd_conf() { # HOSTPORT (0: none) [PREV]
-	jq -c -n --argjson hp "$1" --slurpfile p "${2:-/dev/null}" \
+	jq -c -n --argjson hp "$1" --slurpfile p "${2:-/dev/null}" --argjson ds "$DS" \
 		'{cniVersion:"1.0.0",name:"bench-netd",type:"netd-cni",bridge:"bnd0",isGateway:true,ipMasq:true,
 		  capabilities:{portMappings:true},
 		  ipam:{type:"netd",ranges:[[{subnet:"10.201.0.0/16"}]],routes:[{dst:"0.0.0.0/0"}]}}
-		 + (if $hp > 0 then {runtimeConfig:{portMappings:[{hostPort:$hp,containerPort:80,protocol:"tcp"}]}} else {} end)
+		 | if $ds == 1 then .ipam.ranges += [[{subnet:"fd00:201::/64"}]] | .ipam.routes += [{dst:"::/0"}] else . end
+		 | . + (if $hp > 0 then {runtimeConfig:{portMappings:[{hostPort:$hp,containerPort:80,protocol:"tcp"}]}} else {} end)
 		 + (if ($p|length) > 0 then {prevResult:$p[0]} else {} end)'
 }
 
 # add ID NETNS HOSTPORT(0: none) -> ADD_MS (the whole chain), ADD_RC
 add() {
 	local id=$1 ns=$2 hp=$3 r=$W/res/$1
-	if [ "$SET" = ref ]; then
+	if [ "$KIND" = ref ]; then
 		ref_bridge_conf >"$r.bc"
 		exec_plugin ADD "$id" "$ns" "$REF/bridge" "$r.bc" "$r.json"
 		ADD_MS=$LAST_MS ADD_RC=$LAST_RC
@@ -73,7 +82,7 @@ add() {
 # del ID NETNS HOSTPORT(0: none) -> DEL_MS, DEL_RC (configs carry the ADD's result, as libcni sends)
 del() {
 	local id=$1 ns=$2 hp=$3 r=$W/res/$1 a=0 rc=0
-	if [ "$SET" = ref ]; then
+	if [ "$KIND" = ref ]; then
 		if [ "$hp" != 0 ]; then
 			exec_plugin DEL "$id" "$ns" "$REF/portmap" "$r.pc" "$r.out"
 			a=$LAST_MS rc=$LAST_RC
@@ -131,6 +140,10 @@ exec_floor() {
 if [ "${1:-}" = __set ]; then
 	lab_enter "$@"
 	SET=$2
+	KIND=${SET%-ds} # netd or ref
+	DS=0
+	[ "$KIND" = "$SET" ] || DS=1
+	[ "$DS" = 1 ] && N=$DS_N
 	W=$LAB_DIR/bench
 	TSV=$OUT/$SET.tsv
 	mkdir -p "$W/res" "$W/hl"
@@ -141,7 +154,7 @@ if [ "${1:-}" = __set ]; then
 	t0=${EPOCHREALTIME/./}
 	add warm lat1 0 # the first ADD creates the bridge, chains, table: not measured
 	del warm lat1 0
-	latency lat0 0
+	[ "$DS" = 1 ] || latency lat0 0
 	latency port 1
 	[ "$SET" = netd ] && exec_floor
 	fill 1 1
@@ -152,15 +165,22 @@ if [ "${1:-}" = __set ]; then
 	exit 0
 fi
 
+for s in $SETS; do
+	case $s in netd | ref | netd-ds | ref-ds) ;; *)
+		echo "CNI_SETS: no set \"$s\" (netd ref netd-ds ref-ds)" >&2
+		exit 2
+		;;
+	esac
+done
 for b in "$P" "$REF/bridge" "$REF/host-local" "$REF/portmap"; do
 	[ -x "$b" ] || {
 		echo "missing $b (make; scripts/install-deps.sh installs containernetworking-plugins)" >&2
 		exit 2
 	}
 done
-echo "# cni: netd-cni vs $REF bridge+host-local+portmap ($(dpkg-query -W -f='${Version}' containernetworking-plugins 2>/dev/null)); RUNS=$RUNS, N=$N"
+echo "# cni: netd-cni vs $REF bridge+host-local+portmap ($(dpkg-query -W -f='${Version}' containernetworking-plugins 2>/dev/null)); RUNS=$RUNS, N=$N, DS_N=$DS_N, sets: $SETS"
 rc=0
-for s in ${CNI_SETS:-netd ref}; do
+for s in $SETS; do
 	bash "$0" __set "$s" || rc=1
 done
 
@@ -205,6 +225,32 @@ ga=$(div "$(col ref "lat$N" ADD)" "$(col ref lat1 ADD)")
 emit_row key=cni_growth metric="CNI ADD growth, 1 -> $N containers" unit=x ours="$go" anchor="$ga" \
 	anchor_name="$trio" ratio="$go" ratio_desc="ours at $N / ours at 1" target="<= 1.2" \
 	target_on=ratio n="$RUNS"
+
+# Dual stack: one IPv4 and one IPv6 range set, one port mapping (published on both families).
+if [[ " $SETS " == *" netd-ds "* ]]; then
+	trio_ds="$trio (two range sets)"
+	for k in ADD DEL; do
+		o=$(col netd-ds port $k) a=$(col ref-ds port $k)
+		emit_row key="cni_ds_${k,,}_port" metric="CNI $k, dual stack, one port" unit=ms ours="$o" \
+			anchor="$a" anchor_name="$trio_ds+portmap" ratio="$(div "$a" "$o")" \
+			ratio_desc="anchor/ours (x faster)" target= n="$RUNS"
+	done
+	o=$(col netd-ds port ADD) a=$(col netd port ADD)
+	emit_row key=cni_ds_add_vs_v4 metric="CNI ADD (one port), dual stack vs IPv4 only, ours" unit=ms \
+		ours="$o" anchor="$a" anchor_name="ours, IPv4 only" ratio="$(div "$o" "$a")" \
+		ratio_desc="dual stack/IPv4" target="<= 1.3" target_on=ratio n="$RUNS"
+	for ph in lat1 "lat$DS_N"; do
+		o=$(col netd-ds "$ph" ADD) a=$(col ref-ds "$ph" ADD)
+		emit_row key="cni_ds_add_at${ph#lat}" metric="CNI ADD, dual stack, ${ph#lat} other container(s) present" \
+			unit=ms ours="$o" anchor="$a" anchor_name="$trio_ds" ratio="$(div "$a" "$o")" \
+			ratio_desc="anchor/ours (x faster)" target= n="$RUNS"
+	done
+	go=$(div "$(col netd-ds "lat$DS_N" ADD)" "$(col netd-ds lat1 ADD)")
+	ga=$(div "$(col ref-ds "lat$DS_N" ADD)" "$(col ref-ds lat1 ADD)")
+	emit_row key=cni_ds_growth metric="CNI ADD growth, dual stack, 1 -> $DS_N containers" unit=x \
+		ours="$go" anchor="$ga" anchor_name="$trio_ds" ratio="$go" \
+		ratio_desc="ours at $DS_N / ours at 1" target="<= 1.2" target_on=ratio n="$RUNS"
+fi
 
 # the curve: median ADD latency per bin of 25 containers present, ours and the trio's
 BIN=${BENCH_BIN:-25}

@@ -6,8 +6,9 @@
 #   BENCH_PARTS="cni churn netd datapath runtime"   which parts (rows of the others are kept)
 #   BENCH_PART_TIMEOUT=900                    seconds per part, then it is stopped
 #   BENCH_WRITE=1                             0: print only, leave results.json and docs alone
-#   knobs of the parts: RUNS BENCH_N (cni.sh), PODS SCALE_N (churn.sh), PUB_SAMPLES BG_PORTS (netd.sh),
-#   REPS IPERF_T WRK_D NPROXY (datapath.sh), RT_RUNS WARMUP (runtime.sh), QUIET_MAX (wait, s)
+#   knobs of the parts: RUNS BENCH_N BENCH_DS_N CNI_SETS (cni.sh), PODS SCALE_N (churn.sh),
+#   PUB_SAMPLES BG_PORTS (netd.sh), REPS IPERF_T WRK_D NPROXY DP_MODES (datapath.sh),
+#   RT_RUNS WARMUP (runtime.sh), QUIET_MAX (wait, s)
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP" || exit 1
