@@ -196,7 +196,9 @@ t=$SECONDS
 chaos_round $((P2_TARGET - P2_KILLS)) "phase 5"
 P5_KILLS=$KILLED
 for ((j = 1; j <= POOL; j++)); do ip netns del "x$j" 2>/dev/null; done
-wait_until 20 test "$(leftovers)" = "$ZERO"
+# (a function: every try counts again; $(...) as an argument would count once)
+no_leftovers() { test "$(leftovers)" = "$ZERO"; }
+wait_until 20 no_leftovers
 say "phase 5: $P5_KILLS kills, serve converged in $((SECONDS - t))s (chaos included)"
 check_zero "phase 5: namespaces gone, netd serve alone"
 # A flush with an attach right behind it (the attach recreates the table before serve looks):
@@ -220,7 +222,7 @@ say "phase 5: flush + attach: $maps map elements for $claims claims, $nets nets 
 nnets=$(find "$NETD_CONFIG_DIR" -name '*.conf' | wc -l)
 check_eq "phase 5: serve restores every published port and network after a flush (attach right after it)" "3 3 $nnets" "$claims $maps $nets"
 for ((j = POOL + 1; j <= POOL + 3; j++)); do ip netns del "x$j"; done
-wait_until 20 test "$(leftovers)" = "$ZERO"
+wait_until 20 no_leftovers
 check_zero "phase 5: after the flush test, netd serve alone"
 kill "$SERVE_PID"
 wait "$SERVE_PID"
