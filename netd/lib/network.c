@@ -620,8 +620,10 @@ static int ports_allowed(const struct netd_netconf *nc, size_t n_ports, struct n
 int netd_ports_check(const char *network, const struct netd_port *ports, size_t n,
 		     struct netd_err *err)
 {
-	struct netd_endpoint ep = {.ports = (struct netd_port *)ports, .n_ports = n};
-	struct netd_netconf nc;
+	struct netd_attach_req req = {.ports = ports, .n_ports = n};
+	struct netd_endpoint ep = {0};
+	struct netd_netconf nc = {0};
+	bool v6;
 	int r;
 
 	if (!n)
@@ -637,16 +639,26 @@ int netd_ports_check(const char *network, const struct netd_port *ports, size_t 
 		r = 0;
 	else if (r == 0)
 		r = ports_allowed(&nc, n, err);
+	if (r < 0)
+		return r;
+	/* As attach sees them: family 0 split per family, the IPv6 side where the network has
+	 * one (an endpoint of it gets an IPv6 address). */
+	v6 = nc.subnet6.ip.family == AF_INET6;
+	snprintf(ep.network, sizeof(ep.network), "%s", network);
+	if (v6)
+		ep.ip6.family = AF_INET6;
+	r = ports_per_family(&ep, &req, v6, err);
 	if (r == 0)
 		r = ports_check(&ep, err);
 	/* Claims are files per port, listeners a filtered dump: per port, whatever else runs. */
-	for (size_t i = 0; i < n && r == 0; i++) {
-		if (!port_is_fixed(&ports[i]))
+	for (size_t i = 0; i < ep.n_ports && r == 0; i++) {
+		if (!port_is_fixed(&ep.ports[i]))
 			continue;
-		r = netd_store_port_free(&ports[i], NULL, err);
+		r = netd_store_port_free(&ep.ports[i], NULL, err);
 		if (r == 0)
-			r = port_no_listener(&ports[i], err);
+			r = port_no_listener(&ep.ports[i], err);
 	}
+	free(ep.ports);
 	return r;
 }
 
