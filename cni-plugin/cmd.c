@@ -181,6 +181,24 @@ static int want_has_subnet(const struct netd_netconf *nc, const struct netd_atta
 	return 0;
 }
 
+/*
+ * portMappings with an IPv6 hostIP on a network that gives the container no IPv6 address are
+ * dropped, not refused: a runtime sends the same mappings to every network of a pod, and an
+ * IPv4-only network has nothing to publish them on (the reference portmap plugin skips an
+ * entry whose hostIP is not of the container's family too).
+ */
+static void drop_v6_ports(struct cni_conf *c, bool has_ip6)
+{
+	size_t n = 0;
+
+	if (has_ip6)
+		return;
+	for (size_t i = 0; i < c->n_ports; i++)
+		if (c->ports[i].host_ip.family != AF_INET6)
+			c->ports[n++] = c->ports[i];
+	c->n_ports = n;
+}
+
 int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text, size_t len,
 		struct cni_err *e)
 {
@@ -241,6 +259,8 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 		req.has_mac = true;
 		memcpy(req.mac, env->a.mac, 6);
 	}
+	drop_v6_ports(c, c->ipam_delegate ? ext.ip6.family == AF_INET6
+					  : nc.subnet6.ip.family == AF_INET6);
 	req.ports = c->ports;
 	req.n_ports = c->n_ports;
 	req.ignore_host_listeners = true;

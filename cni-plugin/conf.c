@@ -429,14 +429,13 @@ static int int_in(json_t *v, long lo, long hi, long *out)
 	return -1;
 }
 
-static int parse_port(json_t *pm, size_t i, struct netd_port *p, bool *skip, struct cni_err *e)
+static int parse_port(json_t *pm, size_t i, struct netd_port *p, struct cni_err *e)
 {
 	const char *proto = NULL, *host_ip = NULL;
 	json_t *hp, *cp;
 	long hport, cport;
 	char where[64];
 
-	*skip = false;
 	snprintf(where, sizeof(where), "runtimeConfig.portMappings[%zu].", i);
 	if (!json_is_object(pm))
 		return cni_err_set(e, CNI_ERR_CONFIG,
@@ -470,23 +469,10 @@ static int parse_port(json_t *pm, size_t i, struct netd_port *p, bool *skip, str
 					   "%sprotocol: \"%.16s\" is not tcp, udp or sctp", where,
 					   proto);
 	}
-	if (host_ip && *host_ip) {
-		struct in_addr a;
-
-		if (cni_parse_ip4(host_ip, &a) == 0) {
-			p->host_ip = netd_ip_from4(a);
-		} else {
-			if (strchr(host_ip, ':')) {
-				/* An IPv6 host address: nothing to publish for an IPv4 container.
-				 */
-				*skip = true;
-				return 0;
-			}
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "%shostIP: \"%.64s\" is not an IP address", where,
-					   host_ip);
-		}
-	}
+	/* An IPv6 hostIP is kept here; cmd.c drops it when the network gives no IPv6 address. */
+	if (host_ip && *host_ip && netd_ip_parse(host_ip, AF_UNSPEC, &p->host_ip, NULL) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG, "%shostIP: \"%.64s\" is not an IP address",
+				   where, host_ip);
 	p->host_port = (uint16_t)hport;
 	p->host_port_max = 0;
 	p->ctr_port = (uint16_t)cport;
@@ -549,12 +535,9 @@ static int parse_runtime_config(struct cni_conf *c, struct cni_err *e)
 			return cni_err_set(e, CNI_ERR_GENERIC, "out of memory");
 		json_array_foreach(pms, i, v)
 		{
-			bool skip;
-
-			if (parse_port(v, i, &c->ports[c->n_ports], &skip, e) < 0)
+			if (parse_port(v, i, &c->ports[c->n_ports], e) < 0)
 				return -1;
-			if (!skip)
-				c->n_ports++;
+			c->n_ports++;
 		}
 	}
 	if (ips && take_json_ips(c, ips, "runtimeConfig.ips", e) < 0)

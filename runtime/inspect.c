@@ -169,10 +169,20 @@ int nsbox_cmd_inspect(int argc, char **argv)
 			char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
 			netd_ip4_format(eps[i].ip, ip, sizeof(ip));
 			netd_ip4_format(eps[i].gateway, gw, sizeof(gw));
-			json_object_set_new(nets, eps[i].network,
-					    json_pack("{s:s, s:s, s:s, s:i}", "Interface",
-						      eps[i].ifname, "IPAddress", ip, "Gateway", gw,
-						      "IPPrefixLen", (int)eps[i].prefix));
+			json_t *net = json_pack("{s:s, s:s, s:s, s:i}", "Interface", eps[i].ifname,
+						"IPAddress", ip, "Gateway", gw, "IPPrefixLen",
+						(int)eps[i].prefix);
+			if (eps[i].ip6.family == AF_INET6) { /* Docker's names for them */
+				char ip6[NETD_IP_STRLEN], gw6[NETD_IP_STRLEN];
+
+				netd_ip_format(&eps[i].ip6, ip6, sizeof(ip6));
+				netd_ip_format(&eps[i].gateway6, gw6, sizeof(gw6));
+				json_object_set_new(net, "GlobalIPv6Address", json_string(ip6));
+				json_object_set_new(net, "GlobalIPv6PrefixLen",
+						    json_integer((int)eps[i].prefix6));
+				json_object_set_new(net, "IPv6Gateway", json_string(gw6));
+			}
+			json_object_set_new(nets, eps[i].network, net);
 		}
 		json_object_set_new(ns, "Networks", nets);
 		netd_endpoints_free(eps, n_eps);

@@ -494,17 +494,28 @@ static int write_idmaps(pid_t pid, struct netd_err *err)
 static void hosts_text(const struct run_ctx *c, char *buf, size_t len)
 {
 	const struct nsbox_opts *o = c->o;
-	char ip[INET_ADDRSTRLEN] = "", gw[INET_ADDRSTRLEN] = "";
+	char ip[NETD_IP_STRLEN] = "", gw[INET_ADDRSTRLEN] = "";
 	int n;
 
 	n = snprintf(buf, len, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 	if (c->n_attached) {
-		netd_ip4_format(c->eps[0].ip, ip, sizeof(ip));
+		/* the container's names on each of its addresses, as Docker writes them */
+		for (int v6 = 0; v6 < 2 && (size_t)n < len; v6++) {
+			if (v6 && c->eps[0].ip6.family != AF_INET6)
+				continue;
+			if (v6)
+				netd_ip_format(&c->eps[0].ip6, ip, sizeof(ip));
+			else
+				netd_ip4_format(c->eps[0].ip, ip, sizeof(ip));
+			n += snprintf(buf + n, len - (size_t)n, "%s\t%s", ip, o->hostname);
+			if (strcmp(o->hostname, o->name) && (size_t)n < len)
+				n += snprintf(buf + n, len - (size_t)n, " %s", o->name);
+			if ((size_t)n < len)
+				n += snprintf(buf + n, len - (size_t)n, "\n");
+		}
 		netd_ip4_format(c->eps[0].gateway, gw, sizeof(gw));
-		n += snprintf(buf + n, len - (size_t)n, "%s\t%s", ip, o->hostname);
-		if (strcmp(o->hostname, o->name))
-			n += snprintf(buf + n, len - (size_t)n, " %s", o->name);
-		snprintf(buf + n, len - (size_t)n, "\n%s\thost.nsbox.internal gateway\n", gw);
+		if ((size_t)n < len)
+			snprintf(buf + n, len - (size_t)n, "%s\thost.nsbox.internal gateway\n", gw);
 	} else {
 		snprintf(buf + n, len - (size_t)n, "127.0.1.1\t%s\n", o->hostname);
 	}

@@ -404,7 +404,7 @@ struct lease_look {
 	const char *network;
 	const struct netd_endpoint *eps;
 	size_t n;
-	bool *leased;
+	bool *leased, *leased6; /* per endpoint: a lease file names its address of that family */
 };
 
 static void key_of(const struct netd_endpoint *ep, char *k, size_t len)
@@ -412,16 +412,26 @@ static void key_of(const struct netd_endpoint *ep, char *k, size_t len)
 	netd_store_key(k, len, ep->network, ep->id, ep->ifname);
 }
 
-static int look_lease(struct in_addr ip, const char *key, void *arg)
+/* The endpoint's address of ip's family, when it has one of its own (not external IPAM). */
+static bool ep_holds(const struct netd_endpoint *ep, const struct netd_ip *ip)
+{
+	if (ep->external_ipam)
+		return false;
+	if (ip->family == AF_INET)
+		return ep->ip.s_addr == ip->v4.s_addr;
+	return ep->ip6.family == AF_INET6 && netd_ip_equal(&ep->ip6, ip);
+}
+
+static int look_lease(const struct netd_ip *ip, const char *key, void *arg)
 {
 	struct lease_look *l = arg;
-	char a[INET_ADDRSTRLEN], k[NETD_KEY_MAX];
+	char a[NETD_IP_STRLEN], k[NETD_KEY_MAX];
 	const struct netd_endpoint *holder = NULL;
+	bool *leased = ip->family == AF_INET6 ? l->leased6 : l->leased;
 
-	netd_ip4_format(ip, a, sizeof(a));
+	netd_ip_format(ip, a, sizeof(a));
 	for (size_t i = 0; i < l->n; i++) {
-		if (l->eps[i].external_ipam || l->eps[i].ip.s_addr != ip.s_addr ||
-		    strcmp(l->eps[i].network, l->network) != 0)
+		if (!ep_holds(&l->eps[i], ip) || strcmp(l->eps[i].network, l->network) != 0)
 			continue;
 		if (holder) {
 			add(l->f, NETD_DOCTOR_FAIL, "duplicate-address",
@@ -433,7 +443,7 @@ static int look_lease(struct in_addr ip, const char *key, void *arg)
 			continue;
 		}
 		holder = &l->eps[i];
-		l->leased[i] = true;
+		leased[i] = true;
 	}
 	if (!key) {
 		add(l->f, NETD_DOCTOR_FAIL, "damaged-lease",
@@ -512,7 +522,7 @@ static void check_state(struct findings *f)
 	struct netd_err e;
 	char path[PATH_MAX], k[NETD_KEY_MAX], owner[NETD_KEY_MAX + 1];
 	size_t n = 0, n_bad = 0, problems = f->n;
-	bool *leased;
+	bool *leased, *leased6;
 	DIR *d;
 	struct dirent *de;
 
@@ -526,30 +536,42 @@ static void check_state(struct findings *f)
 		    "the other state files say; netd gc does once its namespace is gone.",
 		    bad[i].why, bad[i].network, bad[i].id, bad[i].ifname);
 	leased = calloc(n ? n : 1, sizeof(*leased));
+	leased6 = calloc(n ? n : 1, sizeof(*leased6));
+	if (!leased6) {
+		free(leased);
+		leased = NULL;
+	}
 	if (netd_path_fmt(path, sizeof(path), "%s/networks", netd_state_dir()) == 0 && leased &&
 	    (d = opendir(path))) {
 		while ((de = readdir(d))) {
-			struct lease_look l = {f, de->d_name, eps, n, leased};
+			struct lease_look l = {f, de->d_name, eps, n, leased, leased6};
 
 			if (de->d_name[0] == '.' || netd_name_check_network(de->d_name, NULL) < 0)
 				continue;
-			if (netd_ipam_foreach(de->d_name, look_lease, &l, &e) < 0)
+			if (netd_ipam_foreach_ip(de->d_name, look_lease, &l, &e) < 0)
 				add(f, NETD_DOCTOR_WARN, "leases", "cannot read the leases: %s",
 				    e.msg);
 		}
 		closedir(d);
 	}
 	for (size_t i = 0; leased && i < n; i++) {
-		char a[INET_ADDRSTRLEN];
+		char a[NETD_IP_STRLEN];
 
-		if (leased[i] || eps[i].external_ipam || strcmp(eps[i].state, "ready") != 0)
+		if (eps[i].external_ipam || strcmp(eps[i].state, "ready") != 0)
 			continue;
-		netd_ip4_format(eps[i].ip, a, sizeof(a));
-		add(f, NETD_DOCTOR_FAIL, "lease-missing",
-		    "endpoint %s/%s on %s holds %s, but no lease file names it: the allocator "
-		    "could hand %s out again. netd gc leases it again.",
-		    eps[i].id, eps[i].ifname, eps[i].network, a, a);
+		for (int v6 = 0; v6 < 2; v6++) {
+			struct netd_ip ip = v6 ? eps[i].ip6 : netd_ip_from4(eps[i].ip);
+
+			if ((v6 ? leased6 : leased)[i] || (v6 && ip.family != AF_INET6))
+				continue;
+			netd_ip_format(&ip, a, sizeof(a));
+			add(f, NETD_DOCTOR_FAIL, "lease-missing",
+			    "endpoint %s/%s on %s holds %s, but no lease file names it: the "
+			    "allocator could hand %s out again. netd gc leases it again.",
+			    eps[i].id, eps[i].ifname, eps[i].network, a, a);
+		}
 	}
+	free(leased6);
 	free(leased);
 	{
 		struct claim_look c = {f, eps, n};

@@ -5,6 +5,7 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
 #include <linux/if_arp.h>
@@ -257,6 +258,18 @@ static int bridge_sysctls(const char *name, struct netd_err *err)
 		if (rc < 0)
 			return rc;
 	}
+	/*
+	 * accept_dad=0 before the first port gives the bridge carrier, when the kernel adds its
+	 * link-local address: the neighbour solicitation for a forwarded packet (published port,
+	 * from outside) needs a link-local source that is not tentative, and is not sent at all
+	 * until then, so the first connection to a container in the second after the bridge came
+	 * up lost its SYN. No such directory: IPv6 is off on this host, nothing to do.
+	 */
+	rc = netd_path_fmt(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", name);
+	if (rc < 0)
+		return netd_err_set(err, -rc, "sysctl accept_dad: path too long");
+	if (access(path, F_OK) == 0 || netd_dry())
+		return netd_sysctl_write(path, "0", err);
 	return 0;
 }
 
@@ -307,7 +320,7 @@ int netd_bridge_addr6(struct netd_rtnl *r, const char *name, int ifindex, const 
 	return 0;
 }
 
-/* Everything after the bridge exists: kind check, mtu, up, address, sysctls. */
+/* Everything after the bridge exists: kind check, sysctls, mtu, up, address. */
 static int bridge_setup(struct netd_rtnl *r, const char *name, struct in_addr gw, unsigned prefix,
 			unsigned mtu, struct rtnl_link *found, int *ifindex, struct netd_err *err)
 {
@@ -328,6 +341,10 @@ static int bridge_setup(struct netd_rtnl *r, const char *name, struct in_addr gw
 		return netd_err_set(err, EEXIST, "bridge %s: exists and is not a bridge (kind %s)",
 				    name, kind && *kind ? kind : "none");
 	*ifindex = rtnl_link_get_ifindex(l);
+	/* Before up: accept_dad must be 0 when a new bridge makes its link-local address. */
+	rc = bridge_sysctls(name, err);
+	if (rc < 0)
+		return netd_err_prefix(err, "bridge %s", name);
 	if ((mtu && rtnl_link_get_mtu(l) != mtu) || !(rtnl_link_get_flags(l) & IFF_UP)) {
 		unsigned set_mtu = rtnl_link_get_mtu(l) != mtu ? mtu : 0;
 
@@ -350,18 +367,15 @@ static int bridge_setup(struct netd_rtnl *r, const char *name, struct in_addr gw
 		if (nle == 0)
 			netd_explain_addr_add("ip", name, gw, prefix);
 	}
-	rc = bridge_sysctls(name, err);
-	if (rc < 0)
-		return netd_err_prefix(err, "bridge %s", name);
 	return 0;
 }
 
 static void explain_bridge_add(const char *name, unsigned mtu)
 {
 	if (mtu)
-		netd_explain("ip link add %s mtu %u up type bridge", name, mtu);
+		netd_explain("ip link add %s mtu %u type bridge", name, mtu);
 	else
-		netd_explain("ip link add %s up type bridge", name);
+		netd_explain("ip link add %s type bridge", name);
 }
 
 /* Dry run, no such bridge: what creating and setting it up would do. */
@@ -371,11 +385,12 @@ static int bridge_dry_create(const char *name, struct in_addr gw, unsigned prefi
 	int rc;
 
 	explain_bridge_add(name, mtu);
-	if (gw.s_addr != INADDR_ANY)
-		netd_explain_addr_add("ip", name, gw, prefix);
 	rc = bridge_sysctls(name, err);
 	if (rc < 0)
 		return netd_err_prefix(err, "bridge %s", name);
+	netd_explain("ip link set %s up", name);
+	if (gw.s_addr != INADDR_ANY)
+		netd_explain_addr_add("ip", name, gw, prefix);
 	*ifindex = netd_explain_fake_ifindex(name);
 	if (created)
 		*created = true;
@@ -416,7 +431,7 @@ int netd_bridge_ensure(struct netd_rtnl *r, const char *name, struct in_addr gw,
 		rtnl_link_set_name(l, name);
 		if (mtu)
 			rtnl_link_set_mtu(l, mtu);
-		rtnl_link_set_flags(l, IFF_UP);
+		/* down: bridge_setup writes its sysctls, then sets it up */
 		netd_nl_reset(r);
 		nle = netd_dry() ? -NLE_EXIST : rtnl_link_add(r->sk, l, NLM_F_CREATE | NLM_F_EXCL);
 	}

@@ -4,7 +4,7 @@
 # `-p 8080:80`, the port answering, another container reaching it, libcni's CHECK of podman's
 # attachment, `network reload`, stop (DEL), start (ADD), rm, and nothing left behind; then a
 # dual-stack conflist (an IPv4 and an IPv6 range set): both addresses, IPv6 between the host and
-# the containers, CHECK, nothing left.
+# the containers, the published port over IPv6, CHECK, nothing left.
 # podman's state (storage, runroot, tmp, events) is on the lab's tmpfs; containers run with
 # --cgroups=disabled, so nothing is made in the machine's cgroup tree.
 # shellcheck source=clients.sh
@@ -153,6 +153,8 @@ out=$(pm run --rm --timeout 20 --cgroups=disabled --network $NET6 --rootfs "$ROO
 	/bin/wget -q -O - "http://[$IP6]/" 2>&1)
 check_eq "a second container reaches web6:80 over IPv6" podman-page "$out"
 check "the published port answers on 127.0.0.1:8081" page_is http://127.0.0.1:8081/ podman-page
+check "the published port answers over IPv6 on [fd98:3::1]:8081 (a host address)" \
+	page_is "http://[fd98:3::1]:8081/" podman-page
 check_eq "two leases (one per family) for web6" 2 "$(count_leases)"
 ID6=$(pm inspect web6 --format '{{.Id}}' 2>/dev/null)
 NETNS6=$(pm inspect web6 --format '{{.NetworkSettings.SandboxKey}}' 2>/dev/null)

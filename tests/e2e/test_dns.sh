@@ -96,7 +96,7 @@ check_eq "nsbox --dns wins over the gateway (what the user asked for)" "nameserv
 check_eq "nsbox --dns-search replaces the search list; the gateway stays" \
 	"search corp.example|nameserver 10.61.0.1|" \
 	"$(nsbox run --name dnsuser --network front --dns-search corp.example "$ROOTFS" cat /etc/resolv.conf | tr '\n' '|')"
-check "AAAA: no IPv6 answer yet (networks are IPv4; the config's v6 column is empty)" \
+check "an IPv4-only network's config leaves the IPv6 column empty (no AAAA for front)" \
 	bash -c "! grep -E '^[^ ]+ [^ ]+ [^ ]+:' '$NETD_STATE_DIR/dns/front'"
 
 # ---- forwarding, and another network ----

@@ -5,7 +5,8 @@
 # lease or claim; netd connect/disconnect on a running container and on a netns path; nsbox run
 # --network container:NAME (the target's interfaces, its localhost services, its /etc files);
 # bad input (unknown network, a network twice, container:unknown, a joiner's joiner) refused
-# with nothing changed.
+# with nothing changed; a dual-stack network: -p answering on both families, the IPv6 address
+# in /etc/hosts and nsbox inspect.
 # Runs nsbox: take /tmp/netd-heavy.lock when running it by hand next to other suites.
 # shellcheck source=../lib.sh
 LAB_PID=1 LAB_PIDNS=1
@@ -199,6 +200,28 @@ check_eq "web1's veth went with it: side keeps the namespace, with lo only" "lo"
 check "nsbox stop side" nsbox stop -t 1 side
 check "nsbox stop web2" nsbox stop -t 1 web2
 for c in web1 web2 side; do nsbox rm "$c" >/dev/null 2>&1; done
+
+# ---- a dual-stack network: -p answers on both families; /etc/hosts and inspect name the
+#      IPv6 address ----
+netd network create dual --subnet 10.64.0.0/24 --subnet fd64::/64 >/dev/null
+check "web6 on dual (both subnets), -p 8090:80" \
+	nsbox run -d --name web6 --network dual -p 8090:80 "$ROOTFS" httpd -f -p 80 -h /www
+W6=$(nsbox exec web6 ip -6 -o addr show eth0 scope global 2>/dev/null | awk '{sub(/\/.*/, "", $4); print $4}')
+check_eq "web6 has an address in fd64::/64" "fd64::" "${W6%%[0-9a-f]}"
+check_eq "host -> [fd64::1]:8090 over IPv6 reaches web6" "hello from web" \
+	"$(curl -sf -m 3 -g "http://[fd64::1]:8090/")"
+check_eq "host -> 10.64.0.1:8090 over IPv4 reaches web6" "hello from web" \
+	"$(curl -sf -m 3 "http://10.64.0.1:8090/")"
+check_eq "host -> web6's own address [$W6]:80" "hello from web" "$(curl -sf -m 3 -g "http://[$W6]:80/")"
+check "web6's /etc/hosts names its IPv6 address" \
+	grep -qxP "\Q$W6\E\tweb6" <<<"$(nsbox exec web6 cat /etc/hosts)"
+check "  ... and its IPv4 address" grep -qxP "$(rec web6 ip)\tweb6" <<<"$(nsbox exec web6 cat /etc/hosts)"
+check_eq "inspect web6: Networks.dual.GlobalIPv6Address, IPv6Gateway" "$W6 64 fd64::1" \
+	"$(nsbox inspect web6 | python3 -c 'import json,sys; n=json.load(sys.stdin)[0]["NetworkSettings"]["Networks"]["dual"]; print(n["GlobalIPv6Address"], n["GlobalIPv6PrefixLen"], n["IPv6Gateway"])')"
+check "nsbox stop web6" nsbox stop -t 1 web6
+nsbox rm web6 >/dev/null 2>&1
+check_eq "  ... no IPv6 lease, claim or publish element left" "0 0 0" \
+	"$(find "$NETD_STATE_DIR/networks/dual/ips" -name '*:*' 2>/dev/null | wc -l) $(count_claims) $(count_map_elements)"
 netd gc >/dev/null 2>&1
 check_eq "the end: nothing in the lab" "$EMPTY" "$(state)"
 finish

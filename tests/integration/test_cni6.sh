@@ -4,7 +4,8 @@
 # shape of every cniVersion; the IPv6 address usable at once (not tentative), the v6 default
 # route, ping -6 from the host and between pods; ips / IP= of either family; CHECK of both
 # families; bad range sets refused naming the key and changing nothing; DEL and GC leave no IPv6
-# lease; STATUS counting the IPv6 range; a delegated host-local with two range sets.
+# lease; STATUS counting the IPv6 range; portMappings with hostIP "" and a v6 hostIP (curl
+# over both families), skipped on an IPv4-only network; a delegated host-local with two range sets.
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
@@ -211,6 +212,35 @@ fi
 check "  ... with code 50, naming IPv6" is_error 50 "IPv6"
 cni DEL t1 /run/netns/t1 eth0 "$TINY"
 check "STATUS after DEL succeeds again" sh -c "printf '%s' '$TINY' | CNI_COMMAND=STATUS $P"
+
+# ---- portMappings: hostIP "" publishes both families, a v6 hostIP on a dual-stack network
+# publishes there, on an IPv4-only network it is skipped (nothing to publish it on)
+ip addr add fd97::9/128 dev lo nodad # an address of the lab host's own
+mkns p1
+ip netns exec p1 python3 -m http.server --bind :: 80 >/dev/null 2>&1 &
+HTTP_PID=$!
+wait_until 50 sh -c "ip netns exec p1 ss -ltn | grep -q ':80 '"
+PM=',"runtimeConfig":{"portMappings":[{"hostPort":8480,"containerPort":80,"protocol":"tcp","hostIP":""},{"hostPort":8481,"containerPort":80,"protocol":"tcp","hostIP":"fd97::9"}]}'
+check "ADD p1 with hostIP \"\" and hostIP fd97::9" cni ADD p1 /run/netns/p1 eth0 "$(conf d1 10.92.0.0/24 fd92::/64 1.0.0 "$PM")"
+check_eq "  ... three claims: 0.0.0.0:8480, [::]:8480, [fd97::9]:8481" 3 "$(count_claims)"
+check_eq "  ... three publish map elements" 3 "$(count_map_elements)"
+check "curl -6 [fd97::9]:8480 (hostIP \"\", IPv6)" curl -sf -m 3 -g -o /dev/null "http://[fd97::9]:8480/"
+check "curl 10.92.0.1:8480 (hostIP \"\", IPv4)" curl -sf -m 3 -o /dev/null "http://10.92.0.1:8480/"
+check "curl -6 [fd97::9]:8481 (hostIP fd97::9)" curl -sf -m 3 -g -o /dev/null "http://[fd97::9]:8481/"
+check_fails "  ... 10.92.0.1:8481 is not published" curl -sf -m 2 -o /dev/null "http://10.92.0.1:8481/"
+check "DEL p1" cni DEL p1 /run/netns/p1 eth0 "$(conf d1 10.92.0.0/24 fd92::/64 1.0.0 "$PM")"
+LO6=',"runtimeConfig":{"portMappings":[{"hostPort":8482,"containerPort":80,"hostIP":"::1"}]}'
+check_fails "ADD p1 with hostIP ::1 is refused" cni ADD p1 /run/netns/p1 eth0 "$(conf d1 10.92.0.0/24 fd92::/64 1.0.0 "$LO6")"
+check "  ... saying why ([::1] is not DNATed)" is_error 7 "[::1] cannot be published"
+check_eq "  ... no claim, no map element left" "0 0" "$(count_claims) $(count_map_elements)"
+V4ONLY="{\"cniVersion\":\"1.0.0\",\"name\":\"v4o\",\"type\":\"netd-cni\",\"bridge\":\"br-v4o\",\"isGateway\":true,\"ipam\":{\"ranges\":[[{\"subnet\":\"10.97.0.0/24\"}]]}$PM}"
+check "ADD p1 on an IPv4-only network with the same mappings" cni ADD p1 /run/netns/p1 eth0 "$V4ONLY"
+check_eq "  ... only 0.0.0.0:8480 claimed (the IPv6 hostIP skipped)" 1 "$(count_claims)"
+check "  ... curl 10.97.0.1:8480" curl -sf -m 3 -o /dev/null "http://10.97.0.1:8480/"
+check "DEL p1 (IPv4-only)" cni DEL p1 /run/netns/p1 eth0 "$V4ONLY"
+kill $HTTP_PID 2>/dev/null
+wait $HTTP_PID 2>/dev/null
+check_eq "  ... no claim, no map element left" "0 0" "$(count_claims) $(count_map_elements)"
 
 # ---- delegated IPAM: the reference host-local with two range sets
 if [ -x "$REF/host-local" ]; then

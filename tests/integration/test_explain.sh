@@ -49,7 +49,7 @@ check_eq "explained commands equal the dry run's" \
 	"$(grep -v '^#' "$W/dry.sh")" "$(grep -v '^#' "$W/attach.sh")"
 check "explained commands are ip, nft and /proc/sys writes only" \
 	bash -c "! grep -vE '^(#|ip |nft |echo [01] > /proc/sys/|conntrack |\$)' '$W/attach.sh'"
-for want in "ip link add lab up type bridge" "ip addr add 10.77.0.1/24 broadcast 10.77.0.255 dev lab" \
+for want in "ip link add lab type bridge" "ip link set lab up" "echo 0 > /proc/sys/net/ipv6/conf/lab/accept_dad" "ip addr add 10.77.0.1/24 broadcast 10.77.0.255 dev lab" \
 	"echo 1 > /proc/sys/net/ipv4/ip_forward" "ip -n c1 addr add 10.77.0.2/24 broadcast 10.77.0.255 dev eth0" \
 	"ip -n c1 route add default via 10.77.0.1 dev eth0" \
 	"nft add table ip netd '{ comment \"netd layout 4\"; }'" \

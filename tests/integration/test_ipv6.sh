@@ -125,6 +125,10 @@ check_eq "rollback leaves no interface in the namespace" "" \
 printf 'lab/ghost@eth0\n' >"$NETD_STATE_DIR/networks/lab/ips/fd77::99"
 printf 'garbage' >"$NETD_STATE_DIR/networks/lab/ips/fd77::beef"
 rm -f "$NETD_STATE_DIR/networks/lab/ips/fd77::2"
+"$NETD" doctor >"$LAB_DIR/doctor.out" 2>&1
+check "doctor reports the orphan v6 lease" grep -q "orphan-lease.*fd77::99" "$LAB_DIR/doctor.out"
+check "doctor reports the damaged v6 lease" grep -q "damaged-lease.*ips/fd77::beef" "$LAB_DIR/doctor.out"
+check "doctor reports c1's missing v6 lease" grep -q "lease-missing.*c1.*fd77::2" "$LAB_DIR/doctor.out"
 check "gc with an orphan, a damaged and a missing v6 lease" "$NETD" gc
 check_fails "gc releases an orphan v6 lease" test -e "$NETD_STATE_DIR/networks/lab/ips/fd77::99"
 check_eq "gc repairs a damaged v6 lease from its record" "lab/c2@eth0" \

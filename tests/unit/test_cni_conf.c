@@ -369,7 +369,7 @@ static void test_conf_runtime_config(void **state)
 	    "{\"hostPort\":2000.0,\"containerPort\":20,\"protocol\":\"sctp\",\"hostIP\":\"\"}],"
 	    "\"ips\":[\"fd00::7/64\",\"10.22.0.7/16\"],\"mac\":\"0a:00:00:00:00:07\"}}",
 	    CNI_ADD, &c);
-	assert_int_equal(c.n_ports, 3); /* the IPv6 hostIP entry is not for us */
+	assert_int_equal(c.n_ports, 4); /* the IPv6 one is dropped at ADD on an IPv4-only net */
 	assert_int_equal(c.ports[0].proto, NETD_PROTO_TCP);
 	assert_int_equal(c.ports[0].host_port, 8080);
 	assert_int_equal(c.ports[0].ctr_port, 80);
@@ -377,8 +377,11 @@ static void test_conf_runtime_config(void **state)
 	assert_int_equal(c.ports[0].host_port_max, 0);
 	assert_int_equal(c.ports[1].proto, NETD_PROTO_UDP);
 	assert_string_equal(ip_str(c.ports[1].host_ip.v4), "127.0.0.1");
-	assert_int_equal(c.ports[2].proto, NETD_PROTO_SCTP);
-	assert_int_equal(c.ports[2].host_port, 2000);
+	assert_int_equal(c.ports[2].host_ip.family, AF_INET6);
+	assert_string_equal(ip6_str(&c.ports[2].host_ip), "::1");
+	assert_int_equal(c.ports[2].host_port, 9000);
+	assert_int_equal(c.ports[3].proto, NETD_PROTO_SCTP);
+	assert_int_equal(c.ports[3].host_port, 2000);
 	assert_true(c.has_ip);
 	assert_string_equal(ip_str(c.ip), "10.22.0.7");
 	assert_string_equal(ip6_str(&c.ip6), "fd00::7");

@@ -1,0 +1,156 @@
+#!/bin/bash
+# Dual stack through `netd attach` (issue 14), the layers together in a lab host: a network with
+# both subnets, `-p 8080:80` published on both families (from an external namespace, from the
+# host, hairpin over IPv6), `-p [::]:8081:80` on IPv6 only, `-p [HOST6]:8082:80` on that one
+# host address, egress masquerade over IPv6 (masquerade6) to the external namespace, `nft flush
+# ruleset` then `netd gc` bringing table ip6 netd and its elements back, and detach and
+# kill + gc leaving no IPv6 map element, claim or lease.
+source "$(dirname "$0")/../lib.sh"
+lab_enter "$@"
+
+PY=/usr/bin/python3
+PIDS=()
+kill_servers() {
+	local rc=$?
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	return $rc
+}
+trap 'kill_servers; lab_exit' EXIT
+
+# A server answering "TAG PEER-IP" on both families, and its client ("FAIL ..." when refused).
+cat >"$LAB_DIR/srv.py" <<'EOF'
+import socket, sys
+port, tag = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", port))
+s.listen(64)
+while True:
+    c, a = s.accept()
+    p = a[0][7:] if a[0].startswith("::ffff:") else a[0]
+    c.sendall(("%s %s\n" % (tag, p)).encode()); c.close()
+EOF
+cat >"$LAB_DIR/cli.py" <<'EOF'
+import socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+s.settimeout(1.0)
+try:
+    s.connect((host, port)); print(s.recv(200).decode().strip())
+except OSError as e:
+    print("FAIL %s" % e); sys.exit(1)
+EOF
+serve() { # NS PORT TAG; waits until it listens
+	ip netns exec "$1" $PY "$LAB_DIR/srv.py" "$2" "$3" &
+	PIDS+=($!)
+	wait_until 50 sh -c "ip netns exec $1 ss -ltn | grep -q ':$2 '" || echo "# server $* did not start"
+}
+ask() { # NS HOST PORT (NS "-": the lab host); prints the first word (the tag) and the peer
+	local ns=$1
+	shift
+	if [ "$ns" = - ]; then $PY "$LAB_DIR/cli.py" "$@"; else ip netns exec "$ns" $PY "$LAB_DIR/cli.py" "$@"; fi
+}
+tag() { ask "$@" | cut -d' ' -f1; }
+count6() { # elements of the publish maps of table ip6 netd
+	nft -j list table ip6 netd 2>/dev/null | $PY -c '
+import json,sys
+try: d=json.load(sys.stdin)
+except Exception: print(0); sys.exit()
+print(sum(len(o["map"].get("elem",[])) for o in d.get("nftables",[]) if "map" in o and o["map"]["name"].startswith("pub")))'
+}
+leases6() { find "$NETD_STATE_DIR/networks" -path '*/ips/*:*' -type f 2>/dev/null | wc -l; }
+claims6() { find "$NETD_STATE_DIR/ports" -mindepth 2 -type f -name '*:*' ! -name '.*' 2>/dev/null | wc -l; }
+
+# ---- the lab host: ext0 to an external machine (no route to our subnets: only published
+#      ports and masquerade reach across), a second IPv6 address on ext0 ----
+HOST4=192.168.57.1
+HOST6=2001:db8:57::1
+HOST6B=2001:db8:57::3
+EXT4=192.168.57.2
+EXT6=2001:db8:57::2
+mkns ext
+ip link add ext0 type veth peer name eth0 netns ext
+ip addr add $HOST4/24 dev ext0
+ip addr add $HOST6/64 dev ext0 nodad
+ip addr add $HOST6B/64 dev ext0 nodad
+ip link set ext0 up
+ip -n ext addr add $EXT4/24 dev eth0
+ip -n ext addr add $EXT6/64 dev eth0 nodad
+ip -n ext link set eth0 up
+wait_until 30 ip netns exec ext ping -6 -c1 -W1 $HOST6
+serve ext 7000 E
+
+check "network create lab with both subnets" \
+	"$NETD" network create lab --subnet 10.87.0.0/24 --subnet fd87::/64
+for c in c1 c2 c3 c4; do
+	mkns $c
+	serve $c 80 "$(echo $c | tr a-z A-Z)"
+done
+
+# ---- -p 8080:80: both families ----
+check "attach c1 -p 8080:80" "$NETD" attach lab --netns /run/netns/c1 --id c1 -p 8080:80
+C1_6=$(ip -n c1 -6 -o addr show dev eth0 scope global | awk '{print $4}' | cut -d/ -f1)
+check_eq "c1 has an address in fd87::/64" "fd87::" "${C1_6%%[0-9a-f]}"
+check_eq "two claims (0.0.0.0:8080 and [::]:8080), one of them IPv6" "2 1" "$(count_claims) $(claims6)"
+check_eq "one element in the ip6 publish maps" 1 "$(count6)"
+check "ps shows both host ports" sh -c "'$NETD' ps | grep c1 | grep -q '\[::\]:8080->80/tcp'"
+check "the bridge's link-local address is not tentative (accept_dad=0)" \
+	sh -c "ip -6 addr show dev lab scope link | grep inet6 | grep -vq tentative"
+# The first packet to c1 from outside, at once: its SYN is not lost (1 s timeout, no retry).
+check_eq "ext -> [$HOST6]:8080 reaches c1 over IPv6 (the peer kept)" "C1 $EXT6" "$(ask ext $HOST6 8080)"
+check_eq "ext -> $HOST4:8080 reaches c1 over IPv4" "C1 $EXT4" "$(ask ext $HOST4 8080)"
+check_eq "host -> [$HOST6]:8080 reaches c1" C1 "$(tag - $HOST6 8080)"
+check_eq "host -> $HOST4:8080 reaches c1" C1 "$(tag - $HOST4 8080)"
+check "attach c2 (no port)" "$NETD" attach lab --netns /run/netns/c2 --id c2
+check_eq "hairpin over IPv6: c2 -> [$HOST6]:8080 reaches c1" C1 "$(tag c2 $HOST6 8080)"
+check_eq "hairpin over IPv6: c1 -> its own [$HOST6]:8080" C1 "$(tag c1 $HOST6 8080)"
+check_eq "ext -> c1's own address [$C1_6]:80 (not published) gets nothing" FAIL \
+	"$(ip -n ext -6 route add fd87::/64 via $HOST6 && tag ext "$C1_6" 80)"
+ip -n ext -6 route del fd87::/64 via $HOST6
+
+# ---- -p [::]:8081:80: IPv6 only; -p [HOST6]:8082:80: that address only ----
+check "attach c3 -p [::]:8081:80" "$NETD" attach lab --netns /run/netns/c3 --id c3 -p "[::]:8081:80"
+check_eq "ext -> [$HOST6]:8081 reaches c3" C3 "$(tag ext $HOST6 8081)"
+check_eq "ext -> $HOST4:8081 gets nothing (IPv6 only)" FAIL "$(tag ext $HOST4 8081)"
+check "attach c4 -p [$HOST6]:8082:80" "$NETD" attach lab --netns /run/netns/c4 --id c4 -p "[$HOST6]:8082:80"
+check_eq "ext -> [$HOST6]:8082 reaches c4" C4 "$(tag ext $HOST6 8082)"
+check_eq "ext -> [$HOST6B]:8082 (another host address) gets nothing" FAIL "$(tag ext $HOST6B 8082)"
+check_eq "ext -> $HOST4:8082 gets nothing" FAIL "$(tag ext $HOST4 8082)"
+check_fails "attach -p [$HOST6]:8082:80 again: the port is taken on that address" \
+	"$NETD" attach lab --netns /run/netns/c2 --id c5 --ifname eth5 -p "[$HOST6]:8082:80"
+check_eq "  ... but [$HOST6B]:8082 is free (claims are per address)" 0 \
+	"$("$NETD" attach lab --netns /run/netns/c2 --id c5 --ifname eth5 -p "[$HOST6B]:8082:80" >/dev/null 2>&1; echo $?)"
+check "detach c5" "$NETD" detach lab --id c5 --ifname eth5
+
+# ---- egress over IPv6: masquerade6 (on for a ULA prefix) ----
+check "c1 -> [$EXT6]:7000 is masqueraded to an address of the host" \
+	grep -qE "^E ($HOST6|$HOST6B)\$" <<<"$(ask c1 $EXT6 7000)"
+check_eq "c1 -> $EXT4:7000 is masqueraded too" "E $HOST4" "$(ask c1 $EXT4 7000)"
+
+# ---- flush, then gc restores table ip6 netd and its elements ----
+ELEMS=$(count6)
+check_eq "three IPv6 elements before the flush" 3 "$ELEMS"
+nft flush ruleset
+check_eq "after nft flush ruleset: no ip6 element" 0 "$(count6)"
+check "netd gc after the flush" "$NETD" gc
+check "  ... table ip6 netd is back" nft list table ip6 netd
+check_eq "  ... with its $ELEMS elements" "$ELEMS" "$(count6)"
+check_eq "  ... ext -> [$HOST6]:8080 reaches c1 again" C1 "$(tag ext $HOST6 8080)"
+check "  ... masquerade6 is back" grep -qE "^E ($HOST6|$HOST6B)\$" <<<"$(ask c1 $EXT6 7000)"
+
+# ---- teardown: detach, and kill + gc ----
+check "detach c3" "$NETD" detach lab --id c3
+check_eq "  ... its IPv6 element and claim are gone" "2 2" "$(count6) $(claims6)"
+ip netns pids c4 | xargs -r kill
+ip netns del c4
+check "gc after c4's namespace died" "$NETD" gc
+check_eq "  ... its IPv6 element, claim and lease are gone" "1 1 2" "$(count6) $(claims6) $(leases6)"
+check "detach c1" "$NETD" detach lab --id c1
+check "detach c2" "$NETD" detach lab --id c2
+check_eq "nothing left: IPv6 elements, claims, leases; all claims, leases" "0 0 0 0 0" \
+	"$(count6) $(claims6) $(leases6) $(count_claims) $(count_leases)"
+check_eq "ext -> [$HOST6]:8080 gets nothing once c1 is gone" FAIL "$(tag ext $HOST6 8080)"
+
+finish
