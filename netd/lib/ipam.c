@@ -567,6 +567,17 @@ static int exhausted6(const struct netd_netconf *nc, const struct span6 *s, stru
 			    nc->name, IPAM6_MAX_PROBES, a, b);
 }
 
+/* The range to walk, and want (when it is an IPv6 address) checked against it. */
+static int span6_want(const struct netd_netconf *nc, const struct netd_ip *want, struct span6 *s,
+		      struct netd_err *err)
+{
+	int r = span6_of(nc, s, err);
+
+	if (r == 0 && want && want->family == AF_INET6)
+		r = want6_check(nc, s, want, err);
+	return r;
+}
+
 int netd_ipam_peek6(const struct netd_netconf *nc, const char *key, const struct netd_ip *want,
 		    struct netd_ip *got, struct netd_err *err)
 {
@@ -575,13 +586,10 @@ int netd_ipam_peek6(const struct netd_netconf *nc, const char *key, const struct
 	struct span6 s;
 	int r;
 
-	r = span6_of(nc, &s, err);
+	r = span6_want(nc, want, &s, err);
 	if (r < 0)
 		return r;
 	if (want && want->family == AF_INET6) {
-		r = want6_check(nc, &s, want, err);
-		if (r < 0)
-			return r;
 		r = netd_ipam_owner_ip(nc->name, want, owner, sizeof(owner), err);
 		if (r == 0 && strcmp(owner, key) != 0)
 			return netd_err_set(err, EADDRINUSE, "address %s is already leased to %s",
@@ -609,14 +617,9 @@ int netd_ipam_alloc6(const struct netd_netconf *nc, const char *key, const struc
 	r = alloc_args_check(nc, key, err);
 	if (r < 0)
 		return r;
-	r = span6_of(nc, &s, err);
+	r = span6_want(nc, want, &s, err);
 	if (r < 0)
 		return r;
-	if (want && want->family == AF_INET6) {
-		r = want6_check(nc, &s, want, err);
-		if (r < 0)
-			return r;
-	}
 	r = net_path(ipsdir, sizeof(ipsdir), nc->name, "ips", err);
 	if (r < 0)
 		return r;
