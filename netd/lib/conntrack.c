@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include <linux/netlink.h>
 
 #include "conntrack.h"
+#include "mnlsock.h"
 #include "nat_build.h"
 #include "util.h"
 
@@ -156,91 +158,40 @@ static void put_tuple(struct nlmsghdr *nlh, const struct netd_ct_tuple *t)
 		mnl_attr_put_u16(nlh, CTA_ZONE, htons(t->zone));
 }
 
-static void mnl_closep(struct mnl_socket **nl)
-{
-	if (*nl)
-		mnl_socket_close(*nl);
-}
-
 int netd_conntrack_parse_dump(const void *buf, size_t len, uint32_t seq, struct netd_ct_matches *m)
 {
-	int r;
-
-	if (!netd_nlmsgs_ok(buf, len))
-		return -EBADMSG;
-	errno = 0;
-	r = mnl_cb_run(buf, len, seq, 0, dump_cb, m);
-	if (r < 0)
-		return -netd_nl_errno_sane();
-	return r;
+	return netd_mnl_run(buf, len, seq, 0, dump_cb, m);
 }
 
-/* An ACK (or the kernel's error) for a delete. */
-static int parse_ack(const void *buf, size_t len, uint32_t seq, void *arg)
+/* Sends nlh and runs cb (NULL: an ACK is the answer) over the replies; returns 0 or -errno. */
+static int ct_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	int r;
-
-	if (!netd_nlmsgs_ok(buf, len))
-		return -EBADMSG;
-	errno = 0;
-	r = mnl_cb_run(buf, len, seq, 0, NULL, NULL);
-	if (r < 0)
-		return -netd_nl_errno_sane();
-	return r;
-}
-
-static int parse_matches(const void *buf, size_t len, uint32_t seq, void *arg)
-{
-	return netd_conntrack_parse_dump(buf, len, seq, arg);
-}
-
-/* Sends nlh and parses the answers until DONE/ACK; returns 0 or -errno. */
-static int ct_talk(struct mnl_socket *nl, struct nlmsghdr *nlh,
-		   int (*parse)(const void *, size_t, uint32_t, void *), void *data)
-{
+	struct netd_mnl_run_args a = {.seq = nlh->nlmsg_seq, .cb = cb, .data = data};
 	char buf[16384];
 
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		int r;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		}
-		r = parse(buf, (size_t)n, nlh->nlmsg_seq, data);
-		if (r < 0)
-			return r;
-		if (r == MNL_CB_STOP)
-			return 0;
-	}
+	return netd_mnl_talk(nl, nlh, nlh->nlmsg_len, buf, sizeof(buf), netd_mnl_run_parse, &a,
+			     NULL);
 }
 
 int netd_conntrack_flush_port(const struct netd_port *p, struct netd_err *err)
 {
-	__attribute__((cleanup(mnl_closep))) struct mnl_socket *nl = NULL;
-	struct timeval tv = {.tv_sec = 10};
+	cleanup_mnl struct mnl_socket *nl = NULL;
 	struct netd_ct_matches d = {.p = p};
 	char buf[16384];
 	struct nlmsghdr *nlh;
 	uint32_t seq = (uint32_t)time(NULL);
 	int r, first = 0;
 	size_t failed = 0;
-	char name[80];
+	char name[80], what[100];
 
 	netd_nat_port_name(p, name, sizeof(name));
-	nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl)
-		return netd_err_sys(err, errno, "conntrack flush %s: open netlink socket", name);
-	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return netd_err_sys(err, errno, "conntrack flush %s: bind", name);
+	snprintf(what, sizeof(what), "conntrack flush %s", name);
+	r = netd_mnl_open(NETLINK_NETFILTER, &nl, what, err);
+	if (r < 0)
+		return r;
 
 	nlh = ct_hdr(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq++, ct_family(p));
-	r = ct_talk(nl, nlh, parse_matches, &d);
+	r = ct_talk(nl, nlh, dump_cb, &d);
 	if (r < 0 || d.error) {
 		free(d.v);
 		return netd_err_sys(err, r < 0 ? -r : d.error, "conntrack flush %s: dump", name);
@@ -248,7 +199,7 @@ int netd_conntrack_flush_port(const struct netd_port *p, struct netd_err *err)
 	for (size_t i = 0; i < d.n; i++) {
 		nlh = ct_hdr(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, seq++, ct_family(p));
 		put_tuple(nlh, &d.v[i]);
-		r = ct_talk(nl, nlh, parse_ack, NULL);
+		r = ct_talk(nl, nlh, NULL, NULL);
 		if (r < 0 && r != -ENOENT) { /* ENOENT: it went away meanwhile */
 			if (!first)
 				first = r;

@@ -18,13 +18,12 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netlink.h>
 
+#include "mnlsock.h"
 #include "nftmsg.h"
 #include "util.h"
 
 /* The most one message may take (libnftnl's builders do not check room; ours are far smaller). */
 #define MSG_ROOM 16384
-/* Bounded waits: the kernel answers batches synchronously, so this is only a safety net. */
-#define RECV_TIMEOUT_SEC 10
 
 uint32_t netd_nft_seq(void)
 {
@@ -238,13 +237,6 @@ int netd_nft_batch_result(const struct netd_nft_batch *b, struct netd_err *err)
 	return r;
 }
 
-static void mnl_closep(struct mnl_socket **nl)
-{
-	if (*nl)
-		mnl_socket_close(*nl);
-}
-#define cleanup_mnl __attribute__((cleanup(mnl_closep)))
-
 /*
  * The kernel runs a whole batch inside sendmsg and queues every ACK before we read one; each ACK
  * is its own skb whose truesize is far above its length. The receive buffer must hold all of
@@ -254,18 +246,15 @@ static void mnl_closep(struct mnl_socket **nl)
 
 static int nft_socket(struct mnl_socket **out, size_t sndbuf, size_t nacks, struct netd_err *err)
 {
-	struct timeval tv = {.tv_sec = RECV_TIMEOUT_SEC};
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	int one = 1;
-	int fd;
+	int fd, r = netd_mnl_open(NETLINK_NETFILTER, out, "nf_tables", err);
 
-	if (!nl)
-		return netd_err_sys(err, errno, "nf_tables: open netlink socket");
-	fd = mnl_socket_get_fd(nl);
+	if (r < 0)
+		return r;
+	fd = mnl_socket_get_fd(*out);
 	/* Short ACKs (no copy of our request) plus the kernel's text for errors. */
 	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (sndbuf > 128 * 1024) {
 		int sz = (int)(sndbuf + 4096);
 
@@ -279,13 +268,15 @@ static int nft_socket(struct mnl_socket **out, size_t sndbuf, size_t nacks, stru
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
-		mnl_socket_close(nl);
-		return netd_err_sys(err, e, "nf_tables: bind netlink socket");
-	}
-	*out = nl;
 	return 0;
+}
+
+/* netd_nft_batch_parse_acks as a netd_mnl_parse_fn (it says "done" with > 0). */
+static int parse_acks(const void *buf, size_t len, void *b)
+{
+	int r = netd_nft_batch_parse_acks(b, buf, len);
+
+	return r < 0 ? r : !r;
 }
 
 int netd_nft_batch_send(struct netd_nft_batch *b, struct netd_err *err)
@@ -293,6 +284,7 @@ int netd_nft_batch_send(struct netd_nft_batch *b, struct netd_err *err)
 	cleanup_mnl struct mnl_socket *nl = NULL;
 	cleanup_free char *rbuf = NULL;
 	size_t rlen = MNL_SOCKET_BUFFER_SIZE * 4;
+	enum netd_mnl_step step = NETD_MNL_PARSE;
 	int r;
 
 	if (!b->ended && netd_nft_batch_end(b) < 0)
@@ -305,27 +297,14 @@ int netd_nft_batch_send(struct netd_nft_batch *b, struct netd_err *err)
 	rbuf = malloc(rlen);
 	if (!rbuf)
 		return netd_err_sys(err, ENOMEM, "nf_tables: receive buffer");
-	if (mnl_socket_sendto(nl, b->buf, b->len) < 0)
-		return netd_err_sys(err, errno, "nf_tables: send batch (%s)", b->msgs[0].what);
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, rbuf, rlen);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return netd_err_set(err, ETIMEDOUT,
-						    "nf_tables: no answer to batch (%s)",
-						    b->msgs[0].what);
-			return netd_err_sys(err, errno, "nf_tables: read ACKs (%s)",
-					    b->msgs[0].what);
-		}
-		r = netd_nft_batch_parse_acks(b, rbuf, (size_t)n);
-		if (r < 0)
-			return netd_err_sys(err, -r, "nf_tables: read ACKs (%s)", b->msgs[0].what);
-		if (r > 0)
-			break;
-	}
+	r = netd_mnl_talk(nl, b->buf, b->len, rbuf, rlen, parse_acks, b, &step);
+	if (r < 0 && step == NETD_MNL_SEND)
+		return netd_err_sys(err, -r, "nf_tables: send batch (%s)", b->msgs[0].what);
+	if (r == -ETIMEDOUT && step == NETD_MNL_RECV)
+		return netd_err_set(err, ETIMEDOUT, "nf_tables: no answer to batch (%s)",
+				    b->msgs[0].what);
+	if (r < 0)
+		return netd_err_sys(err, -r, "nf_tables: read ACKs (%s)", b->msgs[0].what);
 	return netd_nft_batch_result(b, err);
 }
 
@@ -377,15 +356,7 @@ int netd_nft_batch_retry_each(const struct netd_nft_batch *b, int ignore, struct
 int netd_nft_reply_parse(const void *buf, size_t len, uint32_t seq, uint32_t portid, netd_nft_cb cb,
 			 void *data)
 {
-	int r;
-
-	if (!netd_nlmsgs_ok(buf, len))
-		return -EBADMSG;
-	errno = 0;
-	r = mnl_cb_run(buf, len, seq, portid, (mnl_cb_t)cb, data);
-	if (r < 0)
-		return -netd_nl_errno_sane();
-	return r;
+	return netd_mnl_run(buf, len, seq, portid, (mnl_cb_t)cb, data);
 }
 
 int netd_nft_request(struct nlmsghdr *nlh, netd_nft_cb cb, void *data, const char *what,
@@ -394,7 +365,11 @@ int netd_nft_request(struct nlmsghdr *nlh, netd_nft_cb cb, void *data, const cha
 	cleanup_mnl struct mnl_socket *nl = NULL;
 	cleanup_free char *rbuf = NULL;
 	size_t rlen = MNL_SOCKET_BUFFER_SIZE * 4;
-	uint32_t portid;
+	struct netd_mnl_run_args a = {.seq = nlh->nlmsg_seq,
+				      .cb = (mnl_cb_t)cb,
+				      .data = data,
+				      .single = !(nlh->nlmsg_flags & NLM_F_DUMP)};
+	enum netd_mnl_step step = NETD_MNL_PARSE;
 	int r;
 
 	r = nft_socket(&nl, 0, 0, err);
@@ -403,23 +378,15 @@ int netd_nft_request(struct nlmsghdr *nlh, netd_nft_cb cb, void *data, const cha
 	rbuf = malloc(rlen);
 	if (!rbuf)
 		return netd_err_sys(err, ENOMEM, "%s", what);
-	portid = mnl_socket_get_portid(nl);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return netd_err_sys(err, errno, "%s: send", what);
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, rbuf, rlen);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				return netd_err_set(err, ETIMEDOUT, "%s: no answer", what);
-			return netd_err_sys(err, errno, "%s: receive", what);
-		}
-		r = netd_nft_reply_parse(rbuf, (size_t)n, nlh->nlmsg_seq, portid, cb, data);
-		if (r < 0)
-			return netd_err_sys(err, -r, "%s", what);
-		if (r == MNL_CB_STOP || !(nlh->nlmsg_flags & NLM_F_DUMP))
-			return 0;
-	}
+	a.portid = mnl_socket_get_portid(nl);
+	r = netd_mnl_talk(nl, nlh, nlh->nlmsg_len, rbuf, rlen, netd_mnl_run_parse, &a, &step);
+	if (r < 0 && step == NETD_MNL_SEND)
+		return netd_err_sys(err, -r, "%s: send", what);
+	if (r == -ETIMEDOUT && step == NETD_MNL_RECV)
+		return netd_err_set(err, ETIMEDOUT, "%s: no answer", what);
+	if (r < 0 && step == NETD_MNL_RECV)
+		return netd_err_sys(err, -r, "%s: receive", what);
+	if (r < 0)
+		return netd_err_sys(err, -r, "%s", what);
+	return 0;
 }

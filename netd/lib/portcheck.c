@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
+#include "mnlsock.h"
 #include "nat_build.h"
 #include "portcheck.h"
 #include "util.h"
@@ -95,18 +97,13 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static void mnl_closep(struct mnl_socket **nl)
-{
-	if (*nl)
-		mnl_socket_close(*nl);
-}
-
 static int diag_dump(struct mnl_socket *nl, struct diag_ctx *c, uint8_t proto, uint32_t states,
 		     uint32_t seq)
 {
 	char buf[16384];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
+	struct netd_mnl_run_args a = {.seq = seq, .cb = diag_cb, .data = c};
 
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -119,49 +116,28 @@ static int diag_dump(struct mnl_socket *nl, struct diag_ctx *c, uint8_t proto, u
 	req->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
 	req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
 
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		int r;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		}
-		r = netd_port_diag_parse(buf, (size_t)n, seq, c->p, c->family, &c->in_use);
-		if (r < 0)
-			return r;
-		if (r == MNL_CB_STOP)
-			return 0;
-	}
+	return netd_mnl_talk(nl, nlh, nlh->nlmsg_len, buf, sizeof(buf), netd_mnl_run_parse, &a,
+			     NULL);
 }
 
 int netd_port_diag_parse(const void *buf, size_t len, uint32_t seq, const struct netd_port *p,
 			 int family, bool *in_use)
 {
 	struct diag_ctx c = {.p = p, .family = family, .in_use = *in_use};
-	int r;
+	int r = netd_mnl_run(buf, len, seq, 0, diag_cb, &c);
 
-	if (!netd_nlmsgs_ok(buf, len))
-		return -EBADMSG;
-	errno = 0;
-	r = mnl_cb_run(buf, len, seq, 0, diag_cb, &c);
 	*in_use = c.in_use;
-	if (r < 0)
-		return -netd_nl_errno_sane();
 	return r;
 }
 
 int netd_port_in_use(const struct netd_port *p, bool *in_use, struct netd_err *err)
 {
-	__attribute__((cleanup(mnl_closep))) struct mnl_socket *nl = NULL;
+	cleanup_mnl struct mnl_socket *nl = NULL;
 	static const int families[] = {AF_INET, AF_INET6};
-	struct timeval tv = {.tv_sec = 10};
 	uint32_t states, seq = (uint32_t)time(NULL);
 	struct diag_ctx c = {.p = p};
-	char name[80];
+	char name[80], what[100];
+	int r;
 
 	netd_nat_port_name(p, name, sizeof(name));
 	switch (p->proto) {
@@ -176,15 +152,11 @@ int netd_port_in_use(const struct netd_port *p, bool *in_use, struct netd_err *e
 		return netd_err_set(err, EPROTONOSUPPORT, "port check %s: unknown protocol %u",
 				    name, p->proto);
 	}
-	nl = mnl_socket_open(NETLINK_SOCK_DIAG);
-	if (!nl)
-		return netd_err_sys(err, errno, "port check %s: open sock_diag socket", name);
-	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return netd_err_sys(err, errno, "port check %s: bind sock_diag socket", name);
+	snprintf(what, sizeof(what), "port check %s: sock_diag", name);
+	r = netd_mnl_open(NETLINK_SOCK_DIAG, &nl, what, err);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(families) && !c.in_use; i++) {
-		int r;
-
 		/* No IPv4 socket takes an IPv6 port. */
 		if (families[i] == AF_INET && !takes(p, AF_INET))
 			continue;
