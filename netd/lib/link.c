@@ -62,15 +62,6 @@ int netd_nl_link_modify(struct netd_rtnl *r, int ifindex, const char *name, unsi
 	return rtnl_link_change(r->sk, orig, ch, 0);
 }
 
-struct nl_addr *netd_nl_inet_addr(struct in_addr ip, unsigned prefix)
-{
-	struct nl_addr *a = nl_addr_build(AF_INET, &ip, sizeof(ip));
-
-	if (a)
-		nl_addr_set_prefixlen(a, (int)prefix);
-	return a;
-}
-
 struct nl_addr *netd_nl_ip_addr(const struct netd_ip *ip, unsigned prefix)
 {
 	struct nl_addr *a = ip->family == AF_INET6
@@ -82,10 +73,10 @@ struct nl_addr *netd_nl_ip_addr(const struct netd_ip *ip, unsigned prefix)
 	return a;
 }
 
-int netd_nl_addr_add(struct netd_rtnl *r, int ifindex, struct in_addr ip, unsigned prefix)
+int netd_nl_addr_add(struct netd_rtnl *r, int ifindex, const struct netd_ip *ip, unsigned prefix)
 {
 	struct rtnl_addr *a = rtnl_addr_alloc();
-	cleanup_nl_addr struct nl_addr *local = netd_nl_inet_addr(ip, prefix);
+	cleanup_nl_addr struct nl_addr *local = netd_nl_ip_addr(ip, prefix);
 	cleanup_nl_addr struct nl_addr *brd = NULL;
 	int nle;
 
@@ -95,38 +86,18 @@ int netd_nl_addr_add(struct netd_rtnl *r, int ifindex, struct in_addr ip, unsign
 		return -NLE_NOMEM;
 	}
 	rtnl_addr_set_ifindex(a, ifindex);
-	rtnl_addr_set_family(a, AF_INET);
+	rtnl_addr_set_family(a, ip->family);
 	nle = rtnl_addr_set_local(a, local);
 	rtnl_addr_set_prefixlen(a, (int)prefix);
-	if (nle == 0 && prefix < 31) {
-		struct in_addr b = {.s_addr = ip.s_addr | htonl(~0u >> prefix)};
-		brd = netd_nl_inet_addr(b, 32);
+	if (ip->family == AF_INET6) {
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
+	} else if (nle == 0 && prefix < 31) {
+		struct netd_ip b =
+		    netd_ip_from4((struct in_addr){.s_addr = ip->v4.s_addr | htonl(~0u >> prefix)});
+
+		brd = netd_nl_ip_addr(&b, 32);
 		nle = brd ? rtnl_addr_set_broadcast(a, brd) : -NLE_NOMEM;
 	}
-	if (nle == 0) {
-		netd_nl_reset(r);
-		nle = rtnl_addr_add(r->sk, a, NLM_F_EXCL);
-	}
-	rtnl_addr_put(a);
-	return nle;
-}
-
-int netd_nl_addr6_add(struct netd_rtnl *r, int ifindex, const struct netd_ip *ip, unsigned prefix)
-{
-	struct rtnl_addr *a = rtnl_addr_alloc();
-	cleanup_nl_addr struct nl_addr *local = netd_nl_ip_addr(ip, prefix);
-	int nle;
-
-	if (!a || !local) {
-		if (a)
-			rtnl_addr_put(a);
-		return -NLE_NOMEM;
-	}
-	rtnl_addr_set_ifindex(a, ifindex);
-	rtnl_addr_set_family(a, AF_INET6);
-	nle = rtnl_addr_set_local(a, local);
-	rtnl_addr_set_prefixlen(a, (int)prefix);
-	rtnl_addr_set_flags(a, IFA_F_NODAD);
 	if (nle == 0) {
 		netd_nl_reset(r);
 		nle = rtnl_addr_add(r->sk, a, NLM_F_EXCL);
@@ -310,7 +281,7 @@ int netd_bridge_addr6(struct netd_rtnl *r, const char *name, int ifindex, const 
 	 * the gateway address tentative until the first port comes up. The address is the
 	 * network's by definition. */
 	if (!netd_dry()) {
-		nle = netd_nl_addr6_add(r, ifindex, gw6, prefix6);
+		nle = netd_nl_addr_add(r, ifindex, gw6, prefix6);
 		if (nle < 0 && netd_nl_errno(r, nle) != EEXIST)
 			return netd_nl_err(err, r, nle, "bridge %s: add address %s/%u", name, ip,
 					   prefix6);
@@ -358,7 +329,9 @@ static int bridge_setup(struct netd_rtnl *r, const char *name, struct in_addr gw
 	}
 	/* A dry run does not list addresses: an existing bridge is taken to have its own. */
 	if (gw.s_addr != INADDR_ANY && !netd_dry()) {
-		nle = netd_nl_addr_add(r, *ifindex, gw, prefix);
+		struct netd_ip gw_ip = netd_ip_from4(gw);
+
+		nle = netd_nl_addr_add(r, *ifindex, &gw_ip, prefix);
 		if (nle < 0 && netd_nl_errno(r, nle) != EEXIST) {
 			netd_ip4_format(gw, ip, sizeof(ip));
 			return netd_nl_err(err, r, nle, "bridge %s: add address %s/%u", name, ip,

@@ -85,15 +85,12 @@ int netd_nl_link_lookup(struct netd_rtnl *r, const char *name, struct rtnl_link 
  * mtu when non-zero, IFF_UP when up, alias when non-NULL. */
 int netd_nl_link_modify(struct netd_rtnl *r, int ifindex, const char *name, unsigned mtu, bool up,
 			const char *alias);
-/* RTM_NEWADDR ip/prefix (with broadcast) on ifindex; -NLE_EXIST when it is already there. */
-int netd_nl_addr_add(struct netd_rtnl *r, int ifindex, struct in_addr ip, unsigned prefix);
-/* RTM_NEWADDR of an IPv6 ip/prefix on ifindex with IFA_F_NODAD; -NLE_EXIST when there. */
-int netd_nl_addr6_add(struct netd_rtnl *r, int ifindex, const struct netd_ip *ip, unsigned prefix);
+/* RTM_NEWADDR ip/prefix on ifindex: IPv4 with its broadcast (below /31), IPv6 with
+ * IFA_F_NODAD; -NLE_EXIST when it is already there. */
+int netd_nl_addr_add(struct netd_rtnl *r, int ifindex, const struct netd_ip *ip, unsigned prefix);
 /* Copies what struct netd_link_info holds out of a parsed link. */
 void netd_nl_link_info(struct rtnl_link *l, struct netd_link_info *info);
-/* Builds an nl_addr for an IPv4 address with a prefix length (NULL when out of memory). */
-struct nl_addr *netd_nl_inet_addr(struct in_addr ip, unsigned prefix);
-/* The same for an address of either family. */
+/* Builds an nl_addr for an address with a prefix length (NULL when out of memory). */
 struct nl_addr *netd_nl_ip_addr(const struct netd_ip *ip, unsigned prefix);
 
 /*

@@ -310,7 +310,7 @@ static int ctr_addr6(struct netd_rtnl *ns, const char *ipc, int ifindex,
 		netd_explain("# netd: accept_dad=0 on %s in the namespace (%s)", cc->ifname, path);
 	}
 	if (!netd_dry()) {
-		nle = netd_nl_addr6_add(ns, ifindex, &cc->ip6, cc->prefix6);
+		nle = netd_nl_addr_add(ns, ifindex, &cc->ip6, cc->prefix6);
 		if (nle < 0 && netd_nl_errno(ns, nle) != EEXIST)
 			return netd_nl_err(err, ns, nle, "%s: add address %s/%u", cc->ifname, ips,
 					   cc->prefix6);
@@ -371,7 +371,9 @@ int netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int
 	}
 	netd_nl_link_info(l, &info);
 	if (cc->ip.s_addr) {
-		nle = netd_nl_addr_add(ns, info.ifindex, cc->ip, cc->prefix);
+		struct netd_ip ip4 = netd_ip_from4(cc->ip);
+
+		nle = netd_nl_addr_add(ns, info.ifindex, &ip4, cc->prefix);
 		if (nle < 0 && netd_nl_errno(ns, nle) != EEXIST)
 			return netd_nl_err(err, ns, nle, "%s: add address %s/%u", ifname, ips,
 					   cc->prefix);
