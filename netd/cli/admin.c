@@ -13,30 +13,15 @@
 
 int cli_gc(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"network", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {0},
-	};
 	const char *net = NULL;
 	bool json = false;
 	struct netd_gc_stats st;
 	struct netd_err err = {0};
-	int c, r;
+	int r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			net = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			return cli_usage("gc: bad option");
-		}
-	}
+	r = cli_network_json_opts(argc, argv, "gc", &net, &json);
+	if (r)
+		return r;
 	r = netd_gc(net, NULL, 0, &st, &err);
 	if (json) {
 		json_t *o = json_object();

@@ -25,6 +25,9 @@ bool cli_help_asked(int argc, char **argv);
 int cli_version(void);
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_print_json(json_t *j);
+/* [--network NAME] [--json], the options of gc and ps; leaves optind after them. Returns 0 or
+ * cli_usage's exit code. */
+int cli_network_json_opts(int argc, char **argv, const char *verb, const char **net, bool *json);
 json_t *cli_endpoint_json(const struct netd_endpoint *ep);
 json_t *cli_netconf_json(const struct netd_netconf *nc);
 /* "internal,icc=no,routed", "-" when none: the options `network ls` shows. */
@@ -50,8 +53,19 @@ void cli_explain_end(void);
 void cli_notice(const char *text);
 
 int cli_network(int argc, char **argv);
-/* --ip ADDR of either family into req (once per family); 0, or cli_usage's exit code. */
-int cli_req_ip(struct netd_attach_req *req, const char *verb, const char *arg);
+/* The options attach and connect share, as getopt_long entries, and what each sets in req. */
+#define CLI_ATTACH_OPTIONS                                                                         \
+	{"netns", required_argument, NULL, 'n'}, {"id", required_argument, NULL, 'i'},             \
+	    {"ifname", required_argument, NULL, 'f'}, {"ip", required_argument, NULL, 'a'},        \
+	    {"default-route", no_argument, NULL, 'd'}, {"name", required_argument, NULL, 'N'},     \
+	{                                                                                          \
+		"alias", required_argument, NULL, 'A'                                              \
+	}
+/* Takes getopt's c into req when it is one of CLI_ATTACH_OPTIONS (an --alias into aliases, an
+ * array of NETD_ALIASES_MAX that req->aliases then names). 0: taken; -1: not one of them;
+ * else cli_usage's exit code. */
+int cli_attach_opt(struct netd_attach_req *req, const char **aliases, const char *verb, int c,
+		   const char *arg);
 /* The forwarding notices an attach earned (IPv4, IPv6). */
 void cli_forward_notices(const struct netd_endpoint *ep);
 int cli_attach(int argc, char **argv);

@@ -105,52 +105,27 @@ static int target(int argc, char **argv, const char *verb, const char *netns_opt
 int cli_connect(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"netns", required_argument, NULL, 'n'},   {"id", required_argument, NULL, 'i'},
-	    {"ifname", required_argument, NULL, 'f'},  {"ip", required_argument, NULL, 'a'},
-	    {"default-route", no_argument, NULL, 'd'}, {"name", required_argument, NULL, 'N'},
-	    {"alias", required_argument, NULL, 'A'},   {0},
+	    CLI_ATTACH_OPTIONS,
+	    {0},
 	};
 	struct netd_attach_req req = {0};
 	struct netd_endpoint ep;
 	struct netd_err err = {0};
 	const char *aliases[NETD_ALIASES_MAX];
-	const char *netns_opt = NULL, *id = NULL;
+	const char *netns_opt, *id;
 	char netns[NETD_NETNS_PATH_MAX], ifname[NETD_IFNAME_MAX + 1];
-	size_t n_aliases = 0;
 	int c, r;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			netns_opt = optarg;
-			break;
-		case 'i':
-			id = optarg;
-			break;
-		case 'f':
-			req.ifname = optarg;
-			break;
-		case 'a':
-			r = cli_req_ip(&req, "connect", optarg);
-			if (r)
-				return r;
-			break;
-		case 'd':
-			req.default_route = NETD_DEFAULT_ROUTE_ALWAYS;
-			break;
-		case 'N':
-			req.name = optarg;
-			break;
-		case 'A':
-			if (n_aliases == NETD_ALIASES_MAX)
-				return cli_usage("connect: more than %d --alias", NETD_ALIASES_MAX);
-			aliases[n_aliases++] = optarg;
-			break;
-		default:
+		r = cli_attach_opt(&req, aliases, "connect", c, optarg);
+		if (r < 0)
 			return cli_usage("connect: bad option");
-		}
+		if (r)
+			return r;
 	}
+	netns_opt = req.netns;
+	id = req.id;
 	r = target(argc, argv, "connect", netns_opt, &id, netns, sizeof(netns), &err);
 	if (r)
 		return r;
@@ -160,8 +135,6 @@ int cli_connect(int argc, char **argv)
 	/* An nsbox container is found by its name on the network, as on the ones it started on. */
 	if (!req.name && !netns_opt && netd_name_check_dns(id, &err) == 0)
 		req.name = id;
-	req.aliases = aliases;
-	req.n_aliases = n_aliases;
 	if (!req.ifname) {
 		if (netd_netns_free_ifname(netns, ifname, sizeof(ifname), &err) < 0)
 			return cli_fail(&err, "connect");

@@ -18,7 +18,8 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return (mac[0] & 1) ? -1 : 0;
 }
 
-int cli_req_ip(struct netd_attach_req *req, const char *verb, const char *arg)
+/* --ip ADDR of either family into req (once per family); 0, or cli_usage's exit code. */
+static int req_ip(struct netd_attach_req *req, const char *verb, const char *arg)
 {
 	struct netd_ip ip;
 
@@ -34,6 +35,39 @@ int cli_req_ip(struct netd_attach_req *req, const char *verb, const char *arg)
 	return 0;
 }
 
+int cli_attach_opt(struct netd_attach_req *req, const char **aliases, const char *verb, int c,
+		   const char *arg)
+{
+	switch (c) {
+	case 'n':
+		req->netns = arg;
+		return 0;
+	case 'i':
+		req->id = arg;
+		return 0;
+	case 'f':
+		req->ifname = arg;
+		return 0;
+	case 'a':
+		return req_ip(req, verb, arg);
+	case 'd':
+		/* Without it only a namespace's first interface gets the default route. */
+		req->default_route = NETD_DEFAULT_ROUTE_ALWAYS;
+		return 0;
+	case 'N':
+		req->name = arg;
+		return 0;
+	case 'A':
+		if (req->n_aliases == NETD_ALIASES_MAX)
+			return cli_usage("%s: more than %d --alias", verb, NETD_ALIASES_MAX);
+		aliases[req->n_aliases++] = arg;
+		req->aliases = aliases;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 void cli_forward_notices(const struct netd_endpoint *ep)
 {
 	if (ep->ip_forward_switched_on)
@@ -45,15 +79,9 @@ void cli_forward_notices(const struct netd_endpoint *ep)
 int cli_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"netns", required_argument, NULL, 'n'},
-	    {"id", required_argument, NULL, 'i'},
-	    {"ifname", required_argument, NULL, 'f'},
-	    {"ip", required_argument, NULL, 'a'},
+	    CLI_ATTACH_OPTIONS,
 	    {"mac", required_argument, NULL, 'm'},
 	    {"publish", required_argument, NULL, 'p'},
-	    {"default-route", no_argument, NULL, 'd'},
-	    {"name", required_argument, NULL, 'N'},
-	    {"alias", required_argument, NULL, 'A'},
 	    CLI_EXPLAIN_OPTIONS,
 	    {0},
 	};
@@ -63,7 +91,7 @@ int cli_attach(int argc, char **argv)
 	struct netd_err err = {0};
 	struct netd_port *ports = calloc(CLI_PORTS_MAX, sizeof(*ports));
 	const char *aliases[NETD_ALIASES_MAX];
-	size_t n_ports = 0, n_aliases = 0;
+	size_t n_ports = 0;
 	int c, r;
 
 	if (!ports)
@@ -71,22 +99,6 @@ int cli_attach(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'n':
-			req.netns = optarg;
-			break;
-		case 'i':
-			req.id = optarg;
-			break;
-		case 'f':
-			req.ifname = optarg;
-			break;
-		case 'a':
-			r = cli_req_ip(&req, "attach", optarg);
-			if (r) {
-				free(ports);
-				return r;
-			}
-			break;
 		case 'm':
 			if (parse_mac(optarg, req.mac) < 0) {
 				free(ports);
@@ -96,31 +108,20 @@ int cli_attach(int argc, char **argv)
 			}
 			req.has_mac = true;
 			break;
-		case 'd':
-			/* Without it only a namespace's first interface gets the default route. */
-			req.default_route = NETD_DEFAULT_ROUTE_ALWAYS;
-			break;
 		case 'p':
 			if (netd_portspec_parse(optarg, ports, CLI_PORTS_MAX, &n_ports, &err) < 0) {
 				free(ports);
 				return cli_fail(&err, "attach");
 			}
 			break;
-		case 'N':
-			req.name = optarg;
-			break;
-		case 'A':
-			if (n_aliases == NETD_ALIASES_MAX) {
-				free(ports);
-				return cli_usage("attach: more than %d --alias", NETD_ALIASES_MAX);
-			}
-			aliases[n_aliases++] = optarg;
-			break;
 		default:
-			if (cli_explain_opt(&xo, c, optarg))
+			r = cli_attach_opt(&req, aliases, "attach", c, optarg);
+			if (r < 0 && cli_explain_opt(&xo, c, optarg))
 				break;
-			free(ports);
-			return cli_usage("attach: bad option");
+			if (r) {
+				free(ports);
+				return r < 0 ? cli_usage("attach: bad option") : r;
+			}
 		}
 	}
 	if (optind != argc - 1 || !req.netns || !req.id) {
@@ -130,8 +131,6 @@ int cli_attach(int argc, char **argv)
 	req.network = argv[optind];
 	req.ports = ports;
 	req.n_ports = n_ports;
-	req.aliases = aliases;
-	req.n_aliases = n_aliases;
 	r = cli_explain_start(&xo, "attach", argc, argv);
 	if (r) {
 		free(ports);
@@ -228,11 +227,6 @@ int cli_check(int argc, char **argv)
 
 int cli_ps(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"network", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {0},
-	};
 	const char *net = NULL;
 	bool json = false;
 	struct netd_endpoint *eps = NULL;
@@ -240,21 +234,11 @@ int cli_ps(int argc, char **argv)
 	struct netd_err err = {0};
 	size_t n = 0, n_bad = 0;
 	json_t *arr;
-	int c, r;
+	int r;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			net = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			return cli_usage("ps: bad option");
-		}
-	}
+	r = cli_network_json_opts(argc, argv, "ps", &net, &json);
+	if (r)
+		return r;
 	if (optind != argc)
 		return cli_usage("ps: unexpected argument \"%s\"", argv[optind]);
 	if (netd_endpoint_scan(net, &eps, &n, &bad, &n_bad, &err) < 0)

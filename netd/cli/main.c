@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* netd: the command line over libnetd. Parses, calls the library, prints. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +55,31 @@ int cli_print_json(json_t *j)
 	putchar('\n');
 	json_decref(j);
 	return CLI_EXIT_OK;
+}
+
+int cli_network_json_opts(int argc, char **argv, const char *verb, const char **net, bool *json)
+{
+	static const struct option opts[] = {
+	    {"network", required_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			*net = optarg;
+			break;
+		case 'j':
+			*json = true;
+			break;
+		default:
+			return cli_usage("%s: bad option", verb);
+		}
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)

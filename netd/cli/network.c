@@ -23,6 +23,23 @@ static int per_family(const char *opt, const char *val, const char *v[2])
 	return 0;
 }
 
+/* NAME and one flag (long, or short when not NULL), in any order, for inspect and rm. */
+static int name_and_flag(int argc, char **argv, const char *verb, const char *flag,
+			 const char *short_flag, const char **name, bool *set)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], flag) == 0 || (short_flag && strcmp(argv[i], short_flag) == 0))
+			*set = true;
+		else if (!*name)
+			*name = argv[i];
+		else
+			return cli_usage("%s: one NAME expected", verb);
+	}
+	if (!*name)
+		return cli_usage("%s: NAME expected", verb);
+	return 0;
+}
+
 static int net_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -216,16 +233,9 @@ static int net_inspect(int argc, char **argv)
 	int r;
 	json_t *o, *br, *arr;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = true;
-		else if (!name)
-			name = argv[i];
-		else
-			return cli_usage("network inspect: one NAME expected");
-	}
-	if (!name)
-		return cli_usage("network inspect: NAME expected");
+	r = name_and_flag(argc, argv, "network inspect", "--json", NULL, &name, &json);
+	if (r)
+		return r;
 	def = calloc(1, sizeof(*def));
 	if (!def)
 		return CLI_EXIT_FAIL;
@@ -311,17 +321,10 @@ static int net_rm(int argc, char **argv)
 	bool force = false;
 	const char *name = NULL;
 	struct netd_err err = {0};
+	int r = name_and_flag(argc, argv, "network rm", "--force", "-f", &name, &force);
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0)
-			force = true;
-		else if (!name)
-			name = argv[i];
-		else
-			return cli_usage("network rm: one NAME expected");
-	}
-	if (!name)
-		return cli_usage("network rm: NAME expected");
+	if (r)
+		return r;
 	if (netd_network_remove(name, force, &err) < 0)
 		return cli_fail(&err, NULL);
 	return CLI_EXIT_OK;
