@@ -379,31 +379,55 @@ static int get_bool(json_t *obj, const char *where, const char *key, bool *out, 
 	return 0;
 }
 
-static int get_obj(json_t *obj, const char *where, const char *key, json_t **out, struct cni_err *e)
+/* Optional member key of obj of type want (an object or an array): *out NULL when absent. */
+static int get_typed(json_t *obj, const char *where, const char *key, json_type want, json_t **out,
+		     struct cni_err *e)
 {
 	json_t *v = json_object_get(obj, key);
 
 	*out = NULL;
 	if (!v || json_is_null(v))
 		return 0;
-	if (!json_is_object(v))
-		return cni_err_set(e, CNI_ERR_CONFIG, "%s%s: expected an object, got %s", where,
-				   key, json_kind(v));
+	if (json_typeof(v) != want)
+		return cni_err_set(e, CNI_ERR_CONFIG, "%s%s: expected %s, got %s", where, key,
+				   want == JSON_OBJECT ? "an object" : "an array", json_kind(v));
 	*out = v;
 	return 0;
 }
 
+static int get_obj(json_t *obj, const char *where, const char *key, json_t **out, struct cni_err *e)
+{
+	return get_typed(obj, where, key, JSON_OBJECT, out, e);
+}
+
 static int get_arr(json_t *obj, const char *where, const char *key, json_t **out, struct cni_err *e)
 {
-	json_t *v = json_object_get(obj, key);
+	return get_typed(obj, where, key, JSON_ARRAY, out, e);
+}
 
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_array(v))
-		return cni_err_set(e, CNI_ERR_CONFIG, "%s%s: expected an array, got %s", where, key,
-				   json_kind(v));
-	*out = v;
+/*
+ * Calls fn for each element of arr, a list of objects named key in messages: at is "KEY[I]",
+ * where "KEY[I]." (the prefix get_str and friends take).
+ */
+typedef int (*object_fn)(json_t *o, const char *at, const char *where, void *arg,
+			 struct cni_err *e);
+static int each_object(json_t *arr, const char *key, object_fn fn, void *arg, struct cni_err *e)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(arr, i, v)
+	{
+		char at[96], where[100];
+
+		snprintf(at, sizeof(at), "%s[%zu]", key, i);
+		snprintf(where, sizeof(where), "%s.", at);
+		if (!json_is_object(v))
+			return cni_err_set(e, CNI_ERR_CONFIG, "%s: expected an object, got %s", at,
+					   json_kind(v));
+		if (fn(v, at, where, arg, e) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -429,18 +453,16 @@ static int int_in(json_t *v, long lo, long hi, long *out)
 	return -1;
 }
 
-static int parse_port(json_t *pm, size_t i, struct netd_port *p, struct cni_err *e)
+/* One of runtimeConfig.portMappings, into the next of c->ports. */
+static int parse_port(json_t *pm, const char *at, const char *where, void *conf, struct cni_err *e)
 {
+	struct cni_conf *c = conf;
+	struct netd_port *p = &c->ports[c->n_ports];
 	const char *proto = NULL, *host_ip = NULL;
 	json_t *hp, *cp;
 	long hport, cport;
-	char where[64];
 
-	snprintf(where, sizeof(where), "runtimeConfig.portMappings[%zu].", i);
-	if (!json_is_object(pm))
-		return cni_err_set(e, CNI_ERR_CONFIG,
-				   "runtimeConfig.portMappings[%zu]: expected an object, got %s", i,
-				   json_kind(pm));
+	(void)at;
 	hp = go_member(pm, "hostPort");
 	cp = go_member(pm, "containerPort");
 	if (!hp || int_in(hp, 1, 65535, &hport) < 0)
@@ -476,6 +498,7 @@ static int parse_port(json_t *pm, size_t i, struct netd_port *p, struct cni_err 
 	p->host_port = (uint16_t)hport;
 	p->host_port_max = 0;
 	p->ctr_port = (uint16_t)cport;
+	c->n_ports++;
 	return 0;
 }
 
@@ -514,8 +537,6 @@ static int parse_runtime_config(struct cni_conf *c, struct cni_err *e)
 {
 	json_t *rc, *pms = NULL, *ips = NULL;
 	const char *mac = NULL;
-	size_t i;
-	json_t *v;
 
 	if (get_obj(c->root, "", "runtimeConfig", &rc, e) < 0)
 		return -1;
@@ -533,12 +554,8 @@ static int parse_runtime_config(struct cni_conf *c, struct cni_err *e)
 		c->ports = calloc(json_array_size(pms), sizeof(*c->ports));
 		if (!c->ports)
 			return cni_err_set(e, CNI_ERR_GENERIC, "out of memory");
-		json_array_foreach(pms, i, v)
-		{
-			if (parse_port(v, i, &c->ports[c->n_ports], e) < 0)
-				return -1;
-			c->n_ports++;
-		}
+		if (each_object(pms, "runtimeConfig.portMappings", parse_port, c, e) < 0)
+			return -1;
 	}
 	if (ips && take_json_ips(c, ips, "runtimeConfig.ips", e) < 0)
 		return -1;
@@ -570,37 +587,31 @@ static int parse_args_ips(struct cni_conf *c, struct cni_err *e)
 	return ips ? take_json_ips(c, ips, "args.cni.ips", e) : 0;
 }
 
+static int parse_keep(json_t *v, const char *at, const char *where, void *conf, struct cni_err *e)
+{
+	struct cni_conf *c = conf;
+	const char *id = NULL, *ifname = NULL;
+
+	if (get_str(v, where, "containerID", &id, e) < 0 ||
+	    get_str(v, where, "ifname", &ifname, e) < 0)
+		return -1;
+	if (!id || !ifname)
+		return cni_err_set(e, CNI_ERR_CONFIG, "%s: needs containerID and ifname", at);
+	c->keep[c->n_keep].id = id;
+	c->keep[c->n_keep].ifname = ifname;
+	c->n_keep++;
+	return 0;
+}
+
 static int parse_keep_list(struct cni_conf *c, json_t *list, const char *key, struct cni_err *e)
 {
-	json_t *v;
-	size_t i;
-
 	c->has_keep = true;
 	if (!json_array_size(list))
 		return 0;
 	c->keep = calloc(json_array_size(list), sizeof(*c->keep));
 	if (!c->keep)
 		return cni_err_set(e, CNI_ERR_GENERIC, "out of memory");
-	json_array_foreach(list, i, v)
-	{
-		const char *id = NULL, *ifname = NULL;
-		char where[80];
-
-		snprintf(where, sizeof(where), "%s[%zu].", key, i);
-		if (!json_is_object(v))
-			return cni_err_set(e, CNI_ERR_CONFIG, "%s[%zu]: expected an object", key,
-					   i);
-		if (get_str(v, where, "containerID", &id, e) < 0 ||
-		    get_str(v, where, "ifname", &ifname, e) < 0)
-			return -1;
-		if (!id || !ifname)
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "%s[%zu]: needs containerID and ifname", key, i);
-		c->keep[c->n_keep].id = id;
-		c->keep[c->n_keep].ifname = ifname;
-		c->n_keep++;
-	}
-	return 0;
+	return each_object(list, key, parse_keep, c, e);
 }
 
 /* "gatewayMode": "nat" | "routed", the subnet file's gateway_mode (Docker's name). */
@@ -830,6 +841,26 @@ static int parse_range(struct cni_conf *c, json_t *r, const char *where, struct 
 	return 0;
 }
 
+/* The family of one range of a range set into *fam; all of a set must be of one. */
+static int range_family(json_t *r, const char *at, const char *where, void *fam, struct cni_err *e)
+{
+	const char *subnet = NULL;
+	int *f = fam, this;
+
+	if (get_str(r, where, "subnet", &subnet, e) < 0)
+		return -1;
+	if (!subnet)
+		return cni_err_set(e, CNI_ERR_CONFIG, "%ssubnet is missing", where);
+	this = strchr(subnet, ':') ? AF_INET6 : AF_INET;
+	if (*f && *f != this)
+		return cni_err_set(
+		    e, CNI_ERR_CONFIG,
+		    "%.*s: mixes IPv4 and IPv6 ranges (a range set is of one family)",
+		    (int)(strrchr(at, '[') - at), at);
+	*f = this;
+	return 0;
+}
+
 /*
  * The built-in IPAM's subnets, from either form of host-local's "ipam": flat (subnet,
  * rangeStart, ... in ipam itself) or "ranges", a list of range sets where each set is a list of
@@ -855,35 +886,15 @@ static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netcon
 	{
 		int fam = 0;
 		char where[48];
-		json_t *r;
-		size_t j;
 
 		if (!json_is_array(set) || !json_array_size(set))
 			return cni_err_set(e, CNI_ERR_CONFIG,
 					   "ipam.ranges[%zu]: expected an array of range objects "
 					   "([{\"subnet\": ...}])",
 					   i);
-		json_array_foreach(set, j, r)
-		{
-			const char *subnet = NULL;
-
-			snprintf(where, sizeof(where), "ipam.ranges[%zu][%zu].", i, j);
-			if (!json_is_object(r))
-				return cni_err_set(e, CNI_ERR_CONFIG,
-						   "ipam.ranges[%zu][%zu]: expected an object "
-						   "({\"subnet\": ...})",
-						   i, j);
-			if (get_str(r, where, "subnet", &subnet, e) < 0)
-				return -1;
-			if (!subnet)
-				return cni_err_set(e, CNI_ERR_CONFIG, "%ssubnet is missing", where);
-			if (fam && fam != (strchr(subnet, ':') ? AF_INET6 : AF_INET))
-				return cni_err_set(e, CNI_ERR_CONFIG,
-						   "ipam.ranges[%zu]: mixes IPv4 and IPv6 ranges "
-						   "(a range set is of one family)",
-						   i);
-			fam = strchr(subnet, ':') ? AF_INET6 : AF_INET;
-		}
+		snprintf(where, sizeof(where), "ipam.ranges[%zu]", i);
+		if (each_object(set, where, range_family, &fam, e) < 0)
+			return -1;
 		if (json_array_size(set) > 1)
 			return cni_err_set(
 			    e, CNI_ERR_CONFIG,
@@ -908,41 +919,40 @@ static int parse_ipam_range(struct cni_conf *c, json_t *ipam, struct netd_netcon
  * (gw absent: the network's gateway of dst's family; ::/0 gives the IPv6 default route); host
  * bits of dst are dropped, as host-local's CIDR parsing does.
  */
+static int parse_route(json_t *v, const char *at, const char *where, void *netconf,
+		       struct cni_err *e)
+{
+	struct netd_netconf *nc = netconf;
+	const char *dst = NULL, *gw = NULL;
+	struct netd_route rt = {0};
+
+	(void)at;
+	if (get_str(v, where, "dst", &dst, e) < 0 || get_str(v, where, "gw", &gw, e) < 0)
+		return -1;
+	if (!dst || netd_prefix_parse(dst, AF_UNSPEC, &rt.dst, NULL) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "%sdst: expected a CIDR like 0.0.0.0/0 or ::/0", where);
+	if (gw && netd_ip_parse(gw, rt.dst.ip.family, &rt.gw, NULL) < 0)
+		return cni_err_set(e, CNI_ERR_CONFIG,
+				   "%sgw: \"%.64s\" is not an %s address (dst is %.64s)", where, gw,
+				   family_word(rt.dst.ip.family), dst);
+	if (nc->n_routes == NETD_ROUTES_MAX)
+		return cni_err_set(e, CNI_ERR_CONFIG, "ipam.routes: more than %d routes",
+				   NETD_ROUTES_MAX);
+	rt.dst = netd_prefix_network(&rt.dst);
+	nc->routes[nc->n_routes++] = rt;
+	return 0;
+}
+
 static int parse_ipam_routes(struct cni_conf *c, json_t *ipam, struct netd_netconf *nc,
 			     struct cni_err *e)
 {
-	json_t *routes = NULL, *v;
-	size_t i;
+	json_t *routes = NULL;
 
 	if (get_arr(ipam, "ipam.", "routes", &routes, e) < 0)
 		return -1;
 	c->routes_set = routes != NULL;
-	json_array_foreach(routes, i, v)
-	{
-		const char *dst = NULL, *gw = NULL;
-		struct netd_route rt = {0};
-		char where[40];
-
-		snprintf(where, sizeof(where), "ipam.routes[%zu].", i);
-		if (!json_is_object(v))
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "ipam.routes[%zu]: expected an object", i);
-		if (get_str(v, where, "dst", &dst, e) < 0 || get_str(v, where, "gw", &gw, e) < 0)
-			return -1;
-		if (!dst || netd_prefix_parse(dst, AF_UNSPEC, &rt.dst, NULL) < 0)
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "%sdst: expected a CIDR like 0.0.0.0/0 or ::/0", where);
-		if (gw && netd_ip_parse(gw, rt.dst.ip.family, &rt.gw, NULL) < 0)
-			return cni_err_set(e, CNI_ERR_CONFIG,
-					   "%sgw: \"%.64s\" is not an %s address (dst is %.64s)",
-					   where, gw, family_word(rt.dst.ip.family), dst);
-		if (nc->n_routes == NETD_ROUTES_MAX)
-			return cni_err_set(e, CNI_ERR_CONFIG, "ipam.routes: more than %d routes",
-					   NETD_ROUTES_MAX);
-		rt.dst = netd_prefix_network(&rt.dst);
-		nc->routes[nc->n_routes++] = rt;
-	}
-	return 0;
+	return each_object(routes, "ipam.routes", parse_route, nc, e);
 }
 
 int cni_conf_netconf(struct cni_conf *c, struct netd_netconf *nc, struct cni_err *e)
