@@ -13,35 +13,43 @@ static int err_code(int code)
 	return code ? code : EIO;
 }
 
-int netd_err_set(struct netd_err *err, int code, const char *fmt, ...)
+/* err (when not NULL) gets code and the formatted text; returns -code. */
+static int err_vset(struct netd_err *err, int code, const char *fmt, va_list ap) NETD_PRINTF(3, 0);
+static int err_vset(struct netd_err *err, int code, const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	code = err_code(code);
 	if (!err)
 		return -code;
 	err->code = code;
-	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
 	return -code;
+}
+
+int netd_err_set(struct netd_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = err_vset(err, err_code(code), fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 int netd_err_sys(struct netd_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 	size_t used;
+	int r;
 
 	code = err_code(code);
-	if (!err)
-		return -code;
-	err->code = code;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	r = err_vset(err, code, fmt, ap);
 	va_end(ap);
+	if (!err)
+		return r;
 	used = strlen(err->msg);
 	snprintf(err->msg + used, sizeof(err->msg) - used, ": %s", strerror(code));
-	return -code;
+	return r;
 }
 
 int netd_err_prefix(struct netd_err *err, const char *fmt, ...)
