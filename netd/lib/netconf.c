@@ -1081,7 +1081,8 @@ fail:
 	return netd_err_sys(err, r, "network %s: write %s", nc->name, tmp);
 }
 
-int netd_netconf_save(const struct netd_netconf *nc, struct netd_err *err)
+/* Puts the definition in place: replacing one (rename), or only where none is (link). */
+static int install(const struct netd_netconf *nc, bool replace, struct netd_err *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	cleanup_close int fd = -1;
@@ -1091,35 +1092,30 @@ int netd_netconf_save(const struct netd_netconf *nc, struct netd_err *err)
 	if (fd < 0)
 		return fd;
 	/* link() fails with EEXIST instead of replacing: two concurrent creates, one wins. */
-	if (link(tmp, path) < 0) {
+	r = replace ? rename(tmp, path) : link(tmp, path);
+	if (r < 0) {
 		r = errno;
 		unlink(tmp);
-		if (r == EEXIST)
+		if (r == EEXIST && !replace)
 			return netd_err_set(err, EEXIST, "network %s: already defined (%s)",
 					    nc->name, path);
-		return netd_err_sys(err, r, "network %s: link %s", nc->name, path);
+		return netd_err_sys(err, r, "network %s: %s %s", nc->name,
+				    replace ? "rename to" : "link", path);
 	}
-	unlink(tmp);
+	if (!replace)
+		unlink(tmp);
 	netd_fsync_dir(netd_config_dir());
 	return 0;
 }
 
+int netd_netconf_save(const struct netd_netconf *nc, struct netd_err *err)
+{
+	return install(nc, false, err);
+}
+
 int netd_netconf_replace(const struct netd_netconf *nc, struct netd_err *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
-	cleanup_close int fd = -1;
-	int r;
-
-	fd = write_temp(nc, path, sizeof(path), tmp, sizeof(tmp), err);
-	if (fd < 0)
-		return fd;
-	if (rename(tmp, path) < 0) {
-		r = errno;
-		unlink(tmp);
-		return netd_err_sys(err, r, "network %s: rename to %s", nc->name, path);
-	}
-	netd_fsync_dir(netd_config_dir());
-	return 0;
+	return install(nc, true, err);
 }
 
 int netd_netconf_remove(const char *name, struct netd_err *err)
