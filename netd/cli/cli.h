@@ -30,6 +30,8 @@ int cli_print_json(json_t *j);
 int cli_network_json_opts(int argc, char **argv, const char *verb, const char **net, bool *json);
 json_t *cli_endpoint_json(const struct netd_endpoint *ep);
 json_t *cli_netconf_json(const struct netd_netconf *nc);
+/* Members k4 and k6 of o in one column, "10.77.0.2/24,fd77::2/64" (k6 when o has it). */
+const char *cli_json_pair(json_t *o, const char *k4, const char *k6, char *buf, size_t len);
 /* "internal,icc=no,routed", "-" when none: the options `network ls` shows. */
 const char *cli_netconf_options(const struct netd_netconf *nc, char *buf, size_t len);
 

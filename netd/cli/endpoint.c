@@ -267,12 +267,7 @@ int cli_ps(int argc, char **argv)
 			size_t used = 0;
 
 			/* Both families in one column: "10.77.0.2/24,fd77::2/64". */
-			snprintf(addr, sizeof(addr), "%s%s%s",
-				 json_string_value(json_object_get(ej, "address")),
-				 json_object_get(ej, "address6") ? "," : "",
-				 json_object_get(ej, "address6")
-				     ? json_string_value(json_object_get(ej, "address6"))
-				     : "");
+			cli_json_pair(ej, "address", "address6", addr, sizeof(addr));
 			for (size_t k = 0; k < eps[i].n_ports && used < sizeof(ports) - 1; k++) {
 				netd_port_format(&eps[i].ports[k], one, sizeof(one));
 				used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%s",

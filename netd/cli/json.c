@@ -140,6 +140,15 @@ json_t *cli_netconf_json(const struct netd_netconf *nc)
 	return o;
 }
 
+const char *cli_json_pair(json_t *o, const char *k4, const char *k6, char *buf, size_t len)
+{
+	json_t *v6 = json_object_get(o, k6);
+
+	snprintf(buf, len, "%s%s%s", json_string_value(json_object_get(o, k4)), v6 ? "," : "",
+		 v6 ? json_string_value(v6) : "");
+	return buf;
+}
+
 const char *cli_netconf_options(const struct netd_netconf *nc, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s%s%s%s", nc->internal ? ",internal" : "",

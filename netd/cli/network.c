@@ -206,12 +206,7 @@ static int net_ls(int argc, char **argv)
 			json_array_append_new(arr, o);
 			continue;
 		}
-		snprintf(subnets, sizeof(subnets), "%s%s%s",
-			 json_string_value(json_object_get(o, "subnet")),
-			 json_object_get(o, "subnet6") ? "," : "",
-			 json_object_get(o, "subnet6")
-			     ? json_string_value(json_object_get(o, "subnet6"))
-			     : "");
+		cli_json_pair(o, "subnet", "subnet6", subnets, sizeof(subnets));
 		printf("%-16s %-18s %-15s %-15s %-6s %-9d %s\n", nc->name, subnets,
 		       json_string_value(json_object_get(o, "gateway")), nc->bridge, origin,
 		       count_endpoints(nc->name), cli_netconf_options(nc, opts, sizeof(opts)));
