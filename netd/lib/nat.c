@@ -244,36 +244,48 @@ int netd_nat_destroy(struct netd_err *err)
 	return r < 0 ? r : destroy_one(netd_nat_build_destroy6, "table ip6 " T, err);
 }
 
+/* The error of a build that refused its input (nothing was sent). */
+static int build_error(int r, const struct netd_nat_net *net, struct netd_err *err)
+{
+	if (r == -EINVAL && net)
+		return netd_err_set(err, EINVAL, "network %s: bad bridge name or prefix /%u",
+				    net->bridge ? net->bridge : "(null)", net->prefix);
+	if (r == -EINVAL)
+		return netd_err_set(err, EINVAL, "network (null): bad bridge name or prefix");
+	return netd_err_set(err, EAFNOSUPPORT,
+			    "publish: a port of a family the container has no address of");
+}
+
+/* Starts b with net's chains and elements, added or deleted: 0 and the build's result in
+ * *built (for send_built), or an error and nothing to free. */
+static int network_batch(struct netd_nft_batch *b, const struct netd_nat_net *net, bool add,
+			 int *built, struct netd_err *err)
+{
+	if (netd_nft_batch_init(b, netd_nft_seq()) < 0)
+		return netd_err_sys(err, ENOMEM, "network %s", net->bridge);
+	*built = netd_nat_build_network(b, net, add);
+	if (*built == -EINVAL) {
+		netd_nft_batch_free(b);
+		return build_error(-EINVAL, net, err);
+	}
+	return 0;
+}
+
 int netd_nat_network_add(const struct netd_nat_net *net, struct netd_err *err)
 {
 	struct netd_nft_batch b;
-	int r;
+	int r, built;
 
 	r = netd_nat_ensure(err);
 	if (r < 0)
 		return r;
-	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
-		return netd_err_sys(err, ENOMEM, "network %s", net->bridge);
-	r = netd_nat_build_network(&b, net, true);
-	if (r == -EINVAL) {
-		netd_nft_batch_free(&b);
-		return netd_err_set(err, EINVAL, "network %s: bad bridge name or prefix /%u",
-				    net->bridge ? net->bridge : "(null)", net->prefix);
-	}
-	r = send_built(&b, r, "network", err);
+	r = network_batch(&b, net, true, &built, err);
+	if (r < 0)
+		return r;
+	r = send_built(&b, built, "network", err);
 	netd_nat_explain_done(r == 0);
 	netd_nft_batch_free(&b);
 	return r;
-}
-
-/* The error of a build that refused its input (nothing was sent). */
-static int build_error(int r, const struct netd_nat_net *net, struct netd_err *err)
-{
-	if (r == -EINVAL)
-		return netd_err_set(err, EINVAL, "network %s: bad bridge name or prefix",
-				    net && net->bridge ? net->bridge : "(null)");
-	return netd_err_set(err, EAFNOSUPPORT,
-			    "publish: a port of a family the container has no address of");
 }
 
 int netd_nat_attach(const struct netd_nat_net *net, const struct netd_port *ports, size_t n,
@@ -324,17 +336,12 @@ int netd_nat_network_del(const struct netd_nat_net *net, struct netd_err *err)
 {
 	struct netd_nft_batch b;
 	struct netd_err e = {0};
-	int r;
+	int r, built;
 
-	if (netd_nft_batch_init(&b, netd_nft_seq()) < 0)
-		return netd_err_sys(err, ENOMEM, "network %s", net->bridge);
-	r = netd_nat_build_network(&b, net, false);
-	if (r == -EINVAL) {
-		netd_nft_batch_free(&b);
-		return netd_err_set(err, EINVAL, "network %s: bad bridge name or prefix /%u",
-				    net->bridge ? net->bridge : "(null)", net->prefix);
-	}
-	r = send_built(&b, r, "network", &e);
+	r = network_batch(&b, net, false, &built, err);
+	if (r < 0)
+		return r;
+	r = send_built(&b, built, "network", &e);
 	r = retry_deletes(&b, r, &e, err);
 	netd_nat_explain_done(r == 0);
 	netd_nft_batch_free(&b);
