@@ -96,11 +96,9 @@ static int join_and_run(const struct nsbox_record *r, const char *name, char **c
 		if (ns_order[i].type == CLONE_NEWUSER)
 			userns = true;
 	}
-	int live = nsbox_state_probe(name);
+	int live = nsbox_state_probe_say("exec", name);
 	if (live <= 0) {
-		if (live < 0)
-			nsbox_error_state("exec", name, -live);
-		else
+		if (live == 0)
 			nsbox_error("container %s is not running", name);
 		return NSBOX_EXIT_ERROR;
 	}
@@ -210,11 +208,9 @@ int nsbox_cmd_exec(int argc, char **argv)
 		nsbox_error("%s", err.msg);
 		return NSBOX_EXIT_ERROR;
 	}
-	int live = nsbox_state_probe(name);
-	if (live < 0) {
-		nsbox_error_state("exec", name, -live);
+	int live = nsbox_state_probe_say("exec", name);
+	if (live < 0)
 		return NSBOX_EXIT_ERROR;
-	}
 	if (live && nsbox_state_read(name, &r, &err) < 0) {
 		nsbox_error("exec %s: %s", name, err.msg);
 		return NSBOX_EXIT_ERROR;

@@ -110,16 +110,12 @@ int nsbox_cmd_inspect(int argc, char **argv)
 	struct netd_err err = {0};
 	char when[64];
 
-	if (argc != 2 || netd_name_check_id(argv[1], &err) < 0) {
-		nsbox_error("usage: nsbox inspect NAME");
+	const char *name = nsbox_name_arg(argc, argv, "inspect");
+	if (!name)
 		return NSBOX_EXIT_ERROR;
-	}
-	const char *name = argv[1];
-	int live = nsbox_state_probe(name);
-	if (live < 0) {
-		nsbox_error_state("inspect", name, -live);
+	int live = nsbox_state_probe_say("inspect", name);
+	if (live < 0)
 		return 1;
-	}
 	if (nsbox_state_read(name, &r, &err) < 0) {
 		if (err.code == ENOENT)
 			nsbox_error("inspect %s: no such container", name);
@@ -211,16 +207,12 @@ int nsbox_cmd_wait(int argc, char **argv)
 	struct netd_err err = {0};
 	char path[PATH_MAX];
 
-	if (argc != 2 || netd_name_check_id(argv[1], &err) < 0) {
-		nsbox_error("usage: nsbox wait NAME");
+	const char *name = nsbox_name_arg(argc, argv, "wait");
+	if (!name)
 		return NSBOX_EXIT_ERROR;
-	}
-	const char *name = argv[1];
-	int live = nsbox_state_probe(name);
-	if (live < 0) {
-		nsbox_error_state("wait", name, -live);
+	int live = nsbox_state_probe_say("wait", name);
+	if (live < 0)
 		return 1;
-	}
 	if (live) {
 		/* the nsbox that runs it holds the lock until the container is gone for good
 		 * (its --restart supervisor included) */

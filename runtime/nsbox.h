@@ -393,6 +393,10 @@ void nsbox_state_retire(struct nsbox_record *r, int exit_code);
 /* 1 when the nsbox process that owns name still holds its lock, 0 when nobody does, -errno when
  * that cannot be told (-EACCES without root): never a reason to call the container gone. */
 int nsbox_state_probe(const char *name);
+/* nsbox_state_probe, having said why when it cannot tell (nsbox_error_state for verb). */
+int nsbox_state_probe_say(const char *verb, const char *name);
+/* The NAME of `nsbox VERB NAME` (argv[1], a valid name), or NULL having printed the usage. */
+const char *nsbox_name_arg(int argc, char **argv, const char *verb);
 /* The error for a verb that could not look at name's state: "needs root" for EACCES/EPERM. */
 void nsbox_error_state(const char *verb, const char *name, int e);
 /* Writes a small file in the state dir in place (bind-mounted files keep their inode). */

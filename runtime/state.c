@@ -72,6 +72,26 @@ int nsbox_state_probe(const char *name)
 	return 0; /* closing releases it */
 }
 
+int nsbox_state_probe_say(const char *verb, const char *name)
+{
+	int live = nsbox_state_probe(name);
+
+	if (live < 0)
+		nsbox_error_state(verb, name, -live);
+	return live;
+}
+
+const char *nsbox_name_arg(int argc, char **argv, const char *verb)
+{
+	struct netd_err err;
+
+	if (argc != 2 || netd_name_check_id(argv[1], &err) < 0) {
+		nsbox_error("usage: nsbox %s NAME", verb);
+		return NULL;
+	}
+	return argv[1];
+}
+
 void nsbox_error_state(const char *verb, const char *name, int e)
 {
 	if (e == EACCES || e == EPERM)
@@ -584,11 +604,9 @@ int nsbox_cmd_stop(int argc, char **argv)
 		nsbox_error("%s", err.msg);
 		return NSBOX_EXIT_ERROR;
 	}
-	int live = nsbox_state_probe(name);
-	if (live < 0) {
-		nsbox_error_state("stop", name, -live);
+	int live = nsbox_state_probe_say("stop", name);
+	if (live < 0)
 		return 1;
-	}
 	if (live && nsbox_state_read(name, &r, &err) < 0) {
 		nsbox_error("stop %s: %s", name, err.msg);
 		return 1;
@@ -653,13 +671,10 @@ int nsbox_cmd_stop(int argc, char **argv)
 int nsbox_cmd_logs(int argc, char **argv)
 {
 	char path[PATH_MAX], buf[8192];
-	struct netd_err err = {0};
 	ssize_t n;
 
-	if (argc != 2 || netd_name_check_id(argv[1], &err) < 0) {
-		nsbox_error("usage: nsbox logs NAME");
+	if (!nsbox_name_arg(argc, argv, "logs"))
 		return NSBOX_EXIT_ERROR;
-	}
 	if (nsbox_state_path(path, sizeof(path), argv[1], "log") < 0)
 		return NSBOX_EXIT_ERROR;
 	netd_cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -679,14 +694,11 @@ int nsbox_cmd_logs(int argc, char **argv)
 
 int nsbox_cmd_rm(int argc, char **argv)
 {
-	struct netd_err err = {0};
 	char dir[PATH_MAX];
 	struct stat st;
 
-	if (argc != 2 || netd_name_check_id(argv[1], &err) < 0) {
-		nsbox_error("usage: nsbox rm NAME");
+	if (!nsbox_name_arg(argc, argv, "rm"))
 		return NSBOX_EXIT_ERROR;
-	}
 	if (nsbox_state_path(dir, sizeof(dir), argv[1], NULL) < 0 || stat(dir, &st) < 0) {
 		nsbox_error("rm %s: no such container", argv[1]);
 		return 1;
