@@ -156,6 +156,14 @@ static int count_endpoints(const char *name)
 }
 
 /* Networks of both config dirs: netd's and netd-cni's ("cni" in ORIGIN). */
+/* A string member of o, or dflt when o has none (an IPv6-only network has no "subnet"). */
+static const char *jstr(const json_t *o, const char *key, const char *dflt)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : dflt;
+}
+
 static int net_ls(int argc, char **argv)
 {
 	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
@@ -189,14 +197,11 @@ static int net_ls(int argc, char **argv)
 			json_array_append_new(arr, o);
 			continue;
 		}
-		snprintf(subnets, sizeof(subnets), "%s%s%s",
-			 json_string_value(json_object_get(o, "subnet")),
-			 json_object_get(o, "subnet6") ? "," : "",
-			 json_object_get(o, "subnet6")
-			     ? json_string_value(json_object_get(o, "subnet6"))
-			     : "");
+		snprintf(subnets, sizeof(subnets), "%s%s%s", jstr(o, "subnet", ""),
+			 json_object_get(o, "subnet") && json_object_get(o, "subnet6") ? "," : "",
+			 jstr(o, "subnet6", ""));
 		printf("%-16s %-18s %-15s %-15s %-6s %-9d %s\n", nc->name, subnets,
-		       json_string_value(json_object_get(o, "gateway")), nc->bridge, origin,
+		       jstr(o, "gateway", jstr(o, "gateway6", "-")), nc->bridge, origin,
 		       count_endpoints(nc->name), cli_netconf_options(nc, opts, sizeof(opts)));
 		json_decref(o);
 	}
@@ -263,10 +268,8 @@ static int net_inspect(int argc, char **argv)
 	       "  bridge   %s (%s)\n  mtu      %u%s\n  masquerade %s\n  gateway mode %s%s\n",
 	       nc.name, def->path,
 	       def->origin == NETD_NETCONF_CNI ? "by netd-cni, from a CNI config" : "netd",
-	       json_string_value(json_object_get(o, "subnet")),
-	       json_string_value(json_object_get(o, "gateway")),
-	       json_string_value(json_object_get(o, "range")), nc.bridge,
-	       bs.exists ? (bs.up ? "up" : "down") : "not created yet", nc.mtu,
+	       jstr(o, "subnet", "- (IPv6 only)"), jstr(o, "gateway", "-"), jstr(o, "range", "-"),
+	       nc.bridge, bs.exists ? (bs.up ? "up" : "down") : "not created yet", nc.mtu,
 	       nc.mtu ? "" : " (host default)", nc.masquerade ? "yes" : "no",
 	       netd_gateway_mode_name(nc.gateway_mode),
 	       nc.gateway_mode == NETD_GATEWAY_ROUTED

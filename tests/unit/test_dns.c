@@ -81,14 +81,27 @@ static void test_label(void **state)
 	assert_int_equal(netd_name_check_dns(NULL, &err), -EINVAL);
 }
 
+/* "A" or "A,B": the gateways a container asks. */
+static size_t gws_of(const char *gw, struct netd_ip g[2])
+{
+	char buf[128], *save = NULL;
+	size_t n = 0;
+
+	if (!gw)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", gw);
+	for (char *a = strtok_r(buf, ",", &save); a && n < 2; a = strtok_r(NULL, ",", &save))
+		assert_int_equal(netd_ip_parse(a, AF_UNSPEC, &g[n++], NULL), 0);
+	return n;
+}
+
 static void render(const char *host, const char *resolved, const char *gw, const char *want)
 {
 	char buf[1024];
-	struct in_addr g;
+	struct netd_ip g[2];
+	size_t n = gws_of(gw, g);
 
-	if (gw)
-		inet_pton(AF_INET, gw, &g);
-	netd_dns_resolv_render(host, resolved, gw ? &g : NULL, false, NULL, buf, sizeof(buf));
+	netd_dns_resolv_render(host, resolved, g, n, false, NULL, buf, sizeof(buf));
 	assert_string_equal(buf, want);
 }
 
@@ -100,6 +113,10 @@ static void test_resolv(void **state)
 	       "search dns.netd corp.example\nnameserver 10.77.0.1\noptions ndots:2\n");
 	render("nameserver 10.1.1.1\n", NULL, "10.77.0.1",
 	       "search dns.netd\nnameserver 10.77.0.1\n");
+	/* Dual stack: both gateways, IPv4 first; IPv6 only: the IPv6 gateway alone. */
+	render("nameserver 10.1.1.1\n", NULL, "10.77.0.1,fd77::1",
+	       "search dns.netd\nnameserver 10.77.0.1\nnameserver fd77::1\n");
+	render("nameserver 10.1.1.1\n", NULL, "fd78::1", "search dns.netd\nnameserver fd78::1\n");
 	/* Not served: the host's resolvers a container can reach; loopback, IPv6 and scoped go. */
 	render("# c\nnameserver 127.0.0.1\n  nameserver\t10.1.1.1  \nnameserver ::1\n"
 	       "nameserver 2001:db8::1\nnameserver fe80::1%eth0\nnameserver 10.1.1.2\n"
@@ -124,11 +141,10 @@ static void render_user(const char *host, const char *gw, bool host_netns,
 			const struct netd_dns_user *u, const char *want)
 {
 	char buf[1024];
-	struct in_addr g;
+	struct netd_ip g[2];
+	size_t n = gws_of(gw, g);
 
-	if (gw)
-		inet_pton(AF_INET, gw, &g);
-	netd_dns_resolv_render(host, NULL, gw ? &g : NULL, host_netns, u, buf, sizeof(buf));
+	netd_dns_resolv_render(host, NULL, g, n, host_netns, u, buf, sizeof(buf));
 	assert_string_equal(buf, want);
 }
 
