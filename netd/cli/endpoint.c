@@ -280,15 +280,14 @@ int cli_ps(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			char ports[256] = "", one[96], addr[2 * NETD_PREFIX_STRLEN + 2];
 			json_t *ej = json_array_get(arr, i);
+			const char *a4 = json_string_value(json_object_get(ej, "address"));
+			const char *a6 = json_string_value(json_object_get(ej, "address6"));
 			size_t used = 0;
 
-			/* Both families in one column: "10.77.0.2/24,fd77::2/64". */
-			snprintf(addr, sizeof(addr), "%s%s%s",
-				 json_string_value(json_object_get(ej, "address")),
-				 json_object_get(ej, "address6") ? "," : "",
-				 json_object_get(ej, "address6")
-				     ? json_string_value(json_object_get(ej, "address6"))
-				     : "");
+			/* Both families in one column: "10.77.0.2/24,fd77::2/64" (an endpoint of an
+			 * IPv6-only network has address6 alone). */
+			snprintf(addr, sizeof(addr), "%s%s%s", a4 ? a4 : "", a4 && a6 ? "," : "",
+				 a6 ? a6 : "");
 			for (size_t k = 0; k < eps[i].n_ports && used < sizeof(ports) - 1; k++) {
 				netd_port_format(&eps[i].ports[k], one, sizeof(one));
 				used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%s",

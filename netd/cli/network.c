@@ -270,7 +270,10 @@ static int net_inspect(int argc, char **argv)
 	       def->origin == NETD_NETCONF_CNI ? "by netd-cni, from a CNI config" : "netd",
 	       jstr(o, "subnet", "- (IPv6 only)"), jstr(o, "gateway", "-"), jstr(o, "range", "-"),
 	       nc.bridge, bs.exists ? (bs.up ? "up" : "down") : "not created yet", nc.mtu,
-	       nc.mtu ? "" : " (host default)", nc.masquerade ? "yes" : "no",
+	       nc.mtu ? "" : " (host default)",
+	       !netd_netconf_has4(&nc) ? "- (no IPv4; see masquerade6)"
+	       : nc.masquerade	       ? "yes"
+				       : "no",
 	       netd_gateway_mode_name(nc.gateway_mode),
 	       nc.gateway_mode == NETD_GATEWAY_ROUTED
 		   ? " (every container port is reachable from outside)"
@@ -297,12 +300,9 @@ static int net_inspect(int argc, char **argv)
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		json_t *e = json_array_get(arr, i);
 		printf("    %s/%s %s%s%s via %s\n", json_string_value(json_object_get(e, "id")),
-		       json_string_value(json_object_get(e, "ifname")),
-		       json_string_value(json_object_get(e, "address")),
-		       json_object_get(e, "address6") ? " " : "",
-		       json_object_get(e, "address6")
-			   ? json_string_value(json_object_get(e, "address6"))
-			   : "",
+		       json_string_value(json_object_get(e, "ifname")), jstr(e, "address", ""),
+		       json_object_get(e, "address") && json_object_get(e, "address6") ? " " : "",
+		       jstr(e, "address6", ""),
 		       json_string_value(json_object_get(e, "host_interface")));
 	}
 	json_decref(o);

@@ -54,11 +54,34 @@ static void add(struct findings *f, enum netd_doctor_level lvl, const char *what
 	f->n++;
 }
 
+/* Whether every network defined is IPv6-only (and there is one): IPv4 forwarding is then not
+ * needed (attach leaves it alone, docs/ipv6.md). */
+static bool all_v6only(void)
+{
+	struct netd_netdef *defs = NULL;
+	struct netd_err e;
+	size_t n = 0;
+	bool v4 = false;
+
+	if (netd_netconf_list_all(&defs, &n, &e) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		v4 |= defs[i].error[0] || netd_netconf_has4(&defs[i].nc);
+	free(defs);
+	return n && !v4;
+}
+
 static void check_forwarding(struct findings *f)
 {
 	char v[16];
 	struct netd_err e;
 
+	if (all_v6only()) {
+		add(f, NETD_DOCTOR_OK, "ip_forward",
+		    "every network is IPv6-only: IPv4 forwarding is not needed (netd leaves it "
+		    "as it is)");
+		return;
+	}
 	if (netd_sysctl_read("/proc/sys/net/ipv4/ip_forward", v, sizeof(v), &e) < 0)
 		add(f, NETD_DOCTOR_WARN, "ip_forward", "cannot read net.ipv4.ip_forward: %s",
 		    e.msg);

@@ -116,8 +116,6 @@ check "ls shows fd78::/64 and gateway fd78::1" \
 	sh -c "'$NETD' network ls | grep -E '^v6lab +fd78::/64 +fd78::1 '"
 check_eq "the subnet file has no IPv4 line" "" \
 	"$(grep -E '^(subnet|gateway|range|masquerade)=' "$NETD_CONFIG_DIR/v6lab.conf")"
-check "network create lab (dual stack, for isolation)" \
-	"$NETD" network create lab --subnet 10.86.0.0/24 --subnet fd86::/64
 check "network create v6b: a second IPv6-only network" "$NETD" network create v6b --subnet fd79::/64
 check "a subnet file with subnet6 alone loads" sh -c "printf 'subnet6=fd7b::/64\ngateway6=fd7b::fe\nrange6=fd7b::10-fd7b::20\nmasquerade6=no\n' >'$NETD_CONFIG_DIR/v6file.conf' && '$NETD' network inspect v6file --json | grep -q 'fd7b::10-fd7b::20'"
 rm -f "$NETD_CONFIG_DIR/v6file.conf"
@@ -155,6 +153,10 @@ check_eq "table ip netd: no subnet element for it (nets, masq_nets)" "" \
 check "table ip6 netd: nets holds fd78::/64" sh -c "nft list set ip6 netd nets | grep -q 'fd78::/64'"
 check_eq "record has no ip= line" "" "$(grep '^ip=' "$NETD_STATE_DIR/networks/v6lab/endpoints/c1@eth0")"
 check "ps shows [::]:8080 and the IPv6 address" sh -c "'$NETD' ps | grep c1 | grep '\[::\]:8080->80/tcp' | grep -q 'fd78::2'"
+check_eq "ps and inspect print no (null) and no 0.0.0.0" "" \
+	"$({ "$NETD" ps; "$NETD" network inspect v6lab; } | grep -E '\(null\)|0\.0\.0\.0')"
+check "doctor: IPv4 forwarding not needed while every network is IPv6-only" \
+	sh -c "'$NETD' doctor | grep -q 'ip_forward .*every network is IPv6-only'"
 check "netd check c1" "$NETD" check v6lab --id c1
 
 # ---- traffic ----
@@ -171,6 +173,8 @@ check_eq "ext -> c1's own address [fd78::2]:80 (not published) gets nothing" FAI
 ip -n ext -6 route del fd78::/64 via $HOST6
 check "c1 -> [$EXT6]:7000 is masqueraded to the host (masquerade6)" \
 	grep -qx "E $HOST6" <<<"$(ask c1 $EXT6 7000)"
+check "network create lab (dual stack, for isolation)" \
+	"$NETD" network create lab --subnet 10.86.0.0/24 --subnet fd86::/64
 check "attach d1 to lab (dual stack)" "$NETD" attach lab --netns /run/netns/d1 --id d1
 D1_6=$(ip -n d1 -6 -o addr show dev eth0 scope global | awk '{print $4}' | cut -d/ -f1)
 check_eq "across networks: c1 -> d1 [$D1_6]:80 is refused" FAIL "$(tag c1 "$D1_6" 80)"
