@@ -182,20 +182,23 @@ static int want_has_subnet(const struct netd_netconf *nc, const struct netd_atta
 }
 
 /*
- * portMappings with an IPv6 hostIP on a network that gives the container no IPv6 address are
+ * portMappings with a hostIP of a family the network gives the container no address of are
  * dropped, not refused: a runtime sends the same mappings to every network of a pod, and an
- * IPv4-only network has nothing to publish them on (the reference portmap plugin skips an
- * entry whose hostIP is not of the container's family too).
+ * IPv4-only network has nothing to publish an IPv6 hostIP on, an IPv6-only one nothing to
+ * publish an IPv4 hostIP on (the reference portmap plugin skips an entry whose hostIP is not of
+ * the container's family too). A hostIP "" is both families': attach publishes it on those the
+ * network has.
  */
-static void drop_v6_ports(struct cni_conf *c, bool has_ip6)
+static void drop_foreign_ports(struct cni_conf *c, bool has_ip4, bool has_ip6)
 {
 	size_t n = 0;
 
-	if (has_ip6)
-		return;
-	for (size_t i = 0; i < c->n_ports; i++)
-		if (c->ports[i].host_ip.family != AF_INET6)
+	for (size_t i = 0; i < c->n_ports; i++) {
+		int fam = c->ports[i].host_ip.family;
+
+		if ((fam != AF_INET6 || has_ip6) && (fam != AF_INET || has_ip4))
 			c->ports[n++] = c->ports[i];
+	}
 	c->n_ports = n;
 }
 
@@ -211,6 +214,8 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	struct netd_err ne = {0};
 	struct cni_add_result ar = {0};
 	struct cni_ipam_addrs ext = {0};
+	struct netd_ip gws[2];
+	size_t n_gws;
 	struct stat st;
 	int r;
 
@@ -259,8 +264,8 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 		req.has_mac = true;
 		memcpy(req.mac, env->a.mac, 6);
 	}
-	drop_v6_ports(c, c->ipam_delegate ? ext.ip6.family == AF_INET6
-					  : nc.subnet6.ip.family == AF_INET6);
+	drop_foreign_ports(c, c->ipam_delegate ? ext.has_ip : netd_netconf_has4(&nc),
+			   c->ipam_delegate ? ext.ip6.family == AF_INET6 : netd_netconf_has6(&nc));
 	req.ports = c->ports;
 	req.n_ports = c->n_ports;
 	req.ignore_host_listeners = true;
@@ -308,9 +313,16 @@ int cni_cmd_add(const struct cni_env *env, struct cni_conf *c, const char *text,
 	if (!c->dns && ipam_res && json_is_object(json_object_get(ipam_res, "dns")))
 		c->dns = json_object_get(ipam_res, "dns");
 	/* Names on the network: the network's server answers them, and passes the rest on. */
-	if (!c->dns && netd_dns_serves(&ep)) {
-		own_dns = json_pack("{s:[s], s:[s]}", "nameservers", inet_ntoa(nc.gateway),
-				    "search", NETD_DNS_DOMAIN);
+	if (!c->dns && (n_gws = netd_dns_gateways(&ep, gws)) > 0) {
+		json_t *ns = json_array();
+
+		for (size_t i = 0; ns && i < n_gws; i++) {
+			char g[NETD_IP_STRLEN];
+
+			json_array_append_new(ns,
+					      json_string(netd_ip_format(&gws[i], g, sizeof(g))));
+		}
+		own_dns = json_pack("{s:o, s:[s]}", "nameservers", ns, "search", NETD_DNS_DOMAIN);
 		c->dns = own_dns;
 	}
 	res = cni_result_build(c, &ar, e);
@@ -405,8 +417,9 @@ int cni_cmd_status(const struct cni_env *env, struct cni_conf *c, const char *te
 		   struct cni_err *e)
 {
 	struct netd_err ne = {0};
+	struct netd_netconf nc;
 	unsigned long n = 0, n6 = 0;
-	bool has6 = false;
+	bool has4, has6 = false;
 	int r;
 
 	if (c->ipam_delegate) {
@@ -414,18 +427,21 @@ int cni_cmd_status(const struct cni_env *env, struct cni_conf *c, const char *te
 			return cni_delegate_run(env, c->ipam_type, "STATUS", text, len, NULL, e);
 		return 0;
 	}
-	r = netd_network_free_addresses(c->name, &n, &ne);
+	r = netd_netconf_load(c->name, &nc, &ne);
 	if (r == -ENOENT)
 		return 0; /* not defined yet: the first ADD defines it with its whole range */
-	if (r == 0 && n)
+	has4 = r == 0 && netd_netconf_has4(&nc);
+	if (r == 0 && has4)
+		r = netd_network_free_addresses(c->name, &n, &ne);
+	if (r == 0 && (n || !has4))
 		r = netd_network_free_addresses6(c->name, &has6, &n6, &ne);
 	if (r < 0)
 		return cni_err_from_netd(e, r, &ne);
-	/* An ADD needs an address of each family the network has. */
-	if (n == 0 || (n6 == 0 && has6))
+	/* An ADD needs an address of each family the network has (an IPv6-only one: IPv6). */
+	if ((has4 && n == 0) || (n6 == 0 && has6))
 		return cni_err_set(e, CNI_ERR_UNAVAILABLE,
 				   "network %s: no free addresses left in its %s range; DEL unused "
 				   "containers, run GC, or widen ipam.rangeStart/rangeEnd",
-				   c->name, n == 0 ? "IPv4" : "IPv6");
+				   c->name, has4 && n == 0 ? "IPv4" : "IPv6");
 	return 0;
 }

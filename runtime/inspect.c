@@ -162,9 +162,12 @@ int nsbox_cmd_inspect(int argc, char **argv)
 	if (!r.exited && nsbox_net_endpoints(name, r.pid, &eps, &n_eps, &err) == 0) {
 		json_t *nets = json_object();
 		for (size_t i = 0; i < n_eps; i++) {
-			char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
-			netd_ip4_format(eps[i].ip, ip, sizeof(ip));
-			netd_ip4_format(eps[i].gateway, gw, sizeof(gw));
+			char ip[INET_ADDRSTRLEN] = "", gw[INET_ADDRSTRLEN] = "";
+			/* "" on an IPv6-only network, as Docker leaves them */
+			if (eps[i].ip.s_addr)
+				netd_ip4_format(eps[i].ip, ip, sizeof(ip));
+			if (eps[i].gateway.s_addr)
+				netd_ip4_format(eps[i].gateway, gw, sizeof(gw));
 			json_t *net = json_pack("{s:s, s:s, s:s, s:i}", "Interface", eps[i].ifname,
 						"IPAddress", ip, "Gateway", gw, "IPPrefixLen",
 						(int)eps[i].prefix);

@@ -494,14 +494,15 @@ static int write_idmaps(pid_t pid, struct netd_err *err)
 static void hosts_text(const struct run_ctx *c, char *buf, size_t len)
 {
 	const struct nsbox_opts *o = c->o;
-	char ip[NETD_IP_STRLEN] = "", gw[INET_ADDRSTRLEN] = "";
+	char ip[NETD_IP_STRLEN] = "", gw[NETD_IP_STRLEN] = "";
 	int n;
 
 	n = snprintf(buf, len, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 	if (c->n_attached) {
 		/* the container's names on each of its addresses, as Docker writes them */
 		for (int v6 = 0; v6 < 2 && (size_t)n < len; v6++) {
-			if (v6 && c->eps[0].ip6.family != AF_INET6)
+			/* (an IPv6-only network gives no IPv4 address) */
+			if (v6 ? c->eps[0].ip6.family != AF_INET6 : !c->eps[0].ip.s_addr)
 				continue;
 			if (v6)
 				netd_ip_format(&c->eps[0].ip6, ip, sizeof(ip));
@@ -513,8 +514,11 @@ static void hosts_text(const struct run_ctx *c, char *buf, size_t len)
 			if ((size_t)n < len)
 				n += snprintf(buf + n, len - (size_t)n, "\n");
 		}
-		netd_ip4_format(c->eps[0].gateway, gw, sizeof(gw));
-		if ((size_t)n < len)
+		if (c->eps[0].gateway.s_addr)
+			netd_ip4_format(c->eps[0].gateway, gw, sizeof(gw));
+		else if (c->eps[0].gateway6.family == AF_INET6)
+			netd_ip_format(&c->eps[0].gateway6, gw, sizeof(gw));
+		if ((size_t)n < len && gw[0])
 			snprintf(buf + n, len - (size_t)n, "%s\thost.nsbox.internal gateway\n", gw);
 	} else {
 		snprintf(buf + n, len - (size_t)n, "127.0.1.1\t%s\n", o->hostname);
@@ -611,7 +615,8 @@ static void record_fill(struct run_ctx *c)
 			 : o->n_networks ? o->networks[0]
 					 : NETD_DEFAULT_NETWORK);
 	if (c->n_attached) {
-		netd_ip4_format(c->eps[0].ip, r->ip, sizeof(r->ip));
+		if (c->eps[0].ip.s_addr) /* IPv4 only, as Docker's IPAddress */
+			netd_ip4_format(c->eps[0].ip, r->ip, sizeof(r->ip));
 		for (size_t i = 0; i < c->eps[0].n_ports; i++) {
 			char pb[96];
 			netd_port_format(&c->eps[0].ports[i], pb, sizeof(pb));

@@ -413,8 +413,14 @@ static void ps_ips(const struct nsbox_record *r, char *buf, size_t len)
 	if (nsbox_net_endpoints(r->name, r->pid, &eps, &n, &err) < 0)
 		return;
 	for (size_t i = 0; i < n && k < len; i++) {
-		char ip[INET_ADDRSTRLEN];
-		netd_ip4_format(eps[i].ip, ip, sizeof(ip));
+		char ip[NETD_IP_STRLEN];
+		/* an endpoint of an IPv6-only network shows its IPv6 address */
+		if (eps[i].ip.s_addr)
+			netd_ip4_format(eps[i].ip, ip, sizeof(ip));
+		else if (eps[i].ip6.family == AF_INET6)
+			netd_ip_format(&eps[i].ip6, ip, sizeof(ip));
+		else
+			continue;
 		if (!strcmp(ip, r->ip))
 			continue;
 		k += (size_t)snprintf(buf + k, len - k, "%s%s", k ? "," : "", ip);

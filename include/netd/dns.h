@@ -42,24 +42,31 @@ struct netd_dns_user {
 };
 
 /*
+ * The addresses ep's resolver asks when its names are served (netd_dns_serves): its network's
+ * gateway of each family ep has an address of (IPv4 first), where the server listens. Returns
+ * how many (0: not served, or the network does not load).
+ */
+size_t netd_dns_gateways(const struct netd_endpoint *ep, struct netd_ip gws[2]);
+
+/*
  * The /etc/resolv.conf a container gets. host_netns: it shares the host's network namespace, so
- * the host's file as it is (unless user asks for more). ep served (netd_dns_serves): its gateway
- * as the only nameserver, search NETD_DNS_DOMAIN and the host's search domains. Otherwise the
- * host's resolvers that a container can reach (not loopback; a systemd-resolved stub is replaced
- * by the upstreams in /run/systemd/resolve/resolv.conf; none at all: Docker's public fallbacks
- * 8.8.8.8, 8.8.4.4), with the host's search and options lines. user may be NULL. Returns
- * snprintf's result.
+ * the host's file as it is (unless user asks for more). ep served (netd_dns_serves): its gateways
+ * (netd_dns_gateways) as the only nameservers, search NETD_DNS_DOMAIN and the host's search
+ * domains. Otherwise the host's resolvers that a container can reach (not loopback; a
+ * systemd-resolved stub is replaced by the upstreams in /run/systemd/resolve/resolv.conf; none at
+ * all: Docker's public fallbacks 8.8.8.8, 8.8.4.4), with the host's search and options lines. user
+ * may be NULL. Returns snprintf's result.
  */
 int netd_dns_resolv_conf(const struct netd_endpoint *ep, bool host_netns,
 			 const struct netd_dns_user *user, char *buf, size_t len);
 
 /*
  * The same rule on given texts (for tests): host is /etc/resolv.conf, resolved the file of
- * systemd-resolved (NULL: none); gw NULL: no name server of ours.
+ * systemd-resolved (NULL: none); n_gws 0: no name server of ours.
  */
-int netd_dns_resolv_render(const char *host, const char *resolved, const struct in_addr *gw,
-			   bool host_netns, const struct netd_dns_user *user, char *buf,
-			   size_t len);
+int netd_dns_resolv_render(const char *host, const char *resolved, const struct netd_ip *gws,
+			   size_t n_gws, bool host_netns, const struct netd_dns_user *user,
+			   char *buf, size_t len);
 
 /* The running server's pid (its pid file, checked against /proc), or 0. */
 int netd_dns_server_pid(void);

@@ -63,6 +63,17 @@ struct netd_netconf {
 	bool masquerade6; /* egress masquerade over IPv6 (default: on for a ULA subnet) */
 };
 
+/* An IPv6-only network (docs/ipv6.md) has prefix 0: no IPv4 subnet, gateway, range or lease. */
+static inline bool netd_netconf_has4(const struct netd_netconf *nc)
+{
+	return nc->prefix != 0;
+}
+
+static inline bool netd_netconf_has6(const struct netd_netconf *nc)
+{
+	return nc->subnet6.ip.family == AF_INET6;
+}
+
 /*
  * Networks are defined in two directories: netd's ($NETD_CONFIG_DIR, default
  * /etc/netd/networks: netd network create and hand-written files) and netd-cni's

@@ -23,8 +23,9 @@ static const struct cli_help helps[] = {
      NULL,
      "Defines network NAME: writes its subnet file, $NETD_CONFIG_DIR/NAME.conf. Nothing is made\n"
      "in the kernel until the first attach (bridge, nft table).\n"
-     "  --subnet CIDR     IPv4 subnet, host bits zero, /8 to /30 (required); given again with\n"
-     "                    an IPv6 prefix (/16 to /120), the network is dual-stack (subnet6)\n"
+     "  --subnet CIDR     IPv4 subnet, host bits zero, /8 to /30, or an IPv6 prefix (/16 to\n"
+     "                    /120); once per family: both make a dual-stack network, the IPv6\n"
+     "                    one alone an IPv6-only network (no IPv4 address, -p on IPv6 only)\n"
      "  --gateway IP      the bridge's address (default: subnet + 1); once per family\n"
      "  --ip-range A-B    addresses handed out (default: the whole subnet); once per family;\n"
      "                    --range is the same\n"

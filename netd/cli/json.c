@@ -43,8 +43,11 @@ json_t *cli_endpoint_json(const struct netd_endpoint *ep)
 	json_object_set_new(o, "network", json_string(ep->network));
 	json_object_set_new(o, "ifname", json_string(ep->ifname));
 	json_object_set_new(o, "mac", json_string(mac));
-	json_object_set_new(o, "address", json_string(addr));
-	json_object_set_new(o, "gateway", ip_json(ep->gateway));
+	/* An endpoint of an IPv6-only network has address6 only. */
+	if (ep->ip.s_addr)
+		json_object_set_new(o, "address", json_string(addr));
+	if (ep->ip.s_addr || ep->gateway.s_addr)
+		json_object_set_new(o, "gateway", ip_json(ep->gateway));
 	if (ep->ip6.family == AF_INET6) {
 		struct netd_prefix p6 = {.ip = ep->ip6, .len = ep->prefix6};
 		char a6[NETD_PREFIX_STRLEN], g6[NETD_IP_STRLEN];
@@ -78,17 +81,23 @@ json_t *cli_endpoint_json(const struct netd_endpoint *ep)
 	json_object_set_new(o, "routes", routes_json(ep->routes, ep->n_routes));
 	if (netd_dns_named(ep)) {
 		json_t *al = json_array(), *dns = json_object(), *ns = json_array();
-		struct netd_netconf nc;
-		struct netd_err err;
+		struct netd_ip gws[2];
+		size_t n_gws;
 
 		if (ep->name[0])
 			json_object_set_new(o, "name", json_string(ep->name));
 		for (size_t i = 0; i < ep->n_aliases; i++)
 			json_array_append_new(al, json_string(ep->aliases[i]));
 		json_object_set_new(o, "aliases", al);
-		/* Where the names are answered: the network's gateway, when a server can run. */
-		if (netd_dns_serves(ep) && netd_netconf_load(ep->network, &nc, &err) == 0) {
-			json_array_append_new(ns, ip_json(nc.gateway));
+		/* Where the names are answered: the network's gateways, when a server can run. */
+		n_gws = netd_dns_gateways(ep, gws);
+		if (n_gws) {
+			for (size_t i = 0; i < n_gws; i++) {
+				char g[NETD_IP_STRLEN];
+
+				json_array_append_new(
+				    ns, json_string(netd_ip_format(&gws[i], g, sizeof(g))));
+			}
 			json_object_set_new(dns, "nameservers", ns);
 			json_object_set_new(dns, "search", json_pack("[s]", NETD_DNS_DOMAIN));
 			json_object_set_new(o, "dns", dns);
@@ -112,9 +121,12 @@ json_t *cli_netconf_json(const struct netd_netconf *nc)
 	netd_ip4_format(nc->range_end, b, sizeof(b));
 	snprintf(range, sizeof(range), "%s-%s", a, b);
 	json_object_set_new(o, "name", json_string(nc->name));
-	json_object_set_new(o, "subnet", json_string(sub));
-	json_object_set_new(o, "gateway", ip_json(nc->gateway));
-	json_object_set_new(o, "range", json_string(range));
+	/* An IPv6-only network has subnet6 and its keys only. */
+	if (netd_netconf_has4(nc)) {
+		json_object_set_new(o, "subnet", json_string(sub));
+		json_object_set_new(o, "gateway", ip_json(nc->gateway));
+		json_object_set_new(o, "range", json_string(range));
+	}
 	if (nc->subnet6.ip.family == AF_INET6) {
 		char s6[NETD_PREFIX_STRLEN], g6[NETD_IP_STRLEN], l6[NETD_IP_STRLEN],
 		    h6[NETD_IP_STRLEN], r6[2 * NETD_IP_STRLEN + 2];
@@ -142,19 +154,20 @@ json_t *cli_netconf_json(const struct netd_netconf *nc)
 
 const char *cli_json_pair(json_t *o, const char *k4, const char *k6, char *buf, size_t len)
 {
-	json_t *v6 = json_object_get(o, k6);
+	/* An endpoint or network of an IPv6-only network has k6 alone. */
+	const char *a4 = json_string_value(json_object_get(o, k4));
+	const char *a6 = json_string_value(json_object_get(o, k6));
 
-	snprintf(buf, len, "%s%s%s", json_string_value(json_object_get(o, k4)), v6 ? "," : "",
-		 v6 ? json_string_value(v6) : "");
+	snprintf(buf, len, "%s%s%s", a4 ? a4 : "", a4 && a6 ? "," : "", a6 ? a6 : "");
 	return buf;
 }
 
 const char *cli_netconf_options(const struct netd_netconf *nc, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s%s%s%s", nc->internal ? ",internal" : "",
-			 nc->no_icc ? ",icc=no" : "",
-			 nc->gateway_mode == NETD_GATEWAY_ROUTED ? ",routed" : "",
-			 nc->masquerade || nc->internal ? "" : ",no-masquerade");
+	int n = snprintf(
+	    buf, len, "%s%s%s%s", nc->internal ? ",internal" : "", nc->no_icc ? ",icc=no" : "",
+	    nc->gateway_mode == NETD_GATEWAY_ROUTED ? ",routed" : "",
+	    nc->masquerade || nc->internal || !netd_netconf_has4(nc) ? "" : ",no-masquerade");
 
 	if (n <= 0)
 		snprintf(buf, len, "-");

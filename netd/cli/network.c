@@ -173,6 +173,14 @@ static int count_endpoints(const char *name)
 }
 
 /* Networks of both config dirs: netd's and netd-cni's ("cni" in ORIGIN). */
+/* A string member of o, or dflt when o has none (an IPv6-only network has no "subnet"). */
+static const char *jstr(const json_t *o, const char *key, const char *dflt)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : dflt;
+}
+
 static int net_ls(int argc, char **argv)
 {
 	bool json = argc > 1 && strcmp(argv[1], "--json") == 0;
@@ -208,7 +216,7 @@ static int net_ls(int argc, char **argv)
 		}
 		cli_json_pair(o, "subnet", "subnet6", subnets, sizeof(subnets));
 		printf("%-16s %-18s %-15s %-15s %-6s %-9d %s\n", nc->name, subnets,
-		       json_string_value(json_object_get(o, "gateway")), nc->bridge, origin,
+		       jstr(o, "gateway", jstr(o, "gateway6", "-")), nc->bridge, origin,
 		       count_endpoints(nc->name), cli_netconf_options(nc, opts, sizeof(opts)));
 		json_decref(o);
 	}
@@ -268,11 +276,12 @@ static int net_inspect(int argc, char **argv)
 	       "  bridge   %s (%s)\n  mtu      %u%s\n  masquerade %s\n  gateway mode %s%s\n",
 	       nc.name, def->path,
 	       def->origin == NETD_NETCONF_CNI ? "by netd-cni, from a CNI config" : "netd",
-	       json_string_value(json_object_get(o, "subnet")),
-	       json_string_value(json_object_get(o, "gateway")),
-	       json_string_value(json_object_get(o, "range")), nc.bridge,
-	       bs.exists ? (bs.up ? "up" : "down") : "not created yet", nc.mtu,
-	       nc.mtu ? "" : " (host default)", nc.masquerade ? "yes" : "no",
+	       jstr(o, "subnet", "- (IPv6 only)"), jstr(o, "gateway", "-"), jstr(o, "range", "-"),
+	       nc.bridge, bs.exists ? (bs.up ? "up" : "down") : "not created yet", nc.mtu,
+	       nc.mtu ? "" : " (host default)",
+	       !netd_netconf_has4(&nc) ? "- (no IPv4; see masquerade6)"
+	       : nc.masquerade	       ? "yes"
+				       : "no",
 	       netd_gateway_mode_name(nc.gateway_mode),
 	       nc.gateway_mode == NETD_GATEWAY_ROUTED
 		   ? " (every container port is reachable from outside)"
@@ -299,12 +308,9 @@ static int net_inspect(int argc, char **argv)
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		json_t *e = json_array_get(arr, i);
 		printf("    %s/%s %s%s%s via %s\n", json_string_value(json_object_get(e, "id")),
-		       json_string_value(json_object_get(e, "ifname")),
-		       json_string_value(json_object_get(e, "address")),
-		       json_object_get(e, "address6") ? " " : "",
-		       json_object_get(e, "address6")
-			   ? json_string_value(json_object_get(e, "address6"))
-			   : "",
+		       json_string_value(json_object_get(e, "ifname")), jstr(e, "address", ""),
+		       json_object_get(e, "address") && json_object_get(e, "address6") ? " " : "",
+		       jstr(e, "address6", ""),
 		       json_string_value(json_object_get(e, "host_interface")));
 	}
 	json_decref(o);

@@ -248,22 +248,21 @@ static void upstreams(const char *host, const char *resolved, bool from_host, st
 		snprintf(r->ns[r->n_ns++], sizeof(r->ns[0]), "%s", public_fallback[i]);
 }
 
-int netd_dns_resolv_render(const char *host, const char *resolved, const struct in_addr *gw,
-			   bool host_netns, const struct netd_dns_user *user, char *buf, size_t len)
+int netd_dns_resolv_render(const char *host, const char *resolved, const struct netd_ip *gws,
+			   size_t n_gws, bool host_netns, const struct netd_dns_user *user,
+			   char *buf, size_t len)
 {
 	static const struct netd_dns_user none;
-	char g[INET_ADDRSTRLEN] = "";
+	char g[NETD_IP_STRLEN];
 	struct resolv r;
 	size_t n = 0;
+	bool gw;
 
 	if (!user)
 		user = &none;
 	upstreams(host, resolved, host_netns, &r);
 	/* The user's servers win over ours: the gateway would only forward to them anyway. */
-	if (user->n_nameservers)
-		gw = NULL;
-	if (gw)
-		netd_ip4_format(*gw, g, sizeof(g));
+	gw = n_gws && gws && !user->n_nameservers;
 	buf[0] = '\0';
 #define OUT(...)                                                                                   \
 	do {                                                                                       \
@@ -284,7 +283,8 @@ int netd_dns_resolv_render(const char *host, const char *resolved, const struct 
 		for (size_t i = 0; i < user->n_nameservers; i++)
 			OUT("nameserver %s\n", user->nameservers[i]);
 	else if (gw)
-		OUT("nameserver %s\n", g);
+		for (size_t i = 0; i < n_gws; i++)
+			OUT("nameserver %s\n", netd_ip_format(&gws[i], g, sizeof(g)));
 	else
 		for (size_t i = 0; i < r.n_ns; i++)
 			OUT("nameserver %s\n", r.ns[i]);
@@ -305,16 +305,21 @@ static char *read_or_null(const char *path)
 	return netd_file_read(path, NETD_FILE_FOLLOW, &t, NULL, &e) == 0 ? t : NULL;
 }
 
-/* The listening address of ep's network: its bridge's address. */
-static bool served_gateway(const struct netd_endpoint *ep, struct in_addr *gw)
+size_t netd_dns_gateways(const struct netd_endpoint *ep, struct netd_ip gws[2])
 {
 	struct netd_netconf nc;
 	struct netd_err e;
+	size_t n = 0;
 
-	if (!netd_dns_serves(ep) || netd_netconf_load(ep->network, &nc, &e) < 0)
-		return false;
-	*gw = nc.gateway;
-	return true;
+	if (!ep || !netd_dns_serves(ep) || netd_netconf_load(ep->network, &nc, &e) < 0)
+		return 0;
+	/* The server listens on both gateways (render); the container reaches those of the
+	 * families it has an address of. */
+	if (ep->ip.s_addr && netd_netconf_has4(&nc))
+		gws[n++] = netd_ip_from4(nc.gateway);
+	if (ep->ip6.family == AF_INET6 && netd_netconf_has6(&nc))
+		gws[n++] = nc.gateway6;
+	return n;
 }
 
 int netd_dns_resolv_conf(const struct netd_endpoint *ep, bool host_netns,
@@ -322,16 +327,16 @@ int netd_dns_resolv_conf(const struct netd_endpoint *ep, bool host_netns,
 {
 	cleanup_free char *host = read_or_null(HOST_RESOLV);
 	cleanup_free char *resolved = NULL;
-	struct in_addr gw;
-	bool served;
+	struct netd_ip gws[2];
+	size_t n = 0;
 
 	if (host_netns && (!user || (!user->n_nameservers && !user->n_search)))
 		return snprintf(buf, len, "%s", host ? host : "");
-	served = !host_netns && ep && served_gateway(ep, &gw);
-	if (!served)
+	if (!host_netns)
+		n = netd_dns_gateways(ep, gws);
+	if (!n)
 		resolved = read_or_null(RESOLVED_RESOLV);
-	return netd_dns_resolv_render(host, resolved, served ? &gw : NULL, host_netns, user, buf,
-				      len);
+	return netd_dns_resolv_render(host, resolved, gws, n, host_netns, user, buf, len);
 }
 
 /* ---- the server binary, its pid ---- */
@@ -483,12 +488,12 @@ static void sleep_ms(long ms)
 #define LISTEN_GRACE_MS 100 /* a listener kept across a reload (aardvark >= 1.5) counts then */
 
 struct listeners {
-	struct in_addr gw[LISTEN_MAX];
+	struct netd_ip gw[LISTEN_MAX];
 	unsigned long inode[LISTEN_MAX]; /* of the socket bound to gw:53; 0: none */
 	size_t n;
 };
 
-/* The gateways the configs name (each file's first word, up to a comma). */
+/* The gateways the configs name (each file's first word: addresses separated by commas). */
 static void listeners_of_configs(struct listeners *l)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 256], line[128];
@@ -508,39 +513,62 @@ static void listeners_of_configs(struct listeners *l)
 		if (!f)
 			continue;
 		if (fgets(line, sizeof(line), f)) {
-			line[strcspn(line, " ,\n")] = '\0';
-			if (netd_ip4_parse(line, &l->gw[l->n], NULL) == 0)
-				l->n++;
+			char *save = NULL;
+
+			line[strcspn(line, " \n")] = '\0';
+			for (char *a = strtok_r(line, ",", &save); a && l->n < LISTEN_MAX;
+			     a = strtok_r(NULL, ",", &save))
+				if (netd_ip_parse(a, AF_UNSPEC, &l->gw[l->n], NULL) == 0)
+					l->n++;
 		}
 		fclose(f);
 	}
 	closedir(d);
 }
 
-/* Fills l->inode from /proc/net/udp: "sl local rem st ... uid timeout inode". */
+/* The address as /proc/net/udp{,6} prints it: each 32-bit word in host order, in hex. */
+static void proc_net_addr(const struct netd_ip *ip, char *buf, size_t len)
+{
+	const uint8_t *b = ip->family == AF_INET6 ? ip->v6.s6_addr : (const uint8_t *)&ip->v4;
+	size_t words = ip->family == AF_INET6 ? 4 : 1, o = 0;
+
+	for (size_t w = 0; w < words; w++) {
+		uint32_t v;
+
+		memcpy(&v, b + 4 * w, 4);
+		o += (size_t)snprintf(buf + o, len - o, "%08X", (unsigned)v);
+	}
+	snprintf(buf + o, len - o, ":%04X", 53U);
+}
+
+/* Fills l->inode from /proc/net/udp and udp6: "sl local rem st ... uid timeout inode". */
 static void listeners_scan(struct listeners *l)
 {
-	char line[512], want[LISTEN_MAX][16];
-	FILE *f = fopen("/proc/net/udp", "re");
+	static const char *const files[] = {"/proc/net/udp", "/proc/net/udp6"};
+	char line[512], want[LISTEN_MAX][40];
 
 	for (size_t i = 0; i < l->n; i++) {
 		l->inode[i] = 0;
-		/* the address as the kernel prints it: the 32-bit word in host order, in hex */
-		snprintf(want[i], sizeof(want[i]), "%08X:%04X", (unsigned)l->gw[i].s_addr, 53U);
+		proc_net_addr(&l->gw[i], want[i], sizeof(want[i]));
 	}
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char local[32];
-		unsigned long inode;
+	for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
+		FILE *f = fopen(files[k], "re");
 
-		if (sscanf(line, " %*s %31s %*s %*s %*s %*s %*s %*s %*s %lu", local, &inode) != 2)
+		if (!f)
 			continue;
-		for (size_t i = 0; i < l->n; i++)
-			if (!strcmp(local, want[i]))
-				l->inode[i] = inode;
+		while (fgets(line, sizeof(line), f)) {
+			char local[64];
+			unsigned long inode;
+
+			if (sscanf(line, " %*s %63s %*s %*s %*s %*s %*s %*s %*s %lu", local,
+				   &inode) != 2)
+				continue;
+			for (size_t i = 0; i < l->n; i++)
+				if (!strcmp(local, want[i]))
+					l->inode[i] = inode;
+		}
+		fclose(f);
 	}
-	fclose(f);
 }
 
 /* before NULL: a start (every gateway listening); else a reload (every gateway's listener is
@@ -558,7 +586,7 @@ static void listeners_wait(const struct listeners *before)
 			unsigned long old = 0;
 
 			for (size_t j = 0; before && j < before->n; j++)
-				if (before->gw[j].s_addr == now.gw[i].s_addr)
+				if (netd_ip_equal(&before->gw[j], &now.gw[i]))
 					old = before->inode[j];
 			ready =
 			    now.inode[i] && (!old || now.inode[i] != old || ms >= LISTEN_GRACE_MS);
@@ -722,14 +750,20 @@ int netd_dns_ensure(bool *started, struct netd_err *err)
 
 /* ---- config files ---- */
 
+/* An endpoint of an IPv6-only network has its IPv6 address only. */
+static bool has_address(const struct netd_endpoint *ep)
+{
+	return ep->ip.s_addr || ep->ip6.family == AF_INET6;
+}
+
 /* The config text of a network, or NULL (no named endpoint: no file). */
 static int render(const struct netd_netconf *nc, const struct netd_endpoint *eps, size_t n,
 		  char **out, struct netd_err *err)
 {
 	cleanup_free char *host = read_or_null(HOST_RESOLV);
 	cleanup_free char *resolved = read_or_null(RESOLVED_RESOLV);
-	char gw[INET_ADDRSTRLEN], ip[INET_ADDRSTRLEN], names[(NETD_ALIASES_MAX + 1) * 64];
-	char ip6[NETD_IP_STRLEN];
+	char gw[INET_ADDRSTRLEN] = "", ip[INET_ADDRSTRLEN], names[(NETD_ALIASES_MAX + 1) * 64];
+	char ip6[NETD_IP_STRLEN], gw6[NETD_IP_STRLEN] = "";
 	char *buf = NULL;
 	size_t size = 0;
 	bool any = false;
@@ -738,28 +772,35 @@ static int render(const struct netd_netconf *nc, const struct netd_endpoint *eps
 
 	*out = NULL;
 	for (size_t i = 0; i < n && !any; i++)
-		any = netd_dns_named(&eps[i]) && eps[i].ip.s_addr;
+		any = netd_dns_named(&eps[i]) && has_address(&eps[i]);
 	if (!any)
 		return 0;
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return netd_err_set(err, ENOMEM, "dns %s: out of memory", nc->name);
 	upstreams(host, resolved, true, &up);
-	netd_ip4_format(nc->gateway, gw, sizeof(gw));
-	fprintf(f, "%s ", gw);
+	/* It listens on every gateway of the network: a container asks the one of each family
+	 * it has (netd_dns_gateways). */
+	if (netd_netconf_has4(nc))
+		netd_ip4_format(nc->gateway, gw, sizeof(gw));
+	if (netd_netconf_has6(nc))
+		netd_ip_format(&nc->gateway6, gw6, sizeof(gw6));
+	fprintf(f, "%s%s%s ", gw, gw[0] && gw6[0] ? "," : "", gw6);
 	for (size_t i = 0; i < up.n_ns; i++)
 		fprintf(f, "%s%s", i ? "," : "", up.ns[i]);
 	fputc('\n', f);
 	for (size_t i = 0; i < n; i++) {
-		if (!netd_dns_named(&eps[i]) || !eps[i].ip.s_addr)
+		if (!netd_dns_named(&eps[i]) || !has_address(&eps[i]))
 			continue;
-		netd_ip4_format(eps[i].ip, ip, sizeof(ip));
+		ip[0] = '\0';
+		if (eps[i].ip.s_addr)
+			netd_ip4_format(eps[i].ip, ip, sizeof(ip));
 		netd_dns_names_text(&eps[i], names, sizeof(names));
 		ip6[0] = '\0';
 		if (eps[i].ip6.family == AF_INET6)
 			netd_ip_format(&eps[i].ip6, ip6, sizeof(ip6));
-		/* The third column is the IPv6 address (AAAA answers; empty: none). Queries still
-		 * go to the IPv4 gateway, which answers both. The id groups one container's
+		/* The second column is the IPv4 address, the third the IPv6 one (A and AAAA
+		 * answers; empty: none), whichever gateway is asked. The id groups one container's
 		 * endpoints across networks, which is how aardvark knows where a container may
 		 * look names up. */
 		fprintf(f, "%s %s %s %s\n", eps[i].id, ip, ip6, names);

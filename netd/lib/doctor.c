@@ -54,11 +54,34 @@ static void add(struct findings *f, enum netd_doctor_level lvl, const char *what
 	f->n++;
 }
 
+/* Whether every network defined is IPv6-only (and there is one): IPv4 forwarding is then not
+ * needed (attach leaves it alone, docs/ipv6.md). */
+static bool all_v6only(void)
+{
+	struct netd_netdef *defs = NULL;
+	struct netd_err e;
+	size_t n = 0;
+	bool v4 = false;
+
+	if (netd_netconf_list_all(&defs, &n, &e) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		v4 |= defs[i].error[0] || netd_netconf_has4(&defs[i].nc);
+	free(defs);
+	return n && !v4;
+}
+
 static void check_forwarding(struct findings *f)
 {
 	char v[16];
 	struct netd_err e;
 
+	if (all_v6only()) {
+		add(f, NETD_DOCTOR_OK, "ip_forward",
+		    "every network is IPv6-only: IPv4 forwarding is not needed (netd leaves it "
+		    "as it is)");
+		return;
+	}
 	if (netd_sysctl_read("/proc/sys/net/ipv4/ip_forward", v, sizeof(v), &e) < 0)
 		add(f, NETD_DOCTOR_WARN, "ip_forward", "cannot read net.ipv4.ip_forward: %s",
 		    e.msg);
@@ -290,7 +313,7 @@ static void check_networks(struct findings *f)
 		struct netd_link_info li;
 		bool overlap = false, bridge_gone;
 		char s[INET_ADDRSTRLEN], os[NETD_PREFIX_STRLEN], s6[NETD_PREFIX_STRLEN] = "";
-		char both[NETD_PREFIX_STRLEN + 8] = "";
+		char both[NETD_PREFIX_STRLEN + 8] = "", pfx4[8] = "";
 
 		if (defs[i].error[0]) {
 			add(f, NETD_DOCTOR_FAIL, "subnet-file", "%s", defs[i].error);
@@ -298,8 +321,11 @@ static void check_networks(struct findings *f)
 		}
 		netd_ip4_format(nc->subnet, s, sizeof(s));
 		/* Each pair once: the later of the two names it. */
-		o = netd_netdef_overlapping(
-		    defs, i, NULL, &(struct netd_prefix){netd_ip_from4(nc->subnet), nc->prefix});
+		o = netd_netconf_has4(nc)
+			? netd_netdef_overlapping(
+			      defs, i, NULL,
+			      &(struct netd_prefix){netd_ip_from4(nc->subnet), nc->prefix})
+			: NULL;
 		if (o || (i && !strcmp(defs[i - 1].nc.name, nc->name))) {
 			if (!o)
 				o = &defs[i - 1];
@@ -325,11 +351,16 @@ static void check_networks(struct findings *f)
 				    nc->name, origin, s6, defs[i].path, o->nc.name, os, o->path);
 				continue;
 			}
-			snprintf(both, sizeof(both), " and %s", s6);
+			snprintf(both, sizeof(both), "%s%s", netd_netconf_has4(nc) ? " and " : "",
+				 s6);
 		}
+		if (netd_netconf_has4(nc))
+			snprintf(pfx4, sizeof(pfx4), "%u", nc->prefix);
+		else
+			s[0] = '\0';
 		/* With the bridge up its own route overlaps by definition. */
 		bridge_gone = netd_link_get(rt, nc->bridge, &li, &e) == -ENODEV;
-		if (bridge_gone &&
+		if (bridge_gone && netd_netconf_has4(nc) &&
 		    netd_route_overlaps(
 			rt, &(struct netd_prefix){netd_ip_from4(nc->subnet), nc->prefix}, &overlap,
 			&e) == 0 &&
@@ -346,8 +377,8 @@ static void check_networks(struct findings *f)
 			    "subnet6.",
 			    nc->name, origin, s6);
 		else
-			add(f, NETD_DOCTOR_OK, "network", "network %s%s: %s/%u%s on bridge %s%s",
-			    nc->name, origin, s, nc->prefix, both, nc->bridge,
+			add(f, NETD_DOCTOR_OK, "network", "network %s%s: %s%s%s%s on bridge %s%s",
+			    nc->name, origin, s, s[0] ? "/" : "", pfx4, both, nc->bridge,
 			    nc->gateway_mode == NETD_GATEWAY_ROUTED
 				? " (routed: every container port is reachable from outside)"
 				: "");
@@ -562,7 +593,8 @@ static void check_state(struct findings *f)
 		for (int v6 = 0; v6 < 2; v6++) {
 			struct netd_ip ip = v6 ? eps[i].ip6 : netd_ip_from4(eps[i].ip);
 
-			if ((v6 ? leased6 : leased)[i] || (v6 && ip.family != AF_INET6))
+			if ((v6 ? leased6 : leased)[i] || (v6 && ip.family != AF_INET6) ||
+			    netd_ip_is_zero(&ip))
 				continue;
 			netd_ip_format(&ip, a, sizeof(a));
 			add(f, NETD_DOCTOR_FAIL, "lease-missing",

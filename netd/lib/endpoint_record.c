@@ -166,8 +166,13 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	sb_printf(&b, "network=%s\nid=%s\nifname=%s\nhost_ifname=%s\nbridge=%s\nnetns=%s\n",
 		  ep->network, ep->id, ep->ifname, ep->host_ifname, ep->bridge, ep->netns);
 	sb_printf(&b, "mac=%s\n", netd_mac_format(ep->mac, mac, sizeof(mac)));
-	sb_printf(&b, "ip=%s/%u\ngateway=%s\nmtu=%u\nhost_ifindex=%d\nctr_ifindex=%d\n", ip,
-		  ep->prefix, gw, ep->mtu, ep->host_ifindex, ep->ctr_ifindex);
+	/* An endpoint of an IPv6-only network has no IPv4 address: no ip= line, nor gateway=. */
+	if (ep->ip.s_addr)
+		sb_printf(&b, "ip=%s/%u\n", ip, ep->prefix);
+	if (ep->ip.s_addr || ep->gateway.s_addr)
+		sb_printf(&b, "gateway=%s\n", gw);
+	sb_printf(&b, "mtu=%u\nhost_ifindex=%d\nctr_ifindex=%d\n", ep->mtu, ep->host_ifindex,
+		  ep->ctr_ifindex);
 	/* Only with an IPv6 address: records of IPv4 endpoints read as they did. */
 	if (ep->ip6.family == AF_INET6) {
 		char a6[NETD_IP_STRLEN], g6[NETD_IP_STRLEN];

@@ -279,7 +279,7 @@ static void gc_leases(const char *network, struct netd_gc_stats *st, struct netd
 		struct netd_ip mine = record_address(&eps[i], k % 2 ? AF_INET6 : AF_INET);
 
 		if (w.leased[k] || eps[i].external_ipam || strcmp(eps[i].state, "ready") != 0 ||
-		    mine.family != (k % 2 ? AF_INET6 : AF_INET))
+		    mine.family != (k % 2 ? AF_INET6 : AF_INET) || netd_ip_is_zero(&mine))
 			continue;
 		bool shared = false;
 		for (size_t j = 0; j < n; j++)

@@ -1050,7 +1050,7 @@ static size_t subnet_range(const struct netd_nat_net *net, uint32_t fam, struct 
 	struct netd_prefix p =
 	    fam == NFPROTO_IPV6 ? net->subnet6 : netd_prefix_from4(net->subnet, net->prefix);
 
-	if (fam == NFPROTO_IPV6 && p.ip.family != AF_INET6)
+	if ((fam == NFPROTO_IPV6 && p.ip.family != AF_INET6) || (fam == NFPROTO_IPV4 && !p.len))
 		return 0;
 	p = netd_prefix_network(&p);
 	*start = p.ip;

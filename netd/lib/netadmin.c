@@ -44,16 +44,21 @@ static int networks_lock(struct netd_err *err)
 /* Saves a network's subnet file, saying so; a dry run only says so. */
 static int explain_save(struct netd_netconf *nc, struct netd_err *err)
 {
-	char sub[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	char sub[NETD_PREFIX_STRLEN], gw[NETD_IP_STRLEN];
+	struct netd_prefix p = netd_prefix_from4(nc->subnet, nc->prefix);
+	struct netd_ip g = netd_ip_from4(nc->gateway);
+	bool v4 = netd_netconf_has4(nc);
 
-	netd_ip4_format(nc->subnet, sub, sizeof(sub));
-	netd_ip4_format(nc->gateway, gw, sizeof(gw));
+	/* An IPv6-only network says its IPv6 subnet instead. */
+	netd_prefix_format(v4 ? &p : &nc->subnet6, sub, sizeof(sub));
+	netd_ip_format(v4 ? &g : &nc->gateway6, gw, sizeof(gw));
 	netd_explain(
-	    "# netd: network %s: subnet file %s/%s.conf (subnet %s/%u, gateway %s, "
+	    "# netd: network %s: subnet file %s/%s.conf (subnet %s, gateway %s, "
 	    "bridge %s, masquerade %s, gateway mode %s); the bridge and table ip netd come "
 	    "with the first attach",
-	    nc->name, netd_config_dir(), nc->name, sub, nc->prefix, gw, nc->bridge,
-	    nc->masquerade ? "yes" : "no", netd_gateway_mode_name(nc->gateway_mode));
+	    nc->name, netd_config_dir(), nc->name, sub, gw, nc->bridge,
+	    (v4 ? nc->masquerade : nc->masquerade6) ? "yes" : "no",
+	    netd_gateway_mode_name(nc->gateway_mode));
 	if (netd_dry())
 		return 0;
 	return netd_netconf_save(nc, err);
@@ -315,6 +320,10 @@ int netd_network_free_addresses(const char *name, unsigned long *free_count, str
 	r = netd_netconf_load(name, &nc, err);
 	if (r < 0)
 		return r;
+	if (!netd_netconf_has4(&nc)) {
+		*free_count = 0; /* no IPv4 addresses at all */
+		return 0;
+	}
 	r = netd_ipam_foreach(name, count_lease, &used, err);
 	if (r < 0)
 		return r;

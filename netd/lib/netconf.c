@@ -422,6 +422,11 @@ static int check_routes(const struct netd_netconf *nc, char *why, size_t len)
 			snprintf(why, len, "route %s: host bits are set in the destination", d);
 			return -1;
 		}
+		if (!v6 && !netd_netconf_has4(nc)) {
+			snprintf(why, len, "route %s: an IPv4 route needs an IPv4 subnet (subnet)",
+				 d);
+			return -1;
+		}
 		if (v6 && nc->subnet6.ip.family != AF_INET6) {
 			snprintf(why, len, "route %s: an IPv6 route needs an IPv6 subnet (subnet6)",
 				 d);
@@ -678,6 +683,8 @@ static int parse_line(struct pctx *c, struct seen *seen, char *key, char *val,
 }
 
 static int finish(struct netd_netconf *nc, const char *where, struct netd_err *err);
+static int finish_v6only(struct netd_netconf *nc, const char *where, struct netd_err *err);
+static int finish_common(struct netd_netconf *nc, const char *where, struct netd_err *err);
 
 /* The door of a name handed in with a text or a file to parse. */
 static int check_name(const char *name, const char *path, struct netd_err *err)
@@ -752,15 +759,18 @@ static int parse_text(const char *name, const char *path, const char *text, bool
 		if (r < 0)
 			return r;
 	}
-	if (!seen.line[F_SUBNET] && seen.line[F_SUBNET6])
+	if (!seen.line[F_SUBNET] && !seen.line[F_SUBNET6])
 		return netd_err_set(err, EINVAL,
-				    "%s: missing subnet: IPv6-only networks are not supported yet; "
-				    "give an IPv4 subnet too (a line like subnet=10.88.0.0/16)",
+				    "%s: missing subnet (add a line like subnet=10.88.0.0/16, or "
+				    "subnet6=fd88::/64 for an IPv6-only network)",
 				    c.where);
-	if (!seen.line[F_SUBNET])
-		return netd_err_set(err, EINVAL,
-				    "%s: missing subnet (add a line like subnet=10.88.0.0/16)",
-				    c.where);
+	/* An IPv6-only network: the IPv4 keys would describe a subnet it does not have. */
+	for (int f = F_GATEWAY; f <= F_RANGE && !seen.line[F_SUBNET]; f++)
+		if (seen.line[f]) {
+			c.line = seen.line[f];
+			return perr(&c, "%s without subnet (the network's IPv4 subnet)",
+				    seen.key[f]);
+		}
 	for (int f = F_GATEWAY6; f <= F_MASQ6 && !seen.line[F_SUBNET6]; f++)
 		if (seen.line[f]) {
 			c.line = seen.line[f];
@@ -837,16 +847,16 @@ int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_
 /* netd_netconf_finish for an nc whose name has been checked. */
 static int finish(struct netd_netconf *nc, const char *where, struct netd_err *err)
 {
-	char q[NETD_QUOTE_MAX], why[256];
+	char why[256];
 	char sn[NETD_PREFIX_STRLEN], ms[NETD_PREFIX_STRLEN];
 	struct netd_prefix sub = subnet_of(nc), net = netd_prefix_network(&sub);
 	struct netd_ip first, last, bcast = netd_prefix_last(&sub);
-	struct netd_err e = {0};
 	uint64_t size = 0;
-	int r;
 
 	if (!where)
 		where = "network";
+	if (!netd_netconf_has4(nc))
+		return finish_v6only(nc, where, err);
 	if (nc->prefix < 8 || nc->prefix > 30)
 		return netd_err_set(err, EINVAL,
 				    "%s: subnet prefix /%u is not supported (use /8 to /30)", where,
@@ -873,6 +883,32 @@ static int finish(struct netd_netconf *nc, const char *where, struct netd_err *e
 	}
 	if (check_range(nc, why, sizeof(why)) < 0)
 		return netd_err_set(err, EINVAL, "%s: %s", where, why);
+
+	return finish_common(nc, where, err);
+}
+
+/* IPv6 only (docs/ipv6.md): nothing of IPv4 may be set; subnet6 is required. */
+static int finish_v6only(struct netd_netconf *nc, const char *where, struct netd_err *err)
+{
+	if (nc->subnet.s_addr || nc->gateway.s_addr || nc->range_start.s_addr ||
+	    nc->range_end.s_addr)
+		return netd_err_set(err, EINVAL,
+				    "%s: gateway or range without an IPv4 subnet (subnet)", where);
+	if (!netd_netconf_has6(nc))
+		return netd_err_set(err, EINVAL,
+				    "%s: no subnet: give an IPv4 subnet, an IPv6 subnet6, or both",
+				    where);
+	/* Nothing of IPv4 to masquerade; the file says nothing about it either. */
+	nc->masquerade = false;
+	return finish_common(nc, where, err);
+}
+
+/* The parts of finish that do not depend on an IPv4 subnet. */
+static int finish_common(struct netd_netconf *nc, const char *where, struct netd_err *err)
+{
+	char q[NETD_QUOTE_MAX], why[256];
+	struct netd_err e = {0};
+	int r;
 
 	if (!nc->bridge[0]) {
 		if (netd_name_check_ifname(nc->name, &e) < 0)
@@ -905,6 +941,7 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 	char sn[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN], lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
 	char mtu[24] = "", routes[NETD_ROUTES_MAX * 104 + 16] = "", mode[32] = "";
 	char opts[32] = "", v6[4 * NETD_PREFIX_STRLEN + 64] = "";
+	char v4[4 * INET_ADDRSTRLEN + 40] = "", masq[24] = "";
 	size_t o = 0;
 
 	if (nc->subnet6.ip.family == AF_INET6) {
@@ -918,10 +955,16 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 			 netd_ip_format(&nc->range6.last, h6, sizeof(h6)),
 			 nc->masquerade6 ? "yes" : "no");
 	}
-	netd_ip4_format(nc->subnet, sn, sizeof(sn));
-	netd_ip4_format(nc->gateway, gw, sizeof(gw));
-	netd_ip4_format(nc->range_start, lo, sizeof(lo));
-	netd_ip4_format(nc->range_end, hi, sizeof(hi));
+	/* An IPv6-only network has no IPv4 lines at all (its masquerade is IPv6's). */
+	if (netd_netconf_has4(nc)) {
+		netd_ip4_format(nc->subnet, sn, sizeof(sn));
+		netd_ip4_format(nc->gateway, gw, sizeof(gw));
+		netd_ip4_format(nc->range_start, lo, sizeof(lo));
+		netd_ip4_format(nc->range_end, hi, sizeof(hi));
+		snprintf(v4, sizeof(v4), "subnet=%s/%u\ngateway=%s\nrange=%s-%s\n", sn, nc->prefix,
+			 gw, lo, hi);
+		snprintf(masq, sizeof(masq), "masquerade=%s\n", nc->masquerade ? "yes" : "no");
+	}
 	if (nc->mtu)
 		snprintf(mtu, sizeof(mtu), "mtu=%u\n", nc->mtu);
 	for (size_t i = 0; i < nc->n_routes && i < NETD_ROUTES_MAX; i++) {
@@ -945,15 +988,12 @@ int netd_netconf_format(const struct netd_netconf *nc, char *buf, size_t len)
 		 nc->no_icc ? "icc=no\n" : "");
 	return snprintf(buf, len,
 			"# netd network %s (subnet file; see docs/subnet-file.md)\n"
-			"subnet=%s/%u\n"
-			"gateway=%s\n"
-			"range=%s-%s\n"
+			"%s"
 			"bridge=%s\n"
 			"%s"
-			"masquerade=%s\n"
+			"%s"
 			"%s%s%s%s",
-			nc->name, sn, nc->prefix, gw, lo, hi, nc->bridge, mtu,
-			nc->masquerade ? "yes" : "no", v6, routes, mode, opts);
+			nc->name, v4, nc->bridge, mtu, masq, v6, routes, mode, opts);
 }
 
 static int conf_path(char *buf, size_t len, const char *name, struct netd_err *err)
@@ -1401,6 +1441,9 @@ const struct netd_netdef *netd_netdef_overlapping(const struct netd_netdef *defs
 	for (size_t i = 0; i < n; i++) {
 		if (defs[i].error[0] || (self && defs[i].here && !strcmp(defs[i].nc.name, self)))
 			continue;
+		/* (an IPv6-only network's IPv4 prefix 0 would overlap everything) */
+		if (net->ip.family == AF_INET && !netd_netconf_has4(&defs[i].nc))
+			continue;
 		struct netd_prefix b =
 		    net->ip.family == AF_INET6
 			? defs[i].nc.subnet6
@@ -1435,7 +1478,8 @@ int netd_netconf_check_unique(const struct netd_netconf *nc, struct netd_err *er
 		char a[NETD_PREFIX_STRLEN], b[NETD_PREFIX_STRLEN];
 		struct netd_prefix theirs;
 
-		if (mine.ip.family != (fam ? AF_INET6 : AF_INET))
+		if (mine.ip.family != (fam ? AF_INET6 : AF_INET) ||
+		    (!fam && !netd_netconf_has4(nc)))
 			continue;
 		o = netd_netdef_overlapping(defs, n, nc->name, &mine);
 		if (!o)

@@ -227,6 +227,38 @@ static int reserve6(struct attach_ctx *c, struct netd_err *err)
 	return 0;
 }
 
+/* The IPv4 lease; none on an IPv6-only network, where an IPv4 --ip is an error. */
+static int reserve4(struct attach_ctx *c, struct netd_err *err)
+{
+	struct netd_endpoint *ep = c->ep;
+	char ip[INET_ADDRSTRLEN];
+	int r;
+
+	if (!netd_netconf_has4(&c->nc)) {
+		if (!c->req->ip.s_addr)
+			return 0;
+		netd_ip4_format(c->req->ip, ip, sizeof(ip));
+		return netd_err_set(
+		    err, EINVAL,
+		    "network %s has no IPv4 (it is IPv6 only): %s is not one of its "
+		    "addresses",
+		    ep->network, ip);
+	}
+	if (netd_dry())
+		r = netd_ipam_peek(&c->nc, c->key, c->req->ip, &ep->ip, err);
+	else
+		r = netd_ipam_alloc(&c->nc, c->key, c->req->ip, &ep->ip, err);
+	if (r < 0)
+		return r;
+	c->leased = !netd_dry();
+	ep->prefix = c->nc.prefix;
+	ep->gateway = c->nc.gateway;
+	netd_ip4_format(ep->ip, ip, sizeof(ip));
+	netd_explain("# netd: lease %s for %s%s", ip, c->key,
+		     netd_dry() ? " (dry run: the address the allocator would pick)" : "");
+	return 0;
+}
+
 /* Lease an address and write the "creating" record, both under the network lock. */
 static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 {
@@ -234,7 +266,6 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 	struct netd_endpoint *ep = c->ep;
 	struct netd_endpoint old = {0};
 	cleanup_close int lk = -1;
-	char ip[INET_ADDRSTRLEN];
 	int r;
 
 	/* A dry run writes nothing, not even a lock file: it peeks without the lock. */
@@ -277,18 +308,9 @@ static int attach_reserve(struct attach_ctx *c, struct netd_err *err)
 			ep->gateway6 = req->gateway6;
 		}
 	} else {
-		if (netd_dry())
-			r = netd_ipam_peek(&c->nc, c->key, req->ip, &ep->ip, err);
-		else
-			r = netd_ipam_alloc(&c->nc, c->key, req->ip, &ep->ip, err);
+		r = reserve4(c, err);
 		if (r < 0)
 			return r;
-		c->leased = !netd_dry();
-		ep->prefix = c->nc.prefix;
-		ep->gateway = c->nc.gateway;
-		netd_ip4_format(ep->ip, ip, sizeof(ip));
-		netd_explain("# netd: lease %s for %s%s", ip, c->key,
-			     netd_dry() ? " (dry run: the address the allocator would pick)" : "");
 		r = reserve6(c, err);
 		if (r < 0)
 			return r;
@@ -394,11 +416,12 @@ static int port_no_listener(const struct netd_port *p, struct netd_err *err)
 
 /*
  * The request's ports as the endpoint holds them, one per family: a port of family 0 (Docker's
- * "-p 8080:80") becomes 0.0.0.0 and, on a network with an IPv6 subnet, [::] right after it
- * (claim_port gives the twin the host port chosen for the first).
+ * "-p 8080:80") becomes 0.0.0.0 on a network with an IPv4 subnet and, on one with an IPv6
+ * subnet, [::] right after it (claim_port gives the twin the host port chosen for the first).
+ * An IPv4 host address on an IPv6-only network is refused: nothing could be reached through it.
  */
-static int ports_per_family(struct netd_endpoint *ep, const struct netd_attach_req *req, bool v6,
-			    struct netd_err *err)
+static int ports_per_family(struct netd_endpoint *ep, const struct netd_attach_req *req, bool v4,
+			    bool v6, struct netd_err *err)
 {
 	size_t n = 0;
 
@@ -408,12 +431,25 @@ static int ports_per_family(struct netd_endpoint *ep, const struct netd_attach_r
 	for (size_t i = 0; i < req->n_ports; i++) {
 		struct netd_port p = req->ports[i];
 
+		if (p.host_ip.family == AF_INET && !v4) {
+			char buf[96];
+
+			netd_port_format(&p, buf, sizeof(buf));
+			ep->n_ports = n;
+			return netd_err_set(err, EAFNOSUPPORT,
+					    "port %s: network %s has no IPv4 (it is IPv6 only): "
+					    "publish on [::] or an IPv6 host address, or leave the "
+					    "address out",
+					    buf, ep->network);
+		}
 		if (p.host_ip.family) {
 			ep->ports[n++] = p;
 			continue;
 		}
-		p.host_ip = netd_ip_from4((struct in_addr){.s_addr = INADDR_ANY});
-		ep->ports[n++] = p;
+		if (v4) {
+			p.host_ip = netd_ip_from4((struct in_addr){.s_addr = INADDR_ANY});
+			ep->ports[n++] = p;
+		}
 		if (v6) {
 			p.host_ip = (struct netd_ip){.family = AF_INET6};
 			ep->ports[n++] = p;
@@ -635,10 +671,12 @@ int netd_ports_check(const char *network, const struct netd_port *ports, size_t 
 		return r;
 	/* The default network is made on first use: not there yet, it allows ports. */
 	r = netd_netconf_load(network, &nc, err);
-	if (r == -ENOENT && !strcmp(network, NETD_DEFAULT_NETWORK))
+	if (r == -ENOENT && !strcmp(network, NETD_DEFAULT_NETWORK)) {
 		r = 0;
-	else if (r == 0)
+		nc.prefix = 16; /* it will be made with an IPv4 subnet */
+	} else if (r == 0) {
 		r = ports_allowed(&nc, n, err);
+	}
 	if (r < 0)
 		return r;
 	/* The ports as attach will hold them: one per family, the IPv6 ones where the network
@@ -647,7 +685,7 @@ int netd_ports_check(const char *network, const struct netd_port *ports, size_t 
 	snprintf(ep.network, sizeof(ep.network), "%s", network);
 	if (v6)
 		ep.ip6.family = AF_INET6;
-	r = ports_per_family(&ep, &req, v6, err);
+	r = ports_per_family(&ep, &req, netd_netconf_has4(&nc), v6, err);
 	if (r == 0)
 		r = ports_check(&ep, err);
 	/* Claims are files per port, listeners a filtered dump: per port, whatever else runs. */
@@ -870,7 +908,8 @@ static int attach_links(struct attach_ctx *c, struct netd_err *err)
 	r = attach_bridge(c, rt, true, &br_ifindex, &cached, err);
 	if (r < 0)
 		return r;
-	r = netd_ip_forward_on(&ep->ip_forward_switched_on, err);
+	/* Forwarding of a family this network does not carry is not ours to switch on. */
+	r = netd_netconf_has4(&c->nc) ? netd_ip_forward_on(&ep->ip_forward_switched_on, err) : 0;
 	if (r == 0 && c->nc.subnet6.ip.family == AF_INET6)
 		r = netd_ip6_forward_on(&ep->ip6_forward_switched_on, err);
 	if (r < 0)
@@ -971,15 +1010,20 @@ static int attach_publish(struct attach_ctx *c, struct netd_err *err)
 /* Names: the record holds them (reserve); the server's config is rebuilt from the records. */
 static int attach_dns(struct attach_ctx *c, struct netd_err *err)
 {
-	char names[(NETD_ALIASES_MAX + 1) * (NETD_DNSNAME_MAX + 1)], ip[INET_ADDRSTRLEN];
+	char names[(NETD_ALIASES_MAX + 1) * (NETD_DNSNAME_MAX + 1)], ip[INET_ADDRSTRLEN] = "";
+	char ip6[NETD_IP_STRLEN] = "";
 	int r;
 
 	if (!netd_dns_named(c->ep))
 		return 0;
 	netd_dns_names_text(c->ep, names, sizeof(names));
-	netd_ip4_format(c->ep->ip, ip, sizeof(ip));
-	netd_explain("# netd: dns: %s -> %s on network %s (%s)", names, ip, c->ep->network,
-		     netd_dns_server_path() ? "answered on its gateway"
+	if (c->ep->ip.s_addr)
+		netd_ip4_format(c->ep->ip, ip, sizeof(ip));
+	if (c->ep->ip6.family == AF_INET6)
+		netd_ip_format(&c->ep->ip6, ip6, sizeof(ip6));
+	netd_explain("# netd: dns: %s -> %s%s%s on network %s (%s)", names, ip,
+		     ip[0] && ip6[0] ? " " : "", ip6, c->ep->network,
+		     netd_dns_server_path() ? "answered on its gateways"
 					    : "aardvark-dns is not installed: nothing answers");
 	r = fail_at("dns", err);
 	if (r < 0 || netd_dry())
@@ -1062,7 +1106,8 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 	snprintf(ep->state, sizeof(ep->state), "creating");
 	ep->pid = (int)getpid();
 	if (req->n_ports) {
-		r = ports_per_family(ep, req, c.nc.subnet6.ip.family == AF_INET6, err);
+		r = ports_per_family(ep, req, netd_netconf_has4(&c.nc),
+				     c.nc.subnet6.ip.family == AF_INET6, err);
 		if (r < 0)
 			return netd_err_prefix(err, "attach %s", req->id);
 	}
@@ -1263,7 +1308,7 @@ int netd_endpoint_teardown_flags(const struct netd_endpoint *ep, unsigned flags,
 		/* Still our record? Another teardown may have finished and a new attach begun. */
 		r = netd_store_endpoint_load(ep->network, ep->id, ep->ifname, &cur, &e);
 		if (r == 0 && cur.created == ep->created && cur.ip.s_addr == ep->ip.s_addr) {
-			r = netd_ipam_release(ep->network, ep->ip, key, &e);
+			r = ep->ip.s_addr ? netd_ipam_release(ep->network, ep->ip, key, &e) : 0;
 			netd_errs_note(&es, r, &e);
 			if (ep->ip6.family == AF_INET6 && !ep->external_ipam) {
 				r = netd_ipam_release_ip(ep->network, &ep->ip6, key, &e);
@@ -1483,7 +1528,8 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 	for (int fam = 0; fam < 2 && r == 0 && !ep.external_ipam; fam++) {
 		struct netd_ip ip = fam ? ep.ip6 : netd_ip_from4(ep.ip);
 
-		if (ip.family != (fam ? AF_INET6 : AF_INET))
+		/* (an endpoint of an IPv6-only network has no IPv4 address) */
+		if (ip.family != (fam ? AF_INET6 : AF_INET) || netd_ip_is_zero(&ip))
 			continue;
 		r = netd_ipam_owner_ip(ep.network, &ip, owner, sizeof(owner), err);
 		if (r == -ENOENT || (r == 0 && strcmp(owner, key) != 0)) {

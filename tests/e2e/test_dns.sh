@@ -4,7 +4,8 @@
 # cannot resolve them; other names are forwarded to the lab host's resolver; a name another
 # endpoint holds is refused with nothing changed; names go away on stop, on kill -9 + gc; the
 # server stops with the last name and netd serve restarts it when killed; without aardvark-dns
-# everything else works and doctor says what is missing; systemd-resolved hosts.
+# everything else works and doctor says what is missing; systemd-resolved hosts; dual stack
+# (A and AAAA asked on the IPv6 gateway) and an IPv6-only network's containers resolve names.
 # Runs nsbox: take /tmp/netd-heavy.lock when running it by hand next to other suites.
 # shellcheck source=../lib.sh
 LAB_PID=1 LAB_PIDNS=1 # (both spellings of the PID-namespace lab)
@@ -71,7 +72,7 @@ check_eq "names ignore case (ping WEB: the C library's resolver)" "PING WEB ($WE
 check_eq "db resolves web.dns.netd (the search domain)" "$WEB" "$(resolve db web.dns.netd)"
 check_eq "db talks to web by name (wget http://web/)" "hello from web" \
 	"$(nsbox exec db wget -qO- http://web/ 2>&1)"
-# ---- dual-stack: the IPv6 address is answered too (AAAA), over the IPv4 gateway ----
+# ---- dual-stack: the IPv6 address is answered too (AAAA), on both gateways ----
 netd network create dual --subnet 10.63.0.0/24 --subnet fd63::/64 >/dev/null
 check "nsbox run -d --name web6 on a dual-stack network" \
 	nsbox run -d --name web6 --network dual "$ROOTFS" sleep 300
@@ -82,10 +83,49 @@ check_eq "cli6 resolves web6 to its IPv6 address (AAAA)" "$WEB6" \
 	"$(nsbox exec cli6 nslookup -type=AAAA web6 2>/dev/null |
 		awk '/^Name:/ {n=1} n && /^Address/ {sub(/^Address:? */, ""); print; exit}')"
 check "cli6 reaches web6 over IPv6 by its answer" nsbox exec cli6 ping -6 -c1 -W2 "$WEB6"
-nsbox stop -t 1 web6 >/dev/null 2>&1
-nsbox stop -t 1 cli6 >/dev/null 2>&1
-nsbox rm web6 >/dev/null 2>&1
-nsbox rm cli6 >/dev/null 2>&1
+check_eq "dual: the config's first line names both gateways" "10.63.0.1,fd63::1" \
+	"$(config dual | head -1 | cut -d' ' -f1)"
+check_eq "cli6's resolv.conf names both gateways (IPv4 first)" \
+	"search dns.netd|nameserver 10.63.0.1|nameserver fd63::1|" \
+	"$(nsbox exec cli6 cat /etc/resolv.conf | tr '\n' '|')"
+WEB6_4=$(ip_of web6)
+mkns q6
+netd attach dual --netns /run/netns/q6 --id q6 --name q6 >/dev/null
+check_eq "AAAA web6 asked on the IPv6 gateway [fd63::1]" "$WEB6" \
+	"$(ip netns exec q6 python3 "$TOP/tests/e2e/dns_query.py" fd63::1 web6 AAAA)"
+check_eq "A web6 asked on the IPv6 gateway [fd63::1]" "$WEB6_4" \
+	"$(ip netns exec q6 python3 "$TOP/tests/e2e/dns_query.py" fd63::1 web6)"
+check_eq "A web6 asked on the IPv4 gateway still" "$WEB6_4" \
+	"$(ip netns exec q6 python3 "$TOP/tests/e2e/dns_query.py" 10.63.0.1 web6)"
+check_eq "a name the network does not hold, over IPv6, goes upstream" "192.0.2.80" \
+	"$(ip netns exec q6 python3 "$TOP/tests/e2e/dns_query.py" fd63::1 outside.example)"
+netd detach dual --id q6
+
+# ---- an IPv6-only network: the server listens on its IPv6 gateway, containers ask it there ----
+netd network create v6net --subnet fd66::/64 >/dev/null
+check "nsbox run -d --name web7 on an IPv6-only network" \
+	nsbox run -d --name web7 --network v6net "$ROOTFS" sleep 300
+check "nsbox run -d --name cli7" nsbox run -d --name cli7 --network v6net "$ROOTFS" sleep 300
+check_eq "v6net: the config's first line names the IPv6 gateway" "fd66::1" \
+	"$(config v6net | head -1 | cut -d' ' -f1)"
+# (aardvark splits on single spaces: an empty column is two spaces in a row)
+WEB7=$(config v6net | awk -F'[ ]' '$NF == "web7" && $2 == "" {print $3}')
+check_eq "  ... web7's line: an empty IPv4 column, its IPv6 address" "fd66::" "${WEB7%%[0-9a-f]}"
+check_eq "cli7's resolv.conf names the IPv6 gateway alone" "search dns.netd|nameserver fd66::1|" \
+	"$(nsbox exec cli7 cat /etc/resolv.conf | tr '\n' '|')"
+check_eq "cli7 resolves web7 (AAAA) through it" "$WEB7" \
+	"$(nsbox exec cli7 nslookup -type=AAAA web7 2>/dev/null |
+		awk '/^Name:/ {n=1} n && /^Address/ {sub(/^Address:? */, ""); print; exit}')"
+check "cli7 reaches web7 by its answer" nsbox exec cli7 ping -6 -c1 -W2 "$WEB7"
+check_eq "cli7 gets no A for web7 (it has no IPv4 address)" "" "$(resolve cli7 web7)"
+check_eq "cli7 cannot resolve dual's web names (another network)" "" \
+	"$(nsbox exec cli7 nslookup -type=AAAA cli6 2>/dev/null | awk '/^Name:/ {n=1} n && /^Address/ {print; exit}')"
+for c in web7 cli7 web6 cli6; do
+	nsbox stop -t 1 $c >/dev/null 2>&1
+	nsbox rm $c >/dev/null 2>&1
+done
+check_eq "IPv6-only containers gone: no lease, no config" "0 no" \
+	"$(find "$NETD_STATE_DIR/networks/v6net/ips" -type f 2>/dev/null | wc -l) $(test -e "$NETD_STATE_DIR/dns/v6net" && echo yes || echo no)"
 check_eq "dual-stack containers gone: no IPv6 lease left" 0 \
 	"$(find "$NETD_STATE_DIR/networks/dual/ips" -name '*:*' 2>/dev/null | wc -l)"
 

@@ -6,7 +6,7 @@
 # --network container:NAME (the target's interfaces, its localhost services, its /etc files);
 # bad input (unknown network, a network twice, container:unknown, a joiner's joiner) refused
 # with nothing changed; a dual-stack network: -p answering on both families, the IPv6 address
-# in /etc/hosts and nsbox inspect.
+# in /etc/hosts and nsbox inspect; an IPv6-only network: -p over IPv6, no IPv4 anywhere.
 # Runs nsbox: take /tmp/netd-heavy.lock when running it by hand next to other suites.
 # shellcheck source=../lib.sh
 LAB_PID=1 LAB_PIDNS=1
@@ -222,6 +222,32 @@ check "nsbox stop web6" nsbox stop -t 1 web6
 nsbox rm web6 >/dev/null 2>&1
 check_eq "  ... no IPv6 lease, claim or publish element left" "0 0 0" \
 	"$(find "$NETD_STATE_DIR/networks/dual/ips" -name '*:*' 2>/dev/null | wc -l) $(count_claims) $(count_map_elements)"
+
+# ---- an IPv6-only network: no IPv4 address, -p answers over IPv6 only; /etc/hosts and
+#      inspect carry the IPv6 address ----
+netd network create v6only --subnet fd65::/64 >/dev/null
+check "web7 on v6only (subnet6 alone), -p 8091:80" \
+	nsbox run -d --name web7 --network v6only -p 8091:80 "$ROOTFS" httpd -f -p 80 -h /www
+W7=$(nsbox exec web7 ip -6 -o addr show eth0 scope global 2>/dev/null | awk '{sub(/\/.*/, "", $4); print $4}')
+check_eq "web7 has an address in fd65::/64" "fd65::" "${W7%%[0-9a-f]}"
+check_eq "  ... and no IPv4 address" "" "$(addr_in web7 eth0)"
+check_eq "host -> [fd65::1]:8091 over IPv6 reaches web7" "hello from web" \
+	"$(curl -sf -m 3 -g "http://[fd65::1]:8091/")"
+check_eq "one claim ([::]:8091), one publish element" "1 1" "$(count_claims) $(count_map_elements)"
+check "web7's /etc/hosts names its IPv6 address" \
+	grep -qxP "\Q$W7\E\tweb7" <<<"$(nsbox exec web7 cat /etc/hosts)"
+check "  ... and the IPv6 gateway as host.nsbox.internal" \
+	grep -qxP "fd65::1\thost.nsbox.internal gateway" <<<"$(nsbox exec web7 cat /etc/hosts)"
+check_eq "  ... and no 0.0.0.0" "" "$(nsbox exec web7 cat /etc/hosts | grep 0.0.0.0)"
+check_eq "inspect web7: GlobalIPv6Address, IPv6Gateway; IPAddress \"\"" "$W7 64 fd65::1 ''" \
+	"$(nsbox inspect web7 | python3 -c 'import json,sys; n=json.load(sys.stdin)[0]["NetworkSettings"]["Networks"]["v6only"]; print(n["GlobalIPv6Address"], n["GlobalIPv6PrefixLen"], n["IPv6Gateway"], repr(n["IPAddress"]))')"
+check "nsbox ps shows the IPv6 address" sh -c "'$NSBOX' ps | grep '^web7 ' | grep -qF '$W7'"
+check_fails "-p 0.0.0.0:8092:80 on v6only is refused" \
+	nsbox run --network v6only -p 0.0.0.0:8092:80 "$ROOTFS" true
+check "nsbox stop web7" nsbox stop -t 1 web7
+nsbox rm web7 >/dev/null 2>&1
+check_eq "  ... no lease, claim or publish element left" "0 0 0" \
+	"$(find "$NETD_STATE_DIR/networks/v6only/ips" -type f 2>/dev/null | wc -l) $(count_claims) $(count_map_elements)"
 netd gc >/dev/null 2>&1
 check_eq "the end: nothing in the lab" "$EMPTY" "$(state)"
 finish

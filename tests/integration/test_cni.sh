@@ -70,7 +70,8 @@ check_fails "ADD with CNI_NETNS that does not exist fails" cni ADD c1 /run/netns
 check "  ... with code 4" is_error 4
 check_fails "ADD with cniVersion 0.2.0 fails" cni ADD c1 /run/netns/c1 eth0 "$(conf n1 10.91.0.0/24 0.2.0)"
 check "  ... with code 1 (incompatible version)" is_error 1
-check_fails "ADD with an IPv6-only range fails" cni ADD c1 /run/netns/c1 eth0 "$(conf n1 fd00::/64)"
+check_fails "ADD with an IPv6 range of a prefix netd does not serve (/124) fails" \
+	cni ADD c1 /run/netns/c1 eth0 "$(conf n1 fd00::/124)"
 check "  ... with code 7 (invalid config)" is_error 7
 check_fails "ADD with subnet host bits / bad range fails" cni ADD c1 /run/netns/c1 eth0 \
 	'{"cniVersion":"1.0.0","name":"n1","type":"netd-cni","ipam":{"subnet":"10.91.0.0/24","rangeStart":"10.92.0.5"}}'

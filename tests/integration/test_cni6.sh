@@ -5,7 +5,9 @@
 # route, ping -6 from the host and between pods; ips / IP= of either family; CHECK of both
 # families; bad range sets refused naming the key and changing nothing; DEL and GC leave no IPv6
 # lease; STATUS counting the IPv6 range; portMappings with hostIP "" and a v6 hostIP (curl
-# over both families), skipped on an IPv4-only network; a delegated host-local with two range sets.
+# over both families), skipped on an IPv4-only network; an IPv6-only network (one IPv6 range
+# set: ADD in every version's shape, ports, CHECK, STATUS, GC, DEL); a delegated host-local
+# with two range sets.
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
@@ -241,6 +243,63 @@ check "DEL p1 (IPv4-only)" cni DEL p1 /run/netns/p1 eth0 "$V4ONLY"
 kill $HTTP_PID 2>/dev/null
 wait $HTTP_PID 2>/dev/null
 check_eq "  ... no claim, no map element left" "0 0" "$(count_claims) $(count_map_elements)"
+
+# ---- IPv6 only: a single IPv6 range set; one ip, its gateway, ::/0 in every version's shape;
+# a hostIP "" publishes on IPv6, an IPv4 hostIP is skipped (as an IPv6 one on IPv4-only)
+V6PM=',"runtimeConfig":{"portMappings":[{"hostPort":8483,"containerPort":80,"protocol":"tcp","hostIP":""},{"hostPort":8484,"containerPort":80,"protocol":"tcp","hostIP":"10.97.0.1"}]}'
+v6o() { # VERSION [EXTRA-JSON-MEMBERS]
+	printf '{"cniVersion":"%s","name":"v6o","type":"netd-cni","bridge":"br-v6o","isGateway":true,"ipMasq":true,"ipam":{"type":"netd","ranges":[[{"subnet":"fd98::/64"}]],"routes":[{"dst":"::/0"}]}%s}' \
+		"$1" "${2:-}"
+}
+for v in 0.3.1 0.4.0 1.0.0 1.1.0; do
+	ns=o${v//./}
+	mkns "$ns"
+	check "ADD $ns on an IPv6-only network ($v)" cni ADD "$ns" "/run/netns/$ns" eth0 "$(v6o $v)"
+	check "  ... result $v: one IPv6 ip, its gateway, ::/0 via it" python3 - "$OUT" "$v" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = sys.argv[2]
+assert d["cniVersion"] == v, d
+ips = d["ips"]
+assert len(ips) == 1, ips
+ip = ips[0]
+assert ip["address"].startswith("fd98::") and ip["address"].endswith("/64"), ips
+assert ip["gateway"] == "fd98::1", ips
+assert ip.get("version") == ("6" if v < "1" else None), ips
+assert ip["interface"] == 2, ips
+assert d["routes"] == [{"dst": "::/0", "gw": "fd98::1"}], d["routes"]
+EOF
+	check_eq "  ... $ns has no IPv4 address" "" "$(ip -n "$ns" -4 -o addr show dev eth0)"
+	cni DEL "$ns" "/run/netns/$ns" eth0 "$(v6o $v)"
+done
+check_eq "the IPv6-only bridge has no IPv4 address" "" "$(ip -4 -o addr show dev br-v6o)"
+mkns o1
+ip netns exec o1 python3 -m http.server --bind :: 80 >/dev/null 2>&1 &
+HTTP_PID=$!
+wait_until 50 sh -c "ip netns exec o1 ss -ltn | grep -q ':80 '"
+check "ADD o1 (IPv6 only) with hostIP \"\" and an IPv4 hostIP" cni ADD o1 /run/netns/o1 eth0 "$(v6o 1.0.0 "$V6PM")"
+cp "$OUT" "$W/o1.json"
+O1=$(pyq 'd["ips"][0]["address"].split("/")[0]' "$W/o1.json")
+check_eq "  ... one claim ([::]:8483; the IPv4 hostIP skipped), one element, one lease" "1 1 1 1" \
+	"$(count_claims) $(count_map_elements) $(count_leases) $(count_leases6)"
+check "  ... curl -6 [fd97::9]:8483" curl -sf -m 3 -g -o /dev/null "http://[fd97::9]:8483/"
+check "  ... host -> o1 ping -6" ping -6 -c1 -W2 "$O1"
+check "CHECK o1 with its prevResult" cni CHECK o1 /run/netns/o1 eth0 "$(with_prev "$(v6o 1.0.0 "$V6PM")" "$W/o1.json")"
+check "STATUS of v6o" sh -c "printf '%s' '$(v6o 1.1.0)' | CNI_COMMAND=STATUS $P"
+mkns o2
+check_fails "ADD o2 asking for an IPv4 address on the IPv6-only network fails" cni ADD o2 /run/netns/o2 eth0 \
+	"$(v6o 1.0.0 ',"runtimeConfig":{"ips":["10.98.0.5"]}')"
+check "  ... with code 7 saying the network has no IPv4 range" is_error 7 "no IPv4 range"
+check_eq "  ... o2 got no interface" "" "$(ip -n o2 -o link show eth0 2>/dev/null)"
+check "ADD o2 (no port)" cni ADD o2 /run/netns/o2 eth0 "$(v6o 1.0.0)"
+GC6='{"cniVersion":"1.1.0","name":"v6o","type":"netd-cni","cni.dev/valid-attachments":[{"containerID":"o1","ifname":"eth0"}]}'
+check "GC keeping o1" sh -c "printf '%s' '$GC6' | CNI_COMMAND=GC $P"
+check_eq "  ... o2 collected with its lease" "1 1" "$(count_veths) $(count_leases6)"
+check "DEL o1" cni DEL o1 /run/netns/o1 eth0 "$(v6o 1.0.0 "$V6PM")"
+kill $HTTP_PID 2>/dev/null
+wait $HTTP_PID 2>/dev/null
+check_eq "  ... no claim, no map element left" "0 0" "$(count_claims) $(count_map_elements)"
+nothing_left "after the IPv6-only network"
 
 # ---- delegated IPAM: the reference host-local with two range sets
 if [ -x "$REF/host-local" ]; then

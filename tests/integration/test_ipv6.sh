@@ -49,8 +49,8 @@ bad "v6 range outside the subnet refused" "is not inside subnet6" \
 	"$NETD" network create bad --subnet 10.78.0.0/24 --subnet fd78::/64 --ip-range fd78::10-fd79::1
 bad "two v6 subnets refused" "given twice for IPv6" \
 	"$NETD" network create bad --subnet 10.78.0.0/24 --subnet fd78::/64 --subnet fd79::/64
-bad "IPv6-only network refused with a reason" "IPv6-only networks are not supported yet" \
-	"$NETD" network create bad --subnet fd78::/64
+bad "an IPv4 gateway on an IPv6-only network refused" "gateway without subnet" \
+	"$NETD" network create bad --subnet fd78::/64 --gateway 10.78.0.1
 ip link add hostlan type veth peer name hostlan1
 ip -6 addr add fd90::1/64 dev hostlan nodad
 bad "v6 subnet overlapping a host route refused" "overlaps an IPv6 route or address of this host" \

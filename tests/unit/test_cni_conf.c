@@ -669,6 +669,18 @@ static void test_netconf_ranges(void **state)
 	assert_string_equal(ip6_str(&nc.range6.last), "fd28::ff");
 	assert_false(nc.masquerade);
 	assert_true(nc.masquerade6);
+	/* A single IPv6 range set is an IPv6-only network: netd_netconf_finish takes it. */
+	{
+		struct netd_err ne = {0};
+
+		if (netd_netconf_finish(&nc, c.name, &ne) < 0)
+			fail_msg("finish: %s", ne.msg);
+		assert_false(netd_netconf_has4(&nc));
+		assert_true(netd_netconf_has6(&nc));
+		assert_string_equal(ip6_str(&nc.gateway6), "fd28::1");
+		assert_int_equal(nc.gateway.s_addr, 0);
+		assert_int_equal(nc.range_start.s_addr, 0);
+	}
 	cni_conf_free(&c);
 	/* the flat form takes an IPv6 subnet too; no range: netd_netconf_finish's defaults */
 	netconf_ok("{" BASE ",\"ipam\":{\"subnet\":\"fd29::/64\",\"gateway\":\"fd29::1\"}}", &c,
@@ -678,6 +690,14 @@ static void test_netconf_ranges(void **state)
 	assert_int_equal(nc.range6.first.family, 0);
 	assert_int_equal(nc.range6.last.family, 0);
 	assert_false(nc.masquerade6); /* no ipMasq: off, as in the reference plugins */
+	{
+		struct netd_err ne = {0};
+
+		if (netd_netconf_finish(&nc, c.name, &ne) < 0)
+			fail_msg("finish: %s", ne.msg);
+		assert_false(netd_netconf_has4(&nc));
+		assert_string_equal(ip6_str(&nc.range6.first), "fd29::1");
+	}
 	cni_conf_free(&c);
 
 	/* no subnet at all: left to subnetFile or a delegated IPAM */

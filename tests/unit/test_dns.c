@@ -81,14 +81,27 @@ static void test_label(void **state)
 	assert_int_equal(netd_name_check_dns(NULL, &err), -EINVAL);
 }
 
+/* "A" or "A,B": the gateways a container asks. */
+static size_t gws_of(const char *gw, struct netd_ip g[2])
+{
+	char buf[128], *save = NULL;
+	size_t n = 0;
+
+	if (!gw)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", gw);
+	for (char *a = strtok_r(buf, ",", &save); a && n < 2; a = strtok_r(NULL, ",", &save))
+		assert_int_equal(netd_ip_parse(a, AF_UNSPEC, &g[n++], NULL), 0);
+	return n;
+}
+
 static void render(const char *host, const char *resolved, const char *gw, const char *want)
 {
 	char buf[1024];
-	struct in_addr g;
+	struct netd_ip g[2];
+	size_t n = gws_of(gw, g);
 
-	if (gw)
-		inet_pton(AF_INET, gw, &g);
-	netd_dns_resolv_render(host, resolved, gw ? &g : NULL, false, NULL, buf, sizeof(buf));
+	netd_dns_resolv_render(host, resolved, g, n, false, NULL, buf, sizeof(buf));
 	assert_string_equal(buf, want);
 }
 
@@ -100,6 +113,10 @@ static void test_resolv(void **state)
 	       "search dns.netd corp.example\nnameserver 10.77.0.1\noptions ndots:2\n");
 	render("nameserver 10.1.1.1\n", NULL, "10.77.0.1",
 	       "search dns.netd\nnameserver 10.77.0.1\n");
+	/* Dual stack: both gateways, IPv4 first; IPv6 only: the IPv6 gateway alone. */
+	render("nameserver 10.1.1.1\n", NULL, "10.77.0.1,fd77::1",
+	       "search dns.netd\nnameserver 10.77.0.1\nnameserver fd77::1\n");
+	render("nameserver 10.1.1.1\n", NULL, "fd78::1", "search dns.netd\nnameserver fd78::1\n");
 	/* Not served: the host's resolvers a container can reach; loopback, IPv6 and scoped go. */
 	render("# c\nnameserver 127.0.0.1\n  nameserver\t10.1.1.1  \nnameserver ::1\n"
 	       "nameserver 2001:db8::1\nnameserver fe80::1%eth0\nnameserver 10.1.1.2\n"
@@ -124,11 +141,10 @@ static void render_user(const char *host, const char *gw, bool host_netns,
 			const struct netd_dns_user *u, const char *want)
 {
 	char buf[1024];
-	struct in_addr g;
+	struct netd_ip g[2];
+	size_t n = gws_of(gw, g);
 
-	if (gw)
-		inet_pton(AF_INET, gw, &g);
-	netd_dns_resolv_render(host, NULL, gw ? &g : NULL, host_netns, u, buf, sizeof(buf));
+	netd_dns_resolv_render(host, NULL, g, n, host_netns, u, buf, sizeof(buf));
 	assert_string_equal(buf, want);
 }
 
@@ -273,6 +289,60 @@ static void test_sync(void **state)
 	assert_int_equal(netd_dns_server_pid(), 0);
 }
 
+/* Both gateways on the first line; an IPv6-only endpoint's IPv4 column is empty; a container
+ * asks the gateways of the families it has. */
+static void test_sync_v6(void **state)
+{
+	struct netd_netconf dual = {0}, v6 = {0};
+	struct netd_endpoint a = ep_named("dual", "c1", "10.78.0.2", "web", NULL);
+	struct netd_endpoint b = ep_named("v6net", "c2", "0.0.0.0", "db", NULL);
+	struct netd_err err = {0};
+	struct netd_ip gws[2];
+	char g[NETD_IP_STRLEN], *t;
+
+	(void)state;
+	assert_int_equal(netd_netconf_parse(
+			     "dual", NULL, "subnet=10.78.0.0/24\nsubnet6=fd78::/64\n", &dual, &err),
+			 0);
+	assert_int_equal(netd_netconf_save(&dual, &err), 0);
+	assert_int_equal(netd_netconf_parse("v6net", NULL, "subnet6=fd79::/64\n", &v6, &err), 0);
+	assert_int_equal(netd_netconf_save(&v6, &err), 0);
+	assert_int_equal(netd_ip_parse("fd78::2", AF_INET6, &a.ip6, NULL), 0);
+	a.prefix6 = 64;
+	assert_int_equal(netd_ip_parse("fd79::2", AF_INET6, &b.ip6, NULL), 0);
+	b.prefix = 0;
+	b.prefix6 = 64;
+	assert_int_equal(netd_store_endpoint_save(&a, &err), 0);
+	assert_int_equal(netd_store_endpoint_save(&b, &err), 0);
+	assert_int_equal(netd_dns_sync("dual", &err), 0);
+	assert_int_equal(netd_dns_sync("v6net", &err), 0);
+	t = config_text("dual");
+	assert_non_null(t);
+	assert_true(strncmp(t, "10.78.0.1,fd78::1 ", 18) == 0);
+	assert_non_null(strstr(t, "\nc1 10.78.0.2 fd78::2 web\n"));
+	free(t);
+	t = config_text("v6net");
+	assert_non_null(t);
+	assert_true(strncmp(t, "fd79::1 ", 8) == 0);
+	assert_non_null(strstr(t, "\nc2  fd79::2 db\n"));
+	free(t);
+
+	/* Served (a server binary exists): the gateways each container reaches, IPv4 first. */
+	setenv("NETD_AARDVARK", "/bin/true", 1);
+	assert_int_equal(netd_dns_gateways(&a, gws), 2);
+	assert_string_equal(netd_ip_format(&gws[0], g, sizeof(g)), "10.78.0.1");
+	assert_string_equal(netd_ip_format(&gws[1], g, sizeof(g)), "fd78::1");
+	assert_int_equal(netd_dns_gateways(&b, gws), 1);
+	assert_string_equal(netd_ip_format(&gws[0], g, sizeof(g)), "fd79::1");
+	setenv("NETD_AARDVARK", "/nonexistent/aardvark-dns", 1);
+	assert_int_equal(netd_dns_gateways(&a, gws), 0);
+
+	assert_int_equal(netd_store_endpoint_delete("dual", "c1", "eth0", &err), 0);
+	assert_int_equal(netd_store_endpoint_delete("v6net", "c2", "eth0", &err), 0);
+	assert_int_equal(netd_dns_converge(&err), 0);
+	assert_null(config_text("v6net"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +351,7 @@ int main(void)
 	    cmocka_unit_test(test_resolv_user),
 	    cmocka_unit_test_setup_teardown(test_server_path, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sync_v6, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -186,10 +186,14 @@ static void test_errors(void **state)
 	parse_bad("n", "subnet=\"10.0\"0.0/24\"\n",
 		  "t.conf:1: subnet: stray '\"' inside the value");
 	parse_bad("n", "# only a comment\n",
-		  "t.conf: missing subnet (add a line like subnet=10.88.0.0/16)");
-	parse_bad("n", "", "t.conf: missing subnet (add a line like subnet=10.88.0.0/16)");
+		  "t.conf: missing subnet (add a line like subnet=10.88.0.0/16, or "
+		  "subnet6=fd88::/64 for an IPv6-only network)");
+	parse_bad("n", "",
+		  "t.conf: missing subnet (add a line like subnet=10.88.0.0/16, or "
+		  "subnet6=fd88::/64 for an IPv6-only network)");
 	parse_bad("n", "mtu=1500\n",
-		  "t.conf: missing subnet (add a line like subnet=10.88.0.0/16)");
+		  "t.conf: missing subnet (add a line like subnet=10.88.0.0/16, or "
+		  "subnet6=fd88::/64 for an IPv6-only network)");
 
 	/* duplicates and overlaps */
 	parse_bad("n", "subnet=10.0.0.0/24\nmtu=1500\nsubnet=10.0.1.0/24\n",
@@ -690,6 +694,55 @@ static void test_ipv6_keys(void **state)
 	assert_string_equal(ip6(&nc.routes[1].gw), "fd77::fe");
 }
 
+/* An IPv6-only network: no IPv4 at all, and its canonical text reads back the same. */
+static void test_ipv6_only(void **state)
+{
+	struct netd_netconf nc, back;
+	struct netd_err err = {0};
+	char text[2048];
+
+	(void)state;
+	parse_ok("v6lab", "subnet6=fd78::/64\nmasquerade=yes\n", &nc);
+	assert_false(netd_netconf_has4(&nc));
+	assert_true(netd_netconf_has6(&nc));
+	assert_int_equal(nc.subnet.s_addr, 0);
+	assert_int_equal(nc.gateway.s_addr, 0);
+	assert_int_equal(nc.range_start.s_addr, 0);
+	assert_false(nc.masquerade); /* nothing of IPv4 to masquerade */
+	assert_true(nc.masquerade6);
+	assert_string_equal(ip6(&nc.gateway6), "fd78::1");
+	assert_string_equal(nc.bridge, "v6lab");
+	assert_true(netd_netconf_format(&nc, text, sizeof(text)) < (int)sizeof(text));
+	assert_null(strstr(text, "subnet="));
+	assert_null(strstr(text, "gateway="));
+	assert_null(strstr(text, "range="));
+	assert_null(strstr(text, "masquerade="));
+	assert_non_null(strstr(text, "subnet6=fd78::/64\n"));
+	parse_ok("v6lab", text, &back);
+	assert_memory_equal(&nc, &back, sizeof(nc));
+	/* With its own keys, routes, and options. */
+	parse_ok("v6lab",
+		 "subnet6=2001:db8:9::/120\ngateway6=2001:db8:9::fe\nrange6=2001:db8:9::10-"
+		 "2001:db8:9::20\nmasquerade6=yes\nroutes=::/0, fd00::/8 via 2001:db8:9::fe\n"
+		 "icc=no\n",
+		 &nc);
+	assert_int_equal(nc.n_routes, 2);
+	assert_true(nc.no_icc);
+	assert_true(netd_netconf_format(&nc, text, sizeof(text)) < (int)sizeof(text));
+	parse_ok("v6lab", text, &back);
+	assert_memory_equal(&nc, &back, sizeof(nc));
+	/* finish: an nc built by hand (netd-cni's) with no subnet of either family. */
+	memset(&nc, 0, sizeof(nc));
+	snprintf(nc.name, sizeof(nc.name), "x");
+	assert_int_equal(netd_netconf_finish(&nc, "x", &err), -EINVAL);
+	assert_string_equal(err.msg, "x: no subnet: give an IPv4 subnet, an IPv6 subnet6, or both");
+	/* ... or an IPv4 gateway without an IPv4 subnet. */
+	parse_ok("x", "subnet6=fd78::/64\n", &nc);
+	nc.gateway.s_addr = htonl(0x0a000001);
+	assert_int_equal(netd_netconf_finish(&nc, "x", &err), -EINVAL);
+	assert_string_equal(err.msg, "x: gateway or range without an IPv4 subnet (subnet)");
+}
+
 static void test_ipv6_errors(void **state)
 {
 	(void)state;
@@ -728,9 +781,15 @@ static void test_ipv6_errors(void **state)
 		  "t.conf:2: gateway6 without subnet6 (the network's IPv6 prefix)");
 	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\nsubnet6=fd78::/64\n",
 		  "t.conf:3: duplicate key subnet6 (first set on line 2)");
-	parse_bad("n", "subnet6=fd77::/64\n",
-		  "t.conf: missing subnet: IPv6-only networks are not supported yet; give an IPv4 "
-		  "subnet too (a line like subnet=10.88.0.0/16)");
+	/* IPv6 only: no IPv4 key without subnet, no IPv4 route. */
+	parse_bad("n", "subnet6=fd77::/64\ngateway=10.77.0.1\n",
+		  "t.conf:2: gateway without subnet (the network's IPv4 subnet)");
+	parse_bad("n", "range=10.77.0.2-10.77.0.9\nsubnet6=fd77::/64\n",
+		  "t.conf:1: range without subnet (the network's IPv4 subnet)");
+	parse_bad("n", "subnet6=fd77::/64\nroutes=10.0.0.0/8\n",
+		  "t.conf:2: route 10.0.0.0/8: an IPv4 route needs an IPv4 subnet (subnet)");
+	parse_bad("n", "subnet6=fd77::/64\nrange6=fd78::2-fd78::9\n",
+		  "t.conf:2: range6 fd78::2-fd78::9 is not inside subnet6 fd77::/64");
 	parse_bad("n", "subnet=10.77.0.0/24\nroutes=fd00::/8\n",
 		  "t.conf:2: route fd00::/8: an IPv6 route needs an IPv6 subnet (subnet6)");
 	parse_bad("n", "subnet=10.77.0.0/24\nsubnet6=fd77::/64\nroutes=fd00::/8 via fd99::1\n",
@@ -1011,6 +1070,7 @@ int main(void)
 	    cmocka_unit_test(test_finish),
 	    cmocka_unit_test(test_ipv6_keys),
 	    cmocka_unit_test(test_ipv6_errors),
+	    cmocka_unit_test(test_ipv6_only),
 	    cmocka_unit_test_setup_teardown(test_store, setup_dir, teardown_dir),
 	    cmocka_unit_test_setup_teardown(test_save_race, setup_dir, teardown_dir),
 	};
