@@ -75,7 +75,7 @@ void netd_brcache_store(const struct netd_brcache *b, int ifindex)
 		return;
 	n = snprintf(line, sizeof(line), "ifindex=%d %s\n", ifindex, tag);
 	if (n > 0 && (size_t)n < sizeof(line))
-		ignore_result(netd_file_write_atomic(path, line, (size_t)n, 0644, &e));
+		ignore_result(netd_file_replace(path, line, (size_t)n, 0644, &e));
 }
 
 void netd_brcache_drop(const char *network)

@@ -54,7 +54,7 @@ int netd_store_endpoint_save(const struct netd_endpoint *ep, struct netd_err *er
 		return r;
 	r = netd_mkdirs(dir, false, err);
 	if (r == 0)
-		r = netd_file_write_atomic(path, text, strlen(text), 0644, err);
+		r = netd_file_replace(path, text, strlen(text), 0644, err);
 	if (r < 0)
 		return netd_err_prefix(err, "endpoint %s@%s: save", ep->id, ep->ifname);
 	return 0;

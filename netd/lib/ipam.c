@@ -181,7 +181,7 @@ void netd_ipam_note_last(const char *network, struct in_addr ip)
 	ip_str(ntohl(ip.s_addr), buf);
 	strcat(buf, "\n");
 	/* Only a hint: a lost update means the next walk starts a little earlier. */
-	if (netd_file_write_atomic(path, buf, strlen(buf), 0644, &ignored) < 0)
+	if (netd_file_replace(path, buf, strlen(buf), 0644, &ignored) < 0)
 		return;
 }
 
@@ -463,7 +463,7 @@ void netd_ipam_note_last6(const char *network, const struct netd_ip *ip)
 	netd_ip_format(ip, buf, sizeof(buf) - 1);
 	strcat(buf, "\n");
 	/* Only a hint, as last is. */
-	if (netd_file_write_atomic(path, buf, strlen(buf), 0644, &ignored) < 0)
+	if (netd_file_replace(path, buf, strlen(buf), 0644, &ignored) < 0)
 		return;
 }
 

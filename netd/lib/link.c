@@ -519,17 +519,87 @@ static void explain_veth_add(const char *host_name, const char *peer_name, int n
 		     master, peer_name, ns, mtus, macs);
 }
 
-/* After the RTM_NEWLINK: the host end's ifindex, alias, hairpin mode and isolation. */
-static int veth_finish(struct netd_rtnl *r, const char *host_name, const char *alias,
+struct link_echo {
+	const char *name;
+	int ifindex;
+	bool acked;
+};
+
+/* The kernel's echo of our RTM_NEWLINK: the link of that name is the one we made. */
+static int link_echo_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct link_echo *e = arg;
+	struct nlattr *tb[IFLA_MAX + 1];
+
+	if (h->nlmsg_type == RTM_NEWLINK &&
+	    nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) == 0 && tb[IFLA_IFNAME] &&
+	    strcmp(nla_get_string(tb[IFLA_IFNAME]), e->name) == 0)
+		e->ifindex = ((struct ifinfomsg *)nlmsg_data(h))->ifi_index;
+	return NL_OK;
+}
+
+static int link_ack_cb(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct link_echo *)arg)->acked = true;
+	return NL_STOP;
+}
+
+/*
+ * rtnl_link_add with NLM_F_ECHO: the new link's ifindex comes with the answer, so no GETLINK
+ * after the create (Linux >= 6.3 echoes a created link; older kernels leave *ifindex 0). The
+ * echo and the ACK arrive as two datagrams: read until the ACK (or an error).
+ */
+static int link_add_echo(struct netd_rtnl *r, struct rtnl_link *l, const char *name, int flags,
+			 int *ifindex)
+{
+	struct link_echo e = {.name = name};
+	struct nl_cb *base = nl_socket_get_cb(r->sk);
+	struct nl_cb *cb = base ? nl_cb_clone(base) : NULL;
+	struct nl_msg *msg = NULL;
+	int nle;
+
+	*ifindex = 0;
+	if (base)
+		nl_cb_put(base);
+	if (!cb)
+		return -NLE_NOMEM;
+	nle = rtnl_link_build_add_request(l, flags | NLM_F_ECHO, &msg);
+	if (nle < 0) {
+		nl_cb_put(cb);
+		return nle;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_echo_cb, &e);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, link_ack_cb, &e);
+	nle = nl_send_auto(r->sk, msg);
+	nlmsg_free(msg);
+	/* Bounded: the echo and the ACK, one datagram per call. */
+	for (int i = 0; nle >= 0 && !e.acked && i < 8; i++)
+		nle = nl_recvmsgs(r->sk, cb);
+	nl_cb_put(cb);
+	if (nle < 0)
+		return nle;
+	if (!e.acked)
+		return -NLE_PROTO_MISMATCH;
+	*ifindex = e.ifindex;
+	return 0;
+}
+
+/* After the RTM_NEWLINK: the host end's ifindex (unless echoed), alias, hairpin, isolation. */
+static int veth_finish(struct netd_rtnl *r, const char *host_name, int ifindex, const char *alias,
 		       bool bridge_port, bool isolated, int *host_ifindex, struct netd_err *err)
 {
-	cleanup_nl_link struct rtnl_link *l = NULL;
-	int nle, ifindex;
+	int nle;
 
-	nle = netd_nl_link_lookup(r, host_name, &l);
-	if (nle < 0)
-		return netd_nl_err(err, r, nle, "veth %s: get after create", host_name);
-	ifindex = rtnl_link_get_ifindex(l);
+	if (ifindex <= 0) {
+		cleanup_nl_link struct rtnl_link *l = NULL;
+
+		nle = netd_nl_link_lookup(r, host_name, &l);
+		if (nle < 0)
+			return netd_nl_err(err, r, nle, "veth %s: get after create", host_name);
+		ifindex = rtnl_link_get_ifindex(l);
+	}
 	if ((alias && *alias) || bridge_port) {
 		nle = port_setup(r, ifindex, alias && *alias ? alias : NULL, bridge_port, isolated);
 		if (nle < 0)
@@ -553,7 +623,7 @@ int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const cha
 	cleanup_nl_link struct rtnl_link *got = NULL;
 	cleanup_nl_addr struct nl_addr *lladdr = NULL;
 	char ns[64];
-	int nle, rc;
+	int nle, rc, ifindex;
 
 	rc = netd_nl_check_ifname("veth", host_name, err);
 	if (rc == 0)
@@ -593,7 +663,7 @@ int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const cha
 		return 0;
 	}
 	netd_nl_reset(r);
-	nle = rtnl_link_add(r->sk, veth, NLM_F_CREATE | NLM_F_EXCL);
+	nle = link_add_echo(r, veth, host_name, NLM_F_CREATE | NLM_F_EXCL, &ifindex);
 	if (nle < 0) {
 		if (netd_nl_errno(r, nle) == EEXIST) {
 			/* Which end? One lookup by name on the host tells. */
@@ -608,7 +678,8 @@ int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const cha
 	}
 	explain_veth_add(host_name, peer_name, netns_fd, mtu, mac, master_ifindex);
 
-	rc = veth_finish(r, host_name, alias, master_ifindex > 0, isolated, host_ifindex, err);
+	rc = veth_finish(r, host_name, ifindex, alias, master_ifindex > 0, isolated, host_ifindex,
+			 err);
 	if (rc < 0) {
 		/* Deleting the host end takes the peer with it: the host is left as it was. */
 		undo_del(r, host_name);

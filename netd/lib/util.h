@@ -63,7 +63,8 @@ int netd_file_read(const char *path, unsigned flags, char **out, size_t *len,
 
 /* write(2) until done or a real error (EINTR retried); 0 or -errno. */
 int netd_write_all(int fd, const void *data, size_t len) NETD_MUST_USE;
-/* Makes a rename or link in dir durable; best effort. */
+/* Makes a rename or link in dir durable; best effort. Not in the state dir (util.c
+ * durable_path: it describes this boot's kernel objects). */
 void netd_fsync_dir(const char *dir);
 /*
  * A failed write or create of path, as netd_err_sys reports it; when the file system is full
@@ -72,7 +73,8 @@ void netd_fsync_dir(const char *dir);
 int netd_err_write(struct netd_err *err, int code, const char *path, const char *fmt, ...)
     NETD_PRINTF(4, 5);
 /*
- * Owner key files (leases, port claims): "KEY\n". write: key, newline, fsync; 0 or -errno.
+ * Owner key files (leases, port claims): "KEY\n". write: key, newline (state dir: no fsync,
+ * util.c durable_path); 0 or -errno.
  * read: the key, checked to be NET/ID@IFNAME with valid names; -ENOENT passes through, an empty,
  * overlong or malformed key is -NETD_EDAMAGED (err says what is wrong, never what it holds).
  */

@@ -9,7 +9,8 @@
 #     with two range sets): ADD/DEL with one port mapping, and ADD/DEL without ports with 1 and
 #     with BENCH_DS_N (BENCH_N) other containers present; our dual-stack ADD against our IPv4 one.
 # Plugins are exec'd as a runtime does (CNI_* env, config on stdin, prevResult for the chained
-# portmap and for DEL), each exec timed with bash's $EPOCHREALTIME. Writes rows to $BENCH_ROWS.
+# portmap and for DEL), each exec timed by tests/bench/spawn.c (posix_spawn .. waitpid, files opened
+# beforehand: only the plugin's exec is timed, not the shell's fork). Writes rows to $BENCH_ROWS.
 # Root. Env: BUILD (default build), RUNS=30, BENCH_N=500, BENCH_DS_N=BENCH_N, REF_DIR=/usr/lib/cni,
 # CNI_SETS="netd ref netd-ds ref-ds" (the dual-stack vs IPv4 row needs netd and netd-ds).
 BUILD=${BUILD:-build}
@@ -26,12 +27,11 @@ mkdir -p "$OUT"
 
 # exec_plugin CMD ID NETNS PLUGIN CONF OUT -> LAST_MS (ms, 2 decimals), LAST_RC
 exec_plugin() {
-	local t0
-	t0=${EPOCHREALTIME/./}
-	CNI_COMMAND=$1 CNI_CONTAINERID=$2 CNI_NETNS=/run/netns/$3 CNI_IFNAME=eth0 CNI_PATH=$REF \
-		"$4" <"$5" >"$6" 2>"$6.err"
-	LAST_RC=$?
-	LAST_MS=$(ms_since "$t0")
+	local us
+	read -r us LAST_RC < <(CNI_COMMAND=$1 CNI_CONTAINERID=$2 CNI_NETNS=/run/netns/$3 CNI_IFNAME=eth0 \
+		CNI_PATH=$REF "$SPAWN" -i "$5" -o "$6" -e "$6.err" "$4")
+	[ -n "$LAST_RC" ] || LAST_RC=2 us=0
+	LAST_MS=$(printf '%d.%02d' $((us / 1000)) $((us % 1000 / 10)))
 	if [ "$LAST_RC" != 0 ]; then
 		echo "  ! $1 ${4##*/} $2 rc=$LAST_RC: $(head -c 300 "$6") $(head -c 300 "$6.err")" >&2
 	fi
@@ -125,15 +125,14 @@ fill() {
 # exec_floor: netd-cni VERSION (its own exec: no config, no kernel) and a static `int main(){}`,
 # interleaved with the same timing as the plugin calls (rows: exec cost, ADD/DEL vs VERSION)
 exec_floor() {
-	local i t0 e=$W/empty
+	local i e=$W/empty us rc
 	printf 'int main(void) { return 0; }\n' >"$W/empty.c"
 	cc -O2 -static -o "$e" "$W/empty.c" 2>/dev/null || cc -O2 -o "$e" "$W/empty.c"
 	for ((i = 1; i <= RUNS; i++)); do
 		exec_plugin VERSION x lat1 "$P" /dev/null "$W/v.out"
 		record floor VERSION "$i" "$LAST_MS" "$LAST_RC"
-		t0=${EPOCHREALTIME/./}
-		"$e"
-		record floor EMPTY "$i" "$(ms_since "$t0")" $?
+		exec_plugin VERSION x lat1 "$e" /dev/null "$W/e.out"
+		record floor EMPTY "$i" "$LAST_MS" "$LAST_RC"
 	done
 }
 
@@ -178,6 +177,8 @@ for b in "$P" "$REF/bridge" "$REF/host-local" "$REF/portmap"; do
 		exit 2
 	}
 done
+export SPAWN=$BENCH_DATA/spawn
+cc -O2 -o "$SPAWN" "$TOP/tests/bench/spawn.c" || exit 2
 echo "# cni: netd-cni vs $REF bridge+host-local+portmap ($(dpkg-query -W -f='${Version}' containernetworking-plugins 2>/dev/null)); RUNS=$RUNS, N=$N, DS_N=$DS_N, sets: $SETS"
 rc=0
 for s in $SETS; do

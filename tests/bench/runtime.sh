@@ -16,7 +16,7 @@
 # Targets: nsbox without network (default seccomp filter on) no slower than crun; the network
 # adds at most 3 ms. HTTPD_RUNS=10 (the published-port rows), DOCKER=0 / PODMAN=0 to skip.
 # Writes rows to $BENCH_ROWS. Env: BUILD (default build, a release build), RUNS=50 WARMUP=5, STATE=tmpfs|disk (where
-# NETD_STATE_DIR lives; libnetd fsyncs its records, so disk costs more).
+# NETD_STATE_DIR lives; libnetd does not fsync its records, docs/design.md).
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 SELF=$TOP/tests/bench/runtime.sh
