@@ -499,15 +499,19 @@ static void hosts_text(const struct run_ctx *c, char *buf, size_t len)
 
 	n = snprintf(buf, len, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 	if (c->n_attached) {
-		/* the container's names on each of its addresses, as Docker writes them */
-		for (int v6 = 0; v6 < 2 && (size_t)n < len; v6++) {
+		/* the container's names on each of its addresses, every network's, as Docker
+		 * writes them: a line per address */
+		for (size_t k = 0; k < 2 * c->n_attached && (size_t)n < len; k++) {
+			const struct netd_endpoint *ep = &c->eps[k / 2];
+			bool v6 = k % 2;
+
 			/* (an IPv6-only network gives no IPv4 address) */
-			if (v6 ? c->eps[0].ip6.family != AF_INET6 : !c->eps[0].ip.s_addr)
+			if (v6 ? ep->ip6.family != AF_INET6 : !ep->ip.s_addr)
 				continue;
 			if (v6)
-				netd_ip_format(&c->eps[0].ip6, ip, sizeof(ip));
+				netd_ip_format(&ep->ip6, ip, sizeof(ip));
 			else
-				netd_ip4_format(c->eps[0].ip, ip, sizeof(ip));
+				netd_ip4_format(ep->ip, ip, sizeof(ip));
 			n += snprintf(buf + n, len - (size_t)n, "%s\t%s", ip, o->hostname);
 			if (strcmp(o->hostname, o->name) && (size_t)n < len)
 				n += snprintf(buf + n, len - (size_t)n, " %s", o->name);

@@ -150,10 +150,10 @@ int cli_serve(int argc, char **argv)
 				   rep.gc.endpoints, rep.gc.veths, rep.gc.leases, rep.gc.ports);
 		}
 		if (rep.nat_restored) {
-			fprintf(stderr,
-				"netd serve: table ip netd was missing; restored from state\n");
-			sd_notify(0,
-				  "STATUS=watching link events; table ip netd restored from state");
+			fprintf(stderr, "netd serve: table ip netd or ip6 netd was missing or made "
+					"again; restored from state\n");
+			sd_notify(0, "STATUS=watching link events; tables ip netd and ip6 netd "
+				     "restored from state");
 		}
 		if (rep.dns_started) {
 			fprintf(stderr,

@@ -464,16 +464,39 @@ static bool is_v6_twin(const struct netd_port *p, const struct netd_port *prev)
 {
 	return p->host_ip.family == AF_INET6 && netd_ip_is_zero(&p->host_ip) &&
 	       prev->host_ip.family == AF_INET && netd_ip_is_zero(&prev->host_ip) &&
-	       prev->proto == p->proto && prev->ctr_port == p->ctr_port;
+	       prev->proto == p->proto && prev->ctr_port == p->ctr_port &&
+	       prev->host_port == p->host_port && prev->host_port_max == p->host_port_max;
 }
 
-/* Claims one port, choosing a free host port when asked to. Caller holds the ports lock. */
-static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_err *err)
+/*
+ * Whether a host port we choose for the caller is free: claimed by nobody and bound by no host
+ * process (a chosen port avoids listeners even when asked to ignore them). 1 free, 0 taken.
+ */
+static int port_choosable(const struct netd_port *p, struct netd_err *err)
+{
+	char owner[NETD_KEY_MAX];
+	bool busy = false;
+	int r = netd_store_port_claimed(p, owner, sizeof(owner), err);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = netd_port_in_use(p, &busy, err);
+	return r < 0 ? r : !busy;
+}
+
+/*
+ * Claims one port, choosing a free host port when asked to. twin (or NULL) is the [::] twin of a
+ * chosen 0.0.0.0 port: Docker's "-p 80" is one host port on both families, so the port chosen
+ * must be free on both (a v6-only listener or an IPv6 claim takes a port for IPv6 alone), and
+ * both are claimed or neither. Caller holds the ports lock.
+ */
+static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_port *twin,
+		      struct netd_err *err)
 {
 	char buf[96];
 	uint16_t lo = p->host_port, hi = p->host_port_max > p->host_port ? p->host_port_max : 0;
 	bool choose = p->host_port == 0 || hi != 0;
-	bool busy = false;
+	size_t n = twin ? 2 : 1;
 	int r;
 
 	if (!choose) {
@@ -491,32 +514,40 @@ static int claim_port(struct attach_ctx *c, struct netd_port *p, struct netd_err
 	if (p->host_port == 0)
 		read_port_range(&lo, &hi);
 	for (unsigned port = lo; port <= hi; port++) {
-		struct netd_port cand = *p;
-		char owner[NETD_KEY_MAX];
+		struct netd_port cand[2] = {*p, twin ? *twin : *p};
+		size_t k;
 
-		cand.host_port = (uint16_t)port;
-		cand.host_port_max = 0;
-		r = netd_store_port_claimed(&cand, owner, sizeof(owner), err);
+		for (k = 0, r = 1; k < n && r == 1; k++) {
+			cand[k].host_port = (uint16_t)port;
+			cand[k].host_port_max = 0;
+			r = port_choosable(&cand[k], err);
+		}
 		if (r < 0)
 			return r;
-		if (r > 0)
+		if (r == 0)
 			continue;
-		/* A port chosen for the caller avoids listeners even when asked to ignore them. */
-		r = netd_port_in_use(&cand, &busy, err);
-		if (r < 0)
+		for (k = 0; k < n; k++) {
+			r = port_claim(&cand[k], c->key, err);
+			if (r < 0)
+				break;
+		}
+		if (r < 0) {
+			while (k-- > 0 && !netd_dry()) {
+				struct netd_err e2;
+				ignore_result(netd_store_port_release(&cand[k], c->key, &e2));
+			}
+			if (r == -EADDRINUSE)
+				continue;
 			return r;
-		if (busy)
-			continue;
-		r = port_claim(&cand, c->key, err);
-		if (r == -EADDRINUSE)
-			continue;
-		if (r < 0)
-			return r;
-		*p = cand;
+		}
+		*p = cand[0];
+		if (twin)
+			*twin = cand[1];
 		return 0;
 	}
 	netd_port_format(p, buf, sizeof(buf));
-	return netd_err_set(err, EADDRINUSE, "port %s: no free host port in %u-%u", buf, lo, hi);
+	return netd_err_set(err, EADDRINUSE, "port %s: no free host port in %u-%u%s", buf, lo, hi,
+			    twin ? " on both IPv4 and IPv6" : "");
 }
 
 static bool port_is_range(const struct netd_port *p)
@@ -722,20 +753,22 @@ static int attach_claim_ports(struct attach_ctx *c, struct netd_err *err)
 	if (lk < 0 && !netd_dry())
 		return lk;
 	for (size_t i = 0; i < ep->n_ports && r == 0; i++) {
+		struct netd_port *p = &ep->ports[i], *twin = NULL;
 		char buf[96];
 
-		/* Docker's "-p 8080:80" is one port on both families: the same host port. */
-		if (i && (ep->ports[i].host_port == 0 || port_is_range(&ep->ports[i])) &&
-		    is_v6_twin(&ep->ports[i], &ep->ports[i - 1])) {
-			ep->ports[i].host_port = ep->ports[i - 1].host_port;
-			ep->ports[i].host_port_max = 0;
-		}
-		r = claim_port(c, &ep->ports[i], err);
+		/* Docker's "-p 80" is one port on both families: one host port chosen for both. */
+		if (i + 1 < ep->n_ports && !port_is_fixed(p) && is_v6_twin(&ep->ports[i + 1], p))
+			twin = &ep->ports[i + 1];
+		r = claim_port(c, p, twin, err);
 		if (r < 0)
 			break;
+		if (twin)
+			i++;
 		c->n_claimed = i + 1;
-		netd_port_format(&ep->ports[i], buf, sizeof(buf));
-		netd_explain("# netd: claim host port %s for %s", buf, c->key);
+		for (; p <= &ep->ports[i]; p++) {
+			netd_port_format(p, buf, sizeof(buf));
+			netd_explain("# netd: claim host port %s for %s", buf, c->key);
+		}
 	}
 	if (lk >= 0)
 		close(lk); /* before the network lock: that one comes first */

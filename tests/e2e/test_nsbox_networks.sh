@@ -6,7 +6,8 @@
 # --network container:NAME (the target's interfaces, its localhost services, its /etc files);
 # bad input (unknown network, a network twice, container:unknown, a joiner's joiner) refused
 # with nothing changed; a dual-stack network: -p answering on both families, the IPv6 address
-# in /etc/hosts and nsbox inspect; an IPv6-only network: -p over IPv6, no IPv4 anywhere.
+# in /etc/hosts and nsbox inspect; /etc/hosts names every network's addresses; -p 80 chooses a
+# host port free on both families; an IPv6-only network: -p over IPv6, no IPv4 anywhere.
 # Runs nsbox: take /tmp/netd-heavy.lock when running it by hand next to other suites.
 # shellcheck source=../lib.sh
 LAB_PID=1 LAB_PIDNS=1
@@ -114,6 +115,9 @@ check_eq "web2 reaches both on back" "hello from web" \
 check_eq "-p goes through the first network" "hello from web" "$(curl -sS -m 2 http://127.0.0.1:8080/ 2>&1)"
 check_eq "ps shows both addresses" "$(addr_in both eth0),$(addr_in both eth1)" \
 	"$(nsbox ps | awk '$1 == "both" {print $3}')"
+check_eq "/etc/hosts names both on each network's address, in order" \
+	"$(addr_in both eth0)	both|$(addr_in both eth1)	both|" \
+	"$(nsbox exec both cat /etc/hosts | grep -P '\tboth$' | tr '\n' '|')"
 check_eq "inspect shows both networks" "back eth1 front eth0" \
 	"$(nsbox inspect both | python3 -c 'import json,sys; n=json.load(sys.stdin)[0]["NetworkSettings"]["Networks"]; print(" ".join(k+" "+n[k]["Interface"] for k in sorted(n)))')"
 if [ -n "$AARDVARK" ]; then
@@ -218,8 +222,34 @@ check "web6's /etc/hosts names its IPv6 address" \
 check "  ... and its IPv4 address" grep -qxP "$(rec web6 ip)\tweb6" <<<"$(nsbox exec web6 cat /etc/hosts)"
 check_eq "inspect web6: Networks.dual.GlobalIPv6Address, IPv6Gateway" "$W6 64 fd64::1" \
 	"$(nsbox inspect web6 | python3 -c 'import json,sys; n=json.load(sys.stdin)[0]["NetworkSettings"]["Networks"]["dual"]; print(n["GlobalIPv6Address"], n["GlobalIPv6PrefixLen"], n["IPv6Gateway"])')"
+# dual first (-p goes through it), front second; a host port nsbox chooses (-p 80) must be free
+# on both families: a v6-only listener holds the first of the range on IPv6
+echo "40100 40109" >/proc/sys/net/ipv4/ip_local_port_range
+python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET6); s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+s.bind(("::", 40100)); s.listen(1)
+time.sleep(60)' &
+LISTENER=$!
+wait_until 50 sh -c "ss -ltn | grep -q ':40100 '"
+check "web7 on dual and front, -p 80 (40100 is taken on IPv6 only)" \
+	nsbox run -d --name web7 --network dual --network front -p 80 "$ROOTFS" httpd -f -p 80 -h /www
+W7=$(nsbox exec web7 ip -6 -o addr show eth0 scope global 2>/dev/null | awk '{sub(/\/.*/, "", $4); print $4}')
+check_eq "web7's /etc/hosts: a line per address, dual's IPv4 and IPv6, then front's" \
+	"$(addr_in web7 eth0)	web7|$W7	web7|$(addr_in web7 eth1)	web7|" \
+	"$(nsbox exec web7 cat /etc/hosts | grep -P '\tweb7$' | tr '\n' '|')"
+check_eq "web7 got 40101 on both families" "0.0.0.0:40101 :::40101" \
+	"$(find "$NETD_STATE_DIR/ports" -path '*/tcp-401*' -type f ! -name '.*' | sed -E 's|.*/tcp-([0-9]+)/(.*)|\2:\1|' | sort | tr '\n' ' ' | sed 's/ $//')"
+check_eq "host -> [fd64::1]:40101 over IPv6 reaches web7" "hello from web" \
+	"$(curl -sf -m 3 -g "http://[fd64::1]:40101/")"
+check_eq "host -> 10.64.0.1:40101 over IPv4 reaches web7" "hello from web" \
+	"$(curl -sf -m 3 "http://10.64.0.1:40101/")"
+kill "$LISTENER" 2>/dev/null
+wait "$LISTENER" 2>/dev/null
+check "nsbox stop web7" nsbox stop -t 1 web7
 check "nsbox stop web6" nsbox stop -t 1 web6
 nsbox rm web6 >/dev/null 2>&1
+nsbox rm web7 >/dev/null 2>&1
 check_eq "  ... no IPv6 lease, claim or publish element left" "0 0 0" \
 	"$(find "$NETD_STATE_DIR/networks/dual/ips" -name '*:*' 2>/dev/null | wc -l) $(count_claims) $(count_map_elements)"
 

@@ -82,7 +82,7 @@ check "a flushed ruleset: table ip netd is back within 2 s" wait_for 20 nft list
 # (functions, so that every try counts again: $(...) in the arguments would count once)
 one_element() { test "$(count_map_elements)" = 1; }
 check "...with the published port" wait_for 10 one_element
-check "...and STATUS= says so" wait_for 10 said 'STATUS=watching link events; table ip netd restored'
+check "...and STATUS= says so" wait_for 10 said 'STATUS=watching link events; tables ip netd and ip6 netd restored'
 
 ip netns del c1
 nothing_of_c1() { test "$(count_leases) $(count_veths) $(count_map_elements)" = "0 0 0"; }
