@@ -13,21 +13,21 @@
 #include <string.h>
 #include <unistd.h>
 #include <netd/addr.h>
+#include <netd/util.h>
 #include "cli.h"
 
 /* The value of key in an nsbox record (key=value lines); false when absent. */
 static bool record_value(const char *text, const char *key, char *out, size_t len)
 {
+	const char *pos = text, *end = text + strlen(text);
+	struct netd_kv kv = {0};
 	size_t kl = strlen(key);
 
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		if (strncmp(p, key, kl) || p[kl] != '=')
-			continue;
-		const char *v = p + kl + 1;
-		size_t vl = strcspn(v, "\n");
-		snprintf(out, len, "%.*s", (int)vl, v);
-		return true;
-	}
+	while (netd_kv_next(&pos, end, &kv))
+		if (kv.key && kv.key_len == kl && !memcmp(kv.key, key, kl)) {
+			snprintf(out, len, "%.*s", (int)kv.val_len, kv.val);
+			return true;
+		}
 	return false;
 }
 
