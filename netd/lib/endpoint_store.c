@@ -24,18 +24,6 @@ static int endpoint_path(char *buf, size_t len, const char *network, const char 
 	return 0;
 }
 
-/* The record file of names handed in from outside (load, delete): checked first. path is
- * PATH_MAX long. */
-static int checked_path(char *path, const char *network, const char *id, const char *ifname,
-			struct netd_err *err)
-{
-	int r = netd_endpoint_names_check(network, id, ifname, err);
-
-	if (r < 0)
-		return r;
-	return endpoint_path(path, PATH_MAX, network, id, ifname, err);
-}
-
 int netd_store_endpoint_save(const struct netd_endpoint *ep, struct netd_err *err)
 {
 	char path[PATH_MAX], dir[PATH_MAX];
@@ -78,7 +66,7 @@ static int load_file(const char *path, const char *network, const char *id, cons
 		return r;
 	if (strlen(text) != len)
 		return netd_err_set(err, NETD_EDAMAGED, "%s: damaged: holds a NUL byte", path);
-	r = netd_endpoint_parse(text, where ? where + 1 : path, ep, err);
+	r = netd_endpoint_parse_of(text, where ? where + 1 : path, network, id, ifname, ep, err);
 	if (r < 0) {
 		netd_err_prefix(err, "%s: damaged", path);
 		err->code = NETD_EDAMAGED;
@@ -98,7 +86,7 @@ int netd_store_endpoint_load(const char *network, const char *id, const char *if
 	char path[PATH_MAX];
 	int r;
 
-	r = checked_path(path, network, id, ifname, err);
+	r = endpoint_path(path, sizeof(path), network, id, ifname, err);
 	if (r < 0)
 		return r;
 	r = load_file(path, network, id, ifname, ep, err);
@@ -116,7 +104,7 @@ int netd_store_endpoint_delete(const char *network, const char *id, const char *
 	char path[PATH_MAX];
 	int r;
 
-	r = checked_path(path, network, id, ifname, err);
+	r = endpoint_path(path, sizeof(path), network, id, ifname, err);
 	if (r < 0)
 		return r;
 	/* A damaged record may be an empty directory in the record's place. */
@@ -264,8 +252,6 @@ int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, si
 		*n_bad = 0;
 	}
 	if (network) {
-		if (netd_name_check_network(network, NULL) < 0)
-			return netd_err_set(err, EINVAL, "network %s: invalid name", network);
 		r = list_network(network, &l, err);
 	} else {
 		char dir[PATH_MAX];

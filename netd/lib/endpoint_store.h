@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Endpoint record files (endpoint_store.c): networks/NET/endpoints/ID@IFNAME (layout in store.h).
- * Writes happen under the network lock. Private to libnetd.
+ * Writes happen under the network lock. Private to libnetd. Names (network, id, ifname, and
+ * those of a record saved): already checked by the caller; records read back are checked here.
  */
 #ifndef NETD_ENDPOINT_STORE_H
 #define NETD_ENDPOINT_STORE_H

@@ -249,7 +249,7 @@ int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
 	if (r < 0)
 		return r;
 	/* The common case, every ADD after the first: defined as it is, nothing to write. */
-	r = netd_netconf_load(nc->name, &cur, err);
+	r = netd_netconf_load_checked(nc->name, &cur, err);
 	if (r == 0 && netconf_equal(nc, &cur))
 		return 0;
 	if (r < 0 && r != -ENOENT)
@@ -257,7 +257,7 @@ int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
 	lk = networks_lock(err);
 	if (lk < 0 && !netd_dry())
 		return lk;
-	r = netd_netconf_load(nc->name, &cur, err);
+	r = netd_netconf_load_checked(nc->name, &cur, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	exists = r == 0;

@@ -1014,12 +1014,16 @@ bool netd_netconf_defined(const char *name)
 
 int netd_netconf_load(const char *name, struct netd_netconf *nc, struct netd_err *err)
 {
+	int r = netd_name_check_network(name, err);
+
+	return r < 0 ? r : netd_netconf_load_checked(name, nc, err);
+}
+
+int netd_netconf_load_checked(const char *name, struct netd_netconf *nc, struct netd_err *err)
+{
 	char path[PATH_MAX];
 	int r;
 
-	r = netd_name_check_network(name, err);
-	if (r < 0)
-		return r;
 	r = conf_path(path, sizeof(path), name, err);
 	if (r < 0)
 		return r;

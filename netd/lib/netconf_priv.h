@@ -15,6 +15,9 @@
  */
 int netd_netconf_replace(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 
+/* netd_netconf_load; name: already checked by the caller. */
+int netd_netconf_load_checked(const char *name, struct netd_netconf *nc,
+			      struct netd_err *err) NETD_MUST_USE;
 /* Whether NAME.conf is in the config dir, name checked by the caller (one lstat; attach asks again
  * under the network lock, which network rm holds while it removes the network). */
 bool netd_netconf_defined(const char *name);

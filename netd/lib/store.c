@@ -23,8 +23,6 @@ static int lock_network(const char *network, bool create, struct netd_err *err)
 	char dir[PATH_MAX], path[PATH_MAX];
 	int r;
 
-	if (netd_name_check_network(network, err) < 0)
-		return -EINVAL;
 	if (netd_path_fmt(path, sizeof(path), "%s/networks/%s/lock", netd_state_dir(), network) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
 	for (int i = 0; create && i < 2; i++) {

@@ -33,6 +33,7 @@ int netd_store_key(char *buf, size_t len, const char *network, const char *id, c
  * never the other way. Every write of a network's leases and records happens under its lock.
  * netd_store_lock_network creates the network's state directories as needed (attach);
  * netd_store_lock_network_existing does not (-ENOENT when the network has no state).
+ * network: already checked by the caller (at the door, or as a name read from the state dir).
  */
 int netd_store_lock_network(const char *network, struct netd_err *err) NETD_MUST_USE;
 int netd_store_lock_network_existing(const char *network, struct netd_err *err) NETD_MUST_USE;
