@@ -17,9 +17,10 @@
 #include <netinet/in.h>
 #include <netd/addr.h>
 
+/* network: already checked by the caller (here and in netd_brcache_drop). */
 struct netd_brcache {
-	const char *network, *bridge; /* network: already checked by the caller */
-	struct in_addr gw;	      /* 0: the bridge has no address */
+	const char *network, *bridge;
+	struct in_addr gw; /* 0: the bridge has no address */
 	unsigned prefix, mtu;
 	struct netd_ip gw6; /* family 0: no IPv6 address on the bridge */
 	unsigned prefix6;
@@ -29,6 +30,6 @@ struct netd_brcache {
 int netd_brcache_lookup(const struct netd_brcache *b);
 /* After a full setup; best effort (a lost write means the next attach does the full setup). */
 void netd_brcache_store(const struct netd_brcache *b, int ifindex);
-void netd_brcache_drop(const char *network); /* network: already checked by the caller */
+void netd_brcache_drop(const char *network);
 
 #endif

@@ -26,6 +26,11 @@ int netd_store_endpoint_delete(const char *network, const char *id, const char *
 int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, size_t *n,
 			     struct netd_endpoint_damaged **bad, size_t *n_bad,
 			     struct netd_err *err) NETD_MUST_USE;
+/* The same over networks[0..n_networks) (netd_store_networks). */
+int netd_store_endpoint_scan_in(char *const *networks, size_t n_networks,
+				struct netd_endpoint **eps, size_t *n,
+				struct netd_endpoint_damaged **bad, size_t *n_bad,
+				struct netd_err *err) NETD_MUST_USE;
 int netd_store_endpoint_list(const char *network, struct netd_endpoint **eps, size_t *n,
 			     struct netd_err *err) NETD_MUST_USE;
 

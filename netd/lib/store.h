@@ -39,4 +39,9 @@ int netd_store_lock_network(const char *network, struct netd_err *err) NETD_MUST
 int netd_store_lock_network_existing(const char *network, struct netd_err *err) NETD_MUST_USE;
 int netd_store_lock_ports(struct netd_err *err) NETD_MUST_USE;
 
+/* The networks that have state (networks/NAME directories), in directory order: each name is
+ * checked as it is read, and one that is not a network name is skipped. Free with
+ * netd_strv_free. Errors name the directory; the caller says what it was doing. */
+int netd_store_networks(char ***names, size_t *n, struct netd_err *err) NETD_MUST_USE;
+
 #endif
