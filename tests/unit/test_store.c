@@ -303,6 +303,16 @@ static void test_parse_errors(void **state)
 	expect_parse_error("network=n1\nid=a/b\nifname=eth0\n", "c1@eth0:2: bad id");
 	expect_parse_error("network=n1\nid=.hidden\nifname=eth0\n", "c1@eth0:2: bad id");
 	expect_parse_error("network=..\nid=c1\nifname=eth0\n", "c1@eth0:1: bad network");
+	/* Read as a given endpoint's record: a name that differs is still checked. */
+	assert_int_equal(netd_endpoint_parse_of("network=n1\nid=../x\nifname=eth0\n", "r", "n1",
+						"c1", "eth0", &ep, &err),
+			 -EINVAL);
+	assert_msg(&err, "r:2: bad id");
+	assert_int_equal(netd_endpoint_parse_of("network=n1\nid=c2\nifname=eth0\n", "r", "n1", "c1",
+						"eth0", &ep, &err),
+			 0);
+	assert_string_equal(ep.id, "c2"); /* the caller compares */
+	netd_endpoint_clear(&ep);
 	expect_parse_error("network=n1\nid=c1\nifname=eth0@x\n", "c1@eth0:3: bad ifname");
 	expect_parse_error("network=n1\nid=c1\nifname=\n", "c1@eth0:3: bad ifname");
 	memset(big, 'a', sizeof(big));
