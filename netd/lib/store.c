@@ -92,8 +92,7 @@ int netd_store_networks(char ***names, size_t *n, struct netd_err *err)
 		return netd_err_sys(err, errno, "open %s", dir);
 	}
 	while ((de = readdir(d))) {
-		/* A directory entry is hostile input: checked here, once, like a name at the door.
-		 */
+		/* A directory entry is hostile input: checked here, once. */
 		if (de->d_name[0] == '.' || netd_name_check_network(de->d_name, NULL) < 0)
 			continue;
 		if (netd_grow((void **)&v, &cap, cnt, sizeof(*v)) < 0 ||
