@@ -204,7 +204,7 @@ $(BUILD)/tests/integration/rawget: tests/integration/rawget.c
 GC_WRAPS := netd_need_admin netd_rtnl_open netd_rtnl_close netd_link_get netd_link_del \
 	netd_link_foreach_alias netd_netns_open netd_tomb_sweep netd_nat_table_probe \
 	netd_nat_unpublish netd_network_restore_nat netd_dns_converge \
-	netd_endpoint_teardown_flags netd_endpoint_teardown_damaged
+	netd_endpoint_teardown_flags netd_endpoint_teardown_damaged netd_name_check_network
 comma := ,
 $(BUILD)/tests/unit/test_gc: LDFLAGS += $(addprefix -Wl$(comma)--wrap=,$(GC_WRAPS))
 # test_attach likewise: every kernel step netd_network_attach and its rollback take (the
@@ -215,7 +215,9 @@ ATTACH_WRAPS := netd_need_admin netd_netns_open netd_netns_is_own netd_rtnl_open
 	netd_bridge_ensure netd_bridge_addr6 netd_nat_ensure netd_network_restore_nat \
 	netd_nat_table_exists netd_nat_attach netd_nat_unpublish netd_nat_network_del \
 	netd_veth_create_in_ns netd_link_get netd_link_del netd_link_set_down netd_ctr_configure \
-	netd_conntrack_flush_port netd_dns_sync netd_dns_server_path netd_tomb_bury netd_tomb_sweep
+	netd_conntrack_flush_port netd_dns_sync netd_dns_server_path netd_tomb_bury netd_tomb_sweep \
+	netd_ctr_check netd_nat_port_lookup \
+	netd_name_check_network netd_name_check_id netd_name_check_ifname
 $(BUILD)/tests/unit/test_attach: LDFLAGS += $(addprefix -Wl$(comma)--wrap=,$(ATTACH_WRAPS))
 
 tests: $(UNIT_BINS) $(ITEST_BINS)

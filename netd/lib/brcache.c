@@ -16,8 +16,6 @@
 
 static int cache_path(char *buf, size_t len, const char *network)
 {
-	if (netd_name_check_network(network, NULL) < 0)
-		return -EINVAL;
 	return netd_path_fmt(buf, len, "%s/networks/%s/bridge", netd_state_dir(), network);
 }
 

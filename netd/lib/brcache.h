@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include <netd/addr.h>
 
+/* network: already checked by the caller (here and in netd_brcache_drop). */
 struct netd_brcache {
 	const char *network, *bridge;
 	struct in_addr gw; /* 0: the bridge has no address */

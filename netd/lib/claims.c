@@ -252,7 +252,7 @@ int netd_store_port_release(const struct netd_port *p, const char *key, struct n
 	if (key) {
 		struct netd_err e2 = {0};
 
-		r = netd_owner_read(path, owner, sizeof(owner), &e2);
+		r = netd_owner_read_known(path, key, owner, sizeof(owner), &e2);
 		/* A damaged claim's owner is unknown: gc decides from the records. */
 		if (r == -ENOENT || r == -NETD_EDAMAGED)
 			return 0;

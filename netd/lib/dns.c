@@ -40,6 +40,7 @@
 #include "dns_priv.h"
 #include "endpoint_store.h"
 #include "explain_priv.h"
+#include "netconf_priv.h"
 #include "store.h"
 #include "util.h"
 
@@ -311,7 +312,7 @@ size_t netd_dns_gateways(const struct netd_endpoint *ep, struct netd_ip gws[2])
 	struct netd_err e;
 	size_t n = 0;
 
-	if (!ep || !netd_dns_serves(ep) || netd_netconf_load(ep->network, &nc, &e) < 0)
+	if (!ep || !netd_dns_serves(ep) || netd_netconf_load_checked(ep->network, &nc, &e) < 0)
 		return 0;
 	/* The server listens on both gateways (render); the container reaches those of the
 	 * families it has an address of. */
@@ -900,7 +901,7 @@ int netd_dns_sync(const char *network, struct netd_err *err)
 
 	if (netd_dry())
 		return 0;
-	r = netd_netconf_load(network, &nc, err);
+	r = netd_netconf_load_checked(network, &nc, err);
 	if (r == -ENOENT) {
 		/* The network is gone (network rm): so are its names. */
 		char path[PATH_MAX];
@@ -972,7 +973,7 @@ int netd_dns_converge(struct netd_err *err)
 		/* No state and no config: nothing to do, and the lock would create the state. */
 		if (!dir_exists("networks", names[i]) && !dir_exists(DNS_DIR, names[i]))
 			continue;
-		if (netd_netconf_load(names[i], &nc, &e) < 0)
+		if (netd_netconf_load_checked(names[i], &nc, &e) < 0)
 			continue;
 		lk = netd_store_lock_network(names[i], &e);
 		r = lk < 0 ? lk : sync_file(&nc, &changed, &e);

@@ -25,7 +25,7 @@ void netd_dns_names_text(const struct netd_endpoint *ep, char *buf, size_t len);
  * starts, reloads or stops the server to match. What a record says is the truth: run it after
  * every change of a named endpoint's record.
  */
-int netd_dns_sync(const char *network, struct netd_err *err) NETD_MUST_USE;
+int netd_dns_sync(const char *network, struct netd_err *err) NETD_MUST_USE; /* network checked */
 
 /* gc: every network's config rebuilt from records, configs of removed networks and temp files
  * of dead writers removed, the server brought in line. */

@@ -18,19 +18,6 @@
 
 #define MAX_PORTS 65536 /* per record: a full range 1-65535 fits */
 
-/* The rules of names.c; err may be NULL. */
-int netd_endpoint_names_check(const char *network, const char *id, const char *ifname,
-			      struct netd_err *err)
-{
-	int r = netd_name_check_network(network, err);
-
-	if (r == 0)
-		r = netd_name_check_id(id, err);
-	if (r == 0)
-		r = netd_name_check_ifname(ifname, err);
-	return r;
-}
-
 void netd_endpoint_clear(struct netd_endpoint *ep)
 {
 	if (!ep)
@@ -133,13 +120,6 @@ int netd_endpoint_format(const struct netd_endpoint *ep, char **out, struct netd
 	char mac[NETD_MAC_STRLEN];
 	int r;
 
-	r = netd_endpoint_names_check(ep->network, ep->id, ep->ifname, err);
-	if (r < 0)
-		return netd_err_prefix(err, "endpoint record");
-	if ((ep->host_ifname[0] && netd_name_check_ifname(ep->host_ifname, NULL) < 0) ||
-	    (ep->bridge[0] && netd_name_check_ifname(ep->bridge, NULL) < 0))
-		return netd_err_set(err, EINVAL, "endpoint %s@%s: invalid interface name", ep->id,
-				    ep->ifname);
 	if (!text_ok(ep->netns, sizeof(ep->netns)) || !state_ok(ep->state, sizeof(ep->state)))
 		return netd_err_set(err, EINVAL, "endpoint %s@%s: invalid netns path or state",
 				    ep->id, ep->ifname);
@@ -358,8 +338,21 @@ static const char *const ep_keys[K_COUNT] = {
     [K_GATEWAY6] = "gateway6",
 };
 
+/* The names a record is expected to hold (checked by the caller), or NULLs. */
+struct ep_names {
+	const char *network, *id, *ifname;
+};
+
+/* A name read back: the one expected (checked already) is valid as it is. */
+static bool name_ok(const char *v, const char *expected,
+		    int (*check)(const char *, struct netd_err *))
+{
+	return (expected && !strcmp(v, expected)) || check(v, NULL) == 0;
+}
+
 /* Sets one field from a value; false when the value is not valid for it. */
-static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, size_t vl)
+static bool set_field(struct netd_endpoint *ep, const struct ep_names *x, enum ep_key k,
+		      const char *v, size_t vl)
 {
 	struct netd_err e2;
 	uint64_t u;
@@ -367,13 +360,13 @@ static bool set_field(struct netd_endpoint *ep, enum ep_key k, const char *v, si
 	switch (k) {
 	case K_NETWORK:
 		return copy_field(ep->network, sizeof(ep->network), v, vl) &&
-		       netd_name_check_network(ep->network, NULL) == 0;
+		       name_ok(ep->network, x->network, netd_name_check_network);
 	case K_ID:
 		return copy_field(ep->id, sizeof(ep->id), v, vl) &&
-		       netd_name_check_id(ep->id, NULL) == 0;
+		       name_ok(ep->id, x->id, netd_name_check_id);
 	case K_IFNAME:
 		return copy_field(ep->ifname, sizeof(ep->ifname), v, vl) &&
-		       netd_name_check_ifname(ep->ifname, NULL) == 0;
+		       name_ok(ep->ifname, x->ifname, netd_name_check_ifname);
 	case K_HOST_IFNAME:
 		return copy_field(ep->host_ifname, sizeof(ep->host_ifname), v, vl) &&
 		       (!vl || netd_name_check_ifname(ep->host_ifname, NULL) == 0);
@@ -476,8 +469,8 @@ static int add_port(struct netd_endpoint *ep, size_t *cap, const struct netd_por
 	return 0;
 }
 
-int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoint *ep,
-			struct netd_err *err)
+static int parse(const char *text, const char *where, const struct ep_names *x,
+		 struct netd_endpoint *ep, struct netd_err *err)
 {
 	struct netd_endpoint tmp = {0};
 	bool seen[K_COUNT] = {false};
@@ -547,7 +540,7 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 			goto fail;
 		}
 		seen[k] = true;
-		if (!set_field(&tmp, (enum ep_key)k, kv.val, kv.val_len)) {
+		if (!set_field(&tmp, x, (enum ep_key)k, kv.val, kv.val_len)) {
 			r = netd_err_set(err, EINVAL, "%s:%u: bad %s", where, line, ep_keys[k]);
 			goto fail;
 		}
@@ -567,4 +560,16 @@ int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoin
 fail:
 	free(tmp.ports);
 	return r;
+}
+
+int netd_endpoint_parse(const char *text, const char *where, struct netd_endpoint *ep,
+			struct netd_err *err)
+{
+	return parse(text, where, &(struct ep_names){0}, ep, err);
+}
+
+int netd_endpoint_parse_of(const char *text, const char *where, const char *network, const char *id,
+			   const char *ifname, struct netd_endpoint *ep, struct netd_err *err)
+{
+	return parse(text, where, &(struct ep_names){network, id, ifname}, ep, err);
 }

@@ -12,6 +12,7 @@
 #include <netd/netconf.h>
 #include "endpoint_record.h"
 #include "endpoint_store.h"
+#include "store.h"
 #include "util.h"
 
 static int endpoint_path(char *buf, size_t len, const char *network, const char *id,
@@ -22,18 +23,6 @@ static int endpoint_path(char *buf, size_t len, const char *network, const char 
 		return netd_err_set(err, ENAMETOOLONG, "endpoint %s@%s: state path too long", id,
 				    ifname);
 	return 0;
-}
-
-/* The record file of names handed in from outside (load, delete): checked first. path is
- * PATH_MAX long. */
-static int checked_path(char *path, const char *network, const char *id, const char *ifname,
-			struct netd_err *err)
-{
-	int r = netd_endpoint_names_check(network, id, ifname, err);
-
-	if (r < 0)
-		return r;
-	return endpoint_path(path, PATH_MAX, network, id, ifname, err);
 }
 
 int netd_store_endpoint_save(const struct netd_endpoint *ep, struct netd_err *err)
@@ -78,7 +67,7 @@ static int load_file(const char *path, const char *network, const char *id, cons
 		return r;
 	if (strlen(text) != len)
 		return netd_err_set(err, NETD_EDAMAGED, "%s: damaged: holds a NUL byte", path);
-	r = netd_endpoint_parse(text, where ? where + 1 : path, ep, err);
+	r = netd_endpoint_parse_of(text, where ? where + 1 : path, network, id, ifname, ep, err);
 	if (r < 0) {
 		netd_err_prefix(err, "%s: damaged", path);
 		err->code = NETD_EDAMAGED;
@@ -98,7 +87,7 @@ int netd_store_endpoint_load(const char *network, const char *id, const char *if
 	char path[PATH_MAX];
 	int r;
 
-	r = checked_path(path, network, id, ifname, err);
+	r = endpoint_path(path, sizeof(path), network, id, ifname, err);
 	if (r < 0)
 		return r;
 	r = load_file(path, network, id, ifname, ep, err);
@@ -116,7 +105,7 @@ int netd_store_endpoint_delete(const char *network, const char *id, const char *
 	char path[PATH_MAX];
 	int r;
 
-	r = checked_path(path, network, id, ifname, err);
+	r = endpoint_path(path, sizeof(path), network, id, ifname, err);
 	if (r < 0)
 		return r;
 	/* A damaged record may be an empty directory in the record's place. */
@@ -250,9 +239,10 @@ static int bad_cmp(const void *a, const void *b)
 	return key_cmp(x->network, x->id, x->ifname, y->network, y->id, y->ifname);
 }
 
-int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, size_t *n,
-			     struct netd_endpoint_damaged **bad, size_t *n_bad,
-			     struct netd_err *err)
+int netd_store_endpoint_scan_in(char *const *networks, size_t n_networks,
+				struct netd_endpoint **eps, size_t *n,
+				struct netd_endpoint_damaged **bad, size_t *n_bad,
+				struct netd_err *err)
 {
 	struct eplist l = {.want_bad = bad != NULL};
 	int r = 0;
@@ -263,28 +253,8 @@ int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, si
 		*bad = NULL;
 		*n_bad = 0;
 	}
-	if (network) {
-		if (netd_name_check_network(network, NULL) < 0)
-			return netd_err_set(err, EINVAL, "network %s: invalid name", network);
-		r = list_network(network, &l, err);
-	} else {
-		char dir[PATH_MAX];
-		struct dirent *de;
-		DIR *d;
-
-		if (netd_path_fmt(dir, sizeof(dir), "%s/networks", netd_state_dir()) < 0)
-			return netd_err_set(err, ENAMETOOLONG, "list endpoints: path too long");
-		d = opendir(dir);
-		if (!d) {
-			if (errno == ENOENT)
-				return 0;
-			return netd_err_sys(err, errno, "list endpoints: open %s", dir);
-		}
-		while (r == 0 && (de = readdir(d)))
-			if (netd_name_check_network(de->d_name, NULL) == 0)
-				r = list_network(de->d_name, &l, err);
-		closedir(d);
-	}
+	for (size_t i = 0; i < n_networks && r == 0; i++)
+		r = list_network(networks[i], &l, err);
 	if (r < 0) {
 		netd_endpoints_free(l.v, l.n);
 		free(l.bad);
@@ -301,6 +271,25 @@ int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, si
 		*n_bad = l.n_bad;
 	}
 	return 0;
+}
+
+int netd_store_endpoint_scan(const char *network, struct netd_endpoint **eps, size_t *n,
+			     struct netd_endpoint_damaged **bad, size_t *n_bad,
+			     struct netd_err *err)
+{
+	char **nets = NULL;
+	size_t nn = 0;
+	int r;
+
+	if (network)
+		return netd_store_endpoint_scan_in((char *const *)&network, 1, eps, n, bad, n_bad,
+						   err);
+	r = netd_store_networks(&nets, &nn, err);
+	if (r < 0)
+		return netd_err_prefix(err, "list endpoints");
+	r = netd_store_endpoint_scan_in(nets, nn, eps, n, bad, n_bad, err);
+	netd_strv_free(nets, nn);
+	return r;
 }
 
 int netd_store_endpoint_list(const char *network, struct netd_endpoint **eps, size_t *n,

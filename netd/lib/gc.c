@@ -300,34 +300,6 @@ static void gc_leases(const char *network, struct netd_gc_stats *st, struct netd
 	netd_endpoints_free(eps, n);
 }
 
-/* Every network that has state, whether or not its subnet file is in this config dir (the CNI
- * plugin keeps its own). */
-static void gc_all_leases(const char *network, struct netd_gc_stats *st, struct netd_errs *es)
-{
-	char dir[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	if (network) {
-		gc_leases(network, st, es);
-		return;
-	}
-	if (netd_path_fmt(dir, sizeof(dir), "%s/networks", netd_state_dir()) < 0)
-		return;
-	d = opendir(dir);
-	if (!d) {
-		if (errno != ENOENT) {
-			struct netd_err e;
-			netd_errs_note(es, netd_err_sys(&e, errno, "gc: open %s", dir), &e);
-		}
-		return;
-	}
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && netd_name_check_network(de->d_name, NULL) == 0)
-			gc_leases(de->d_name, st, es);
-	closedir(d);
-}
-
 /* ---- port claims: against the records, under the ports lock ---- */
 
 static bool same_port(const struct netd_port *a, const struct netd_port *b)
@@ -616,7 +588,8 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 	struct netd_gc_stats dummy;
 	struct orphan_veths ov = {0};
 	struct netd_err e = {0};
-	size_t n = 0, n_bad = 0;
+	size_t n = 0, n_bad = 0, n_nets = 0;
+	char **nets = NULL, *one[1] = {(char *)network};
 	int r;
 
 	if (!st)
@@ -634,10 +607,23 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 	r = netd_need_admin("gc", err);
 	if (r == 0)
 		r = netd_rtnl_open(&rt, err);
+	/* Every network that has state, whether or not its subnet file is in this config dir (the
+	 * CNI plugin keeps its own): the directory is read once, for records and for leases. */
+	if (r == 0 && !network) {
+		r = netd_store_networks(&nets, &n_nets, err);
+		if (r < 0)
+			netd_err_prefix(err, "gc");
+	} else if (r == 0) {
+		nets = one;
+		n_nets = 1;
+	}
 	if (r == 0)
-		r = netd_store_endpoint_scan(network, &eps, &n, &bad, &n_bad, err);
-	if (r < 0)
+		r = netd_store_endpoint_scan_in(nets, n_nets, &eps, &n, &bad, &n_bad, err);
+	if (r < 0) {
+		if (!network)
+			netd_strv_free(nets, n_nets);
 		return r;
+	}
 
 	/* 1. Endpoints: those whose namespace is gone, or (keep) not listed. */
 	for (size_t i = 0; i < n; i++) {
@@ -690,7 +676,10 @@ int netd_gc(const char *network, const struct netd_attachment_ref *keep, size_t 
 	st->veths += netd_tomb_sweep(rt);
 
 	/* 4. Leases, 5. claims: checked against the records, repaired or released. */
-	gc_all_leases(network, st, &es);
+	for (size_t i = 0; i < n_nets; i++)
+		gc_leases(nets[i], st, &es);
+	if (!network)
+		netd_strv_free(nets, n_nets);
 	gc_ports(network, eps, n, st->damaged, st, &es);
 	netd_endpoints_free(eps, n);
 	free(bad);

@@ -346,13 +346,9 @@ int netd_ipam_peek(const struct netd_netconf *nc, const char *key, struct in_add
 	return 0;
 }
 
-/* What every allocation is handed: a valid network name and an owner key fit for a lease file. */
+/* What every allocation is handed: an owner key fit for a lease file (nc->name is checked). */
 static int alloc_args_check(const struct netd_netconf *nc, const char *key, struct netd_err *err)
 {
-	int r = netd_name_check_network(nc->name, err);
-
-	if (r < 0)
-		return r;
 	if (!key || !*key || strlen(key) > NETD_KEY_MAX || strchr(key, '\n'))
 		return netd_err_set(err, EINVAL, "network %s: invalid owner key", nc->name);
 	return 0;
@@ -688,16 +684,13 @@ int netd_ipam_release_ip(const char *network, const struct netd_ip *ip, const ch
 	char owner[NETD_KEY_MAX + 1];
 	int r;
 
-	r = netd_name_check_network(network, err);
-	if (r < 0)
-		return r;
 	r = lease_path_ip(path, sizeof(path), network, ip, err);
 	if (r < 0)
 		return r;
 	if (key) {
 		struct netd_err e2 = {0};
 
-		r = netd_owner_read(path, owner, sizeof(owner), &e2);
+		r = netd_owner_read_known(path, key, owner, sizeof(owner), &e2);
 		if (r == -ENOENT)
 			return 0;
 		/* A damaged lease's owner is unknown: gc decides from the records. */
@@ -730,9 +723,6 @@ int netd_ipam_owner_ip(const char *network, const struct netd_ip *ip, char *key,
 	char a[NETD_IP_STRLEN];
 	int r;
 
-	r = netd_name_check_network(network, err);
-	if (r < 0)
-		return r;
 	r = lease_path_ip(path, sizeof(path), network, ip, err);
 	if (r < 0)
 		return r;
@@ -742,6 +732,20 @@ int netd_ipam_owner_ip(const char *network, const struct netd_ip *ip, char *key,
 		return netd_err_set(err, ENOENT, "network %s: address %s is not leased", network,
 				    a);
 	}
+	return r;
+}
+
+int netd_ipam_owned_by(const char *network, const struct netd_ip *ip, const char *key,
+		       struct netd_err *err)
+{
+	char path[PATH_MAX], owner[NETD_KEY_MAX + 1];
+	int r;
+
+	r = lease_path_ip(path, sizeof(path), network, ip, err);
+	if (r == 0)
+		r = netd_owner_read_known(path, key, owner, sizeof(owner), err);
+	if (r == 0 && strcmp(owner, key) != 0)
+		r = -ENOENT;
 	return r;
 }
 
@@ -773,9 +777,6 @@ int netd_ipam_foreach_ip(const char *network, netd_lease_ip_fn fn, void *arg, st
 	DIR *d;
 	int r = 0;
 
-	r = netd_name_check_network(network, err);
-	if (r < 0)
-		return r;
 	r = net_path(ipsdir, sizeof(ipsdir), network, "ips", err);
 	if (r < 0)
 		return r;
@@ -868,9 +869,7 @@ int netd_ipam_repair_ip(const char *network, const struct netd_ip *ip, const cha
 	char path[PATH_MAX], dir[PATH_MAX];
 	int r;
 
-	r = netd_name_check_network(network, err);
-	if (r == 0)
-		r = lease_path_ip(path, sizeof(path), network, ip, err);
+	r = lease_path_ip(path, sizeof(path), network, ip, err);
 	if (r == 0)
 		r = net_path(dir, sizeof(dir), network, "ips", err);
 	if (r == 0)
@@ -888,8 +887,7 @@ void netd_ipam_drop_empty(const char *network)
 	struct netd_err e;
 	cleanup_close int dfd = -1;
 
-	if (netd_name_check_network(network, &e) < 0 ||
-	    net_path(dir, sizeof(dir), network, NULL, &e) < 0)
+	if (net_path(dir, sizeof(dir), network, NULL, &e) < 0)
 		return;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
@@ -913,9 +911,6 @@ int netd_ipam_purge(const char *network, struct netd_err *err)
 	cleanup_close int dfd = -1;
 	int r = 0;
 
-	r = netd_name_check_network(network, err);
-	if (r < 0)
-		return r;
 	r = net_path(dir, sizeof(dir), network, NULL, err);
 	if (r < 0)
 		return r;

@@ -2,6 +2,7 @@
 /*
  * IPAM (ipam.c): leases of a network's addresses, one file each (layout in store.h). The caller
  * holds the network lock (store.h) unless a function says otherwise. Private to libnetd.
+ * network and nc->name: already checked by the caller (at the door, or as a name read from disk).
  */
 #ifndef NETD_IPAM_H
 #define NETD_IPAM_H
@@ -64,6 +65,9 @@ int netd_ipam_owner_ip(const char *network, const struct netd_ip *ip, char *key,
 		       struct netd_err *err) NETD_MUST_USE;
 int netd_ipam_repair_ip(const char *network, const struct netd_ip *ip, const char *key,
 			struct netd_err *err) NETD_MUST_USE;
+/* 0 when key holds ip's lease; -ENOENT (err not set) when it is free or another's. */
+int netd_ipam_owned_by(const char *network, const struct netd_ip *ip, const char *key,
+		       struct netd_err *err) NETD_MUST_USE;
 /* netd_ipam_foreach over the leases of both families. */
 typedef int (*netd_lease_ip_fn)(const struct netd_ip *ip, const char *key, void *arg);
 int netd_ipam_foreach_ip(const char *network, netd_lease_ip_fn fn, void *arg,

@@ -61,7 +61,7 @@ static int explain_save(struct netd_netconf *nc, struct netd_err *err)
 	    netd_gateway_mode_name(nc->gateway_mode));
 	if (netd_dry())
 		return 0;
-	return netd_netconf_save(nc, err);
+	return netd_netconf_save_checked(nc, err);
 }
 
 int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
@@ -76,7 +76,7 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 	if (lk < 0 && !netd_dry())
 		return lk;
 	/* Someone may have created it while we waited for the lock. */
-	r = netd_netconf_load(NETD_DEFAULT_NETWORK, nc, err);
+	r = netd_netconf_load_checked(NETD_DEFAULT_NETWORK, nc, err);
 	if (r != -ENOENT)
 		return r;
 	netd_err_clear(err);
@@ -110,7 +110,7 @@ int netd_default_network_create(struct netd_netconf *nc, struct netd_err *err)
 		nc->subnet = net;
 		nc->prefix = 16;
 		nc->masquerade = true;
-		r = netd_netconf_finish(nc, "default network", err);
+		r = netd_netconf_finish_checked(nc, "default network", err);
 		if (r == 0)
 			r = netd_netconf_check_unique(nc, err);
 		if (r == 0)
@@ -166,7 +166,7 @@ int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
 
 	r = netd_name_check_network(nc->name, err);
 	if (r == 0)
-		r = netd_netconf_finish(nc, nc->name, err);
+		r = netd_netconf_finish_checked(nc, nc->name, err);
 	if (r < 0)
 		return r;
 	lk = networks_lock(err);
@@ -176,7 +176,7 @@ int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
 	if (!cur)
 		return netd_err_set(err, ENOMEM, "network %s: out of memory", nc->name);
 	/* Its own name first: a re-run of the same create is "already defined", not an overlap. */
-	r = netd_netconf_find(nc->name, cur, err);
+	r = netd_netconf_find_checked(nc->name, cur, err);
 	if (r != -ENOENT) {
 		if (r == 0)
 			r = netd_err_set(err, EEXIST, "network %s: already defined (%s)", nc->name,
@@ -250,11 +250,11 @@ int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
 
 	r = netd_name_check_network(nc->name, err);
 	if (r == 0)
-		r = netd_netconf_finish(nc, nc->name, err);
+		r = netd_netconf_finish_checked(nc, nc->name, err);
 	if (r < 0)
 		return r;
 	/* The common case, every ADD after the first: defined as it is, nothing to write. */
-	r = netd_netconf_load(nc->name, &cur, err);
+	r = netd_netconf_load_checked(nc->name, &cur, err);
 	if (r == 0 && netconf_equal(nc, &cur))
 		return 0;
 	if (r < 0 && r != -ENOENT)
@@ -262,7 +262,7 @@ int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
 	lk = networks_lock(err);
 	if (lk < 0 && !netd_dry())
 		return lk;
-	r = netd_netconf_load(nc->name, &cur, err);
+	r = netd_netconf_load_checked(nc->name, &cur, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	exists = r == 0;
@@ -276,7 +276,7 @@ int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
 		return r;
 	if (netd_dry())
 		return explain_save(nc, err);
-	return exists ? netd_netconf_replace(nc, err) : netd_netconf_save(nc, err);
+	return exists ? netd_netconf_replace(nc, err) : netd_netconf_save_checked(nc, err);
 }
 
 int netd_network_bridge_state(const struct netd_netconf *nc, struct netd_bridge_state *st,

@@ -844,6 +844,11 @@ int netd_netconf_finish(struct netd_netconf *nc, const char *where, struct netd_
 	return finish(nc, where, err);
 }
 
+int netd_netconf_finish_checked(struct netd_netconf *nc, const char *where, struct netd_err *err)
+{
+	return finish(nc, where, err);
+}
+
 /* netd_netconf_finish for an nc whose name has been checked. */
 static int finish(struct netd_netconf *nc, const char *where, struct netd_err *err)
 {
@@ -1054,12 +1059,16 @@ bool netd_netconf_defined(const char *name)
 
 int netd_netconf_load(const char *name, struct netd_netconf *nc, struct netd_err *err)
 {
+	int r = netd_name_check_network(name, err);
+
+	return r < 0 ? r : netd_netconf_load_checked(name, nc, err);
+}
+
+int netd_netconf_load_checked(const char *name, struct netd_netconf *nc, struct netd_err *err)
+{
 	char path[PATH_MAX];
 	int r;
 
-	r = netd_name_check_network(name, err);
-	if (r < 0)
-		return r;
 	r = conf_path(path, sizeof(path), name, err);
 	if (r < 0)
 		return r;
@@ -1078,9 +1087,6 @@ static int write_temp(const struct netd_netconf *nc, char *path, size_t plen, ch
 	size_t len, off = 0;
 	int r;
 
-	r = netd_name_check_network(nc->name, err);
-	if (r < 0)
-		return r;
 	snprintf(where, sizeof(where), "network %s", nc->name);
 	r = finish(&v, where, err);
 	if (r < 0)
@@ -1123,6 +1129,13 @@ fail:
 
 /* Puts the definition in place: replacing one (rename), or only where none is (link). */
 static int install(const struct netd_netconf *nc, bool replace, struct netd_err *err)
+{
+	int r = netd_name_check_network(nc->name, err);
+
+	return r < 0 ? r : netd_netconf_save_checked(nc, err);
+}
+
+int netd_netconf_save_checked(const struct netd_netconf *nc, struct netd_err *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	cleanup_close int fd = -1;
@@ -1404,14 +1417,18 @@ int netd_netconf_list_all(struct netd_netdef **defs, size_t *n, struct netd_err 
 
 int netd_netconf_find(const char *name, struct netd_netdef *def, struct netd_err *err)
 {
+	int r = netd_name_check_network(name, err);
+
+	return r < 0 ? r : netd_netconf_find_checked(name, def, err);
+}
+
+int netd_netconf_find_checked(const char *name, struct netd_netdef *def, struct netd_err *err)
+{
 	struct conf_dir dirs[2];
 	size_t nd = conf_dirs(dirs);
 	char path[PATH_MAX];
 	int r;
 
-	r = netd_name_check_network(name, err);
-	if (r < 0)
-		return r;
 	/* This process's own dir first. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < nd; i++) {

@@ -11,10 +11,19 @@
 
 /*
  * Writes nc's subnet file atomically, replacing an existing definition (temp file in the config
- * dir, fsync, rename over). Validates nc first, as netd_netconf_save does.
+ * dir, fsync, rename over). Validates nc first, as netd_netconf_save does (its name: already
+ * checked by the caller).
  */
 int netd_netconf_replace(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 
+/* netd_netconf_load, _find, _finish and _save; the name: already checked by the caller. */
+int netd_netconf_load_checked(const char *name, struct netd_netconf *nc,
+			      struct netd_err *err) NETD_MUST_USE;
+int netd_netconf_find_checked(const char *name, struct netd_netdef *def,
+			      struct netd_err *err) NETD_MUST_USE;
+int netd_netconf_finish_checked(struct netd_netconf *nc, const char *where,
+				struct netd_err *err) NETD_MUST_USE;
+int netd_netconf_save_checked(const struct netd_netconf *nc, struct netd_err *err) NETD_MUST_USE;
 /* Whether NAME.conf is in the config dir, name checked by the caller (one lstat; attach asks again
  * under the network lock, which network rm holds while it removes the network). */
 bool netd_netconf_defined(const char *name);

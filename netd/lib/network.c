@@ -83,7 +83,8 @@ static struct netd_nat_ctr nat_ctr(const struct netd_endpoint *ep)
 	return (struct netd_nat_ctr){ep->ip, ep->ip6};
 }
 
-int netd_network_open(const char *name, struct netd_netconf *nc, struct netd_err *err)
+/* name: already checked by the caller (NULL: the default network). */
+static int network_open(const char *name, struct netd_netconf *nc, struct netd_err *err)
 {
 	struct netd_netconf tmp;
 	int r;
@@ -92,10 +93,17 @@ int netd_network_open(const char *name, struct netd_netconf *nc, struct netd_err
 		nc = &tmp;
 	if (!name)
 		name = NETD_DEFAULT_NETWORK;
-	r = netd_netconf_load(name, nc, err);
+	r = netd_netconf_load_checked(name, nc, err);
 	if (r == -ENOENT && strcmp(name, NETD_DEFAULT_NETWORK) == 0)
 		return netd_default_network_create(nc, err);
 	return r;
+}
+
+int netd_network_open(const char *name, struct netd_netconf *nc, struct netd_err *err)
+{
+	int r = name ? netd_name_check_network(name, err) : 0;
+
+	return r < 0 ? r : network_open(name, nc, err);
 }
 
 /* ---- attach ---- */
@@ -701,7 +709,7 @@ int netd_ports_check(const char *network, const struct netd_port *ports, size_t 
 	if (r < 0)
 		return r;
 	/* The default network is made on first use: not there yet, it allows ports. */
-	r = netd_netconf_load(network, &nc, err);
+	r = netd_netconf_load_checked(network, &nc, err);
 	if (r == -ENOENT && !strcmp(network, NETD_DEFAULT_NETWORK)) {
 		r = 0;
 		nc.prefix = 16; /* it will be made with an IPv4 subnet */
@@ -1112,7 +1120,7 @@ int netd_network_attach(const struct netd_attach_req *req, struct netd_endpoint 
 				 "a container's: its routes and addresses would be changed",
 				 req->netns);
 	if (r == 0)
-		r = netd_network_open(req->network, &c.nc, err);
+		r = network_open(req->network, &c.nc, err);
 	if (r == 0)
 		r = netd_netconf_check_unique(&c.nc, err);
 	if (r == 0 && req->ip6.family == AF_INET6 && c.nc.subnet6.ip.family != AF_INET6 &&
@@ -1520,7 +1528,7 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 	cleanup_rtnl struct netd_rtnl *ns = NULL;
 	cleanup_close int nsfd = -1;
 	struct netd_link_info li, bi;
-	char key[NETD_KEY_MAX], owner[NETD_KEY_MAX];
+	char key[NETD_KEY_MAX];
 	int r;
 
 	if (!network)
@@ -1564,8 +1572,8 @@ int netd_network_check(const char *network, const char *id, const char *ifname, 
 		/* (an endpoint of an IPv6-only network has no IPv4 address) */
 		if (ip.family != (fam ? AF_INET6 : AF_INET) || netd_ip_is_zero(&ip))
 			continue;
-		r = netd_ipam_owner_ip(ep.network, &ip, owner, sizeof(owner), err);
-		if (r == -ENOENT || (r == 0 && strcmp(owner, key) != 0)) {
+		r = netd_ipam_owned_by(ep.network, &ip, key, err);
+		if (r == -ENOENT) {
 			char a[NETD_IP_STRLEN];
 			netd_ip_format(&ip, a, sizeof(a));
 			r = netd_err_set(err, ENOENT, "lease of %s for %s is missing", a, key);

@@ -4,8 +4,11 @@
  * leases in ipam.c, endpoint records in endpoint_record.c (text) and endpoint_store.c (files),
  * port claims in claims.c.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <netd/names.h>
 #include <netd/netconf.h>
 #include "store.h"
@@ -23,8 +26,6 @@ static int lock_network(const char *network, bool create, struct netd_err *err)
 	char dir[PATH_MAX], path[PATH_MAX];
 	int r;
 
-	if (netd_name_check_network(network, err) < 0)
-		return -EINVAL;
 	if (netd_path_fmt(path, sizeof(path), "%s/networks/%s/lock", netd_state_dir(), network) < 0)
 		return netd_err_set(err, ENAMETOOLONG, "network %s: state path too long", network);
 	for (int i = 0; create && i < 2; i++) {
@@ -68,4 +69,42 @@ int netd_store_lock_ports(struct netd_err *err)
 	if (r < 0)
 		return netd_err_prefix(err, "ports");
 	return r;
+}
+
+/* ---- networks with state ---- */
+
+int netd_store_networks(char ***names, size_t *n, struct netd_err *err)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	char **v = NULL;
+	size_t cnt = 0, cap = 0;
+	DIR *d;
+
+	*names = NULL;
+	*n = 0;
+	if (netd_path_fmt(dir, sizeof(dir), "%s/networks", netd_state_dir()) < 0)
+		return netd_err_set(err, ENAMETOOLONG, "state path too long");
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return netd_err_sys(err, errno, "open %s", dir);
+	}
+	while ((de = readdir(d))) {
+		/* A directory entry is hostile input: checked here, once. */
+		if (de->d_name[0] == '.' || netd_name_check_network(de->d_name, NULL) < 0)
+			continue;
+		if (netd_grow((void **)&v, &cap, cnt, sizeof(*v)) < 0 ||
+		    !(v[cnt] = strdup(de->d_name))) {
+			closedir(d);
+			netd_strv_free(v, cnt);
+			return netd_err_set(err, ENOMEM, "out of memory");
+		}
+		cnt++;
+	}
+	closedir(d);
+	*names = v;
+	*n = cnt;
+	return 0;
 }

@@ -33,9 +33,15 @@ int netd_store_key(char *buf, size_t len, const char *network, const char *id, c
  * never the other way. Every write of a network's leases and records happens under its lock.
  * netd_store_lock_network creates the network's state directories as needed (attach);
  * netd_store_lock_network_existing does not (-ENOENT when the network has no state).
+ * network: already checked by the caller (at the door, or as a name read from the state dir).
  */
 int netd_store_lock_network(const char *network, struct netd_err *err) NETD_MUST_USE;
 int netd_store_lock_network_existing(const char *network, struct netd_err *err) NETD_MUST_USE;
 int netd_store_lock_ports(struct netd_err *err) NETD_MUST_USE;
+
+/* The networks that have state (networks/NAME directories), in directory order: each name is
+ * checked as it is read, and one that is not a network name is skipped. Free with
+ * netd_strv_free. Errors name the directory; the caller says what it was doing. */
+int netd_store_networks(char ***names, size_t *n, struct netd_err *err) NETD_MUST_USE;
 
 #endif

@@ -305,6 +305,12 @@ int netd_owner_write(int fd, const char *key)
 
 int netd_owner_read(const char *path, char *key, size_t len, struct netd_err *err)
 {
+	return netd_owner_read_known(path, NULL, key, len, err);
+}
+
+int netd_owner_read_known(const char *path, const char *known, char *key, size_t len,
+			  struct netd_err *err)
+{
 	char net[NETD_NETNAME_MAX + 1], id[NETD_ID_MAX + 1], ifn[NETD_IFNAME_MAX + 1];
 	cleanup_free char *buf = NULL;
 	size_t n = 0;
@@ -320,7 +326,9 @@ int netd_owner_read(const char *path, char *key, size_t len, struct netd_err *er
 		return netd_err_set(err, NETD_EDAMAGED, "%s: damaged: empty", path);
 	if (n >= len)
 		return netd_err_set(err, NETD_EDAMAGED, "%s: damaged: owner key too long", path);
-	if (strlen(buf) != n || !netd_key_split(buf, net, id, ifn))
+	/* The key of names checked already is valid as it stands. */
+	if (strlen(buf) != n ||
+	    ((!known || strcmp(buf, known)) && !netd_key_split(buf, net, id, ifn)))
 		return netd_err_set(err, NETD_EDAMAGED,
 				    "%s: damaged: not an owner key (NETWORK/ID@IFNAME)", path);
 	memcpy(key, buf, n + 1);

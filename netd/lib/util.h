@@ -80,6 +80,10 @@ int netd_err_write(struct netd_err *err, int code, const char *path, const char 
  */
 int netd_owner_write(int fd, const char *key) NETD_MUST_USE;
 int netd_owner_read(const char *path, char *key, size_t len, struct netd_err *err) NETD_MUST_USE;
+/* The same, for a reader that expects known (a key of checked names, or NULL): a file holding
+ * exactly known reads as it without its names being checked again. */
+int netd_owner_read_known(const char *path, const char *known, char *key, size_t len,
+			  struct netd_err *err) NETD_MUST_USE;
 /*
  * Replaces an owner key file (a damaged lease or claim gc repairs) with one holding key: temp
  * file, then rename over it. A directory in its place is not replaced (-EISDIR).

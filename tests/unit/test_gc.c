@@ -267,6 +267,17 @@ int __wrap_netd_endpoint_teardown_damaged(const char *network, const char *id, c
 	return 0;
 }
 
+/* The name rules, counted: gc checks each network name it reads from disk, once. */
+static unsigned n_check_network;
+
+int __real_netd_name_check_network(const char *name, struct netd_err *err);
+int __wrap_netd_name_check_network(const char *name, struct netd_err *err);
+int __wrap_netd_name_check_network(const char *name, struct netd_err *err)
+{
+	n_check_network++;
+	return __real_netd_name_check_network(name, err);
+}
+
 /* ---- the state ---- */
 
 static char top[64];
@@ -777,6 +788,44 @@ static void test_keep_list(void **state)
 	assert_int_equal(netd_gc(NULL, keep, 1, &st, &e), -EINVAL);
 }
 
+/*
+ * Validate once, at the door: a gc of every network checks each network directory's name as it
+ * reads it (once: records and leases share the listing), a gc of one network checks the name it
+ * was given; the modules below trust them. What gc reads back besides (an owner key in a veth's
+ * alias, in a lease file) is checked as it is read. Before the move: 28 checks for the same gc.
+ */
+static void test_network_names_checked_once(void **state)
+{
+	struct netd_gc_stats st;
+	struct netd_err e = {0};
+	char dir[PATH_MAX];
+
+	(void)state;
+	make_endpoint("c1", "ready", 0, IP1, 0, true, true);
+	make_lease(IP1, "c1");
+	make_endpoint("c2", "ready", 0, "10.77.0.3", 0, true, true);
+	make_lease("10.77.0.3", "c2");
+	/* a second network's state, and a directory that names no network */
+	snprintf(dir, sizeof(dir), "%s/networks/other", top);
+	assert_int_equal(netd_mkdirs(dir, false, &e), 0);
+	snprintf(dir, sizeof(dir), "%s/networks/bad name", top);
+	assert_int_equal(netd_mkdirs(dir, false, &e), 0);
+
+	n_check_network = 0;
+	st = run_gc();
+	print_message("gc: %u network name checks for 3 network dirs\n", n_check_network);
+	assert_int_equal(st.endpoints + st.veths + st.leases + st.repaired, 0);
+	assert_int_equal(n_check_network, 3 + 2 + 2); /* dirs, veth aliases, leases */
+
+	n_check_network = 0;
+	assert_int_equal(netd_gc(NET, NULL, 0, &st, &e), 0);
+	print_message("gc %s: %u network name checks\n", NET, n_check_network);
+	assert_int_equal(n_check_network, 1 + 2 + 2); /* the door, veth aliases, leases */
+
+	assert_int_equal(netd_gc("../" NET, NULL, 0, &st, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "invalid network name"));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -803,6 +852,7 @@ int main(void)
 	    T(test_damaged_record_veth_alive_kept),
 	    T(test_damaged_record_veth_gone_torn_down),
 	    T(test_keep_list),
+	    T(test_network_names_checked_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
