@@ -1130,13 +1130,6 @@ fail:
 /* Puts the definition in place: replacing one (rename), or only where none is (link). */
 static int install(const struct netd_netconf *nc, bool replace, struct netd_err *err)
 {
-	int r = netd_name_check_network(nc->name, err);
-
-	return r < 0 ? r : netd_netconf_save_checked(nc, err);
-}
-
-int netd_netconf_save_checked(const struct netd_netconf *nc, struct netd_err *err)
-{
 	char path[PATH_MAX], tmp[PATH_MAX];
 	cleanup_close int fd = -1;
 	int r;
@@ -1162,6 +1155,13 @@ int netd_netconf_save_checked(const struct netd_netconf *nc, struct netd_err *er
 }
 
 int netd_netconf_save(const struct netd_netconf *nc, struct netd_err *err)
+{
+	int r = netd_name_check_network(nc->name, err);
+
+	return r < 0 ? r : netd_netconf_save_checked(nc, err);
+}
+
+int netd_netconf_save_checked(const struct netd_netconf *nc, struct netd_err *err)
 {
 	return install(nc, false, err);
 }
