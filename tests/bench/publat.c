@@ -106,5 +106,5 @@ int main(int argc, char **argv)
 	fprintf(stderr, "publat: %zu ports published in the background\n", have);
 	char phase[32];
 	snprintf(phase, sizeof(phase), "at%d", bg);
-	return sample(phase, samples, ip) < 0 ? 1 : 0;
+	return sample(phase, samples, &ip) < 0 ? 1 : 0;
 }
