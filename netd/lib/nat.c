@@ -105,10 +105,11 @@ static int table_query(uint32_t fam, struct netd_nat_table *info, struct netd_er
 	/*
 	 * No comment at all: an older netd's table, or a kernel that keeps no table userdata
 	 * (before Linux 5.13), which must not make every attach replace the table. This layout's
-	 * first chain tells them apart; the extra request is made only in this case.
+	 * first chain tells them apart (table ip6: chain input, new in layout 5); the extra
+	 * request is made only in this case.
 	 */
 	if (info->exists && !info->commented)
-		info->current = chain_exists(fam, fam == NFPROTO_IPV6 ? "publish" : "guard");
+		info->current = chain_exists(fam, fam == NFPROTO_IPV6 ? "input" : "guard");
 	return 0;
 }
 

@@ -65,7 +65,7 @@ enum {
  * (another comment, or none) is replaced as a whole by netd_nat_ensure, so that a host running
  * since before an upgrade gets the current rules, not only new elements in old chains.
  */
-#define LAYOUT "netd layout 4"
+#define LAYOUT "netd layout 5"
 
 /* "ip" or "ip6": the nft family word of table fam (NFPROTO_IPV4 or NFPROTO_IPV6). */
 static const char *fam_name(uint32_t fam)
@@ -736,8 +736,7 @@ static int rule_dns_scope(struct nftnl_rule *r, uint8_t proto)
 	    e_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1) < 0 ||
 	    e_cmp(r, NFT_CMP_EQ, &port, 2) < 0 || e_ifname_in_bridges(r, NFT_META_IIFNAME) < 0 ||
 	    e_addr_in(r, true, "nets", SET_NETS, false) < 0 ||
-	    e_meta(r, NFT_META_IIFNAME, NFT_REG32_00) < 0 ||
-	    e_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG32_04) < 0 ||
+	    e_meta(r, NFT_META_IIFNAME, NFT_REG32_00) < 0 || e_addr(r, true, NFT_REG32_04) < 0 ||
 	    e_lookup(r, "dns_gw", SET_DNS_GW, NFT_REG32_00, -1, true) < 0)
 		return -ENOMEM;
 	return e_verdict(r, NF_DROP, NULL);
@@ -758,7 +757,7 @@ static int rule_dns_scope_tcp(struct nftnl_rule *r)
  * it (--explain prints it; tests/integration/test_explain.sh rebuilds the table from it and
  * compares both listings, so the two cannot drift apart unnoticed). nft6: the same rule in table
  * ip6 netd; SAME when the text is the same, NULL when the rule has no IPv6 twin (the guard: the
- * kernel never routes ::1 from the wire; DNS scope: names are answered on the IPv4 gateway).
+ * kernel never routes ::1 from the wire).
  */
 #define SAME ((const char *)1)
 static const struct {
@@ -801,9 +800,11 @@ static const struct {
     {"forward", "to routed accept", rule_fwd_to_routed, "oifname @routed accept", SAME},
     {"forward", "to bridges drop", rule_fwd_to_bridge, "oifname @bridges drop", SAME},
     {"input", "dns of another network drop (udp)", rule_dns_scope_udp,
-     "udp dport 53 iifname @bridges ip daddr @nets iifname . ip daddr != @dns_gw drop", NULL},
+     "udp dport 53 iifname @bridges ip daddr @nets iifname . ip daddr != @dns_gw drop",
+     "udp dport 53 iifname @bridges ip6 daddr @nets iifname . ip6 daddr != @dns_gw drop"},
     {"input", "dns of another network drop (tcp)", rule_dns_scope_tcp,
-     "tcp dport 53 iifname @bridges ip daddr @nets iifname . ip daddr != @dns_gw drop", NULL},
+     "tcp dport 53 iifname @bridges ip daddr @nets iifname . ip daddr != @dns_gw drop",
+     "tcp dport 53 iifname @bridges ip6 daddr @nets iifname . ip6 daddr != @dns_gw drop"},
 };
 
 /* Table fam with its sets, chains and base rules, after deleting the stale one when given. */
@@ -833,8 +834,8 @@ static int build_table(struct netd_nft_batch *b, uint32_t fam, const uint64_t *s
 		    0, 0) < 0 ||
 	    add_set(b, fam, "internal", SET_INTERNAL, 0, NFT_TYPE_IFNAME, IFNAMSIZ,
 		    NFT_BYTEORDER_HOST, 0, 0) < 0 ||
-	    (!v6 && add_set(b, fam, "dns_gw", SET_DNS_GW, 0, CONCAT2(NFT_TYPE_IFNAME, addr),
-			    IFNAMSIZ + alen, NFT_BYTEORDER_HOST, 0, 0) < 0) ||
+	    add_set(b, fam, "dns_gw", SET_DNS_GW, 0, CONCAT2(NFT_TYPE_IFNAME, addr),
+		    IFNAMSIZ + alen, NFT_BYTEORDER_HOST, 0, 0) < 0 ||
 	    add_set(b, fam, "pub_any", SET_PUB_ANY, NFT_SET_MAP, any_key, 8, NFT_BYTEORDER_BIG,
 		    data, alen + 4) < 0 ||
 	    add_set(b, fam, "pub_ip", SET_PUB_IP, NFT_SET_MAP, ip_key, alen + 8, NFT_BYTEORDER_BIG,
@@ -846,7 +847,7 @@ static int build_table(struct netd_nft_batch *b, uint32_t fam, const uint64_t *s
 	    add_chain(b, fam, "output", "nat", NF_INET_LOCAL_OUT, -100) < 0 ||
 	    add_chain(b, fam, "postrouting", "nat", NF_INET_POST_ROUTING, 100) < 0 ||
 	    add_chain(b, fam, "forward", "filter", NF_INET_FORWARD, 0) < 0 ||
-	    (!v6 && add_chain(b, fam, "input", "filter", NF_INET_LOCAL_IN, 0) < 0))
+	    add_chain(b, fam, "input", "filter", NF_INET_LOCAL_IN, 0) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < ARRAY_SIZE(base_rules); i++) {
 		const char *nft = v6 ? base_rules[i].nft6 : base_rules[i].nft;
@@ -1014,29 +1015,32 @@ static int put_optional(struct netd_nft_batch *b, uint32_t fam, const char *set,
 
 /*
  * The elements of a network's options: internal (a set of bridges) and its dns_gw pair (bridge .
- * gateway, IPv4 only). On delete both go whatever the flags say now (they may have changed since
- * the add).
+ * gateway) in the table of the gateway's family. On delete both go whatever the flags say now
+ * (they may have changed since the add).
  */
 static int build_network_opts(struct netd_nft_batch *b, uint32_t fam,
 			      const struct netd_nat_net *net, bool add, const struct elem *br,
 			      const char *what, const char *nft_br)
 {
-	uint8_t key[IFNAMSIZ + 4] = {0};
-	struct elem gw = {key, sizeof(key), NULL, 0, 0};
+	bool v6 = fam == NFPROTO_IPV6;
+	struct netd_ip gw = v6 ? net->gateway6 : netd_ip_from4(net->gateway);
+	uint8_t key[IFNAMSIZ + 16] = {0};
+	size_t alen = v6 ? 16 : 4;
+	struct elem el = {key, IFNAMSIZ + alen, NULL, 0, 0};
 	uint16_t flags = add ? NLM_F_CREATE : 0;
-	char ip[INET_ADDRSTRLEN], nft_gw[IFNAMSIZ + INET_ADDRSTRLEN + 8];
+	char ip[NETD_IP_STRLEN], nft_gw[IFNAMSIZ + NETD_IP_STRLEN + 8];
 
-	memcpy(key, br->key, IFNAMSIZ);
-	memcpy(key + IFNAMSIZ, &net->gateway, 4);
-	netd_ip4_format(net->gateway, ip, sizeof(ip));
-	snprintf(nft_gw, sizeof(nft_gw), "%s . %s", nft_br, ip);
 	if (add && put_optional(b, fam, "internal", net->internal, flags, br, 1, what, nft_br) < 0)
 		return -ENOMEM;
 	if (!add && add_elems(b, fam, "internal", false, flags, br, 1, what, nft_br) < 0)
 		return -ENOMEM;
-	if (fam == NFPROTO_IPV6 || !net->gateway.s_addr)
+	if (gw.family != (v6 ? AF_INET6 : AF_INET) || netd_ip_is_zero(&gw))
 		return 0;
-	return add_elems(b, fam, "dns_gw", add, flags, &gw, 1, what, nft_gw);
+	memcpy(key, br->key, IFNAMSIZ);
+	memcpy(key + IFNAMSIZ, v6 ? (const void *)&gw.v6 : (const void *)&gw.v4, alen);
+	netd_ip_format(&gw, ip, sizeof(ip));
+	snprintf(nft_gw, sizeof(nft_gw), "%s . %s", nft_br, ip);
+	return add_elems(b, fam, "dns_gw", add, flags, &el, 1, what, nft_gw);
 }
 
 /*
@@ -1160,6 +1164,7 @@ void netd_nat_net_of(const struct netd_netconf *nc, struct netd_nat_net *nn)
 	    .gateway = nc->gateway,
 	    .subnet6 = nc->subnet6,
 	    .masquerade6 = nc->masquerade6,
+	    .gateway6 = nc->gateway6,
 	};
 }
 

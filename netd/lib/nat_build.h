@@ -35,6 +35,7 @@ struct netd_nat_net {
 	struct in_addr gateway;	    /* DNS to it is answered only from its own bridge */
 	struct netd_prefix subnet6; /* ip.family 0: no IPv6 subnet */
 	bool masquerade6;
+	struct netd_ip gateway6; /* family 0: none; DNS to it as to gateway */
 };
 
 /* The nat view of a network definition (nn borrows nc's bridge name). */

@@ -52,8 +52,8 @@ check "explained commands are ip, nft and /proc/sys writes only" \
 for want in "ip link add lab type bridge" "ip link set lab up" "echo 0 > /proc/sys/net/ipv6/conf/lab/accept_dad" "ip addr add 10.77.0.1/24 broadcast 10.77.0.255 dev lab" \
 	"echo 1 > /proc/sys/net/ipv4/ip_forward" "ip -n c1 addr add 10.77.0.2/24 broadcast 10.77.0.255 dev eth0" \
 	"ip -n c1 route add default via 10.77.0.1 dev eth0" \
-	"nft add table ip netd '{ comment \"netd layout 4\"; }'" \
-	"nft add table ip6 netd '{ comment \"netd layout 4\"; }'"; do
+	"nft add table ip netd '{ comment \"netd layout 5\"; }'" \
+	"nft add table ip6 netd '{ comment \"netd layout 5\"; }'"; do
 	check "explained: $want" grep -qxF "$want" "$W/attach.sh"
 done
 check "explained veth has master lab" grep -q '^ip link add nd[0-9a-f]\{8\} mtu [0-9]* master lab up type veth' "$W/attach.sh"

@@ -295,7 +295,7 @@ check "doctor warns that the table is an older netd's" sh -c \
 	"'$NETD' doctor | grep -q 'table ip netd was made by an older netd'"
 check "attach o2 replaces the old table" "$NETD" attach nat2 --netns /run/netns/o2 --id o2
 check "the table now has this layout's comment" sh -c \
-	"nft list table ip netd | grep -q 'comment \"netd layout 4\"'"
+	"nft list table ip netd | grep -q 'comment \"netd layout 5\"'"
 check_eq "... and one forward chain, ending in the drop" "oifname @bridges drop" \
 	"$(nft list chain ip netd forward | grep -E 'accept|drop' | tail -1 | xargs)"
 check_eq "LAN -> n1:80 gets no answer after the upgrade" FAIL "$(ask lan "$N1" 80)"
@@ -306,7 +306,7 @@ check "netd check n1 (its port element is there)" "$NETD" check nat1 --id n1
 
 # The same layout without its comment, as a kernel before 5.13 keeps tables (no userdata): it is
 # this netd's, and must not be replaced by every attach.
-nft list table ip netd | grep -v 'comment "netd layout 4"' >"$LAB_DIR/nocomment.nft"
+nft list table ip netd | grep -v 'comment "netd layout 5"' >"$LAB_DIR/nocomment.nft"
 nft delete table ip netd
 nft -f "$LAB_DIR/nocomment.nft"
 handle() { nft -a list table ip netd | awk '/^table ip netd/ {print $NF}'; }

@@ -179,6 +179,21 @@ check "attach d1 to lab (dual stack)" "$NETD" attach lab --netns /run/netns/d1 -
 D1_6=$(ip -n d1 -6 -o addr show dev eth0 scope global | awk '{print $4}' | cut -d/ -f1)
 check_eq "across networks: c1 -> d1 [$D1_6]:80 is refused" FAIL "$(tag c1 "$D1_6" 80)"
 check_eq "across networks: d1 -> c1 [fd78::2]:80 is refused" FAIL "$(tag d1 fd78::2 80)"
+# DNS to a gateway is answered only from that gateway's bridge, over IPv6 as over IPv4 (set
+# dns_gw of table ip6 netd); the gateways stay the host's addresses on other ports
+$PY "$LAB_DIR/srv.py" 53 dns &
+PIDS+=($!)
+$PY "$LAB_DIR/srv.py" 7778 host &
+PIDS+=($!)
+wait_until 50 sh -c "ss -ltn | grep -q ':53 ' && ss -ltn | grep -q ':7778 '"
+check_eq "dns: c1 -> its gateway [fd78::1]:53/tcp" "dns fd78::2" "$(ask c1 fd78::1 53)"
+check_eq "dns: d1 -> its gateway [fd86::1]:53/tcp" "dns $D1_6" "$(ask d1 fd86::1 53)"
+check_eq "dns: c1 -> lab's gateway [fd86::1]:53/tcp: dropped" FAIL "$(tag c1 fd86::1 53)"
+check_eq "dns: d1 -> v6lab's gateway [fd78::1]:53/tcp: dropped" FAIL "$(tag d1 fd78::1 53)"
+check_eq "dns: c1 -> lab's gateway, another port: still the host's" "host fd78::2" \
+	"$(ask c1 fd86::1 7778)"
+check_eq "dns_gw of table ip6 netd: one bridge . gateway pair per network" \
+	"fd78::1 fd86::1" "$(set_elems ip6 dns_gw | grep -oE 'fd(78|86)::1' | sort | tr '\n' ' ' | sed 's/ $//')"
 check "attach c3 -p [::]:8081:80" "$NETD" attach v6lab --netns /run/netns/c3 --id c3 -p "[::]:8081:80"
 check_eq "ext -> [$HOST6]:8081 reaches c3" C3 "$(tag ext $HOST6 8081)"
 check "attach c4 -p [$HOST6]:8082:80 --ip fd78::99" \

@@ -138,7 +138,7 @@ check "ensure makes table ip netd and table ip6 netd" $P ensure
 check "table ip6 netd exists" nft list table ip6 netd
 check_eq "ip6: 2 publish rules" 2 "$(nft list chain ip6 netd publish | grep -c 'dnat ip6 to')"
 check_eq "ip6: no guard chain (no route_localnet for IPv6)" 0 "$(nft list table ip6 netd | grep -c 'chain guard')"
-check "ip6 table carries the layout comment" sh -c "nft list table ip6 netd | grep -q 'comment \"netd layout 4\"'"
+check "ip6 table carries the layout comment" sh -c "nft list table ip6 netd | grep -q 'comment \"netd layout 5\"'"
 check "net-add br0 with its v6 subnet" $P net-add br0 10.88.0.0/24 masq fd88::/64
 check "net-add br1 with its v6 subnet" $P net-add br1 10.99.0.0/24 masq fd99::/64
 check "ip6 nets holds fd88::/64" sh -c "nft list set ip6 netd nets | grep -q 'fd88::/64'"

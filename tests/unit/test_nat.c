@@ -261,7 +261,7 @@ static void test_build_ensure(void **state)
 	netd_nft_batch_free(&b);
 }
 
-/* Table ip6 netd: the ip table's chains without guard and DNS scope, v6 payload offsets. */
+/* Table ip6 netd: the ip table's chains without the guard, v6 payload offsets. */
 static void test_build_ensure6(void **state)
 {
 	struct netd_nat_table cur = {.exists = true, .current = true};
@@ -281,7 +281,6 @@ static void test_build_ensure6(void **state)
 	for (size_t i = 0; i < b.nmsgs; i++) {
 		assert_non_null(strstr(b.msgs[i].what, "table ip6 netd"));
 		assert_null(strstr(b.msgs[i].what, "guard"));
-		assert_null(strstr(b.msgs[i].what, "dns"));
 	}
 	/* pub_ip: ipv6_addr . proto . port (24 bytes) -> ipv6_addr . port (20 bytes) */
 	st = nftnl_set_alloc();
@@ -303,7 +302,17 @@ static void test_build_ensure6(void **state)
 			 "nets ]");
 	rule_text(&b, find_what(&b, "to bridges drop"), text, sizeof(text));
 	assert_has(text, "[ lookup reg 1 set bridges ] [ immediate reg 0 drop ]");
-	assert_int_equal(find_what(&b, "to bridges drop"), b.nmsgs - 1);
+	/* DNS scope: iifname . ip6 daddr (16 + 16 bytes) not in dns_gw */
+	st = nftnl_set_alloc();
+	assert_int_equal(nftnl_set_nlmsg_parse(msg_at(&b, find_what(&b, "set dns_gw")), st), 0);
+	assert_int_equal(nftnl_set_get_u32(st, NFTNL_SET_KEY_LEN), 32);
+	nftnl_set_free(st);
+	rule_text(&b, find_what(&b, "dns of another network drop (udp)"), text, sizeof(text));
+	assert_has(text, "[ payload load 16b @ network header + 24 => reg 1 ] [ lookup reg 1 set "
+			 "nets ]");
+	assert_has(text, "[ meta load iifname => reg 8 ] [ payload load 16b @ network header + 24 "
+			 "=> reg 12 ] [ lookup reg 8 set dns_gw 0x1 ] [ immediate reg 0 drop ]");
+	assert_int_equal(find_what(&b, "dns of another network drop (tcp)"), b.nmsgs - 1);
 	netd_nft_batch_free(&b);
 }
 
