@@ -158,15 +158,22 @@ static int subnet6_free(const struct netd_netconf *nc, struct netd_err *err)
 	return 0;
 }
 
+/* The door of create and ensure: the name checked once, then the definition finished (its
+ * defaults and checks) for a checked name. */
+static int netconf_at_door(struct netd_netconf *nc, struct netd_err *err)
+{
+	int r = netd_name_check_network(nc->name, err);
+
+	return r < 0 ? r : netd_netconf_finish_checked(nc, nc->name, err);
+}
+
 int netd_network_create(struct netd_netconf *nc, struct netd_err *err)
 {
 	struct netd_netdef *cur;
 	cleanup_close int lk = -1;
 	int r;
 
-	r = netd_name_check_network(nc->name, err);
-	if (r == 0)
-		r = netd_netconf_finish_checked(nc, nc->name, err);
+	r = netconf_at_door(nc, err);
 	if (r < 0)
 		return r;
 	lk = networks_lock(err);
@@ -248,9 +255,7 @@ int netd_network_ensure(struct netd_netconf *nc, struct netd_err *err)
 	bool exists;
 	int r;
 
-	r = netd_name_check_network(nc->name, err);
-	if (r == 0)
-		r = netd_netconf_finish_checked(nc, nc->name, err);
+	r = netconf_at_door(nc, err);
 	if (r < 0)
 		return r;
 	/* The common case, every ADD after the first: defined as it is, nothing to write. */

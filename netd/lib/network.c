@@ -1475,6 +1475,25 @@ int netd_endpoint_teardown_damaged(const char *network, const char *id, const ch
 	return netd_errs_result(&es, key);
 }
 
+/* The door of the calls that name an endpoint: the defaults (the default network, eth0), then
+ * each name checked once; below it the names are trusted. */
+static int endpoint_key_at_door(const char **network, const char *id, const char **ifname,
+				struct netd_err *err)
+{
+	int r;
+
+	if (!*network)
+		*network = NETD_DEFAULT_NETWORK;
+	if (!*ifname)
+		*ifname = "eth0";
+	r = netd_name_check_network(*network, err);
+	if (r == 0)
+		r = netd_name_check_id(id ? id : "", err);
+	if (r == 0)
+		r = netd_name_check_ifname(*ifname, err);
+	return r;
+}
+
 int netd_network_detach(const char *network, const char *id, const char *ifname,
 			struct netd_err *err)
 {
@@ -1487,15 +1506,7 @@ int netd_network_detach_flags(const char *network, const char *id, const char *i
 	struct netd_endpoint ep = {0};
 	int r;
 
-	if (!network)
-		network = NETD_DEFAULT_NETWORK;
-	if (!ifname)
-		ifname = "eth0";
-	r = netd_name_check_network(network, err);
-	if (r == 0)
-		r = netd_name_check_id(id ? id : "", err);
-	if (r == 0)
-		r = netd_name_check_ifname(ifname, err);
+	r = endpoint_key_at_door(&network, id, &ifname, err);
 	if (r == 0 && !netd_dry())
 		r = netd_need_admin("detach", err);
 	if (r < 0)
@@ -1603,15 +1614,7 @@ int netd_endpoint_get(const char *network, const char *id, const char *ifname,
 {
 	int r;
 
-	if (!network)
-		network = NETD_DEFAULT_NETWORK;
-	if (!ifname)
-		ifname = "eth0";
-	r = netd_name_check_network(network, err);
-	if (r == 0)
-		r = netd_name_check_id(id ? id : "", err);
-	if (r == 0)
-		r = netd_name_check_ifname(ifname, err);
+	r = endpoint_key_at_door(&network, id, &ifname, err);
 	if (r == 0)
 		r = netd_store_endpoint_load(network, id, ifname, ep, err);
 	if (r == -ENOENT)
