@@ -586,11 +586,33 @@ static int link_add_echo(struct netd_rtnl *r, struct rtnl_link *l, const char *n
 	return 0;
 }
 
+/*
+ * A bridge port carries frames, not addresses: IPv6 off on the host end before the container end
+ * brings its carrier up, when the kernel would give it a link-local address, a fe80::/64 and a
+ * ff00::/8 route. Those routes are per port: with N ports every IPv6 packet the host routes
+ * (each router solicitation and listener report a container floods) scans N siblings of the same
+ * prefix, and every link removal walks a fib of N*3 routes, all under the locks the next ADD or
+ * DEL waits for (docs/perf.md, "ADD growth, dual stack"). No such directory: IPv6 is off.
+ */
+static int port_no_ipv6(const char *host_name, struct netd_err *err)
+{
+	char path[96];
+	int rc;
+
+	rc =
+	    netd_path_fmt(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", host_name);
+	if (rc < 0)
+		return netd_err_set(err, -rc, "sysctl disable_ipv6: path too long");
+	if (netd_dry() || access(path, F_OK) == 0)
+		return netd_sysctl_write(path, "1", err);
+	return 0;
+}
+
 /* After the RTM_NEWLINK: the host end's ifindex (unless echoed), alias, hairpin, isolation. */
 static int veth_finish(struct netd_rtnl *r, const char *host_name, int ifindex, const char *alias,
 		       bool bridge_port, bool isolated, int *host_ifindex, struct netd_err *err)
 {
-	int nle;
+	int nle, rc;
 
 	if (ifindex <= 0) {
 		cleanup_nl_link struct rtnl_link *l = NULL;
@@ -607,6 +629,11 @@ static int veth_finish(struct netd_rtnl *r, const char *host_name, int ifindex, 
 					   isolated ? "hairpin mode, port isolation"
 						    : "hairpin mode");
 		explain_port_setup(host_name, alias, bridge_port, isolated);
+	}
+	if (bridge_port) {
+		rc = port_no_ipv6(host_name, err);
+		if (rc < 0)
+			return rc;
 	}
 	if (host_ifindex)
 		*host_ifindex = ifindex;

@@ -74,10 +74,15 @@ int netd_ip6_forward_on(bool *switched_on, struct netd_err *err) NETD_MUST_USE;
 int netd_bridge_addr6(struct netd_rtnl *r, const char *name, int ifindex, const struct netd_ip *gw6,
 		      unsigned prefix6, struct netd_err *err) NETD_MUST_USE;
 
-/* Writes value to a /proc/sys file as seen from the network namespace netns_fd (this thread
- * enters it and comes back). */
-int netd_netns_sysctl_write(int netns_fd, const char *path, const char *value,
-			    struct netd_err *err) NETD_MUST_USE;
+/* One key of /proc/sys/net/ipv6/conf/IFNAME/ and the value to write. */
+struct netd_if_sysctl {
+	const char *key, *value;
+};
+
+/* Writes the n keys of net.ipv6.conf.IFNAME as seen from the network namespace netns_fd: this
+ * thread enters it once, opens every file and comes back, then writes. */
+int netd_netns_ip6conf_write(int netns_fd, const char *ifname, const struct netd_if_sysctl *kv,
+			     size_t n, struct netd_err *err) NETD_MUST_USE;
 
 /*
  * One RTM_NEWLINK: a veth host_name (enslaved to master_ifindex, alias set, up) whose peer is
@@ -104,7 +109,7 @@ struct netd_ctr_conf {
 	size_t n_routes;
 	bool default_if_none;  /* and a default route via gw when the namespace has none yet */
 	bool default6_if_none; /* the same for IPv6, via gw6 */
-	int netns_fd;	       /* the namespace (accept_dad=0 on ifname); -1: not known */
+	int netns_fd;	       /* the namespace (net.ipv6.conf.IFNAME); -1: not known */
 };
 
 /* Which default routes of default_if_none / default6_if_none were added. */

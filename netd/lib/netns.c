@@ -74,30 +74,50 @@ int netd_rtnl_open_in_netns(int netns_fd, struct netd_rtnl **out, struct netd_er
 	return 0;
 }
 
-int netd_netns_sysctl_write(int netns_fd, const char *path, const char *value, struct netd_err *err)
+int netd_netns_ip6conf_write(int netns_fd, const char *ifname, const struct netd_if_sysctl *kv,
+			     size_t n, struct netd_err *err)
 {
 	cleanup_close int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	cleanup_close int fd = -1;
-	ssize_t w;
-	int e;
+	int fds[4] = {-1, -1, -1, -1};
+	char path[96];
+	size_t opened = 0;
+	int rc = 0, e = 0;
 
+	if (n > ARRAY_SIZE(fds))
+		return netd_err_set(err, E2BIG, "sysctl: %zu keys at once", n);
 	if (self < 0)
 		return netd_err_sys(err, errno, "netns: save current namespace");
 	if (setns(netns_fd, CLONE_NEWNET) < 0)
 		return netd_err_sys(err, errno, "netns fd %d: enter", netns_fd);
 	/* /proc/sys/net shows the namespace of the thread that opens the file; the fd keeps it. */
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	e = errno;
+	for (; opened < n; opened++) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname,
+			 kv[opened].key);
+		fds[opened] = open(path, O_WRONLY | O_CLOEXEC);
+		if (fds[opened] < 0) {
+			e = errno;
+			break;
+		}
+	}
 	if (setns(self, CLONE_NEWNET) < 0)
-		return netd_err_sys(err, errno, "netns: return to the original namespace");
-	if (fd < 0)
-		return netd_err_sys(err, e, "sysctl %s in the namespace", path);
-	w = write(fd, value, strlen(value));
-	if (w < 0)
-		return netd_err_sys(err, errno, "sysctl %s=%s in the namespace", path, value);
-	if ((size_t)w != strlen(value))
-		return netd_err_sys(err, EIO, "sysctl %s=%s: short write", path, value);
-	return 0;
+		rc = netd_err_sys(err, errno, "netns: return to the original namespace");
+	else if (opened < n)
+		rc = netd_err_sys(err, e, "sysctl net.ipv6.conf.%s.%s in the namespace", ifname,
+				  kv[opened].key);
+	for (size_t i = 0; i < opened; i++) {
+		size_t len = strlen(kv[i].value);
+		ssize_t w = rc < 0 ? 0 : write(fds[i], kv[i].value, len);
+
+		if (rc == 0 && w < 0)
+			rc = netd_err_sys(err, errno,
+					  "sysctl net.ipv6.conf.%s.%s=%s in the namespace", ifname,
+					  kv[i].key, kv[i].value);
+		else if (rc == 0 && (size_t)w != len)
+			rc = netd_err_sys(err, EIO, "sysctl net.ipv6.conf.%s.%s=%s: short write",
+					  ifname, kv[i].key, kv[i].value);
+		close(fds[i]);
+	}
+	return rc;
 }
 
 /* A bare name ("c1") is a relative path: say so when ip netns knows it by that name. */

@@ -287,10 +287,44 @@ static int ctr_routes(struct netd_rtnl *ns, const char *ipc, int ifindex,
 }
 
 /*
- * The IPv6 address without duplicate address detection: the kernel would hold it "tentative"
- * (unusable as a source) for a second or more, and the first packets of the container would
- * go nowhere. The address is ours by the lease; the reference bridge and Docker do the same.
+ * net.ipv6.conf of the container's interface, before it comes up. With an IPv6 address:
+ * - accept_dad=0 for the link-local address the kernel adds at up (the leased one goes in with
+ *   nodad): a tentative address is unusable as a source for a second or more, and the first
+ *   packets of the container would go nowhere. The reference bridge and Docker do the same.
+ * - router_solicitations=0: the bridge sends no router advertisements (the routes are static),
+ *   so nothing answers a solicitation; but the bridge floods each one to every other port, and
+ *   with N containers that is N deliveries per solicitation, three of them per ADD in the first
+ *   ten seconds and more for hours after. (Its multicast listener reports are flooded the same
+ *   way and stay: docs/perf.md.)
+ * Without one (an IPv4-only network): IPv6 off on the interface, as Docker does, so it floods
+ * nothing at all. An interface without net.ipv6.conf: IPv6 is off in the kernel.
  */
+static int ctr_sysctls(const struct netd_ctr_conf *cc, struct netd_err *err)
+{
+	static const struct netd_if_sysctl v6[] = {{"accept_dad", "0"},
+						   {"router_solicitations", "0"}};
+	static const struct netd_if_sysctl v4[] = {{"disable_ipv6", "1"}};
+	bool has6 = cc->ip6.family == AF_INET6;
+	const struct netd_if_sysctl *kv = has6 ? v6 : v4;
+	size_t n = has6 ? ARRAY_SIZE(v6) : ARRAY_SIZE(v4);
+	int rc;
+
+	if (!netd_dry() && cc->netns_fd >= 0) {
+		rc = netd_netns_ip6conf_write(cc->netns_fd, cc->ifname, kv, n, err);
+		if (rc == -ENOENT && !has6) {
+			netd_err_clear(err);
+			return 0;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < n; i++)
+		netd_explain("# netd: %s=%s on %s in the namespace (/proc/sys/net/ipv6/conf/%s/%s)",
+			     kv[i].key, kv[i].value, cc->ifname, cc->ifname, kv[i].key);
+	return 0;
+}
+
+/* The IPv6 address without duplicate address detection (ctr_sysctls says why). */
 static int ctr_addr6(struct netd_rtnl *ns, const char *ipc, int ifindex,
 		     const struct netd_ctr_conf *cc, struct netd_err *err)
 {
@@ -298,17 +332,6 @@ static int ctr_addr6(struct netd_rtnl *ns, const char *ipc, int ifindex,
 	int nle;
 
 	netd_ip_format(&cc->ip6, ips, sizeof(ips));
-	/* nodad covers this address; accept_dad=0 covers the link-local one the kernel adds. */
-	if (!netd_dry() && cc->netns_fd >= 0) {
-		char path[96];
-		int rc;
-
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", cc->ifname);
-		rc = netd_netns_sysctl_write(cc->netns_fd, path, "0", err);
-		if (rc < 0)
-			return rc;
-		netd_explain("# netd: accept_dad=0 on %s in the namespace (%s)", cc->ifname, path);
-	}
 	if (!netd_dry()) {
 		nle = netd_nl_addr_add(ns, ifindex, &cc->ip6, cc->prefix6);
 		if (nle < 0 && netd_nl_errno(ns, nle) != EEXIST)
@@ -346,6 +369,9 @@ int netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int
 	if (netd_dry()) {
 		/* The interface does not exist in a dry run: say what would be done. */
 		netd_explain("%s link set lo up", ipc);
+		rc = ctr_sysctls(cc, err);
+		if (rc < 0)
+			return rc;
 		if (cc->ip.s_addr)
 			netd_explain_addr_add(ipc, ifname, cc->ip, cc->prefix);
 		if (cc->ip6.family == AF_INET6)
@@ -370,6 +396,9 @@ int netd_ctr_configure(struct netd_rtnl *ns, const struct netd_ctr_conf *cc, int
 		return netd_nl_err(err, ns, nle, "%s: get", ifname);
 	}
 	netd_nl_link_info(l, &info);
+	rc = ctr_sysctls(cc, err);
+	if (rc < 0)
+		return rc;
 	if (cc->ip.s_addr) {
 		struct netd_ip ip4 = netd_ip_from4(cc->ip);
 

@@ -104,6 +104,24 @@ check_eq "ext -> $HOST4:8080 reaches c1 over IPv4" "C1 $EXT4" "$(ask ext $HOST4 
 check_eq "host -> [$HOST6]:8080 reaches c1" C1 "$(tag - $HOST6 8080)"
 check_eq "host -> $HOST4:8080 reaches c1" C1 "$(tag - $HOST4 8080)"
 check "attach c2 (no port)" "$NETD" attach lab --netns /run/netns/c2 --id c2
+# IPv6 on the links: the bridge ports carry frames and have no IPv6 of their own (no link-local,
+# no per-port route); a container keeps its link-local but solicits no router (none answers,
+# and the bridge floods each solicitation to every port).
+PORTS=$(ip -o link show master lab | awk -F': ' '{print $2}' | cut -d@ -f1)
+check_eq "two bridge ports" 2 "$(wc -w <<<"$PORTS")"
+for p in $PORTS; do
+	check_eq "  port $p: disable_ipv6=1" 1 "$(cat /proc/sys/net/ipv6/conf/$p/disable_ipv6)"
+	check_eq "  port $p: no IPv6 address, no IPv6 route" "" \
+		"$(ip -6 addr show dev "$p"; ip -6 route show table all dev "$p")"
+done
+check "c1's eth0 keeps its link-local address, not tentative" \
+	sh -c "ip -n c1 -6 addr show dev eth0 scope link | grep -q inet6 && ! ip -n c1 -6 addr show dev eth0 | grep -q tentative"
+check_eq "c1's eth0: router_solicitations=0, accept_dad=0" "0 0" \
+	"$(ip netns exec c1 cat /proc/sys/net/ipv6/conf/eth0/router_solicitations /proc/sys/net/ipv6/conf/eth0/accept_dad | tr '\n' ' ' | sed 's/ $//')"
+check_eq "c2 sent no router solicitation" 0 \
+	"$(ip netns exec c2 awk '$1 == "Icmp6OutRouterSolicits" {print $2}' /proc/net/snmp6)"
+check_eq "container to container over IPv6: c2 -> [$C1_6]:80 reaches c1 (neighbour discovery across the bridge)" \
+	C1 "$(tag c2 "$C1_6" 80)"
 check_eq "hairpin over IPv6: c2 -> [$HOST6]:8080 reaches c1" C1 "$(tag c2 $HOST6 8080)"
 check_eq "hairpin over IPv6: c1 -> its own [$HOST6]:8080" C1 "$(tag c1 $HOST6 8080)"
 check_eq "ext -> c1's own address [$C1_6]:80 (not published) gets nothing" FAIL \
@@ -139,6 +157,17 @@ check "  ... table ip6 netd is back" nft list table ip6 netd
 check_eq "  ... with its $ELEMS elements" "$ELEMS" "$(count6)"
 check_eq "  ... ext -> [$HOST6]:8080 reaches c1 again" C1 "$(tag ext $HOST6 8080)"
 check "  ... masquerade6 is back" grep -qE "^E ($HOST6|$HOST6B)\$" <<<"$(ask c1 $EXT6 7000)"
+
+# ---- an IPv4-only network: IPv6 off on the container's interface (as Docker), it floods nothing ----
+check "network create v4lab (IPv4 only)" "$NETD" network create v4lab --subnet 10.88.0.0/24
+mkns c6
+check "attach c6 to v4lab" "$NETD" attach v4lab --netns /run/netns/c6 --id c6
+check_eq "c6's eth0: disable_ipv6=1, no IPv6 address" "1 " \
+	"$(ip netns exec c6 cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6) $(ip -n c6 -6 addr show dev eth0)"
+check_eq "c6's lo keeps ::1" "::1/128" "$(ip -n c6 -6 -o addr show dev lo | awk '{print $4}')"
+check "c6 reaches its gateway over IPv4" ip netns exec c6 ping -c1 -W1 10.88.0.1
+check "detach c6" "$NETD" detach v4lab --id c6
+check "network rm v4lab" "$NETD" network rm v4lab
 
 # ---- teardown: detach, and kill + gc ----
 check "detach c3" "$NETD" detach lab --id c3
