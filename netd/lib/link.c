@@ -687,7 +687,7 @@ int netd_veth_create_in_ns(struct netd_rtnl *r, const char *host_name, const cha
 		explain_port_setup(host_name, alias, master_ifindex > 0, isolated);
 		if (host_ifindex)
 			*host_ifindex = 0;
-		return 0;
+		return master_ifindex > 0 ? port_no_ipv6(host_name, err) : 0;
 	}
 	netd_nl_reset(r);
 	nle = link_add_echo(r, veth, host_name, NLM_F_CREATE | NLM_F_EXCL, &ifindex);
