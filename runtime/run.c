@@ -532,8 +532,9 @@ static void hosts_text(const struct run_ctx *c, char *buf, size_t len)
 		n += snprintf(buf + n, len - (size_t)n, "%s\t%s\n", o->hosts[i][1], o->hosts[i][0]);
 }
 
-/* libnetd's rule: the network's name server when the container has names there, else the
- * host's resolvers a container can reach; --dns and --dns-search replace what they name. */
+/* libnetd's rule: the first network's name server when the container has names there, else
+ * the host's resolvers of the families its networks give it; --dns and --dns-search replace
+ * what they name. */
 static void resolv_text(const struct run_ctx *c, char *buf, size_t len)
 {
 	const struct netd_dns_user user = {
@@ -543,8 +544,8 @@ static void resolv_text(const struct run_ctx *c, char *buf, size_t len)
 	    .n_search = c->o->n_dns_search,
 	};
 
-	netd_dns_resolv_conf(c->n_attached ? &c->eps[0] : NULL, c->o->net_mode == NSBOX_NET_HOST,
-			     &user, buf, len);
+	netd_dns_resolv_conf(c->eps, c->n_attached, c->o->net_mode == NSBOX_NET_HOST, &user, buf,
+			     len);
 }
 
 static int state_files(struct run_ctx *c, struct netd_err *err)

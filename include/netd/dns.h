@@ -49,23 +49,39 @@ struct netd_dns_user {
 size_t netd_dns_gateways(const struct netd_endpoint *ep, struct netd_ip gws[2]);
 
 /*
- * The /etc/resolv.conf a container gets. host_netns: it shares the host's network namespace, so
- * the host's file as it is (unless user asks for more). ep served (netd_dns_serves): its gateways
- * (netd_dns_gateways) as the only nameservers, search NETD_DNS_DOMAIN and the host's search
- * domains. Otherwise the host's resolvers that a container can reach (not loopback; a
- * systemd-resolved stub is replaced by the upstreams in /run/systemd/resolve/resolv.conf; none at
- * all: Docker's public fallbacks 8.8.8.8, 8.8.4.4), with the host's search and options lines. user
- * may be NULL. Returns snprintf's result.
+ * Which name servers a resolver can use: NETD_DNS_V4 and NETD_DNS_V6 for the families it has an
+ * address of (its resolv.conf names only servers of those; none given: IPv4, as a Docker
+ * container without IPv6); NETD_DNS_HOST when it runs in the host's network namespace (every
+ * server of the host's file, loopback ones too; the families then choose only the fallback).
  */
-int netd_dns_resolv_conf(const struct netd_endpoint *ep, bool host_netns,
+#define NETD_DNS_V4   (1u << 0)
+#define NETD_DNS_V6   (1u << 1)
+#define NETD_DNS_HOST (1u << 2)
+
+/* The families (NETD_DNS_V4, NETD_DNS_V6) the endpoints eps[0..n) have an address of: a
+ * container on several networks can use the name servers of any of them. */
+unsigned netd_dns_families(const struct netd_endpoint *eps, size_t n);
+
+/*
+ * The /etc/resolv.conf a container with endpoints eps[0..n_eps) gets (eps[0] on its first
+ * network; none: no network). host_netns: it shares the host's network namespace, so the host's
+ * file as it is (unless user asks for more). eps[0] served (netd_dns_serves): its gateways
+ * (netd_dns_gateways) as the only nameservers, search NETD_DNS_DOMAIN and the host's search
+ * domains. Otherwise the host's resolvers that the container can reach: of the families its
+ * endpoints have (netd_dns_families), neither loopback nor link-local; a systemd-resolved stub
+ * is replaced by the upstreams in /run/systemd/resolve/resolv.conf; none at all: Docker's public
+ * fallbacks of those families (8.8.8.8, 8.8.4.4; 2001:4860:4860::8888, 2001:4860:4860::8844),
+ * with the host's search and options lines. user may be NULL. Returns snprintf's result.
+ */
+int netd_dns_resolv_conf(const struct netd_endpoint *eps, size_t n_eps, bool host_netns,
 			 const struct netd_dns_user *user, char *buf, size_t len);
 
 /*
  * The same rule on given texts (for tests): host is /etc/resolv.conf, resolved the file of
- * systemd-resolved (NULL: none); n_gws 0: no name server of ours.
+ * systemd-resolved (NULL: none); n_gws 0: no name server of ours; families: NETD_DNS_* above.
  */
 int netd_dns_resolv_render(const char *host, const char *resolved, const struct netd_ip *gws,
-			   size_t n_gws, bool host_netns, const struct netd_dns_user *user,
+			   size_t n_gws, unsigned families, const struct netd_dns_user *user,
 			   char *buf, size_t len);
 
 /* The running server's pid (its pid file, checked against /proc), or 0. */

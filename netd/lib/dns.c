@@ -149,22 +149,30 @@ int netd_dns_names_free(const struct netd_endpoint *ep, struct netd_err *err)
 
 /* ---- the host's resolvers ---- */
 
+/* Docker's public fallbacks when a host has no resolver a container can reach (libnetwork
+ * resolvconf's defaultIPv4Dns and defaultIPv6Dns): 2 + 2 lines, all written as Docker does. */
+static const char *const fallback4[] = {"8.8.8.8", "8.8.4.4"};
+static const char *const fallback6[] = {"2001:4860:4860::8888", "2001:4860:4860::8844"};
+#define MAX_NS (ARRAY_SIZE(fallback4) + ARRAY_SIZE(fallback6))
+
 struct resolv {
-	char ns[MAX_RESOLV][INET6_ADDRSTRLEN];
+	char ns[MAX_NS][INET6_ADDRSTRLEN];
 	size_t n_ns;
 	char search[256];  /* the last search/domain line's list */
 	char options[256]; /* every options line's words */
 };
 
-static bool is_loopback(const char *a)
+/* Whether a resolver with these families (NETD_DNS_*) can use name server ip: in the host's
+ * namespace every one; in a container's, one of a family it has an address of, neither
+ * loopback nor link-local (both are the host's own; scoped ones do not even parse). */
+static bool usable(const struct netd_ip *ip, unsigned families)
 {
-	struct netd_ip ip;
-
-	if (netd_ip_parse(a, AF_UNSPEC, &ip, NULL) < 0)
-		return false;
-	if (ip.family == AF_INET)
-		return (ntohl(ip.v4.s_addr) >> 24) == 127;
-	return IN6_IS_ADDR_LOOPBACK(&ip.v6);
+	if (families & NETD_DNS_HOST)
+		return true;
+	if (ip->family == AF_INET)
+		return (families & NETD_DNS_V4) && (ntohl(ip->v4.s_addr) >> 24) != 127;
+	return (families & NETD_DNS_V6) && !IN6_IS_ADDR_LOOPBACK(&ip->v6) &&
+	       !IN6_IS_ADDR_LINKLOCAL(&ip->v6);
 }
 
 /* The words after a keyword ("search a b"), trimmed; NULL when line is not that keyword. */
@@ -182,12 +190,8 @@ static const char *keyword(const char *line, size_t len, const char *kw, size_t 
 	return line + i;
 }
 
-/*
- * Reads resolv.conf text. keep_loopback: the reader runs in the host's network namespace;
- * v4_only: it has no IPv6 (containers, for now). Scoped IPv6 addresses (fe80::1%eth0) are
- * skipped: their interface is the host's.
- */
-static void resolv_parse(const char *text, bool keep_loopback, bool v4_only, struct resolv *r)
+/* Reads resolv.conf text: the first MAX_RESOLV name servers usable with families, in order. */
+static void resolv_parse(const char *text, unsigned families, struct resolv *r)
 {
 	memset(r, 0, sizeof(*r));
 	for (const char *p = text ? text : ""; *p;) {
@@ -207,10 +211,8 @@ static void resolv_parse(const char *text, bool keep_loopback, bool v4_only, str
 			if (wl < sizeof(a) && r->n_ns < MAX_RESOLV) {
 				memcpy(a, w, wl);
 				a[wl] = '\0';
-				bool known = netd_ip_parse(a, AF_UNSPEC, &ip, NULL) == 0;
-				bool v4 = known && ip.family == AF_INET;
-				bool v6 = known && ip.family == AF_INET6;
-				if ((v4 || (v6 && !v4_only)) && (keep_loopback || !is_loopback(a)))
+				if (netd_ip_parse(a, AF_UNSPEC, &ip, NULL) == 0 &&
+				    usable(&ip, families))
 					snprintf(r->ns[r->n_ns++], sizeof(r->ns[0]), "%s", a);
 			}
 		} else if ((w = keyword(p, len, "search", &wl)) ||
@@ -229,28 +231,30 @@ static void resolv_parse(const char *text, bool keep_loopback, bool v4_only, str
 	}
 }
 
-/* Docker's fallback when a host has no resolver a container can reach. */
-static const char *const public_fallback[] = {"8.8.8.8", "8.8.4.4"};
-
-/* The name servers from host, else from resolved, else the public fallback. */
-static void upstreams(const char *host, const char *resolved, bool from_host, struct resolv *r)
+/* The name servers from host, else from resolved, else the public fallback of each family.
+ * No family given: IPv4, as for a Docker container without IPv6. */
+static void upstreams(const char *host, const char *resolved, unsigned families, struct resolv *r)
 {
 	struct resolv s;
 
-	resolv_parse(host, from_host, !from_host, r);
+	if (!(families & (NETD_DNS_V4 | NETD_DNS_V6)))
+		families |= NETD_DNS_V4;
+	resolv_parse(host, families, r);
 	if (r->n_ns)
 		return;
-	resolv_parse(resolved, from_host, !from_host, &s);
+	resolv_parse(resolved, families, &s);
 	memcpy(r->ns, s.ns, sizeof(s.ns));
 	r->n_ns = s.n_ns;
 	if (r->n_ns)
 		return;
-	for (size_t i = 0; i < ARRAY_SIZE(public_fallback); i++)
-		snprintf(r->ns[r->n_ns++], sizeof(r->ns[0]), "%s", public_fallback[i]);
+	for (size_t i = 0; (families & NETD_DNS_V4) && i < ARRAY_SIZE(fallback4); i++)
+		snprintf(r->ns[r->n_ns++], sizeof(r->ns[0]), "%s", fallback4[i]);
+	for (size_t i = 0; (families & NETD_DNS_V6) && i < ARRAY_SIZE(fallback6); i++)
+		snprintf(r->ns[r->n_ns++], sizeof(r->ns[0]), "%s", fallback6[i]);
 }
 
 int netd_dns_resolv_render(const char *host, const char *resolved, const struct netd_ip *gws,
-			   size_t n_gws, bool host_netns, const struct netd_dns_user *user,
+			   size_t n_gws, unsigned families, const struct netd_dns_user *user,
 			   char *buf, size_t len)
 {
 	static const struct netd_dns_user none;
@@ -261,7 +265,7 @@ int netd_dns_resolv_render(const char *host, const char *resolved, const struct 
 
 	if (!user)
 		user = &none;
-	upstreams(host, resolved, host_netns, &r);
+	upstreams(host, resolved, families, &r);
 	/* The user's servers win over ours: the gateway would only forward to them anyway. */
 	gw = n_gws && gws && !user->n_nameservers;
 	buf[0] = '\0';
@@ -323,7 +327,20 @@ size_t netd_dns_gateways(const struct netd_endpoint *ep, struct netd_ip gws[2])
 	return n;
 }
 
-int netd_dns_resolv_conf(const struct netd_endpoint *ep, bool host_netns,
+unsigned netd_dns_families(const struct netd_endpoint *eps, size_t n)
+{
+	unsigned f = 0;
+
+	for (size_t i = 0; eps && i < n; i++) {
+		if (eps[i].ip.s_addr)
+			f |= NETD_DNS_V4;
+		if (eps[i].ip6.family == AF_INET6)
+			f |= NETD_DNS_V6;
+	}
+	return f;
+}
+
+int netd_dns_resolv_conf(const struct netd_endpoint *eps, size_t n_eps, bool host_netns,
 			 const struct netd_dns_user *user, char *buf, size_t len)
 {
 	cleanup_free char *host = read_or_null(HOST_RESOLV);
@@ -333,11 +350,14 @@ int netd_dns_resolv_conf(const struct netd_endpoint *ep, bool host_netns,
 
 	if (host_netns && (!user || (!user->n_nameservers && !user->n_search)))
 		return snprintf(buf, len, "%s", host ? host : "");
-	if (!host_netns)
-		n = netd_dns_gateways(ep, gws);
+	if (!host_netns && n_eps)
+		n = netd_dns_gateways(&eps[0], gws);
 	if (!n)
 		resolved = read_or_null(RESOLVED_RESOLV);
-	return netd_dns_resolv_render(host, resolved, gws, n, host_netns, user, buf, len);
+	return netd_dns_resolv_render(host, resolved, gws, n,
+				      host_netns ? NETD_DNS_HOST | NETD_DNS_V4
+						 : netd_dns_families(eps, n_eps),
+				      user, buf, len);
 }
 
 /* ---- the server binary, its pid ---- */
@@ -779,7 +799,9 @@ static int render(const struct netd_netconf *nc, const struct netd_endpoint *eps
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return netd_err_set(err, ENOMEM, "dns %s: out of memory", nc->name);
-	upstreams(host, resolved, true, &up);
+	/* The server runs in the host's namespace; with nothing there, the fallback it always had.
+	 */
+	upstreams(host, resolved, NETD_DNS_HOST | NETD_DNS_V4, &up);
 	/* It listens on every gateway of the network: a container asks the one of each family
 	 * it has (netd_dns_gateways). */
 	if (netd_netconf_has4(nc))

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 # A tiny DNS resolver for the lab host's /etc/resolv.conf: answers one A record (NAME -> ADDR),
 # NXDOMAIN for everything else, over UDP on LISTEN:53. Lets tests prove that names a network
-# does not hold are forwarded, without any traffic leaving the lab.
+# does not hold are forwarded, without any traffic leaving the lab. LISTEN may be IPv6.
 #   dns_resolver.py LISTEN NAME ADDR
 import socket
 import struct
 import sys
 
 listen, name, addr = sys.argv[1], sys.argv[2].lower().rstrip("."), sys.argv[3]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6 if ":" in listen else socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((listen, 53))
 while True:
     data, peer = s.recvfrom(512)

@@ -95,14 +95,21 @@ static size_t gws_of(const char *gw, struct netd_ip g[2])
 	return n;
 }
 
-static void render(const char *host, const char *resolved, const char *gw, const char *want)
+static void render_fam(const char *host, const char *resolved, const char *gw, unsigned fam,
+		       const char *want)
 {
 	char buf[1024];
 	struct netd_ip g[2];
 	size_t n = gws_of(gw, g);
 
-	netd_dns_resolv_render(host, resolved, g, n, false, NULL, buf, sizeof(buf));
+	netd_dns_resolv_render(host, resolved, g, n, fam, NULL, buf, sizeof(buf));
 	assert_string_equal(buf, want);
+}
+
+/* An IPv4-only container. */
+static void render(const char *host, const char *resolved, const char *gw, const char *want)
+{
+	render_fam(host, resolved, gw, NETD_DNS_V4, want);
 }
 
 static void test_resolv(void **state)
@@ -131,10 +138,86 @@ static void test_resolv(void **state)
 	render("nameserver 127.0.0.53\n", "nameserver 127.0.0.1\n", NULL,
 	       "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
 	render(NULL, NULL, NULL, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+	/* No family at all (no network): as IPv4 only, Docker's container without IPv6. */
+	render_fam("nameserver 2001:db8::1\nnameserver 10.1.1.1\n", NULL, NULL, 0,
+		   "nameserver 10.1.1.1\n");
+	render_fam(NULL, NULL, NULL, 0, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
 	/* At most three name servers (glibc reads no more); garbage lines ignored. */
 	render("nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\nnameserver "
 	       "10.0.0.4\nnameserverX 10.0.0.9\nnameserver 10.0.0.300\n",
 	       NULL, NULL, "nameserver 10.0.0.1\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n");
+}
+
+#define V4   NETD_DNS_V4
+#define V6   NETD_DNS_V6
+#define DUAL (NETD_DNS_V4 | NETD_DNS_V6)
+#define FB4  "nameserver 8.8.8.8\nnameserver 8.8.4.4\n"
+#define FB6  "nameserver 2001:4860:4860::8888\nnameserver 2001:4860:4860::8844\n"
+/* Only servers that are the host's own: loopback, scoped, link-local (any spelling). */
+#define LOCAL                                                                                      \
+	"nameserver 127.0.0.53\nnameserver ::1\nnameserver fe80::1%eth0\nnameserver "              \
+	"fe80::1\nnameserver FE80::2\n"
+
+/* Not served: the host's servers of the families the container has, in the file's order. */
+static void test_resolv_families(void **state)
+{
+	const char *only4 = "nameserver 10.1.1.1\nnameserver 10.1.1.2\n";
+	const char *only6 = "search lan\nnameserver 2001:db8::1\nnameserver 2001:db8::2\n";
+	const char *mixed = "nameserver 2001:db8::1\nnameserver 10.1.1.1\nnameserver 2001:db8::2\n"
+			    "nameserver 10.1.1.2\n";
+
+	(void)state;
+	/* Host with IPv4 servers only. */
+	render_fam(only4, NULL, NULL, V4, "nameserver 10.1.1.1\nnameserver 10.1.1.2\n");
+	render_fam(only4, NULL, NULL, DUAL, "nameserver 10.1.1.1\nnameserver 10.1.1.2\n");
+	render_fam(only4, NULL, NULL, V6, FB6);
+	/* Host with IPv6 servers only. */
+	render_fam(only6, NULL, NULL, V4, "search lan\n" FB4);
+	render_fam(only6, NULL, NULL, DUAL,
+		   "search lan\nnameserver 2001:db8::1\nnameserver 2001:db8::2\n");
+	render_fam(only6, NULL, NULL, V6,
+		   "search lan\nnameserver 2001:db8::1\nnameserver 2001:db8::2\n");
+	/* Mixed: each family alone, both in the file's order (at most three). */
+	render_fam(mixed, NULL, NULL, V4, "nameserver 10.1.1.1\nnameserver 10.1.1.2\n");
+	render_fam(mixed, NULL, NULL, V6, "nameserver 2001:db8::1\nnameserver 2001:db8::2\n");
+	render_fam(mixed, NULL, NULL, DUAL,
+		   "nameserver 2001:db8::1\nnameserver 10.1.1.1\nnameserver 2001:db8::2\n");
+	/* Loopback, scoped and link-local ones are the host's: the fallback of each family. */
+	render_fam(LOCAL, NULL, NULL, V4, FB4);
+	render_fam(LOCAL, NULL, NULL, V6, FB6);
+	render_fam(LOCAL, NULL, NULL, DUAL, FB4 FB6);
+	render_fam(LOCAL "nameserver 2001:db8::53\n", NULL, NULL, DUAL,
+		   "nameserver 2001:db8::53\n");
+	/* systemd-resolved's upstreams go through the same filter. */
+	render_fam("nameserver 127.0.0.53\n", "nameserver 192.0.2.1\nnameserver 2001:db8::9\n",
+		   NULL, V6, "nameserver 2001:db8::9\n");
+	render_fam("nameserver 127.0.0.53\n", "nameserver 192.0.2.1\n", NULL, V6, FB6);
+	render_fam(NULL, NULL, NULL, DUAL, FB4 FB6);
+	/* Served: the gateways, whatever the host has. */
+	render_fam(only4, NULL, "fd78::1", V6, "search dns.netd\nnameserver fd78::1\n");
+	/* The host's namespace: every server, loopback included; the family only picks the
+	 * fallback. */
+	render_fam(LOCAL "nameserver 10.1.1.1\n", NULL, NULL, NETD_DNS_HOST | V6,
+		   "nameserver 127.0.0.53\nnameserver ::1\nnameserver fe80::1\n");
+	render_fam(NULL, NULL, NULL, NETD_DNS_HOST | V4, FB4);
+}
+
+/* The families come from every endpoint a container has. */
+static void test_families(void **state)
+{
+	struct netd_endpoint eps[3];
+
+	(void)state;
+	memset(eps, 0, sizeof(eps));
+	assert_int_equal(netd_dns_families(NULL, 0), 0);
+	assert_int_equal(netd_dns_families(eps, 1), 0);
+	inet_pton(AF_INET, "10.1.0.2", &eps[0].ip);
+	assert_int_equal(netd_dns_families(eps, 1), V4);
+	assert_int_equal(netd_ip_parse("fd65::2", AF_INET6, &eps[1].ip6, NULL), 0);
+	assert_int_equal(netd_dns_families(eps, 1), V4);
+	assert_int_equal(netd_dns_families(eps, 2), DUAL);
+	assert_int_equal(netd_dns_families(eps + 1, 1), V6);
+	assert_int_equal(netd_dns_families(eps + 1, 2), V6);
 }
 
 static void render_user(const char *host, const char *gw, bool host_netns,
@@ -144,7 +227,9 @@ static void render_user(const char *host, const char *gw, bool host_netns,
 	struct netd_ip g[2];
 	size_t n = gws_of(gw, g);
 
-	netd_dns_resolv_render(host, NULL, g, n, host_netns, u, buf, sizeof(buf));
+	netd_dns_resolv_render(host, NULL, g, n,
+			       host_netns ? NETD_DNS_HOST | NETD_DNS_V4 : NETD_DNS_V4, u, buf,
+			       sizeof(buf));
 	assert_string_equal(buf, want);
 }
 
@@ -348,6 +433,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_label),
 	    cmocka_unit_test(test_resolv),
+	    cmocka_unit_test(test_resolv_families),
+	    cmocka_unit_test(test_families),
 	    cmocka_unit_test(test_resolv_user),
 	    cmocka_unit_test_setup_teardown(test_server_path, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
