@@ -28,11 +28,10 @@ static void check_server(const char *a, unsigned fam)
 		fam |= NETD_DNS_V4; /* none given: IPv4 (dns.h) */
 	if (fam & NETD_DNS_HOST)
 		return;
-	if (ip.family == AF_INET &&
-	    (!(fam & NETD_DNS_V4) || (ntohl(ip.v4.s_addr) >> 24) == 127))
+	if (ip.family == AF_INET && (!(fam & NETD_DNS_V4) || (ntohl(ip.v4.s_addr) >> 24) == 127))
 		abort();
-	if (ip.family == AF_INET6 && (!(fam & NETD_DNS_V6) || IN6_IS_ADDR_LOOPBACK(&ip.v6) ||
-				      IN6_IS_ADDR_LINKLOCAL(&ip.v6)))
+	if (ip.family == AF_INET6 &&
+	    (!(fam & NETD_DNS_V6) || IN6_IS_ADDR_LOOPBACK(&ip.v6) || IN6_IS_ADDR_LINKLOCAL(&ip.v6)))
 		abort();
 }
 
