@@ -148,3 +148,24 @@ wait_until() { # N CMD...: up to N tries, 100 ms apart
 	done
 	return 1
 }
+
+# For e2e scripts that run nsbox, after lab_enter: NSBOX (checked), ROOTFS (a busybox rootfs in
+# the lab dir) and nsbox (NSBOX with a timeout); a failure is a "not ok" and the end.
+nsbox_setup() {
+	NSBOX=$BUILD/nsbox
+	[ -x "$NSBOX" ] || { not_ok "no $NSBOX (make BUILD=... all)"; finish; exit 1; }
+	ROOTFS=$LAB_DIR/rootfs
+	"$TOP/scripts/mkrootfs.sh" "$ROOTFS" >/dev/null || { not_ok "mkrootfs"; finish; exit 1; }
+	nsbox() { timeout 30 "$NSBOX" "$@"; }
+}
+
+# Stops and removes every nsbox container of the lab's state dir (an EXIT trap's first step:
+# cgroups are not namespaced, whatever a failed test leaves would stay on the host).
+nsbox_rm_all() {
+	local d
+	for d in "$NETD_STATE_DIR"/nsbox/*/; do
+		[ -d "$d" ] || continue
+		timeout 15 "$NSBOX" stop -t 1 "$(basename "$d")" >/dev/null 2>&1
+		timeout 15 "$NSBOX" rm "$(basename "$d")" >/dev/null 2>&1
+	done
+}

@@ -12,12 +12,9 @@ LAB_PID=1 LAB_PIDNS=1 # (both spellings of the PID-namespace lab)
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
-NSBOX=$BUILD/nsbox
-[ -x "$NSBOX" ] || { not_ok "no $NSBOX (make BUILD=... all)"; finish; exit 1; }
+nsbox_setup
 AARDVARK=$(command -v aardvark-dns || ls /usr/lib/podman/aardvark-dns /usr/libexec/podman/aardvark-dns 2>/dev/null | head -1)
 [ -n "$AARDVARK" ] || { not_ok "aardvark-dns is not installed (scripts/install-deps.sh)"; finish; exit 1; }
-ROOTFS=$LAB_DIR/rootfs
-"$TOP/scripts/mkrootfs.sh" "$ROOTFS" >/dev/null || { not_ok "mkrootfs"; finish; exit 1; }
 echo "hello from web" >"$ROOTFS/www/index.html"
 
 # The lab host's resolver: 10.53.0.53, answers outside.example only. /etc/resolv.conf of the lab
@@ -29,17 +26,8 @@ echo "nameserver 10.53.0.53" >"$LAB_DIR/resolv.conf"
 mount --bind "$LAB_DIR/resolv.conf" /etc/resolv.conf
 mount -t tmpfs lab /run/systemd 2>/dev/null || true # no systemd-resolved unless a test adds it
 
-nsbox() { timeout 30 "$NSBOX" "$@"; }
 # cgroups are not namespaced: whatever the test leaves (a failure half-way, a kill -9) goes here
-cleanup_ctrs() {
-	local d
-	for d in "$NETD_STATE_DIR"/nsbox/*/; do
-		[ -d "$d" ] || continue
-		timeout 15 "$NSBOX" stop -t 1 "$(basename "$d")" >/dev/null 2>&1
-		timeout 15 "$NSBOX" rm "$(basename "$d")" >/dev/null 2>&1
-	done
-}
-trap 'cleanup_ctrs; lab_exit' EXIT
+trap 'nsbox_rm_all; lab_exit' EXIT
 count_cgroups() { find /sys/fs/cgroup -type d -path '*/nsbox/*' 2>/dev/null | wc -l; }
 CG0=$(count_cgroups)
 netd() { "$NETD" "$@"; }

@@ -5,10 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
-NSBOX=$BUILD/nsbox
-[ -x "$NSBOX" ] || { not_ok "no $NSBOX"; finish; exit 1; }
-ROOTFS=$LAB_DIR/rootfs
-"$TOP/scripts/mkrootfs.sh" "$ROOTFS" >/dev/null || { not_ok "mkrootfs"; finish; exit 1; }
+nsbox_setup
 echo "rootfs-marker" >"$ROOTFS/explain-marker"
 W=$LAB_DIR/w
 mkdir -p "$W"

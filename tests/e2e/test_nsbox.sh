@@ -7,10 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
-NSBOX=$BUILD/nsbox
-[ -x "$NSBOX" ] || { not_ok "no $NSBOX (make BUILD=... all)"; finish; exit 1; }
-ROOTFS=$LAB_DIR/rootfs
-"$TOP/scripts/mkrootfs.sh" "$ROOTFS" >/dev/null || { not_ok "mkrootfs"; finish; exit 1; }
+nsbox_setup
 BG=()
 cleanup_bg() {
 	local p
@@ -19,7 +16,6 @@ cleanup_bg() {
 }
 trap 'cleanup_bg; lab_exit' EXIT
 
-nsbox() { timeout 30 "$NSBOX" "$@"; }
 # run_rc CMD...: prints the exit code of CMD
 run_rc() {
 	"$@" >/dev/null 2>&1

@@ -14,28 +14,16 @@ LAB_PID=1 LAB_PIDNS=1
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
-NSBOX=$BUILD/nsbox
-[ -x "$NSBOX" ] || { not_ok "no $NSBOX (make BUILD=... all)"; finish; exit 1; }
+nsbox_setup
 AARDVARK=$(command -v aardvark-dns || ls /usr/lib/podman/aardvark-dns /usr/libexec/podman/aardvark-dns 2>/dev/null | head -1)
-ROOTFS=$LAB_DIR/rootfs
-"$TOP/scripts/mkrootfs.sh" "$ROOTFS" >/dev/null || { not_ok "mkrootfs"; finish; exit 1; }
 echo "hello from web" >"$ROOTFS/www/index.html"
 # no resolver outside the lab: names the networks do not hold go nowhere
 echo "nameserver 127.0.0.1" >"$LAB_DIR/resolv.conf"
 mount --bind "$LAB_DIR/resolv.conf" /etc/resolv.conf
 mount -t tmpfs lab /run/systemd 2>/dev/null || true
 
-nsbox() { timeout 30 "$NSBOX" "$@"; }
 netd() { timeout 30 "$NETD" "$@"; }
-cleanup_ctrs() {
-	local d
-	for d in "$NETD_STATE_DIR"/nsbox/*/; do
-		[ -d "$d" ] || continue
-		timeout 15 "$NSBOX" stop -t 1 "$(basename "$d")" >/dev/null 2>&1
-		timeout 15 "$NSBOX" rm "$(basename "$d")" >/dev/null 2>&1
-	done
-}
-trap 'cleanup_ctrs; lab_exit' EXIT
+trap 'nsbox_rm_all; lab_exit' EXIT
 rec() { sed -n "s/^$2=//p" "$NETD_STATE_DIR/nsbox/$1/record" 2>/dev/null; }
 # the IPv4 address of IF inside container CTR
 addr_in() { nsbox exec "$1" ip -4 -o addr show "$2" 2>/dev/null | awk '{sub(/\/.*/, "", $4); print $4}'; }

@@ -10,12 +10,8 @@
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
-NSBOX=$BUILD/nsbox
-[ -x "$NSBOX" ] || { not_ok "no $NSBOX (make BUILD=... all)"; finish; exit 1; }
-ROOTFS=$LAB_DIR/rootfs
-"$TOP/scripts/mkrootfs.sh" "$ROOTFS" >/dev/null || { not_ok "mkrootfs"; finish; exit 1; }
+nsbox_setup
 echo 'audio:x:29:www-data,daemon' >>"$ROOTFS/etc/group"
-nsbox() { timeout 30 "$NSBOX" "$@"; }
 rec_pid() { sed -n 's/^pid=//p' "$NETD_STATE_DIR/nsbox/$1/record" 2>/dev/null; }
 has_pid() { [ -n "$(rec_pid "$1")" ] && [ "$(rec_pid "$1")" != 0 ]; }
 snapshot() { (cd "$ROOTFS" && find . -printf '%p %s %m %T@\n' | sort | md5sum); }

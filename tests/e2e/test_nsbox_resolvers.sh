@@ -10,24 +10,12 @@ LAB_PID=1 LAB_PIDNS=1
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
-NSBOX=$BUILD/nsbox
-[ -x "$NSBOX" ] || { not_ok "no $NSBOX (make BUILD=... all)"; finish; exit 1; }
-ROOTFS=$LAB_DIR/rootfs
-"$TOP/scripts/mkrootfs.sh" "$ROOTFS" >/dev/null || { not_ok "mkrootfs"; finish; exit 1; }
+nsbox_setup
 # Names are not served: the containers get the host's resolvers.
 export NETD_AARDVARK=/nonexistent/aardvark-dns
 mount -t tmpfs lab /run/systemd 2>/dev/null || true # no systemd-resolved fallback file
-nsbox() { timeout 30 "$NSBOX" "$@"; }
 netd() { timeout 30 "$NETD" "$@"; }
-cleanup_ctrs() {
-	local d
-	for d in "$NETD_STATE_DIR"/nsbox/*/; do
-		[ -d "$d" ] || continue
-		timeout 15 "$NSBOX" stop -t 1 "$(basename "$d")" >/dev/null 2>&1
-		timeout 15 "$NSBOX" rm "$(basename "$d")" >/dev/null 2>&1
-	done
-}
-trap 'cleanup_ctrs; lab_exit' EXIT
+trap 'nsbox_rm_all; lab_exit' EXIT
 # The lab host's /etc/resolv.conf (its own mount namespace) is $LAB_DIR/resolv.conf.
 touch "$LAB_DIR/resolv.conf"
 mount --bind "$LAB_DIR/resolv.conf" /etc/resolv.conf
