@@ -105,7 +105,8 @@ static int ctr(int argc, char **argv, bool check, struct netd_err *e)
 				    .gw = gw,
 				    .prefix = prefix,
 				    .routes = &dflt,
-				    .n_routes = gw.s_addr ? 1 : 0};
+				    .n_routes = gw.s_addr ? 1 : 0,
+				    .netns_fd = fd};
 	if (check) {
 		if (netd_ctr_check(ns, &cc, e) < 0)
 			return fail(e);

@@ -109,6 +109,8 @@ check_eq "ctrcfg: ifindex and mac of eth0" \
 check_eq "ctrcfg: address on eth0" "['10.88.0.5/16']" \
 	"$(ip -n c1 -j -4 addr show eth0 | j '[a["local"]+"/"+str(a["prefixlen"]) for a in d[0]["addr_info"]]')"
 check_eq "ctrcfg: eth0 up" "True" "$(ip -n c1 -j link show eth0 | j '"UP" in d[0]["flags"]')"
+check_eq "ctrcfg without an IPv6 address: IPv6 off on eth0, none on it" "1 " \
+	"$(ip netns exec c1 cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6) $(ip -n c1 -6 addr show dev eth0)"
 check_eq "ctrcfg: lo up in c1" "True" "$(ip -n c1 -j link show lo | j '"UP" in d[0]["flags"]')"
 check_eq "ctrcfg: default route via the gateway" "10.88.0.1 eth0" \
 	"$(ip -n c1 -j route show default | j 'd[0]["gateway"]+" "+d[0]["dev"]')"
