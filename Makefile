@@ -105,6 +105,10 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 ITEST_SRCS := $(wildcard tests/integration/*.c)
 ITEST_BINS := $(ITEST_SRCS:tests/integration/%.c=$(BUILD)/tests/integration/%)
+# The bench's probes (spawn, nslisten, publat): built here too, so a library change that breaks
+# one fails the build and not a bench run weeks later. The bench builds its own copies.
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/tests/bench/%)
 
 .PHONY: all lib tests check unit integration e2e clients bench stress labs fuzz format format-check \
 	install uninstall deb clean
@@ -193,6 +197,10 @@ $(BUILD)/tests/integration/%: $(BUILD)/obj/tests/integration/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # rawget is also copied into container rootfs (busybox, no shared libraries): static, so without
 # sanitizers, and it uses nothing of libnetd.
 $(BUILD)/tests/integration/rawget: tests/integration/rawget.c
@@ -220,7 +228,7 @@ ATTACH_WRAPS := netd_need_admin netd_netns_open netd_netns_is_own netd_rtnl_open
 	netd_name_check_network netd_name_check_id netd_name_check_ifname
 $(BUILD)/tests/unit/test_attach: LDFLAGS += $(addprefix -Wl$(comma)--wrap=,$(ATTACH_WRAPS))
 
-tests: $(UNIT_BINS) $(ITEST_BINS)
+tests: $(UNIT_BINS) $(ITEST_BINS) $(BENCH_BINS)
 
 # The test command of the README: everything, with sanitizers, in lab-host namespaces.
 check:

@@ -9,7 +9,9 @@
  * a command also timed bash's fork of itself and its redirections (docs/perf.md, the method).
  * Exit status: 0 when PROG ran (whatever its status), 2 on a usage or spawn error.
  */
+#ifndef _GNU_SOURCE /* the bench compiles it alone; the Makefile passes it */
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
