@@ -316,7 +316,7 @@ size_t netd_dns_gateways(const struct netd_endpoint *ep, struct netd_ip gws[2])
 	struct netd_err e;
 	size_t n = 0;
 
-	if (!ep || !netd_dns_serves(ep) || netd_netconf_load_checked(ep->network, &nc, &e) < 0)
+	if (!ep || !netd_dns_serves(ep) || netd_netconf_load(ep->network, &nc, &e) < 0)
 		return 0;
 	/* The server listens on both gateways (render); the container reaches those of the
 	 * families it has an address of. */

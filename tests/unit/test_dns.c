@@ -419,6 +419,10 @@ static void test_sync_v6(void **state)
 	assert_string_equal(netd_ip_format(&gws[1], g, sizeof(g)), "fd78::1");
 	assert_int_equal(netd_dns_gateways(&b, gws), 1);
 	assert_string_equal(netd_ip_format(&gws[0], g, sizeof(g)), "fd79::1");
+	/* Not a network name: nothing is read, even a path that leads to a network's config. */
+	struct netd_endpoint bad = a;
+	snprintf(bad.network, sizeof(bad.network), "../etc/dual");
+	assert_int_equal(netd_dns_gateways(&bad, gws), 0);
 	setenv("NETD_AARDVARK", "/nonexistent/aardvark-dns", 1);
 	assert_int_equal(netd_dns_gateways(&a, gws), 0);
 
