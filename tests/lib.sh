@@ -169,3 +169,54 @@ nsbox_rm_all() {
 		timeout 15 "$NSBOX" rm "$(basename "$d")" >/dev/null 2>&1
 	done
 }
+
+# Background servers of a script: start each with "CMD & PIDS+=($!)"; an EXIT trap of
+# 'kill_servers; lab_exit' stops them and keeps the script's exit status.
+PIDS=()
+kill_servers() {
+	local rc=$?
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	return $rc
+}
+
+# tag_servers: writes $LAB_DIR/srv.py, a TCP server answering "TAG PEER-IP" on both families
+# ([::] without V6ONLY), and $LAB_DIR/cli.py, its client (1 s timeout, "FAIL ..." when refused).
+# Then: serve NS PORT TAG starts one in NS and waits until it listens; ask NS HOST PORT (NS "-":
+# the lab host) prints the answer; tag NS HOST PORT its first word.
+tag_servers() {
+	cat >"$LAB_DIR/srv.py" <<'EOF'
+import socket, sys
+port, tag = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", port))
+s.listen(64)
+while True:
+    c, a = s.accept()
+    p = a[0][7:] if a[0].startswith("::ffff:") else a[0]
+    c.sendall(("%s %s\n" % (tag, p)).encode()); c.close()
+EOF
+	cat >"$LAB_DIR/cli.py" <<'EOF'
+import socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+s.settimeout(1.0)
+try:
+    s.connect((host, port)); print(s.recv(200).decode().strip())
+except OSError as e:
+    print("FAIL %s" % e); sys.exit(1)
+EOF
+}
+serve() {
+	ip netns exec "$1" python3 "$LAB_DIR/srv.py" "$2" "$3" &
+	PIDS+=($!)
+	wait_until 50 sh -c "ip netns exec $1 ss -ltn | grep -q ':$2 '" || echo "# server $* did not start"
+}
+ask() {
+	local ns=$1
+	shift
+	if [ "$ns" = - ]; then python3 "$LAB_DIR/cli.py" "$@"; else ip netns exec "$ns" python3 "$LAB_DIR/cli.py" "$@"; fi
+}
+tag() { ask "$@" | cut -d' ' -f1; }

@@ -9,50 +9,9 @@ source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
 PY=/usr/bin/python3
-PIDS=()
-kill_servers() {
-	local rc=$?
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	return $rc
-}
 trap 'kill_servers; lab_exit' EXIT
 
-# A server answering "TAG PEER-IP" on both families, and its client ("FAIL ..." when refused).
-cat >"$LAB_DIR/srv.py" <<'EOF'
-import socket, sys
-port, tag = int(sys.argv[1]), sys.argv[2]
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.bind(("::", port))
-s.listen(64)
-while True:
-    c, a = s.accept()
-    p = a[0][7:] if a[0].startswith("::ffff:") else a[0]
-    c.sendall(("%s %s\n" % (tag, p)).encode()); c.close()
-EOF
-cat >"$LAB_DIR/cli.py" <<'EOF'
-import socket, sys
-host, port = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-s.settimeout(1.0)
-try:
-    s.connect((host, port)); print(s.recv(200).decode().strip())
-except OSError as e:
-    print("FAIL %s" % e); sys.exit(1)
-EOF
-serve() { # NS PORT TAG; waits until it listens
-	ip netns exec "$1" $PY "$LAB_DIR/srv.py" "$2" "$3" &
-	PIDS+=($!)
-	wait_until 50 sh -c "ip netns exec $1 ss -ltn | grep -q ':$2 '" || echo "# server $* did not start"
-}
-ask() { # NS HOST PORT (NS "-": the lab host); prints the first word (the tag) and the peer
-	local ns=$1
-	shift
-	if [ "$ns" = - ]; then $PY "$LAB_DIR/cli.py" "$@"; else ip netns exec "$ns" $PY "$LAB_DIR/cli.py" "$@"; fi
-}
-tag() { ask "$@" | cut -d' ' -f1; }
+tag_servers # srv.py, cli.py, serve, ask, tag (tests/lib.sh)
 count6() { # elements of the publish maps of table ip6 netd
 	nft -j list table ip6 netd 2>/dev/null | $PY -c '
 import json,sys

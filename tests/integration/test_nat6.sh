@@ -14,13 +14,6 @@ lab_enter "$@"
 P=$BUILD/tests/integration/natprobe
 [ -x "$P" ] || { echo "Bail out! $P not built"; exit 1; }
 PY=/usr/bin/python3
-PIDS=()
-kill_servers() {
-	local rc=$?
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	return $rc
-}
 trap 'kill_servers; lab_exit' EXIT
 
 # A server that answers "TAG PEER-IP" on both families ([::] without V6ONLY), and its client.
