@@ -220,3 +220,21 @@ ask() {
 	if [ "$ns" = - ]; then python3 "$LAB_DIR/cli.py" "$@"; else ip netns exec "$ns" python3 "$LAB_DIR/cli.py" "$@"; fi
 }
 tag() { ask "$@" | cut -d' ' -f1; }
+
+# lab_ext HOST4 HOST6 EXT4 EXT6 [HOST6...]: an external machine, namespace "ext", behind the
+# lab host's ext0 (/24 and /64 prefixes, no DAD; further IPv6 addresses of the host on ext0 too);
+# returns once ext reaches HOST6.
+lab_ext() {
+	local h4=$1 h6=$2 e4=$3 e6=$4 a
+	shift 4
+	mkns ext
+	ip link add ext0 type veth peer name eth0 netns ext
+	ip addr add "$h4/24" dev ext0
+	ip addr add "$h6/64" dev ext0 nodad
+	for a in "$@"; do ip addr add "$a/64" dev ext0 nodad; done
+	ip link set ext0 up
+	ip -n ext addr add "$e4/24" dev eth0
+	ip -n ext addr add "$e6/64" dev eth0 nodad
+	ip -n ext link set eth0 up
+	wait_until 30 ip netns exec ext ping -6 -c1 -W1 "$h6"
+}

@@ -50,15 +50,7 @@ HOST4=192.168.58.1
 HOST6=2001:db8:58::1
 EXT4=192.168.58.2
 EXT6=2001:db8:58::2
-mkns ext
-ip link add ext0 type veth peer name eth0 netns ext
-ip addr add $HOST4/24 dev ext0
-ip addr add $HOST6/64 dev ext0 nodad
-ip link set ext0 up
-ip -n ext addr add $EXT4/24 dev eth0
-ip -n ext addr add $EXT6/64 dev eth0 nodad
-ip -n ext link set eth0 up
-wait_until 30 ip netns exec ext ping -6 -c1 -W1 $HOST6
+lab_ext $HOST4 $HOST6 $EXT4 $EXT6
 serve ext 7000 E
 echo 0 >/proc/sys/net/ipv4/ip_forward
 

@@ -108,14 +108,7 @@ ctr ctrA br0 10.88.0.2/24 10.88.0.1 fd88::2/64 fd88::1
 ctr ctrB br0 10.88.0.3/24 10.88.0.1 fd88::3/64 fd88::1
 ctr ctrC br1 10.99.0.2/24 10.99.0.1 fd99::2/64 fd99::1
 ip link set vctrA type bridge_slave hairpin on
-mkns ext
-ip link add ext0 type veth peer name eth0 netns ext
-ip addr add $HOST4/24 dev ext0
-ip addr add $HOST6/64 dev ext0 nodad
-ip link set ext0 up
-ip -n ext addr add 192.168.50.2/24 dev eth0
-ip -n ext addr add $EXT6/64 dev eth0 nodad
-ip -n ext link set eth0 up
+lab_ext $HOST4 $HOST6 192.168.50.2 $EXT6
 ip -n ext -6 route add fd88::/64 via $HOST6 # a neighbour that routes our subnet via the host
 wait_until 30 ip -n ext -6 route get fd88::2
 
