@@ -7,14 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
-PIDS=()
-cleanup() {
-	local rc=$?
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	return $rc
-}
-trap 'cleanup; lab_exit' EXIT
+trap 'kill_servers; lab_exit' EXIT # PIDS, kill_servers: tests/lib.sh
 
 W=$LAB_DIR/w
 mkdir -p "$W"

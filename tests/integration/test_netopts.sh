@@ -20,14 +20,7 @@ set -u
 
 CNI=$BUILD/netd-cni
 PY=/usr/bin/python3
-PIDS=()
-cleanup() {
-	local rc=$?
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	return $rc
-}
-trap 'cleanup; lab_exit' EXIT
+trap 'kill_servers; lab_exit' EXIT # PIDS, kill_servers: tests/lib.sh
 
 # A TCP (and, for port 53, UDP too) server that answers "TAG PEER-IP", and its clients.
 cat >"$LAB_DIR/srv.py" <<'EOF'

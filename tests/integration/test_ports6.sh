@@ -9,14 +9,7 @@
 source "$(dirname "$0")/../lib.sh"
 lab_enter "$@"
 
-PIDS=()
-stop_all() {
-	local rc=$?
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	return $rc
-}
-trap 'stop_all; lab_exit' EXIT
+trap 'kill_servers; lab_exit' EXIT # PIDS, kill_servers: tests/lib.sh
 
 # The host ports netd chooses come from ip_local_port_range (per network namespace).
 echo "40000 40009" >/proc/sys/net/ipv4/ip_local_port_range
