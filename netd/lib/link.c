@@ -208,6 +208,20 @@ static void undo_del(struct netd_rtnl *r, const char *name)
 
 /* ---- bridge ---- */
 
+/* net.ipv6.conf.IFNAME.KEY=value on the host; no such directory: IPv6 is off, nothing to do. */
+static int ip6conf_set(const char *ifname, const char *key, const char *value, struct netd_err *err)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	rc = netd_path_fmt(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
+	if (rc < 0)
+		return netd_err_set(err, -rc, "sysctl %s: path too long", key);
+	if (access(path, F_OK) == 0 || netd_dry())
+		return netd_sysctl_write(path, value, err);
+	return 0;
+}
+
 /*
  * route_localnet: localhost publishing (127.0.0.1:PORT DNATed to a container) sends
  * 127.0.0.1-sourced packets out of the bridge and gets their replies back to 127.0.0.1; without
@@ -234,14 +248,9 @@ static int bridge_sysctls(const char *name, struct netd_err *err)
 	 * link-local address: the neighbour solicitation for a forwarded packet (published port,
 	 * from outside) needs a link-local source that is not tentative, and is not sent at all
 	 * until then, so the first connection to a container in the second after the bridge came
-	 * up lost its SYN. No such directory: IPv6 is off on this host, nothing to do.
+	 * up lost its SYN.
 	 */
-	rc = netd_path_fmt(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", name);
-	if (rc < 0)
-		return netd_err_set(err, -rc, "sysctl accept_dad: path too long");
-	if (access(path, F_OK) == 0 || netd_dry())
-		return netd_sysctl_write(path, "0", err);
-	return 0;
+	return ip6conf_set(name, "accept_dad", "0", err);
 }
 
 /* Turns a forwarding sysctl on; *switched_on when this call did (a dry run only says it would). */
@@ -592,20 +601,11 @@ static int link_add_echo(struct netd_rtnl *r, struct rtnl_link *l, const char *n
  * ff00::/8 route. Those routes are per port: with N ports every IPv6 packet the host routes
  * (each router solicitation and listener report a container floods) scans N siblings of the same
  * prefix, and every link removal walks a fib of N*3 routes, all under the locks the next ADD or
- * DEL waits for (docs/perf.md, "ADD growth, dual stack"). No such directory: IPv6 is off.
+ * DEL waits for (docs/perf.md, "Fifth round").
  */
 static int port_no_ipv6(const char *host_name, struct netd_err *err)
 {
-	char path[96];
-	int rc;
-
-	rc =
-	    netd_path_fmt(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", host_name);
-	if (rc < 0)
-		return netd_err_set(err, -rc, "sysctl disable_ipv6: path too long");
-	if (netd_dry() || access(path, F_OK) == 0)
-		return netd_sysctl_write(path, "1", err);
-	return 0;
+	return ip6conf_set(host_name, "disable_ipv6", "1", err);
 }
 
 /* After the RTM_NEWLINK: the host end's ifindex (unless echoed), alias, hairpin, isolation. */
